@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { InProcessBroker, type Broker } from './websocket/broker.js';
+import type { GroupMemberFetcher } from './websocket/group-member-fetcher.js';
+import { Manager } from './websocket/manager.js';
+import type { MessagePersister } from './websocket/message-persister.js';
+import type { ManagerOptions } from './websocket/options.js';
+import type { SessionResolver } from './websocket/session-resolver.js';
+import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER } from './tokens.js';
+
+export interface ContainerBindings {
+  sessionResolver: SessionResolver;
+  groupMemberFetcher: GroupMemberFetcher;
+  messagePersister: MessagePersister;
+  managerOptions?: Partial<ManagerOptions>;
+  broker?: Broker;
+}
+
+/**
+ * A child container per mount (tsyringe "Child Containers"): two mounts, or
+ * two tests, never share a Manager. Every interface is registered by token,
+ * so a host overrides one by passing its own implementation.
+ */
+export function createParlorContainer(bindings: ContainerBindings, parent: DependencyContainer = rootContainer): DependencyContainer {
+  const c = parent.createChildContainer();
+  c.register(SESSION_RESOLVER, { useValue: bindings.sessionResolver });
+  c.register(GROUP_MEMBER_FETCHER, { useValue: bindings.groupMemberFetcher });
+  c.register(MESSAGE_PERSISTER, { useValue: bindings.messagePersister });
+  c.register(MANAGER_OPTIONS, { useValue: bindings.managerOptions ?? {} });
+  c.register(BROKER, { useValue: bindings.broker ?? new InProcessBroker() });
+  c.registerSingleton(Manager);
+  return c;
+}

@@ -1,0 +1,63 @@
+/**
+ * The one catalog of wire error codes and WebSocket close codes.
+ * docs/protocol.md lists the same codes; test/unit/errors-catalog.test.ts fails
+ * when the two drift apart.
+ */
+
+/** Codes carried by `error` frames over the WebSocket. */
+export const FrameErrorCode = {
+  bad_request: 'The frame is not valid JSON, has wrong field types, or an unknown type.',
+  forbidden: 'The sender may not do this (not a group member, not an admin).',
+  not_found: 'The target user, group or message does not exist.',
+  rate_limited: 'Too many frames on this connection; slow down.',
+  too_large: 'A field is longer than allowed.',
+  internal: 'The server failed to store or route the frame; nothing was stored, retry with the same client_id.',
+} as const;
+export type FrameErrorCode = keyof typeof FrameErrorCode;
+
+/** Codes carried in HTTP error bodies `{error, message}`. */
+export const HttpErrorCode = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+export type HttpErrorCode = keyof typeof HttpErrorCode;
+
+/** WebSocket close codes Parlor uses. */
+export const CloseCode = {
+  /** Server shutting down. */
+  going_away: 1001,
+  /** Persistent abuse: rate limit exceeded for seconds. */
+  policy_violation: 1008,
+  /** A frame larger than MAX_FRAME_BYTES. */
+  message_too_big: 1009,
+  /** Slow consumer: buffered bytes over MAX_BUFFERED_BYTES. Reconnect and `sync`. */
+  try_again_later: 1013,
+  /** The session was logged out (or the token revoked and the socket closed). */
+  logged_out: 4401,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/**
+ * An error whose code may be shown to the client. Stores throw it for
+ * expected conditions (unknown recipient); anything else becomes `internal`.
+ */
+export class ParlorError extends Error {
+  constructor(
+    readonly code: FrameErrorCode | HttpErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ParlorError';
+  }
+}
+
+export function isParlorError(err: unknown): err is ParlorError {
+  return err instanceof ParlorError;
+}

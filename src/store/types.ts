@@ -1,0 +1,93 @@
+/**
+ * What the HTTP API and the standalone server need from a data store, beyond
+ * the Manager's three interfaces. SQLite (default) and PostgreSQL implement
+ * all of it; test/store/store-contract.ts is the one suite both must pass.
+ */
+import type { Store as SessionStore } from 'express-session';
+import type { Awaitable, Page, PageQuery } from '../types.js';
+import type { GroupMemberFetcher } from '../websocket/group-member-fetcher.js';
+import type { MessagePersister } from '../websocket/message-persister.js';
+import type { Message, Notification } from '../websocket/protocol.js';
+
+export interface User {
+  id: number;
+  username: string;
+}
+
+export interface UserWithSecret extends User {
+  passwordHash: string;
+  /** Bumped by `POST /api/auth/revoke`: tokens carrying an older version stop working. */
+  tokenVersion: number;
+}
+
+export interface UserStore {
+  /** Throws `ParlorError('conflict')` when the username is taken (case-insensitive). */
+  createUser(username: string, passwordHash: string): Awaitable<User>;
+  findByUsername(username: string): Awaitable<UserWithSecret | null>;
+  findById(id: number): Awaitable<UserWithSecret | null>;
+  /** Increments and returns the user's token version. */
+  bumpTokenVersion(id: number): Awaitable<number>;
+}
+
+export type MemberStatus = 'invited' | 'accepted' | 'declined';
+
+export interface Group {
+  id: number;
+  name: string;
+  owner_id: number;
+}
+
+export interface GroupStore extends GroupMemberFetcher {
+  /** Creates the group with its owner as an accepted member, in one transaction. */
+  createGroup(ownerId: number, name: string): Awaitable<Group>;
+  getGroup(groupId: number): Awaitable<Group | null>;
+  /** Groups the user is invited to or has accepted, oldest first. */
+  groupsOf(userId: number): Awaitable<Array<{ id: number; name: string; status: 'accepted' | 'invited' }>>;
+  /** Members with status invited or accepted (declined ones are left out). */
+  members(groupId: number): Awaitable<Array<{ id: number; username: string; status: 'accepted' | 'invited' }>>;
+  memberStatus(groupId: number, userId: number): Awaitable<MemberStatus | null>;
+  /**
+   * Records an invitation. Throws `ParlorError('conflict')` when the user is
+   * already invited or accepted; a user who declined may be invited again.
+   */
+  invite(groupId: number, userId: number, invitedBy: number): Awaitable<void>;
+  /** Answers a pending invitation; false when there is none. */
+  respond(groupId: number, userId: number, accept: boolean): Awaitable<boolean>;
+  contactsOf(userId: number): Awaitable<readonly number[]>;
+}
+
+export interface StoredNotification extends Notification {
+  read: boolean;
+}
+
+export interface NotificationStore {
+  list(userId: number, page: PageQuery): Awaitable<Page<StoredNotification>>;
+  unreadCount(userId: number): Awaitable<number>;
+  /** Marks the given ids (only the user's own), or all when `ids` is undefined; returns how many changed. */
+  markRead(userId: number, ids?: readonly number[]): Awaitable<number>;
+}
+
+export type ConversationKey = { kind: 'private'; user_id: number } | { kind: 'group'; group_id: number };
+export type Conversation = ConversationKey & { last_message: Message; unread: number };
+
+export interface ConversationStore {
+  /** The user's conversations with their last message and unread count, most recent first. */
+  conversations(userId: number): Awaitable<Conversation[]>;
+}
+
+/** Every store of one backend, opened together and closed together. */
+export interface Stores {
+  /** Human name for logs: "sqlite:./data/parlor.db", "postgres://host/db". */
+  readonly description: string;
+  users: UserStore;
+  groups: GroupStore;
+  messages: MessagePersister & Required<Pick<MessagePersister, 'messagesSince' | 'markDelivered' | 'markRead' | 'markGroupRead'>>;
+  notifications: NotificationStore;
+  conversations: ConversationStore;
+  /** express-session store on the same backend (persistent: a restart keeps people logged in). */
+  sessions: SessionStore;
+  /** Resolves when the backend answers; rejects otherwise (/healthz). */
+  ping(): Awaitable<void>;
+  /** Finishes pending writes, then closes. */
+  close(): Awaitable<void>;
+}

@@ -1,0 +1,45 @@
+import type { RawData } from 'ws';
+import type { FrameErrorCode } from '../errors.js';
+import { ClientFrame } from './protocol.js';
+
+export type ParseResult =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; code: FrameErrorCode; message: string; clientId?: string };
+
+/**
+ * Turns one WebSocket message into a validated client frame, or into the
+ * `error` frame to answer with. Never throws.
+ */
+export function parseClientFrame(data: RawData | string, isBinary: boolean): ParseResult {
+  if (isBinary) return fail('bad_request', 'binary frames are not accepted; send JSON text');
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof data === 'string' ? data : rawToString(data));
+  } catch {
+    return fail('bad_request', 'the frame is not valid JSON');
+  }
+  const clientId = clientIdOf(json);
+  const parsed = ClientFrame.safeParse(json);
+  if (parsed.success) return { ok: true, frame: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  const code: FrameErrorCode = issue.code === 'too_big' ? 'too_large' : 'bad_request';
+  const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return fail(code, `${where}${issue.message}`, clientId);
+}
+
+function fail(code: FrameErrorCode, message: string, clientId?: string): ParseResult {
+  return clientId === undefined ? { ok: false, code, message } : { ok: false, code, message, clientId };
+}
+
+/** The client_id of a rejected frame, when it had a usable one, so the client can match the error. */
+function clientIdOf(json: unknown): string | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const id = (json as Record<string, unknown>).client_id;
+  return typeof id === 'string' && id.length <= 64 ? id : undefined;
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}

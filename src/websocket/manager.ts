@@ -1,0 +1,402 @@
+import { inject, injectable } from 'tsyringe';
+import type { RawData } from 'ws';
+import { CloseCode, ParlorError, type FrameErrorCode } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER } from '../tokens.js';
+import { InProcessBroker, type Broker, type Envelope } from './broker.js';
+import { Connection, type SocketLike } from './connection.js';
+import { ConnectionRegistry } from './connection-registry.js';
+import { parseClientFrame } from './frame-parser.js';
+import type { GroupMemberFetcher } from './group-member-fetcher.js';
+import type { MessagePersister } from './message-persister.js';
+import { resolveManagerOptions, type ManagerOptions } from './options.js';
+import {
+  EPHEMERAL_FRAMES,
+  encodeFrame,
+  isGroupMessage,
+  type ClientFrame,
+  type ClientFrameOf,
+  type GroupMessage,
+  type Message,
+  type Notification,
+  type PrivateMessage,
+  type ServerFrames,
+  type ServerFrameType,
+} from './protocol.js';
+import type { Identity, SessionResolver } from './session-resolver.js';
+import { TypingTracker, type TypingKey } from './typing-tracker.js';
+
+/**
+ * Keeps every user's connections and routes frames between them (contract
+ * section 3). Storage, group membership and authentication are injected.
+ */
+@injectable()
+export class Manager {
+  readonly options: ManagerOptions;
+  private readonly registry = new ConnectionRegistry();
+  private readonly typing: TypingTracker;
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly log: Logger;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private state: 'running' | 'closing' | 'closed' = 'running';
+
+  constructor(
+    @inject(SESSION_RESOLVER) readonly sessions: SessionResolver,
+    @inject(GROUP_MEMBER_FETCHER) readonly groups: GroupMemberFetcher,
+    @inject(MESSAGE_PERSISTER) readonly messages: MessagePersister,
+    @inject(MANAGER_OPTIONS) options: Partial<ManagerOptions> = {},
+    @inject(BROKER) private readonly broker: Broker = new InProcessBroker(),
+  ) {
+    this.options = resolveManagerOptions(options);
+    this.log = this.options.logger ?? silentLogger;
+    this.typing = new TypingTracker(this.options.typingTimeoutMs, (key) => this.sendTyping(key, false));
+    this.broker.setDeliver((envelope) => this.deliverLocal(envelope));
+    this.heartbeat = setInterval(() => this.checkHeartbeats(), this.options.heartbeatIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  // ---- connections -------------------------------------------------------
+
+  /** Takes over an authenticated socket: welcome, presence, then frames. */
+  addConnection(socket: SocketLike, identity: Identity): Connection {
+    const conn = new Connection(socket, identity, this.options);
+    socket.on('message', (data: RawData, isBinary: boolean) => void this.onFrame(conn, data, isBinary));
+    socket.on('pong', () => (conn.missedPongs = 0));
+    socket.on('close', () => this.removeConnection(conn));
+    socket.on('error', (err: Error) => this.log.debug({ err, userId: conn.userId }, 'socket error'));
+
+    if (!this.isRunning) {
+      conn.close(CloseCode.going_away, 'server shutting down');
+      return conn;
+    }
+    if (this.registry.count(identity.userId) >= this.options.maxConnectionsPerUser) {
+      conn.close(CloseCode.policy_violation, 'too many connections');
+      return conn;
+    }
+    const first = this.registry.add(conn);
+    conn.send(encodeFrame('welcome', { user_id: conn.userId, timestamp: this.options.now() }), false);
+    if (first) this.track(this.userCameOnline(conn.userId));
+    return conn;
+  }
+
+  private removeConnection(conn: Connection): void {
+    if (!this.registry.remove(conn)) return;
+    if (!this.registry.has(conn.userId)) this.track(this.userWentOffline(conn.userId));
+  }
+
+  private async userCameOnline(userId: number): Promise<void> {
+    await this.broker.userOnline?.(userId);
+    await this.announcePresence(userId, true);
+  }
+
+  private async userWentOffline(userId: number): Promise<void> {
+    await this.broker.userOffline?.(userId);
+    await this.announcePresence(userId, false);
+  }
+
+  private async announcePresence(userId: number, online: boolean): Promise<void> {
+    const contacts = (await this.groups.contactsOf?.(userId)) ?? [];
+    if (contacts.length > 0) this.publish({ users: contacts }, 'presence', { user_id: userId, online });
+  }
+
+  isOnline(userId: number): boolean {
+    return this.registry.has(userId);
+  }
+
+  onlineUsers(): number[] {
+    return this.registry.users();
+  }
+
+  get connectionCount(): number {
+    return this.registry.size;
+  }
+
+  /** Closes every socket opened with this session id (logout): code 4401. */
+  closeSession(sessionId: string, code: number = CloseCode.logged_out): number {
+    let closed = 0;
+    for (const conn of this.registry.all()) {
+      if (conn.identity.sessionId === sessionId) {
+        conn.close(code, 'logged out');
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  // ---- sending (also the host app's API) ---------------------------------
+
+  sendToUser<T extends ServerFrameType>(userId: number, type: T, body: ServerFrames[T]): void {
+    this.publish({ users: [userId] }, type, body);
+  }
+
+  async broadcastToGroup<T extends ServerFrameType>(groupId: number, type: T, body: ServerFrames[T]): Promise<void> {
+    const members = await this.groups.acceptedMembers(groupId);
+    if (!members) throw new ParlorError('not_found', `group ${groupId} does not exist`);
+    this.publish({ users: members }, type, body);
+  }
+
+  /** Sends to every connection; returns how many this process reached. */
+  broadcastToAll<T extends ServerFrameType>(type: T, body: ServerFrames[T]): number {
+    const local = this.registry.size;
+    this.publish({ all: true }, type, body);
+    return local;
+  }
+
+  /** Stores a notification, then sends it to every connection of the user. */
+  async notify(userId: number, subtype: string, message: string, data: Record<string, unknown> = {}): Promise<Notification> {
+    const notification = await this.track(this.messages.saveNotification(userId, subtype, message, data));
+    this.sendToUser(userId, 'notification', notification);
+    return notification;
+  }
+
+  /** Routes a stored private message live (also used by the REST send route). */
+  routePrivate(m: PrivateMessage, exceptConnection?: string): void {
+    const users = m.to === m.from ? [m.to] : [m.to, m.from];
+    this.publish({ users, except: exceptConnection, delivery: { messageId: m.id, senderId: m.from, recipientId: m.to } }, 'private', m);
+    this.stopTyping({ from: m.from, to: m.to });
+  }
+
+  /** Routes a stored group message live to the accepted members. */
+  routeGroup(m: GroupMessage, members: readonly number[], exceptConnection?: string): void {
+    this.publish({ users: members, except: exceptConnection }, 'group', m);
+    this.stopTyping({ from: m.from, group_id: m.group_id });
+  }
+
+  private publish<T extends ServerFrameType>(
+    target: Omit<Envelope, 'type' | 'raw'>,
+    type: T,
+    body: ServerFrames[T],
+  ): void {
+    const envelope: Envelope = { ...target, type, raw: encodeFrame(type, body) };
+    this.track(Promise.resolve(this.broker.publish(envelope)));
+  }
+
+  /** Writes an envelope to the connections of this process; called by the broker. */
+  private deliverLocal(envelope: Envelope): void {
+    const ephemeral = EPHEMERAL_FRAMES.has(envelope.type);
+    const onDelivered = envelope.delivery ? this.deliveredOnce(envelope.delivery) : undefined;
+    const targets = envelope.all ? [this.registry.all()] : (envelope.users ?? []).map((u) => this.registry.of(u) ?? []);
+    for (const conns of targets) {
+      for (const conn of conns) {
+        if (conn.id === envelope.except) continue;
+        const cb = onDelivered && conn.userId === envelope.delivery!.recipientId ? onDelivered : undefined;
+        conn.send(envelope.raw, ephemeral, cb);
+      }
+    }
+  }
+
+  /** A write callback that reports `delivered` at most once per envelope, after a successful write. */
+  private deliveredOnce(d: NonNullable<Envelope['delivery']>): (err?: Error) => void {
+    let done = d.senderId === d.recipientId;
+    return (err) => {
+      if (done || err) return;
+      done = true;
+      this.track(this.markDelivered(d.messageId, d.senderId, d.recipientId));
+    };
+  }
+
+  private async markDelivered(messageId: number, senderId: number, recipientId: number): Promise<void> {
+    const fresh = this.messages.markDelivered ? await this.messages.markDelivered(messageId, recipientId) : true;
+    if (!fresh) return;
+    this.sendToUser(senderId, 'receipt', {
+      message_id: messageId,
+      status: 'delivered',
+      user_id: recipientId,
+      timestamp: this.options.now(),
+    });
+  }
+
+  // ---- incoming frames ---------------------------------------------------
+
+  private async onFrame(conn: Connection, data: RawData, isBinary: boolean): Promise<void> {
+    const admitted = conn.admitFrame();
+    if (admitted === 'abusive') return;
+    if (admitted === 'limited') return this.sendError(conn, 'rate_limited', 'too many frames, slow down');
+    const parsed = parseClientFrame(data, isBinary);
+    if (!parsed.ok) return this.sendError(conn, parsed.code, parsed.message, parsed.clientId);
+    const frame = parsed.frame;
+    try {
+      await this.track(this.dispatch(conn, frame));
+    } catch (err) {
+      const clientId = 'client_id' in frame ? frame.client_id : undefined;
+      if (err instanceof ParlorError && err.code in FRAME_CODES) {
+        return this.sendError(conn, err.code as FrameErrorCode, err.message, clientId);
+      }
+      this.log.error({ err, userId: conn.userId, type: frame.type }, 'frame failed');
+      this.sendError(conn, 'internal', 'the frame could not be processed; nothing was stored', clientId);
+    }
+  }
+
+  private dispatch(conn: Connection, frame: ClientFrame): Promise<void> {
+    switch (frame.type) {
+      case 'private':
+        return this.onPrivate(conn, frame);
+      case 'group':
+        return this.onGroup(conn, frame);
+      case 'broadcast':
+        return this.onBroadcast(conn, frame);
+      case 'typing':
+        return this.onTyping(conn, frame);
+      case 'read':
+        return this.onRead(conn, frame);
+      case 'sync':
+        return this.onSync(conn, frame);
+    }
+  }
+
+  private async onPrivate(conn: Connection, f: ClientFrameOf<'private'>): Promise<void> {
+    const saved = await this.messages.savePrivate({ from: conn.userId, to: f.to, content: f.content, clientId: f.client_id });
+    this.ack(conn, f.client_id, saved.message);
+    if (!saved.duplicate) this.routePrivate(saved.message, conn.id);
+  }
+
+  private async onGroup(conn: Connection, f: ClientFrameOf<'group'>): Promise<void> {
+    const members = await this.requireMembership(f.group_id, conn.userId);
+    const saved = await this.messages.saveGroup({ from: conn.userId, groupId: f.group_id, content: f.content, clientId: f.client_id });
+    this.ack(conn, f.client_id, saved.message);
+    if (!saved.duplicate) this.routeGroup(saved.message, members, conn.id);
+  }
+
+  private async onBroadcast(conn: Connection, f: ClientFrameOf<'broadcast'>): Promise<void> {
+    if (!(await this.options.isAdmin(conn.identity))) throw new ParlorError('forbidden', 'only admins may broadcast');
+    this.broadcastToAll('broadcast', { from: conn.userId, content: f.content, timestamp: this.options.now() });
+  }
+
+  private async onTyping(conn: Connection, f: ClientFrameOf<'typing'>): Promise<void> {
+    const key: TypingKey =
+      f.group_id !== undefined ? { from: conn.userId, group_id: f.group_id } : { from: conn.userId, to: f.to! };
+    if ('group_id' in key) await this.requireMembership(key.group_id, conn.userId);
+    if (f.is_typing) this.typing.touch(key);
+    else this.typing.clear(key);
+    await this.sendTyping(key, f.is_typing);
+  }
+
+  private async onRead(conn: Connection, f: ClientFrameOf<'read'>): Promise<void> {
+    const now = this.options.now();
+    if (f.group_id !== undefined) {
+      await this.requireMembership(f.group_id, conn.userId);
+      if (!this.messages.markGroupRead) throw new ParlorError('bad_request', 'read markers are not enabled');
+      if (!(await this.messages.markGroupRead(conn.userId, f.group_id, f.message_id))) {
+        throw new ParlorError('not_found', `message ${f.message_id} is not in group ${f.group_id}`);
+      }
+      const body = { message_id: f.message_id, status: 'read' as const, user_id: conn.userId, group_id: f.group_id, timestamp: now };
+      this.publish({ users: [conn.userId], except: conn.id }, 'receipt', body);
+      return;
+    }
+    if (!this.messages.markRead) throw new ParlorError('bad_request', 'read receipts are not enabled');
+    const result = await this.messages.markRead(conn.userId, f.message_id);
+    if (!result) throw new ParlorError('not_found', `message ${f.message_id} is not a private message to you`);
+    const body = { message_id: result.messageId, status: 'read' as const, user_id: conn.userId, timestamp: now };
+    // The sender learns it was read; the reader's other devices learn the marker moved.
+    this.publish({ users: [result.senderId, conn.userId], except: conn.id }, 'receipt', body);
+  }
+
+  private async onSync(conn: Connection, f: ClientFrameOf<'sync'>): Promise<void> {
+    if (!this.messages.messagesSince) throw new ParlorError('bad_request', 'sync is not enabled');
+    let cursor = f.since;
+    for (;;) {
+      const page = await this.messages.messagesSince(conn.userId, cursor, this.options.syncPageSize);
+      for (const m of page) this.replay(conn, m);
+      if (page.length > 0) cursor = page[page.length - 1]!.id;
+      if (page.length < this.options.syncPageSize || !conn.isOpen) break;
+      await waitUntilCaughtUp(conn);
+    }
+    conn.send(encodeFrame('synced', { last_id: cursor }), false);
+  }
+
+  private replay(conn: Connection, m: Message): void {
+    if (isGroupMessage(m)) {
+      conn.send(encodeFrame('group', m), false);
+      return;
+    }
+    const toMe = m.to === conn.userId;
+    const cb = toMe ? this.deliveredOnce({ messageId: m.id, senderId: m.from, recipientId: m.to }) : undefined;
+    conn.send(encodeFrame('private', m), false, cb);
+  }
+
+  // ---- helpers -----------------------------------------------------------
+
+  private async requireMembership(groupId: number, userId: number): Promise<readonly number[]> {
+    const members = await this.groups.acceptedMembers(groupId);
+    if (!members) throw new ParlorError('not_found', `group ${groupId} does not exist`);
+    if (!members.includes(userId)) throw new ParlorError('forbidden', `you are not a member of group ${groupId}`);
+    return members;
+  }
+
+  private async sendTyping(key: TypingKey, isTyping: boolean): Promise<void> {
+    if ('to' in key) {
+      this.publish({ users: [key.to] }, 'typing', { from: key.from, to: key.to, is_typing: isTyping });
+      return;
+    }
+    const members = (await this.groups.acceptedMembers(key.group_id)) ?? [];
+    const others = members.filter((u) => u !== key.from);
+    this.publish({ users: others }, 'typing', { from: key.from, group_id: key.group_id, is_typing: isTyping });
+  }
+
+  private stopTyping(key: TypingKey): void {
+    if (this.typing.clear(key)) this.track(this.sendTyping(key, false));
+  }
+
+  private ack(conn: Connection, clientId: string | undefined, m: Message): void {
+    conn.send(encodeFrame('ack', { client_id: clientId ?? null, id: m.id, timestamp: m.timestamp }), false);
+  }
+
+  private sendError(conn: Connection, code: FrameErrorCode, message: string, clientId?: string): void {
+    conn.send(encodeFrame('error', clientId === undefined ? { code, message } : { code, message, client_id: clientId }), false);
+  }
+
+  /** Remembers in-flight work so `close()` can finish stored writes first. */
+  private track<T>(work: T | Promise<T>): Promise<T> {
+    const p = Promise.resolve(work);
+    this.pending.add(p);
+    const forget = () => this.pending.delete(p);
+    p.then(forget, (err: unknown) => {
+      forget();
+      this.log.error({ err }, 'background work failed');
+    });
+    return p;
+  }
+
+  private checkHeartbeats(): void {
+    for (const conn of this.registry.all()) {
+      if (conn.missedPongs >= 2) {
+        conn.socket.terminate();
+        continue;
+      }
+      conn.missedPongs++;
+      conn.socket.ping();
+    }
+  }
+
+  // ---- lifecycle ---------------------------------------------------------
+
+  /** Stops taking connections, waits for stored writes, then closes every socket with 1001. */
+  async close(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'closing';
+    clearInterval(this.heartbeat);
+    this.typing.clearAll();
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    for (const conn of this.registry.all()) conn.close(CloseCode.going_away, 'server shutting down');
+    await this.broker.close();
+    this.state = 'closed';
+  }
+}
+
+const FRAME_CODES: Record<FrameErrorCode, true> = {
+  bad_request: true,
+  forbidden: true,
+  not_found: true,
+  rate_limited: true,
+  too_large: true,
+  internal: true,
+};
+
+/** Resolves once the connection has drained below its shedding threshold, or closed. */
+async function waitUntilCaughtUp(conn: Connection): Promise<void> {
+  while (conn.isOpen && conn.isBehind) await new Promise((r) => setTimeout(r, 5));
+}

@@ -1,0 +1,62 @@
+import type { GroupMessage, Message, Notification, PrivateMessage } from './protocol.js';
+import type { Awaitable, Page, PageQuery } from '../types.js';
+
+export interface SavePrivateInput {
+  from: number;
+  to: number;
+  content: string;
+  clientId?: string;
+}
+
+export interface SaveGroupInput {
+  from: number;
+  groupId: number;
+  content: string;
+  clientId?: string;
+}
+
+/** `duplicate` is true when (from, clientId) was stored before: the earlier message comes back. */
+export interface Saved<M> {
+  message: M;
+  duplicate: boolean;
+}
+
+/** What a private `read` moved: the sender to tell, and the newest message now read. */
+export interface ReadResult {
+  senderId: number;
+  messageId: number;
+}
+
+/**
+ * Stores and pages messages. A method resolves only once the write is durable:
+ * the Manager acks after it.
+ *
+ * Required:
+ * - `savePrivate(input)`: throws `ParlorError('not_found')` when `to` is unknown.
+ * - `saveGroup(input)`: membership is checked by the Manager before.
+ * - `saveNotification(userId, subtype, message, data)`.
+ * - `privateHistory(userId, otherId, page)`, `groupHistory(groupId, page)`: newest first.
+ *
+ * Optional (the feature is off without them):
+ * - `messagesSince(userId, sinceId, limit)`: `sync`; oldest first, ids > sinceId the user may see.
+ * - `markDelivered(messageId, recipientId)`: true when it was not delivered before.
+ * - `markRead(userId, messageId)`: private read; null when the message is not to the user.
+ * - `markGroupRead(userId, groupId, messageId)`: moves the user's read marker in a group.
+ */
+export interface MessagePersister {
+  savePrivate(input: SavePrivateInput): Awaitable<Saved<PrivateMessage>>;
+  saveGroup(input: SaveGroupInput): Awaitable<Saved<GroupMessage>>;
+  saveNotification(
+    userId: number,
+    subtype: string,
+    message: string,
+    data?: Record<string, unknown>,
+  ): Awaitable<Notification>;
+  privateHistory(userId: number, otherId: number, page: PageQuery): Awaitable<Page<PrivateMessage>>;
+  groupHistory(groupId: number, page: PageQuery): Awaitable<Page<GroupMessage>>;
+
+  messagesSince?(userId: number, sinceId: number, limit: number): Awaitable<Message[]>;
+  markDelivered?(messageId: number, recipientId: number): Awaitable<boolean>;
+  markRead?(userId: number, messageId: number): Awaitable<ReadResult | null>;
+  markGroupRead?(userId: number, groupId: number, messageId: number): Awaitable<boolean>;
+}

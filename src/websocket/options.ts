@@ -1,0 +1,73 @@
+import type { Identity } from './session-resolver.js';
+import type { Awaitable } from '../types.js';
+import type { Logger } from '../logger.js';
+
+/** Every knob of the Manager, each with its default below. Durations are options so tests pass tiny values. */
+export interface ManagerOptions {
+  /** Frames a second per connection (WS_RATE_LIMIT). */
+  rateLimit: number;
+  /** Frames a connection may send at once before the rate applies (WS_RATE_BURST). */
+  rateBurst: number;
+  /** Rejected frames (beyond the rate) tolerated, decaying at `rateLimit`/s, before closing with 1008. */
+  abuseTolerance: number;
+  /** Buffered bytes on one connection before it is closed with 1013 (MAX_BUFFERED_BYTES). */
+  maxBufferedBytes: number;
+  /** Buffered bytes above which ephemeral frames (typing, presence) to that connection are shed. */
+  shedBufferedBytes: number;
+  /** Largest incoming frame (MAX_FRAME_BYTES); larger closes with 1009. */
+  maxFrameBytes: number;
+  /** Open connections one user may hold; the next is closed with 1008. */
+  maxConnectionsPerUser: number;
+  /** Ping interval; a connection that misses two pongs is terminated (HEARTBEAT_INTERVAL_MS). */
+  heartbeatIntervalMs: number;
+  /** After this long without a `typing` frame the server sends `is_typing: false`. */
+  typingTimeoutMs: number;
+  /** Messages fetched per store query during `sync`. */
+  syncPageSize: number;
+  /** Whether a user may send `broadcast`. Default: nobody. */
+  isAdmin: (identity: Identity) => Awaitable<boolean>;
+  logger?: Logger;
+  now: () => number;
+}
+
+export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
+  rateLimit: 20,
+  rateBurst: 40,
+  abuseTolerance: 60,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  shedBufferedBytes: 1024 * 1024,
+  maxFrameBytes: 65536,
+  maxConnectionsPerUser: 32,
+  heartbeatIntervalMs: 30_000,
+  typingTimeoutMs: 3000,
+  syncPageSize: 500,
+  isAdmin: () => false,
+  now: Date.now,
+};
+
+/** Merges options over the defaults in one place, and throws on values that cannot work. */
+export function resolveManagerOptions(partial: Partial<ManagerOptions> = {}): ManagerOptions {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  const o: ManagerOptions = { ...DEFAULT_MANAGER_OPTIONS, ...defined };
+  const positive = [
+    'rateLimit',
+    'rateBurst',
+    'maxBufferedBytes',
+    'shedBufferedBytes',
+    'maxFrameBytes',
+    'maxConnectionsPerUser',
+    'heartbeatIntervalMs',
+    'typingTimeoutMs',
+    'syncPageSize',
+  ] as const;
+  for (const key of positive) {
+    if (!Number.isFinite(o[key]) || o[key] <= 0) {
+      throw new TypeError(`Manager option ${key} must be a positive number, got ${String(o[key])}`);
+    }
+  }
+  if (o.abuseTolerance < 0) throw new TypeError('Manager option abuseTolerance must be >= 0');
+  if (o.shedBufferedBytes > o.maxBufferedBytes) {
+    throw new TypeError('Manager option shedBufferedBytes must not exceed maxBufferedBytes');
+  }
+  return o;
+}

@@ -1,0 +1,132 @@
+/**
+ * The frame protocol of contract section 3: one schema per client frame, and
+ * the typed map of server frames. The schemas validate; the types are derived
+ * from them, so the two cannot drift.
+ */
+import { z } from 'zod';
+
+export const MAX_CONTENT_CHARS = 4000;
+export const MAX_CLIENT_ID_CHARS = 64;
+
+/** A positive integer id, sent as a JSON number. */
+export const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** A group id may arrive as a number or a numeric string; it is always a number after parsing. */
+export const GroupId = z.union([Id, z.string().regex(/^[1-9]\d{0,15}$/).transform(Number).pipe(Id)]);
+
+export const Content = z.string().trim().min(1).max(MAX_CONTENT_CHARS);
+export const ClientId = z.string().min(1).max(MAX_CLIENT_ID_CHARS);
+
+export const PrivateFrame = z.object({
+  type: z.literal('private'),
+  to: Id,
+  content: Content,
+  client_id: ClientId.optional(),
+});
+
+export const GroupFrame = z.object({
+  type: z.literal('group'),
+  group_id: GroupId,
+  content: Content,
+  client_id: ClientId.optional(),
+});
+
+export const BroadcastFrame = z.object({
+  type: z.literal('broadcast'),
+  content: Content,
+});
+
+export const TypingFrame = z
+  .object({
+    type: z.literal('typing'),
+    to: Id.optional(),
+    group_id: GroupId.optional(),
+    is_typing: z.boolean().default(true),
+  })
+  .refine((f) => (f.to === undefined) !== (f.group_id === undefined), {
+    message: 'typing needs exactly one of `to` or `group_id`',
+  });
+
+export const ReadFrame = z.object({
+  type: z.literal('read'),
+  message_id: Id,
+  group_id: GroupId.optional(),
+});
+
+export const SyncFrame = z.object({
+  type: z.literal('sync'),
+  since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+
+export const ClientFrame = z.discriminatedUnion('type', [
+  PrivateFrame,
+  GroupFrame,
+  BroadcastFrame,
+  TypingFrame,
+  ReadFrame,
+  SyncFrame,
+]);
+
+export type ClientFrame = z.output<typeof ClientFrame>;
+export type ClientFrameType = ClientFrame['type'];
+export type ClientFrameOf<T extends ClientFrameType> = Extract<ClientFrame, { type: T }>;
+
+/** A stored message as it travels in frames and HTTP bodies. */
+export interface PrivateMessage {
+  id: number;
+  from: number;
+  to: number;
+  content: string;
+  timestamp: number;
+}
+export interface GroupMessage {
+  id: number;
+  from: number;
+  group_id: number;
+  content: string;
+  timestamp: number;
+}
+export type Message = PrivateMessage | GroupMessage;
+
+export function isGroupMessage(m: Message): m is GroupMessage {
+  return 'group_id' in m;
+}
+
+export interface Notification {
+  id: number;
+  subtype: string;
+  message: string;
+  timestamp: number;
+  [data: string]: unknown;
+}
+
+/** Every frame the server sends, by type. */
+export interface ServerFrames {
+  welcome: { user_id: number; timestamp: number };
+  private: PrivateMessage;
+  group: GroupMessage;
+  broadcast: { from: number; content: string; timestamp: number };
+  notification: Notification;
+  ack: { client_id: string | null; id: number; timestamp: number };
+  receipt: {
+    message_id: number;
+    status: 'delivered' | 'read';
+    user_id: number;
+    timestamp: number;
+    group_id?: number;
+  };
+  presence: { user_id: number; online: boolean };
+  typing: { from: number; to?: number; group_id?: number; is_typing: boolean };
+  synced: { last_id: number };
+  error: { code: string; message: string; client_id?: string };
+}
+export type ServerFrameType = keyof ServerFrames;
+export type ServerFrame<T extends ServerFrameType = ServerFrameType> = { type: T } & ServerFrames[T];
+
+/** Frames a slow client may lose without losing data: they only describe the present moment. */
+export const EPHEMERAL_FRAMES: ReadonlySet<ServerFrameType> = new Set(['typing', 'presence']);
+
+/** Serialise a server frame once; the string is reused for every recipient. */
+export function encodeFrame<T extends ServerFrameType>(type: T, body: ServerFrames[T]): string {
+  return JSON.stringify({ type, ...body });
+}

@@ -1,0 +1,76 @@
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type ServerOptions } from 'ws';
+import type { Logger } from '../logger.js';
+import type { Manager } from './manager.js';
+
+export interface UpgradeOptions {
+  /** Path of the socket endpoint. */
+  path: string;
+  /** Whether the request's Origin may use a cookie-authenticated socket. */
+  isOriginAllowed: (req: IncomingMessage) => boolean;
+  logger: Logger;
+}
+
+/** An `'upgrade'` listener: resolves `true` when it took the request, `false` when the path is not its own. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<boolean>;
+
+/**
+ * The host owns the upgrade (ws `noServer`): authenticate, check the Origin,
+ * then hand the socket to the Manager; or answer 401/403/503 on the raw socket.
+ */
+export function createUpgradeHandler(manager: Manager, options: UpgradeOptions): { handle: UpgradeHandler; wss: WebSocketServer } {
+  const limits = manager.options;
+  const wsOptions: ServerOptions & { maxFragments: number; maxBufferedChunks: number } = {
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: limits.maxFrameBytes,
+    // Bound the memory a peer can pin with many tiny fragments (ws >= 8.21).
+    maxFragments: 1024,
+    maxBufferedChunks: 4096,
+  };
+  const wss = new WebSocketServer(wsOptions);
+
+  const handle: UpgradeHandler = async (req, socket, head) => {
+    if (pathOf(req) !== options.path) return false;
+    socket.on('error', () => socket.destroy());
+    if (!manager.isRunning) return abort(socket, 503, 'unavailable', 'the server is shutting down');
+    let identity;
+    try {
+      identity = await manager.sessions.resolve(req);
+    } catch (err) {
+      options.logger.warn({ err }, 'session lookup failed during upgrade');
+      return abort(socket, 503, 'unavailable', 'the session store is unavailable');
+    }
+    if (!identity) return abort(socket, 401, 'unauthorized', 'no valid session');
+    if (identity.via === 'cookie' && !options.isOriginAllowed(req)) {
+      return abort(socket, 403, 'forbidden', 'origin not allowed');
+    }
+    if (socket.destroyed) return true;
+    wss.handleUpgrade(req, socket, head, (ws) => manager.addConnection(ws, identity));
+    return true;
+  };
+  return { handle, wss };
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/** Answers a failed upgrade with a plain HTTP response and closes the socket (ws `abortHandshake`). */
+function abort(socket: Duplex, status: number, code: string, message: string): true {
+  if (socket.writable) {
+    const body = JSON.stringify({ error: code, message });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        'Connection: close\r\n' +
+        'Content-Type: application/json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+  return true;
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createParlorContainer } from '../../src/container.js';
+import { Manager } from '../../src/websocket/manager.js';
+import { GROUP_MEMBER_FETCHER, MESSAGE_PERSISTER, SESSION_RESOLVER } from '../../src/tokens.js';
+import type { MessagePersister } from '../../src/websocket/message-persister.js';
+
+const persister = (): MessagePersister => ({
+  savePrivate: vi.fn(),
+  saveGroup: vi.fn(),
+  saveNotification: vi.fn(),
+  privateHistory: vi.fn(),
+  groupHistory: vi.fn(),
+});
+
+describe('createParlorContainer', () => {
+  it('injects the registered interfaces into the Manager by token', async () => {
+    const bindings = {
+      sessionResolver: { resolve: () => null },
+      groupMemberFetcher: { acceptedMembers: () => null },
+      messagePersister: persister(),
+      managerOptions: { rateLimit: 7 },
+    };
+    const c = createParlorContainer(bindings);
+    const manager = c.resolve(Manager);
+    expect(manager.sessions).toBe(bindings.sessionResolver);
+    expect(manager.groups).toBe(bindings.groupMemberFetcher);
+    expect(manager.messages).toBe(bindings.messagePersister);
+    expect(manager.options.rateLimit).toBe(7);
+    expect(c.resolve(Manager)).toBe(manager);
+    await manager.close();
+  });
+
+  it('gives each mount its own Manager and lets a host override one interface', async () => {
+    const base = {
+      sessionResolver: { resolve: () => null },
+      groupMemberFetcher: { acceptedMembers: () => null },
+      messagePersister: persister(),
+    };
+    const a = createParlorContainer(base);
+    const b = createParlorContainer(base);
+    const override = { resolve: () => ({ userId: 1, via: 'token' as const }) };
+    b.register(SESSION_RESOLVER, { useValue: override });
+    const ma = a.resolve(Manager);
+    const mb = b.resolve(Manager);
+    expect(ma).not.toBe(mb);
+    expect(mb.sessions).toBe(override);
+    expect(a.resolve(GROUP_MEMBER_FETCHER)).toBe(base.groupMemberFetcher);
+    expect(b.resolve(MESSAGE_PERSISTER)).toBe(base.messagePersister);
+    await Promise.all([ma.close(), mb.close()]);
+  });
+
+  it('rejects options that cannot work at construction', () => {
+    expect(
+      () => new Manager({ resolve: () => null }, { acceptedMembers: () => null }, persister(), { rateLimit: 0 }),
+    ).toThrow(/rateLimit must be a positive number/);
+  });
+});
