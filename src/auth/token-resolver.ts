@@ -1,0 +1,28 @@
+import type { IncomingMessage } from 'node:http';
+import type { Identity, SessionResolver } from '../websocket/session-resolver.js';
+import type { TokenService } from './token-service.js';
+
+/**
+ * Bearer tokens: the `Authorization: Bearer` header on any request, and the
+ * `access_token` query parameter on WebSocket upgrades only (webviews that
+ * cannot set a header; such URLs end up in logs, so keep those tokens short-lived).
+ */
+export class TokenSessionResolver implements SessionResolver {
+  constructor(private readonly tokens: TokenService) {}
+
+  async resolve(req: IncomingMessage): Promise<Identity | null> {
+    const token = bearerOf(req) ?? queryTokenOf(req);
+    return token ? this.tokens.verify(token) : null;
+  }
+}
+
+function bearerOf(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1];
+}
+
+function queryTokenOf(req: IncomingMessage): string | undefined {
+  if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !req.url?.includes('access_token=')) return undefined;
+  return new URL(req.url, 'http://x').searchParams.get('access_token') ?? undefined;
+}

@@ -1,0 +1,79 @@
+import { hkdfSync } from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import type { UserStore } from '../store/types.js';
+import type { Identity } from '../websocket/session-resolver.js';
+
+export interface TokenOptions {
+  /** Signing key (TOKEN_SECRET). Default: derived from the session secret with HKDF. */
+  secret?: string;
+  /** Lifetime of a token in seconds (TOKEN_TTL_SECONDS). Default 900. */
+  ttlSeconds?: number;
+}
+
+const ISSUER = 'parlor';
+const ALGORITHM = 'HS256';
+
+/** The key tokens are signed with: TOKEN_SECRET, else HKDF(session secret), so the two never coincide. */
+export function tokenKey(sessionSecret: string | readonly string[], explicit?: string): Uint8Array {
+  if (explicit) return new TextEncoder().encode(explicit);
+  const base = typeof sessionSecret === 'string' ? sessionSecret : sessionSecret[0]!;
+  return new Uint8Array(hkdfSync('sha256', base, 'parlor-token-salt', 'parlor bearer token v1', 32));
+}
+
+/**
+ * Issues and checks bearer tokens (JWT, HS256, via `jose`). Each token carries
+ * the user's token version; `revoke` bumps the version, so every token issued
+ * before stops working at once.
+ */
+export class TokenService {
+  readonly ttlSeconds: number;
+
+  constructor(
+    private readonly key: Uint8Array,
+    private readonly users: UserStore,
+    ttlSeconds = 900,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.ttlSeconds = ttlSeconds;
+  }
+
+  async issue(userId: number): Promise<{ token: string; expires_at: number }> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new Error(`user ${userId} does not exist`);
+    const iat = Math.floor(this.now() / 1000);
+    const exp = iat + this.ttlSeconds;
+    const token = await new SignJWT({ ver: user.tokenVersion, name: user.username })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setSubject(String(user.id))
+      .setIssuer(ISSUER)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(this.key);
+    return { token, expires_at: exp * 1000 };
+  }
+
+  /** The identity behind a token, or null when it is malformed, forged, expired or revoked. */
+  async verify(token: string): Promise<Identity | null> {
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, {
+        algorithms: [ALGORITHM],
+        issuer: ISSUER,
+        currentDate: new Date(this.now()),
+      }));
+    } catch (err) {
+      if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return null;
+      throw err;
+    }
+    const userId = Number(payload.sub);
+    if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.ver !== 'number') return null;
+    const user = await this.users.findById(userId);
+    if (!user || user.tokenVersion !== payload.ver) return null;
+    return { userId, username: user.username, via: 'token' };
+  }
+
+  /** Invalidates every token issued to the user so far. */
+  async revokeAll(userId: number): Promise<void> {
+    await this.users.bumpTokenVersion(userId);
+  }
+}

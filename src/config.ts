@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** A comma list: "a, b,,c" -> ["a","b","c"]. */
+const List = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .default([]);
+const Int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+/**
+ * The environment variables of contract section 1, with their defaults, in
+ * one place. A bad value stops the process at start with the variable's name.
+ */
+export const EnvSchema = z.object({
+  PORT: Int(3000).pipe(z.number().max(65535)),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  SQLITE_PATH: z.string().min(1).default('./data/parlor.db'),
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TOKEN_TTL_SECONDS: Int(900, 30),
+  ALLOWED_ORIGINS: List,
+  ADMIN_USERS: List,
+  MAX_FRAME_BYTES: Int(65536, 256),
+  WS_RATE_LIMIT: Int(20, 1),
+  WS_RATE_BURST: Int(40, 1),
+  MAX_BUFFERED_BYTES: Int(4 * 1024 * 1024, 1024),
+  MAX_CONNECTIONS_PER_USER: Int(32, 1),
+  AUTH_RATE_LIMIT: Int(30),
+  HEARTBEAT_INTERVAL_MS: Int(30_000, 10),
+  PASSWORD_HASH_COST: Int(17, 10).pipe(z.number().max(20)),
+  TRUST_PROXY: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.output<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = EnvSchema.safeParse(present);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** `TRUST_PROXY` as Express understands it: "true", a hop count, or a list of addresses. */
+export function trustProxySetting(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}

@@ -1,0 +1,73 @@
+import { Router, type Request, type RequestHandler } from 'express';
+import { z } from 'zod';
+import '../session/session-data.js';
+import type { User } from '../store/types.js';
+import { me, requireUser, type HttpContext } from './context.js';
+import { httpError } from './http-error.js';
+import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
+import { parse } from './validation.js';
+
+export const Credentials = z.object({
+  username: z
+    .string()
+    .min(3)
+    .max(32)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'may contain only letters, digits, _ . -'),
+  password: z.string().min(8).max(1024),
+});
+
+/** Checks a username and password; null when either is wrong (same cost either way). */
+export async function checkCredentials(ctx: HttpContext, body: unknown): Promise<User | null> {
+  const { username, password } = parse(Credentials, body);
+  const user = await ctx.stores.users.findByUsername(username);
+  const hash = user?.passwordHash ?? (await dummyPasswordHash(ctx.hashParams));
+  const ok = await verifyPassword(password, hash);
+  return ok && user ? { id: user.id, username: user.username } : null;
+}
+
+/** Replaces the session id (no fixation) and signs the user in. */
+function signIn(req: Request, user: User): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.regenerate((err) => {
+      if (err) return reject(err);
+      req.session.userId = user.id;
+      req.session.username = user.username;
+      req.session.save((e) => (e ? reject(e) : resolve()));
+    }),
+  );
+}
+
+export function authRoutes(ctx: HttpContext, authLimiter: RequestHandler): Router {
+  const r = Router();
+
+  r.post('/register', authLimiter, async (req, res) => {
+    const { username, password } = parse(Credentials, req.body);
+    const user = await ctx.stores.users.createUser(username, await hashPassword(password, ctx.hashParams));
+    await signIn(req, user);
+    res.status(201).json({ id: user.id, username: user.username });
+  });
+
+  r.post('/login', authLimiter, async (req, res) => {
+    const user = await checkCredentials(ctx, req.body);
+    if (!user) throw httpError('unauthorized', 'wrong username or password');
+    await signIn(req, user);
+    res.json({ id: user.id, username: user.username });
+  });
+
+  r.post('/logout', requireUser(ctx), async (req, res) => {
+    const { sessionId, via } = me(res);
+    if (via !== 'cookie' || !sessionId) throw httpError('unauthorized', 'logout ends a cookie session; revoke tokens instead');
+    await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+    ctx.manager.closeSession(sessionId);
+    res.clearCookie(ctx.cookieName, { path: '/' });
+    res.status(204).end();
+  });
+
+  r.get('/me', requireUser(ctx), async (_req, res) => {
+    const user = await ctx.stores.users.findById(me(res).userId);
+    if (!user) throw httpError('unauthorized', 'the account no longer exists');
+    res.json({ id: user.id, username: user.username });
+  });
+
+  return r;
+}

@@ -1,0 +1,38 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { Logger } from '../logger.js';
+import type { Stores } from '../store/types.js';
+import type { Manager } from '../websocket/manager.js';
+import type { Identity, SessionResolver } from '../websocket/session-resolver.js';
+import { httpError } from './http-error.js';
+
+/** What every route module is built from. */
+export interface HttpContext {
+  stores: Stores;
+  manager: Manager;
+  /** The same resolver the upgrade uses: cookie first, then bearer token. */
+  resolver: SessionResolver;
+  logger: Logger;
+  /** Usernames allowed to broadcast. */
+  isAdmin: (identity: Identity) => boolean;
+  /** scrypt parameters for new password hashes. */
+  hashParams: { N: number; r: number; p: number };
+  /** Name of the session cookie. */
+  cookieName: string;
+}
+
+/** 401 unless the request carries a valid session cookie or bearer token. */
+export function requireUser(ctx: HttpContext): RequestHandler {
+  return async (req, res, next) => {
+    const identity = await ctx.resolver.resolve(req);
+    if (!identity) throw httpError('unauthorized', 'sign in first');
+    res.locals.identity = identity;
+    next();
+  };
+}
+
+/** The authenticated identity; only valid behind `requireUser`. */
+export function me(res: Response): Identity {
+  return res.locals.identity as Identity;
+}
+
+export type Handler = (req: Request, res: Response) => Promise<void> | void;

@@ -1,0 +1,25 @@
+import { Router } from 'express';
+import type { Registry } from 'prom-client';
+import type { HttpContext } from './context.js';
+
+/** /healthz and /metrics: no session needed. */
+export function opsRoutes(ctx: HttpContext, metrics: Registry): Router {
+  const r = Router();
+
+  r.get('/healthz', async (_req, res) => {
+    try {
+      await ctx.stores.ping();
+      if (!ctx.manager.isRunning) throw new Error('shutting down');
+      res.json({ status: 'ok' });
+    } catch (err) {
+      ctx.logger.warn({ err }, 'health check failed');
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+
+  r.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
+
+  return r;
+}

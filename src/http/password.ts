@@ -1,0 +1,40 @@
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+/** scrypt (RFC 7914). The default cost is OWASP's recommendation, N=2^17, r=8, p=1 (~0.35 s here). */
+export const DEFAULT_HASH_COST = 17;
+const KEY_LENGTH = 32;
+
+/** scrypt parameters for a cost (log2 of N); tests and benchmarks pass a lower cost. */
+export function scryptParams(cost = DEFAULT_HASH_COST): { N: number; r: number; p: number } {
+  return { N: 2 ** cost, r: 8, p: 1 };
+}
+
+function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
+  const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r };
+  return new Promise((resolve, reject) =>
+    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
+/** `scrypt$N$r$p$salt$hash`, parameters kept with the hash so they can be raised later. */
+export async function hashPassword(password: string, params = scryptParams()): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await derive(password, salt, params);
+  return ['scrypt', params.N, params.r, params.p, salt.toString('base64'), key.toString('base64')].join('$');
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const key = await derive(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+/** A hash of nothing, so a login for an unknown user costs as much as one for a known user. */
+const dummyHashes = new Map<number, Promise<string>>();
+export function dummyPasswordHash(params = scryptParams()): Promise<string> {
+  let hash = dummyHashes.get(params.N);
+  if (!hash) dummyHashes.set(params.N, (hash = hashPassword(randomBytes(12).toString('hex'), params)));
+  return hash;
+}

@@ -1,0 +1,63 @@
+import express, { Router, type RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import type { Registry } from 'prom-client';
+import { authRoutes } from './auth-routes.js';
+import type { HttpContext } from './context.js';
+import { groupRoutes } from './group-routes.js';
+import { errorHandler, httpError } from './http-error.js';
+import { messageRoutes } from './message-routes.js';
+import { notificationRoutes } from './notification-routes.js';
+import { opsRoutes } from './ops-routes.js';
+import { socialRoutes } from './social-routes.js';
+import { tokenRoutes } from './token-routes.js';
+import type { TokenService } from '../auth/token-service.js';
+
+export interface RouterOptions {
+  session: RequestHandler;
+  metrics: Registry;
+  /** register + login requests per minute per client IP; 0 turns the limit off. */
+  authRateLimit: number;
+  /** Largest JSON body accepted. */
+  bodyLimit: string;
+  /** Bearer tokens (POST /api/auth/token, /revoke); off when undefined. */
+  tokens?: TokenService;
+}
+
+/** Every HTTP route of the contract, ready to `app.use()`. */
+export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
+  const r = Router();
+  r.use(opsRoutes(ctx, options.metrics));
+
+  const api = Router();
+  api.use(helmet());
+  api.use(express.json({ limit: options.bodyLimit }));
+  api.use(options.session);
+  const limiter = authLimiter(options.authRateLimit);
+  api.use('/auth', authRoutes(ctx, limiter));
+  if (options.tokens) api.use('/auth', tokenRoutes(ctx, options.tokens, limiter));
+  api.use('/groups', groupRoutes(ctx));
+  api.use('/messages', messageRoutes(ctx));
+  api.use('/notifications', notificationRoutes(ctx));
+  api.use(socialRoutes(ctx));
+  api.use(() => {
+    throw httpError('not_found', 'no such route');
+  });
+  api.use(errorHandler(ctx.logger));
+  r.use('/api', api);
+  return r;
+}
+
+/** Credential-stuffing brake on register and login (contract: AUTH_RATE_LIMIT). */
+export function authLimiter(perMinute: number): RequestHandler {
+  if (perMinute <= 0) return (_req, _res, next) => next();
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, res) => {
+      res.status(429).json({ error: 'rate_limited', message: 'too many attempts, try again in a minute' });
+    },
+  });
+}

@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { Content } from '../websocket/protocol.js';
+import { me, requireUser, type HttpContext } from './context.js';
+import { httpError } from './http-error.js';
+import { parse } from './validation.js';
+
+/** Conversations, online contacts and admin broadcast. */
+export function socialRoutes(ctx: HttpContext): Router {
+  const r = Router();
+  r.use(requireUser(ctx));
+
+  r.get('/conversations', async (_req, res) => {
+    res.json({ conversations: await ctx.stores.conversations.conversations(me(res).userId) });
+  });
+
+  r.get('/users/online', async (_req, res) => {
+    const contacts = await ctx.stores.groups.contactsOf(me(res).userId);
+    res.json({ users: contacts.filter((id) => ctx.manager.isOnline(id)) });
+  });
+
+  r.post('/broadcast', async (req, res) => {
+    const identity = me(res);
+    if (!ctx.isAdmin(identity)) throw httpError('forbidden', 'only admins may broadcast');
+    const { content } = parse(z.object({ content: Content }), req.body);
+    const delivered = ctx.manager.broadcastToAll('broadcast', { from: identity.userId, content, timestamp: Date.now() });
+    res.status(202).json({ delivered });
+  });
+
+  return r;
+}

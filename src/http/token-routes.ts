@@ -1,0 +1,32 @@
+import { Router, type RequestHandler } from 'express';
+import type { TokenService } from '../auth/token-service.js';
+import { checkCredentials } from './auth-routes.js';
+import { me, requireUser, type HttpContext } from './context.js';
+import { httpError } from './http-error.js';
+
+/** POST /api/auth/token (from a session or a password) and POST /api/auth/revoke. */
+export function tokenRoutes(ctx: HttpContext, tokens: TokenService, authLimiter: RequestHandler): Router {
+  const r = Router();
+
+  r.post('/token', authLimiter, async (req, res) => {
+    const hasCredentials = req.body && typeof req.body === 'object' && ('username' in req.body || 'password' in req.body);
+    let userId: number;
+    if (hasCredentials) {
+      const user = await checkCredentials(ctx, req.body);
+      if (!user) throw httpError('unauthorized', 'wrong username or password');
+      userId = user.id;
+    } else {
+      const identity = await ctx.resolver.resolve(req);
+      if (!identity) throw httpError('unauthorized', 'sign in first, or send {username, password}');
+      userId = identity.userId;
+    }
+    res.status(201).json(await tokens.issue(userId));
+  });
+
+  r.post('/revoke', requireUser(ctx), async (_req, res) => {
+    await tokens.revokeAll(me(res).userId);
+    res.status(204).end();
+  });
+
+  return r;
+}

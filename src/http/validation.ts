@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { MAX_CONTENT_CHARS } from '../websocket/protocol.js';
+import { httpError } from './http-error.js';
+import type { PageQuery } from '../types.js';
+
+/** Parses with a zod schema or throws a 400 naming the first bad field. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  throw httpError('bad_request', `${where}${issue.message}`);
+}
+
+/** A non-negative integer in a query string ("12"); anything else is a 400. */
+const QueryInt = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be a non-negative integer')
+  .transform(Number);
+
+export const QueryId = QueryInt.pipe(z.number().int().positive('must be a positive integer'));
+
+export const PageParams = z.object({
+  limit: QueryInt.pipe(z.number().min(1, 'must be at least 1')).optional(),
+  offset: QueryInt.optional(),
+  before: QueryId.optional(),
+});
+
+export const MAX_PAGE = 100;
+export const DEFAULT_PAGE = 50;
+
+/** `limit` default 50, clamped to 100; `offset` default 0; `before` as given. */
+export function pageOf(query: unknown): PageQuery {
+  const p = parse(PageParams, query);
+  const page: PageQuery = { limit: Math.min(p.limit ?? DEFAULT_PAGE, MAX_PAGE), offset: p.offset ?? 0 };
+  if (p.before !== undefined) page.before = p.before;
+  return page;
+}
+
+/** The path parameter `:id`. */
+export function idParam(value: unknown, name = 'id'): number {
+  return parse(z.object({ [name]: QueryId }), { [name]: value })[name] as number;
+}
+
+export const HttpContent = z.string().trim().min(1).max(MAX_CONTENT_CHARS);

@@ -1,0 +1,39 @@
+/**
+ * Parlor's library API. Mount into an existing Express app:
+ *
+ *   const stores = openSqliteStores({ path: './data/parlor.db' });
+ *   const parlor = createParlor({ stores, sessionSecret: process.env.SESSION_SECRET! });
+ *   app.use(parlor.router);
+ *   parlor.attach(server);
+ */
+import 'reflect-metadata';
+
+export { createParlor, type Parlor, type ParlorOptions } from './app.js';
+export { createParlorContainer, type ContainerBindings } from './container.js';
+export { loadConfig, type Config } from './config.js';
+export { startServer, type RunningServer } from './standalone.js';
+export { CloseCode, FrameErrorCode, HttpErrorCode, ParlorError } from './errors.js';
+export { createLogger, type Logger } from './logger.js';
+export * from './tokens.js';
+export type * from './types.js';
+
+export { Manager } from './websocket/manager.js';
+export type { ManagerOptions } from './websocket/options.js';
+export { DEFAULT_MANAGER_OPTIONS } from './websocket/options.js';
+export type { SessionResolver, Identity } from './websocket/session-resolver.js';
+export type { GroupMemberFetcher } from './websocket/group-member-fetcher.js';
+export type {
+  MessagePersister,
+  SavePrivateInput,
+  SaveGroupInput,
+  Saved,
+  ReadResult,
+} from './websocket/message-persister.js';
+export { InProcessBroker, type Broker, type Envelope } from './websocket/broker.js';
+export type { SocketLike } from './websocket/connection.js';
+export * from './websocket/protocol.js';
+export { CookieSessionResolver, FirstMatchResolver } from './session/cookie-session-resolver.js';
+
+export { openStores } from './store/open-stores.js';
+export { openSqliteStores } from './store/sqlite/index.js';
+export type * from './store/types.js';

@@ -1,0 +1,85 @@
+import 'reflect-metadata';
+import { createServer, type Server } from 'node:http';
+import { dirname, resolve } from 'node:path';
+import express from 'express';
+import { createParlor, type Parlor } from './app.js';
+import { loadConfig, trustProxySetting, type Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { resolveSessionSecret } from './session/secret.js';
+import { openStores } from './store/open-stores.js';
+import type { Stores } from './store/types.js';
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  parlor: Parlor;
+  stores: Stores;
+  config: Config;
+  /** Graceful stop: no new connections, stored writes finished, sockets closed with 1001, stores closed. */
+  close(): Promise<void>;
+}
+
+/** `npm start`: the whole contract on one port, configured by the environment. */
+export async function startServer(env: NodeJS.ProcessEnv = process.env, logger?: Logger): Promise<RunningServer> {
+  const config = loadConfig(env);
+  const log = logger ?? createLogger(config.LOG_LEVEL);
+  const stores = await openStores({ sqlitePath: config.SQLITE_PATH, databaseUrl: config.DATABASE_URL, logger: log });
+  const secret = resolveSessionSecret(config.SESSION_SECRET, resolve(dirname(config.SQLITE_PATH)));
+  if (secret.source === 'generated') log.warn({ path: secret.path }, 'SESSION_SECRET not set: generated one and saved it');
+  if (secret.source === 'file') log.info({ path: secret.path }, 'SESSION_SECRET not set: using the one saved earlier');
+
+  const parlor = createParlor({
+    stores,
+    sessionSecret: secret.secret,
+    allowedOrigins: config.ALLOWED_ORIGINS,
+    adminUsers: config.ADMIN_USERS,
+    authRateLimit: config.AUTH_RATE_LIMIT,
+    passwordHashCost: config.PASSWORD_HASH_COST,
+    tokens: { secret: config.TOKEN_SECRET, ttlSeconds: config.TOKEN_TTL_SECONDS },
+    logger: log,
+    manager: {
+      maxFrameBytes: config.MAX_FRAME_BYTES,
+      rateLimit: config.WS_RATE_LIMIT,
+      rateBurst: config.WS_RATE_BURST,
+      maxBufferedBytes: config.MAX_BUFFERED_BYTES,
+      shedBufferedBytes: Math.floor(config.MAX_BUFFERED_BYTES / 4),
+      maxConnectionsPerUser: config.MAX_CONNECTIONS_PER_USER,
+      heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+    },
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
+  app.use(parlor.router);
+
+  const server = createServer(app);
+  parlor.attach(server);
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(config.PORT, config.HOST, () => ok());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  const url = `http://${host}:${port}`;
+  log.info(
+    { url, ws: `${url.replace('http', 'ws')}/ws`, store: stores.description, broker: config.REDIS_URL ? 'redis' : 'in-process' },
+    `Parlor listening on ${url}`,
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      log.info('shutting down: finishing stored writes, closing sockets with 1001');
+      const httpClosed = new Promise<void>((ok) => server.close(() => ok()));
+      await parlor.close();
+      server.closeIdleConnections();
+      await Promise.race([httpClosed, new Promise((r) => setTimeout(r, 5000).unref())]);
+      server.closeAllConnections();
+      await stores.close();
+      log.info('stopped');
+    })());
+
+  return { url, server, parlor, stores, config, close };
+}

@@ -1,0 +1,174 @@
+/**
+ * Shared test support (socket.io `test/support/util.ts`): a real server on
+ * port 0 with a temporary SQLite file, real `ws` clients, and helpers to wait
+ * for frames. Every test file uses these instead of its own copies.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import supertest from 'supertest';
+import WebSocket from 'ws';
+import { startServer, type RunningServer } from '../../src/standalone.js';
+import { silentLogger } from '../../src/logger.js';
+
+export interface TestServer extends RunningServer {
+  dir: string;
+  wsUrl: string;
+  http: ReturnType<typeof supertest>;
+}
+
+const servers = new Set<TestServer>();
+const sockets = new Set<WebSocket>();
+
+/** Starts the standalone server on an ephemeral port; `env` overrides the test defaults. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'parlor-test-'));
+  const running = await startServer(
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SQLITE_PATH: join(dir, 'parlor.db'),
+      SESSION_SECRET: 'test-secret-test-secret-test-secret',
+      PASSWORD_HASH_COST: '10',
+      AUTH_RATE_LIMIT: '0',
+      LOG_LEVEL: 'silent',
+      ...env,
+    },
+    silentLogger,
+  );
+  const server: TestServer = {
+    ...running,
+    dir,
+    wsUrl: `${running.url.replace('http', 'ws')}/ws`,
+    http: supertest(running.url),
+  };
+  servers.add(server);
+  return server;
+}
+
+export async function stopTestServer(server: TestServer): Promise<void> {
+  if (!servers.delete(server)) return;
+  await server.close();
+  rmSync(server.dir, { recursive: true, force: true });
+}
+
+export interface TestUser {
+  id: number;
+  username: string;
+  password: string;
+  cookie: string;
+}
+
+let userSeq = 0;
+
+/** Registers a fresh user and returns its session cookie. */
+export async function registerUser(server: TestServer, name?: string): Promise<TestUser> {
+  const username = name ?? `user${process.pid}_${++userSeq}`;
+  const password = 'correct horse battery';
+  const res = await server.http.post('/api/auth/register').send({ username, password }).expect(201);
+  return { ...res.body, password, cookie: cookieOf(res.headers['set-cookie']) };
+}
+
+/** The `name=value` part of the session cookie from a Set-Cookie header. */
+export function cookieOf(setCookie: string | string[] | undefined): string {
+  const first = Array.isArray(setCookie) ? setCookie[0] : setCookie;
+  if (!first) throw new Error('no Set-Cookie header');
+  return first.split(';')[0]!;
+}
+
+/** A real `ws` client that records every frame it receives. */
+export interface TestClient {
+  ws: WebSocket;
+  frames: Array<Record<string, any>>;
+  send(frame: unknown): void;
+  /** Resolves with the next frame of `type` (matching `where`) not yet taken, waiting up to `ms`. */
+  next(type: string, where?: (f: Record<string, any>) => boolean, ms?: number): Promise<Record<string, any>>;
+  /** Frames of `type` received so far. */
+  all(type: string): Array<Record<string, any>>;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+export function connectClient(
+  server: TestServer,
+  cookie?: string,
+  options: { headers?: Record<string, string>; url?: string } = {},
+): Promise<TestClient> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (cookie) headers.cookie = cookie;
+  const ws = new WebSocket(options.url ?? server.wsUrl, { headers });
+  sockets.add(ws);
+  const frames: Array<Record<string, any>> = [];
+  const taken = new Set<Record<string, any>>();
+  const waiters = new Set<() => void>();
+  ws.on('message', (data) => {
+    frames.push(JSON.parse(data.toString()));
+    for (const w of [...waiters]) w();
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => {
+      sockets.delete(ws);
+      resolve({ code, reason: reason.toString() });
+    }),
+  );
+  const client: TestClient = {
+    ws,
+    frames,
+    closed,
+    send: (frame) => ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
+    all: (type) => frames.filter((f) => f.type === type),
+    next(type, where = () => true, ms = 3000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = frames.find((f) => f.type === type && !taken.has(f) && where(f));
+          if (!found) return;
+          taken.add(found);
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no '${type}' frame within ${ms} ms; got: ${JSON.stringify(frames.map((f) => f.type))}`));
+        }, ms);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => client.next('welcome').then(() => resolve(client), reject));
+    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+    ws.once('error', reject);
+  });
+}
+
+/** The HTTP status an upgrade was refused with (rejects if it was accepted). */
+export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => {
+      ws.terminate();
+      reject(new Error('upgrade was accepted'));
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      ws.terminate();
+    });
+    ws.once('error', () => {});
+  });
+}
+
+/** Asserts that nothing matching arrives for `ms` (use sparingly: it waits). */
+export async function expectNoFrame(client: TestClient, type: string, ms = 150, where: (f: Record<string, any>) => boolean = () => true): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+  const got = client.frames.filter((f) => f.type === type && where(f));
+  if (got.length > 0) throw new Error(`unexpected '${type}' frames: ${JSON.stringify(got)}`);
+}
+
+/** Closes every client and server a test opened. Call from afterEach/afterAll. */
+export async function closeAll(): Promise<void> {
+  for (const ws of sockets) ws.terminate();
+  sockets.clear();
+  await Promise.all([...servers].map(stopTestServer));
+}
