@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { inject, injectable } from 'tsyringe';
 import type { RawData } from 'ws';
 import { CloseCode, ParlorError, type FrameErrorCode } from '../errors.js';
@@ -33,6 +34,8 @@ import { TypingTracker, type TypingKey } from './typing-tracker.js';
 @injectable()
 export class Manager {
   readonly options: ManagerOptions;
+  /** Observability hooks: 'frame' (type) for each valid frame, 'frameError' (code) for each error frame sent. */
+  readonly events = new EventEmitter();
   private readonly registry = new ConnectionRegistry();
   private readonly typing: TypingTracker;
   private readonly pending = new Set<Promise<unknown>>();
@@ -219,6 +222,7 @@ export class Manager {
     const parsed = parseClientFrame(data, isBinary);
     if (!parsed.ok) return this.sendError(conn, parsed.code, parsed.message, parsed.clientId);
     const frame = parsed.frame;
+    this.events.emit('frame', frame.type);
     try {
       await this.track(this.dispatch(conn, frame));
     } catch (err) {
@@ -346,6 +350,7 @@ export class Manager {
   }
 
   private sendError(conn: Connection, code: FrameErrorCode, message: string, clientId?: string): void {
+    this.events.emit('frameError', code);
     conn.send(encodeFrame('error', clientId === undefined ? { code, message } : { code, message, client_id: clientId }), false);
   }
 
