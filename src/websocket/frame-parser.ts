@@ -22,7 +22,8 @@ export function parseClientFrame(data: RawData | string, isBinary: boolean): Par
   const parsed = ClientFrame.safeParse(json);
   if (parsed.success) return { ok: true, frame: parsed.data };
   const issue = parsed.error.issues[0]!;
-  const code: FrameErrorCode = issue.code === 'too_big' ? 'too_large' : 'bad_request';
+  // too_large means "a field is longer than allowed"; an out-of-range number is a bad_request.
+  const code: FrameErrorCode = issue.code === 'too_big' && issue.origin === 'string' ? 'too_large' : 'bad_request';
   const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
   return fail(code, `${where}${issue.message}`, clientId);
 }

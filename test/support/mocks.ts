@@ -30,6 +30,9 @@ import {
 } from '../../src/websocket/protocol.js';
 import type { Identity, SessionResolver } from '../../src/websocket/session-resolver.js';
 
+/** Any server frame, as a union discriminated by `type`. */
+export type AnyServerFrame = { [K in ServerFrameType]: ServerFrame<K> }[ServerFrameType];
+
 // ---- promises ---------------------------------------------------------------
 
 export interface Deferred<T> {
@@ -93,6 +96,8 @@ export class FakeSocket extends EventEmitter implements SocketLike {
   writeError: Error | undefined;
   /** Emits 'frame' with the parsed frame after each send; `nextFrame` listens here. */
   readonly outbox = new EventEmitter();
+  /** How many frames of each type `nextFrame` has handed out. */
+  readonly consumed = new Map<string, number>();
   private readonly opts: Required<FakeSocketOptions>;
 
   constructor(options: FakeSocketOptions = {}) {
@@ -107,7 +112,7 @@ export class FakeSocket extends EventEmitter implements SocketLike {
     }
     this.sent.push(data);
     if (this.opts.growBuffer) this.bufferedAmount += Buffer.byteLength(data);
-    this.outbox.emit('frame', JSON.parse(data) as ServerFrame);
+    this.outbox.emit('frame', JSON.parse(data) as AnyServerFrame);
     if (cb) setImmediate(() => cb(this.writeError));
   }
 
@@ -147,8 +152,8 @@ export class FakeSocket extends EventEmitter implements SocketLike {
   }
 
   /** Every frame written so far, parsed. */
-  frames(): ServerFrame[] {
-    return this.sent.map((s) => JSON.parse(s) as ServerFrame);
+  frames(): AnyServerFrame[] {
+    return this.sent.map((s) => JSON.parse(s) as AnyServerFrame);
   }
 
   get isClosed(): boolean {
@@ -164,26 +169,35 @@ export class FakeSocket extends EventEmitter implements SocketLike {
 
 /** The frames of one type a socket was sent, parsed, in order. */
 export function framesOf<T extends ServerFrameType>(socket: FakeSocket, type: T): ServerFrame<T>[] {
-  return socket.frames().filter((f): f is ServerFrame<T> => f.type === type);
+  return socket.frames().filter((f) => f.type === type) as unknown as ServerFrame<T>[];
 }
 
 /** Everything but `welcome`, which every test socket gets first. */
-export function framesAfterWelcome(socket: FakeSocket): ServerFrame[] {
+export function framesAfterWelcome(socket: FakeSocket): AnyServerFrame[] {
   return socket.frames().filter((f) => f.type !== 'welcome');
 }
 
-/** Resolves with the next frame of `type` written to the socket from now on. */
+/**
+ * Resolves with the next frame of `type` this socket was sent that no earlier
+ * `nextFrame` call returned: frames written synchronously, before the call,
+ * count too. Each socket keeps one read cursor per type.
+ */
 export function nextFrame<T extends ServerFrameType>(socket: FakeSocket, type: T, timeoutMs = 1000): Promise<ServerFrame<T>> {
+  const index = socket.consumed.get(type) ?? 0;
+  socket.consumed.set(type, index + 1);
+  const ready = framesOf(socket, type)[index];
+  if (ready) return Promise.resolve(ready);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.outbox.off('frame', onFrame);
-      reject(new Error(`no ${type} frame within ${timeoutMs} ms; got ${socket.sent.join(' ')}`));
+      reject(new Error(`no ${type} frame #${index + 1} within ${timeoutMs} ms; got ${socket.sent.join(' ')}`));
     }, timeoutMs);
-    const onFrame = (frame: ServerFrame) => {
-      if (frame.type !== type) return;
+    const onFrame = () => {
+      const frame = framesOf(socket, type)[index];
+      if (!frame) return;
       clearTimeout(timer);
       socket.outbox.off('frame', onFrame);
-      resolve(frame as ServerFrame<T>);
+      resolve(frame);
     };
     socket.outbox.on('frame', onFrame);
   });
