@@ -52,7 +52,8 @@ export class Manager {
   ) {
     this.options = resolveManagerOptions(options);
     this.log = this.options.logger ?? silentLogger;
-    this.typing = new TypingTracker(this.options.typingTimeoutMs, (key) => this.sendTyping(key, false));
+    // Tracked: a failing group lookup is logged, not left as an unhandled rejection that ends the process.
+    this.typing = new TypingTracker(this.options.typingTimeoutMs, (key) => void this.track(this.sendTyping(key, false)));
     this.broker.setDeliver((envelope) => this.deliverLocal(envelope));
     this.heartbeat = setInterval(() => this.checkHeartbeats(), this.options.heartbeatIntervalMs);
     this.heartbeat.unref();

@@ -1,0 +1,223 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Logger } from '../../src/logger.js';
+import { createHarness, framesAfterWelcome, framesOf, nextFrame, settle, type Harness } from '../support/mocks.js';
+
+let h: Harness;
+afterEach(async () => {
+  vi.useRealTimers();
+  await h?.stop();
+});
+
+/** Fakes only setTimeout, the clock of the typing expiry; sockets and `settle` keep real setImmediate. */
+function fakeTypingClock(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+}
+
+const noContacts = { 1: [], 2: [], 3: [], 4: [], 5: [] };
+
+describe('Manager: typing', () => {
+  it("relays private typing to every connection of the other side, not to the typist's connections", async () => {
+    h = createHarness({ contacts: noContacts });
+    const a1 = h.connect(1);
+    const a2 = h.connect(1);
+    const b1 = h.connect(2);
+    const b2 = h.connect(2);
+    const c = h.connect(3);
+    a1.receive({ type: 'typing', to: 2 });
+    const frame = { type: 'typing', from: 1, to: 2, is_typing: true };
+    expect(await nextFrame(b1, 'typing')).toEqual(frame);
+    expect(await nextFrame(b2, 'typing')).toEqual(frame);
+    await settle();
+    expect(framesOf(a1, 'typing')).toEqual([]);
+    expect(framesOf(a2, 'typing')).toEqual([]);
+    expect(framesAfterWelcome(c)).toEqual([]);
+  });
+
+  it('relays group typing to the other accepted members only', async () => {
+    h = createHarness({ groups: { 9: { accepted: [1, 2, 3], invited: [4] } }, contacts: noContacts });
+    const a1 = h.connect(1);
+    const a2 = h.connect(1);
+    const b = h.connect(2);
+    const c = h.connect(3);
+    const invited = h.connect(4);
+    const stranger = h.connect(5);
+    a1.receive({ type: 'typing', group_id: '9', is_typing: true });
+    const frame = { type: 'typing', from: 1, group_id: 9, is_typing: true };
+    expect(await nextFrame(b, 'typing')).toEqual(frame);
+    expect(await nextFrame(c, 'typing')).toEqual(frame);
+    await settle();
+    for (const s of [a1, a2, invited, stranger]) expect(framesOf(s, 'typing')).toEqual([]);
+  });
+
+  it('answers forbidden to group typing by a non-member and not_found for an unknown group; nobody is told', async () => {
+    h = createHarness({ groups: { 9: { accepted: [1, 2] } }, contacts: noContacts });
+    const a = h.connect(1);
+    const outsider = h.connect(3);
+    outsider.receive({ type: 'typing', group_id: 9 });
+    expect(await nextFrame(outsider, 'error')).toMatchObject({ type: 'error', code: 'forbidden' });
+    outsider.receive({ type: 'typing', group_id: 10 });
+    expect(await nextFrame(outsider, 'error')).toMatchObject({ type: 'error', code: 'not_found' });
+    await settle();
+    expect(framesOf(a, 'typing')).toEqual([]);
+  });
+
+  it('sends is_typing false by itself 3 s (the default) after the last typing frame', async () => {
+    fakeTypingClock();
+    h = createHarness({ contacts: noContacts });
+    expect(h.manager.options.typingTimeoutMs).toBe(3000);
+    const a = h.connect(1);
+    const b = h.connect(2);
+    a.receive({ type: 'typing', to: 2 });
+    await settle();
+    vi.advanceTimersByTime(2000);
+    a.receive({ type: 'typing', to: 2 }); // restarts the expiry
+    await settle();
+    vi.advanceTimersByTime(2999);
+    await settle();
+    expect(framesOf(b, 'typing').map((f) => f.is_typing)).toEqual([true, true]);
+    vi.advanceTimersByTime(1);
+    await settle();
+    expect(framesOf(b, 'typing')).toEqual([
+      { type: 'typing', from: 1, to: 2, is_typing: true },
+      { type: 'typing', from: 1, to: 2, is_typing: true },
+      { type: 'typing', from: 1, to: 2, is_typing: false },
+    ]);
+    vi.advanceTimersByTime(10_000);
+    await settle();
+    expect(framesOf(b, 'typing')).toHaveLength(3);
+  });
+
+  it('expires group typing after options.typingTimeoutMs to the other members', async () => {
+    fakeTypingClock();
+    h = createHarness({ groups: { 9: { accepted: [1, 2] } }, contacts: noContacts, options: { typingTimeoutMs: 30 } });
+    const a = h.connect(1);
+    const b = h.connect(2);
+    a.receive({ type: 'typing', group_id: 9 });
+    await settle();
+    await vi.advanceTimersByTimeAsync(30);
+    await settle();
+    expect(framesOf(b, 'typing').map((f) => f.is_typing)).toEqual([true, false]);
+    expect(framesOf(a, 'typing')).toEqual([]);
+  });
+
+  it('relays an explicit is_typing false at once and then sends no expiry', async () => {
+    fakeTypingClock();
+    h = createHarness({ contacts: noContacts, options: { typingTimeoutMs: 30 } });
+    const a = h.connect(1);
+    const b = h.connect(2);
+    a.receive({ type: 'typing', to: 2 });
+    a.receive({ type: 'typing', to: 2, is_typing: false });
+    await settle();
+    expect(framesOf(b, 'typing').map((f) => f.is_typing)).toEqual([true, false]);
+    vi.advanceTimersByTime(100);
+    await settle();
+    expect(framesOf(b, 'typing')).toHaveLength(2);
+  });
+
+  it('clears typing when the typist sends the message: the recipient gets the message, then is_typing false, once', async () => {
+    fakeTypingClock();
+    h = createHarness({ contacts: noContacts, options: { typingTimeoutMs: 30 } });
+    const a = h.connect(1);
+    const b = h.connect(2);
+    a.receive({ type: 'typing', to: 2 });
+    await settle();
+    a.receive({ type: 'private', to: 2, content: 'done typing' });
+    await settle();
+    expect(framesAfterWelcome(b).map((f) => (f.type === 'typing' ? `typing:${f.is_typing}` : f.type))).toEqual([
+      'typing:true',
+      'private',
+      'typing:false',
+    ]);
+    vi.advanceTimersByTime(100);
+    await settle();
+    expect(framesOf(b, 'typing')).toHaveLength(2);
+  });
+
+  it('clears group typing when the typist sends to the group', async () => {
+    h = createHarness({ groups: { 9: { accepted: [1, 2] } }, contacts: noContacts, options: { typingTimeoutMs: 60_000 } });
+    const a = h.connect(1);
+    const b = h.connect(2);
+    a.receive({ type: 'typing', group_id: 9 });
+    await nextFrame(b, 'typing');
+    a.receive({ type: 'group', group_id: 9, content: 'sent' });
+    expect(await nextFrame(b, 'typing')).toEqual({ type: 'typing', from: 1, group_id: 9, is_typing: false });
+  });
+
+  it('sends no is_typing false for a message when the sender was not typing', async () => {
+    h = createHarness({ contacts: noContacts });
+    const a = h.connect(1);
+    const b = h.connect(2);
+    a.receive({ type: 'private', to: 2, content: 'quick' });
+    await nextFrame(b, 'private');
+    await settle();
+    expect(framesOf(b, 'typing')).toEqual([]);
+  });
+
+  it('logs, rather than leaving unhandled, a group lookup that fails when typing expires', async () => {
+    const logger = { error: vi.fn(), warn: vi.fn(), info: vi.fn(), debug: vi.fn() } as unknown as Logger;
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      h = createHarness({ groups: { 9: { accepted: [1, 2] } }, contacts: noContacts, options: { typingTimeoutMs: 5, logger } });
+      const a = h.connect(1);
+      const b = h.connect(2);
+      a.receive({ type: 'typing', group_id: 9 });
+      await nextFrame(b, 'typing');
+      h.groups.acceptedMembers.mockRejectedValueOnce(new Error('db down'));
+      await vi.waitFor(() => expect(logger.error).toHaveBeenCalled(), { timeout: 500, interval: 5 });
+      await settle();
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+});
+
+describe('Manager: presence', () => {
+  it("tells the user's online contacts when the first connection opens, not the user or non-contacts", async () => {
+    h = createHarness({ contacts: { 1: [2, 3], 2: [1], 3: [1], 5: [] } });
+    const b1 = h.connect(2);
+    const b2 = h.connect(2);
+    const stranger = h.connect(5);
+    await settle();
+    const a = h.connect(1);
+    const online = { type: 'presence', user_id: 1, online: true };
+    expect(await nextFrame(b1, 'presence')).toEqual(online);
+    expect(await nextFrame(b2, 'presence')).toEqual(online);
+    await settle();
+    expect(h.groups.contactsOf).toHaveBeenCalledWith(1);
+    expect(framesOf(a, 'presence')).toEqual([]);
+    expect(framesOf(stranger, 'presence')).toEqual([]);
+  });
+
+  it("announces online once for the user's second connection, offline only when the last one closes", async () => {
+    h = createHarness({ contacts: { 1: [2], 2: [1] } });
+    const b = h.connect(2);
+    await settle();
+    const a1 = h.connect(1);
+    await nextFrame(b, 'presence');
+    const a2 = h.connect(1);
+    await settle();
+    expect(framesOf(b, 'presence')).toHaveLength(1);
+
+    a1.peerClose();
+    await settle();
+    expect(framesOf(b, 'presence')).toHaveLength(1);
+    expect(h.manager.isOnline(1)).toBe(true);
+
+    a2.peerClose();
+    expect(await nextFrame(b, 'presence')).toEqual({ type: 'presence', user_id: 1, online: false });
+    expect(h.manager.isOnline(1)).toBe(false);
+    expect(h.manager.onlineUsers()).toEqual([2]);
+  });
+
+  it('sends no presence at all when the fetcher has no contactsOf', async () => {
+    h = createHarness();
+    delete (h.groups as { contactsOf?: unknown }).contactsOf;
+    const b = h.connect(2);
+    const a = h.connect(1);
+    a.peerClose();
+    await settle();
+    expect(framesOf(b, 'presence')).toEqual([]);
+  });
+});
