@@ -308,7 +308,9 @@ export class Manager {
       for (const m of page) this.replay(conn, m);
       if (page.length > 0) cursor = page[page.length - 1]!.id;
       if (page.length < this.options.syncPageSize || !conn.isOpen) break;
-      await waitUntilCaughtUp(conn);
+      await waitUntilCaughtUp(conn, () => this.isRunning);
+      // Closed, or shutting down (close() waits for this frame): stop without `synced`; the client syncs again.
+      if (!conn.isOpen || !this.isRunning) return;
     }
     conn.send(encodeFrame('synced', { last_id: cursor }), false);
   }
@@ -402,7 +404,7 @@ const FRAME_CODES: Record<FrameErrorCode, true> = {
   internal: true,
 };
 
-/** Resolves once the connection has drained below its shedding threshold, or closed. */
-async function waitUntilCaughtUp(conn: Connection): Promise<void> {
-  while (conn.isOpen && conn.isBehind) await new Promise((r) => setTimeout(r, 5));
+/** Resolves once the connection has drained below its shedding threshold, or closed, or `keepWaiting` turns false. */
+async function waitUntilCaughtUp(conn: Connection, keepWaiting: () => boolean): Promise<void> {
+  while (conn.isOpen && conn.isBehind && keepWaiting()) await new Promise((r) => setTimeout(r, 5));
 }
