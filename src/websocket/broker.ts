@@ -21,6 +21,8 @@ export interface Envelope {
   /** A connection id to skip (the sending connection). */
   except?: string;
   delivery?: DeliveryTracking;
+  /** For ephemeral frames: what a newer frame replaces for a slow client ("presence:7", "typing:7:u9"). */
+  latestKey?: string;
 }
 
 /**

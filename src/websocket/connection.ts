@@ -5,6 +5,8 @@ import type { Identity } from './session-resolver.js';
 import type { ManagerOptions } from './options.js';
 
 const OPEN = 1;
+/** How often a lagging connection is checked for having caught up. */
+const DRAIN_CHECK_MS = 50;
 
 /** The part of a `ws` WebSocket the Manager uses; a test may pass any object with this shape. */
 export interface SocketLike {
@@ -32,6 +34,8 @@ export class Connection {
   private strikes = 0;
   private lastStrike: number;
   private closing = false;
+  private heldBack: Map<string, string> | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: SocketLike,
@@ -65,12 +69,21 @@ export class Connection {
   }
 
   /**
-   * Writes an already-serialised frame. Ephemeral frames are shed while the
-   * client is behind; a client past the hard limit is closed with 1013.
+   * Writes an already-serialised frame. While the client is behind, ephemeral
+   * frames are held back, only the latest per `latestKey` (one presence state
+   * per user, one typing state per typist), and written once it catches up.
+   * A client past the hard limit is closed with 1013.
    */
-  send(raw: string, ephemeral: boolean, onWritten?: (err?: Error) => void): SendOutcome {
+  send(raw: string, ephemeral: boolean, onWritten?: (err?: Error) => void, latestKey: string = raw): SendOutcome {
     if (!this.isOpen) return 'closed';
-    if (ephemeral && this.socket.bufferedAmount > this.options.shedBufferedBytes) return 'shed';
+    if (ephemeral && this.isBehind) {
+      this.holdBack(latestKey, raw);
+      return 'shed';
+    }
+    return this.write(raw, onWritten);
+  }
+
+  private write(raw: string, onWritten?: (err?: Error) => void): SendOutcome {
     this.socket.send(raw, onWritten);
     if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {
       this.close(CloseCode.try_again_later, 'slow consumer');
@@ -79,10 +92,36 @@ export class Connection {
     return 'sent';
   }
 
+  private holdBack(key: string, raw: string): void {
+    const held = (this.heldBack ??= new Map());
+    held.delete(key); // re-insert: the latest state goes last
+    held.set(key, raw);
+    if (this.drainTimer) return;
+    this.drainTimer = setInterval(() => this.flushHeldBack(), DRAIN_CHECK_MS);
+    this.drainTimer.unref();
+  }
+
+  private flushHeldBack(): void {
+    if (this.isOpen && this.isBehind) return;
+    clearInterval(this.drainTimer);
+    this.drainTimer = undefined;
+    const held = this.heldBack;
+    this.heldBack = undefined;
+    if (!held || !this.isOpen) return;
+    for (const raw of held.values()) this.write(raw);
+  }
+
+  /** Ephemeral frames waiting for this slow client to catch up (latest per key). */
+  get heldBackCount(): number {
+    return this.heldBack?.size ?? 0;
+  }
+
   /** Closes once; if the peer does not finish the closing handshake, the socket is destroyed. */
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
+    clearInterval(this.drainTimer);
+    this.heldBack = undefined;
     this.socket.close(code, reason);
     setTimeout(() => this.socket.terminate(), 5000).unref();
   }

@@ -14,6 +14,7 @@ import { resolveManagerOptions, type ManagerOptions } from './options.js';
 import {
   EPHEMERAL_FRAMES,
   encodeFrame,
+  latestStateKey,
   isGroupMessage,
   type ClientFrame,
   type ClientFrameOf,
@@ -176,6 +177,8 @@ export class Manager {
     body: ServerFrames[T],
   ): void {
     const envelope: Envelope = { ...target, type, raw: encodeFrame(type, body) };
+    const key = latestStateKey(type, body);
+    if (key !== undefined) envelope.latestKey = key;
     this.track(Promise.resolve(this.broker.publish(envelope)));
   }
 
@@ -188,7 +191,7 @@ export class Manager {
       for (const conn of conns) {
         if (conn.id === envelope.except) continue;
         const cb = onDelivered && conn.userId === envelope.delivery!.recipientId ? onDelivered : undefined;
-        conn.send(envelope.raw, ephemeral, cb);
+        conn.send(envelope.raw, ephemeral, cb, envelope.latestKey);
       }
     }
   }
@@ -217,6 +220,8 @@ export class Manager {
   // ---- incoming frames ---------------------------------------------------
 
   private async onFrame(conn: Connection, data: RawData, isBinary: boolean): Promise<void> {
+    // ws still emits frames while CLOSING: a refused, logged-out or shut-down socket must not store or route.
+    if (!conn.isOpen) return;
     const admitted = conn.admitFrame();
     if (admitted === 'abusive') return;
     if (admitted === 'limited') return this.sendError(conn, 'rate_limited', 'too many frames, slow down');

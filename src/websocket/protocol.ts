@@ -78,6 +78,7 @@ export interface PrivateMessage {
   to: number;
   content: string;
   timestamp: number;
+  status?: 'sent' | 'delivered' | 'read'; // history pages only: how far the message got
 }
 export interface GroupMessage {
   id: number;
@@ -125,6 +126,19 @@ export type ServerFrame<T extends ServerFrameType = ServerFrameType> = { type: T
 
 /** Frames a slow client may lose without losing data: they only describe the present moment. */
 export const EPHEMERAL_FRAMES: ReadonlySet<ServerFrameType> = new Set(['typing', 'presence']);
+
+/**
+ * What a newer ephemeral frame supersedes: one presence state per user, one
+ * typing state per typist and conversation. Undefined for stored frames.
+ */
+export function latestStateKey<T extends ServerFrameType>(type: T, body: ServerFrames[T]): string | undefined {
+  if (type === 'presence') return `presence:${(body as ServerFrames['presence']).user_id}`;
+  if (type === 'typing') {
+    const t = body as ServerFrames['typing'];
+    return t.group_id !== undefined ? `typing:${t.from}:g${t.group_id}` : `typing:${t.from}:u${t.to}`;
+  }
+  return undefined;
+}
 
 /** Serialise a server frame once; the string is reused for every recipient. */
 export function encodeFrame<T extends ServerFrameType>(type: T, body: ServerFrames[T]): string {

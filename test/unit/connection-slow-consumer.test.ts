@@ -1,0 +1,82 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { Connection, type SocketLike } from '../../src/websocket/connection.js';
+import { resolveManagerOptions } from '../../src/websocket/options.js';
+import { encodeFrame, latestStateKey } from '../../src/websocket/protocol.js';
+
+/** A socket whose backlog the test sets by hand. */
+class BackloggedSocket extends EventEmitter implements SocketLike {
+  readyState = 1;
+  bufferedAmount = 0;
+  sent: string[] = [];
+  closedWith: number | undefined;
+  send(data: string): void {
+    this.sent.push(data);
+  }
+  close(code?: number): void {
+    this.closedWith = code;
+    this.readyState = 2;
+  }
+  terminate(): void {
+    this.readyState = 3;
+  }
+  ping(): void {}
+}
+
+const options = resolveManagerOptions({ shedBufferedBytes: 1000, maxBufferedBytes: 5000 });
+const presence = (user_id: number, online: boolean) => {
+  const body = { user_id, online };
+  return [encodeFrame('presence', body), latestStateKey('presence', body)!] as const;
+};
+const sendPresence = (conn: Connection, user: number, online: boolean) => {
+  const [raw, key] = presence(user, online);
+  return conn.send(raw, true, undefined, key);
+};
+
+describe('Connection: slow consumers', () => {
+  it('holds back ephemeral frames while behind, keeps the latest per user, and flushes them once caught up', async () => {
+    const socket = new BackloggedSocket();
+    const conn = new Connection(socket, { userId: 1, via: 'cookie' }, options);
+    socket.bufferedAmount = 2000;
+
+    expect(sendPresence(conn, 5, true)).toBe('shed');
+    expect(sendPresence(conn, 6, true)).toBe('shed');
+    expect(sendPresence(conn, 5, false)).toBe('shed');
+    expect(conn.heldBackCount).toBe(2);
+    expect(socket.sent).toEqual([]);
+
+    socket.bufferedAmount = 0;
+    await new Promise((r) => setTimeout(r, 120));
+    expect(socket.sent.map((s) => JSON.parse(s))).toEqual([
+      { type: 'presence', user_id: 6, online: true },
+      { type: 'presence', user_id: 5, online: false },
+    ]);
+    expect(conn.heldBackCount).toBe(0);
+  });
+
+  it('never holds back stored frames, and closes with 1013 past the hard limit', () => {
+    const socket = new BackloggedSocket();
+    const conn = new Connection(socket, { userId: 1, via: 'cookie' }, options);
+    socket.bufferedAmount = 2000;
+    const message = encodeFrame('private', { id: 1, from: 2, to: 1, content: 'hi', timestamp: 1 });
+    expect(conn.send(message, false)).toBe('sent');
+    expect(socket.sent).toEqual([message]);
+
+    socket.bufferedAmount = 6000;
+    expect(conn.send(message, false)).toBe('closed');
+    expect(socket.closedWith).toBe(1013);
+    expect(conn.send(message, false)).toBe('closed');
+    expect(socket.sent).toHaveLength(2);
+  });
+
+  it('drops what it held back when the connection closes', async () => {
+    const socket = new BackloggedSocket();
+    const conn = new Connection(socket, { userId: 1, via: 'cookie' }, options);
+    socket.bufferedAmount = 2000;
+    sendPresence(conn, 5, true);
+    conn.close(1001, 'bye');
+    socket.bufferedAmount = 0;
+    await new Promise((r) => setTimeout(r, 120));
+    expect(socket.sent).toEqual([]);
+  });
+});
