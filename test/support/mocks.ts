@@ -102,7 +102,11 @@ export class FakeSocket extends EventEmitter implements SocketLike {
 
   constructor(options: FakeSocketOptions = {}) {
     super();
-    this.opts = { autoPong: false, autoCloseHandshake: true, growBuffer: false, ...options };
+    this.opts = {
+      autoPong: options.autoPong ?? false,
+      autoCloseHandshake: options.autoCloseHandshake ?? true,
+      growBuffer: options.growBuffer ?? false,
+    };
   }
 
   send(data: string, cb?: (err?: Error) => void): void {
