@@ -1,0 +1,42 @@
+/**
+ * Opens the SQLite file: creates its folder, sets the pragmas that make an
+ * acknowledged message durable, and applies pending migrations.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type { Logger } from '../../logger.js';
+import { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.js';
+
+export interface OpenDatabaseOptions {
+  path: string;
+  logger?: Logger;
+  /** Folder of numbered `.sql` migrations (default: the package's `db/sqlite/`). */
+  migrationsDir?: URL | string;
+  /** How long a statement waits for another process's lock before SQLITE_BUSY (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+const IN_MEMORY = /^(:memory:|file::memory:.*|)$/;
+
+export function openDatabase(options: OpenDatabaseOptions): Database {
+  if (!IN_MEMORY.test(options.path)) mkdirSync(dirname(options.path), { recursive: true });
+  const db = new BetterSqlite3(options.path);
+  try {
+    applyPragmas(db, options.busyTimeoutMs ?? 5000);
+    migrate(db, loadMigrations(options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR), options.logger);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+function applyPragmas(db: Database, busyTimeoutMs: number): void {
+  // WAL: readers never block the writer, and a commit is one sequential append.
+  db.pragma('journal_mode = WAL');
+  // FULL: the WAL is fsynced at every COMMIT, so an acked message survives power loss.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+}

@@ -1,0 +1,56 @@
+/**
+ * Numbered SQL migrations (`db/sqlite/NNN_name.sql`), applied in name order,
+ * each once and each inside its own transaction together with its
+ * `schema_migrations` row: a migration that fails leaves no trace and is
+ * retried on the next start.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Database } from 'better-sqlite3';
+import type { Logger } from '../../logger.js';
+
+/** `db/sqlite/` of the package: src/store/sqlite/ and dist/store/sqlite/ are both three levels below the root. */
+export const DEFAULT_MIGRATIONS_DIR = new URL('../../../db/sqlite/', import.meta.url);
+
+const MIGRATION_FILE = /^\d+_[\w.-]+\.sql$/;
+
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
+/** The migration files of a folder (a path or a `file:` URL), in the order they apply. */
+export function loadMigrations(dir: URL | string = DEFAULT_MIGRATIONS_DIR): Migration[] {
+  const folder = dir instanceof URL ? fileURLToPath(dir) : dir;
+  return readdirSync(folder)
+    .filter((name) => MIGRATION_FILE.test(name))
+    .sort()
+    .map((name) => ({ name, sql: readFileSync(join(folder, name), 'utf8') }));
+}
+
+/** Applies the migrations not applied yet; returns the names it applied. */
+export function migrate(db: Database, migrations: readonly Migration[], logger?: Logger): string[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    name       TEXT    PRIMARY KEY,
+    applied_at INTEGER NOT NULL
+  )`);
+  const applied = new Set(db.prepare('SELECT name FROM schema_migrations').pluck().all() as string[]);
+  const record = db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)');
+  const apply = db.transaction((m: Migration) => {
+    db.exec(m.sql);
+    record.run(m.name, Date.now());
+  });
+  const done: string[] = [];
+  for (const m of migrations) {
+    if (applied.has(m.name)) continue;
+    try {
+      apply.immediate(m);
+    } catch (err) {
+      throw new Error(`SQLite migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
+    }
+    logger?.info({ migration: m.name }, 'applied SQLite migration');
+    done.push(m.name);
+  }
+  return done;
+}
