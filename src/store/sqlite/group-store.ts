@@ -1,0 +1,138 @@
+import type { Database } from 'better-sqlite3';
+import { ParlorError } from '../../errors.js';
+import type { Group, GroupStore, MemberStatus } from '../types.js';
+import type { WriteQueue } from './write-queue.js';
+
+type ListedStatus = 'accepted' | 'invited';
+
+export class SqliteGroupStore implements GroupStore {
+  private readonly insertGroup;
+  private readonly insertMember;
+  private readonly reinvite;
+  private readonly answer;
+  private readonly groupById;
+  private readonly userExists;
+  private readonly statusOf;
+  private readonly accepted;
+  private readonly groupsOfUser;
+  private readonly membersOf;
+  private readonly contacts;
+
+  constructor(
+    db: Database,
+    private readonly queue: WriteQueue,
+    private readonly now: () => number,
+  ) {
+    this.insertGroup = db.prepare<[string, number, number], Group>(
+      'INSERT INTO groups (name, owner_id, created_at) VALUES (?, ?, ?) RETURNING id, name, owner_id',
+    );
+    this.insertMember = db.prepare<[number, number, MemberStatus, number | null, number]>(
+      'INSERT INTO group_members (group_id, user_id, status, invited_by, updated_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.reinvite = db.prepare<[number, number, number, number]>(
+      `UPDATE group_members SET status = 'invited', invited_by = ?, updated_at = ?
+       WHERE group_id = ? AND user_id = ? AND status = 'declined'`,
+    );
+    this.answer = db.prepare<[MemberStatus, number, number, number]>(
+      `UPDATE group_members SET status = ?, updated_at = ?
+       WHERE group_id = ? AND user_id = ? AND status = 'invited'`,
+    );
+    this.groupById = db.prepare<[number], Group>('SELECT id, name, owner_id FROM groups WHERE id = ?');
+    this.userExists = db.prepare<[number], number>('SELECT 1 FROM users WHERE id = ?').pluck();
+    this.statusOf = db
+      .prepare<[number, number], MemberStatus>('SELECT status FROM group_members WHERE group_id = ? AND user_id = ?')
+      .pluck();
+    this.accepted = db
+      .prepare<[number], number>(
+        `SELECT user_id FROM group_members WHERE group_id = ? AND status = 'accepted' ORDER BY user_id`,
+      )
+      .pluck();
+    this.groupsOfUser = db.prepare<[number], { id: number; name: string; status: ListedStatus }>(
+      `SELECT g.id, g.name, gm.status
+       FROM group_members gm JOIN groups g ON g.id = gm.group_id
+       WHERE gm.user_id = ? AND gm.status IN ('accepted', 'invited')
+       ORDER BY g.id`,
+    );
+    this.membersOf = db.prepare<[number], { id: number; username: string; status: ListedStatus }>(
+      `SELECT u.id, u.username, gm.status
+       FROM group_members gm JOIN users u ON u.id = gm.user_id
+       WHERE gm.group_id = ? AND gm.status IN ('accepted', 'invited')
+       ORDER BY u.id`,
+    );
+    // Both sides accepted in a shared group, or a private conversation in either
+    // direction (private_peers is kept by a trigger on messages).
+    this.contacts = db
+      .prepare<{ user: number }, number>(
+        `SELECT other.user_id
+         FROM group_members me
+         JOIN group_members other ON other.group_id = me.group_id AND other.status = 'accepted'
+         WHERE me.user_id = @user AND me.status = 'accepted' AND other.user_id <> @user
+         UNION
+         SELECT peer_id FROM private_peers WHERE user_id = @user AND peer_id <> @user
+         ORDER BY 1`,
+      )
+      .pluck();
+  }
+
+  createGroup(ownerId: number, name: string): Promise<Group> {
+    return this.queue.enqueue(() => {
+      this.requireUser(ownerId);
+      const now = this.now();
+      const group = this.insertGroup.get(name, ownerId, now)!;
+      this.insertMember.run(group.id, ownerId, 'accepted', null, now);
+      return { id: group.id, name: group.name, owner_id: group.owner_id };
+    });
+  }
+
+  getGroup(groupId: number): Group | null {
+    const g = this.groupById.get(groupId);
+    return g ? { id: g.id, name: g.name, owner_id: g.owner_id } : null;
+  }
+
+  groupsOf(userId: number): Array<{ id: number; name: string; status: ListedStatus }> {
+    return this.groupsOfUser.all(userId).map((g) => ({ id: g.id, name: g.name, status: g.status }));
+  }
+
+  members(groupId: number): Array<{ id: number; username: string; status: ListedStatus }> {
+    return this.membersOf.all(groupId).map((m) => ({ id: m.id, username: m.username, status: m.status }));
+  }
+
+  memberStatus(groupId: number, userId: number): MemberStatus | null {
+    return this.statusOf.get(groupId, userId) ?? null;
+  }
+
+  invite(groupId: number, userId: number, invitedBy: number): Promise<void> {
+    return this.queue.enqueue(() => {
+      if (!this.groupById.get(groupId)) throw new ParlorError('not_found', `group ${groupId} does not exist`);
+      this.requireUser(userId);
+      const status = this.statusOf.get(groupId, userId);
+      if (status === 'invited' || status === 'accepted') {
+        throw new ParlorError('conflict', `user ${userId} is already ${status} in group ${groupId}`);
+      }
+      const now = this.now();
+      if (status === 'declined') this.reinvite.run(invitedBy, now, groupId, userId);
+      else this.insertMember.run(groupId, userId, 'invited', invitedBy, now);
+    });
+  }
+
+  respond(groupId: number, userId: number, accept: boolean): Promise<boolean> {
+    return this.queue.enqueue(
+      () => this.answer.run(accept ? 'accepted' : 'declined', this.now(), groupId, userId).changes === 1,
+    );
+  }
+
+  acceptedMembers(groupId: number): readonly number[] | null {
+    const ids = this.accepted.all(groupId);
+    if (ids.length > 0) return ids;
+    // Every group has its owner as an accepted member, but check rather than assume.
+    return this.groupById.get(groupId) ? ids : null;
+  }
+
+  contactsOf(userId: number): readonly number[] {
+    return this.contacts.all({ user: userId });
+  }
+
+  private requireUser(userId: number): void {
+    if (this.userExists.get(userId) === undefined) throw new ParlorError('not_found', `user ${userId} does not exist`);
+  }
+}

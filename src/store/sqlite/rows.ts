@@ -1,0 +1,53 @@
+/** Row shapes of the messages table and their wire objects (src/websocket/protocol.ts). */
+import type { GroupMessage, Message, PrivateMessage } from '../../websocket/protocol.js';
+
+/** The columns every message query selects, in this order. */
+export const MESSAGE_COLUMNS = 'id, sender_id, recipient_id, group_id, content, created_at, delivered_at, read_at';
+
+export interface MessageRow {
+  id: number;
+  sender_id: number;
+  recipient_id: number | null;
+  group_id: number | null;
+  content: string;
+  created_at: number;
+  delivered_at: number | null;
+  read_at: number | null;
+}
+
+export function toPrivateMessage(r: MessageRow): PrivateMessage {
+  return { id: r.id, from: r.sender_id, to: r.recipient_id!, content: r.content, timestamp: r.created_at };
+}
+
+export function toGroupMessage(r: MessageRow): GroupMessage {
+  return { id: r.id, from: r.sender_id, group_id: r.group_id!, content: r.content, timestamp: r.created_at };
+}
+
+export function toMessage(r: MessageRow): Message {
+  return r.group_id === null ? toPrivateMessage(r) : toGroupMessage(r);
+}
+
+/** A private message with its delivery state, for history pages. */
+export function toPrivateWithStatus(r: MessageRow): PrivateMessage {
+  const status = r.read_at !== null ? 'read' : r.delivered_at !== null ? 'delivered' : 'sent';
+  return { ...toPrivateMessage(r), status };
+}
+
+/** The statement parameters of a page: ids below `before`, then `offset`, one row more than `limit`. */
+export function pageParams(page: { limit: number; offset?: number; before?: number }): {
+  before: number;
+  offset: number;
+  take: number;
+} {
+  return {
+    before: page.before ?? Number.MAX_SAFE_INTEGER,
+    offset: page.offset ?? 0,
+    take: page.limit + 1,
+  };
+}
+
+/** Splits the extra row a page query fetched off into `hasMore`. */
+export function toPage<R, T>(rows: R[], limit: number, map: (r: R) => T): { items: T[]; hasMore: boolean } {
+  const hasMore = rows.length > limit;
+  return { items: (hasMore ? rows.slice(0, limit) : rows).map(map), hasMore };
+}

@@ -1,0 +1,169 @@
+/**
+ * express-session store on the same SQLite file, so a restart keeps people
+ * logged in. Writes go through the group-commit queue; reads are direct.
+ *
+ * Expiry: a row expires at `sess.cookie.expires`, else now + `cookie.maxAge`
+ * (or `originalMaxAge`), else after one day (a browser-session cookie still
+ * needs an end on the server). Expired rows are invisible to `get`, `all` and
+ * `length` at once, and deleted by a periodic prune.
+ */
+import type { Database } from 'better-sqlite3';
+import session, { type SessionData } from 'express-session';
+import type { Logger } from '../../logger.js';
+import type { WriteQueue } from './write-queue.js';
+
+export const DEFAULT_SESSION_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface SqliteSessionStoreOptions {
+  /** How often expired rows are deleted; 0 turns the timer off (default 15 minutes). */
+  pruneIntervalMs?: number;
+  now?: () => number;
+  logger?: Logger;
+}
+
+type Callback<T = void> = (err: unknown, value?: T) => void;
+
+interface CookieLike {
+  expires?: Date | string | null | false;
+  maxAge?: number | null;
+  originalMaxAge?: number | null;
+}
+
+/** When a session stops being valid, in Unix ms. */
+export function sessionExpiry(sess: SessionData, now: number): number {
+  const cookie = sess.cookie as CookieLike | undefined;
+  if (cookie?.expires) {
+    const at = new Date(cookie.expires).getTime();
+    if (Number.isFinite(at)) return at;
+  }
+  const maxAge = cookie?.maxAge ?? cookie?.originalMaxAge;
+  if (typeof maxAge === 'number' && Number.isFinite(maxAge)) return now + maxAge;
+  return now + DEFAULT_SESSION_TTL_MS;
+}
+
+/** Calls back on a later turn, outside any promise chain: a throwing callback is the caller's, not ours. */
+function later<T>(cb: Callback<T> | undefined, err: unknown, value?: T): void {
+  if (cb) setImmediate(() => (err ? cb(err) : cb(null, value)));
+}
+
+export class SqliteSessionStore extends session.Store {
+  private readonly now: () => number;
+  private readonly logger: Logger | undefined;
+  private readonly timer: NodeJS.Timeout | null;
+  private readonly byId;
+  private readonly upsert;
+  private readonly remove;
+  private readonly extend;
+  private readonly removeAll;
+  private readonly live;
+  private readonly count;
+  private readonly prune;
+
+  constructor(
+    db: Database,
+    private readonly queue: WriteQueue,
+    options: SqliteSessionStoreOptions = {},
+  ) {
+    super();
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger;
+    this.byId = db.prepare<[string, number], string>('SELECT sess FROM sessions WHERE sid = ? AND expires > ?').pluck();
+    this.upsert = db.prepare<[string, string, number]>(
+      `INSERT INTO sessions (sid, sess, expires) VALUES (?, ?, ?)
+       ON CONFLICT (sid) DO UPDATE SET sess = excluded.sess, expires = excluded.expires`,
+    );
+    this.remove = db.prepare<[string]>('DELETE FROM sessions WHERE sid = ?');
+    this.extend = db.prepare<[number, string]>('UPDATE sessions SET expires = ? WHERE sid = ?');
+    this.removeAll = db.prepare('DELETE FROM sessions');
+    this.live = db.prepare<[number], { sid: string; sess: string }>('SELECT sid, sess FROM sessions WHERE expires > ?');
+    this.count = db.prepare<[number], number>('SELECT count(*) FROM sessions WHERE expires > ?').pluck();
+    this.prune = db.prepare<[number]>('DELETE FROM sessions WHERE expires <= ?');
+    const every = options.pruneIntervalMs ?? 15 * 60 * 1000;
+    this.timer = every > 0 ? setInterval(() => this.pruneQuietly(), every).unref() : null;
+  }
+
+  override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
+    this.read(callback, () => {
+      const json = this.byId.get(sid, this.now());
+      return json === undefined ? null : (JSON.parse(json) as SessionData);
+    });
+  }
+
+  override set(sid: string, sess: SessionData, callback?: (err?: unknown) => void): void {
+    this.write(callback, () => {
+      this.upsert.run(sid, JSON.stringify(sess), sessionExpiry(sess, this.now()));
+    });
+  }
+
+  override destroy(sid: string, callback?: (err?: unknown) => void): void {
+    this.write(callback, () => {
+      this.remove.run(sid);
+    });
+  }
+
+  /** Moves the expiry of an existing session; does nothing for an unknown sid. */
+  override touch(sid: string, sess: SessionData, callback?: (err?: unknown) => void): void {
+    this.write(callback, () => {
+      this.extend.run(sessionExpiry(sess, this.now()), sid);
+    });
+  }
+
+  override clear(callback?: (err?: unknown) => void): void {
+    this.write(callback, () => {
+      this.removeAll.run();
+    });
+  }
+
+  override length(callback: (err: unknown, length?: number) => void): void {
+    this.read(callback, () => this.count.get(this.now())!);
+  }
+
+  override all(callback: (err: unknown, obj?: { [sid: string]: SessionData } | null) => void): void {
+    this.read(callback, () => {
+      const out: { [sid: string]: SessionData } = {};
+      for (const row of this.live.all(this.now())) out[row.sid] = JSON.parse(row.sess) as SessionData;
+      return out;
+    });
+  }
+
+  /** Deletes expired rows now; returns how many. */
+  pruneExpired(): number {
+    return this.prune.run(this.now()).changes;
+  }
+
+  /** Stops the prune timer (the database is closed by the owner of the stores). */
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Whether the prune timer keeps the process alive (never): for tests. */
+  get pruneTimerRefed(): boolean | null {
+    return this.timer ? this.timer.hasRef() : null;
+  }
+
+  private pruneQuietly(): void {
+    try {
+      const removed = this.pruneExpired();
+      if (removed > 0) this.logger?.debug({ removed }, 'pruned expired sessions');
+    } catch (err) {
+      this.logger?.warn({ err }, 'pruning expired sessions failed');
+    }
+  }
+
+  private read<T>(callback: Callback<T>, query: () => T): void {
+    let value: T;
+    try {
+      value = query();
+    } catch (err) {
+      return later(callback, err);
+    }
+    later(callback, null, value);
+  }
+
+  private write(callback: Callback | undefined, work: () => void): void {
+    this.queue.enqueue(work).then(
+      () => later(callback, null),
+      (err: unknown) => later(callback, err),
+    );
+  }
+}
