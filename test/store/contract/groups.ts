@@ -1,0 +1,146 @@
+import { expect, it } from 'vitest';
+import { type ContractContext, MISSING, expectParlorError, sortNumbers } from './context.js';
+
+export function groupContract(ctx: ContractContext): void {
+  const groups = () => ctx.stores().groups;
+
+  it('createGroup makes the owner an accepted member', async () => {
+    const owner = await ctx.user('owner');
+    const g = await groups().createGroup(owner.id, 'Book club');
+    expect(Number.isInteger(g.id) && g.id > 0).toBe(true);
+    expect(g).toEqual({ id: g.id, name: 'Book club', owner_id: owner.id });
+    expect(await groups().getGroup(g.id)).toEqual(g);
+    expect(await groups().memberStatus(g.id, owner.id)).toBe('accepted');
+    expect(await groups().acceptedMembers(g.id)).toEqual([owner.id]);
+    expect(await groups().members(g.id)).toEqual([{ id: owner.id, username: owner.username, status: 'accepted' }]);
+    expect(await groups().groupsOf(owner.id)).toEqual([{ id: g.id, name: 'Book club', status: 'accepted' }]);
+  });
+
+  it('a missing group: getGroup and memberStatus are null, acceptedMembers is null, members is empty', async () => {
+    const u = await ctx.user();
+    expect(await groups().getGroup(MISSING)).toBeNull();
+    expect(await groups().acceptedMembers(MISSING)).toBeNull();
+    expect(await groups().members(MISSING)).toEqual([]);
+    expect(await groups().memberStatus(MISSING, u.id)).toBeNull();
+  });
+
+  it('createGroup for an unknown owner is not_found', async () => {
+    await expectParlorError(() => groups().createGroup(MISSING, 'ghost'), 'not_found');
+  });
+
+  it('invite records an invited member who is listed but not accepted', async () => {
+    const owner = await ctx.user('owner');
+    const guest = await ctx.user('guest');
+    const g = await groups().createGroup(owner.id, 'g');
+    await groups().invite(g.id, guest.id, owner.id);
+    expect(await groups().memberStatus(g.id, guest.id)).toBe('invited');
+    expect(await groups().acceptedMembers(g.id)).toEqual([owner.id]);
+    const members = [...(await groups().members(g.id))].sort((a, b) => a.id - b.id);
+    expect(members).toEqual(
+      [
+        { id: owner.id, username: owner.username, status: 'accepted' },
+        { id: guest.id, username: guest.username, status: 'invited' },
+      ].sort((a, b) => a.id - b.id),
+    );
+    expect(await groups().groupsOf(guest.id)).toEqual([{ id: g.id, name: 'g', status: 'invited' }]);
+  });
+
+  it('invite is a conflict for an invited or accepted user, not_found for a missing group or user', async () => {
+    const owner = await ctx.user('owner');
+    const guest = await ctx.user('guest');
+    const g = await groups().createGroup(owner.id, 'g');
+    await groups().invite(g.id, guest.id, owner.id);
+    await expectParlorError(() => groups().invite(g.id, guest.id, owner.id), 'conflict');
+    await expectParlorError(() => groups().invite(g.id, owner.id, guest.id), 'conflict');
+    await expectParlorError(() => groups().invite(MISSING, guest.id, owner.id), 'not_found');
+    await expectParlorError(() => groups().invite(g.id, MISSING, owner.id), 'not_found');
+    expect(await groups().memberStatus(g.id, guest.id)).toBe('invited');
+    expect(await groups().memberStatus(g.id, MISSING)).toBeNull();
+  });
+
+  it('respond(accept) turns an invitation into membership, once', async () => {
+    const owner = await ctx.user('owner');
+    const guest = await ctx.user('guest');
+    const stranger = await ctx.user('stranger');
+    const g = await groups().createGroup(owner.id, 'g');
+    await groups().invite(g.id, guest.id, owner.id);
+    expect(await groups().respond(g.id, guest.id, true)).toBe(true);
+    expect(await groups().memberStatus(g.id, guest.id)).toBe('accepted');
+    expect(sortNumbers((await groups().acceptedMembers(g.id)) ?? [])).toEqual(sortNumbers([owner.id, guest.id]));
+    expect(await groups().respond(g.id, guest.id, true)).toBe(false);
+    expect(await groups().respond(g.id, guest.id, false)).toBe(false);
+    expect(await groups().memberStatus(g.id, guest.id)).toBe('accepted');
+    expect(await groups().respond(g.id, stranger.id, true)).toBe(false);
+    expect(await groups().memberStatus(g.id, stranger.id)).toBeNull();
+    expect(await groups().respond(MISSING, guest.id, true)).toBe(false);
+  });
+
+  it('respond(decline) hides the group; a declined user may be invited again', async () => {
+    const owner = await ctx.user('owner');
+    const guest = await ctx.user('guest');
+    const g = await groups().createGroup(owner.id, 'g');
+    await groups().invite(g.id, guest.id, owner.id);
+    expect(await groups().respond(g.id, guest.id, false)).toBe(true);
+    expect(await groups().memberStatus(g.id, guest.id)).toBe('declined');
+    expect(await groups().members(g.id)).toEqual([{ id: owner.id, username: owner.username, status: 'accepted' }]);
+    expect(await groups().groupsOf(guest.id)).toEqual([]);
+    expect(await groups().acceptedMembers(g.id)).toEqual([owner.id]);
+    expect(await groups().respond(g.id, guest.id, true)).toBe(false);
+
+    await groups().invite(g.id, guest.id, owner.id);
+    expect(await groups().memberStatus(g.id, guest.id)).toBe('invited');
+    expect(await groups().respond(g.id, guest.id, true)).toBe(true);
+    expect(await groups().groupsOf(guest.id)).toEqual([{ id: g.id, name: 'g', status: 'accepted' }]);
+  });
+
+  it('groupsOf lists accepted and invited groups, oldest first, never declined ones', async () => {
+    const me = await ctx.user('me');
+    const other = await ctx.user('other');
+    const mine = await groups().createGroup(me.id, 'mine');
+    const invited = await groups().createGroup(other.id, 'invited');
+    const declined = await groups().createGroup(other.id, 'declined');
+    const joined = await groups().createGroup(other.id, 'joined');
+    await groups().invite(invited.id, me.id, other.id);
+    await groups().invite(declined.id, me.id, other.id);
+    await groups().respond(declined.id, me.id, false);
+    await groups().invite(joined.id, me.id, other.id);
+    await groups().respond(joined.id, me.id, true);
+    expect(await groups().groupsOf(me.id)).toEqual([
+      { id: mine.id, name: 'mine', status: 'accepted' },
+      { id: invited.id, name: 'invited', status: 'invited' },
+      { id: joined.id, name: 'joined', status: 'accepted' },
+    ]);
+  });
+
+  it('contactsOf: accepted co-members and private peers in either direction, once each, never oneself', async () => {
+    const me = await ctx.user('me');
+    const mate = await ctx.user('mate');
+    const invitee = await ctx.user('invitee');
+    const decliner = await ctx.user('decliner');
+    const wrote = await ctx.user('wrote');
+    const got = await ctx.user('got');
+    const both = await ctx.user('both');
+    const stranger = await ctx.user('stranger');
+    const g = await groups().createGroup(me.id, 'g');
+    for (const u of [mate, invitee, decliner, both]) await groups().invite(g.id, u.id, me.id);
+    await groups().respond(g.id, mate.id, true);
+    await groups().respond(g.id, both.id, true);
+    await groups().respond(g.id, decliner.id, false);
+    // The stranger's own group, with the invitee accepted: not my contact through it.
+    const theirs = await groups().createGroup(stranger.id, 'theirs');
+    await groups().invite(theirs.id, invitee.id, stranger.id);
+    await groups().respond(theirs.id, invitee.id, true);
+
+    const messages = ctx.stores().messages;
+    await messages.savePrivate({ from: me.id, to: wrote.id, content: 'hi' });
+    await messages.savePrivate({ from: got.id, to: me.id, content: 'hi' });
+    await messages.savePrivate({ from: both.id, to: me.id, content: 'hi' });
+    await messages.savePrivate({ from: me.id, to: me.id, content: 'note to self' });
+
+    expect(sortNumbers(await groups().contactsOf(me.id))).toEqual(sortNumbers([mate.id, both.id, wrote.id, got.id]));
+    expect(sortNumbers(await groups().contactsOf(mate.id))).toEqual(sortNumbers([me.id, both.id]));
+    expect(await groups().contactsOf(invitee.id)).toEqual([stranger.id]);
+    expect(await groups().contactsOf(decliner.id)).toEqual([]);
+    expect(await groups().contactsOf(got.id)).toEqual([me.id]);
+  });
+}

@@ -1,0 +1,129 @@
+import { expect, it } from 'vitest';
+import type { Conversation } from '../../../src/store/types.js';
+import { type ContractContext, MISSING } from './context.js';
+
+export function readStateContract(ctx: ContractContext): void {
+  const messages = () => ctx.stores().messages;
+  const groups = () => ctx.stores().groups;
+  const conversations = async (userId: number): Promise<Conversation[]> =>
+    ctx.stores().conversations.conversations(userId);
+  const statuses = async (userId: number, otherId: number) =>
+    Object.fromEntries((await messages().privateHistory(userId, otherId, { limit: 50 })).items.map((m) => [m.content, m.status]));
+
+  it('markDelivered is true once, and only for a private message to that recipient', async () => {
+    const a = await ctx.user();
+    const b = await ctx.user();
+    const g = await groups().createGroup(a.id, 'g');
+    const m = (await messages().savePrivate({ from: a.id, to: b.id, content: 'm' })).message;
+    const gm = (await messages().saveGroup({ from: a.id, groupId: g.id, content: 'g' })).message;
+    expect(await statuses(a.id, b.id)).toEqual({ m: 'sent' });
+    expect(await messages().markDelivered(m.id, a.id)).toBe(false);
+    expect(await messages().markDelivered(gm.id, a.id)).toBe(false);
+    expect(await messages().markDelivered(MISSING, b.id)).toBe(false);
+    expect(await messages().markDelivered(m.id, b.id)).toBe(true);
+    expect(await messages().markDelivered(m.id, b.id)).toBe(false);
+    expect(await statuses(a.id, b.id)).toEqual({ m: 'delivered' });
+  });
+
+  it('markRead marks the message and the earlier ones from that sender, nothing else', async () => {
+    const a = await ctx.user();
+    const b = await ctx.user();
+    const c = await ctx.user();
+    const save = async (from: number, to: number, content: string) =>
+      (await messages().savePrivate({ from, to, content })).message;
+    const m1 = await save(a.id, b.id, 'm1');
+    await save(c.id, b.id, 'c1');
+    const m2 = await save(a.id, b.id, 'm2');
+    await save(b.id, a.id, 'reply');
+    const m3 = await save(a.id, b.id, 'm3');
+
+    expect(await messages().markRead(b.id, m2.id)).toEqual({ senderId: a.id, messageId: m2.id });
+    expect(await statuses(b.id, a.id)).toEqual({ m1: 'read', m2: 'read', reply: 'sent', m3: 'sent' });
+    expect(await statuses(b.id, c.id)).toEqual({ c1: 'sent' });
+    // An older message again: still the sender and that message; nothing moves back.
+    expect(await messages().markRead(b.id, m1.id)).toEqual({ senderId: a.id, messageId: m1.id });
+    expect(await statuses(b.id, a.id)).toEqual({ m1: 'read', m2: 'read', reply: 'sent', m3: 'sent' });
+    expect(await messages().markRead(b.id, m3.id)).toEqual({ senderId: a.id, messageId: m3.id });
+    expect((await statuses(b.id, a.id)).m3).toBe('read');
+    // Read implies delivered: a later markDelivered reports nothing new.
+    expect(await messages().markDelivered(m3.id, b.id)).toBe(false);
+  });
+
+  it('markRead is null unless the message is a private message to the user', async () => {
+    const a = await ctx.user();
+    const b = await ctx.user();
+    const c = await ctx.user();
+    const g = await groups().createGroup(a.id, 'g');
+    await groups().invite(g.id, b.id, a.id);
+    await groups().respond(g.id, b.id, true);
+    const m = (await messages().savePrivate({ from: a.id, to: b.id, content: 'm' })).message;
+    const gm = (await messages().saveGroup({ from: a.id, groupId: g.id, content: 'g' })).message;
+    expect(await messages().markRead(a.id, m.id)).toBeNull();
+    expect(await messages().markRead(c.id, m.id)).toBeNull();
+    expect(await messages().markRead(b.id, gm.id)).toBeNull();
+    expect(await messages().markRead(b.id, MISSING)).toBeNull();
+    expect(await statuses(a.id, b.id)).toEqual({ m: 'sent' });
+  });
+
+  it('markGroupRead moves the marker only forward, only with a message of that group', async () => {
+    const a = await ctx.user();
+    const b = await ctx.user();
+    const g = await groups().createGroup(a.id, 'g');
+    const other = await groups().createGroup(a.id, 'other');
+    await groups().invite(g.id, b.id, a.id);
+    await groups().respond(g.id, b.id, true);
+    const sent = [];
+    for (let i = 0; i < 4; i++) sent.push((await messages().saveGroup({ from: a.id, groupId: g.id, content: `m${i}` })).message);
+    const elsewhere = (await messages().saveGroup({ from: a.id, groupId: other.id, content: 'x' })).message;
+    const pm = (await messages().savePrivate({ from: a.id, to: b.id, content: 'p' })).message;
+    const unread = async () => (await conversations(b.id)).find((c) => c.kind === 'group' && c.group_id === g.id)?.unread;
+
+    expect(await unread()).toBe(4);
+    expect(await messages().markGroupRead(b.id, g.id, elsewhere.id)).toBe(false);
+    expect(await messages().markGroupRead(b.id, g.id, pm.id)).toBe(false);
+    expect(await messages().markGroupRead(b.id, g.id, MISSING)).toBe(false);
+    expect(await unread()).toBe(4);
+    expect(await messages().markGroupRead(b.id, g.id, sent[2]!.id)).toBe(true);
+    expect(await unread()).toBe(1);
+    expect(await messages().markGroupRead(b.id, g.id, sent[0]!.id)).toBe(true);
+    expect(await unread()).toBe(1);
+    expect(await messages().markGroupRead(b.id, g.id, sent[3]!.id)).toBe(true);
+    expect(await unread()).toBe(0);
+  });
+
+  it('conversations: private peers and accepted groups with messages, newest first, with unread counts', async () => {
+    const me = await ctx.user('me');
+    const old = await ctx.user('old');
+    const peer = await ctx.user('peer');
+    const owner = await ctx.user('owner');
+    const g = await groups().createGroup(owner.id, 'talk');
+    const silent = await groups().createGroup(owner.id, 'silent');
+    const pending = await groups().createGroup(owner.id, 'pending');
+    for (const x of [g, silent, pending]) await groups().invite(x.id, me.id, owner.id);
+    await groups().respond(g.id, me.id, true);
+    await groups().respond(silent.id, me.id, true);
+
+    const fromOld = (await messages().savePrivate({ from: old.id, to: me.id, content: 'long ago' })).message;
+    await messages().savePrivate({ from: peer.id, to: me.id, content: 'p1' });
+    const p2 = (await messages().savePrivate({ from: peer.id, to: me.id, content: 'p2' })).message;
+    await messages().saveGroup({ from: owner.id, groupId: g.id, content: 'g1' });
+    await messages().saveGroup({ from: owner.id, groupId: pending.id, content: 'not mine yet' });
+    const myReply = (await messages().savePrivate({ from: me.id, to: peer.id, content: 'mine' })).message;
+    const g2 = (await messages().saveGroup({ from: me.id, groupId: g.id, content: 'g2 mine' })).message;
+    const note = (await messages().savePrivate({ from: me.id, to: me.id, content: 'note' })).message;
+
+    expect(await conversations(me.id)).toEqual([
+      { kind: 'private', user_id: me.id, last_message: note, unread: 0 },
+      { kind: 'group', group_id: g.id, last_message: g2, unread: 1 },
+      { kind: 'private', user_id: peer.id, last_message: myReply, unread: 2 },
+      { kind: 'private', user_id: old.id, last_message: fromOld, unread: 1 },
+    ]);
+
+    await messages().markRead(me.id, p2.id);
+    await messages().markRead(me.id, fromOld.id);
+    const after = await conversations(me.id);
+    expect(after.map((c) => c.unread)).toEqual([0, 1, 0, 0]);
+    expect(await conversations(peer.id)).toEqual([{ kind: 'private', user_id: me.id, last_message: myReply, unread: 1 }]);
+    expect(await conversations((await ctx.user()).id)).toEqual([]);
+  });
+}

@@ -1,0 +1,102 @@
+import type { SessionData, Store } from 'express-session';
+import { expect, it } from 'vitest';
+import type { ContractContext } from './context.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+function sessionData(cookie: Record<string, unknown>, extra: Record<string, unknown> = {}): SessionData {
+  return { cookie, ...extra } as unknown as SessionData;
+}
+
+/** The callback API of express-session stores, as promises. */
+function promised(store: Store) {
+  const call = <T>(fn: (cb: (err: unknown, value?: T) => void) => void) =>
+    new Promise<T | undefined>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
+  return {
+    get: (sid: string) => call<SessionData | null>((cb) => store.get(sid, cb)),
+    set: (sid: string, s: SessionData) => call<void>((cb) => store.set(sid, s, cb)),
+    destroy: (sid: string) => call<void>((cb) => store.destroy(sid, cb)),
+    touch: (sid: string, s: SessionData) => call<void>((cb) => store.touch!(sid, s, cb as () => void)),
+    length: () => call<number>((cb) => store.length!(cb)),
+    clear: () => call<void>((cb) => store.clear!(cb)),
+  };
+}
+
+export function sessionContract(ctx: ContractContext): void {
+  const store = () => promised(ctx.stores().sessions);
+  let n = 0;
+  const sid = () => `sid-${Date.now().toString(36)}-${(n += 1)}`;
+
+  it('implements get, set, destroy and touch', () => {
+    const s = ctx.stores().sessions;
+    for (const method of ['get', 'set', 'destroy', 'touch'] as const) expect(typeof s[method]).toBe('function');
+  });
+
+  it('set then get returns the session; an unknown sid is no session', async () => {
+    const id = sid();
+    const data = sessionData({ originalMaxAge: DAY, expires: new Date(Date.now() + DAY).toISOString(), httpOnly: true, path: '/' }, { userId: 42, tokens: ['a', 'b'] });
+    await store().set(id, data);
+    expect(await store().get(id)).toEqual(data);
+    expect(await store().get(`${id}-unknown`)).toBeFalsy();
+  });
+
+  it('set replaces the session', async () => {
+    const id = sid();
+    const cookie = { originalMaxAge: DAY, expires: new Date(Date.now() + DAY).toISOString() };
+    await store().set(id, sessionData(cookie, { userId: 1 }));
+    await store().set(id, sessionData(cookie, { userId: 2 }));
+    expect(await store().get(id)).toMatchObject({ userId: 2 });
+  });
+
+  it('a cookie that expired is no session; one without an expiry lives on', async () => {
+    const expired = sid();
+    const noExpiry = sid();
+    const byMaxAge = sid();
+    await store().set(expired, sessionData({ originalMaxAge: 1000, expires: new Date(Date.now() - 1000).toISOString() }));
+    await store().set(noExpiry, sessionData({ originalMaxAge: null, expires: null }, { userId: 1 }));
+    await store().set(byMaxAge, sessionData({ maxAge: DAY }, { userId: 2 }));
+    expect(await store().get(expired)).toBeFalsy();
+    expect(await store().get(noExpiry)).toMatchObject({ userId: 1 });
+    expect(await store().get(byMaxAge)).toMatchObject({ userId: 2 });
+  });
+
+  it('touch moves the expiry', async () => {
+    const id = sid();
+    const past = sessionData({ originalMaxAge: 1000, expires: new Date(Date.now() - 1000).toISOString() }, { userId: 3 });
+    await store().set(id, past);
+    expect(await store().get(id)).toBeFalsy();
+    await store().touch(id, sessionData({ originalMaxAge: DAY, expires: new Date(Date.now() + DAY).toISOString() }, { userId: 3 }));
+    expect(await store().get(id)).toMatchObject({ userId: 3 });
+  });
+
+  it('destroy removes the session', async () => {
+    const id = sid();
+    await store().set(id, sessionData({ maxAge: DAY }));
+    await store().destroy(id);
+    expect(await store().get(id)).toBeFalsy();
+    await store().destroy(id);
+  });
+
+  it('length counts live sessions and clear removes them all (when implemented)', async () => {
+    const s = ctx.stores().sessions;
+    if (!s.length || !s.clear) return;
+    await store().clear();
+    expect(await store().length()).toBe(0);
+    await store().set(sid(), sessionData({ maxAge: DAY }));
+    await store().set(sid(), sessionData({ maxAge: DAY }));
+    await store().set(sid(), sessionData({ originalMaxAge: 1, expires: new Date(Date.now() - 1000).toISOString() }));
+    expect(await store().length()).toBe(2);
+    await store().clear();
+    expect(await store().length()).toBe(0);
+  });
+
+  it('calls back asynchronously, never inside the call', async () => {
+    const s = ctx.stores().sessions;
+    let inside = true;
+    const calledInside = await new Promise<boolean>((resolve) => {
+      s.get('whatever', () => resolve(inside));
+      inside = false;
+    });
+    expect(calledInside).toBe(false);
+  });
+}

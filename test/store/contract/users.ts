@@ -1,0 +1,52 @@
+import { expect, it } from 'vitest';
+import { type ContractContext, MISSING, expectParlorError } from './context.js';
+
+export function userContract(ctx: ContractContext): void {
+  it('createUser returns the id and the name as given; findById adds the hash and token version 0', async () => {
+    const users = ctx.stores().users;
+    const name = `Mixed_${Date.now().toString(36)}`;
+    const created = await users.createUser(name, 'scrypt$hash');
+    expect(Number.isInteger(created.id) && created.id > 0).toBe(true);
+    expect(created).toEqual({ id: created.id, username: name });
+    expect(await users.findById(created.id)).toEqual({
+      id: created.id,
+      username: name,
+      passwordHash: 'scrypt$hash',
+      tokenVersion: 0,
+    });
+  });
+
+  it('findByUsername ignores case and returns null for an unknown name', async () => {
+    const users = ctx.stores().users;
+    const u = await ctx.user('Case');
+    const expected = { id: u.id, username: u.username, passwordHash: expect.any(String), tokenVersion: 0 };
+    expect(await users.findByUsername(u.username.toUpperCase())).toEqual(expected);
+    expect(await users.findByUsername(u.username.toLowerCase())).toEqual(expected);
+    expect(await users.findByUsername(`${u.username}_nobody`)).toBeNull();
+    expect(await users.findById(MISSING)).toBeNull();
+  });
+
+  it('createUser with a taken name, in any case, is a conflict and changes nothing', async () => {
+    const users = ctx.stores().users;
+    const u = await ctx.user('Taken');
+    await expectParlorError(() => users.createUser(u.username, 'other'), 'conflict');
+    await expectParlorError(() => users.createUser(u.username.toUpperCase(), 'other'), 'conflict');
+    const found = await users.findByUsername(u.username);
+    expect(found?.id).toBe(u.id);
+    expect(found?.passwordHash).not.toBe('other');
+  });
+
+  it('bumpTokenVersion increments the one user and returns the new value', async () => {
+    const users = ctx.stores().users;
+    const u = await ctx.user();
+    const other = await ctx.user();
+    expect(await users.bumpTokenVersion(u.id)).toBe(1);
+    expect(await users.bumpTokenVersion(u.id)).toBe(2);
+    expect((await users.findById(u.id))?.tokenVersion).toBe(2);
+    expect((await users.findById(other.id))?.tokenVersion).toBe(0);
+  });
+
+  it('bumpTokenVersion of an unknown user is not_found', async () => {
+    await expectParlorError(() => ctx.stores().users.bumpTokenVersion(MISSING), 'not_found');
+  });
+}
