@@ -8,21 +8,52 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import supertest from 'supertest';
 import WebSocket from 'ws';
+import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../src/standalone.js';
-import { silentLogger } from '../../src/logger.js';
+import { silentLogger, type Logger } from '../../src/logger.js';
 
-export interface TestServer extends RunningServer {
-  dir: string;
+/** Anything serving Parlor over HTTP: the standalone test server, or a host app that mounted it. */
+export interface HttpTarget {
+  url: string;
   wsUrl: string;
   http: ReturnType<typeof supertest>;
 }
 
+export interface TestServer extends RunningServer, HttpTarget {
+  dir: string;
+}
+
 const servers = new Set<TestServer>();
 const sockets = new Set<WebSocket>();
+const dirs = new Set<string>();
+/** Servers whose data folder was passed in: the folder outlives them (restart tests). */
+const borrowedDirs = new WeakSet<TestServer>();
 
-/** Starts the standalone server on an ephemeral port; `env` overrides the test defaults. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** The HTTP and WebSocket addresses of a server listening at `url` (e.g. a host app in a test). */
+export function targetOf(url: string): HttpTarget {
+  return { url, wsUrl: `${url.replace('http', 'ws')}/ws`, http: supertest(url) };
+}
+
+/** A temporary folder removed by `closeAll()`. */
+export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'parlor-test-'));
+  dirs.add(dir);
+  return dir;
+}
+
+export interface StartOptions {
+  /** Data folder (SQLite file, generated secret); reuse one to restart "the same" server. Default: a fresh one. */
+  dir?: string;
+  /** Default: silent. */
+  logger?: Logger;
+}
+
+/**
+ * Starts the standalone server on an ephemeral port; `env` overrides the test
+ * defaults (an empty string unsets a default, e.g. `SESSION_SECRET: ''`).
+ */
+export async function startTestServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'parlor-test-'));
   const running = await startServer(
     {
       PORT: '0',
@@ -34,22 +65,26 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       LOG_LEVEL: 'silent',
       ...env,
     },
-    silentLogger,
+    options.logger ?? silentLogger,
   );
-  const server: TestServer = {
-    ...running,
-    dir,
-    wsUrl: `${running.url.replace('http', 'ws')}/ws`,
-    http: supertest(running.url),
-  };
+  const server: TestServer = { ...running, ...targetOf(running.url), dir };
+  if (options.dir) borrowedDirs.add(server);
   servers.add(server);
   return server;
 }
 
+/** Stops the server; its data folder is removed unless it was passed in to `startTestServer`. */
 export async function stopTestServer(server: TestServer): Promise<void> {
   if (!servers.delete(server)) return;
   await server.close();
-  rmSync(server.dir, { recursive: true, force: true });
+  if (!borrowedDirs.has(server)) rmSync(server.dir, { recursive: true, force: true });
+}
+
+/** A logger that keeps every line it is given, parsed, for assertions on what the server logs. */
+export function captureLogger(): { logger: Logger; lines: Array<Record<string, any>> } {
+  const lines: Array<Record<string, any>> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { logger, lines };
 }
 
 export interface TestUser {
@@ -62,11 +97,35 @@ export interface TestUser {
 let userSeq = 0;
 
 /** Registers a fresh user and returns its session cookie. */
-export async function registerUser(server: TestServer, name?: string): Promise<TestUser> {
+export async function registerUser(server: HttpTarget, name?: string): Promise<TestUser> {
   const username = name ?? `user${process.pid}_${++userSeq}`;
   const password = 'correct horse battery';
   const res = await server.http.post('/api/auth/register').send({ username, password }).expect(201);
   return { ...res.body, password, cookie: cookieOf(res.headers['set-cookie']) };
+}
+
+/** Signs in again (a second session of the same user, e.g. another device); returns its cookie. */
+export async function login(server: HttpTarget, user: TestUser): Promise<string> {
+  const res = await server.http.post('/api/auth/login').send({ username: user.username, password: user.password }).expect(200);
+  return cookieOf(res.headers['set-cookie']);
+}
+
+/** Creates a group owned by `owner`; `members` are invited and accept, `invited` are only invited. Returns its id. */
+export async function createGroup(
+  server: HttpTarget,
+  owner: TestUser,
+  members: TestUser[] = [],
+  invited: TestUser[] = [],
+  name = 'group',
+): Promise<number> {
+  const { body } = await server.http.post('/api/groups').set('cookie', owner.cookie).send({ name }).expect(201);
+  for (const user of [...members, ...invited]) {
+    await server.http.post('/api/groups/invite').set('cookie', owner.cookie).send({ group_id: body.id, user_id: user.id }).expect(201);
+  }
+  for (const user of members) {
+    await server.http.post(`/api/groups/${body.id}/accept`).set('cookie', user.cookie).expect(200);
+  }
+  return body.id as number;
 }
 
 /** The `name=value` part of the session cookie from a Set-Cookie header. */
@@ -89,7 +148,7 @@ export interface TestClient {
 }
 
 export function connectClient(
-  server: TestServer,
+  server: HttpTarget,
   cookie?: string,
   options: { headers?: Record<string, string>; url?: string } = {},
 ): Promise<TestClient> {
@@ -142,7 +201,10 @@ export function connectClient(
   });
 }
 
-/** The HTTP status an upgrade was refused with (rejects if it was accepted). */
+/**
+ * The HTTP status an upgrade was refused with; 0 when the server closed the
+ * socket without an HTTP answer. Rejects if the upgrade was accepted.
+ */
 export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
@@ -155,7 +217,7 @@ export function upgradeStatus(url: string, headers: Record<string, string> = {})
       res.resume();
       ws.terminate();
     });
-    ws.once('error', () => {});
+    ws.once('error', () => resolve(0));
   });
 }
 
@@ -171,4 +233,6 @@ export async function closeAll(): Promise<void> {
   for (const ws of sockets) ws.terminate();
   sockets.clear();
   await Promise.all([...servers].map(stopTestServer));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
 }
