@@ -16,7 +16,7 @@ export function socialRoutes(ctx: HttpContext): Router {
 
   r.get('/users/online', async (_req, res) => {
     const contacts = await ctx.stores.groups.contactsOf(me(res).userId);
-    res.json({ users: contacts.filter((id) => ctx.manager.isOnline(id)) });
+    res.json({ users: await ctx.manager.filterOnline(contacts) });
   });
 
   r.post('/broadcast', async (req, res) => {

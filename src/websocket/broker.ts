@@ -34,9 +34,21 @@ export interface Broker {
   publish(envelope: Envelope): Awaitable<void>;
   /** Called once by the Manager with its local delivery function. */
   setDeliver(deliver: (envelope: Envelope) => void): void;
-  /** The user's first local connection opened / last one closed. */
-  userOnline?(userId: number): Awaitable<void>;
-  userOffline?(userId: number): Awaitable<void>;
+  /**
+   * The user's first local connection opened / last one closed. Resolves true
+   * when the user thereby came online / went offline for the whole cluster:
+   * only then does the Manager announce `presence`. Absent: always true.
+   */
+  userOnline?(userId: number): Awaitable<boolean>;
+  userOffline?(userId: number): Awaitable<boolean>;
+  /**
+   * Called once by the Manager: the broker asks it to announce `presence` for
+   * a user whose state changed elsewhere (an instance died, or a change made
+   * during a Redis outage was settled after reconnecting).
+   */
+  setPresenceHandler?(handler: (userId: number, online: boolean) => void): void;
+  /** Which of these users hold a connection on any instance. Absent: the Manager asks its own registry. */
+  onlineAmong?(userIds: readonly number[]): Awaitable<number[]>;
   close(): Awaitable<void>;
 }
 
@@ -50,6 +62,15 @@ export class InProcessBroker implements Broker {
 
   setDeliver(deliver: (envelope: Envelope) => void): void {
     this.deliver = deliver;
+  }
+
+  /** One process is the whole cluster: a first local connection is a first connection. */
+  userOnline(): boolean {
+    return true;
+  }
+
+  userOffline(): boolean {
+    return true;
   }
 
   close(): void {}

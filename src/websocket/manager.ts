@@ -56,6 +56,7 @@ export class Manager {
     // Tracked: a failing group lookup is logged, not left as an unhandled rejection that ends the process.
     this.typing = new TypingTracker(this.options.typingTimeoutMs, (key) => void this.track(this.sendTyping(key, false)));
     this.broker.setDeliver((envelope) => this.deliverLocal(envelope));
+    this.broker.setPresenceHandler?.((userId, online) => void this.track(this.announcePresence(userId, online)));
     this.heartbeat = setInterval(() => this.checkHeartbeats(), this.options.heartbeatIntervalMs);
     this.heartbeat.unref();
   }
@@ -93,14 +94,13 @@ export class Manager {
     if (!this.registry.has(conn.userId)) this.track(this.userWentOffline(conn.userId));
   }
 
+  // The broker answers for the cluster: a user still connected to another instance did not go offline.
   private async userCameOnline(userId: number): Promise<void> {
-    await this.broker.userOnline?.(userId);
-    await this.announcePresence(userId, true);
+    if ((await this.broker.userOnline?.(userId)) !== false) await this.announcePresence(userId, true);
   }
 
   private async userWentOffline(userId: number): Promise<void> {
-    await this.broker.userOffline?.(userId);
-    await this.announcePresence(userId, false);
+    if ((await this.broker.userOffline?.(userId)) !== false) await this.announcePresence(userId, false);
   }
 
   private async announcePresence(userId: number, online: boolean): Promise<void> {
@@ -108,8 +108,21 @@ export class Manager {
     if (contacts.length > 0) this.publish({ users: contacts }, 'presence', { user_id: userId, online });
   }
 
+  /** Whether the user holds a connection on this process. */
   isOnline(userId: number): boolean {
     return this.registry.has(userId);
+  }
+
+  /** The given users that hold a connection anywhere in the cluster (the broker knows); else on this process. */
+  async filterOnline(userIds: readonly number[]): Promise<number[]> {
+    if (this.broker.onlineAmong) {
+      try {
+        return await this.broker.onlineAmong(userIds);
+      } catch (err) {
+        this.log.warn({ err }, 'broker could not answer who is online; answering for this process only');
+      }
+    }
+    return userIds.filter((id) => this.registry.has(id));
   }
 
   onlineUsers(): number[] {
