@@ -1,0 +1,134 @@
+/**
+ * The client's options, their defaults in one place, and the checks that make
+ * a bad option throw at construction rather than misbehave later.
+ */
+import { generateClientId } from './client-id.js';
+import type { ClientEnvironment } from './environment.js';
+import type { WebSocketConstructor, WebSocketLike } from './socket.js';
+
+export interface ParlorClientOptions {
+  /** `ws://host/ws` or `wss://host/ws` (http(s) URLs are accepted where the socket implementation accepts them). */
+  url: string;
+  /** The WebSocket class; default `globalThis.WebSocket`. Ignored when `createSocket` is given. */
+  WebSocket?: WebSocketConstructor;
+  /** Subprotocols passed to the WebSocket constructor. */
+  protocols?: string | string[];
+  /**
+   * Build the socket yourself, e.g. in Node to send a bearer token or a cookie:
+   * `(url) => new WebSocket(url, { headers: { Authorization: 'Bearer ' + token } })` with `ws`.
+   */
+  createSocket?: (url: string) => WebSocketLike;
+  /** Connect on the next microtask, so listeners added right after construction see every event. Default true. */
+  autoConnect?: boolean;
+  /** `lastSeenId` to start from: the first `sync` replays messages with a larger id. Default 0 (everything). */
+  since?: number;
+  /** How long a written message waits for its `ack` before its promise rejects with `timeout`. Default 10 000. */
+  ackTimeoutMs?: number;
+  /** How long messages are held back waiting for `synced` before they are delivered anyway. Default 30 000. */
+  syncTimeoutMs?: number;
+  /** Ceiling of the first reconnection delay; it doubles per failed attempt. Default 1 000. */
+  reconnectBaseMs?: number;
+  /** Ceiling of any reconnection delay. Default 30 000. */
+  reconnectMaxMs?: number;
+  /** Consecutive failed attempts before giving up (`retries_exhausted`). Default Infinity. */
+  maxReconnectAttempts?: number;
+  /** Wait for the page to be visible before reconnecting (browsers). Default true. */
+  pauseWhenHidden?: boolean;
+  /** How many ids below `lastSeenId` are remembered for deduplication. Default 10 000. */
+  dedupWindow?: number;
+  /** Random numbers in [0, 1) for the backoff jitter. Default `Math.random`. */
+  random?: () => number;
+  /** Client ids for sends that do not bring their own. Default `crypto.randomUUID()` with a fallback. */
+  generateClientId?: () => string;
+  /** Where `navigator`, `document` and the `online` event live. Default `globalThis`. */
+  environment?: ClientEnvironment;
+}
+
+export interface ResolvedClientOptions {
+  url: string;
+  createSocket: (url: string) => WebSocketLike;
+  autoConnect: boolean;
+  since: number;
+  ackTimeoutMs: number;
+  syncTimeoutMs: number;
+  reconnectBaseMs: number;
+  reconnectMaxMs: number;
+  maxReconnectAttempts: number;
+  pauseWhenHidden: boolean;
+  dedupWindow: number;
+  random: () => number;
+  generateClientId: () => string;
+  environment: ClientEnvironment;
+}
+
+export const CLIENT_DEFAULTS = {
+  autoConnect: true,
+  since: 0,
+  ackTimeoutMs: 10_000,
+  syncTimeoutMs: 30_000,
+  reconnectBaseMs: 1_000,
+  reconnectMaxMs: 30_000,
+  maxReconnectAttempts: Number.POSITIVE_INFINITY,
+  pauseWhenHidden: true,
+  dedupWindow: 10_000,
+} as const;
+
+export function resolveClientOptions(options: ParlorClientOptions): ResolvedClientOptions {
+  const o = { ...CLIENT_DEFAULTS, ...withoutUndefined(options) };
+  checkUrl(o.url);
+  for (const name of ['ackTimeoutMs', 'syncTimeoutMs', 'reconnectBaseMs', 'reconnectMaxMs'] as const) {
+    if (!(Number.isFinite(o[name]) && o[name] > 0)) throw new TypeError(`ParlorClient: ${name} must be a positive number`);
+  }
+  if (o.reconnectMaxMs < o.reconnectBaseMs) throw new TypeError('ParlorClient: reconnectMaxMs must be >= reconnectBaseMs');
+  if (!(o.maxReconnectAttempts >= 0) || !(Number.isInteger(o.maxReconnectAttempts) || o.maxReconnectAttempts === Infinity)) {
+    throw new TypeError('ParlorClient: maxReconnectAttempts must be a non-negative integer or Infinity');
+  }
+  if (!(Number.isSafeInteger(o.since) && o.since >= 0)) throw new TypeError('ParlorClient: since must be a non-negative integer');
+  if (!(Number.isSafeInteger(o.dedupWindow) && o.dedupWindow > 0)) {
+    throw new TypeError('ParlorClient: dedupWindow must be a positive integer');
+  }
+  return {
+    url: o.url,
+    createSocket: socketFactory(options),
+    autoConnect: o.autoConnect,
+    since: o.since,
+    ackTimeoutMs: o.ackTimeoutMs,
+    syncTimeoutMs: o.syncTimeoutMs,
+    reconnectBaseMs: o.reconnectBaseMs,
+    reconnectMaxMs: o.reconnectMaxMs,
+    maxReconnectAttempts: o.maxReconnectAttempts,
+    pauseWhenHidden: o.pauseWhenHidden,
+    dedupWindow: o.dedupWindow,
+    random: options.random ?? Math.random,
+    generateClientId: options.generateClientId ?? (() => generateClientId()),
+    environment: options.environment ?? (globalThis as ClientEnvironment),
+  };
+}
+
+function checkUrl(url: unknown): asserts url is string {
+  let parsed: URL;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    throw new TypeError(`ParlorClient: url must be an absolute ws:// or wss:// URL, got ${JSON.stringify(url)}`);
+  }
+  if (!['ws:', 'wss:', 'http:', 'https:'].includes(parsed.protocol)) {
+    throw new TypeError(`ParlorClient: url must use ws: or wss:, got ${parsed.protocol}`);
+  }
+}
+
+function socketFactory(options: ParlorClientOptions): (url: string) => WebSocketLike {
+  if (options.createSocket) return options.createSocket;
+  const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (typeof Ctor !== 'function') {
+    throw new TypeError(
+      'ParlorClient: no WebSocket implementation; pass options.WebSocket (e.g. from the ws package) or options.createSocket',
+    );
+  }
+  const protocols = options.protocols;
+  return (url) => (protocols === undefined ? new Ctor(url) : new Ctor(url, protocols));
+}
+
+function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

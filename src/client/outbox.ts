@@ -1,0 +1,153 @@
+/**
+ * Frames waiting to reach the server, in the order the app made them.
+ *
+ * A message (private or group) stays here until its `ack` (or matching
+ * `error` frame) arrives: after a reconnect it is written again with the same
+ * `client_id`, which the server deduplicates. A fire-once frame (`read`)
+ * leaves as soon as it is written.
+ *
+ * `ackTimeoutMs` counts from the moment a message is written to an open
+ * socket; a message queued while disconnected waits without a deadline, and
+ * its clock restarts each time it is written again.
+ */
+import { ParlorClientError } from './errors.js';
+
+/** The server's acknowledgement that a message is durably stored. */
+export interface SendAck {
+  /** The stored message's id. */
+  id: number;
+  /** When it was stored (Unix ms). */
+  timestamp: number;
+  /** The client id the message was sent with. */
+  client_id: string;
+}
+
+interface Waiter {
+  resolve(ack: SendAck): void;
+  reject(err: ParlorClientError): void;
+}
+
+interface Entry {
+  /** The serialised frame. */
+  readonly frame: string;
+  /** Present for messages, which wait for an ack; absent for fire-once frames. */
+  readonly clientId?: string;
+  readonly waiter?: Waiter;
+  readonly promise?: Promise<SendAck>;
+  written: boolean;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+export class Outbox {
+  private readonly entries = new Map<string, Entry>();
+  private fireOnceSeq = 0;
+
+  constructor(private readonly ackTimeoutMs: number) {}
+
+  /** Messages waiting for their ack, written or not. */
+  get pendingMessages(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.clientId !== undefined) n++;
+    return n;
+  }
+
+  /** Every queued frame, messages and fire-once frames alike. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /**
+   * Queue a message. A client id already waiting returns the same promise
+   * rather than a second entry, so repeating a send is harmless here too.
+   */
+  addMessage(clientId: string, frame: string): Promise<SendAck> {
+    const existing = this.entries.get(messageKey(clientId));
+    if (existing?.promise) return existing.promise;
+    let waiter!: Waiter;
+    const promise = new Promise<SendAck>((resolve, reject) => {
+      waiter = { resolve, reject };
+    });
+    this.entries.set(messageKey(clientId), { frame, clientId, waiter, promise, written: false });
+    return promise;
+  }
+
+  /** Queue a frame that needs no ack and is written once. */
+  addFireOnce(frame: string): void {
+    this.entries.set(`f:${++this.fireOnceSeq}`, { frame, written: false });
+  }
+
+  /**
+   * Write, in order, every entry not yet written on the current connection.
+   * `write` returns false when the socket refused the frame; flushing stops
+   * there and the rest waits for the next connection.
+   */
+  flush(write: (frame: string) => boolean): void {
+    for (const [key, entry] of [...this.entries]) {
+      if (entry.written || this.entries.get(key) !== entry) continue;
+      if (!write(entry.frame)) return;
+      if (entry.clientId === undefined) {
+        this.entries.delete(key);
+        continue;
+      }
+      entry.written = true;
+      entry.timer = setTimeout(() => this.expire(key, entry), this.ackTimeoutMs);
+    }
+  }
+
+  /** Resolve the message this ack names; false when none waits for it. */
+  acknowledge(ack: SendAck): boolean {
+    const entry = this.take(ack.client_id);
+    entry?.waiter?.resolve(ack);
+    return entry !== undefined;
+  }
+
+  /** Reject the message with this client id; false when none waits for it. */
+  fail(clientId: string, err: ParlorClientError): boolean {
+    const entry = this.take(clientId);
+    entry?.waiter?.reject(err);
+    return entry !== undefined;
+  }
+
+  /** The connection is gone: nothing is in flight any more, everything will be written again. */
+  disconnected(): void {
+    for (const entry of this.entries.values()) {
+      entry.written = false;
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+    }
+  }
+
+  /** The client stopped: reject every waiting message and forget every frame. */
+  rejectAll(err: ParlorClientError): void {
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    for (const entry of entries) {
+      clearTimeout(entry.timer);
+      entry.waiter?.reject(err);
+    }
+  }
+
+  private take(clientId: string): Entry | undefined {
+    const key = messageKey(clientId);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    clearTimeout(entry.timer);
+    return entry;
+  }
+
+  private expire(key: string, entry: Entry): void {
+    if (this.entries.get(key) !== entry) return;
+    this.entries.delete(key);
+    entry.waiter?.reject(
+      new ParlorClientError(
+        'timeout',
+        `no ack for client_id ${entry.clientId} within ${this.ackTimeoutMs} ms; it may still be stored, resend with the same clientId`,
+      ),
+    );
+  }
+}
+
+function messageKey(clientId: string): string {
+  return `m:${clientId}`;
+}

@@ -1,0 +1,317 @@
+/**
+ * `ParlorClient`: one logical connection to a Parlor server that survives
+ * network drops. It reconnects with jittered backoff, asks for the messages it
+ * missed (`sync`), resends unacknowledged messages with their `client_id`, and
+ * hands the app each stored message once, in order.
+ */
+import type { ServerFrame } from '../websocket/protocol.js';
+import { TypedEmitter } from './emitter.js';
+import { handshakeError, ParlorClientError, terminalCloseError, type ParlorClientErrorCode } from './errors.js';
+import type { ConnectionState, ParlorClientEvents } from './events.js';
+import { encode, isMessageFrame, parseServerFrame, type TypingTarget } from './frames.js';
+import { Inbox, type MessageFrame } from './inbox.js';
+import { resolveClientOptions, type ParlorClientOptions, type ResolvedClientOptions } from './options.js';
+import { Outbox, type SendAck } from './outbox.js';
+import { Reconnector } from './reconnector.js';
+import { attachSocket, ReadyState, type WebSocketLike } from './socket.js';
+
+export interface SendOptions {
+  /** Reuse a client id to retry a send safely (after a `timeout`, or across a page reload). */
+  clientId?: string;
+}
+
+export type { TypingTarget } from './frames.js';
+
+export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
+  private readonly options: ResolvedClientOptions;
+  private readonly outbox: Outbox;
+  private readonly inbox: Inbox;
+  private readonly reconnector: Reconnector;
+  private current: ConnectionState = 'idle';
+  private socket: WebSocketLike | null = null;
+  private detachSocket: (() => void) | null = null;
+  private opened = false;
+  private syncTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Why the upgrade was refused, when the socket implementation said so in an `error` event. */
+  private refusal: ParlorClientError | undefined;
+  private welcome: ServerFrame<'welcome'> | null = null;
+
+  constructor(options: ParlorClientOptions) {
+    super();
+    this.options = resolveClientOptions(options);
+    this.outbox = new Outbox(this.options.ackTimeoutMs);
+    this.inbox = new Inbox(this.options.since, this.options.dedupWindow);
+    this.reconnector = new Reconnector(this.options);
+    if (this.options.autoConnect) {
+      queueMicrotask(() => {
+        if (this.current === 'idle') this.openSocket();
+      });
+    }
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** The highest private/group message id seen: the `since` of the next `sync`. Persist it to resume later. */
+  get lastSeenId(): number {
+    return this.inbox.lastSeenId;
+  }
+
+  /** The user this connection authenticated as (from `welcome`), or null while not connected. */
+  get userId(): number | null {
+    return this.welcome?.user_id ?? null;
+  }
+
+  /** Messages sent but not yet acknowledged, queued or in flight. */
+  get pending(): number {
+    return this.outbox.pendingMessages;
+  }
+
+  /**
+   * Start connecting (if idle, closed, or waiting to reconnect: then at once).
+   * Resolves with the next `welcome`; rejects if the client stops first.
+   */
+  connect(): Promise<ServerFrame<'welcome'>> {
+    const welcomed = this.nextWelcome();
+    if (this.current === 'idle' || this.current === 'closed' || this.current === 'reconnecting') this.openSocket();
+    return welcomed;
+  }
+
+  /** Close with 1000, stop reconnecting, reject sends still waiting for their ack (`closed`). */
+  close(reason = ''): void {
+    if (this.current !== 'closed') this.stop(1000, reason);
+  }
+
+  /** Send a private message; resolves once the server has stored it. */
+  sendPrivate(to: number, content: string, options: SendOptions = {}): Promise<SendAck> {
+    return this.sendMessage(options.clientId, (clientId) => encode.privateMessage(to, content, clientId));
+  }
+
+  /** Send a message to a group; resolves once the server has stored it. */
+  sendGroup(groupId: number, content: string, options: SendOptions = {}): Promise<SendAck> {
+    return this.sendMessage(options.clientId, (clientId) => encode.groupMessage(groupId, content, clientId));
+  }
+
+  /**
+   * Broadcast to every connection (admins only). Broadcasts are not stored,
+   * acknowledged nor deduplicated, so they are never queued or resent:
+   * returns false when not connected. A refusal arrives as an `error` event.
+   */
+  broadcast(content: string): boolean {
+    return this.write(encode.broadcast(content));
+  }
+
+  /** Tell a user or a group that I am (not) typing. Ephemeral: returns false, and drops it, when not connected. */
+  typing(target: TypingTarget, isTyping = true): boolean {
+    return this.write(encode.typing(target, isTyping));
+  }
+
+  /**
+   * Mark a private message (and the earlier ones from its sender) read, or move
+   * my read marker in a group. Queued while disconnected, written once.
+   */
+  markRead(messageId: number, groupId?: number): void {
+    if (this.current === 'closed') return;
+    this.outbox.addFireOnce(encode.read(messageId, groupId));
+    this.flushOutbox();
+  }
+
+  // ---- sending -------------------------------------------------------------
+
+  private sendMessage(clientId: string | undefined, encodeWith: (clientId: string) => string): Promise<SendAck> {
+    if (this.current === 'closed') {
+      return Promise.reject(new ParlorClientError('closed', 'the client is closed; call connect() to send again'));
+    }
+    const id = clientId ?? this.options.generateClientId();
+    const acked = this.outbox.addMessage(id, encodeWith(id));
+    this.flushOutbox();
+    return acked;
+  }
+
+  private flushOutbox(): void {
+    if (this.current === 'open') this.outbox.flush((frame) => this.write(frame));
+  }
+
+  /** Write a frame to the open socket; false when there is none or it refused. */
+  private write(frame: string): boolean {
+    const socket = this.socket;
+    if (!socket || this.current !== 'open' || socket.readyState !== ReadyState.OPEN) return false;
+    try {
+      socket.send(frame);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // ---- connection lifecycle -------------------------------------------------
+
+  private openSocket(): void {
+    this.reconnector.cancel();
+    this.refusal = undefined;
+    this.current = 'connecting';
+    this.emit('connecting', { attempt: this.reconnector.attempt });
+    if (this.current !== 'connecting' || this.socket) return;
+    let socket: WebSocketLike;
+    try {
+      socket = this.options.createSocket(this.options.url);
+    } catch (err) {
+      this.connectionLost(1006, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    this.socket = socket;
+    this.detachSocket = attachSocket(socket, {
+      open: () => this.onOpen(),
+      message: (text) => this.onMessage(text),
+      error: (event) => {
+        this.refusal ??= handshakeError(event);
+      },
+      close: (code, reason) => this.connectionLost(code, reason),
+    });
+    if (socket.readyState === ReadyState.OPEN) this.onOpen();
+  }
+
+  private onOpen(): void {
+    if (this.current !== 'connecting') return;
+    const reconnected = this.opened;
+    this.opened = true;
+    this.reconnector.reset();
+    this.current = 'open';
+    this.inbox.beginSync();
+    this.write(encode.sync(this.inbox.lastSeenId));
+    this.armSyncTimer();
+    this.flushOutbox();
+    this.emit('open', { reconnected });
+  }
+
+  /** The socket closed (or could not be created): reconnect, or stop for good when that cannot help. */
+  private connectionLost(code: number, reason: string): void {
+    this.dropSocket();
+    const error = terminalCloseError(code, reason) ?? this.refusal;
+    if (error) return this.stop(code, reason, error);
+    const plan = this.reconnector.plan();
+    if (!plan) {
+      const tries = this.reconnector.attempt;
+      return this.stop(code, reason, new ParlorClientError('retries_exhausted', `gave up after ${tries} reconnection attempts`, code));
+    }
+    const event = { ...plan, code, reason };
+    this.current = 'reconnecting';
+    this.emit('reconnecting', event);
+    if (this.current !== 'reconnecting' || this.reconnector.scheduled) return;
+    this.reconnector.schedule(
+      plan.delayMs,
+      (waitingFor) => this.emit('reconnecting', { ...event, waitingFor }),
+      () => this.openSocket(),
+    );
+  }
+
+  /** Stop for good: close the socket if any, reject waiting sends, emit `closed`. */
+  private stop(code: number, reason: string, error?: ParlorClientError): void {
+    const socket = this.socket;
+    this.dropSocket();
+    this.reconnector.cancel();
+    this.current = 'closed';
+    if (socket && socket.readyState <= ReadyState.OPEN) {
+      try {
+        socket.close(1000, reason);
+      } catch {
+        // Already closing: nothing more to do.
+      }
+    }
+    this.outbox.rejectAll(error ?? new ParlorClientError('closed', 'the client was closed before the server acknowledged'));
+    this.emit('closed', error ? { code, reason, error } : { code, reason });
+  }
+
+  private dropSocket(): void {
+    this.detachSocket?.();
+    this.detachSocket = null;
+    this.socket = null;
+    this.welcome = null;
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    this.inbox.abortSync();
+    this.outbox.disconnected();
+  }
+
+  private nextWelcome(): Promise<ServerFrame<'welcome'>> {
+    if (this.current === 'open' && this.welcome) return Promise.resolve(this.welcome);
+    return new Promise((resolve, reject) => {
+      const offWelcome = this.once('welcome', (frame) => {
+        offClosed();
+        resolve(frame);
+      });
+      const offClosed = this.once('closed', (event) => {
+        offWelcome();
+        reject(event.error ?? new ParlorClientError('closed', 'the client was closed before the server said welcome'));
+      });
+    });
+  }
+
+  // ---- incoming frames ------------------------------------------------------
+
+  private onMessage(text: string): void {
+    const frame = parseServerFrame(text);
+    if (!frame) return;
+    switch (frame.type) {
+      case 'private':
+      case 'group':
+        if (!isMessageFrame(frame)) return;
+        this.deliver(this.inbox.receive(frame));
+        if (this.inbox.syncing) this.armSyncTimer();
+        return;
+      case 'synced':
+        return this.finishSync(frame);
+      case 'welcome':
+        this.welcome = frame;
+        break;
+      case 'ack':
+        this.onAck(frame);
+        break;
+      case 'error':
+        this.onError(frame);
+        break;
+    }
+    this.emit(frame.type, frame as never);
+  }
+
+  private onAck(frame: ServerFrame<'ack'>): void {
+    if (typeof frame.client_id !== 'string' || typeof frame.id !== 'number') return;
+    this.inbox.markKnown(frame.id);
+    this.outbox.acknowledge({ id: frame.id, timestamp: frame.timestamp, client_id: frame.client_id });
+  }
+
+  private onError(frame: ServerFrame<'error'>): void {
+    if (typeof frame.client_id !== 'string') return;
+    this.outbox.fail(frame.client_id, new ParlorClientError(frame.code as ParlorClientErrorCode, frame.message));
+  }
+
+  /** Deliver the held messages in id order, then `synced`. */
+  private finishSync(frame: ServerFrame<'synced'> | undefined): void {
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    const socket = this.socket;
+    this.deliver(this.inbox.endSync(frame?.last_id));
+    if (frame && this.socket === socket) this.emit('synced', frame);
+  }
+
+  /**
+   * The sync timer runs while messages are held and restarts with each one:
+   * a server that never answers `synced` (sync disabled) delays delivery by
+   * `syncTimeoutMs`, a long replay that keeps arriving never times out.
+   */
+  private armSyncTimer(): void {
+    clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => this.finishSync(undefined), this.options.syncTimeoutMs);
+  }
+
+  /** Emit messages, stopping if a listener closed the client or the socket changed. */
+  private deliver(frames: MessageFrame[]): void {
+    const socket = this.socket;
+    for (const frame of frames) {
+      if (this.socket !== socket) return;
+      if (frame.type === 'private') this.emit('private', frame);
+      else this.emit('group', frame);
+    }
+  }
+}
