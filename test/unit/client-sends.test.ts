@@ -1,0 +1,161 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ParlorClientError, type SendAck } from '../../src/client/index.js';
+import { connectAndSync, createClient, flushPromises } from './client-support.js';
+
+/** Observe a promise's outcome without letting a rejection go unhandled. */
+function settle<T>(p: Promise<T>) {
+  const state: { value?: T; error?: unknown; done: boolean } = { done: false };
+  p.then(
+    (value) => Object.assign(state, { value, done: true }),
+    (error: unknown) => Object.assign(state, { error, done: true }),
+  );
+  return state;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('ParlorClient sends', () => {
+  it('writes private and group frames with a generated client_id', () => {
+    const h = createClient();
+    const socket = connectAndSync(h);
+    void h.client.sendPrivate(2, 'hello');
+    void h.client.sendGroup(7, 'hi all');
+    expect(socket.frames().slice(1)).toEqual([
+      { type: 'private', to: 2, content: 'hello', client_id: 'c1' },
+      { type: 'group', group_id: 7, content: 'hi all', client_id: 'c2' },
+    ]);
+  });
+
+  it('resolves the promise whose client_id the ack names, and only that one', async () => {
+    const h = createClient();
+    const socket = connectAndSync(h);
+    const first = settle(h.client.sendPrivate(2, 'one'));
+    const second = settle(h.client.sendGroup(7, 'two'));
+    socket.push({ type: 'ack', client_id: 'c2', id: 41, timestamp: 5000 });
+    await flushPromises();
+    expect(second).toEqual({ done: true, value: { id: 41, timestamp: 5000, client_id: 'c2' } satisfies SendAck });
+    expect(first.done).toBe(false);
+    expect(h.client.pending).toBe(1);
+    socket.push({ type: 'ack', client_id: 'c1', id: 42, timestamp: 5001 });
+    await flushPromises();
+    expect(first.value).toEqual({ id: 42, timestamp: 5001, client_id: 'c1' });
+    expect(h.client.pending).toBe(0);
+  });
+
+  it('rejects with the code of an error frame carrying the same client_id, and still emits the error event', async () => {
+    const h = createClient();
+    const socket = connectAndSync(h);
+    const mine = settle(h.client.sendGroup(7, 'x'));
+    const other = settle(h.client.sendGroup(8, 'y'));
+    socket.push({ type: 'error', code: 'forbidden', message: 'not a member', client_id: 'c1' });
+    await flushPromises();
+    expect(mine.error).toBeInstanceOf(ParlorClientError);
+    expect(mine.error).toMatchObject({ code: 'forbidden', message: 'not a member' });
+    expect(other.done).toBe(false);
+    expect(h.events.filter(([n]) => n === 'error').map(([, p]) => p)).toEqual([
+      { type: 'error', code: 'forbidden', message: 'not a member', client_id: 'c1' },
+    ]);
+  });
+
+  it('rejects with timeout exactly ackTimeoutMs after the frame was written', async () => {
+    const h = createClient({ ackTimeoutMs: 2000 });
+    connectAndSync(h);
+    const sent = settle(h.client.sendPrivate(2, 'slow'));
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(sent.done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent.error).toBeInstanceOf(ParlorClientError);
+    expect((sent.error as ParlorClientError).code).toBe('timeout');
+    expect(h.client.pending).toBe(0);
+  });
+
+  it('ignores an ack that arrives after the timeout', async () => {
+    const h = createClient({ ackTimeoutMs: 100 });
+    const socket = connectAndSync(h);
+    const sent = settle(h.client.sendPrivate(2, 'late'));
+    await vi.advanceTimersByTimeAsync(100);
+    socket.push({ type: 'ack', client_id: 'c1', id: 9, timestamp: 1 });
+    await flushPromises();
+    expect((sent.error as ParlorClientError).code).toBe('timeout');
+    expect(sent.value).toBeUndefined();
+  });
+
+  it('gives a send queued while disconnected no deadline until it is written', async () => {
+    const h = createClient({ ackTimeoutMs: 1000 });
+    const queued = settle(h.client.sendPrivate(2, 'offline'));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(queued.done).toBe(false);
+    const socket = connectAndSync(h);
+    expect(socket.frames()).toContainEqual({ type: 'private', to: 2, content: 'offline', client_id: 'c1' });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect((queued.error as ParlorClientError).code).toBe('timeout');
+  });
+
+  it('uses a caller-supplied clientId, and returns the same promise for a clientId already waiting', () => {
+    const h = createClient();
+    const socket = connectAndSync(h);
+    const a = h.client.sendPrivate(2, 'retry me', { clientId: 'draft-17' });
+    const b = h.client.sendPrivate(2, 'retry me', { clientId: 'draft-17' });
+    expect(b).toBe(a);
+    expect(socket.frames().filter((f) => f.type === 'private')).toEqual([
+      { type: 'private', to: 2, content: 'retry me', client_id: 'draft-17' },
+    ]);
+  });
+
+  it('rejects waiting sends with closed on close(), and sends after close() at once', async () => {
+    const h = createClient();
+    connectAndSync(h);
+    const waiting = settle(h.client.sendPrivate(2, 'pending'));
+    h.client.close();
+    await flushPromises();
+    expect((waiting.error as ParlorClientError).code).toBe('closed');
+    const after = settle(h.client.sendPrivate(2, 'too late'));
+    await flushPromises();
+    expect((after.error as ParlorClientError).code).toBe('closed');
+  });
+
+  it('writes typing and broadcast only while open, and says whether it did', () => {
+    const h = createClient();
+    expect(h.client.typing({ to: 2 })).toBe(false);
+    expect(h.client.broadcast('announcement')).toBe(false);
+    const socket = connectAndSync(h);
+    expect(h.client.typing({ to: 2 })).toBe(true);
+    expect(h.client.typing({ group_id: 7 }, false)).toBe(true);
+    expect(h.client.broadcast('announcement')).toBe(true);
+    expect(socket.frames().slice(1)).toEqual([
+      { type: 'typing', to: 2, is_typing: true },
+      { type: 'typing', group_id: 7, is_typing: false },
+      { type: 'broadcast', content: 'announcement' },
+    ]);
+  });
+
+  it('writes read frames at once when open and queues them once when not', () => {
+    const h = createClient();
+    h.client.markRead(10);
+    const socket = connectAndSync(h);
+    h.client.markRead(11, 7);
+    expect(socket.frames()).toEqual([
+      { type: 'sync', since: 0 },
+      { type: 'read', message_id: 10 },
+      { type: 'read', message_id: 11, group_id: 7 },
+    ]);
+    socket.drop(1006);
+    vi.runOnlyPendingTimers();
+    h.net.last.accept();
+    expect(h.net.last.frames()).toEqual([{ type: 'sync', since: 0 }]);
+  });
+});
+
+describe('client ids', () => {
+  it('come from crypto.randomUUID by default', () => {
+    const h = createClient({ generateClientId: undefined });
+    const socket = connectAndSync(h);
+    void h.client.sendPrivate(2, 'x');
+    expect(socket.frames()[1]!.client_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
