@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeAll, connectClient, createGroup, registerUser, startTestServer, type TestServer, type TestUser } from '../support/server.js';
+
+const error = (code: string) => ({ error: code, message: expect.any(String) });
+
+describe('groups and invitations', () => {
+  let server: TestServer;
+  let owner: TestUser;
+  let member: TestUser;
+  let invitee: TestUser;
+  let stranger: TestUser;
+  let groupId: number;
+
+  const as = (user: TestUser) => ({
+    get: (path: string) => server.http.get(path).set('cookie', user.cookie),
+    post: (path: string, body?: object) => server.http.post(path).set('cookie', user.cookie).send(body),
+  });
+  const invite = (by: TestUser, body: object) => as(by).post('/api/groups/invite', body);
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    [owner, member, invitee, stranger] = await Promise.all([1, 2, 3, 4].map(() => registerUser(server)));
+    groupId = await createGroup(server, owner, [member], [invitee], 'Book club');
+  });
+  afterAll(closeAll);
+
+  describe('POST /api/groups', () => {
+    it('201 {id, name, owner_id}; the creator is an accepted member and sees it in GET /api/groups', async () => {
+      const res = await as(stranger).post('/api/groups', { name: '  Hikers  ' }).expect(201);
+      expect(res.body).toEqual({ id: expect.any(Number), name: 'Hikers', owner_id: stranger.id });
+      const list = await as(stranger).get('/api/groups').expect(200);
+      expect(list.body).toEqual({ groups: [{ id: res.body.id, name: 'Hikers', status: 'accepted' }] });
+      const members = await as(stranger).get(`/api/groups/${res.body.id}/members`).expect(200);
+      expect(members.body).toEqual({ members: [{ id: stranger.id, username: stranger.username, status: 'accepted' }] });
+    });
+
+    it.each([
+      ['no name', {}],
+      ['an empty name', { name: '' }],
+      ['a blank name', { name: '   ' }],
+      ['a name that is not a string', { name: 42 }],
+      ['a name over 100 characters', { name: 'x'.repeat(101) }],
+    ])('400 for %s', async (_name, body) => {
+      expect((await as(owner).post('/api/groups', body).expect(400)).body).toEqual(error('bad_request'));
+    });
+  });
+
+  describe('GET /api/groups', () => {
+    it('lists accepted and invited groups with their status', async () => {
+      expect((await as(member).get('/api/groups').expect(200)).body).toEqual({
+        groups: [{ id: groupId, name: 'Book club', status: 'accepted' }],
+      });
+      expect((await as(invitee).get('/api/groups').expect(200)).body).toEqual({
+        groups: [{ id: groupId, name: 'Book club', status: 'invited' }],
+      });
+    });
+  });
+
+  describe('GET /api/groups/:id/members', () => {
+    const expected = () =>
+      expect.arrayContaining([
+        { id: owner.id, username: owner.username, status: 'accepted' },
+        { id: member.id, username: member.username, status: 'accepted' },
+        { id: invitee.id, username: invitee.username, status: 'invited' },
+      ]);
+
+    it('200 for accepted members and invitees, with invited members and their status', async () => {
+      for (const user of [owner, member, invitee]) {
+        const res = await as(user).get(`/api/groups/${groupId}/members`).expect(200);
+        expect(res.body.members).toEqual(expected());
+        expect(res.body.members).toHaveLength(3);
+      }
+    });
+
+    it('403 for a stranger, 404 for a missing group, 400 for a bad id', async () => {
+      expect((await as(stranger).get(`/api/groups/${groupId}/members`).expect(403)).body).toEqual(error('forbidden'));
+      expect((await as(stranger).get('/api/groups/999999/members').expect(404)).body).toEqual(error('not_found'));
+      for (const id of ['abc', '0', '-1', '1.5']) {
+        expect((await as(owner).get(`/api/groups/${id}/members`).expect(400)).body).toEqual(error('bad_request'));
+      }
+    });
+  });
+
+  describe('POST /api/groups/invite', () => {
+    it('201 {group_id, user_id, status}; the invitee\'s socket gets a stored group_invite notification', async () => {
+      const [inviter, target] = await Promise.all([registerUser(server), registerUser(server)]);
+      const gid = await createGroup(server, inviter, [], [], 'Chess');
+      const socket = await connectClient(server, target.cookie);
+
+      const res = await invite(inviter, { group_id: gid, user_id: target.id }).expect(201);
+      expect(res.body).toEqual({ group_id: gid, user_id: target.id, status: 'invited' });
+
+      const frame = await socket.next('notification');
+      expect(frame).toMatchObject({
+        type: 'notification',
+        id: expect.any(Number),
+        subtype: 'group_invite',
+        message: expect.any(String),
+        timestamp: expect.any(Number),
+        group_id: gid,
+        from: inviter.id,
+      });
+      const stored = await as(target).get('/api/notifications').expect(200);
+      expect(stored.body.notifications[0]).toMatchObject({ id: frame.id, subtype: 'group_invite', group_id: gid, from: inviter.id, read: false });
+    });
+
+    it('accepts group_id as a numeric string and answers with a number', async () => {
+      const target = await registerUser(server);
+      const res = await invite(owner, { group_id: String(groupId), user_id: target.id }).expect(201);
+      expect(res.body).toEqual({ group_id: groupId, user_id: target.id, status: 'invited' });
+    });
+
+    it.each([
+      ['no body', undefined],
+      ['no user_id', { group_id: 1 }],
+      ['no group_id', { user_id: 1 }],
+      ['a non-numeric group_id', { group_id: 'abc', user_id: 1 }],
+      ['a user_id as a string', { group_id: 1, user_id: '1' }],
+      ['a negative user_id', { group_id: 1, user_id: -3 }],
+      ['a fractional group_id', { group_id: 1.5, user_id: 1 }],
+    ])('400 for %s', async (_name, body) => {
+      expect((await invite(owner, body ?? {}).expect(400)).body).toEqual(error('bad_request'));
+    });
+
+    it('404 for a missing group, whoever asks', async () => {
+      expect((await invite(stranger, { group_id: 999999, user_id: member.id }).expect(404)).body).toEqual(error('not_found'));
+    });
+
+    it('403 when the inviter is not an accepted member, including an invitee who has not accepted', async () => {
+      const target = await registerUser(server);
+      expect((await invite(stranger, { group_id: groupId, user_id: target.id }).expect(403)).body).toEqual(error('forbidden'));
+      expect((await invite(invitee, { group_id: groupId, user_id: target.id }).expect(403)).body).toEqual(error('forbidden'));
+    });
+
+    it('404 for a user that does not exist', async () => {
+      expect((await invite(owner, { group_id: groupId, user_id: 999999 }).expect(404)).body).toEqual(error('not_found'));
+    });
+
+    it('409 for a user already invited or already a member (the inviter too)', async () => {
+      for (const user of [invitee, member, owner]) {
+        expect((await invite(owner, { group_id: groupId, user_id: user.id }).expect(409)).body).toEqual(error('conflict'));
+      }
+    });
+
+    it('any accepted member may invite, not only the owner', async () => {
+      const target = await registerUser(server);
+      await invite(member, { group_id: groupId, user_id: target.id }).expect(201);
+    });
+  });
+
+  describe('accept and decline', () => {
+    it('accept: 200 {group_id, status: accepted}; the group turns accepted; a second accept is a 404', async () => {
+      const [host, guest] = await Promise.all([registerUser(server), registerUser(server)]);
+      const gid = await createGroup(server, host, [], [guest]);
+      expect((await as(guest).post(`/api/groups/${gid}/accept`).expect(200)).body).toEqual({ group_id: gid, status: 'accepted' });
+      expect((await as(guest).get('/api/groups').expect(200)).body.groups).toEqual([{ id: gid, name: 'group', status: 'accepted' }]);
+      const members = (await as(host).get(`/api/groups/${gid}/members`).expect(200)).body.members;
+      expect(members).toContainEqual({ id: guest.id, username: guest.username, status: 'accepted' });
+      expect((await as(guest).post(`/api/groups/${gid}/accept`).expect(404)).body).toEqual(error('not_found'));
+      expect((await as(guest).post(`/api/groups/${gid}/decline`).expect(404)).body).toEqual(error('not_found'));
+    });
+
+    it('decline: 200 {group_id, status: declined}; the group and the member disappear from the lists', async () => {
+      const [host, guest] = await Promise.all([registerUser(server), registerUser(server)]);
+      const gid = await createGroup(server, host, [], [guest]);
+      expect((await as(guest).post(`/api/groups/${gid}/decline`).expect(200)).body).toEqual({ group_id: gid, status: 'declined' });
+      expect((await as(guest).get('/api/groups').expect(200)).body).toEqual({ groups: [] });
+      const members = (await as(host).get(`/api/groups/${gid}/members`).expect(200)).body.members;
+      expect(members.map((m: { id: number }) => m.id)).toEqual([host.id]);
+      expect((await as(guest).get(`/api/groups/${gid}/members`).expect(403)).body).toEqual(error('forbidden'));
+      expect((await as(guest).post(`/api/groups/${gid}/accept`).expect(404)).body).toEqual(error('not_found'));
+    });
+
+    it('a user who declined can be invited again and then accept', async () => {
+      const [host, guest] = await Promise.all([registerUser(server), registerUser(server)]);
+      const gid = await createGroup(server, host, [], [guest]);
+      await as(guest).post(`/api/groups/${gid}/decline`).expect(200);
+      expect((await invite(host, { group_id: gid, user_id: guest.id }).expect(201)).body.status).toBe('invited');
+      expect((await as(guest).get('/api/groups').expect(200)).body.groups).toEqual([{ id: gid, name: 'group', status: 'invited' }]);
+      await as(guest).post(`/api/groups/${gid}/accept`).expect(200);
+    });
+
+    it('404 with no invitation (a stranger, a member, a missing group), 400 for a bad id', async () => {
+      expect((await as(stranger).post(`/api/groups/${groupId}/accept`).expect(404)).body).toEqual(error('not_found'));
+      expect((await as(stranger).post(`/api/groups/${groupId}/decline`).expect(404)).body).toEqual(error('not_found'));
+      await as(member).post(`/api/groups/${groupId}/accept`).expect(404);
+      await as(stranger).post('/api/groups/999999/accept').expect(404);
+      expect((await as(stranger).post('/api/groups/abc/accept').expect(400)).body).toEqual(error('bad_request'));
+    });
+  });
+});
