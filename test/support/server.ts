@@ -228,6 +228,19 @@ export async function expectNoFrame(client: TestClient, type: string, ms = 150, 
   if (got.length > 0) throw new Error(`unexpected '${type}' frames: ${JSON.stringify(got)}`);
 }
 
+/** Waits `ms`, then asserts exactly `count` frames of `type` (matching `where`) arrived in all (taken or not). */
+export async function expectFrameCount(
+  client: TestClient,
+  type: string,
+  count: number,
+  ms = 150,
+  where: (f: Record<string, any>) => boolean = () => true,
+): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+  const got = client.frames.filter((f) => f.type === type && where(f));
+  if (got.length !== count) throw new Error(`expected ${count} '${type}' frames, got ${got.length}: ${JSON.stringify(got)}`);
+}
+
 /** Closes every client and server a test opened. Call from afterEach/afterAll. */
 export async function closeAll(): Promise<void> {
   for (const ws of sockets) ws.terminate();
