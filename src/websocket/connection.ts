@@ -80,6 +80,9 @@ export class Connection {
       this.holdBack(latestKey, raw);
       return 'shed';
     }
+    // Caught up before the drain check ran: older held-back states go first, or they would overwrite newer ones.
+    if (this.heldBack) this.flushHeldBack();
+    if (!this.isOpen) return 'closed';
     return this.write(raw, onWritten);
   }
 
@@ -108,7 +111,7 @@ export class Connection {
     const held = this.heldBack;
     this.heldBack = undefined;
     if (!held || !this.isOpen) return;
-    for (const raw of held.values()) this.write(raw);
+    for (const raw of held.values()) if (this.write(raw) === 'closed') return;
   }
 
   /** Ephemeral frames waiting for this slow client to catch up (latest per key). */

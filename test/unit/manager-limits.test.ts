@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHarness, framesAfterWelcome, framesOf, nextFrame, settle, type Harness } from '../support/mocks.js';
 
 let h: Harness;
@@ -172,7 +172,7 @@ describe('Manager: slow consumers', () => {
     expect(framesOf(a, 'ack')).toHaveLength(5);
   });
 
-  it('sheds typing and presence above shedBufferedBytes but still sends stored frames', async () => {
+  it('holds back typing and presence above shedBufferedBytes but still sends stored frames', async () => {
     h = createHarness({ contacts: { 1: [2], 2: [1] }, options: { maxBufferedBytes: 1000, shedBufferedBytes: 500 } });
     const behind = h.connect(2);
     const fine = h.connect(2);
@@ -190,16 +190,59 @@ describe('Manager: slow consumers', () => {
     expect(behind.closeCode).toBeUndefined();
   });
 
-  it('sends ephemeral frames again once the client catches up', async () => {
+  it('delivers only the latest held-back state per user and typist once the client catches up', async () => {
+    h = createHarness({ contacts: { 1: [2], 2: [1, 3], 3: [2] }, options: { maxBufferedBytes: 1000, shedBufferedBytes: 500 } });
+    const b = h.connect(2);
+    await settle();
+    b.bufferedAmount = 600;
+    const a = h.connect(1);
+    const c = h.connect(3);
+    a.receive({ type: 'typing', to: 2 });
+    c.receive({ type: 'typing', to: 2 });
+    await settle();
+    a.peerClose(); // user 1: online, then offline
+    c.receive({ type: 'typing', to: 2, is_typing: false });
+    await settle();
+    expect(framesAfterWelcome(b)).toEqual([]);
+
+    b.bufferedAmount = 0;
+    await vi.waitFor(() => expect(framesAfterWelcome(b)).toHaveLength(4), { timeout: 500, interval: 5 });
+    expect(framesAfterWelcome(b)).toEqual(
+      expect.arrayContaining([
+        { type: 'presence', user_id: 1, online: false },
+        { type: 'presence', user_id: 3, online: true },
+        { type: 'typing', from: 1, to: 2, is_typing: true },
+        { type: 'typing', from: 3, to: 2, is_typing: false },
+      ]),
+    );
+  });
+
+  it('never lets a held-back state arrive after a newer one written directly', async () => {
     h = createHarness({ contacts, options: { maxBufferedBytes: 1000, shedBufferedBytes: 500 } });
     const a = h.connect(1);
     const b = h.connect(2);
     b.bufferedAmount = 501;
     a.receive({ type: 'typing', to: 2 });
     await settle();
+    b.bufferedAmount = 0;
+    a.receive({ type: 'typing', to: 2, is_typing: false });
+    await settle();
+    // Past the connection's drain check (50 ms): the stale `true` must not follow the `false`.
+    await new Promise((r) => setTimeout(r, 80));
+    expect(framesOf(b, 'typing').at(-1)).toEqual({ type: 'typing', from: 1, to: 2, is_typing: false });
+  });
+
+  it('writes held-back states first when the client catches up before the drain check', async () => {
+    h = createHarness({ contacts, options: { maxBufferedBytes: 1000, shedBufferedBytes: 500 } });
+    const a = h.connect(1);
+    const b = h.connect(2);
+    b.bufferedAmount = 501;
+    a.receive({ type: 'typing', to: 2 });
+    await settle();
+    expect(framesOf(b, 'typing')).toEqual([]);
     b.bufferedAmount = 500;
     a.receive({ type: 'typing', to: 2, is_typing: false });
     await settle();
-    expect(framesOf(b, 'typing')).toEqual([{ type: 'typing', from: 1, to: 2, is_typing: false }]);
+    expect(framesOf(b, 'typing').map((f) => f.is_typing)).toEqual([true, false]);
   });
 });
