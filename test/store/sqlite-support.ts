@@ -1,0 +1,27 @@
+/** Temp folders for SQLite files, removed after each test. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { openSqliteStores, type SqliteStores, type SqliteStoresOptions } from '../../src/store/sqlite/index.js';
+
+export function useTempDir(): { dir(): string; open(options?: Partial<SqliteStoresOptions>): SqliteStores; path: () => string } {
+  let current: string | null = null;
+  const opened: SqliteStores[] = [];
+  afterEach(() => {
+    for (const s of opened.splice(0)) s.close();
+    if (current) rmSync(current, { recursive: true, force: true });
+    current = null;
+  });
+  const dir = () => (current ??= mkdtempSync(join(tmpdir(), 'parlor-sqlite-')));
+  const path = () => join(dir(), 'parlor.db');
+  return {
+    dir,
+    path,
+    open(options = {}) {
+      const stores = openSqliteStores({ path: path(), sessionPruneIntervalMs: 0, ...options });
+      opened.push(stores);
+      return stores;
+    },
+  };
+}

@@ -1,0 +1,209 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { ParlorError, isParlorError } from '../../src/errors.js';
+import { WriteQueue } from '../../src/store/sqlite/index.js';
+import { useTempDir } from './sqlite-support.js';
+
+describe('sqlite: group commit', () => {
+  const tmp = useTempDir();
+
+  async function setup(options: Parameters<typeof tmp.open>[0] = {}) {
+    const stores = tmp.open(options);
+    const a = await stores.users.createUser('alice', 'h');
+    const b = await stores.users.createUser('bob', 'h');
+    return { stores, a, b };
+  }
+
+  it('N sends in the same tick commit in ONE transaction, visible to others before any promise resolves', async () => {
+    const { stores, a, b } = await setup();
+    const reader = new BetterSqlite3(tmp.path(), { readonly: true });
+    const count = reader.prepare('SELECT count(*) FROM messages').pluck();
+    try {
+      const before = { ...stores.writeQueue.stats };
+      const n = 50;
+      let seenAtFirstResolve = -1;
+      const sends = Array.from({ length: n }, (_, i) =>
+        stores.messages.savePrivate({ from: i % 2 ? a.id : b.id, to: i % 2 ? b.id : a.id, content: `m${i}` }),
+      );
+      expect(count.get()).toBe(0);
+      void sends[0]!.then(() => {
+        seenAtFirstResolve = count.get() as number;
+      });
+      const saved = await Promise.all(sends);
+      expect(stores.writeQueue.stats.batches - before.batches).toBe(1);
+      expect(stores.writeQueue.stats.committed - before.committed).toBe(n);
+      expect(stores.writeQueue.stats.largestBatch).toBe(n);
+      // A second connection already saw all n rows when the FIRST promise resolved:
+      // one COMMIT for all of them, and no resolve before it.
+      expect(seenAtFirstResolve).toBe(n);
+      const ids = saved.map((s) => s.message.id);
+      expect(ids).toEqual([...ids].sort((x, y) => x - y));
+      expect(new Set(ids).size).toBe(n);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('mixed writes of one tick (messages, notifications, receipts, sessions) share the transaction', async () => {
+    const { stores, a, b } = await setup();
+    const first = await stores.messages.savePrivate({ from: a.id, to: b.id, content: 'first' });
+    const before = stores.writeQueue.stats.batches;
+    await Promise.all([
+      stores.messages.savePrivate({ from: a.id, to: b.id, content: 'p' }),
+      stores.messages.saveNotification(b.id, 'system', 'n'),
+      stores.messages.markDelivered(first.message.id, b.id),
+      stores.notifications.markRead(b.id),
+      new Promise<void>((resolve, reject) =>
+        stores.sessions.set('s', { cookie: { maxAge: 1000 } } as never, (err) => (err ? reject(err) : resolve())),
+      ),
+    ]);
+    expect(stores.writeQueue.stats.batches - before).toBe(1);
+  });
+
+  it('sequential awaited sends are one transaction each (the counter counts transactions)', async () => {
+    const { stores, a, b } = await setup();
+    const before = stores.writeQueue.stats.batches;
+    for (let i = 0; i < 3; i++) await stores.messages.savePrivate({ from: a.id, to: b.id, content: `m${i}` });
+    expect(stores.writeQueue.stats.batches - before).toBe(3);
+  });
+
+  it('a full batch is committed at once: maxBatch bounds the transaction size', async () => {
+    const { stores, a, b } = await setup({ maxBatch: 8 });
+    const before = stores.writeQueue.stats.batches;
+    const sends = Array.from({ length: 20 }, (_, i) => stores.messages.savePrivate({ from: a.id, to: b.id, content: `m${i}` }));
+    // The first two batches were committed synchronously, as they filled up.
+    expect(stores.writeQueue.stats.batches - before).toBe(2);
+    expect(stores.writeQueue.size).toBe(4);
+    await Promise.all(sends);
+    expect(stores.writeQueue.stats.batches - before).toBe(3);
+    expect(stores.writeQueue.stats.largestBatch).toBe(8);
+    expect((await stores.messages.privateHistory(a.id, b.id, { limit: 50 })).items).toHaveLength(20);
+  });
+
+  it('an unknown recipient in a batch rejects alone with not_found; the rest commit in the same transaction', async () => {
+    const { stores, a, b } = await setup();
+    const before = { ...stores.writeQueue.stats };
+    const results = await Promise.allSettled([
+      stores.messages.savePrivate({ from: a.id, to: b.id, content: 'one', clientId: 'x1' }),
+      stores.messages.savePrivate({ from: a.id, to: 424242, content: 'lost', clientId: 'x2' }),
+      stores.messages.savePrivate({ from: a.id, to: b.id, content: 'two', clientId: 'x3' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const reason = (results[1] as PromiseRejectedResult).reason;
+    expect(reason).toBeInstanceOf(ParlorError);
+    expect(reason.code).toBe('not_found');
+    expect(stores.writeQueue.stats.batches - before.batches).toBe(1);
+    expect(stores.writeQueue.stats.failed - before.failed).toBe(1);
+    // The failed client_id stored nothing: a retry to a valid user is a new message.
+    const retry = await stores.messages.savePrivate({ from: a.id, to: b.id, content: 'retry', clientId: 'x2' });
+    expect(retry.duplicate).toBe(false);
+  });
+
+  it('disk full rejects with an ordinary Error (not a ParlorError), stores exactly what resolved, and the store recovers', async () => {
+    const { stores, a, b } = await setup();
+    const pages = stores.db.pragma('page_count', { simple: true }) as number;
+    stores.db.pragma(`max_page_count = ${pages + 1}`);
+    const big = 'x'.repeat(64 * 1024);
+    const results = await Promise.allSettled([
+      stores.messages.savePrivate({ from: a.id, to: b.id, content: 'small' }),
+      stores.messages.savePrivate({ from: a.id, to: b.id, content: big }),
+      stores.messages.savePrivate({ from: a.id, to: b.id, content: 'after' }),
+    ]);
+    // SQLite rolls back either the statement (only that item fails) or the whole
+    // transaction (the whole batch fails); either way no promise lies.
+    expect(results[1]!.status).toBe('rejected');
+    const err = (results[1] as PromiseRejectedResult).reason;
+    expect(isParlorError(err)).toBe(false);
+    expect(err).toMatchObject({ code: 'SQLITE_FULL' });
+    const resolved = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.message] : [])).reverse();
+    expect((await stores.messages.privateHistory(a.id, b.id, { limit: 10 })).items.map((m) => m.id)).toEqual(resolved.map((m) => m.id));
+
+    stores.db.pragma('max_page_count = 1073741823');
+    const ok = await stores.messages.savePrivate({ from: a.id, to: b.id, content: 'works again' });
+    expect((await stores.messages.privateHistory(a.id, b.id, { limit: 1 })).items.map((m) => m.id)).toEqual([ok.message.id]);
+  });
+});
+
+describe('WriteQueue', () => {
+  const tmp = useTempDir();
+  const db = () => {
+    const d = new BetterSqlite3(':memory:');
+    d.exec('CREATE TABLE t (x TEXT UNIQUE)');
+    return d;
+  };
+
+  it('rolls back only the item that threw (savepoint), keeping its earlier statements out', async () => {
+    const d = db();
+    const queue = new WriteQueue(d);
+    const insert = d.prepare('INSERT INTO t VALUES (?)');
+    const results = await Promise.allSettled([
+      queue.enqueue(() => insert.run('a').changes),
+      queue.enqueue(() => {
+        insert.run('half');
+        throw new Error('boom');
+      }),
+      queue.enqueue(() => insert.run('a').changes),
+      queue.enqueue(() => insert.run('b').changes),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason.message).toBe('boom');
+    expect((results[2] as PromiseRejectedResult).reason.code).toBe('SQLITE_CONSTRAINT_UNIQUE');
+    expect(d.prepare('SELECT x FROM t ORDER BY x').pluck().all()).toEqual(['a', 'b']);
+    expect(queue.stats).toEqual({ batches: 1, committed: 2, failed: 2, largestBatch: 4 });
+    d.close();
+  });
+
+  it('when SQLite rolls back the whole transaction (disk full), every item rejects and nothing is stored', async () => {
+    const dir = tmp.dir();
+    const d = new BetterSqlite3(`${dir}/full.db`);
+    d.pragma('journal_mode = WAL');
+    d.exec('CREATE TABLE t (x TEXT)');
+    d.pragma(`max_page_count = ${(d.pragma('page_count', { simple: true }) as number) + 2}`);
+    const queue = new WriteQueue(d);
+    const insert = d.prepare('INSERT INTO t VALUES (?)');
+    const results = await Promise.allSettled([
+      queue.enqueue(() => insert.run('small')),
+      queue.enqueue(() => insert.run('x'.repeat(100_000))),
+      queue.enqueue(() => insert.run('after')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const r of results) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_FULL' });
+    expect(d.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
+    expect(d.inTransaction).toBe(false);
+    d.close();
+  });
+
+  it('rejects every item when the COMMIT itself fails', async () => {
+    const d = db();
+    const queue = new WriteQueue(d);
+    const insert = d.prepare('INSERT INTO t VALUES (?)');
+    const results = await Promise.allSettled([
+      queue.enqueue(() => insert.run('a')),
+      // Ends the batch transaction behind the queue's back: its COMMIT then fails.
+      queue.enqueue(() => d.exec('ROLLBACK')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(d.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
+    expect(queue.stats.batches).toBe(0);
+    d.close();
+  });
+
+  it('close() flushes synchronously and later writes reject', async () => {
+    const d = db();
+    const queue = new WriteQueue(d);
+    const insert = d.prepare('INSERT INTO t VALUES (?)');
+    const p = queue.enqueue(() => insert.run('a').changes);
+    queue.close();
+    expect(d.prepare('SELECT count(*) FROM t').pluck().get()).toBe(1);
+    await expect(p).resolves.toBe(1);
+    await expect(queue.enqueue(() => 1)).rejects.toThrow(/closed/);
+    d.close();
+  });
+
+  it('rejects a bad maxBatch at construction', () => {
+    const d = db();
+    expect(() => new WriteQueue(d, { maxBatch: 0 })).toThrow(TypeError);
+    expect(() => new WriteQueue(d, { maxBatch: 1.5 })).toThrow(TypeError);
+    d.close();
+  });
+});
