@@ -249,3 +249,28 @@ export async function closeAll(): Promise<void> {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   dirs.clear();
 }
+
+/**
+ * The server still does its job after whatever a test threw at it: /healthz is
+ * 200, and a fresh user registers, connects and gets an ack for a message.
+ */
+export async function expectServing(server: TestServer): Promise<void> {
+  const health = await server.http.get('/healthz');
+  if (health.status !== 200) throw new Error(`/healthz answered ${health.status}`);
+  const user = await registerUser(server);
+  const client = await connectClient(server, user.cookie);
+  client.send({ type: 'private', to: user.id, content: 'still serving', client_id: 'serving-check' });
+  const ack = await client.next('ack', (f) => f.client_id === 'serving-check');
+  if (typeof ack.id !== 'number') throw new Error(`bad ack ${JSON.stringify(ack)}`);
+  client.ws.terminate();
+  await client.closed;
+}
+
+/** Polls `predicate` every 10 ms until it holds, or throws after `ms`. */
+export async function waitFor(predicate: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
