@@ -1,0 +1,96 @@
+// Benchmark options: defaults in one place, overridden by flags or BENCH_* env.
+
+const DEFAULTS = {
+  runs: 3, // each messaging figure is the median of this many runs
+  warmupMs: 1000, // traffic before the measured window (not counted)
+  durationMs: 5000, // measured window of one run
+  pairs: 50, // private: sender/recipient pairs
+  window: 4, // messages in flight per sender (private and group)
+  contentBytes: 100,
+  halfLoadRuns: 3,
+  groups: [10, 100, 1000], // group sizes (members = connections of distinct users)
+  groupSenders: 1,
+  idle: [10000, 50000], // idle connection counts (capped by the fd limit, see docs)
+  idleRuns: 1,
+  idleConnsPerUser: 50, // connections per user in the idle scenario, same for every server
+  connectConcurrency: 256, // connection attempts in flight per load process
+  only: ['ws-relay', 'socketio', 'parlor'],
+  skip: [], // scenario names: private, halfload, group, idle
+  out: null, // JSON path; default bench/results/<timestamp>.json
+};
+
+const QUICK = {
+  runs: 1,
+  warmupMs: 300,
+  durationMs: 1500,
+  pairs: 10,
+  halfLoadRuns: 1,
+  groups: [10, 100],
+  idle: [1000],
+};
+
+const FLAGS = {
+  '--runs': ['runs', Number],
+  '--warmup-ms': ['warmupMs', Number],
+  '--duration-ms': ['durationMs', Number],
+  '--pairs': ['pairs', Number],
+  '--window': ['window', Number],
+  '--content-bytes': ['contentBytes', Number],
+  '--half-load-runs': ['halfLoadRuns', Number],
+  '--groups': ['groups', numberList],
+  '--group-senders': ['groupSenders', Number],
+  '--idle': ['idle', numberList],
+  '--idle-runs': ['idleRuns', Number],
+  '--idle-conns-per-user': ['idleConnsPerUser', Number],
+  '--connect-concurrency': ['connectConcurrency', Number],
+  '--only': ['only', list],
+  '--skip': ['skip', list],
+  '--out': ['out', String],
+};
+
+const USAGE = `usage: node bench/run.mjs [--quick] [--runs N] [--duration-ms MS] [--warmup-ms MS]
+  [--pairs N] [--window N] [--groups 10,100,1000] [--group-senders N]
+  [--idle 10000,50000] [--idle-runs N] [--idle-conns-per-user N]
+  [--half-load-runs N] [--only ws-relay,socketio,parlor] [--skip private,halfload,group,idle]
+  [--out FILE]
+Every flag also reads from the environment: --duration-ms <-> BENCH_DURATION_MS, --quick <-> BENCH_QUICK=1.`;
+
+function numberList(s) {
+  return String(s)
+    .split(',')
+    .filter(Boolean)
+    .map((x) => Number(x.replace(/k$/i, '000')));
+}
+function list(s) {
+  return String(s).split(',').map((x) => x.trim()).filter(Boolean);
+}
+
+export function parseOptions(argv = process.argv.slice(2), env = process.env) {
+  const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
+  const o = { ...DEFAULTS, ...(quick ? QUICK : {}), quick };
+  for (const [flag, [key, conv]] of Object.entries(FLAGS)) {
+    const envName = `BENCH_${flag.slice(2).replace(/-/g, '_').toUpperCase()}`;
+    if (env[envName] !== undefined && env[envName] !== '') o[key] = conv(env[envName]);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') continue;
+    if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    const [flag, inline] = arg.split('=', 2);
+    const spec = FLAGS[flag];
+    if (!spec) throw new Error(`unknown option ${arg}\n${USAGE}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    o[spec[0]] = spec[1](value);
+  }
+  for (const key of ['runs', 'durationMs', 'pairs', 'window', 'halfLoadRuns', 'groupSenders', 'idleRuns', 'idleConnsPerUser', 'connectConcurrency', 'contentBytes']) {
+    if (!Number.isInteger(o[key]) || o[key] <= 0) throw new Error(`option ${key} must be a positive integer, got ${o[key]}`);
+  }
+  if (!Number.isInteger(o.warmupMs) || o.warmupMs < 0) throw new Error('option warmupMs must be >= 0');
+  for (const n of [...o.groups, ...o.idle]) if (!Number.isInteger(n) || n < 2) throw new Error(`bad size ${n}`);
+  for (const t of o.only) if (!DEFAULTS.only.includes(t)) throw new Error(`unknown server ${t} (known: ${DEFAULTS.only.join(', ')})`);
+  return o;
+}

@@ -1,0 +1,115 @@
+// The one printed table, and the targets of issue 7 item 3 checked against it.
+
+import { ratio } from './stats.mjs';
+
+const COLS = ['ws-relay', 'socketio', 'parlor'];
+const HEAD = ['ws relay', 'Socket.IO', 'Parlor', 'Parlor/ws', 'Parlor/SIO'];
+
+const fmt = {
+  rate: (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '-'),
+  ms: (x) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : Math.round(x).toString()) : '-'),
+  kib: (x) => (Number.isFinite(x) ? (x / 1024).toFixed(1) : '-'),
+  s: (x) => (Number.isFinite(x) ? x.toFixed(2) : '-'),
+  pct: (x) => (Number.isFinite(x) ? Math.round(x).toString() : '-'),
+  ratio: (x) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : '-'),
+};
+
+/** Rows of [label, valuesByTarget, format, withRatios]. */
+function rows(results) {
+  const out = [];
+  const p = results.private?.median;
+  if (p) {
+    const o = results.options;
+    out.push([`private msgs/s (${o.pairs} pairs, window ${o.window})`, pick(p, 'msgs_per_s'), 'rate']);
+    out.push(['private latency p50 ms', pick(p, 'p50'), 'ms']);
+    out.push(['private latency p99 ms', pick(p, 'p99'), 'ms']);
+    out.push(['private latency max ms', pick(p, 'max'), 'ms']);
+    out.push(['private CPU % server', pick(p, 'server_cpu_pct'), 'pct', false]);
+    out.push(['private CPU % load process', pick(p, 'load_cpu_pct'), 'pct', false]);
+    out.push(['private CPU % other processes (noise)', pick(p, 'others_cpu_pct'), 'pct', false]);
+  }
+  const h = results.halfload;
+  if (h?.median) {
+    const rate = fmt.rate(h.offered_per_s);
+    out.push([`half load (${rate} msgs/s) achieved msgs/s`, pick(h.median, 'msgs_per_s'), 'rate']);
+    out.push([`half load (${rate} msgs/s) p50 ms`, pick(h.median, 'p50'), 'ms']);
+    out.push([`half load (${rate} msgs/s) p99 ms`, pick(h.median, 'p99'), 'ms']);
+  }
+  for (const [size, g] of Object.entries(results.group ?? {})) {
+    if (!g.median) continue;
+    out.push([`group ${size}: deliveries/s`, pick(g.median, 'deliveries_per_s'), 'rate']);
+    out.push([`group ${size}: last member p50 ms`, pick(g.median, 'p50'), 'ms']);
+    out.push([`group ${size}: last member p99 ms`, pick(g.median, 'p99'), 'ms']);
+    out.push([`group ${size}: CPU % server / load / others`, cpuPair(g.median), 'text', false]);
+  }
+  for (const [count, idle] of Object.entries(results.idle ?? {})) {
+    if (!idle.median) continue;
+    const n = idle.connections;
+    const name = `idle ${Number(n).toLocaleString('en-US')}${Number(count) !== n ? ` (asked ${Number(count).toLocaleString('en-US')})` : ''}`;
+    out.push([`${name}: RSS KiB/conn`, pick(idle.median, 'rss_per_conn'), 'kib']);
+    out.push([`${name}: heap KiB/conn`, pick(idle.median, 'heap_per_conn'), 'kib']);
+    out.push([`${name}: open time s`, pick(idle.median, 'open_s'), 's']);
+  }
+  return out;
+}
+
+function pick(byTarget, field) {
+  const o = {};
+  for (const t of COLS) o[t] = byTarget?.[t]?.[field];
+  return o;
+}
+
+function cpuPair(byTarget) {
+  const o = {};
+  for (const t of COLS) {
+    const m = byTarget?.[t];
+    o[t] = m ? `${fmt.pct(m.server_cpu_pct)} / ${fmt.pct(m.load_cpu_pct)} / ${fmt.pct(m.others_cpu_pct)}` : undefined;
+  }
+  return o;
+}
+
+export function formatTable(results) {
+  const body = rows(results).map(([label, v, kind, withRatios = true]) => {
+    const f = kind === 'text' ? (x) => x ?? '-' : fmt[kind];
+    const cells = COLS.map((t) => f(v[t]));
+    const r1 = withRatios && kind !== 'text' ? fmt.ratio(ratio(v.parlor, v['ws-relay'])) : '';
+    const r2 = withRatios && kind !== 'text' ? fmt.ratio(ratio(v.parlor, v.socketio)) : '';
+    return [label, ...cells, r1, r2];
+  });
+  const header = ['scenario (median of runs)', ...HEAD];
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => String(r[i]).length)));
+  const line = (r) => `| ${r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
+  const sep = `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 1) + '-' : '-'.repeat(w + 1) + ':')).join('|')}|`;
+  return [line(header), sep, ...body.map(line)].join('\n');
+}
+
+/** Issue 7 item 3, each a ratio from the same run. */
+export function checkTargets(results) {
+  const checks = [];
+  const add = (name, value, limitText, ok) =>
+    checks.push({ target: name, value, limit: limitText, status: ok === undefined ? 'not measured' : ok ? 'met' : 'not met' });
+  const p = results.private?.median ?? {};
+  const r1 = ratio(p.parlor?.msgs_per_s, p['ws-relay']?.msgs_per_s);
+  const r2 = ratio(p.parlor?.msgs_per_s, p.socketio?.msgs_per_s);
+  add('private msgs/s vs ws relay', r1, '>= 0.50x', Number.isFinite(r1) ? r1 >= 0.5 : undefined);
+  add('private msgs/s vs Socket.IO', r2, '>= 2.00x', Number.isFinite(r2) ? r2 >= 2 : undefined);
+  const h = results.halfload?.median ?? {};
+  const r3 = ratio(h.parlor?.p99, h['ws-relay']?.p99);
+  add('p99 at half of Parlor peak vs ws relay at that load', r3, '<= 2.00x', Number.isFinite(r3) ? r3 <= 2 : undefined);
+  const g = results.group?.['1000']?.median ?? {};
+  const r4 = ratio(g.parlor?.deliveries_per_s, g['ws-relay']?.deliveries_per_s);
+  add('1000-member fan-out deliveries/s vs ws relay', r4, '>= 0.70x', Number.isFinite(r4) ? r4 >= 0.7 : undefined);
+  for (const [count, idle] of Object.entries(results.idle ?? {})) {
+    const m = idle.median ?? {};
+    const n = Number(idle.connections ?? count).toLocaleString('en-US');
+    const r5 = ratio(m.parlor?.rss_per_conn, m['ws-relay']?.rss_per_conn);
+    const r6 = ratio(m.parlor?.rss_per_conn, m.socketio?.rss_per_conn);
+    add(`idle ${n}: RSS/conn vs ws relay`, r5, '<= 1.50x', Number.isFinite(r5) ? r5 <= 1.5 : undefined);
+    add(`idle ${n}: RSS/conn vs Socket.IO`, r6, '< 1.00x', Number.isFinite(r6) ? r6 < 1 : undefined);
+  }
+  return checks;
+}
+
+export function formatTargets(checks) {
+  return checks.map((c) => `  ${c.status.padEnd(12)} ${c.target}: ${fmt.ratio(c.value)} (target ${c.limit})`).join('\n');
+}

@@ -1,0 +1,101 @@
+// How the benchmark starts each server under test, each as its own process on
+// loopback, and how it reads that process's memory.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, rssOf, spawnNode, stopChild, waitForHttpOk, waitForJsonLine } from './children.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const PARLOR_ENTRY = join(ROOT, 'dist', 'server.js');
+
+export const TARGETS = {
+  'ws-relay': { label: 'ws relay', script: join(ROOT, 'bench', 'servers', 'ws-relay.mjs') },
+  socketio: { label: 'Socket.IO', script: join(ROOT, 'bench', 'servers', 'socketio-relay.mjs') },
+  parlor: { label: 'Parlor', script: PARLOR_ENTRY },
+};
+
+/** Why Parlor cannot be benchmarked, or null when dist/server.js is there. */
+export function parlorMissingReason() {
+  if (!existsSync(PARLOR_ENTRY)) return 'dist/server.js does not exist (the standalone server is not built: `npm run build`)';
+  return null;
+}
+
+/**
+ * Starts one server. Parlor runs with the contract's env: a fresh SQLite file,
+ * a random SESSION_SECRET, the auth limiter off, the frame rate limit far above
+ * what the benchmark sends, and the cheapest password hash cost the server
+ * accepts (registration is setup, not what is measured).
+ */
+export async function startTarget(target, { logFile, parlorEnv = {} } = {}) {
+  const spec = TARGETS[target];
+  if (target !== 'parlor') {
+    const child = spawnNode(target, spec.script, [], { probe: true, env: { PORT: '0', HOST: '127.0.0.1' }, log: logFile });
+    const line = await waitForJsonLine(child, (o) => o.event === 'listening');
+    return handle(target, child, `http://127.0.0.1:${line.port}`, () => {});
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'parlor-bench-'));
+  const port = await freePort();
+  const env = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SQLITE_PATH: join(dir, 'parlor.db'),
+    SESSION_SECRET: randomBytes(24).toString('hex'),
+    AUTH_RATE_LIMIT: '0',
+    WS_RATE_LIMIT: '10000000',
+    WS_RATE_BURST: '10000000',
+    PASSWORD_HASH_COST: '10',
+    ...parlorEnv,
+  };
+  const child = spawnNode('parlor', spec.script, [], { probe: true, env, cwd: ROOT, log: logFile });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttpOk(`${url}/healthz`, child, 30000);
+  } catch (err) {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return handle(target, child, url, () => rmSync(dir, { recursive: true, force: true }), env);
+}
+
+function handle(target, child, url, cleanup, env) {
+  let probeId = 0;
+  return {
+    target,
+    label: TARGETS[target].label,
+    child,
+    pid: child.pid,
+    url,
+    env,
+    /** RSS from /proc/<pid>/status; heap from the preloaded probe after a forced full GC. */
+    memory(timeoutMs = 10000) {
+      const id = ++probeId;
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => done({ heapUsed: NaN, heapTotal: NaN }), timeoutMs);
+        const onMsg = (m) => {
+          if (m?.probe === 'memory' && m.id === id) done(m);
+        };
+        const done = (m) => {
+          clearTimeout(timer);
+          child.off('message', onMsg);
+          let rss = NaN;
+          try {
+            rss = rssOf(child.pid);
+          } catch {
+            // process gone
+          }
+          resolve({ rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external });
+        };
+        child.on('message', onMsg);
+        child.send({ probe: 'memory', id });
+      });
+    },
+    async stop() {
+      await stopChild(child, 5000);
+      cleanup();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+
+let runCounter = 0;
+/**
+ * A prefix that makes client_ids unique across every run of a load process:
+ * Parlor treats a repeated client_id from the same sender as a resend (it acks
+ * the stored message and routes nothing), so ids must never repeat.
+ */
+export function runTag() {
+  return `${process.pid.toString(36)}r${(runCounter++).toString(36)}`;
+}
+
+/** "<client_id> <send time ms> xxxx..." padded to `bytes` characters (Parlor trims; no trailing blanks). */
+export function makeContent(clientId, t, bytes) {
+  const head = `${clientId} ${t.toFixed(3)} `;
+  return bytes > head.length ? head + 'x'.repeat(bytes - head.length) : head + 'x';
+}
+
+export function parseContent(content) {
+  const a = content.indexOf(' ');
+  const b = content.indexOf(' ', a + 1);
+  return { clientId: content.slice(0, a), t: Number(content.slice(a + 1, b)) };
+}
+
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds all cores of the machine spent busy (not idle, not waiting on I/O), from /proc/stat. */
+function machineBusySeconds() {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return { busy: (user + nice + system + irq + softirq) / 100, steal: steal / 100 };
+  } catch {
+    return { busy: NaN, steal: NaN };
+  }
+}
+
+/**
+ * CPU used between begin() and end(), in % of one core: by the server under
+ * test (from /proc), by this load process, and by everything else on the
+ * machine (other processes; on a shared machine, the noise behind a figure),
+ * plus the time the hypervisor stole. Tells whether a figure was bounded by
+ * the server, by the load generator sharing its cores, or by a neighbour.
+ */
+export function cpuWindow(serverPid) {
+  let s0 = NaN;
+  let s1 = NaN;
+  let l0;
+  let l1;
+  let m0;
+  let m1;
+  return {
+    begin() {
+      s0 = serverPid ? cpuSeconds(serverPid) : NaN;
+      l0 = process.cpuUsage();
+      m0 = machineBusySeconds();
+    },
+    end() {
+      s1 = serverPid ? cpuSeconds(serverPid) : NaN;
+      l1 = process.cpuUsage(l0);
+      m1 = machineBusySeconds();
+    },
+    result(seconds) {
+      const server = ((s1 - s0) / seconds) * 100;
+      const load = l1 ? ((l1.user + l1.system) / 1e6 / seconds) * 100 : NaN;
+      const machine = m1 ? ((m1.busy - m0.busy) / seconds) * 100 : NaN;
+      return {
+        server_cpu_pct: server,
+        load_cpu_pct: load,
+        others_cpu_pct: Math.max(0, machine - server - load),
+        steal_cpu_pct: m1 ? ((m1.steal - m0.steal) / seconds) * 100 : NaN,
+      };
+    },
+  };
+}
