@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ParlorClientError, type SendAck } from '../../src/client/index.js';
+import { generateClientId, ParlorClientError, type SendAck } from '../../src/client/index.js';
 import { connectAndSync, createClient, flushPromises } from './client-support.js';
 
 /** Observe a promise's outcome without letting a rejection go unhandled. */
@@ -157,5 +157,20 @@ describe('client ids', () => {
     const socket = connectAndSync(h);
     void h.client.sendPrivate(2, 'x');
     expect(socket.frames()[1]!.client_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('fall back to getRandomValues, then Math.random, where randomUUID is missing (insecure contexts)', () => {
+    const getRandomValues = <T extends Uint8Array>(a: T): T => {
+      a.fill(0xab);
+      return a;
+    };
+    expect(generateClientId({ getRandomValues })).toBe('ab'.repeat(16));
+    const spy = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      expect(generateClientId({})).toBe('80'.repeat(16));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(generateClientId({ randomUUID: () => 'from-crypto' })).toBe('from-crypto');
   });
 });

@@ -1,0 +1,27 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('the client bundle', () => {
+  it('builds for browsers from src/client and the pure error catalog alone: no node:*, ws or zod at run time', async () => {
+    const result = await build({
+      entryPoints: [path.join(root, 'src/client/index.ts')],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs).map((p) => path.relative(root, path.resolve(root, p)));
+    const outside = inputs.filter((p) => !p.startsWith(`src${path.sep}client${path.sep}`) && p !== path.join('src', 'errors.ts'));
+    expect(outside).toEqual([]);
+    const code = result.outputFiles[0]!.text;
+    expect(code).not.toMatch(/from\s*["'](node:|ws["']|zod)/);
+    expect(code).toMatch(/export \{[^}]*\bParlorClient\b/);
+  });
+});

@@ -1,0 +1,296 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { backoffCeiling, backoffDelay, ParlorClientError } from '../../src/client/index.js';
+import { connectAndSync, createClient, fakePlatform, flushPromises, startConnecting } from './client-support.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A random source that returns `values` in turn, then repeats the last one. */
+function sequence(...values: number[]) {
+  let i = 0;
+  return () => values[Math.min(i++, values.length - 1)]!;
+}
+
+function reconnectingEvents(events: [string, unknown][]) {
+  return events.filter(([n]) => n === 'reconnecting').map(([, p]) => p as { attempt: number; delayMs: number; waitingFor?: string });
+}
+
+describe('backoffDelay', () => {
+  it('doubles its ceiling per attempt up to maxMs', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 20, 2000].map((n) => backoffCeiling(n, 100, 2000))).toEqual([
+      100, 200, 400, 800, 1600, 2000, 2000, 2000, 2000,
+    ]);
+  });
+
+  it('is a uniformly random share of the ceiling (full jitter), floored to whole ms', () => {
+    const o = (r: number) => ({ baseMs: 100, maxMs: 2000, random: () => r });
+    expect(backoffDelay(3, o(0))).toBe(0);
+    expect(backoffDelay(3, o(0.25))).toBe(200);
+    expect(backoffDelay(3, o(0.9999))).toBe(799);
+    expect(backoffDelay(30, o(0.5))).toBe(1000);
+  });
+});
+
+describe('ParlorClient reconnection', () => {
+  it('waits a jittered, growing delay between failed attempts, within [0, min(max, base * 2^n))', () => {
+    const random = sequence(0.5, 0.5, 0.5, 0.999, 0, 0.5);
+    const h = createClient({ reconnectBaseMs: 100, reconnectMaxMs: 1000, random });
+    connectAndSync(h);
+    h.net.last.drop(1006);
+    const expected = [50, 100, 200, 799, 0, 500];
+    for (const [i, delay] of expected.entries()) {
+      const sockets = h.net.sockets.length;
+      if (delay > 0) {
+        vi.advanceTimersByTime(delay - 1);
+        expect(h.net.sockets.length).toBe(sockets);
+      }
+      vi.advanceTimersByTime(1);
+      expect(h.net.sockets.length).toBe(sockets + 1);
+      if (i < expected.length - 1) h.net.last.drop(1006);
+    }
+    expect(reconnectingEvents(h.events).map((e) => [e.attempt, e.delayMs])).toEqual(expected.map((d, i) => [i + 1, d]));
+  });
+
+  it('retries without limit by default', () => {
+    const h = createClient({ reconnectBaseMs: 10, reconnectMaxMs: 40 });
+    startConnecting(h.client);
+    for (let i = 0; i < 200; i++) {
+      h.net.last.drop(1006);
+      vi.runOnlyPendingTimers();
+    }
+    expect(h.net.sockets).toHaveLength(201);
+    expect(h.client.state).toBe('connecting');
+    const last = reconnectingEvents(h.events).at(-1)!;
+    expect(last).toMatchObject({ attempt: 200, delayMs: 20 });
+  });
+
+  it('starts again from the shortest delay after a successful open', () => {
+    const h = createClient({ reconnectBaseMs: 100, reconnectMaxMs: 10_000, random: () => 0.5 });
+    startConnecting(h.client);
+    for (let i = 0; i < 4; i++) {
+      h.net.last.drop(1006);
+      vi.runOnlyPendingTimers();
+    }
+    h.net.last.accept();
+    h.net.last.drop(1013);
+    expect(reconnectingEvents(h.events).map((e) => [e.attempt, e.delayMs])).toEqual([
+      [1, 50],
+      [2, 100],
+      [3, 200],
+      [4, 400],
+      [1, 50],
+    ]);
+  });
+
+  it('gives up after maxReconnectAttempts with retries_exhausted', () => {
+    const h = createClient({ maxReconnectAttempts: 2 });
+    startConnecting(h.client);
+    h.net.last.drop(1006);
+    vi.runOnlyPendingTimers();
+    h.net.last.drop(1006);
+    vi.runOnlyPendingTimers();
+    h.net.last.drop(1006);
+    vi.runOnlyPendingTimers();
+    expect(h.net.sockets).toHaveLength(3);
+    expect(h.client.state).toBe('closed');
+    const closed = h.events.at(-1)!;
+    expect(closed[0]).toBe('closed');
+    expect((closed[1] as { error: ParlorClientError }).error.code).toBe('retries_exhausted');
+  });
+
+  it('does not reconnect after close(): closes with 1000 and clears its timers', () => {
+    const h = createClient();
+    const socket = connectAndSync(h);
+    void h.client.sendPrivate(2, 'x').catch(() => {});
+    h.client.close('bye');
+    expect(socket.closeCalls).toEqual([{ code: 1000, reason: 'bye' }]);
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(10 * 60_000);
+    expect(h.net.sockets).toHaveLength(1);
+    expect(h.events.at(-1)).toEqual(['closed', { code: 1000, reason: 'bye' }]);
+  });
+
+  it('close() while waiting to reconnect cancels the retry', () => {
+    const h = createClient();
+    connectAndSync(h);
+    h.net.last.drop(1006);
+    h.client.close();
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(60_000);
+    expect(h.net.sockets).toHaveLength(1);
+  });
+
+  it('stops after 4401 (logged out): emits closed with the code and rejects waiting sends', async () => {
+    const h = createClient();
+    const socket = connectAndSync(h);
+    const sent = h.client.sendPrivate(2, 'x');
+    const rejected = expect(sent).rejects.toMatchObject({ code: 'logged_out', closeCode: 4401 });
+    socket.drop(4401, 'logged out');
+    await rejected;
+    vi.advanceTimersByTime(10 * 60_000);
+    expect(h.net.sockets).toHaveLength(1);
+    expect(h.client.state).toBe('closed');
+    const [name, payload] = h.events.at(-1)!;
+    expect(name).toBe('closed');
+    expect(payload).toMatchObject({ code: 4401, reason: 'logged out', error: { code: 'logged_out' } });
+    expect(reconnectingEvents(h.events)).toEqual([]);
+  });
+
+  it.each([
+    [1008, 'policy_violation'],
+    [1009, 'message_too_big'],
+  ])('stops after close code %i (the client broke a rule): %s', (code, errorCode) => {
+    const h = createClient();
+    connectAndSync(h);
+    h.net.last.drop(code);
+    vi.advanceTimersByTime(60_000);
+    expect(h.net.sockets).toHaveLength(1);
+    expect(h.events.at(-1)![1]).toMatchObject({ code, error: { code: errorCode, closeCode: code } });
+  });
+
+  it.each([1001, 1006, 1013, 1011, 1000])('reconnects after close code %i', (code) => {
+    const h = createClient();
+    connectAndSync(h);
+    h.net.last.drop(code);
+    expect(h.client.state).toBe('reconnecting');
+    vi.runOnlyPendingTimers();
+    expect(h.net.sockets).toHaveLength(2);
+  });
+
+  it.each([
+    [401, 'unauthorized'],
+    [403, 'origin_forbidden'],
+  ])('stops when the upgrade is refused with HTTP %i, where the socket reports it', async (status, errorCode) => {
+    const h = createClient();
+    const connected = h.client.connect();
+    const rejected = expect(connected).rejects.toMatchObject({ code: errorCode });
+    h.net.last.refuse(status);
+    await rejected;
+    vi.advanceTimersByTime(60_000);
+    expect(h.net.sockets).toHaveLength(1);
+  });
+
+  it('retries when the upgrade fails with a status reconnecting can fix (502)', () => {
+    const h = createClient();
+    startConnecting(h.client);
+    h.net.last.refuse(502);
+    vi.runOnlyPendingTimers();
+    expect(h.net.sockets).toHaveLength(2);
+  });
+
+  it('treats a createSocket that throws as a failed attempt', () => {
+    let calls = 0;
+    const h = createClient({
+      createSocket: () => {
+        calls++;
+        throw new Error('DNS failure');
+      },
+    });
+    startConnecting(h.client);
+    expect(reconnectingEvents(h.events)[0]).toMatchObject({ attempt: 1, code: 1006, reason: 'DNS failure' });
+    vi.runOnlyPendingTimers();
+    expect(calls).toBe(2);
+    h.client.close();
+  });
+
+  it('connect() while waiting to reconnect tries at once', () => {
+    const h = createClient({ reconnectBaseMs: 10_000, reconnectMaxMs: 10_000 });
+    connectAndSync(h);
+    h.net.last.drop(1006);
+    startConnecting(h.client);
+    expect(h.net.sockets).toHaveLength(2);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('can be started again with connect() after close()', async () => {
+    const h = createClient();
+    connectAndSync(h);
+    h.client.close();
+    const welcomed = h.client.connect();
+    h.net.last.accept();
+    h.net.last.push({ type: 'welcome', user_id: 1, timestamp: 2 });
+    await expect(welcomed).resolves.toMatchObject({ user_id: 1 });
+    expect(h.net.sockets).toHaveLength(2);
+    expect(h.client.state).toBe('open');
+  });
+});
+
+describe('ParlorClient pauses reconnection while the platform says so', () => {
+  it('waits for the online event while navigator.onLine is false, then connects at once', () => {
+    const platform = fakePlatform();
+    const h = createClient({ reconnectBaseMs: 100, reconnectMaxMs: 100 }, platform);
+    connectAndSync(h);
+    platform.goOffline();
+    h.net.last.drop(1006);
+    vi.advanceTimersByTime(60 * 60_000);
+    expect(h.net.sockets).toHaveLength(1);
+    expect(reconnectingEvents(h.events)).toEqual([
+      { attempt: 1, delayMs: 50, code: 1006, reason: '' },
+      { attempt: 1, delayMs: 50, code: 1006, reason: '', waitingFor: 'offline' },
+    ]);
+    expect(platform.listenerCount()).toBe(2);
+    platform.goOnline();
+    expect(h.net.sockets).toHaveLength(2);
+    expect(platform.listenerCount()).toBe(0);
+  });
+
+  it('waits for visibilitychange while the page is hidden', () => {
+    const platform = fakePlatform();
+    const h = createClient({}, platform);
+    connectAndSync(h);
+    platform.hide();
+    h.net.last.drop(1001);
+    vi.advanceTimersByTime(60 * 60_000);
+    expect(h.net.sockets).toHaveLength(1);
+    expect(reconnectingEvents(h.events).at(-1)?.waitingFor).toBe('hidden');
+    platform.show();
+    expect(h.net.sockets).toHaveLength(2);
+  });
+
+  it('keeps waiting until both conditions clear', () => {
+    const platform = fakePlatform({ onLine: false, visibilityState: 'hidden' });
+    const h = createClient({}, platform);
+    startConnecting(h.client);
+    h.net.last.drop(1006);
+    vi.runOnlyPendingTimers();
+    platform.goOnline();
+    expect(h.net.sockets).toHaveLength(1);
+    platform.show();
+    expect(h.net.sockets).toHaveLength(2);
+  });
+
+  it('does not wait for visibility when pauseWhenHidden is false', () => {
+    const platform = fakePlatform({ visibilityState: 'hidden' });
+    const h = createClient({ pauseWhenHidden: false }, platform);
+    startConnecting(h.client);
+    h.net.last.drop(1006);
+    vi.runOnlyPendingTimers();
+    expect(h.net.sockets).toHaveLength(2);
+  });
+
+  it('never pauses where the platform has no navigator, document or events (Node)', () => {
+    const h = createClient({ environment: { navigator: { onLine: false } } });
+    startConnecting(h.client);
+    h.net.last.drop(1006);
+    vi.runOnlyPendingTimers();
+    expect(h.net.sockets).toHaveLength(2);
+  });
+
+  it('close() while paused removes its listeners and never connects', async () => {
+    const platform = fakePlatform({ onLine: false });
+    const h = createClient({}, platform);
+    startConnecting(h.client);
+    h.net.last.drop(1006);
+    vi.runOnlyPendingTimers();
+    expect(platform.listenerCount()).toBe(2);
+    h.client.close();
+    expect(platform.listenerCount()).toBe(0);
+    platform.goOnline();
+    await flushPromises();
+    expect(h.net.sockets).toHaveLength(1);
+  });
+});

@@ -1,0 +1,210 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Inbox } from '../../src/client/inbox.js';
+import {
+  connectAndSync,
+  createClient,
+  deliveredIds,
+  flushPromises,
+  groupMessage,
+  privateMessage,
+  startConnecting,
+} from './client-support.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('ParlorClient sync after every (re)connect', () => {
+  it('asks for everything on the very first connection, then for what came after lastSeenId', () => {
+    const h = createClient();
+    const first = connectAndSync(h);
+    expect(first.frames()[0]).toEqual({ type: 'sync', since: 0 });
+    first.push(privateMessage(5));
+    first.push(groupMessage(9));
+    first.push(privateMessage(7));
+    expect(h.client.lastSeenId).toBe(9);
+    first.drop(1006);
+    vi.runOnlyPendingTimers();
+    h.net.last.accept();
+    expect(h.net.last.frames()).toEqual([{ type: 'sync', since: 9 }]);
+  });
+
+  it('starts from options.since when given', () => {
+    const h = createClient({ since: 1234 });
+    startConnecting(h.client);
+    h.net.last.accept();
+    expect(h.net.last.frames()).toEqual([{ type: 'sync', since: 1234 }]);
+    expect(h.client.lastSeenId).toBe(1234);
+  });
+
+  it('writes sync first, then every unacked send in the order it was made, then later ones', async () => {
+    const h = createClient();
+    const socket = connectAndSync(h);
+    const a = h.client.sendPrivate(2, 'a');
+    void h.client.sendGroup(7, 'b').catch(() => {});
+    void h.client.sendPrivate(3, 'c').catch(() => {});
+    socket.push({ type: 'ack', client_id: 'c1', id: 100, timestamp: 1 });
+    await expect(a).resolves.toMatchObject({ id: 100 });
+    socket.drop(1006);
+    void h.client.sendPrivate(2, 'd').catch(() => {});
+    h.client.markRead(50);
+    void h.client.sendGroup(7, 'e').catch(() => {});
+    vi.runOnlyPendingTimers();
+    h.net.last.accept();
+    void h.client.sendPrivate(4, 'f').catch(() => {});
+    expect(h.net.last.frames()).toEqual([
+      { type: 'sync', since: 0 },
+      { type: 'group', group_id: 7, content: 'b', client_id: 'c2' },
+      { type: 'private', to: 3, content: 'c', client_id: 'c3' },
+      { type: 'private', to: 2, content: 'd', client_id: 'c4' },
+      { type: 'read', message_id: 50 },
+      { type: 'group', group_id: 7, content: 'e', client_id: 'c5' },
+      { type: 'private', to: 4, content: 'f', client_id: 'c6' },
+    ]);
+    expect(h.client.pending).toBe(5);
+  });
+
+  it('resends an unacked message with the same client_id after a reconnect, and one ack settles it', async () => {
+    const h = createClient();
+    const first = connectAndSync(h);
+    const sent = h.client.sendPrivate(2, 'maybe stored');
+    first.drop(1006);
+    vi.runOnlyPendingTimers();
+    const second = h.net.last;
+    second.accept();
+    const writes = [first, second].flatMap((s) => s.frames()).filter((f) => f.type === 'private');
+    expect(writes).toEqual([
+      { type: 'private', to: 2, content: 'maybe stored', client_id: 'c1' },
+      { type: 'private', to: 2, content: 'maybe stored', client_id: 'c1' },
+    ]);
+    second.push({ type: 'ack', client_id: 'c1', id: 77, timestamp: 3 });
+    await expect(sent).resolves.toEqual({ id: 77, timestamp: 3, client_id: 'c1' });
+  });
+
+  it('delivers a message that arrives both live and in the replay once', () => {
+    const h = createClient();
+    const first = connectAndSync(h);
+    first.push(privateMessage(10));
+    first.push(privateMessage(11));
+    first.drop(1006);
+    vi.runOnlyPendingTimers();
+    const second = h.net.last;
+    second.accept();
+    // The server replays since 11, but a live copy of 12 overtakes the replay, and 11 comes again.
+    second.push(privateMessage(12));
+    second.push(privateMessage(11));
+    second.push(privateMessage(12));
+    second.push(groupMessage(13));
+    second.push({ type: 'synced', last_id: 13 });
+    second.push(groupMessage(13));
+    expect(deliveredIds(h.events)).toEqual([10, 11, 12, 13]);
+  });
+
+  it('holds messages back until synced and delivers them in id order, then the synced event', () => {
+    const h = createClient({ since: 100 });
+    startConnecting(h.client);
+    const socket = h.net.last;
+    socket.accept();
+    socket.push(privateMessage(130));
+    socket.push(groupMessage(101));
+    socket.push(privateMessage(115));
+    expect(deliveredIds(h.events)).toEqual([]);
+    socket.push({ type: 'synced', last_id: 115 });
+    expect(deliveredIds(h.events)).toEqual([101, 115, 130]);
+    expect(h.events.at(-1)).toEqual(['synced', { type: 'synced', last_id: 115 }]);
+    expect(h.client.lastSeenId).toBe(130);
+    socket.push(privateMessage(131));
+    expect(deliveredIds(h.events)).toEqual([101, 115, 130, 131]);
+  });
+
+  it('does not deliver a replay of my own acknowledged message', async () => {
+    const h = createClient();
+    const first = connectAndSync(h);
+    const sent = h.client.sendPrivate(2, 'mine');
+    first.push({ type: 'ack', client_id: 'c1', id: 20, timestamp: 1 });
+    await sent;
+    first.drop(1006);
+    vi.runOnlyPendingTimers();
+    h.net.last.accept();
+    h.net.last.push(privateMessage(20, { from: 1, to: 2, content: 'mine' }));
+    h.net.last.push(privateMessage(21));
+    h.net.last.push({ type: 'synced', last_id: 21 });
+    expect(deliveredIds(h.events)).toEqual([21]);
+  });
+
+  it('forgets messages held by a sync the connection did not finish, so the next sync asks for them again', () => {
+    const h = createClient({ since: 10 });
+    startConnecting(h.client);
+    const first = h.net.last;
+    first.accept();
+    first.push(privateMessage(11));
+    first.push(privateMessage(500));
+    first.drop(1006);
+    expect(deliveredIds(h.events)).toEqual([]);
+    expect(h.client.lastSeenId).toBe(10);
+    vi.runOnlyPendingTimers();
+    const second = h.net.last;
+    second.accept();
+    expect(second.frames()[0]).toEqual({ type: 'sync', since: 10 });
+    second.push(privateMessage(11));
+    second.push(privateMessage(12));
+    second.push(privateMessage(500));
+    second.push({ type: 'synced', last_id: 500 });
+    expect(deliveredIds(h.events)).toEqual([11, 12, 500]);
+  });
+
+  it('delivers held messages after syncTimeoutMs without a message when the server never answers synced', () => {
+    const h = createClient({ syncTimeoutMs: 1000 });
+    startConnecting(h.client);
+    const socket = h.net.last;
+    socket.accept();
+    socket.push({ type: 'error', code: 'bad_request', message: 'sync is not enabled' });
+    vi.advanceTimersByTime(600);
+    socket.push(privateMessage(3));
+    socket.push(privateMessage(2));
+    vi.advanceTimersByTime(999);
+    expect(deliveredIds(h.events)).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(deliveredIds(h.events)).toEqual([2, 3]);
+    socket.push(privateMessage(4));
+    expect(deliveredIds(h.events)).toEqual([2, 3, 4]);
+  });
+
+  it('stops delivering held messages when a listener closes the client', async () => {
+    const h = createClient();
+    startConnecting(h.client);
+    h.net.last.accept();
+    h.net.last.push(privateMessage(1));
+    h.net.last.push(privateMessage(2));
+    h.client.once('private', () => h.client.close());
+    h.net.last.push({ type: 'synced', last_id: 2 });
+    await flushPromises();
+    expect(deliveredIds(h.events)).toEqual([1]);
+    expect(h.events.some(([n]) => n === 'synced')).toBe(false);
+  });
+});
+
+describe('Inbox deduplication window', () => {
+  it('drops ids at or below lastSeenId - window as already seen, and keeps ids inside it', () => {
+    const inbox = new Inbox(0, 100);
+    const msg = (id: number) => ({ ...privateMessage(id), type: 'private' as const });
+    expect(inbox.receive(msg(1000))).toHaveLength(1);
+    expect(inbox.receive(msg(900))).toEqual([]);
+    expect(inbox.receive(msg(901))).toEqual([msg(901)]);
+    expect(inbox.receive(msg(901))).toEqual([]);
+    expect(inbox.lastSeenId).toBe(1000);
+  });
+
+  it('keeps memory bounded however many ids it sees', () => {
+    const inbox = new Inbox(0, 50);
+    for (let id = 1; id <= 10_000; id++) inbox.receive({ ...privateMessage(id), type: 'private' });
+    for (let id = 20_000; id < 20_500; id++) inbox.markKnown(id);
+    const seen = (inbox as unknown as { seen: Set<number> }).seen;
+    expect(seen.size).toBeLessThanOrEqual(100);
+    expect(inbox.lastSeenId).toBe(10_000);
+    expect(inbox.receive({ ...privateMessage(10_001), type: 'private' })).toHaveLength(1);
+  });
+});
