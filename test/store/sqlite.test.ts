@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { isParlorError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import { CONVERSATIONS_QUERY } from '../../src/store/sqlite/conversation-store.js';
-import { DEFAULT_MIGRATIONS_DIR, openSqliteStores, sessionExpiry } from '../../src/store/sqlite/index.js';
+import { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate, openSqliteStores, sessionExpiry } from '../../src/store/sqlite/index.js';
 import { MESSAGE_QUERIES } from '../../src/store/sqlite/message-store.js';
 import { runStoreContract } from './store-contract.js';
 import { useTempDir } from './sqlite-support.js';
@@ -94,6 +94,21 @@ describe('sqlite: migrations', () => {
     expect(first.map((r) => r.name)).toEqual(migrationFiles);
     tmp.open().close();
     expect(applied(tmp.path())).toEqual(first);
+  });
+
+  it('migrate() returns what it applied: every file the first time, nothing from another connection after', () => {
+    const one = new BetterSqlite3(tmp.path());
+    const two = new BetterSqlite3(tmp.path());
+    try {
+      const files = loadMigrations();
+      expect(files.map((m) => m.name)).toEqual(migrationFiles);
+      expect(migrate(one, files)).toEqual(migrationFiles);
+      expect(migrate(two, files)).toEqual([]);
+      expect(migrate(one, files)).toEqual([]);
+    } finally {
+      one.close();
+      two.close();
+    }
   });
 
   it('applies a new migration on the next open, leaving the earlier ones alone', async () => {

@@ -48,7 +48,7 @@ export interface SqliteStores extends Stores {
   notifications: SqliteNotificationStore;
   conversations: SqliteConversationStore;
   sessions: SqliteSessionStore;
-  ping(): void;
+  ping(): Promise<void>;
   close(): void;
 }
 
@@ -77,7 +77,7 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
     notifications,
     conversations: new SqliteConversationStore(db),
     sessions,
-    ping() {
+    async ping() {
       if (closed) throw new Error('the SQLite store is closed');
       ping.get();
     },

@@ -37,18 +37,24 @@ export function migrate(db: Database, migrations: readonly Migration[], logger?:
   )`);
   const applied = new Set(db.prepare('SELECT name FROM schema_migrations').pluck().all() as string[]);
   const record = db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)');
-  const apply = db.transaction((m: Migration) => {
+  const isApplied = db.prepare<[string], number>('SELECT 1 FROM schema_migrations WHERE name = ?').pluck();
+  const apply = db.transaction((m: Migration): boolean => {
+    // Checked again under the write lock: another process may have applied it meanwhile.
+    if (isApplied.get(m.name) !== undefined) return false;
     db.exec(m.sql);
     record.run(m.name, Date.now());
+    return true;
   });
   const done: string[] = [];
   for (const m of migrations) {
     if (applied.has(m.name)) continue;
+    let ran: boolean;
     try {
-      apply.immediate(m);
+      ran = apply.immediate(m);
     } catch (err) {
       throw new Error(`SQLite migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
     }
+    if (!ran) continue;
     logger?.info({ migration: m.name }, 'applied SQLite migration');
     done.push(m.name);
   }
