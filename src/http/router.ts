@@ -1,4 +1,4 @@
-import express, { Router, type RequestHandler } from 'express';
+import express, { Router, type NextFunction, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
@@ -32,7 +32,7 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
   const api = Router();
   api.use(helmet());
   api.use(express.json({ limit: options.bodyLimit }));
-  api.use(options.session);
+  api.use(sessionOrUnavailable(options.session, ctx));
   const limiter = authLimiter(options.authRateLimit);
   api.use('/auth', authRoutes(ctx, limiter));
   if (options.tokens) api.use('/auth', tokenRoutes(ctx, options.tokens, limiter));
@@ -46,6 +46,33 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
   api.use(errorHandler(ctx.logger));
   r.use('/api', api);
   return r;
+}
+
+/**
+ * The session middleware, with a failing session store answered as an outage
+ * (503, as the upgrade does) rather than a bug (500) or a sign-out (401).
+ * express-session leaves `req.session` unset while its store has emitted
+ * 'disconnect'; bearer-token requests do not need the store and pass.
+ */
+export function sessionOrUnavailable(session: RequestHandler, ctx: HttpContext): RequestHandler {
+  const unavailable = (err: unknown, next: NextFunction) => {
+    ctx.logger.warn({ err }, 'session store failed');
+    next(httpError('unavailable', 'the session store is unavailable'));
+  };
+  return (req, res, next) => {
+    let called = false;
+    try {
+      session(req, res, (err?: unknown) => {
+        called = true;
+        if (err) return unavailable(err, next);
+        if (!req.session && !req.headers.authorization) return unavailable(new Error('session store disconnected'), next);
+        next();
+      });
+    } catch (err) {
+      if (called) throw err;
+      unavailable(err, next);
+    }
+  };
 }
 
 /** Credential-stuffing brake on register and login (contract: AUTH_RATE_LIMIT). */
