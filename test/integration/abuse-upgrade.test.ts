@@ -1,0 +1,156 @@
+/**
+ * Abusive upgrade requests and a failing session store (issue 5, item 6):
+ * the upgrade is refused with a plain HTTP answer, never a crash, and the
+ * server keeps serving normal clients afterwards.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { rawUpgrade, type RawWebSocket } from '../support/raw-ws.js';
+import {
+  closeAll,
+  connectClient,
+  expectServing,
+  registerUser,
+  startTestServer,
+  upgradeStatus,
+  waitFor,
+  type TestServer,
+  type TestUser,
+} from '../support/server.js';
+
+type SessionGet = TestServer['stores']['sessions']['get'];
+
+/** Waits for a refused upgrade to finish: the server's status, or 0 when it only closed the socket. */
+async function refusal(raw: RawWebSocket): Promise<number> {
+  await raw.closed;
+  return raw.status;
+}
+
+describe('abusive upgrade requests', () => {
+  let server: TestServer;
+  let alice: TestUser;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    alice = await registerUser(server);
+  });
+  afterEach(async () => {
+    await expectServing(server);
+    await waitFor(() => server.parlor.manager.connectionCount === 0, 3000, 'every socket closed');
+  });
+  afterAll(closeAll);
+
+  it('refuses an upgrade with thousands of headers (Node header limit: 431, or the socket closed)', async () => {
+    const headers: Array<[string, string]> = [];
+    for (let i = 0; i < 5000; i++) headers.push([`X-Abuse-${i}`, 'a'.repeat(8)]);
+    const raw = await rawUpgrade(server.url, { cookie: alice.cookie, headers });
+    const status = await refusal(raw);
+    expect([0, 400, 431]).toContain(status);
+  });
+
+  it('refuses an upgrade with a 1 MB Sec-WebSocket-Protocol header', async () => {
+    const protocols = Array.from({ length: 100_000 }, (_, i) => `p${i}`).join(', ').slice(0, 1024 * 1024);
+    const raw = await rawUpgrade(server.url, { cookie: alice.cookie, headers: [['Sec-WebSocket-Protocol', protocols]] });
+    expect([0, 400, 431]).toContain(await refusal(raw));
+  });
+
+  it('refuses a malformed Sec-WebSocket-Protocol or Sec-WebSocket-Key with 400', async () => {
+    const duplicate = await rawUpgrade(server.url, { cookie: alice.cookie, headers: [['Sec-WebSocket-Protocol', 'chat, chat']] });
+    expect(await refusal(duplicate)).toBe(400);
+    const badToken = await rawUpgrade(server.url, { cookie: alice.cookie, headers: [['Sec-WebSocket-Protocol', 'a b{}']] });
+    expect(await refusal(badToken)).toBe(400);
+    // A second key header: Node joins the two, which is no valid key.
+    const twoKeys = await rawUpgrade(server.url, { cookie: alice.cookie, headers: [['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ==']] });
+    expect(await refusal(twoKeys)).toBe(400);
+  });
+
+  it('accepts many subprotocols within the header limit without choking', async () => {
+    const protocols = Array.from({ length: 1000 }, (_, i) => `p${i}`).join(',');
+    const raw = await rawUpgrade(server.url, { cookie: alice.cookie, headers: [['Sec-WebSocket-Protocol', protocols]] });
+    expect(raw.status).toBe(101);
+    await raw.nextMessage('welcome');
+    raw.destroy();
+  });
+
+  it('refuses upgrades on other paths and with junk cookies, without consulting anything it should not', async () => {
+    const other = await rawUpgrade(server.url, { cookie: alice.cookie, path: '/not-ws' });
+    expect([0, 400, 404]).toContain(await refusal(other));
+    expect(await upgradeStatus(server.wsUrl, { cookie: `parlor.sid=${'%'.repeat(3000)}` })).toBe(401);
+    expect(await upgradeStatus(server.wsUrl, { cookie: 'parlor.sid=s%3Anot-a-session.bad-signature' })).toBe(401);
+  });
+});
+
+describe('a session store that fails during an upgrade', () => {
+  let server: TestServer;
+  let alice: TestUser;
+  let sessions: TestServer['stores']['sessions'];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    alice = await registerUser(server);
+    sessions = server.stores.sessions;
+  });
+  afterEach(async () => {
+    // Restore the store's own method, then prove the server recovered.
+    delete (sessions as { get?: SessionGet }).get;
+    sessions.emit('connect');
+    const client = await connectClient(server, alice.cookie);
+    client.ws.terminate();
+    await server.http.get('/api/auth/me').set('cookie', alice.cookie).expect(200);
+    await expectServing(server);
+  });
+  afterAll(closeAll);
+
+  function failWith(get: (sid: string, cb: (err: unknown, session?: null) => void) => void): void {
+    Object.defineProperty(sessions, 'get', { value: get, configurable: true, writable: true });
+  }
+
+  it('answers 503 with a JSON body when the store calls back an error, and the HTTP routes answer 503', async () => {
+    failWith((_sid, cb) => setImmediate(() => cb(new Error('connection refused'))));
+    const raw = await rawUpgrade(server.url, { cookie: alice.cookie });
+    expect(await refusal(raw)).toBe(503);
+    expect(JSON.parse(raw.body)).toMatchObject({ error: 'unavailable' });
+    expect(await upgradeStatus(server.wsUrl, { cookie: alice.cookie })).toBe(503);
+
+    const me = await server.http.get('/api/auth/me').set('cookie', alice.cookie);
+    expect(me.status).toBe(503);
+    expect(me.body).toMatchObject({ error: 'unavailable', message: expect.any(String) });
+  });
+
+  it('answers 503 when the store throws synchronously', async () => {
+    failWith(() => {
+      throw new Error('store exploded');
+    });
+    expect(await upgradeStatus(server.wsUrl, { cookie: alice.cookie })).toBe(503);
+    const me = await server.http.get('/api/auth/me').set('cookie', alice.cookie);
+    expect(me.status).toBe(503);
+    expect(me.body).toMatchObject({ error: 'unavailable' });
+  });
+
+  // express-session stops consulting a store that emitted 'disconnect' and
+  // leaves req.session unset; a valid cookie must not read as "signed out".
+  it('answers 503, not 401, to HTTP routes while the store reports itself disconnected; bearer tokens still work', async () => {
+    const { body } = await server.http.post('/api/auth/token').set('cookie', alice.cookie).expect(201);
+    sessions.emit('disconnect');
+    const me = await server.http.get('/api/auth/me').set('cookie', alice.cookie);
+    expect(me.status).toBe(503);
+    expect(me.body).toMatchObject({ error: 'unavailable' });
+    await server.http.post('/api/auth/login').send({ username: alice.username, password: alice.password }).expect(503);
+    await server.http.get('/api/auth/me').set('authorization', `Bearer ${body.token}`).expect(200);
+  });
+
+  it('answers 503, not 401, to an upgrade while the store reports itself disconnected', async () => {
+    sessions.emit('disconnect');
+    expect(await upgradeStatus(server.wsUrl, { cookie: alice.cookie })).toBe(503);
+  });
+
+  it('still answers 401 to an upgrade with no cookie while the store fails (nothing to look up)', async () => {
+    failWith((_sid, cb) => cb(new Error('connection refused')));
+    expect(await upgradeStatus(server.wsUrl)).toBe(401);
+  });
+
+  it('survives a burst of upgrades against a failing store without an unhandled rejection', async () => {
+    failWith((_sid, cb) => setImmediate(() => cb(new Error('connection refused'))));
+    const statuses = await Promise.all(Array.from({ length: 50 }, () => upgradeStatus(server.wsUrl, { cookie: alice.cookie })));
+    expect(new Set(statuses)).toEqual(new Set([503]));
+  });
+});
