@@ -96,7 +96,7 @@ export function createParlor(options: ParlorOptions): Parlor {
   const resolver =
     options.sessionResolver ??
     new FirstMatchResolver([
-      new CookieSessionResolver(sessionMiddleware),
+      new CookieSessionResolver(sessionMiddleware, cookieName),
       ...(tokens ? [new TokenSessionResolver(tokens)] : []),
     ]);
   const admins = new Set((options.adminUsers ?? []).map((u) => u.toLowerCase()));

@@ -13,14 +13,24 @@ type WithSession = IncomingMessage & { session?: Session & Partial<SessionData>;
  * request it runs here. A store error rejects (the upgrade answers 503).
  */
 export class CookieSessionResolver implements SessionResolver {
-  constructor(private readonly sessionMiddleware: RequestHandler) {}
+  constructor(
+    private readonly sessionMiddleware: RequestHandler,
+    private readonly cookieName = 'parlor.sid',
+  ) {}
 
   async resolve(req: IncomingMessage): Promise<Identity | null> {
     const r = req as WithSession;
     if (!r.session) await this.loadSession(r);
+    // express-session leaves req.session unset while its store is disconnected:
+    // a request that carries our cookie is then an outage (503), not a sign-out (401).
+    if (!r.session && this.carriesCookie(req)) throw new Error('session store disconnected');
     const userId = r.session?.userId;
     if (typeof userId !== 'number') return null;
     return { userId, username: r.session!.username, sessionId: r.sessionID, via: 'cookie' };
+  }
+
+  private carriesCookie(req: IncomingMessage): boolean {
+    return req.headers.cookie?.split(';').some((c) => c.trim().startsWith(`${this.cookieName}=`)) ?? false;
   }
 
   private loadSession(req: WithSession): Promise<void> {
