@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeAll, connectClient, registerUser, startTestServer, waitFor, type TestServer, type TestUser } from '../support/server.js';
+
+const MAX_FRAME_BYTES = 1024;
+const WS_RATE_LIMIT = 10;
+const WS_RATE_BURST = 5;
+
+describe('per-connection limits', () => {
+  let server: TestServer;
+  let alice: TestUser;
+  let bob: TestUser;
+
+  /** A private frame to bob whose JSON text is exactly `bytes` long. */
+  const frameOfSize = (bytes: number, clientId: string) => {
+    const shell = JSON.stringify({ type: 'private', to: bob.id, client_id: clientId, content: '' });
+    return JSON.stringify({ type: 'private', to: bob.id, client_id: clientId, content: 'x'.repeat(bytes - shell.length) });
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      MAX_FRAME_BYTES: String(MAX_FRAME_BYTES),
+      WS_RATE_LIMIT: String(WS_RATE_LIMIT),
+      WS_RATE_BURST: String(WS_RATE_BURST),
+    });
+    [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+  });
+  afterAll(closeAll);
+
+  describe('MAX_FRAME_BYTES', () => {
+    it('accepts a frame of exactly MAX_FRAME_BYTES', async () => {
+      const client = await connectClient(server, alice.cookie);
+      const text = frameOfSize(MAX_FRAME_BYTES, 'exact');
+      expect(Buffer.byteLength(text)).toBe(MAX_FRAME_BYTES);
+      client.send(text);
+      expect(await client.next('ack')).toMatchObject({ client_id: 'exact' });
+    });
+
+    it('closes the connection with 1009 for a larger frame; nothing is stored; the server keeps serving', async () => {
+      const [client, other] = await Promise.all([connectClient(server, alice.cookie), connectClient(server, alice.cookie)]);
+      client.send(frameOfSize(MAX_FRAME_BYTES + 1, 'too-big'));
+      expect((await client.closed).code).toBe(1009);
+      const history = await server.http.get(`/api/messages/private?user=${bob.id}`).set('cookie', alice.cookie).expect(200);
+      expect(history.body.messages.filter((m: { content: string }) => m.content.length > 900)).toHaveLength(1);
+      // The user's other connection and new connections are unaffected.
+      other.send({ type: 'private', to: bob.id, content: 'after', client_id: 'after-1009' });
+      expect(await other.next('ack')).toMatchObject({ client_id: 'after-1009' });
+      await connectClient(server, alice.cookie);
+    });
+  });
+
+  describe('WS_RATE_LIMIT / WS_RATE_BURST', () => {
+    it('allows a burst, answers the excess with rate_limited, and recovers at the rate', async () => {
+      const client = await connectClient(server, alice.cookie);
+      const sent = WS_RATE_BURST + 5;
+      for (let i = 0; i < sent; i++) client.send({ type: 'private', to: bob.id, content: `burst ${i}`, client_id: `b${i}` });
+      await waitFor(() => client.all('ack').length + client.all('error').length === sent, 3000, 'an answer to every frame');
+      // The burst, plus at most one token refilled while the frames arrived.
+      const acked = client.all('ack').map((a) => a.client_id);
+      expect(acked.slice(0, WS_RATE_BURST)).toEqual(Array.from({ length: WS_RATE_BURST }, (_, i) => `b${i}`));
+      expect(acked.length).toBeLessThanOrEqual(WS_RATE_BURST + 1);
+      for (const e of client.all('error')) expect(e).toEqual({ type: 'error', code: 'rate_limited', message: expect.any(String) });
+      // One token comes back every 1000 / WS_RATE_LIMIT ms.
+      await new Promise((r) => setTimeout(r, 150));
+      client.send({ type: 'private', to: bob.id, content: 'later', client_id: 'later' });
+      expect(await client.next('ack', (a) => a.client_id === 'later')).toBeDefined();
+      expect(client.ws.readyState).toBe(client.ws.OPEN);
+    });
+
+    it('counts every frame, bad ones included', async () => {
+      const client = await connectClient(server, alice.cookie);
+      for (let i = 0; i < WS_RATE_BURST + 1; i++) client.send('not json');
+      for (let i = 0; i < WS_RATE_BURST; i++) expect(await client.next('error')).toMatchObject({ code: 'bad_request' });
+      expect(await client.next('error')).toMatchObject({ code: 'rate_limited' });
+    });
+
+    it('closes a connection that keeps flooding with 1008, after rate_limited errors; others are unaffected', async () => {
+      const [flooder, bystander] = await Promise.all([connectClient(server, alice.cookie), connectClient(server, alice.cookie)]);
+      for (let i = 0; i < 300; i++) flooder.send({ type: 'typing', to: bob.id });
+      expect((await flooder.closed).code).toBe(1008);
+      const errors = flooder.all('error');
+      expect(errors.length).toBeGreaterThan(0);
+      expect(new Set(errors.map((e) => e.code))).toEqual(new Set(['rate_limited']));
+      bystander.send({ type: 'private', to: bob.id, content: 'still fine', client_id: 'bystander' });
+      expect(await bystander.next('ack')).toMatchObject({ client_id: 'bystander' });
+    });
+  });
+});
