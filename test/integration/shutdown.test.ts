@@ -16,7 +16,8 @@ describe('graceful shutdown of the standalone server', () => {
   });
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    it(`on ${signal}: closes sockets with 1001, keeps acked messages, exits 0`, async () => {
+    // Generous timeout: the first test of a run may compile dist/ before it can start the process.
+    it(`on ${signal}: closes sockets with 1001, keeps acked messages, exits 0`, { timeout: 90_000 }, async () => {
       proc = await startServerProcess({ SQLITE_PATH: join(dir, `${signal}.db`), SESSION_SECRET: 'shutdown-test-secret-0123456789' });
       const http = supertest(proc.url);
       const reg = await http.post('/api/auth/register').send({ username: `u_${signal}`, password: 'correct horse' }).expect(201);

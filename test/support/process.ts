@@ -71,7 +71,7 @@ export interface ServerProcess {
 }
 
 /** Starts `node dist/server.js` with `env` and resolves once it logs its URL. */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 15_000): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
   await ensureBuilt();
   const port = Number(env.PORT ?? (await freePort()));
   const child = spawn(process.execPath, [serverJs], {
