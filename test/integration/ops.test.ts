@@ -1,0 +1,93 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  captureLogger,
+  closeAll,
+  connectClient,
+  registerUser,
+  startTestServer,
+  stopTestServer,
+  tempDir,
+} from '../support/server.js';
+
+describe('operations', () => {
+  afterAll(closeAll);
+
+  it('/healthz: 200 {status: "ok"} while the stores answer, 503 once they do not', async () => {
+    const server = await startTestServer();
+    const ok = await server.http.get('/healthz').expect(200).expect('content-type', /json/);
+    expect(ok.body).toEqual({ status: 'ok' });
+    await server.stores.close();
+    await server.http.get('/healthz').expect(503);
+  });
+
+  it('/metrics: Prometheus text with parlor_ws_connections counting open sockets', async () => {
+    const server = await startTestServer();
+    const user = await registerUser(server);
+    await Promise.all([connectClient(server, user.cookie), connectClient(server, user.cookie)]);
+    const res = await server.http.get('/metrics').expect(200).expect('content-type', /^text\/plain/);
+    expect(res.text).toContain('# TYPE parlor_ws_connections gauge');
+    expect(res.text).toMatch(/^parlor_ws_connections 2$/m);
+  });
+
+  it('logs its URL and the store it uses at start', async () => {
+    const { logger, lines } = captureLogger();
+    const server = await startTestServer({}, { logger });
+    const started = lines.find((l) => l.url === server.url);
+    expect(started).toMatchObject({ msg: expect.stringContaining(server.url), store: expect.stringContaining('sqlite') });
+  });
+
+  it('hashes passwords with scrypt N=2^17, r=8, p=1 by default, parameters stored with the hash', async () => {
+    const server = await startTestServer({ PASSWORD_HASH_COST: '' });
+    const user = await registerUser(server);
+    const stored = await server.stores.users.findById(user.id);
+    expect(stored!.passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
+    await server.http.post('/api/auth/login').send({ username: user.username, password: user.password }).expect(200);
+  });
+
+  describe('without SESSION_SECRET', () => {
+    it('generates one into the data folder once, says so, and reuses it on the next start: sessions survive a restart', async () => {
+      const dir = tempDir();
+      const dataDir = join(dir, 'nested', 'data');
+      const env = { SESSION_SECRET: '', SQLITE_PATH: join(dataDir, 'parlor.db') };
+      const secretPath = join(dataDir, 'session-secret');
+
+      const first = captureLogger();
+      const before = await startTestServer(env, { dir, logger: first.logger });
+      expect(existsSync(secretPath)).toBe(true);
+      expect(statSync(secretPath).mode & 0o777).toBe(0o600);
+      const secret = readFileSync(secretPath, 'utf8').trim();
+      expect(secret.length).toBeGreaterThanOrEqual(32);
+      expect(first.lines.find((l) => l.path === secretPath)).toMatchObject({ msg: expect.stringMatching(/SESSION_SECRET/) });
+      const user = await registerUser(before);
+      await stopTestServer(before);
+
+      const second = captureLogger();
+      const after = await startTestServer(env, { dir, logger: second.logger });
+      expect(readFileSync(secretPath, 'utf8').trim()).toBe(secret);
+      expect(second.lines.find((l) => l.path === secretPath)).toMatchObject({ msg: expect.stringMatching(/SESSION_SECRET/) });
+      expect(second.lines.find((l) => l.path === secretPath)!.msg).not.toBe(first.lines.find((l) => l.path === secretPath)!.msg);
+
+      // The cookie from before the restart still signs in, over HTTP and on the socket.
+      const me = await after.http.get('/api/auth/me').set('cookie', user.cookie).expect(200);
+      expect(me.body).toEqual({ id: user.id, username: user.username });
+      const client = await connectClient(after, user.cookie);
+      expect(client.frames[0]).toMatchObject({ type: 'welcome', user_id: user.id });
+    });
+
+    it('never shares a secret between two data folders (no hard-coded default)', async () => {
+      const secrets = [];
+      for (const dir of [tempDir(), tempDir()]) {
+        await startTestServer({ SESSION_SECRET: '', SQLITE_PATH: join(dir, 'parlor.db') }, { dir });
+        secrets.push(readFileSync(join(dir, 'session-secret'), 'utf8'));
+      }
+      expect(secrets[0]).not.toBe(secrets[1]);
+    });
+
+    it('writes no file when SESSION_SECRET is set', async () => {
+      const server = await startTestServer({ SESSION_SECRET: 'a-secret-from-the-environment-0123' });
+      expect(existsSync(join(server.dir, 'session-secret'))).toBe(false);
+    });
+  });
+});
