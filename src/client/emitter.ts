@@ -44,7 +44,8 @@ export class TypedEmitter<Events extends object> {
   }
 
   /**
-   * Call every listener of `event` in the order they were added. A listener
+   * Call every listener of `event` in the order they were added (one removed
+   * meanwhile by an earlier listener is skipped, as with `EventTarget`). A listener
    * that throws does not stop the others nor corrupt the caller's state: its
    * error is rethrown on a later microtask, as `EventTarget` reports it.
    */
@@ -52,6 +53,7 @@ export class TypedEmitter<Events extends object> {
     const set = this.listeners.get(event);
     if (!set) return;
     for (const listener of [...set]) {
+      if (!set.has(listener)) continue; // removed by an earlier listener of this same event
       try {
         (listener as Listener<Events[K]>)(payload);
       } catch (err) {

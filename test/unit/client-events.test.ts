@@ -33,6 +33,20 @@ describe('TypedEmitter', () => {
     expect(e.listenerCount('pong')).toBe(0);
   });
 
+  it('skips a listener that an earlier listener of the same event removed', () => {
+    const e = new Emitter();
+    const seen: string[] = [];
+    let offB = (): void => {};
+    e.on('pong', () => {
+      seen.push('a');
+      offB();
+    });
+    offB = e.on('pong', () => seen.push('b'));
+    e.fire('pong', 'x');
+    e.fire('pong', 'y');
+    expect(seen).toEqual(['a', 'a']);
+  });
+
   it('off removes a listener added with on', () => {
     const e = new Emitter();
     const listener = vi.fn();
