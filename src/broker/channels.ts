@@ -1,0 +1,119 @@
+/**
+ * Every Redis key and pub/sub channel name Parlor uses, and the wire format of
+ * a published envelope. Names live here only, so docs/scaling.md can list them
+ * from one place.
+ */
+import type { DeliveryTracking, Envelope } from '../websocket/broker.js';
+import type { ServerFrameType } from '../websocket/protocol.js';
+
+/** Names under one prefix (`parlor` by default; use `{parlor}` on Redis Cluster to keep every key in one slot). */
+export class RedisNames {
+  constructor(readonly prefix: string) {
+    if (!/^[^\s]{1,64}$/.test(prefix)) throw new TypeError(`Redis key prefix must be 1-64 non-space characters, got ${JSON.stringify(prefix)}`);
+  }
+
+  // ---- channels ----
+
+  /** Frames for one user: subscribed by every instance holding a connection of that user. */
+  userChannel(userId: number): string {
+    return `${this.prefix}:u:${userId}`;
+  }
+
+  /** `all` envelopes (broadcast): subscribed by every instance. */
+  get allChannel(): string {
+    return `${this.prefix}:all`;
+  }
+
+  /** The user id of a user channel, or undefined for any other channel. */
+  userOfChannel(channel: string): number | undefined {
+    const head = `${this.prefix}:u:`;
+    if (!channel.startsWith(head)) return undefined;
+    const id = Number(channel.slice(head.length));
+    return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+  }
+
+  // ---- keys ----
+
+  /** SET of instance ids that registered (alive or not yet swept). */
+  get instances(): string {
+    return `${this.prefix}:instances`;
+  }
+
+  /** String with a TTL, refreshed by the instance's heartbeat; its absence means the instance is dead. */
+  heartbeat(instanceId: string): string {
+    return `${this.prefix}:instance:${instanceId}`;
+  }
+
+  /** SET of user ids the instance holds connections for. */
+  instanceUsers(instanceId: string): string {
+    return `${this.prefix}:instance:${instanceId}:users`;
+  }
+
+  /** The common head of `presence(userId)`, for the sweep script. */
+  get presenceHead(): string {
+    return `${this.prefix}:presence:`;
+  }
+
+  /** SET of instance ids holding connections of the user; empty (absent) = offline. */
+  presence(userId: number): string {
+    return `${this.presenceHead}${userId}`;
+  }
+
+  /** SET NX lock: one survivor sweeps each dead instance. */
+  sweepLock(instanceId: string): string {
+    return `${this.prefix}:sweep:${instanceId}`;
+  }
+}
+
+/**
+ * One envelope on the wire. The user list is not carried: the channel names
+ * the user. `r` is the frame exactly as the publishing instance encoded it;
+ * the receiving instance writes it to sockets as-is.
+ */
+export interface WireEnvelope {
+  v: 1;
+  /** The publishing instance, which has already delivered locally and ignores its own echo. */
+  o: string;
+  t: ServerFrameType;
+  r: string;
+  /** Connection id to skip (random UUIDs, so unique across instances). */
+  x?: string;
+  d?: DeliveryTracking;
+}
+
+export function encodeWire(origin: string, envelope: Envelope): string {
+  const wire: WireEnvelope = { v: 1, o: origin, t: envelope.type, r: envelope.raw };
+  if (envelope.except !== undefined) wire.x = envelope.except;
+  if (envelope.delivery !== undefined) wire.d = envelope.delivery;
+  return JSON.stringify(wire);
+}
+
+/** Parses a published message; undefined when it is not a version-1 envelope. */
+export function decodeWire(message: string): WireEnvelope | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const w = value as Partial<WireEnvelope>;
+  if (w.v !== 1 || typeof w.o !== 'string' || typeof w.t !== 'string' || typeof w.r !== 'string') return undefined;
+  if (w.x !== undefined && typeof w.x !== 'string') return undefined;
+  if (w.d !== undefined && !isDelivery(w.d)) return undefined;
+  return w as WireEnvelope;
+}
+
+function isDelivery(d: unknown): d is DeliveryTracking {
+  if (typeof d !== 'object' || d === null) return false;
+  const { messageId, senderId, recipientId } = d as Record<string, unknown>;
+  return [messageId, senderId, recipientId].every((n) => Number.isSafeInteger(n));
+}
+
+/** The envelope a receiving instance hands to its Manager: the one user the channel names, or everyone. */
+export function envelopeFromWire(wire: WireEnvelope, target: { userId: number } | 'all'): Envelope {
+  const envelope: Envelope = target === 'all' ? { type: wire.t, raw: wire.r, all: true } : { type: wire.t, raw: wire.r, users: [target.userId] };
+  if (wire.x !== undefined) envelope.except = wire.x;
+  if (wire.d !== undefined) envelope.delivery = wire.d;
+  return envelope;
+}

@@ -1,0 +1,328 @@
+/**
+ * Cross-instance delivery and presence over Redis (ioredis).
+ *
+ * Two connections: one for PUBLISH and commands, one in subscriber mode. An
+ * instance subscribes to `<prefix>:u:<id>` while it holds a connection of
+ * user `id`, and to `<prefix>:all`; so it receives the frames of its own
+ * users and broadcasts, never the whole cluster's traffic. Every envelope is
+ * first delivered to this process's connections, then published once per
+ * target user; the publisher ignores its own echo. Redis down: local delivery
+ * goes on, remote delivery is dropped (clients catch up with `sync`), nothing
+ * queues, and both connections come back and resubscribe by themselves.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { silentLogger, type Logger } from '../logger.js';
+import type { Broker, Envelope } from '../websocket/broker.js';
+import { RedisNames, decodeWire, encodeWire, envelopeFromWire } from './channels.js';
+import { RedisPresence } from './redis-presence.js';
+
+export interface RedisBrokerOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** Extra ioredis options for both connections (TLS, Sentinel, `retryStrategy`...). Queueing options are set by the broker. */
+  redis?: RedisOptions;
+  /** Prefix of every key and channel. Default `parlor`. Instances sharing a prefix form one cluster. */
+  prefix?: string;
+  /** This instance's id in Redis. Default: a random UUID per process. */
+  instanceId?: string;
+  /** Heartbeat TTL: an instance silent this long is dead. Default 15000. */
+  presenceTtlMs?: number;
+  /** Heartbeat refresh period. Default `presenceTtlMs / 3`. */
+  heartbeatIntervalMs?: number;
+  /** How often survivors look for dead instances. Default 5000. A dead instance's users go offline within `presenceTtlMs + sweepIntervalMs`. */
+  sweepIntervalMs?: number;
+  /** Largest number of channels per SUBSCRIBE when resubscribing. Default 1000. */
+  subscribeBatch?: number;
+  logger?: Logger;
+}
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+type Resolved = Required<Omit<RedisBrokerOptions, 'redis' | 'logger'>> & Pick<RedisBrokerOptions, 'redis'> & { logger: Logger };
+
+/** Defaults merged in one place; values that cannot work throw here, at construction. */
+export function resolveRedisBrokerOptions(options: RedisBrokerOptions = {}): Resolved {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as RedisBrokerOptions;
+  const ttl = defined.presenceTtlMs ?? 15_000;
+  const o: Resolved = {
+    url: DEFAULT_REDIS_URL,
+    prefix: 'parlor',
+    instanceId: randomUUID(),
+    presenceTtlMs: ttl,
+    heartbeatIntervalMs: Math.max(1, Math.floor(ttl / 3)),
+    sweepIntervalMs: 5_000,
+    subscribeBatch: 1000,
+    logger: silentLogger,
+    ...defined,
+  };
+  for (const key of ['presenceTtlMs', 'heartbeatIntervalMs', 'sweepIntervalMs', 'subscribeBatch'] as const) {
+    if (!Number.isSafeInteger(o[key]) || o[key] <= 0) throw new TypeError(`RedisBroker option ${key} must be a positive integer, got ${String(o[key])}`);
+  }
+  if (o.heartbeatIntervalMs >= o.presenceTtlMs) {
+    throw new TypeError('RedisBroker option heartbeatIntervalMs must be shorter than presenceTtlMs, or a live instance would expire');
+  }
+  if (!/^redis(s)?:\/\//.test(o.url)) throw new TypeError(`RedisBroker option url must start with redis:// or rediss://, got ${o.url}`);
+  if (!/^[\w.:-]{1,128}$/.test(o.instanceId)) throw new TypeError('RedisBroker option instanceId must be 1-128 of [A-Za-z0-9_.:-]');
+  return o;
+}
+
+/** `redis://host:port` without credentials, for logs. */
+export function describeRedisUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.hostname}:${u.port || '6379'}`;
+}
+
+export type RedisBrokerStatus = 'connecting' | 'ready' | 'down' | 'closed';
+
+export class RedisBroker implements Broker {
+  readonly instanceId: string;
+  /** The server, without credentials: `redis://host:port`. */
+  readonly description: string;
+  readonly names: RedisNames;
+  private readonly options: Resolved;
+  private readonly log: Logger;
+  private readonly pub: Redis;
+  private readonly sub: Redis;
+  private readonly presence: RedisPresence;
+  /** Channels this instance wants; resubscribed in full on every (re)connect of the subscriber. */
+  private readonly channels = new Set<string>();
+  private deliver: (envelope: Envelope) => void = () => {};
+  private subscribed = false;
+  private everReady = false;
+  private down = false;
+  private closed = false;
+  /** Envelopes that reached only local connections because Redis was unreachable (observability). */
+  droppedPublishes = 0;
+
+  constructor(options: RedisBrokerOptions = {}) {
+    this.options = resolveRedisBrokerOptions(options);
+    this.log = this.options.logger;
+    this.instanceId = this.options.instanceId;
+    this.description = describeRedisUrl(this.options.url);
+    this.names = new RedisNames(this.options.prefix);
+
+    // Fail fast instead of queueing: no offline queue, and commands in flight when the
+    // connection drops are rejected at once rather than resent later (no late duplicates).
+    const common: RedisOptions = {
+      ...this.options.redis,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+    };
+    this.pub = new Redis(this.options.url, { ...common, connectionName: `parlor-${this.instanceId}-pub` });
+    // ioredis would resubscribe by itself (autoResubscribe), but only to channels confirmed before the
+    // drop, and subscribe/unsubscribe calls made while down would be lost or queued without bound.
+    // The broker keeps the wanted set itself and subscribes to all of it on every 'ready'.
+    this.sub = new Redis(this.options.url, { ...common, autoResubscribe: false, connectionName: `parlor-${this.instanceId}-sub` });
+
+    this.presence = new RedisPresence(
+      this.pub,
+      this.names,
+      this.instanceId,
+      { ttlMs: this.options.presenceTtlMs, heartbeatIntervalMs: this.options.heartbeatIntervalMs, sweepIntervalMs: this.options.sweepIntervalMs },
+      this.log,
+    );
+    this.channels.add(this.names.allChannel);
+    this.watch(this.pub, 'publisher');
+    this.watch(this.sub, 'subscriber');
+    this.pub.on('ready', () => this.presence.onReady());
+    this.sub.on('ready', () => void this.resubscribe());
+    this.sub.on('close', () => (this.subscribed = false));
+    this.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    this.presence.start();
+  }
+
+  /** `ready`: both connections up and every wanted channel subscribed. `down`: lost after having been ready. */
+  get status(): RedisBrokerStatus {
+    if (this.closed) return 'closed';
+    if (this.pub.status === 'ready' && this.sub.status === 'ready' && this.subscribed) return 'ready';
+    return this.down || this.everReady ? 'down' : 'connecting';
+  }
+
+  /** Resolves once `status` is `ready` (for start-up logs and tests); rejects after `timeoutMs`. */
+  async waitUntilReady(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.status !== 'ready') {
+      if (this.closed) throw new Error('RedisBroker is closed');
+      if (Date.now() > deadline) throw new Error(`Redis at ${this.description} not ready within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  // ---- Broker ------------------------------------------------------------
+
+  setDeliver(deliver: (envelope: Envelope) => void): void {
+    this.deliver = deliver;
+  }
+
+  setPresenceHandler(handler: (userId: number, online: boolean) => void): void {
+    this.presence.setHandler(handler);
+  }
+
+  /**
+   * Delivers to this process's connections at once, then publishes for the
+   * others: once per target user (a pipeline for groups), or once on the
+   * `all` channel. Never rejects.
+   */
+  publish(envelope: Envelope): Promise<void> | void {
+    this.deliverHere(envelope);
+    if (this.closed) return;
+    if (this.pub.status !== 'ready') {
+      this.droppedPublishes++;
+      return;
+    }
+    const wire = encodeWire(this.instanceId, envelope);
+    if (envelope.all) return this.settle(this.pub.publish(this.names.allChannel, wire));
+    const users = [...new Set(envelope.users ?? [])];
+    if (users.length === 0) return;
+    if (users.length === 1) return this.settle(this.pub.publish(this.names.userChannel(users[0]!), wire));
+    const pipeline = this.pub.pipeline();
+    for (const u of users) pipeline.publish(this.names.userChannel(u), wire);
+    return this.settle(pipeline.exec().then(firstError));
+  }
+
+  /**
+   * Subscribes to the user's channel, then records presence. Both commands go
+   * out before any await, so a quick offline for the same user is ordered
+   * after them. Resolves once the subscription is confirmed: a contact told
+   * "online" can reach the user.
+   */
+  async userOnline(userId: number): Promise<boolean> {
+    const subscribed = this.subscribe(this.names.userChannel(userId));
+    const online = this.presence.userOnline(userId);
+    await subscribed;
+    return online;
+  }
+
+  async userOffline(userId: number): Promise<boolean> {
+    this.unsubscribe(this.names.userChannel(userId));
+    return this.presence.userOffline(userId);
+  }
+
+  onlineAmong(userIds: readonly number[]): Promise<number[]> {
+    return this.presence.onlineAmong(userIds);
+  }
+
+  /**
+   * Graceful stop: removes this instance's heartbeat key (a survivor sweeps its
+   * users within `sweepIntervalMs`; a user who reconnects to another instance
+   * meanwhile never shows offline), then closes both connections.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.presence.leave();
+    this.closed = true;
+    await Promise.all([quit(this.pub), quit(this.sub)]);
+  }
+
+  /**
+   * Drops both connections at once without telling Redis anything, exactly as
+   * a crashed process would: survivors announce its users offline within
+   * `presenceTtlMs + sweepIntervalMs`. For fault drills and tests.
+   */
+  destroy(): void {
+    this.closed = true;
+    this.presence.stop();
+    this.pub.disconnect();
+    this.sub.disconnect();
+  }
+
+  // ---- internals -----------------------------------------------------------
+
+  private deliverHere(envelope: Envelope): void {
+    try {
+      this.deliver(envelope);
+    } catch (err) {
+      this.log.error({ err, type: envelope.type }, 'local delivery failed');
+    }
+  }
+
+  private onMessage(channel: string, message: string): void {
+    const wire = decodeWire(message);
+    if (!wire) {
+      this.log.warn({ channel }, 'redis: ignored a message that is not a Parlor envelope');
+      return;
+    }
+    if (wire.o === this.instanceId) return; // already delivered locally before publishing
+    if (channel === this.names.allChannel) return this.deliverHere(envelopeFromWire(wire, 'all'));
+    const userId = this.names.userOfChannel(channel);
+    if (userId !== undefined) this.deliverHere(envelopeFromWire(wire, { userId }));
+  }
+
+  private async subscribe(channel: string): Promise<void> {
+    this.channels.add(channel);
+    if (this.sub.status !== 'ready') return; // subscribed with everything else on 'ready'
+    try {
+      await this.sub.subscribe(channel);
+    } catch (err) {
+      this.log.debug({ err, channel }, 'redis: subscribe failed; retried on reconnect');
+    }
+  }
+
+  private unsubscribe(channel: string): void {
+    this.channels.delete(channel);
+    if (this.sub.status !== 'ready') return; // a new connection starts with no subscriptions
+    this.sub.unsubscribe(channel).catch((err: unknown) => this.log.debug({ err, channel }, 'redis: unsubscribe failed'));
+  }
+
+  private async resubscribe(): Promise<void> {
+    const all = [...this.channels];
+    try {
+      for (let i = 0; i < all.length; i += this.options.subscribeBatch) {
+        await this.sub.subscribe(...all.slice(i, i + this.options.subscribeBatch));
+      }
+      this.subscribed = true;
+      this.log.info({ redis: this.description, channels: all.length }, 'redis: subscribed');
+    } catch (err) {
+      this.log.warn({ err }, 'redis: resubscribing failed; retried on reconnect');
+    }
+  }
+
+  /** Logs each outage once (not every reconnect attempt), and its end. */
+  private watch(conn: Redis, role: string): void {
+    conn.on('ready', () => {
+      if (this.down) this.log.info({ redis: this.description, role }, 'redis: reconnected');
+      this.down = false;
+      this.everReady = true;
+    });
+    conn.on('close', () => {
+      if (this.closed || this.down || !this.everReady) return;
+      this.down = true;
+      this.log.warn({ redis: this.description, role }, 'redis: connection lost; delivering to local connections only until it returns');
+    });
+    conn.on('error', (err: Error) => {
+      if (this.down || !this.everReady) this.log.debug({ err, role }, 'redis: connection error');
+      else this.log.warn({ err, role }, 'redis: connection error');
+    });
+  }
+
+  private settle(work: Promise<unknown>): Promise<void> {
+    return work.then(
+      () => undefined,
+      (err: unknown) => {
+        this.droppedPublishes++;
+        this.log.warn({ err }, 'redis: publish failed; remote recipients recover with sync');
+      },
+    );
+  }
+}
+
+/** A pipeline resolves even when its commands fail: surface the first failure. */
+function firstError(results: [Error | null, unknown][] | null): void {
+  const failed = results?.find(([err]) => err);
+  if (failed) throw failed[0];
+}
+
+/** QUIT when connected (pending replies arrive first), else just stop reconnecting. */
+async function quit(conn: Redis): Promise<void> {
+  if (conn.status !== 'ready') {
+    conn.disconnect();
+    return;
+  }
+  try {
+    await conn.quit();
+  } catch {
+    conn.disconnect();
+  }
+}
