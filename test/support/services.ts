@@ -41,13 +41,15 @@ export async function probeRedis(url = REDIS_URL): Promise<ServiceStatus> {
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  client.on('error', () => {});
+  let cause: Error | undefined; // connect() only says "Connection is closed"; the 'error' event says why
+  client.on('error', (err: Error) => (cause ??= err));
   try {
     await client.connect();
     await client.ping();
     return { ok: true, url };
   } catch (err) {
-    return { ok: false, url, reason: `Redis at ${safe(url)} unreachable (${(err as Error).message})` };
+    const why = (cause ?? (err as Error)).message;
+    return { ok: false, url, reason: `Redis at ${safe(url)} unreachable (${why}); set REDIS_URL or start redis-server` };
   } finally {
     client.disconnect();
   }
@@ -62,7 +64,7 @@ export async function probePostgres(url = DATABASE_URL): Promise<ServiceStatus> 
     await client.query('SELECT 1');
     return { ok: true, url };
   } catch (err) {
-    return { ok: false, url, reason: `PostgreSQL at ${safe(url)} unreachable (${(err as Error).message})` };
+    return { ok: false, url, reason: `PostgreSQL at ${safe(url)} unreachable (${(err as Error).message}); set DATABASE_URL or start PostgreSQL` };
   } finally {
     await client.end().catch(() => {});
   }
@@ -78,16 +80,15 @@ export function describeWithService(name: string, status: ServiceStatus, body: (
     describe(name, () => body(status.url));
     return;
   }
-  const hint = 'set REDIS_URL / DATABASE_URL, or start the service';
   if (servicesRequired) {
     describe(name, () => {
       it('needs its service (REQUIRE_SERVICES=1)', () => {
-        throw new Error(`${status.reason}; REQUIRE_SERVICES=1 forbids skipping (${hint})`);
+        throw new Error(`${status.reason}. REQUIRE_SERVICES=1 forbids skipping.`);
       });
     });
     return;
   }
-  console.warn(`[skip] ${name}: ${status.reason}. ${hint}; REQUIRE_SERVICES=1 makes this a failure.`);
+  console.warn(`[skip] ${name}: ${status.reason}. (REQUIRE_SERVICES=1 makes this a failure.)`);
   describe.skip(name, () => body(status.url));
 }
 
