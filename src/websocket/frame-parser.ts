@@ -33,10 +33,26 @@ function fail(code: FrameErrorCode, message: string, clientId?: string): ParseRe
 }
 
 /** The client_id of a rejected frame, when it had a usable one, so the client can match the error. */
-function clientIdOf(json: unknown): string | undefined {
+export function clientIdOf(json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
   const id = (json as Record<string, unknown>).client_id;
   return typeof id === 'string' && id.length <= 64 ? id : undefined;
+}
+
+/**
+ * The client_id of a frame we will not process (rate limited), so the client
+ * can fail that one send at once instead of waiting for its ack timeout.
+ * Cheap: only text frames that mention client_id are parsed.
+ */
+export function clientIdOfRaw(data: RawData, isBinary: boolean): string | undefined {
+  if (isBinary) return undefined;
+  const text = rawToString(data);
+  if (!text.includes('"client_id"')) return undefined;
+  try {
+    return clientIdOf(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
 }
 
 function rawToString(data: RawData): string {

@@ -7,7 +7,7 @@ import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSI
 import { InProcessBroker, type Broker, type Envelope } from './broker.js';
 import { Connection, type SocketLike } from './connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
-import { parseClientFrame } from './frame-parser.js';
+import { clientIdOfRaw, parseClientFrame } from './frame-parser.js';
 import type { GroupMemberFetcher } from './group-member-fetcher.js';
 import type { MessagePersister } from './message-persister.js';
 import { resolveManagerOptions, type ManagerOptions } from './options.js';
@@ -237,7 +237,9 @@ export class Manager {
     if (!conn.isOpen) return;
     const admitted = conn.admitFrame();
     if (admitted === 'abusive') return;
-    if (admitted === 'limited') return this.sendError(conn, 'rate_limited', 'too many frames, slow down');
+    if (admitted === 'limited') {
+      return this.sendError(conn, 'rate_limited', 'too many frames, slow down', clientIdOfRaw(data, isBinary));
+    }
     const parsed = parseClientFrame(data, isBinary);
     if (!parsed.ok) return this.sendError(conn, parsed.code, parsed.message, parsed.clientId);
     const frame = parsed.frame;
