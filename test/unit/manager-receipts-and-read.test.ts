@@ -62,8 +62,10 @@ describe('Manager: delivered receipts', () => {
   it('sends no receipt while the recipient is offline, and one when it syncs the message later', async () => {
     h = createHarness({ options: { now: clock }, contacts: { 1: [], 2: [] } });
     const a = h.connect(1);
+    const aPhone = h.connect(1); // gets the copy; its write must not count as delivery
     const id = await sendPrivate(a, 2);
     await settle();
+    expect(framesOf(aPhone, 'private')).toHaveLength(1);
     expect(framesOf(a, 'receipt')).toEqual([]);
     expect(h.persister.markDelivered).not.toHaveBeenCalled();
 

@@ -1,6 +1,19 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../../src/logger.js';
-import { createHarness, framesAfterWelcome, framesOf, nextFrame, settle, type Harness } from '../support/mocks.js';
+import { InProcessBroker, type Broker, type Envelope } from '../../src/websocket/broker.js';
+import { Manager } from '../../src/websocket/manager.js';
+import {
+  FakeSocket,
+  createHarness,
+  framesAfterWelcome,
+  framesOf,
+  mockGroupMemberFetcher,
+  mockPersister,
+  mockSessionResolver,
+  nextFrame,
+  settle,
+  type Harness,
+} from '../support/mocks.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -219,5 +232,38 @@ describe('Manager: presence', () => {
     a.peerClose();
     await settle();
     expect(framesOf(b, 'presence')).toEqual([]);
+  });
+
+  it('announces nothing when the broker says the user is still online elsewhere in the cluster', async () => {
+    /** A broker for a cluster where user 1 also holds a socket on another instance. */
+    const local = new InProcessBroker();
+    let announce: ((userId: number, online: boolean) => void) | undefined;
+    const broker = {
+      publish: (e: Envelope) => local.publish(e),
+      setDeliver: (d: (e: Envelope) => void) => local.setDeliver(d),
+      close: () => {},
+      userOnline: vi.fn((userId: number) => userId !== 1),
+      userOffline: vi.fn((userId: number) => userId !== 1),
+      setPresenceHandler: (handler: (userId: number, online: boolean) => void) => (announce = handler),
+    } satisfies Broker;
+    const groups = mockGroupMemberFetcher({}, { 1: [2], 2: [1] });
+    const manager = new Manager(mockSessionResolver(), groups, mockPersister({ groups }), {}, broker);
+    const b = new FakeSocket();
+    const a = new FakeSocket();
+    try {
+      manager.addConnection(b, { userId: 2, via: 'cookie' });
+      manager.addConnection(a, { userId: 1, via: 'cookie' });
+      a.peerClose();
+      await settle();
+      expect(broker.userOnline).toHaveBeenCalledWith(1);
+      expect(broker.userOffline).toHaveBeenCalledWith(1);
+      expect(framesOf(b, 'presence')).toEqual([]);
+
+      // The broker learns that user 1's other instance died: the Manager announces it to local contacts.
+      announce!(1, false);
+      expect(await nextFrame(b, 'presence')).toEqual({ type: 'presence', user_id: 1, online: false });
+    } finally {
+      await manager.close();
+    }
   });
 });
