@@ -199,7 +199,9 @@ export class Manager {
   private deliverLocal(envelope: Envelope): void {
     const ephemeral = EPHEMERAL_FRAMES.has(envelope.type);
     const onDelivered = envelope.delivery ? this.deliveredOnce(envelope.delivery) : undefined;
-    const targets = envelope.all ? [this.registry.all()] : (envelope.users ?? []).map((u) => this.registry.of(u) ?? []);
+    // A user listed twice (a read of a note to oneself, a store's duplicate contact) still gets each frame once.
+    const users = new Set(envelope.users ?? []);
+    const targets = envelope.all ? [this.registry.all()] : [...users].map((u) => this.registry.of(u) ?? []);
     for (const conns of targets) {
       for (const conn of conns) {
         if (conn.id === envelope.except) continue;

@@ -144,6 +144,18 @@ describe('Manager: read', () => {
     expect(framesOf(a, 'receipt')[0]).toMatchObject({ message_id: 17, status: 'read', user_id: 2 });
   });
 
+  it('sends one read receipt per connection when I read a note to myself', async () => {
+    h = createHarness({ options: { now: clock }, contacts: { 1: [] } });
+    const a1 = h.connect(1);
+    const a2 = h.connect(1);
+    const id = await sendPrivate(a1, 1);
+    a2.receive({ type: 'read', message_id: id });
+    await nextFrame(a1, 'receipt');
+    await settle();
+    expect(framesOf(a1, 'receipt')).toEqual([{ type: 'receipt', message_id: id, status: 'read', user_id: 1, timestamp: T0 }]);
+    expect(framesOf(a2, 'receipt')).toEqual([]);
+  });
+
   it('answers not_found to a read of a message that is not to me, and sends no receipt', async () => {
     h = createHarness({ contacts: { 1: [], 2: [], 3: [] } });
     const a = h.connect(1);
