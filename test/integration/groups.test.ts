@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, connectClient, createGroup, registerUser, startTestServer, type TestServer, type TestUser } from '../support/server.js';
+import { closeAll, connectClient, createGroup, registerUser, registerUsers, startTestServer, type TestServer, type TestUser } from '../support/server.js';
 
 const error = (code: string) => ({ error: code, message: expect.any(String) });
 
@@ -19,7 +19,7 @@ describe('groups and invitations', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    [owner, member, invitee, stranger] = await Promise.all([1, 2, 3, 4].map(() => registerUser(server)));
+    [owner, member, invitee, stranger] = await registerUsers(server, 4);
     groupId = await createGroup(server, owner, [member], [invitee], 'Book club');
   });
   afterAll(closeAll);
@@ -83,7 +83,7 @@ describe('groups and invitations', () => {
 
   describe('POST /api/groups/invite', () => {
     it('201 {group_id, user_id, status}; the invitee\'s socket gets a stored group_invite notification', async () => {
-      const [inviter, target] = await Promise.all([registerUser(server), registerUser(server)]);
+      const [inviter, target] = await registerUsers(server, 2);
       const gid = await createGroup(server, inviter, [], [], 'Chess');
       const socket = await connectClient(server, target.cookie);
 
@@ -150,7 +150,7 @@ describe('groups and invitations', () => {
 
   describe('accept and decline', () => {
     it('accept: 200 {group_id, status: accepted}; the group turns accepted; a second accept is a 404', async () => {
-      const [host, guest] = await Promise.all([registerUser(server), registerUser(server)]);
+      const [host, guest] = await registerUsers(server, 2);
       const gid = await createGroup(server, host, [], [guest]);
       expect((await as(guest).post(`/api/groups/${gid}/accept`).expect(200)).body).toEqual({ group_id: gid, status: 'accepted' });
       expect((await as(guest).get('/api/groups').expect(200)).body.groups).toEqual([{ id: gid, name: 'group', status: 'accepted' }]);
@@ -161,7 +161,7 @@ describe('groups and invitations', () => {
     });
 
     it('decline: 200 {group_id, status: declined}; the group and the member disappear from the lists', async () => {
-      const [host, guest] = await Promise.all([registerUser(server), registerUser(server)]);
+      const [host, guest] = await registerUsers(server, 2);
       const gid = await createGroup(server, host, [], [guest]);
       expect((await as(guest).post(`/api/groups/${gid}/decline`).expect(200)).body).toEqual({ group_id: gid, status: 'declined' });
       expect((await as(guest).get('/api/groups').expect(200)).body).toEqual({ groups: [] });
@@ -172,7 +172,7 @@ describe('groups and invitations', () => {
     });
 
     it('a user who declined can be invited again and then accept', async () => {
-      const [host, guest] = await Promise.all([registerUser(server), registerUser(server)]);
+      const [host, guest] = await registerUsers(server, 2);
       const gid = await createGroup(server, host, [], [guest]);
       await as(guest).post(`/api/groups/${gid}/decline`).expect(200);
       expect((await invite(host, { group_id: gid, user_id: guest.id }).expect(201)).body.status).toBe('invited');

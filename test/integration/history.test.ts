@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, createGroup, registerUser, startTestServer, type TestServer, type TestUser } from '../support/server.js';
+import { closeAll, createGroup, registerUsers, startTestServer, type TestServer, type TestUser } from '../support/server.js';
 
 const error = (code: string) => ({ error: code, message: expect.any(String) });
 const SEEDED = 120;
@@ -24,7 +24,7 @@ describe('message history', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    [alice, bob, carol, invitee] = await Promise.all([1, 2, 3, 4].map(() => registerUser(server)));
+    [alice, bob, carol, invitee] = await registerUsers(server, 4);
     groupId = await createGroup(server, alice, [bob], [invitee]);
     const { messages } = server.stores;
     // Interleaved conversations, written concurrently (the store's group commit), as a busy server would.

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closeAll,
+  connectAll,
   connectClient,
   createGroup,
   expectFrameCount,
   expectNoFrame,
   registerUser,
+  registerUsers,
   startTestServer,
   type TestServer,
   type TestUser,
@@ -25,7 +27,7 @@ describe('sending messages over HTTP', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    [alice, bob, carol] = await Promise.all([1, 2, 3].map(() => registerUser(server)));
+    [alice, bob, carol] = await registerUsers(server, 3);
   });
   afterAll(closeAll);
 
@@ -119,7 +121,7 @@ describe('sending messages over HTTP', () => {
     });
 
     it('201 with the message object, routed to accepted members only (the sender\'s sockets too)', async () => {
-      const [a1, b1, i1, c1] = await Promise.all([alice, bob, invitee, carol].map((u) => connectClient(server, u.cookie)));
+      const [a1, b1, i1, c1] = await connectAll(server, [alice, bob, invitee, carol]);
       const res = await send(bob, 'group', { group_id: groupId, content: 'hi all' }).expect(201);
       expect(res.body).toEqual({ id: expect.any(Number), from: bob.id, group_id: groupId, content: 'hi all', timestamp: expect.any(Number) });
       expect(await a1.next('group')).toEqual({ type: 'group', ...res.body });

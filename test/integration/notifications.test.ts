@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, connectClient, registerUser, startTestServer, type TestServer, type TestUser } from '../support/server.js';
+import { closeAll, connectClient, registerUser, registerUsers, startTestServer, type TestServer, type TestUser } from '../support/server.js';
 
 const error = (code: string) => ({ error: code, message: expect.any(String) });
 
@@ -19,7 +19,7 @@ describe('notifications', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+    [alice, bob] = await registerUsers(server, 2);
   });
   afterAll(closeAll);
 
@@ -79,7 +79,7 @@ describe('notifications', () => {
   });
 
   it('marks the given ids read, only the caller\'s own, and answers {updated: N} exactly', async () => {
-    const [user, other] = await Promise.all([registerUser(server), registerUser(server)]);
+    const [user, other] = await registerUsers(server, 2);
     const mine = [await notify(user, 'a'), await notify(user, 'b'), await notify(user, 'c')];
     const theirs = await notify(other, 'private');
 
@@ -100,7 +100,7 @@ describe('notifications', () => {
   });
 
   it('marks all read when no ids are given (no body, or an empty object)', async () => {
-    const [user, other] = await Promise.all([registerUser(server), registerUser(server)]);
+    const [user, other] = await registerUsers(server, 2);
     for (let i = 0; i < 3; i++) await notify(user, 'x');
     await notify(other, 'y');
     expect((await read(user).expect(200)).body).toEqual({ updated: 3 });

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closeAll,
+  connectAll,
   connectClient,
   createGroup,
   expectFrameCount,
   registerUser,
+  registerUsers,
   startTestServer,
   type TestClient,
   type TestServer,
@@ -30,7 +32,7 @@ describe('conversations and online contacts', () => {
   afterAll(closeAll);
 
   it('GET /api/conversations: private and group entries with last_message and unread, most recent first', async () => {
-    const [alice, bob, carol] = await Promise.all([1, 2, 3].map(() => registerUser(server)));
+    const [alice, bob, carol] = await registerUsers(server, 3);
     expect(await conversations(alice)).toEqual([]);
     const groupId = await createGroup(server, alice, [bob]);
     await sendPrivate(bob, alice, 'p1');
@@ -68,7 +70,7 @@ describe('conversations and online contacts', () => {
   });
 
   it('GET /api/users/online: only online contacts, not online strangers nor mere invitees', async () => {
-    const [me, friend, groupMate, invitee, stranger, offlineFriend] = await Promise.all([1, 2, 3, 4, 5, 6].map(() => registerUser(server)));
+    const [me, friend, groupMate, invitee, stranger, offlineFriend] = await registerUsers(server, 6);
     await sendPrivate(friend, me, 'hi');
     await sendPrivate(me, offlineFriend, 'hi');
     await createGroup(server, me, [groupMate], [invitee]);
@@ -95,7 +97,7 @@ describe('broadcast', () => {
   beforeAll(async () => {
     server = await startTestServer({ ADMIN_USERS: 'someone, chief' });
     [admin, alice, bob] = await Promise.all([registerUser(server, 'chief'), registerUser(server), registerUser(server)]);
-    sockets = await Promise.all([admin, alice, alice, bob].map((u) => connectClient(server, u.cookie)));
+    sockets = await connectAll(server, [admin, alice, alice, bob]);
   });
   afterAll(closeAll);
 

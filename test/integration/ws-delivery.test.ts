@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closeAll,
+  connectAll,
   connectClient,
   createGroup,
   expectFrameCount,
   expectNoFrame,
-  registerUser,
+  registerUsers,
   startTestServer,
   type TestServer,
   type TestUser,
@@ -14,7 +15,7 @@ import {
 /** Receipts, sync and presence: what a user learns about other users and about missed messages. */
 describe('delivery over WebSocket', () => {
   let server: TestServer;
-  const users = (n: number) => Promise.all(Array.from({ length: n }, () => registerUser(server)));
+  const users = <N extends number>(n: N) => registerUsers(server, n);
   const sendPrivate = async (from: TestUser, to: TestUser, content: string) =>
     (await server.http.post('/api/messages/private').set('cookie', from.cookie).send({ to: to.id, content }).expect(201)).body;
   const sendGroup = async (from: TestUser, groupId: number, content: string) =>
@@ -35,7 +36,7 @@ describe('delivery over WebSocket', () => {
   describe('receipts', () => {
     it('delivered: once, to every connection of the sender, when the recipient is online', async () => {
       const [alice, bob] = await users(2);
-      const [a1, a2, b1, b2] = await Promise.all([alice, alice, bob, bob].map((u) => connectClient(server, u.cookie)));
+      const [a1, a2, b1, b2] = await connectAll(server, [alice, alice, bob, bob]);
       a1.send({ type: 'private', to: bob.id, content: 'are you there?', client_id: 'd-1' });
       const ack = await a1.next('ack');
       for (const s of [a1, a2]) expect(await s.next('receipt')).toEqual(receipt(ack.id, 'delivered', bob.id));
@@ -78,7 +79,7 @@ describe('delivery over WebSocket', () => {
       const [alice, bob] = await users(2);
       const first = await sendPrivate(alice, bob, 'one');
       const second = await sendPrivate(alice, bob, 'two');
-      const [a1, a2, b1, b2] = await Promise.all([alice, alice, bob, bob].map((u) => connectClient(server, u.cookie)));
+      const [a1, a2, b1, b2] = await connectAll(server, [alice, alice, bob, bob]);
       b1.send({ type: 'read', message_id: second.id });
       for (const s of [a1, a2, b2]) expect(await s.next('receipt', (f) => f.status === 'read')).toEqual(receipt(second.id, 'read', bob.id));
       await expectNoFrame(b1, 'receipt', 100);
@@ -102,7 +103,7 @@ describe('delivery over WebSocket', () => {
       const [alice, bob, eve] = await users(3);
       const groupId = await createGroup(server, alice, [bob]);
       const m = await sendGroup(alice, groupId, 'news');
-      const [a1, b1, b2, e1] = await Promise.all([alice, bob, bob, eve].map((u) => connectClient(server, u.cookie)));
+      const [a1, b1, b2, e1] = await connectAll(server, [alice, bob, bob, eve]);
       b1.send({ type: 'read', group_id: groupId, message_id: m.id });
       expect(await b2.next('receipt')).toEqual({ ...receipt(m.id, 'read', bob.id), group_id: groupId });
       await expectNoFrame(a1, 'receipt', 100);
@@ -152,7 +153,7 @@ describe('delivery over WebSocket', () => {
       const [alice, bob, mate, invitee, stranger] = await users(5);
       await sendPrivate(alice, bob, 'hi');
       await createGroup(server, alice, [mate], [invitee]);
-      const [a1, a2, s1] = await Promise.all([alice, alice, stranger].map((u) => connectClient(server, u.cookie)));
+      const [a1, a2, s1] = await connectAll(server, [alice, alice, stranger]);
       const about = (user: TestUser) => (f: Record<string, any>) => f.user_id === user.id;
 
       const b1 = await connectClient(server, bob.cookie);

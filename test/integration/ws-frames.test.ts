@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closeAll,
+  connectAll,
   connectClient,
   createGroup,
   expectFrameCount,
   expectNoFrame,
-  registerUser,
+  registerUsers,
   startTestServer,
   type TestClient,
   type TestServer,
@@ -26,9 +27,9 @@ describe('WebSocket frames end to end', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    [alice, bob, carol, dave] = await Promise.all([1, 2, 3, 4].map(() => registerUser(server)));
+    [alice, bob, carol, dave] = await registerUsers(server, 4);
     groupId = await createGroup(server, alice, [bob], [dave]);
-    [a1, a2, b1, b2, c1, d1] = await Promise.all([alice, alice, bob, bob, carol, dave].map((u) => connectClient(server, u.cookie)));
+    [a1, a2, b1, b2, c1, d1] = await connectAll(server, [alice, alice, bob, bob, carol, dave]);
   });
   afterAll(closeAll);
 
@@ -186,7 +187,7 @@ describe('WebSocket frames end to end', () => {
     });
 
     it('relays to a user one has never talked to, and stores nothing', async () => {
-      const [x, y] = await Promise.all([registerUser(server), registerUser(server)]);
+      const [x, y] = await registerUsers(server, 2);
       const [xs, ys] = await Promise.all([connectClient(server, x.cookie), connectClient(server, y.cookie)]);
       xs.send({ type: 'typing', to: y.id, is_typing: true });
       expect(await ys.next('typing')).toEqual({ type: 'typing', from: x.id, to: y.id, is_typing: true });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, connectClient, registerUser, startTestServer, waitFor, type TestServer, type TestUser } from '../support/server.js';
+import { closeAll, connectClient, registerUsers, startTestServer, waitFor, type TestServer, type TestUser } from '../support/server.js';
 
 const MAX_FRAME_BYTES = 1024;
 const WS_RATE_LIMIT = 10;
@@ -22,7 +22,7 @@ describe('per-connection limits', () => {
       WS_RATE_LIMIT: String(WS_RATE_LIMIT),
       WS_RATE_BURST: String(WS_RATE_BURST),
     });
-    [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+    [alice, bob] = await registerUsers(server, 2);
   });
   afterAll(closeAll);
 
@@ -58,7 +58,7 @@ describe('per-connection limits', () => {
       const acked = client.all('ack').map((a) => a.client_id);
       expect(acked.slice(0, WS_RATE_BURST)).toEqual(Array.from({ length: WS_RATE_BURST }, (_, i) => `b${i}`));
       expect(acked.length).toBeLessThanOrEqual(WS_RATE_BURST + 1);
-      for (const e of client.all('error')) expect(e).toEqual({ type: 'error', code: 'rate_limited', message: expect.any(String) });
+      for (const e of client.all('error')) expect(e).toMatchObject({ type: 'error', code: 'rate_limited', message: expect.any(String) });
       // One token comes back every 1000 / WS_RATE_LIMIT ms.
       await new Promise((r) => setTimeout(r, 150));
       client.send({ type: 'private', to: bob.id, content: 'later', client_id: 'later' });

@@ -104,6 +104,13 @@ export async function registerUser(server: HttpTarget, name?: string): Promise<T
   return { ...res.body, password, cookie: cookieOf(res.headers['set-cookie']) };
 }
 
+type Tuple<T, N extends number, R extends T[] = []> = number extends N ? T[] : R['length'] extends N ? R : Tuple<T, N, [T, ...R]>;
+
+/** Registers `n` fresh users at once: `const [alice, bob] = await registerUsers(server, 2)`. */
+export function registerUsers<N extends number>(server: HttpTarget, n: N): Promise<Tuple<TestUser, N>> {
+  return Promise.all(Array.from({ length: n }, () => registerUser(server))) as Promise<Tuple<TestUser, N>>;
+}
+
 /** Signs in again (a second session of the same user, e.g. another device); returns its cookie. */
 export async function login(server: HttpTarget, user: TestUser): Promise<string> {
   const res = await server.http.post('/api/auth/login').send({ username: user.username, password: user.password }).expect(200);
@@ -199,6 +206,11 @@ export function connectClient(
     ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
     ws.once('error', reject);
   });
+}
+
+/** One connection per entry, in order (repeat a user for several connections): `const [a1, a2, b1] = await connectAll(server, [alice, alice, bob])`. */
+export function connectAll<const T extends readonly TestUser[]>(server: HttpTarget, users: T): Promise<{ -readonly [K in keyof T]: TestClient }> {
+  return Promise.all(users.map((u) => connectClient(server, u.cookie))) as Promise<{ -readonly [K in keyof T]: TestClient }>;
 }
 
 /**
