@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import express from 'express';
 import { createParlor, type Parlor } from './app.js';
+import { RedisBroker } from './broker/redis-broker.js';
 import { loadConfig, trustProxySetting, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { resolveSessionSecret } from './session/secret.js';
@@ -28,8 +29,14 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, logger?:
   if (secret.source === 'generated') log.warn({ path: secret.path }, 'SESSION_SECRET not set: generated one and saved it');
   if (secret.source === 'file') log.info({ path: secret.path }, 'SESSION_SECRET not set: using the one saved earlier');
 
+  // REDIS_PREFIX (default `parlor`): instances sharing it form one cluster. (Read here until config.ts lists it.)
+  const broker = config.REDIS_URL ? new RedisBroker({ url: config.REDIS_URL, prefix: env.REDIS_PREFIX || undefined, logger: log }) : undefined;
+  if (broker) log.info({ broker: broker.description, prefix: broker.names.prefix, instance: broker.instanceId }, `broker: ${broker.description}`);
+  broker?.waitUntilReady(5000).catch(() => log.warn({ broker: broker.description }, 'Redis not reachable yet: serving local connections only, retrying'));
+
   const parlor = createParlor({
     stores,
+    broker,
     sessionSecret: secret.secret,
     allowedOrigins: config.ALLOWED_ORIGINS,
     adminUsers: config.ADMIN_USERS,
@@ -64,7 +71,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, logger?:
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const url = `http://${host}:${port}`;
   log.info(
-    { url, ws: `${url.replace('http', 'ws')}/ws`, store: stores.description, broker: config.REDIS_URL ? 'redis' : 'in-process' },
+    { url, ws: `${url.replace('http', 'ws')}/ws`, store: stores.description, broker: broker?.description ?? 'in-process' },
     `Parlor listening on ${url}`,
   );
 
@@ -73,7 +80,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, logger?:
     (closing ??= (async () => {
       log.info('shutting down: finishing stored writes, closing sockets with 1001');
       const httpClosed = new Promise<void>((ok) => server.close(() => ok()));
-      await parlor.close();
+      await parlor.close(); // closes the broker too (heartbeat key removed: survivors sweep this instance's users)
       server.closeIdleConnections();
       await Promise.race([httpClosed, new Promise((r) => setTimeout(r, 5000).unref())]);
       server.closeAllConnections();
