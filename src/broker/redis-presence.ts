@@ -287,13 +287,21 @@ export class RedisPresence {
     for (const u of gone) this.handler?.(u, false);
   }
 
-  /** Graceful stop: the heartbeat key goes, so a survivor sweeps this instance at its next sweep. */
+  /**
+   * Graceful stop: the heartbeat key goes, so a survivor sweeps this instance
+   * (and announces its users offline) at its next sweep. Holding nobody, the
+   * instance removes its own records at once.
+   */
   async leave(): Promise<void> {
     const wasConnected = this.connected;
     this.stop();
     if (!wasConnected) return;
+    const n = this.names;
     try {
-      await this.redis.del(this.names.heartbeat(this.instanceId));
+      const tx = this.redis.multi().del(n.heartbeat(this.instanceId));
+      // Only when Redis is known to match (nothing left to reconcile), else a user's entry could outlive us.
+      if (this.local.size === 0 && !this.dirty && this.unsettled.size === 0) tx.del(n.instanceUsers(this.instanceId)).srem(n.instances, this.instanceId);
+      await tx.exec();
     } catch (err) {
       this.log.debug({ err }, 'redis: could not remove the heartbeat key; it expires by itself');
     }
