@@ -1,0 +1,63 @@
+import { MESSAGE_COLUMNS, type MessageRow, toMessage } from '../sqlite/rows.js';
+import type { Conversation, ConversationStore } from '../types.js';
+import type { PgDatabase } from './database.js';
+
+interface ConversationRow extends MessageRow {
+  kind: 'private' | 'group';
+  target: number;
+  unread: number;
+}
+
+const prefixed = MESSAGE_COLUMNS.split(', ')
+  .map((c) => `m.${c}`)
+  .join(', ');
+
+/**
+ * One row per private peer (from private_peers) and per accepted group, with
+ * its newest message (an index lookup each) and the messages from others
+ * above the user's read marker. Groups without a message are left out by the
+ * inner join. Exported for the query plan test.
+ */
+export const CONVERSATIONS_QUERY = `
+  WITH convs (kind, target, last_id, marker) AS (
+    SELECT 'private', p.peer_id,
+      (SELECT id FROM messages
+        WHERE pair_lo = least($1::bigint, p.peer_id) AND pair_hi = greatest($1::bigint, p.peer_id)
+        ORDER BY id DESC LIMIT 1),
+      coalesce((SELECT last_read_id FROM read_markers
+        WHERE user_id = $1 AND kind = 'private' AND target_id = p.peer_id), 0)
+    FROM private_peers p WHERE p.user_id = $1
+    UNION ALL
+    SELECT 'group', gm.group_id,
+      (SELECT id FROM messages WHERE group_id = gm.group_id ORDER BY id DESC LIMIT 1),
+      coalesce((SELECT last_read_id FROM read_markers
+        WHERE user_id = $1 AND kind = 'group' AND target_id = gm.group_id), 0)
+    FROM group_members gm WHERE gm.user_id = $1 AND gm.status = 'accepted'
+  )
+  SELECT c.kind, c.target, ${prefixed},
+    CASE c.kind
+      WHEN 'private' THEN (SELECT count(*) FROM messages
+        WHERE pair_lo = least($1::bigint, c.target) AND pair_hi = greatest($1::bigint, c.target)
+          AND id > c.marker AND sender_id <> $1)
+      ELSE (SELECT count(*) FROM messages
+        WHERE group_id = c.target AND id > c.marker AND sender_id <> $1)
+    END AS unread
+  FROM convs c JOIN messages m ON m.id = c.last_id
+  ORDER BY m.id DESC`;
+
+export class PgConversationStore implements ConversationStore {
+  constructor(private readonly db: PgDatabase) {}
+
+  /**
+   * Most recent first. `unread` counts messages from others with an id above
+   * the user's marker in that conversation (markRead / markGroupRead move it);
+   * in a group the user joined late, older messages count until read.
+   */
+  async conversations(userId: number): Promise<Conversation[]> {
+    const rows = await this.db.rows<ConversationRow>(CONVERSATIONS_QUERY, [userId]);
+    return rows.map((r) => {
+      const key = r.kind === 'private' ? { kind: 'private' as const, user_id: r.target } : { kind: 'group' as const, group_id: r.target };
+      return { ...key, last_message: toMessage(r), unread: r.unread };
+    });
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The pg Pool every PostgreSQL store shares, with the three things the
+ * stores need around it: bounded waits (connect, query), transactions that
+ * never return a broken connection to the pool, and a close() that lets the
+ * queries already started finish before the pool ends.
+ */
+import pg from 'pg';
+import type { Logger } from '../../logger.js';
+import { connectionUsable } from './sql-errors.js';
+
+export interface PgDatabaseOptions {
+  /** `postgres://user:pass@host:port/db`; credentials never leave this object. */
+  connectionString: string;
+  /**
+   * Schema for every table (created when missing); must be a lowercase SQL
+   * identifier. Default: the server's search_path (usually "public").
+   */
+  schema?: string;
+  /** Connections at most (default 10). */
+  poolSize?: number;
+  /** How long a query waits for a connection, new or pooled (default 5000 ms). */
+  connectionTimeoutMs?: number;
+  /**
+   * Bound on one statement: sent as statement_timeout, and enforced by the
+   * client too, so a server that stopped answering also fails (default 10000 ms).
+   */
+  queryTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/** The one place ids become numbers: bigint columns and count(*) (JSON integers per the contract). */
+const INT8_OID = 20;
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function assertSchemaName(schema: string): void {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new TypeError(`schema must be a lowercase SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters), got ${JSON.stringify(schema)}`);
+  }
+}
+
+/** `postgres://host:port/db`, without user, password or query. */
+export function describeConnection(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    const host = url.hostname || url.searchParams.get('host') || 'localhost';
+    return `postgres://${host}:${url.port || '5432'}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return 'postgres://<unparseable url>';
+  }
+}
+
+/**
+ * The pool's settings. The schema goes into the startup `options`
+ * (`-c search_path=...`), appended to any the URL already carries: pg lets the
+ * URL's parameters win over the config object's.
+ */
+function poolConfig(options: PgDatabaseOptions): pg.PoolConfig {
+  const queryTimeout = options.queryTimeoutMs ?? 10_000;
+  const config: pg.PoolConfig = {
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+    statement_timeout: queryTimeout,
+    query_timeout: queryTimeout + 1000,
+    // A partitioned client's open transaction (and its locks) ends on the server too.
+    idle_in_transaction_session_timeout: Math.max(60_000, queryTimeout * 2),
+    keepAlive: true,
+    application_name: 'parlor',
+    types,
+  };
+  if (options.schema === undefined) return config;
+  const searchPath = `-c search_path=${options.schema}`;
+  try {
+    const url = new URL(options.connectionString);
+    const existing = url.searchParams.get('options');
+    url.searchParams.set('options', existing ? `${existing} ${searchPath}` : searchPath);
+    config.connectionString = url.toString();
+  } catch {
+    config.options = searchPath; // a bare socket path: no URL parameters to merge with
+  }
+  return config;
+}
+
+export class PgDatabase {
+  readonly pool: pg.Pool;
+  readonly description: string;
+  readonly schema: string | undefined;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closing: Promise<void> | null = null;
+  private readonly config: pg.PoolConfig;
+
+  constructor(options: PgDatabaseOptions) {
+    if (options.schema !== undefined) assertSchemaName(options.schema);
+    const poolSize = options.poolSize ?? 10;
+    if (!Number.isInteger(poolSize) || poolSize < 1) throw new TypeError(`poolSize must be a positive integer, got ${poolSize}`);
+    this.schema = options.schema;
+    this.description = describeConnection(options.connectionString);
+    this.config = poolConfig(options);
+    this.pool = new pg.Pool(this.config);
+    // An idle connection that breaks (server restart, network) is dropped by
+    // the pool; without a listener the 'error' event would kill the process.
+    this.pool.on('error', (err) => options.logger?.warn({ err: err.message, store: this.description }, 'idle PostgreSQL connection lost'));
+  }
+
+  get closed(): boolean {
+    return this.closing !== null;
+  }
+
+  /** One statement on any pooled connection (autocommit). */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.track(() => this.pool.query<R>(text, values));
+  }
+
+  async rows<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> {
+    return (await this.query<R>(text, values)).rows;
+  }
+
+  /** `work` inside BEGIN ... COMMIT; any throw rolls back and rethrows. */
+  transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      await client.query('BEGIN');
+      const value = await work(client);
+      await client.query('COMMIT');
+      return value;
+    }, true);
+  }
+
+  /**
+   * A connection of its own for `work`. When `work` throws, an open
+   * transaction is rolled back (`inTransaction`), and a connection that may
+   * be out of sync (client-side timeout, lost socket) is destroyed rather
+   * than pooled.
+   */
+  withClient<T>(work: (client: pg.PoolClient) => Promise<T>, inTransaction = false): Promise<T> {
+    return this.track(async () => {
+      const client = await this.pool.connect();
+      // A socket error while no query runs would otherwise be an unhandled 'error' event.
+      let lost: Error | undefined;
+      const onError = (err: Error) => void (lost = err);
+      client.on('error', onError);
+      const release = (err?: Error) => {
+        client.removeListener('error', onError);
+        client.release(err ?? lost);
+      };
+      try {
+        const value = await work(client);
+        release();
+        return value;
+      } catch (err) {
+        if (!connectionUsable(err) || lost) {
+          release(err instanceof Error ? err : new Error(String(err)));
+        } else if (inTransaction) {
+          try {
+            await client.query('ROLLBACK');
+            release();
+          } catch (rollbackErr) {
+            release(rollbackErr as Error);
+          }
+        } else {
+          release();
+        }
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * A connection outside the pool, with the pool's settings but no statement
+   * or query timeout: for migrations, which may legitimately run (or wait for
+   * another instance's migration) longer than any request should. The caller
+   * connects and ends it.
+   */
+  dedicatedClient(): pg.Client {
+    const { statement_timeout: _s, query_timeout: _q, idle_in_transaction_session_timeout: _i, max: _m, ...config } = this.config;
+    return new pg.Client(config);
+  }
+
+  /** Refuses new work, waits for the statements already started, then ends the pool. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+
+  private track<T>(run: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new Error('the PostgreSQL store is closed'));
+    const promise = run();
+    this.inflight.add(promise);
+    const done = () => void this.inflight.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+}

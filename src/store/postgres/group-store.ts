@@ -1,0 +1,139 @@
+import type pg from 'pg';
+import { ParlorError } from '../../errors.js';
+import type { Group, GroupStore, MemberStatus } from '../types.js';
+import type { PgDatabase } from './database.js';
+import { isForeignKeyViolation, isUniqueViolation } from './sql-errors.js';
+
+type ListedStatus = 'accepted' | 'invited';
+
+export class PgGroupStore implements GroupStore {
+  constructor(private readonly db: PgDatabase) {}
+
+  /** The group and its owner's accepted membership, in one transaction. */
+  createGroup(ownerId: number, name: string): Promise<Group> {
+    return this.db.transaction(async (client) => {
+      let group: Group;
+      try {
+        group = (await client.query<Group>('INSERT INTO groups (name, owner_id) VALUES ($1, $2) RETURNING id, name, owner_id', [name, ownerId]))
+          .rows[0]!;
+      } catch (err) {
+        if (isForeignKeyViolation(err, 'groups_owner_fkey')) throw new ParlorError('not_found', `user ${ownerId} does not exist`);
+        throw err;
+      }
+      await client.query(`INSERT INTO group_members (group_id, user_id, status) VALUES ($1, $2, 'accepted')`, [group.id, ownerId]);
+      return { id: group.id, name: group.name, owner_id: group.owner_id };
+    });
+  }
+
+  async getGroup(groupId: number): Promise<Group | null> {
+    const [g] = await this.db.rows<Group>('SELECT id, name, owner_id FROM groups WHERE id = $1', [groupId]);
+    return g ? { id: g.id, name: g.name, owner_id: g.owner_id } : null;
+  }
+
+  groupsOf(userId: number): Promise<Array<{ id: number; name: string; status: ListedStatus }>> {
+    return this.db.rows(
+      `SELECT g.id, g.name, gm.status
+       FROM group_members gm JOIN groups g ON g.id = gm.group_id
+       WHERE gm.user_id = $1 AND gm.status IN ('accepted', 'invited')
+       ORDER BY g.id`,
+      [userId],
+    );
+  }
+
+  members(groupId: number): Promise<Array<{ id: number; username: string; status: ListedStatus }>> {
+    return this.db.rows(
+      `SELECT u.id, u.username, gm.status
+       FROM group_members gm JOIN users u ON u.id = gm.user_id
+       WHERE gm.group_id = $1 AND gm.status IN ('accepted', 'invited')
+       ORDER BY u.id`,
+      [groupId],
+    );
+  }
+
+  async memberStatus(groupId: number, userId: number): Promise<MemberStatus | null> {
+    const [row] = await this.db.rows<{ status: MemberStatus }>('SELECT status FROM group_members WHERE group_id = $1 AND user_id = $2', [
+      groupId,
+      userId,
+    ]);
+    return row?.status ?? null;
+  }
+
+  /**
+   * One transaction. Two invitations of the same user racing: the second
+   * insert hits the primary key (or finds no declined row to reopen) and is
+   * the same conflict a sequential second invitation gets.
+   */
+  invite(groupId: number, userId: number, invitedBy: number): Promise<void> {
+    return this.db.transaction(async (client) => {
+      if (!(await exists(client, 'SELECT 1 FROM groups WHERE id = $1', groupId))) {
+        throw new ParlorError('not_found', `group ${groupId} does not exist`);
+      }
+      if (!(await exists(client, 'SELECT 1 FROM users WHERE id = $1', userId))) {
+        throw new ParlorError('not_found', `user ${userId} does not exist`);
+      }
+      const [row] = (
+        await client.query<{ status: MemberStatus }>('SELECT status FROM group_members WHERE group_id = $1 AND user_id = $2', [groupId, userId])
+      ).rows;
+      const conflict = () => new ParlorError('conflict', `user ${userId} is already ${row?.status ?? 'invited'} in group ${groupId}`);
+      if (row?.status === 'invited' || row?.status === 'accepted') throw conflict();
+      if (row?.status === 'declined') {
+        const reopened = await client.query(
+          `UPDATE group_members SET status = 'invited', invited_by = $1, updated_at = parlor_now_ms()
+           WHERE group_id = $2 AND user_id = $3 AND status = 'declined'`,
+          [invitedBy, groupId, userId],
+        );
+        if (reopened.rowCount !== 1) throw conflict();
+        return;
+      }
+      try {
+        await client.query(`INSERT INTO group_members (group_id, user_id, status, invited_by) VALUES ($1, $2, 'invited', $3)`, [
+          groupId,
+          userId,
+          invitedBy,
+        ]);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw conflict();
+        throw err;
+      }
+    });
+  }
+
+  async respond(groupId: number, userId: number, accept: boolean): Promise<boolean> {
+    const result = await this.db.query(
+      `UPDATE group_members SET status = $1, updated_at = parlor_now_ms()
+       WHERE group_id = $2 AND user_id = $3 AND status = 'invited'`,
+      [accept ? 'accepted' : 'declined', groupId, userId],
+    );
+    return result.rowCount === 1;
+  }
+
+  /** Accepted members' ids; null when the group does not exist. One statement. */
+  async acceptedMembers(groupId: number): Promise<readonly number[] | null> {
+    const [row] = await this.db.rows<{ found: boolean; ids: number[] }>(
+      `SELECT EXISTS (SELECT 1 FROM groups WHERE id = $1) AS found,
+         coalesce((SELECT array_agg(user_id ORDER BY user_id) FROM group_members
+           WHERE group_id = $1 AND status = 'accepted'), '{}') AS ids`,
+      [groupId],
+    );
+    return row!.found ? row!.ids.map(Number) : null;
+  }
+
+  /** Both sides accepted in a shared group, or a private conversation in either direction. */
+  async contactsOf(userId: number): Promise<readonly number[]> {
+    const rows = await this.db.rows<{ id: number }>(
+      `SELECT other.user_id AS id
+       FROM group_members me
+       JOIN group_members other ON other.group_id = me.group_id AND other.status = 'accepted'
+       WHERE me.user_id = $1 AND me.status = 'accepted' AND other.user_id <> $1
+       UNION
+       SELECT peer_id FROM private_peers WHERE user_id = $1 AND peer_id <> $1
+       ORDER BY 1`,
+      [userId],
+    );
+    return rows.map((r) => r.id);
+  }
+}
+
+async function exists(client: pg.PoolClient, sql: string, id: number): Promise<boolean> {
+  return ((await client.query(sql, [id])).rowCount ?? 0) > 0;
+}

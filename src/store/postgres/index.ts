@@ -1,0 +1,101 @@
+/**
+ * The scale-out backend: users, groups, messages, notifications and sessions
+ * in PostgreSQL, shared by every instance. `openPostgresStores` creates the
+ * pool, applies pending migrations (db/postgres/) and returns every store;
+ * `close()` lets pending writes finish, then ends the pool.
+ *
+ * Loaded only through a dynamic import (src/store/open-stores.ts), so an
+ * installation on SQLite never loads pg.
+ */
+import type { Logger } from '../../logger.js';
+import type { Stores } from '../types.js';
+import { PgConversationStore } from './conversation-store.js';
+import { PgDatabase, type PgDatabaseOptions } from './database.js';
+import { PgGroupStore } from './group-store.js';
+import { MessageQueue } from './message-queue.js';
+import { PgMessageStore } from './message-store.js';
+import { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.js';
+import { PgNotificationStore } from './notification-store.js';
+import { PgReceiptStore } from './receipt-store.js';
+import { PgSessionStore } from './session-store.js';
+import { PgUserStore } from './user-store.js';
+
+export { PgDatabase, describeConnection } from './database.js';
+export { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.js';
+export { MessageQueue, type MessageQueueStats } from './message-queue.js';
+export { PgSessionStore } from './session-store.js';
+
+export interface PostgresStoresOptions extends PgDatabaseOptions {
+  logger?: Logger;
+  /** Folder of numbered `.sql` migrations (default: the package's `db/postgres/`). */
+  migrationsDir?: URL | string;
+  /** Message writes per group-commit transaction at most (default 256). */
+  maxBatch?: number;
+  /** How often expired sessions are deleted; 0 turns it off (default 15 minutes). */
+  sessionPruneIntervalMs?: number;
+}
+
+export interface PostgresStores extends Stores {
+  /** The pool and its helpers, for diagnostics and tests. */
+  readonly db: PgDatabase;
+  /** The group-commit queue message inserts go through; `stats` counts its transactions. */
+  readonly messageQueue: MessageQueue;
+  users: PgUserStore;
+  groups: PgGroupStore;
+  messages: PgMessageStore;
+  notifications: PgNotificationStore;
+  conversations: PgConversationStore;
+  sessions: PgSessionStore;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openPostgresStores(options: PostgresStoresOptions): Promise<PostgresStores> {
+  const db = new PgDatabase(options);
+  try {
+    await applyMigrations(db, options);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+
+  const queue = new MessageQueue(db, { maxBatch: options.maxBatch });
+  const notifications = new PgNotificationStore(db);
+  const sessions = new PgSessionStore(db, { pruneIntervalMs: options.sessionPruneIntervalMs, logger: options.logger });
+  let closing: Promise<void> | undefined;
+
+  options.logger?.info({ store: db.description, schema: db.schema ?? '(search_path)', poolSize: options.poolSize ?? 10 }, 'opened PostgreSQL store');
+  return {
+    description: db.description,
+    db,
+    messageQueue: queue,
+    users: new PgUserStore(db),
+    groups: new PgGroupStore(db),
+    messages: new PgMessageStore(db, queue, new PgReceiptStore(db), notifications),
+    notifications,
+    conversations: new PgConversationStore(db),
+    sessions,
+    async ping() {
+      await db.query('SELECT 1');
+    },
+    close() {
+      return (closing ??= (async () => {
+        sessions.close();
+        await queue.close();
+        await db.close();
+      })());
+    },
+  };
+}
+
+/** On a connection of its own, without the pool's timeouts: a migration may take long. */
+async function applyMigrations(db: PgDatabase, options: PostgresStoresOptions): Promise<void> {
+  const client = db.dedicatedClient();
+  client.on('error', () => {}); // a lost socket fails the pending query, which is what we report
+  await client.connect();
+  try {
+    await migrate(client, loadMigrations(options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR), { schema: db.schema, logger: options.logger });
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * What a failed query means: PostgreSQL's SQLSTATE codes the stores turn into
+ * ParlorErrors, and whether a connection is still fit for the next statement.
+ */
+import pg from 'pg';
+import { isParlorError } from '../../errors.js';
+
+/** SQLSTATE codes the stores act on (PostgreSQL appendix A). */
+export const SqlState = {
+  unique_violation: '23505',
+  foreign_key_violation: '23503',
+} as const;
+
+/** An error the server sent back: the connection itself is fine and in sync. */
+export function isServerError(err: unknown): err is pg.DatabaseError {
+  return err instanceof pg.DatabaseError;
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  return isServerError(err) && err.code === SqlState.unique_violation;
+}
+
+/** A foreign key violation, optionally of one named constraint. */
+export function isForeignKeyViolation(err: unknown, constraint?: string): boolean {
+  return isServerError(err) && err.code === SqlState.foreign_key_violation && (constraint === undefined || err.constraint === constraint);
+}
+
+/**
+ * The statement failed because of its own data (class 22 data exception, 23
+ * integrity constraint), or our code refused it: rolling back to a savepoint
+ * undoes it and the transaction goes on. Anything else (connection lost, a
+ * timeout, the server shutting down) fails the whole transaction.
+ */
+export function failsAlone(err: unknown): boolean {
+  if (isParlorError(err)) return true;
+  return isServerError(err) && typeof err.code === 'string' && (err.code.startsWith('22') || err.code.startsWith('23'));
+}
+
+/**
+ * The connection can still run a ROLLBACK and go back to the pool: the error
+ * was ours or the server's. After a client-side timeout or a lost socket it
+ * cannot, and is destroyed instead (the server rolls back on disconnect).
+ */
+export function connectionUsable(err: unknown): boolean {
+  return isParlorError(err) || isServerError(err);
+}

@@ -1,0 +1,54 @@
+import { ParlorError } from '../../errors.js';
+import type { User, UserStore, UserWithSecret } from '../types.js';
+import type { PgDatabase } from './database.js';
+import { isUniqueViolation } from './sql-errors.js';
+
+interface UserRow {
+  id: number;
+  username: string;
+  password_hash: string;
+  token_version: number;
+}
+
+const USER_COLUMNS = 'id, username, password_hash, token_version';
+
+function toUser(r: UserRow): UserWithSecret {
+  return { id: r.id, username: r.username, passwordHash: r.password_hash, tokenVersion: r.token_version };
+}
+
+export class PgUserStore implements UserStore {
+  constructor(private readonly db: PgDatabase) {}
+
+  /** The unique index on lower(username) makes a name taken in any case a conflict. */
+  async createUser(username: string, passwordHash: string): Promise<User> {
+    try {
+      const [row] = await this.db.rows<UserRow>(
+        `INSERT INTO users (username, password_hash) VALUES ($1, $2) RETURNING ${USER_COLUMNS}`,
+        [username, passwordHash],
+      );
+      return { id: row!.id, username: row!.username };
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ParlorError('conflict', `the username ${username} is taken`);
+      throw err;
+    }
+  }
+
+  async findByUsername(username: string): Promise<UserWithSecret | null> {
+    const [row] = await this.db.rows<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE lower(username) = lower($1)`, [username]);
+    return row ? toUser(row) : null;
+  }
+
+  async findById(id: number): Promise<UserWithSecret | null> {
+    const [row] = await this.db.rows<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
+    return row ? toUser(row) : null;
+  }
+
+  async bumpTokenVersion(id: number): Promise<number> {
+    const [row] = await this.db.rows<{ token_version: number }>(
+      'UPDATE users SET token_version = token_version + 1 WHERE id = $1 RETURNING token_version',
+      [id],
+    );
+    if (!row) throw new ParlorError('not_found', `user ${id} does not exist`);
+    return row.token_version;
+  }
+}
