@@ -16,6 +16,13 @@ export const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   SQLITE_PATH: z.string().min(1).default('./data/parlor.db'),
   DATABASE_URL: z.string().url().optional(),
+  /** PostgreSQL schema for Parlor's tables (created when missing); default: the server's search_path, usually `public`. */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)')
+    .optional(),
+  /** PostgreSQL connections per instance. */
+  DATABASE_POOL_SIZE: Int(10, 1),
   REDIS_URL: z.string().url().optional(),
   SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -24,7 +24,13 @@ export interface RunningServer {
 export async function startServer(env: NodeJS.ProcessEnv = process.env, logger?: Logger): Promise<RunningServer> {
   const config = loadConfig(env);
   const log = logger ?? createLogger(config.LOG_LEVEL);
-  const stores = await openStores({ sqlitePath: config.SQLITE_PATH, databaseUrl: config.DATABASE_URL, logger: log });
+  const stores = await openStores({
+    sqlitePath: config.SQLITE_PATH,
+    databaseUrl: config.DATABASE_URL,
+    databaseSchema: config.DATABASE_SCHEMA,
+    databasePoolSize: config.DATABASE_POOL_SIZE,
+    logger: log,
+  });
   const secret = resolveSessionSecret(config.SESSION_SECRET, resolve(dirname(config.SQLITE_PATH)));
   if (secret.source === 'generated') log.warn({ path: secret.path }, 'SESSION_SECRET not set: generated one and saved it');
   if (secret.source === 'file') log.info({ path: secret.path }, 'SESSION_SECRET not set: using the one saved earlier');
