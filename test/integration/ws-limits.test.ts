@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawUpgrade } from '../support/raw-ws.js';
 import { closeAll, connectClient, registerUsers, startTestServer, waitFor, type TestServer, type TestUser } from '../support/server.js';
 
 const MAX_FRAME_BYTES = 1024;
@@ -82,6 +83,29 @@ describe('per-connection limits', () => {
       expect(new Set(errors.map((e) => e.code))).toEqual(new Set(['rate_limited']));
       bystander.send({ type: 'private', to: bob.id, content: 'still fine', client_id: 'bystander' });
       expect(await bystander.next('ack')).toMatchObject({ client_id: 'bystander' });
+    });
+  });
+
+  describe('MAX_BUFFERED_BYTES', () => {
+    it('closes a client that stops reading with 1013, without holding back the others', async () => {
+      const slowServer = await startTestServer({ MAX_BUFFERED_BYTES: String(64 * 1024) });
+      const [reader, stalled] = await registerUsers(slowServer, 2);
+      const fast = await connectClient(slowServer, reader.cookie);
+      const slow = await rawUpgrade(slowServer.url, { cookie: stalled.cookie });
+      expect(slow.status).toBe(101);
+      slow.socket.pause(); // reads nothing more: the kernel buffers fill, then the server's
+      const content = 'b'.repeat(4000);
+      const sent = 4000; // 16 MB each: more than loopback socket buffers hold
+      // In small batches, so the reading client keeps up (a burst larger than MAX_BUFFERED_BYTES would close it too).
+      for (let i = 0; i < sent; i++) {
+        slowServer.parlor.manager.broadcastToAll('broadcast', { from: reader.id, content, timestamp: i });
+        if (i % 8 === 7) await new Promise((r) => setImmediate(r));
+      }
+      await waitFor(() => fast.all('broadcast').length === sent, 10_000, 'every broadcast at the reading client');
+      slow.socket.resume();
+      expect((await slow.closed).code).toBe(1013);
+      expect(fast.ws.readyState).toBe(fast.ws.OPEN);
+      expect(slow.messages().filter((m) => m.type === 'broadcast').length).toBeLessThan(sent);
     });
   });
 });
