@@ -202,6 +202,8 @@ describe('WebSocket frames end to end', () => {
       await expectNoFrame(b2, 'typing', 0, (f) => f.group_id === groupId);
       c1.send({ type: 'typing', group_id: groupId });
       expect(await c1.next('error', (f) => f.code === 'forbidden')).toMatchObject({ code: 'forbidden' });
+      c1.send({ type: 'typing', group_id: 999999 });
+      expect(await c1.next('error', (f) => f.code === 'not_found')).toMatchObject({ code: 'not_found' });
       b1.send({ type: 'typing', group_id: groupId, is_typing: false });
       expect(await a1.next('typing', (f) => f.group_id === groupId)).toMatchObject({ is_typing: false });
     });
