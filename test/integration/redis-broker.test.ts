@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi, type MockInstance } from 'vitest';
-import { RedisBroker, type RedisBrokerOptions } from '../../src/broker/redis-broker.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { RedisBroker, describeRedisUrl, type RedisBrokerOptions } from '../../src/broker/redis-broker.js';
 import { Manager } from '../../src/websocket/manager.js';
 import {
   FakeSocket,
@@ -198,6 +198,23 @@ await describeWithRedis('RedisBroker: delivery across instances', (url) => {
     expect(counts).toEqual([1, 1, 1, 1]);
   });
 
+  it('ignores a message on its channels that is not a Parlor envelope, and keeps delivering', async () => {
+    const admin = new Redis(url);
+    try {
+      const two = await cluster.connect(B, 2);
+      for (const junk of ['not json', '{"v":2}', '{"v":1,"o":"x","t":"private","r":5}']) {
+        await admin.publish(B.broker.names.userChannel(2), junk);
+      }
+      const one = await cluster.connect(A, 1);
+      one.receive({ type: 'private', to: 2, content: 'still fine' });
+      expect(await nextFrame(two, 'private')).toMatchObject({ content: 'still fine' });
+      expect(framesOf(two, 'private')).toHaveLength(1);
+      expect(B.logs.filter((l) => l.includes('not a Parlor envelope'))).toHaveLength(3);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
   it('an instance subscribes to a user’s channel while it holds the user, so it never sees other users’ traffic', async () => {
     const admin = new Redis(url);
     try {
@@ -227,6 +244,26 @@ await describeWithRedis('RedisBroker: delivery across instances', (url) => {
     } finally {
       admin.disconnect();
     }
+  });
+});
+
+// ---- options at the door --------------------------------------------------------------
+
+describe('RedisBroker options', () => {
+  it.each([
+    [{ presenceTtlMs: 0 }, /presenceTtlMs must be a positive integer/],
+    [{ presenceTtlMs: 1000, heartbeatIntervalMs: 1000 }, /heartbeatIntervalMs must be shorter than presenceTtlMs/],
+    [{ sweepIntervalMs: -5 }, /sweepIntervalMs must be a positive integer/],
+    [{ url: 'http://localhost:6379' }, /must start with redis:\/\/ or rediss:\/\//],
+    [{ prefix: 'has space' }, /prefix must be 1-64 non-space characters/],
+    [{ instanceId: 'a/b' }, /instanceId must be/],
+  ] as [RedisBrokerOptions, RegExp][])('%o throws at construction, before connecting', (options, message) => {
+    expect(() => new RedisBroker(options)).toThrow(message);
+  });
+
+  it('describes the server without credentials', () => {
+    expect(describeRedisUrl('redis://user:secret@cache.internal:6380/2')).toBe('redis://cache.internal:6380');
+    expect(describeRedisUrl('rediss://cache.internal')).toBe('rediss://cache.internal:6379');
   });
 });
 
