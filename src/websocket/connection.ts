@@ -5,6 +5,8 @@ import type { Identity } from './session-resolver.js';
 import type { ManagerOptions } from './options.js';
 
 const OPEN = 1;
+/** Rejected frames are forgiven at `abuseTolerance` per this many seconds. */
+const ABUSE_MEMORY_S = 10;
 /** How often a lagging connection is checked for having caught up. */
 const DRAIN_CHECK_MS = 50;
 
@@ -58,7 +60,9 @@ export class Connection {
   admitFrame(): 'ok' | 'limited' | 'abusive' {
     if (this.bucket.take()) return 'ok';
     const now = this.options.now();
-    const decayed = ((now - this.lastStrike) * this.options.rateLimit) / 1000;
+    // Strikes are forgiven over ABUSE_MEMORY_S seconds, slower than tokens refill,
+    // so a client that keeps sending even a little over the rate is closed within seconds.
+    const decayed = ((now - this.lastStrike) * this.options.abuseTolerance) / (ABUSE_MEMORY_S * 1000);
     this.strikes = Math.max(0, this.strikes - decayed) + 1;
     this.lastStrike = now;
     if (this.strikes > this.options.abuseTolerance) {

@@ -8,7 +8,11 @@ export interface ManagerOptions {
   rateLimit: number;
   /** Frames a connection may send at once before the rate applies (WS_RATE_BURST). */
   rateBurst: number;
-  /** Rejected frames (beyond the rate) tolerated, decaying at `rateLimit`/s, before closing with 1008. */
+  /**
+   * Rejected frames (beyond the rate) tolerated before closing with 1008; they
+   * are forgiven at `abuseTolerance` per 10 s. With the defaults, flooding at
+   * twice the rate closes in about 3 s, at 1.5x the rate in about 15 s.
+   */
   abuseTolerance: number;
   /** Buffered bytes on one connection before it is closed with 1013 (MAX_BUFFERED_BYTES). */
   maxBufferedBytes: number;

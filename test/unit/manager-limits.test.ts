@@ -92,12 +92,28 @@ describe('Manager: rate limit', () => {
     h = createHarness({ contacts, options: { now: clock.now, rateLimit: 1, rateBurst: 3, abuseTolerance: 2 } });
     const a = h.connect(1);
     for (let i = 0; i < 5; i++) a.receive({ type: 'sync', since: 0 }); // 3 ok, 2 strikes
-    clock.t += 3000; // 3 tokens back, 3 strikes forgiven
+    clock.t += 10_000; // tokens back to the burst; strikes forgiven at tolerance per 10 s
     for (let i = 0; i < 4; i++) a.receive({ type: 'sync', since: 0 }); // 3 ok, 1 strike
     await settle();
     expect(a.closeCode).toBeUndefined();
     expect(framesOf(a, 'synced')).toHaveLength(6);
     expect(framesOf(a, 'error')).toHaveLength(3);
+  });
+
+  it('closes a client that keeps sending only a little over the rate, within seconds', async () => {
+    const clock = manualClock();
+    h = createHarness({ contacts, options: { now: clock.now, rateLimit: 10, rateBurst: 10, abuseTolerance: 20 } });
+    const a = h.connect(1);
+    let elapsed = 0;
+    // 15 frames a second against a rate of 10: one in three is refused, for as long as it lasts.
+    while (a.closeCode === undefined && elapsed < 60_000) {
+      a.receive({ type: 'sync', since: 0 });
+      clock.t += 1000 / 15;
+      elapsed += 1000 / 15;
+    }
+    expect(a.closeCode).toBe(1008);
+    expect(elapsed).toBeGreaterThan(3_000); // not at the first refused frame
+    expect(elapsed).toBeLessThan(20_000); // seconds, not minutes
   });
 
   it('closes a flood at three times the rate within seconds of simulated time', async () => {
