@@ -73,6 +73,7 @@ describe('conversations and online contacts', () => {
     const [me, friend, groupMate, invitee, stranger, offlineFriend] = await registerUsers(server, 6);
     await sendPrivate(friend, me, 'hi');
     await sendPrivate(me, offlineFriend, 'hi');
+    await sendPrivate(me, me, 'a note to self does not make me my own contact');
     await createGroup(server, me, [groupMate], [invitee]);
     const mySocket = await connectClient(server, me.cookie);
     const sockets = new Map<TestUser, TestClient>();
