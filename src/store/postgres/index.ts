@@ -22,7 +22,7 @@ import { PgUserStore } from './user-store.js';
 
 export { PgDatabase, describeConnection } from './database.js';
 export { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.js';
-export { MessageQueue, type MessageQueueStats } from './message-queue.js';
+export { MESSAGE_LOCK_SQL, MessageQueue, type MessageQueueStats } from './message-queue.js';
 export { PgSessionStore } from './session-store.js';
 
 export interface PostgresStoresOptions extends PgDatabaseOptions {
