@@ -365,10 +365,30 @@ await describeWithPostgres('postgres store', (url) => {
         stores.messages.savePrivate({ from: a.id, to: a.id, content: 'two' }),
       ]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ name: 'ParlorError', code: 'not_found' });
+      // PostgreSQL text cannot hold U+0000: the sender's error (bad_request), not `internal`, so no resend loop.
+      expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ name: 'ParlorError', code: 'bad_request' });
       expect(stores.messageQueue.stats.batches - before.batches).toBe(1);
       expect(stores.messageQueue.stats.largestBatch).toBeGreaterThanOrEqual(4);
       expect((await stores.messages.privateHistory(a.id, a.id, { limit: 10 })).items.map((m) => m.content)).toEqual(['two', 'one']);
     });
+  });
+
+  it('a NUL character anywhere is bad_request, not internal', async () => {
+    const schema = freshSchema();
+    const stores = await openPostgresStores({ connectionString: url, schema, sessionPruneIntervalMs: 0 });
+    try {
+      const a = await stores.users.createUser('alice', 'h');
+      const bad = expect.objectContaining({ name: 'ParlorError', code: 'bad_request' });
+      await expect(stores.groups.createGroup(a.id, 'nul\u0000name')).rejects.toEqual(bad);
+      await expect(stores.messages.saveNotification(a.id, 'kind', 'text', { x: 'nul\u0000' })).rejects.toEqual(bad);
+      await expect(stores.messages.saveNotification(a.id, 'kind', 'nul\u0000')).rejects.toEqual(bad);
+      await expect(stores.messages.savePrivate({ from: a.id, to: a.id, content: '\u0000' })).rejects.toEqual(bad);
+      expect(await stores.groups.groupsOf(a.id)).toEqual([]);
+    } finally {
+      await stores.close();
+      await dropSchema(url, schema);
+    }
   });
 
   describe('postgres: close and sessions', () => {

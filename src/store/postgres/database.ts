@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import type { Logger } from '../../logger.js';
-import { connectionUsable } from './sql-errors.js';
+import { asInputError, connectionUsable } from './sql-errors.js';
 
 export interface PgDatabaseOptions {
   /** `postgres://user:pass@host:port/db`; credentials never leave this object. */
@@ -113,7 +113,11 @@ export class PgDatabase {
 
   /** One statement on any pooled connection (autocommit). */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    return this.track(() => this.pool.query<R>(text, values));
+    return this.track(() =>
+      this.pool.query<R>(text, values).catch((err: unknown) => {
+        throw asInputError(err);
+      }),
+    );
   }
 
   async rows<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]> {
@@ -164,7 +168,7 @@ export class PgDatabase {
         } else {
           release();
         }
-        throw err;
+        throw asInputError(err);
       }
     });
   }

@@ -22,7 +22,7 @@
  */
 import type pg from 'pg';
 import type { PgDatabase } from './database.js';
-import { failsAlone } from './sql-errors.js';
+import { asInputError, failsAlone } from './sql-errors.js';
 
 export interface MessageQueueOptions {
   /** Writes per transaction at most (default 256). */
@@ -130,7 +130,7 @@ export class MessageQueue {
     } catch (error) {
       if (!failsAlone(error)) throw error;
       await client.query('ROLLBACK TO SAVEPOINT item');
-      item.outcome = { ok: false, error };
+      item.outcome = { ok: false, error: asInputError(error) };
     }
   }
 }

@@ -3,12 +3,16 @@
  * ParlorErrors, and whether a connection is still fit for the next statement.
  */
 import pg from 'pg';
-import { isParlorError } from '../../errors.js';
+import { isParlorError, ParlorError } from '../../errors.js';
 
 /** SQLSTATE codes the stores act on (PostgreSQL appendix A). */
 export const SqlState = {
   unique_violation: '23505',
   foreign_key_violation: '23503',
+  /** Text with a NUL character (U+0000): PostgreSQL text cannot hold it. */
+  character_not_in_repertoire: '22021',
+  /** `\u0000` inside JSONB. */
+  untranslatable_character: '22P05',
 } as const;
 
 /** An error the server sent back: the connection itself is fine and in sync. */
@@ -43,4 +47,17 @@ export function failsAlone(err: unknown): boolean {
  */
 export function connectionUsable(err: unknown): boolean {
   return isParlorError(err) || isServerError(err);
+}
+
+/**
+ * Input PostgreSQL cannot store, as the client's error rather than ours: a
+ * NUL character (U+0000) in a message, a group name or a notification. SQLite
+ * stores it; PostgreSQL text cannot, and an `internal` error would make a
+ * client resend the same frame forever.
+ */
+export function asInputError(err: unknown): unknown {
+  if (isServerError(err) && (err.code === SqlState.character_not_in_repertoire || err.code === SqlState.untranslatable_character)) {
+    return new ParlorError('bad_request', 'text cannot contain the NUL character (U+0000)');
+  }
+  return err;
 }
