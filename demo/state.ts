@@ -1,0 +1,238 @@
+/**
+ * What the page knows, without any DOM: conversations and their messages,
+ * names, groups, presence and notifications. The views render from it; the
+ * controller (main.ts) changes it from HTTP answers and client events.
+ */
+import type { GroupMessage, Notification, PrivateMessage } from '../src/client/index.js';
+import type { GroupSummary, Member, User } from './api.js';
+
+/** `u:ID` for a private conversation with user ID, `g:ID` for group ID. */
+export type ConversationKey = `u:${number}` | `g:${number}`;
+
+export const privateKey = (userId: number): ConversationKey => `u:${userId}`;
+export const groupKey = (groupId: number): ConversationKey => `g:${groupId}`;
+
+/** How far one of my private messages got; others' messages are simply `stored`. */
+export type MessageStatus = 'pending' | 'stored' | 'delivered' | 'read' | 'failed';
+
+export interface ChatMessage {
+  /** Stable for the life of the message (its DOM key): the client id for my sends, else `m<id>`. */
+  readonly uid: string;
+  /** Null until the server acknowledged it. */
+  id: number | null;
+  readonly clientId: string | null;
+  readonly from: number;
+  readonly content: string;
+  timestamp: number;
+  status: MessageStatus;
+  /** Why a send failed (an error code), for the failed state. */
+  error?: string;
+}
+
+const STATUS_RANK: Record<MessageStatus, number> = { failed: -1, pending: 0, stored: 1, delivered: 2, read: 3 };
+
+export function fromFrame(m: PrivateMessage | GroupMessage): ChatMessage {
+  const status = 'status' in m && m.status && m.status !== 'sent' ? m.status : 'stored';
+  return { uid: `m${m.id}`, id: m.id, clientId: null, from: m.from, content: m.content, timestamp: m.timestamp, status };
+}
+
+export class Conversation {
+  /** Stored messages in id order, then my unacknowledged sends in the order I made them. */
+  readonly messages: ChatMessage[] = [];
+  private readonly byId = new Map<number, ChatMessage>();
+  /** History: has the newest page been fetched; are older pages left; is a fetch running. */
+  historyLoaded = false;
+  hasMore = true;
+  loading = false;
+  unread = 0;
+  /** The newest incoming message id I told the server I read. */
+  readSent = 0;
+  /** Users typing here, with the timer that forgets them if `is_typing: false` never comes. */
+  readonly typing = new Map<number, ReturnType<typeof setTimeout>>();
+
+  constructor(
+    readonly key: ConversationKey,
+    readonly kind: 'private' | 'group',
+    /** The other user's id, or the group's id. */
+    readonly targetId: number,
+  ) {}
+
+  get stored(): number {
+    return this.byId.size;
+  }
+
+  /** The highest stored id: what sorts conversations. */
+  get lastId(): number {
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      const id = this.messages[i]!.id;
+      if (id !== null) return id;
+    }
+    return 0;
+  }
+
+  get oldestId(): number | undefined {
+    return this.messages[0]?.id ?? undefined;
+  }
+
+  get last(): ChatMessage | undefined {
+    return this.messages[this.messages.length - 1];
+  }
+
+  has(id: number): boolean {
+    return this.byId.has(id);
+  }
+
+  get(id: number): ChatMessage | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Insert a stored message at its place by id; false when it is already here. */
+  add(message: ChatMessage): boolean {
+    const id = message.id;
+    if (id === null || this.byId.has(id)) return false;
+    this.byId.set(id, message);
+    this.messages.splice(this.insertionIndex(id), 0, message);
+    return true;
+  }
+
+  /** One of my sends, not yet stored: shown at the end until its ack. */
+  addPending(message: ChatMessage): void {
+    this.messages.push(message);
+  }
+
+  /**
+   * The server stored my send as `id`. If that id is already here (replayed
+   * by `sync` before the ack came back), the pending copy goes away.
+   */
+  acknowledge(message: ChatMessage, id: number, timestamp: number): void {
+    const at = this.messages.indexOf(message);
+    if (at !== -1) this.messages.splice(at, 1);
+    const known = this.byId.get(id);
+    if (known) {
+      raiseStatus(known, 'stored');
+      return;
+    }
+    message.id = id;
+    message.timestamp = timestamp;
+    if (message.status === 'pending' || message.status === 'failed') message.status = 'stored';
+    this.add(message);
+  }
+
+  /** First index whose message has a larger id, or is still pending. */
+  private insertionIndex(id: number): number {
+    let lo = 0;
+    let hi = this.messages.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const other = this.messages[mid]!.id;
+      if (other !== null && other < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/** Move a status forward only (a late `delivered` must not undo `read`). */
+export function raiseStatus(message: ChatMessage, status: MessageStatus): void {
+  if (STATUS_RANK[status] > STATUS_RANK[message.status]) message.status = status;
+}
+
+export interface InviteState {
+  notification: Notification;
+  groupId: number;
+}
+
+export class ChatState {
+  readonly names = new Map<number, string>();
+  readonly conversations = new Map<ConversationKey, Conversation>();
+  readonly groups = new Map<number, GroupSummary>();
+  readonly members = new Map<number, Member[]>();
+  /** What I answered to invitations from this page, so their buttons can say so. */
+  readonly responses = new Map<number, 'accepted' | 'declined'>();
+  readonly online = new Set<number>();
+  notifications: Notification[] = [];
+  unreadNotifications = 0;
+  active: ConversationKey | null = null;
+
+  constructor(readonly me: User) {
+    this.names.set(me.id, me.username);
+  }
+
+  nameOf(userId: number): string {
+    return this.names.get(userId) ?? `user #${userId}`;
+  }
+
+  /** A user id from what was typed: digits, or a username this page has seen. */
+  resolveUser(text: string): number | undefined {
+    const t = text.trim().replace(/^#/, '');
+    if (/^\d{1,15}$/.test(t)) return Number(t) || undefined;
+    const wanted = t.toLowerCase();
+    for (const [id, name] of this.names) if (name.toLowerCase() === wanted) return id;
+    return undefined;
+  }
+
+  conversation(key: ConversationKey): Conversation {
+    let c = this.conversations.get(key);
+    if (!c) {
+      const id = Number(key.slice(2));
+      c = new Conversation(key, key.startsWith('u:') ? 'private' : 'group', id);
+      this.conversations.set(key, c);
+    }
+    return c;
+  }
+
+  /** Where a stored message belongs, seen from my side. */
+  keyOf(m: PrivateMessage | GroupMessage): ConversationKey {
+    if ('group_id' in m) return groupKey(m.group_id);
+    return privateKey(m.from === this.me.id ? m.to : m.from);
+  }
+
+  titleOf(c: Conversation): string {
+    if (c.kind === 'group') return this.groups.get(c.targetId)?.name ?? `group #${c.targetId}`;
+    return c.targetId === this.me.id ? `${this.me.username} (you)` : this.nameOf(c.targetId);
+  }
+
+  /** Conversations to list: private ones, and groups I accepted; most recent first. */
+  sortedConversations(): Conversation[] {
+    const list = [...this.conversations.values()].filter((c) => c.kind === 'private' || this.groups.get(c.targetId)?.status === 'accepted');
+    return list.sort((a, b) => b.lastId - a.lastId || a.key.localeCompare(b.key));
+  }
+
+  /**
+   * My contacts (contract): users who share an accepted group or a private
+   * conversation with me. Invited members are not contacts yet.
+   */
+  contacts(): number[] {
+    const ids = new Set<number>();
+    for (const c of this.conversations.values()) if (c.kind === 'private' && c.stored > 0) ids.add(c.targetId);
+    for (const [groupId, members] of this.members) {
+      if (this.groups.get(groupId)?.status !== 'accepted') continue;
+      for (const m of members) if (m.status === 'accepted') ids.add(m.id);
+    }
+    ids.delete(this.me.id);
+    return [...ids].sort((a, b) => Number(this.online.has(b)) - Number(this.online.has(a)) || this.nameOf(a).localeCompare(this.nameOf(b)));
+  }
+
+  /** Record usernames from a group's member list. */
+  setMembers(groupId: number, members: Member[]): void {
+    this.members.set(groupId, members);
+    for (const m of members) this.names.set(m.id, m.username);
+  }
+
+  setGroups(groups: GroupSummary[]): void {
+    const seen = new Set<number>();
+    for (const g of groups) {
+      this.groups.set(g.id, g);
+      seen.add(g.id);
+    }
+    for (const id of [...this.groups.keys()]) if (!seen.has(id)) this.groups.delete(id);
+  }
+
+  /** The group an invitation notification is about, and whether I can still answer it. */
+  inviteOf(n: Notification): { groupId: number; pending: boolean; answer?: 'accepted' | 'declined' } | undefined {
+    if (n.subtype !== 'group_invite' || typeof n.group_id !== 'number') return undefined;
+    const groupId = n.group_id;
+    const answer = this.responses.get(groupId) ?? (this.groups.get(groupId)?.status === 'accepted' ? 'accepted' : undefined);
+    return { groupId, pending: this.groups.get(groupId)?.status === 'invited' && answer === undefined, answer };
+  }
+}
