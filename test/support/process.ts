@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const serverJs = join(root, 'dist', 'server.js');
+const demoJs = join(root, 'dist', 'public', 'app.js');
+const buildDemoJs = join(root, 'scripts', 'build-demo.mjs');
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -20,7 +22,8 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-function isBuilt(): boolean {
+/** dist/server.js is newer than every file of src/ (what `tsc -p tsconfig.build.json` compiles). */
+function serverBuilt(): boolean {
   try {
     return statSync(serverJs).mtimeMs >= newestMtime(join(root, 'src'));
   } catch {
@@ -28,7 +31,21 @@ function isBuilt(): boolean {
   }
 }
 
-/** Compiles src/ to dist/ unless dist is already newer; a lock folder keeps parallel workers from building twice. */
+/** dist/public/app.js (the demo page, bundled with the client SDK) is newer than demo/, src/ and its build script. */
+function demoBuilt(): boolean {
+  try {
+    const sources = Math.max(newestMtime(join(root, 'demo')), newestMtime(join(root, 'src')), statSync(buildDemoJs).mtimeMs);
+    return statSync(demoJs).mtimeMs >= sources;
+  } catch {
+    return false;
+  }
+}
+
+function isBuilt(): boolean {
+  return serverBuilt() && demoBuilt();
+}
+
+/** Runs `npm run build`'s steps that are out of date (tsc, then the demo page); a lock folder keeps parallel workers from building twice. */
 export async function ensureBuilt(): Promise<void> {
   const lock = join(root, '.build-lock');
   for (;;) {
@@ -40,10 +57,13 @@ export async function ensureBuilt(): Promise<void> {
       continue;
     }
     try {
-      if (!isBuilt()) execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'pipe' });
-    } catch (err) {
-      // tsc exits non-zero on type errors but still emits; the server may well run.
-      if (!isBuilt()) throw err;
+      try {
+        if (!serverBuilt()) execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'pipe' });
+      } catch (err) {
+        // tsc exits non-zero on type errors but still emits; the server may well run.
+        if (!serverBuilt()) throw err;
+      }
+      if (!demoBuilt()) execFileSync(process.execPath, [buildDemoJs], { stdio: 'pipe' });
     } finally {
       rmdirSync(lock);
     }
