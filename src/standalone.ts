@@ -8,7 +8,6 @@ import { createParlor, type Parlor } from './app.js';
 import { RedisBroker } from './broker/redis-broker.js';
 import { loadConfig, trustProxySetting, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import type { ManagerOptions } from './websocket/options.js';
 import { resolveSessionSecret } from './session/secret.js';
 import { openStores } from './store/open-stores.js';
 import type { Stores } from './store/types.js';
@@ -23,17 +22,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export interface StartServerOptions {
-  /** Default: a pino logger at LOG_LEVEL. */
-  logger?: Logger;
-  /** Manager options that have no environment variable (e.g. `typingTimeoutMs`), for embedders and tests. */
-  manager?: Partial<ManagerOptions>;
-}
-
 /** `npm start`: the whole contract on one port, configured by the environment. */
-export async function startServer(env: NodeJS.ProcessEnv = process.env, options: StartServerOptions = {}): Promise<RunningServer> {
+export async function startServer(env: NodeJS.ProcessEnv = process.env, logger?: Logger): Promise<RunningServer> {
   const config = loadConfig(env);
-  const log = options.logger ?? createLogger(config.LOG_LEVEL);
+  const log = logger ?? createLogger(config.LOG_LEVEL);
   const stores = await openStores({
     sqlitePath: config.SQLITE_PATH,
     databaseUrl: config.DATABASE_URL,
@@ -68,7 +60,6 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
       shedBufferedBytes: Math.floor(config.MAX_BUFFERED_BYTES / 4),
       maxConnectionsPerUser: config.MAX_CONNECTIONS_PER_USER,
       heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
-      ...options.manager,
     },
   });
 
