@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import express from 'express';
 import { createParlor, openSqliteStores } from '../src/index.js';
 
-export async function main(options: { port?: number; sqlitePath?: string } = {}) {
+export async function main(options: { port?: number; sqlitePath?: string; passwordHashCost?: number } = {}) {
   // Your app, with its own routes.
   const app = express();
   app.get('/hello', (_req, res) => {
@@ -22,6 +22,7 @@ export async function main(options: { port?: number; sqlitePath?: string } = {})
     // Keep a real secret in the environment; a random one logs everybody out on restart.
     sessionSecret: process.env.SESSION_SECRET ?? randomBytes(32).toString('hex'),
     adminUsers: ['alice'],
+    passwordHashCost: options.passwordHashCost, // default 17 (OWASP); tests pass less
   });
   app.use(parlor.router); // /api/*, /healthz, /metrics
 

@@ -7,7 +7,7 @@ import { startServer } from './standalone.js';
 const logger = createLogger();
 
 try {
-  const running = await startServer(process.env, logger);
+  const running = await startServer(process.env, { logger });
   const stop = (signal: string) => {
     logger.info({ signal }, 'signal received');
     running.close().then(

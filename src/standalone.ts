@@ -8,6 +8,7 @@ import { createParlor, type Parlor } from './app.js';
 import { RedisBroker } from './broker/redis-broker.js';
 import { loadConfig, trustProxySetting, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
+import type { ManagerOptions } from './websocket/options.js';
 import { resolveSessionSecret } from './session/secret.js';
 import { openStores } from './store/open-stores.js';
 import type { Stores } from './store/types.js';
@@ -22,10 +23,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+export interface StartServerOptions {
+  /** Default: a pino logger at LOG_LEVEL. */
+  logger?: Logger;
+  /** Manager options that have no environment variable (e.g. `typingTimeoutMs`), for embedders and tests. */
+  manager?: Partial<ManagerOptions>;
+}
+
 /** `npm start`: the whole contract on one port, configured by the environment. */
-export async function startServer(env: NodeJS.ProcessEnv = process.env, logger?: Logger): Promise<RunningServer> {
+export async function startServer(env: NodeJS.ProcessEnv = process.env, options: StartServerOptions = {}): Promise<RunningServer> {
   const config = loadConfig(env);
-  const log = logger ?? createLogger(config.LOG_LEVEL);
+  const log = options.logger ?? createLogger(config.LOG_LEVEL);
   const stores = await openStores({
     sqlitePath: config.SQLITE_PATH,
     databaseUrl: config.DATABASE_URL,
@@ -60,6 +68,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, logger?:
       shedBufferedBytes: Math.floor(config.MAX_BUFFERED_BYTES / 4),
       maxConnectionsPerUser: config.MAX_CONNECTIONS_PER_USER,
       heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+      ...options.manager,
     },
   });
 

@@ -22,7 +22,7 @@ describe('examples/mount-into-express.ts', () => {
   let bob: TestUser;
 
   beforeAll(async () => {
-    app = await main({ port: 0, sqlitePath: join(tempDir(), 'data', 'parlor.db') });
+    app = await main({ port: 0, sqlitePath: join(tempDir(), 'data', 'parlor.db'), passwordHashCost: 10 });
     target = targetOf(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
   });
   afterAll(async () => {

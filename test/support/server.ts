@@ -10,6 +10,7 @@ import supertest from 'supertest';
 import WebSocket from 'ws';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../src/standalone.js';
+import type { ManagerOptions } from '../../src/websocket/options.js';
 import { silentLogger, type Logger } from '../../src/logger.js';
 
 /** Anything serving Parlor over HTTP: the standalone test server, or a host app that mounted it. */
@@ -46,6 +47,8 @@ export interface StartOptions {
   dir?: string;
   /** Default: silent. */
   logger?: Logger;
+  /** Manager options without an env var, e.g. a short `typingTimeoutMs`. */
+  manager?: Partial<ManagerOptions>;
 }
 
 /**
@@ -65,7 +68,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       LOG_LEVEL: 'silent',
       ...env,
     },
-    options.logger ?? silentLogger,
+    { logger: options.logger ?? silentLogger, manager: options.manager },
   );
   const server: TestServer = { ...running, ...targetOf(running.url), dir };
   if (options.dir) borrowedDirs.add(server);
