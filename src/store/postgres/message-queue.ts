@@ -14,11 +14,16 @@
  * at a time, so writes enqueued while a batch is running (or in the same
  * tick) are grouped into the next batch: ONE transaction, one lock, one
  * flush, and every promise of the batch settles only after that COMMIT
- * returned. Same failure policy as SQLite's WriteQueue: each item runs in its
- * own SAVEPOINT; an item that fails on its own data (a ParlorError, a
- * constraint, a data exception) rolls back only itself and rejects only its
- * promise. Anything else (connection lost, timeout, COMMIT failed) rejects
- * every item of the batch, and nothing of it is stored.
+ * returned.
+ *
+ * Same failure policy as SQLite's WriteQueue: an item that fails on its own
+ * data (a ParlorError, a constraint, a data exception) rejects only its own
+ * promise and the others commit; anything else (connection lost, timeout,
+ * COMMIT failed) rejects every item of the batch, and nothing of it is
+ * stored. Savepoints cost two round trips per item, so a batch first runs
+ * without them; only when an item fails alone is the batch rolled back and
+ * run again with each item in its own SAVEPOINT (the items are re-runnable:
+ * nothing of the first attempt survives the rollback).
  */
 import type pg from 'pg';
 import type { PgDatabase } from './database.js';
@@ -48,6 +53,9 @@ interface Pending<T = unknown> {
 
 /** Taken first in every batch; released by COMMIT or ROLLBACK. */
 export const MESSAGE_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('parlor:messages'), hashtext(current_schema()))`;
+
+/** BEGIN and the lock in one round trip (no parameters: the simple query protocol takes both). */
+const BEGIN_LOCKED = `BEGIN; ${MESSAGE_LOCK_SQL}`;
 
 export class MessageQueue {
   readonly stats: MessageQueueStats = { batches: 0, committed: 0, failed: 0, largestBatch: 0 };
@@ -99,10 +107,18 @@ export class MessageQueue {
 
   private async commit(items: Pending[]): Promise<void> {
     try {
-      await this.db.transaction(async (client) => {
-        await client.query(MESSAGE_LOCK_SQL);
-        for (const item of items) await this.runOne(client, item);
-      });
+      try {
+        await this.attempt(items, false);
+      } catch (err) {
+        // One item failed on its own data: alone in its batch, that is its answer;
+        // otherwise run the batch again with each item isolated by a savepoint.
+        if (!failsAlone(err)) throw err;
+        if (items.length === 1) {
+          items[0]!.outcome = { ok: false, error: asInputError(err) };
+        } else {
+          await this.attempt(items, true);
+        }
+      }
     } catch (err) {
       this.stats.failed += items.length;
       for (const item of items) item.reject(err);
@@ -122,7 +138,19 @@ export class MessageQueue {
     }
   }
 
-  private async runOne(client: pg.PoolClient, item: Pending): Promise<void> {
+  /** One transaction over the items; without `isolate`, the first item failure aborts it (and is thrown). */
+  private attempt(items: Pending[], isolate: boolean): Promise<void> {
+    return this.db.withClient(async (client) => {
+      await client.query(BEGIN_LOCKED);
+      for (const item of items) {
+        if (isolate) await this.runIsolated(client, item);
+        else item.outcome = { ok: true, value: await item.work(client) };
+      }
+      await client.query('COMMIT');
+    }, true);
+  }
+
+  private async runIsolated(client: pg.PoolClient, item: Pending): Promise<void> {
     await client.query('SAVEPOINT item');
     try {
       item.outcome = { ok: true, value: await item.work(client) };
