@@ -501,6 +501,23 @@ await describeWithPostgres('postgres store', (url) => {
       expect((await proxied.groups.createGroup(a.id, 'whole')).owner_id).toBe(a.id);
     });
 
+    it('an instance cut off while holding the message lock blocks the others only until the server ends its transaction', async () => {
+      const { direct, proxied, a } = await openPair();
+      // A connection of the proxied store's own pool (its settings), frozen inside a message transaction.
+      const frozen = await proxied.db.pool.connect();
+      frozen.on('error', () => {});
+      await frozen.query('BEGIN');
+      await frozen.query(MESSAGE_LOCK_SQL);
+      proxy.stall();
+      const started = Date.now();
+      // Waits for the lock until the server ends the idle transaction (idle_in_transaction_session_timeout = 1 s here).
+      const saved = await direct.messages.savePrivate({ from: a.id, to: a.id, content: 'not blocked for long' });
+      expect(saved.duplicate).toBe(false);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+      expect(Date.now() - started).toBeLessThan(5000);
+      frozen.release(new Error('discarded'));
+    });
+
     it('server silent (a partition): the connect and query timeouts bound every call; back: writes work again', async () => {
       const { direct, proxied, a } = await openPair();
       await proxied.messages.savePrivate({ from: a.id, to: a.id, content: 'warm the pool' });

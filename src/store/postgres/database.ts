@@ -67,8 +67,11 @@ function poolConfig(options: PgDatabaseOptions): pg.PoolConfig {
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
     statement_timeout: queryTimeout,
     query_timeout: queryTimeout + 1000,
-    // A partitioned client's open transaction (and its locks) ends on the server too.
-    idle_in_transaction_session_timeout: Math.max(60_000, queryTimeout * 2),
+    // Our transactions never wait on anything but their own statements. One
+    // whose client vanished (partition, frozen process) is ended by the server
+    // after this long, releasing its locks, the message lock included, which
+    // every instance's message inserts wait for.
+    idle_in_transaction_session_timeout: queryTimeout,
     keepAlive: true,
     application_name: 'parlor',
     types,
