@@ -219,11 +219,13 @@ export class ChatState {
     for (const m of members) this.names.set(m.id, m.username);
   }
 
+  /** The groups I belong to or am invited to; every accepted one is listed, with messages or not. */
   setGroups(groups: GroupSummary[]): void {
     const seen = new Set<number>();
     for (const g of groups) {
       this.groups.set(g.id, g);
       seen.add(g.id);
+      if (g.status === 'accepted') this.conversation(groupKey(g.id));
     }
     for (const id of [...this.groups.keys()]) if (!seen.has(id)) this.groups.delete(id);
   }

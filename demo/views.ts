@@ -285,9 +285,9 @@ export class ChatView {
         showStatus || m.status === 'pending' || m.status === 'failed'
           ? h(
               'span',
-              { class: `status status-${m.status}`, attrs: { title: status.label } },
-              h('span', { attrs: { 'aria-hidden': 'true' }, text: ` ${status.icon}` }),
-              h('span', { class: 'sr-only', text: ` ${status.label}` }),
+              { class: `status status-${m.status}` },
+              h('span', { attrs: { 'aria-hidden': 'true' }, text: ` ${status.icon} ` }),
+              status.label,
             )
           : null,
         m.status === 'failed'
