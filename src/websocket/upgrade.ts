@@ -10,7 +10,11 @@ export interface UpgradeOptions {
   /** Whether the request's Origin may use a cookie-authenticated socket. */
   isOriginAllowed: (req: IncomingMessage) => boolean;
   logger: Logger;
+  /** How long the session lookup may take before the upgrade answers 503. Default 5000 ms. */
+  sessionTimeoutMs?: number;
 }
+
+export const DEFAULT_SESSION_TIMEOUT_MS = 5000;
 
 /** An `'upgrade'` listener: resolves `true` when it took the request, `false` when the path is not its own. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<boolean>;
@@ -38,7 +42,8 @@ export function createUpgradeHandler(manager: Manager, options: UpgradeOptions):
     if (!manager.isRunning) return abort(socket, 503, 'unavailable', 'the server is shutting down');
     let identity;
     try {
-      identity = await manager.sessions.resolve(req);
+      // Node applies no timeout to an upgraded socket: a store that never answers would pin it forever.
+      identity = await withTimeout(manager.sessions.resolve(req), options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
     } catch (err) {
       options.logger.warn({ err }, 'session lookup failed during upgrade');
       return abort(socket, 503, 'unavailable', 'the session store is unavailable');
@@ -52,6 +57,15 @@ export function createUpgradeHandler(manager: Manager, options: UpgradeOptions):
     return true;
   };
   return { handle, wss };
+}
+
+/** Rejects when `work` has not settled after `ms`; a late settlement is ignored. */
+function withTimeout<T>(work: T | Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 function pathOf(req: IncomingMessage): string {
