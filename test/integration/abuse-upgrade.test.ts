@@ -4,7 +4,8 @@
  * server keeps serving normal clients afterwards.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { rawUpgrade, type RawWebSocket } from '../support/raw-ws.js';
+import { DEFAULT_SESSION_TIMEOUT_MS } from '../../src/websocket/upgrade.js';
+import { rawUpgrade, startUpgrade, type RawWebSocket } from '../support/raw-ws.js';
 import {
   closeAll,
   connectClient,
@@ -142,6 +143,17 @@ describe('a session store that fails during an upgrade', () => {
     sessions.emit('disconnect');
     expect(await upgradeStatus(server.wsUrl, { cookie: alice.cookie })).toBe(503);
   });
+
+  it('answers 503 after DEFAULT_SESSION_TIMEOUT_MS when the store never answers, and survives clients that gave up', async () => {
+    failWith(() => {}); // a blackholed store: the callback never comes
+    const impatient = Array.from({ length: 5 }, () => startUpgrade(server.url, { cookie: alice.cookie }));
+    await new Promise((r) => setTimeout(r, 50));
+    for (const { socket } of impatient) socket.destroy();
+    const started = Date.now();
+    expect(await upgradeStatus(server.wsUrl, { cookie: alice.cookie })).toBe(503);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(DEFAULT_SESSION_TIMEOUT_MS - 100);
+    expect(Date.now() - started).toBeLessThan(DEFAULT_SESSION_TIMEOUT_MS + 2000);
+  }, DEFAULT_SESSION_TIMEOUT_MS + 10_000);
 
   it('still answers 401 to an upgrade with no cookie while the store fails (nothing to look up)', async () => {
     failWith((_sid, cb) => cb(new Error('connection refused')));

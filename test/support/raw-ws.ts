@@ -154,6 +154,11 @@ export interface RawWebSocket {
  * and the socket ended, like a well-behaved client.
  */
 export function rawUpgrade(url: string, request: UpgradeRequest = {}): Promise<RawWebSocket> {
+  return startUpgrade(url, request).response;
+}
+
+/** Like `rawUpgrade`, but hands back the socket at once, for a client that gives up before any answer. */
+export function startUpgrade(url: string, request: UpgradeRequest = {}): { socket: Socket; response: Promise<RawWebSocket> } {
   const { hostname, port } = new URL(url);
   const key = randomBytes(16).toString('base64');
   const lines = [
@@ -173,10 +178,10 @@ export function rawUpgrade(url: string, request: UpgradeRequest = {}): Promise<R
   const reader = new FrameReader();
   const errors: Error[] = [];
   const waiters = new Set<() => void>();
-  let handshake = Buffer.alloc(0);
+  let handshake: Buffer = Buffer.alloc(0);
   let mode: 'handshake' | 'frames' | 'refused' = 'handshake';
   let closeCode: number | undefined;
-  let closeReason = Buffer.alloc(0);
+  let closeReason: Buffer = Buffer.alloc(0);
   let sentClose = false;
 
   const raw: RawWebSocket = {
@@ -233,7 +238,7 @@ export function rawUpgrade(url: string, request: UpgradeRequest = {}): Promise<R
     for (const w of [...waiters]) w();
   };
 
-  return new Promise((resolve, reject) => {
+  const response = new Promise<RawWebSocket>((resolve, reject) => {
     let settled = false;
     const settle = () => {
       if (settled) return;
@@ -279,6 +284,7 @@ export function rawUpgrade(url: string, request: UpgradeRequest = {}): Promise<R
       reject(err);
     });
   });
+  return { socket, response };
 }
 
 function parseHead(raw: RawWebSocket, head: string): void {
