@@ -152,6 +152,8 @@ class ChatApp {
       if (reconnected) {
         announce('Reconnected.');
         void this.refreshAfterReconnect();
+      } else {
+        void this.refreshOnline(); // presence frames from now on; the list read at boot may be stale already
       }
     });
     c.on('reconnecting', ({ delayMs, waitingFor, attempt }) => {
@@ -176,7 +178,7 @@ class ChatApp {
     });
     c.on('notification', (n) => this.onNotification(n));
     c.on('error', (e) => {
-      if (e.code === 'rate_limited') this.banner('Slow down: the server is dropping some of what you send.', 'warn');
+      if (e.code === 'rate_limited') announce('Slow down: the server is dropping some of what you send.');
     });
   }
 
@@ -193,7 +195,8 @@ class ChatApp {
       announce(`${state.nameOf(m.from)}${c.kind === 'group' ? ` in ${state.titleOf(c)}` : ''}: ${m.content}`);
     }
     if (c.kind === 'private' && !wasContact) void this.refreshOnline();
-    if (c.kind === 'group' && !state.members.get(c.targetId)?.some((x) => x.id === m.from && x.status === 'accepted')) {
+    if (c.kind === 'group' && state.groups.get(c.targetId)?.status !== 'accepted') void this.refreshGroups(); // joined in another tab
+    else if (c.kind === 'group' && !state.members.get(c.targetId)?.some((x) => x.id === m.from && x.status === 'accepted')) {
       void this.loadMembers(c.targetId).then(() => this.refreshOnline());
     }
     this.render();
@@ -224,7 +227,9 @@ class ChatApp {
 
   private onTyping(t: ServerFrame<'typing'>): void {
     if (t.from === this.state.me.id) return;
-    const c = this.state.conversation(t.group_id !== undefined ? groupKey(t.group_id) : privateKey(t.from));
+    // Only where a conversation is already listed: typing alone does not start one.
+    const c = this.state.conversations.get(t.group_id !== undefined ? groupKey(t.group_id) : privateKey(t.from));
+    if (!c) return;
     this.stopTypingOf(c, t.from);
     if (t.is_typing) {
       c.typing.set(

@@ -169,7 +169,7 @@ describeWithBrowser('demo chat page in Chromium (e2e)', () => {
     // What the page showed live is what the server stored: a reload draws the same conversation from history.
     await bob.page.reload();
     await openConversation(bob, 'Book club');
-    await bubble(bob, 'missed 3').waitFor();
+    await bob.page.getByText('This is the beginning of the conversation.').waitFor(); // the history page is in
     expect(await shownMessages(bob)).toEqual(groupSeen);
   });
 
