@@ -506,16 +506,19 @@ await describeWithPostgres('postgres store', (url) => {
       // A connection of the proxied store's own pool (its settings), frozen inside a message transaction.
       const frozen = await proxied.db.pool.connect();
       frozen.on('error', () => {});
-      await frozen.query('BEGIN');
-      await frozen.query(MESSAGE_LOCK_SQL);
-      proxy.stall();
-      const started = Date.now();
-      // Waits for the lock until the server ends the idle transaction (idle_in_transaction_session_timeout = 1 s here).
-      const saved = await direct.messages.savePrivate({ from: a.id, to: a.id, content: 'not blocked for long' });
-      expect(saved.duplicate).toBe(false);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(500);
-      expect(Date.now() - started).toBeLessThan(5000);
-      frozen.release(new Error('discarded'));
+      try {
+        await frozen.query('BEGIN');
+        await frozen.query(MESSAGE_LOCK_SQL);
+        proxy.stall();
+        const started = Date.now();
+        // Waits for the lock until the server ends the idle transaction (idle_in_transaction_session_timeout = 1 s here).
+        const saved = await direct.messages.savePrivate({ from: a.id, to: a.id, content: 'not blocked for long' });
+        expect(saved.duplicate).toBe(false);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+        expect(Date.now() - started).toBeLessThan(5000);
+      } finally {
+        frozen.release(new Error('discarded')); // destroyed, never pooled again
+      }
     });
 
     it('server silent (a partition): the connect and query timeouts bound every call; back: writes work again', async () => {
