@@ -290,7 +290,7 @@ describe('fuzzing frames over a live authenticated socket', () => {
     const silentOk = first.kind === 'frame' && mayBeSilent(text);
     try {
       await waitFor(() => terminalReplies().length > repliesBefore, silentOk ? 150 : 3000, 'a reply');
-    } catch (err) {
+    } catch {
       if (!silentOk) throw new Error(`no reply to ${text.slice(0, 200)} (server event: ${JSON.stringify(first)})`);
     }
     expect(terminalReplies().length - repliesBefore, `one reply to ${text.slice(0, 120)}`).toBeLessThanOrEqual(1);
