@@ -27,17 +27,21 @@ const commands = {
     return adapter(target).createGroup(users);
   },
 
-  /** Opens one connection per entry of `users` (a user may appear many times). */
-  async connect({ target, set, users, localAddresses = [], concurrency = 256, tolerateFailures = false }) {
+  /**
+   * Opens one connection per entry of `users` (a user may appear many times).
+   * `source` {addresses, firstPort, offset}: connection i binds
+   * addresses[g % n] : firstPort + floor(g / n), g = offset + i (see run.mjs).
+   */
+  async connect({ target, set, users, source, concurrency = 256, tolerateFailures = false }) {
     const a = adapter(target);
     const clients = [];
     let failed = 0;
     let firstError;
     const t0 = performance.now();
     await mapLimit(users, concurrency, async (user, i) => {
-      const localAddress = localAddresses.length ? localAddresses[i % localAddresses.length] : undefined;
+      const bind = source ? sourceOf(source, i) : {};
       try {
-        clients[i] = await a.connect(user, { localAddress });
+        clients[i] = await a.connect(user, bind);
       } catch (err) {
         failed++;
         firstError ??= String(err?.message ?? err);
@@ -77,6 +81,11 @@ const commands = {
     return process.memoryUsage();
   },
 };
+
+function sourceOf({ addresses, firstPort, offset = 0 }, i) {
+  const g = offset + i;
+  return { localAddress: addresses[g % addresses.length], localPort: firstPort + Math.floor(g / addresses.length) };
+}
 
 function adapter(target) {
   const a = adapters.get(target);

@@ -45,10 +45,15 @@ const wants = (scenario) => !opts.skip.includes(scenario);
 /** Targets in a rotated order per run, so no server always runs first (or last) on a noisy machine. */
 const rotated = (list, run) => list.map((_, i) => list[(i + run) % list.length]);
 
+let nextSourceAddress = 0; // see freshSourceAddresses()
+const FIRST_PORT = 10000;
+const PORTS_PER_ADDRESS = 50000; // 10000-59999
+
 const results = {
   meta: machineMeta(),
   options: opts,
   missing,
+  setup_s: {},
   private: null,
   halfload: null,
   group: {},
@@ -90,7 +95,9 @@ async function messagingPhase() {
     };
     groupIds[t] = {};
     for (const size of groupSizes) groupIds[t][size] = await load.call('createGroup', { target: t, users: users[t].grp.slice(0, size) });
-    log(`  ${TARGETS[t].label}: ${2 * opts.pairs + maxGroup} users, groups of ${groupSizes.join('/') || '-'} set up in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    const setupS = (performance.now() - t1) / 1000;
+    results.setup_s[t] = setupS;
+    log(`  ${TARGETS[t].label}: ${2 * opts.pairs + maxGroup} users, groups of ${groupSizes.join('/') || '-'} set up in ${setupS.toFixed(1)} s`);
   }
   const msgOpts = { window: opts.window, warmupMs: opts.warmupMs, durationMs: opts.durationMs, contentBytes: opts.contentBytes };
 
@@ -120,7 +127,7 @@ async function messagingPhase() {
             log(`half load (${fmtRate(rate)} msgs/s offered): run ${run + 1}/${opts.halfLoadRuns}, ${TARGETS[t].label}`);
             const r = await load.call('runPrivate', { target: t, set: 'private', opts: { ...msgOpts, rate, serverPid: servers[t].pid } });
             results.halfload.runs[t].push(r);
-            log(`  achieved ${fmtRate(r.msgs_per_s)} msgs/s, p50 ${r.latency_ms.p50?.toFixed(2)} ms, p99 ${r.latency_ms.p99?.toFixed(2)} ms${r.skipped ? `, ${r.skipped} sends skipped (window full)` : ''}`);
+            log(`  achieved ${fmtRate(r.msgs_per_s)} msgs/s, p50 ${r.latency_ms.p50?.toFixed(2)} ms, p99 ${r.latency_ms.p99?.toFixed(2)} ms ${cpuNote(r)}${r.skipped ? `, ${r.skipped} sends skipped (window full)` : ''}`);
           }
         }
         results.halfload.median = medians(results.halfload.runs, privateFields);
@@ -178,19 +185,38 @@ async function idlePhase() {
       note = `asked ${asked}: one server process can hold at most ~${perProcess} sockets here (RLIMIT_NOFILE hard limit ${limits.nofileHard}, which this user cannot raise), so ${count} were opened`;
       log(`idle: ${note}`);
     }
-    const addresses = Array.from({ length: Math.ceil(count / perAddress) }, (_, i) => `127.0.0.${i + 1}`);
+    // Below the ephemeral port range, the kernel picks client ports itself (fast;
+    // TIME_WAIT ports are reused on loopback). Past it, clients bind explicit
+    // (127.0.0.x, port) pairs: see sourcePlan().
+    const addressCount = opts.idleSpread || (count > perAddress ? Math.ceil(count / PORTS_PER_ADDRESS) : 0);
     const loadCount = Math.ceil(count / perProcess);
-    const entry = (results.idle[asked] = { connections: count, note, addresses, load_processes: loadCount, runs: Object.fromEntries(targets.map((t) => [t, []])) });
+    const entry = (results.idle[asked] = { connections: count, note, load_processes: loadCount, runs: Object.fromEntries(targets.map((t) => [t, []])) });
     for (let run = 0; run < opts.idleRuns; run++) {
       for (const t of rotated(targets, run)) {
-        log(`idle ${count}: run ${run + 1}/${opts.idleRuns}, ${TARGETS[t].label}`);
+        const addresses = freshSourceAddresses(addressCount);
+        const from = addresses.length ? ` (clients bound to ${addresses.join(', ')}, ports ${FIRST_PORT}+)` : '';
+        log(`idle ${count}: run ${run + 1}/${opts.idleRuns}, ${TARGETS[t].label}${from}`);
         const r = await idleOnce(t, count, addresses, loadCount);
+        r.source_addresses = addresses;
         entry.runs[t].push(r);
         log(`  ${r.open}/${count} open in ${r.open_s.toFixed(2)} s; RSS ${(r.rss_per_conn / 1024).toFixed(1)} KiB/conn, heap ${(r.heap_per_conn / 1024).toFixed(1)} KiB/conn${r.failed ? `; ${r.failed} failed (${r.first_error})` : ''}`);
       }
     }
     entry.median = medians(entry.runs, idleFields);
   }
+}
+
+/**
+ * Loopback source addresses not used before in this run, for measurements
+ * past one address's ephemeral port range (~28k). Each client binds an
+ * explicit (address, port) pair, connection g taking address g mod n and port
+ * FIRST_PORT + floor(g / n): binding to port 0 instead makes the kernel scan
+ * for a free port at every bind, which took ~50 s per 10k sockets here. Fresh
+ * addresses per measurement start with no TIME_WAIT leftovers from the last
+ * one. Addresses 127.0.0.10-249.
+ */
+function freshSourceAddresses(n) {
+  return Array.from({ length: n }, () => `127.0.0.${10 + (nextSourceAddress++ % 240)}`);
 }
 
 async function idleOnce(t, count, addresses, loadCount) {
@@ -215,7 +241,7 @@ async function idleOnce(t, count, addresses, loadCount) {
           target: t,
           set: 'idle',
           users: conns.slice(i * chunk, (i + 1) * chunk),
-          localAddresses: addresses.length > 1 ? addresses : [],
+          source: addresses.length ? { addresses, firstPort: FIRST_PORT, offset: i * chunk } : undefined,
           concurrency: opts.connectConcurrency,
           tolerateFailures: true,
         }),

@@ -64,8 +64,8 @@ export function createAdapter({ url }) {
       });
       return group.id;
     },
-    connect(user, { localAddress } = {}) {
-      return openFrameClient(user, wsUrl, { headers: { cookie: user.cookie, origin: url }, localAddress });
+    connect(user, { localAddress, localPort } = {}) {
+      return openFrameClient(user, wsUrl, { headers: { cookie: user.cookie, origin: url }, localAddress, localPort });
     },
   };
 }

@@ -110,8 +110,8 @@ export function createAdapter(options) {
       if (res.status !== 201) throw new Error(`socketio-relay group setup: HTTP ${res.status}`);
       return groupId;
     },
-    async connect(user, { localAddress } = {}) {
-      const ws = await openSocket(`${wsBase}/socket.io/?EIO=4&transport=websocket&user=${user.id}`, { localAddress }, handshake);
+    async connect(user, { localAddress, localPort } = {}) {
+      const ws = await openSocket(`${wsBase}/socket.io/?EIO=4&transport=websocket&user=${user.id}`, { localAddress, localPort }, handshake);
       return new LeanSocketIoClient(user, ws);
     },
   };

@@ -23,8 +23,8 @@ export function createAdapter({ url }) {
       if (res.status !== 201) throw new Error(`ws-relay group setup: HTTP ${res.status}`);
       return groupId;
     },
-    connect(user, { localAddress } = {}) {
-      return openFrameClient(user, `${wsBase}/?user=${user.id}`, { localAddress });
+    connect(user, { localAddress, localPort } = {}) {
+      return openFrameClient(user, `${wsBase}/?user=${user.id}`, { localAddress, localPort });
     },
   };
 }

@@ -13,6 +13,7 @@ const DEFAULTS = {
   idle: [10000, 50000], // idle connection counts (capped by the fd limit, see docs)
   idleRuns: 1,
   idleConnsPerUser: 50, // connections per user in the idle scenario, same for every server
+  idleSpread: 0, // 0: spread client sockets over 127.0.0.x only past one address's port range; N: always over N
   connectConcurrency: 256, // connection attempts in flight per load process
   only: ['ws-relay', 'socketio', 'parlor'],
   skip: [], // scenario names: private, halfload, group, idle
@@ -42,6 +43,7 @@ const FLAGS = {
   '--idle': ['idle', numberList],
   '--idle-runs': ['idleRuns', Number],
   '--idle-conns-per-user': ['idleConnsPerUser', Number],
+  '--idle-spread': ['idleSpread', Number],
   '--connect-concurrency': ['connectConcurrency', Number],
   '--only': ['only', list],
   '--skip': ['skip', list],
@@ -50,7 +52,7 @@ const FLAGS = {
 
 const USAGE = `usage: node bench/run.mjs [--quick] [--runs N] [--duration-ms MS] [--warmup-ms MS]
   [--pairs N] [--window N] [--groups 10,100,1000] [--group-senders N]
-  [--idle 10000,50000] [--idle-runs N] [--idle-conns-per-user N]
+  [--idle 10000,50000] [--idle-runs N] [--idle-conns-per-user N] [--idle-spread N]
   [--half-load-runs N] [--only ws-relay,socketio,parlor] [--skip private,halfload,group,idle]
   [--out FILE]
 Every flag also reads from the environment: --duration-ms <-> BENCH_DURATION_MS, --quick <-> BENCH_QUICK=1.`;
@@ -90,6 +92,7 @@ export function parseOptions(argv = process.argv.slice(2), env = process.env) {
     if (!Number.isInteger(o[key]) || o[key] <= 0) throw new Error(`option ${key} must be a positive integer, got ${o[key]}`);
   }
   if (!Number.isInteger(o.warmupMs) || o.warmupMs < 0) throw new Error('option warmupMs must be >= 0');
+  if (!Number.isInteger(o.idleSpread) || o.idleSpread < 0 || o.idleSpread > 240) throw new Error('option idleSpread must be 0-240');
   for (const n of [...o.groups, ...o.idle]) if (!Number.isInteger(n) || n < 2) throw new Error(`bad size ${n}`);
   for (const t of o.only) if (!DEFAULTS.only.includes(t)) throw new Error(`unknown server ${t} (known: ${DEFAULTS.only.join(', ')})`);
   return o;
