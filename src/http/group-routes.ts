@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Group } from '../store/types.js';
-import { GroupId, Id } from '../websocket/protocol.js';
+import { GroupId, Id, Text } from '../websocket/protocol.js';
 import { me, requireUser, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
-import { NOT_WELL_FORMED, idParam, isWellFormed, parse } from './validation.js';
+import { idParam, parse } from './validation.js';
 
-const CreateGroup = z.object({ name: z.string().trim().min(1).max(100).refine(isWellFormed, NOT_WELL_FORMED) });
+const CreateGroup = z.object({ name: Text(100) });
 const Invite = z.object({ group_id: GroupId, user_id: Id, group_name: z.string().max(100).optional() });
 
 /** 404 when the group does not exist, whoever asks. */

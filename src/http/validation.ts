@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { hasLoneSurrogate } from '../websocket/frame-parser.js';
-import { MAX_CONTENT_CHARS } from '../websocket/protocol.js';
+import { Content } from '../websocket/protocol.js';
 import { httpError } from './http-error.js';
 import type { PageQuery } from '../types.js';
 
@@ -43,8 +42,5 @@ export function idParam(value: unknown, name = 'id'): number {
   return parse(z.object({ [name]: QueryId }), { [name]: value })[name] as number;
 }
 
-/** No lone surrogate: it has no UTF-8 form, so the store would keep something other than what was sent. */
-export const isWellFormed = (s: string): boolean => !hasLoneSurrogate(s);
-export const NOT_WELL_FORMED = 'must be valid Unicode text (no lone surrogates)';
-
-export const HttpContent = z.string().trim().min(1).max(MAX_CONTENT_CHARS).refine(isWellFormed, NOT_WELL_FORMED);
+/** Message content: the very schema the `private`/`group` frames use. */
+export const HttpContent = Content;

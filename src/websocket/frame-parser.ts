@@ -20,25 +20,12 @@ export function parseClientFrame(data: RawData | string, isBinary: boolean): Par
   }
   const clientId = clientIdOf(json);
   const parsed = ClientFrame.safeParse(json);
-  if (parsed.success) {
-    // A lone surrogate cannot be stored as UTF-8: the row would differ from what was acked and routed.
-    if ('content' in parsed.data && hasLoneSurrogate(parsed.data.content)) {
-      return fail('bad_request', 'content: must be valid Unicode text (no lone surrogates)', clientId);
-    }
-    return { ok: true, frame: parsed.data };
-  }
+  if (parsed.success) return { ok: true, frame: parsed.data };
   const issue = parsed.error.issues[0]!;
   // too_large means "a field is longer than allowed"; an out-of-range number is a bad_request.
   const code: FrameErrorCode = issue.code === 'too_big' && issue.origin === 'string' ? 'too_large' : 'bad_request';
   const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
   return fail(code, `${where}${issue.message}`, clientId);
-}
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** True when `s` holds an unpaired UTF-16 surrogate, which has no UTF-8 form. */
-export function hasLoneSurrogate(s: string): boolean {
-  return LONE_SURROGATE.test(s);
 }
 
 function fail(code: FrameErrorCode, message: string, clientId?: string): ParseResult {

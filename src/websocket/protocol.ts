@@ -14,7 +14,24 @@ export const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** A group id may arrive as a number or a numeric string; it is always a number after parsing. */
 export const GroupId = z.union([Id, z.string().regex(/^[1-9]\d{0,15}$/).transform(Number).pipe(Id)]);
 
-export const Content = z.string().trim().min(1).max(MAX_CONTENT_CHARS);
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** True when `s` holds an unpaired UTF-16 surrogate: it has no UTF-8 form, so a store would keep something else. */
+export function hasLoneSurrogate(s: string): boolean {
+  return LONE_SURROGATE.test(s);
+}
+
+/** Text of 1..max characters after trimming, with no lone surrogate (what is acked is what is stored). */
+export function Text(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !hasLoneSurrogate(s), 'must be valid Unicode text (no lone surrogates)');
+}
+
+export const Content = Text(MAX_CONTENT_CHARS);
 export const ClientId = z.string().min(1).max(MAX_CLIENT_ID_CHARS);
 
 export const PrivateFrame = z.object({

@@ -102,6 +102,17 @@ describe('parseClientFrame: rejections', () => {
     expect(json({ type: 'private', to: 2, content: 'x', client_id: '' })).toMatchObject({ ok: false, code: 'bad_request' });
   });
 
+  it('rejects content with a lone surrogate in every frame that carries content, and keeps valid pairs', () => {
+    for (const frame of [
+      { type: 'private', to: 2, content: 'a\ud800' },
+      { type: 'group', group_id: 3, content: '\udc00b' },
+      { type: 'broadcast', content: 'x\udbffy' },
+    ]) {
+      expect(json(frame)).toMatchObject({ ok: false, code: 'bad_request', message: expect.stringContaining('lone surrogate') });
+    }
+    expect(json({ type: 'private', to: 2, content: 'emoji \ud83d\ude00' })).toMatchObject({ ok: true });
+  });
+
   it('never throws, whatever arrives', () => {
     for (const text of ['', '\u0000', '{"__proto__":{"type":"sync"}}', '{"type":{"toString":1}}', 'x'.repeat(10_000)]) {
       expect(() => ok(text)).not.toThrow();
