@@ -41,6 +41,8 @@ export interface ParlorOptions {
   bodyLimit?: string;
   /** log2 of scrypt's N for new password hashes. Default 17. */
   passwordHashCost?: number;
+  /** How long an upgrade waits for the session store before answering 503. Default 5000 ms. */
+  sessionTimeoutMs?: number;
   /** Socket path. Default `/ws`. */
   wsPath?: string;
   manager?: Partial<ManagerOptions>;
@@ -110,7 +112,7 @@ export function createParlor(options: ParlorOptions): Parlor {
     broker: options.broker,
   });
   const manager = container.resolve(Manager);
-  const metrics = createMetrics(manager, options.processMetrics ?? true);
+  const metrics = createMetrics(manager, options.processMetrics ?? true, options.broker);
 
   const ctx = {
     stores: options.stores,
@@ -132,6 +134,7 @@ export function createParlor(options: ParlorOptions): Parlor {
     path: options.wsPath ?? '/ws',
     isOriginAllowed: createOriginPolicy(options.allowedOrigins),
     logger,
+    sessionTimeoutMs: options.sessionTimeoutMs,
   });
 
   return {
