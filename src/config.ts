@@ -24,6 +24,15 @@ export const EnvSchema = z.object({
   /** PostgreSQL connections per instance. */
   DATABASE_POOL_SIZE: Int(10, 1),
   REDIS_URL: z.string().url().optional(),
+  /** Prefix of every Redis key and channel: instances sharing it form one cluster. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9:_-]')
+    .default('parlor'),
+  /** Heartbeat TTL of an instance in Redis: a dead instance's users go offline within PRESENCE_TTL_MS + PRESENCE_SWEEP_MS. */
+  PRESENCE_TTL_MS: Int(15_000, 100),
+  /** How often each instance looks for dead instances in Redis. */
+  PRESENCE_SWEEP_MS: Int(5_000, 50),
   SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: Int(900, 30),

@@ -45,8 +45,16 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
   if (secret.source === 'generated') log.warn({ path: secret.path }, 'SESSION_SECRET not set: generated one and saved it');
   if (secret.source === 'file') log.info({ path: secret.path }, 'SESSION_SECRET not set: using the one saved earlier');
 
-  // REDIS_PREFIX (default `parlor`): instances sharing it form one cluster. (Read here until config.ts lists it.)
-  const broker = config.REDIS_URL ? new RedisBroker({ url: config.REDIS_URL, prefix: env.REDIS_PREFIX || undefined, logger: log }) : undefined;
+  // Instances sharing REDIS_PREFIX form one cluster; a dead one's users go offline within PRESENCE_TTL_MS + PRESENCE_SWEEP_MS.
+  const broker = config.REDIS_URL
+    ? new RedisBroker({
+        url: config.REDIS_URL,
+        prefix: config.REDIS_PREFIX,
+        presenceTtlMs: config.PRESENCE_TTL_MS,
+        sweepIntervalMs: config.PRESENCE_SWEEP_MS,
+        logger: log,
+      })
+    : undefined;
   if (broker) log.info({ broker: broker.description, prefix: broker.names.prefix, instance: broker.instanceId }, `broker: ${broker.description}`);
   broker?.waitUntilReady(5000).catch(() => log.warn({ broker: broker.description }, 'Redis not reachable yet: serving local connections only, retrying'));
 
