@@ -30,10 +30,13 @@ export type {
   ReadResult,
 } from './websocket/message-persister.js';
 export { InProcessBroker, type Broker, type Envelope } from './websocket/broker.js';
+// ioredis is loaded with the package (about 85 ms once); pg only when openPostgresStores is called.
+export { RedisBroker, type RedisBrokerOptions, type RedisBrokerStatus } from './broker/redis-broker.js';
 export type { SocketLike } from './websocket/connection.js';
 export * from './websocket/protocol.js';
 export { CookieSessionResolver, FirstMatchResolver } from './session/cookie-session-resolver.js';
 
-export { openStores } from './store/open-stores.js';
+export { openStores, openPostgresStores } from './store/open-stores.js';
+export type { PostgresStores, PostgresStoresOptions } from './store/postgres/index.js';
 export { openSqliteStores } from './store/sqlite/index.js';
 export type * from './store/types.js';

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import type { PostgresStores, PostgresStoresOptions } from './postgres/index.js';
 import { openSqliteStores } from './sqlite/index.js';
 import type { Stores } from './types.js';
 
@@ -27,4 +28,14 @@ export async function openStores(selection: StoreSelection): Promise<Stores> {
     });
   }
   return openSqliteStores({ path: selection.sqlitePath, logger: selection.logger });
+}
+
+/**
+ * The PostgreSQL stores for a host app (pool, migrations, every store,
+ * sessions through connect-pg-simple). A dynamic import, like `openStores`:
+ * importing the package does not load `pg`.
+ */
+export async function openPostgresStores(options: PostgresStoresOptions): Promise<PostgresStores> {
+  const postgres = await import('./postgres/index.js');
+  return postgres.openPostgresStores(options);
 }
