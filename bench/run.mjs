@@ -14,7 +14,7 @@ import { startLoad } from './lib/load-process.mjs';
 import { parseOptions } from './lib/options.mjs';
 import { checkTargets, formatTable, formatTargets } from './lib/report.mjs';
 import { median } from './lib/stats.mjs';
-import { parlorMissingReason, startTarget, TARGETS } from './lib/targets.mjs';
+import { parlorMissingReason, setParlorEntry, startTarget, TARGETS } from './lib/targets.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -30,17 +30,19 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 mkdirSync(RESULTS_DIR, { recursive: true });
 installCleanup();
 
+setParlorEntry(opts.parlorEntry);
 const missing = {};
 let targets = [...opts.only];
 if (targets.includes('parlor')) {
   const reason = parlorMissingReason();
-  if (reason) {
-    missing.parlor = reason;
-    targets = targets.filter((t) => t !== 'parlor');
-    log(`Parlor column skipped: ${reason}`);
-  }
+  if (reason) dropParlor(reason);
 }
-const has = (t) => targets.includes(t);
+/** Parlor could not be measured: the run goes on with the references and the table says why. */
+function dropParlor(reason) {
+  missing.parlor = reason;
+  targets = targets.filter((t) => t !== 'parlor');
+  log(`Parlor column skipped: ${reason}`);
+}
 const wants = (scenario) => !opts.skip.includes(scenario);
 /** Targets in a rotated order per run, so no server always runs first (or last) on a noisy machine. */
 const rotated = (list, run) => list.map((_, i) => list[(i + run) % list.length]);
@@ -76,9 +78,15 @@ report();
 
 async function messagingPhase() {
   const servers = {};
-  for (const t of targets) {
+  for (const t of [...targets]) {
     log(`starting ${TARGETS[t].label} server`);
-    servers[t] = await startTarget(t, { logFile: join(RESULTS_DIR, `${stamp}-${t}-messaging.log`) });
+    try {
+      servers[t] = await startTarget(t, { logFile: join(RESULTS_DIR, `${stamp}-${t}-messaging.log`) });
+    } catch (err) {
+      if (t !== 'parlor') throw err;
+      dropParlor(`the server did not start: ${err.message}`);
+      continue;
+    }
     log(`  ${TARGETS[t].label}: pid ${servers[t].pid}, ${servers[t].url}`);
   }
   const load = await startLoad('load-messaging');
@@ -196,7 +204,14 @@ async function idlePhase() {
         const addresses = freshSourceAddresses(addressCount);
         const from = addresses.length ? ` (clients bound to ${addresses.join(', ')}, ports ${FIRST_PORT}+)` : '';
         log(`idle ${count}: run ${run + 1}/${opts.idleRuns}, ${TARGETS[t].label}${from}`);
-        const r = await idleOnce(t, count, addresses, loadCount);
+        let r;
+        try {
+          r = await idleOnce(t, count, addresses, loadCount);
+        } catch (err) {
+          if (t !== 'parlor' || !err.parlorStart) throw err;
+          dropParlor(`the server did not start: ${err.message}`);
+          continue;
+        }
         r.source_addresses = addresses;
         entry.runs[t].push(r);
         log(`  ${r.open}/${count} open in ${r.open_s.toFixed(2)} s; RSS ${(r.rss_per_conn / 1024).toFixed(1)} KiB/conn, heap ${(r.heap_per_conn / 1024).toFixed(1)} KiB/conn${r.failed ? `; ${r.failed} failed (${r.first_error})` : ''}`);
@@ -224,6 +239,9 @@ async function idleOnce(t, count, addresses, loadCount) {
   const server = await startTarget(t, {
     logFile: join(RESULTS_DIR, `${stamp}-${t}-idle.log`),
     parlorEnv: { MAX_CONNECTIONS_PER_USER: String(perUser) },
+  }).catch((err) => {
+    err.parlorStart = true;
+    throw err;
   });
   const loads = [];
   try {
@@ -345,6 +363,7 @@ function machineMeta() {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     commit,
+    parlor_entry: TARGETS.parlor.script,
     versions: {
       parlor: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
       ws: version('ws'),

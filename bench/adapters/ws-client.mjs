@@ -94,7 +94,14 @@ export function openSocket(url, wsOptions, isReady, timeoutMs = 30000) {
     const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, ...wsOptions });
     const timer = setTimeout(() => fail(new Error(`not ready within ${timeoutMs} ms`)), timeoutMs);
     const onMessage = (data) => {
-      if (isReady(data.toString(), ws)) {
+      let ready;
+      try {
+        ready = isReady(data.toString(), ws);
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      if (ready) {
         cleanup();
         resolve(ws);
       }

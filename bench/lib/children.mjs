@@ -152,26 +152,41 @@ export async function stopAll() {
   await Promise.all([...live].map((c) => stopChild(c)));
 }
 
+const exitHooks = new Set();
+/** A synchronous clean-up (e.g. removing a temp folder) run at exit, also after Ctrl-C or an error. */
+export function atExit(fn) {
+  exitHooks.add(fn);
+  return () => exitHooks.delete(fn);
+}
+
+function runExitHooks() {
+  for (const fn of exitHooks) {
+    try {
+      fn();
+    } catch {
+      // best effort
+    }
+  }
+  exitHooks.clear();
+}
+
 let handlersInstalled = false;
 /** On Ctrl-C, SIGTERM, an uncaught error or any exit: no child survives the parent. */
-export function installCleanup(onSignal) {
+export function installCleanup() {
   if (handlersInstalled) return;
   handlersInstalled = true;
-  process.once('exit', killAllNow);
+  process.once('exit', () => {
+    killAllNow();
+    runExitHooks();
+  });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(sig, () => {
       process.stderr.write(`\n${sig}: stopping every child process\n`);
-      try {
-        onSignal?.();
-      } finally {
-        killAllNow();
-        process.exit(130);
-      }
+      process.exit(130); // the 'exit' handler kills the children
     });
   }
 }
 
-const PAGE = 4096;
 const TICKS = 100; // CLK_TCK on Linux
 
 /** VmRSS of a process in bytes, from /proc/<pid>/status. */
@@ -204,7 +219,7 @@ export function machineLimits() {
   } catch {
     // keep the Linux default
   }
-  return { nofileHard: Math.min(hard, WANTED_NOFILE), ephemeralPorts: ports, pageSize: PAGE };
+  return { nofileHard: Math.min(hard, WANTED_NOFILE), ephemeralPorts: ports };
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -18,6 +18,7 @@ const DEFAULTS = {
   only: ['ws-relay', 'socketio', 'parlor'],
   skip: [], // scenario names: private, halfload, group, idle
   out: null, // JSON path; default bench/results/<timestamp>.json
+  parlorEntry: null, // Parlor's standalone server; default dist/server.js of this checkout
 };
 
 const QUICK = {
@@ -48,13 +49,14 @@ const FLAGS = {
   '--only': ['only', list],
   '--skip': ['skip', list],
   '--out': ['out', String],
+  '--parlor-entry': ['parlorEntry', String],
 };
 
 const USAGE = `usage: node bench/run.mjs [--quick] [--runs N] [--duration-ms MS] [--warmup-ms MS]
   [--pairs N] [--window N] [--groups 10,100,1000] [--group-senders N]
   [--idle 10000,50000] [--idle-runs N] [--idle-conns-per-user N] [--idle-spread N]
   [--half-load-runs N] [--only ws-relay,socketio,parlor] [--skip private,halfload,group,idle]
-  [--out FILE]
+  [--out FILE] [--parlor-entry PATH/dist/server.js]
 Every flag also reads from the environment: --duration-ms <-> BENCH_DURATION_MS, --quick <-> BENCH_QUICK=1.`;
 
 function numberList(s) {

@@ -2,11 +2,11 @@
 // loopback, and how it reads that process's memory.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, rssOf, spawnNode, stopChild, waitForHttpOk, waitForJsonLine } from './children.mjs';
+import { atExit, freePort, rssOf, spawnNode, stopChild, waitForHttpOk, waitForJsonLine } from './children.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PARLOR_ENTRY = join(ROOT, 'dist', 'server.js');
@@ -17,9 +17,15 @@ export const TARGETS = {
   parlor: { label: 'Parlor', script: PARLOR_ENTRY },
 };
 
-/** Why Parlor cannot be benchmarked, or null when dist/server.js is there. */
+/** Measure another build of Parlor (e.g. a snapshot of a commit) instead of this checkout's dist/server.js. */
+export function setParlorEntry(path) {
+  if (path) TARGETS.parlor.script = resolve(path);
+}
+
+/** Why Parlor cannot be benchmarked, or null when its dist/server.js is there. */
 export function parlorMissingReason() {
-  if (!existsSync(PARLOR_ENTRY)) return 'dist/server.js does not exist (the standalone server is not built: `npm run build`)';
+  const entry = TARGETS.parlor.script;
+  if (!existsSync(entry)) return `${entry} does not exist (the standalone server is not built: \`npm run build\`)`;
   return null;
 }
 
@@ -37,6 +43,8 @@ export async function startTarget(target, { logFile, parlorEnv = {} } = {}) {
     return handle(target, child, `http://127.0.0.1:${line.port}`, () => {});
   }
   const dir = mkdtempSync(join(tmpdir(), 'parlor-bench-'));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  const forget = atExit(removeDir);
   const port = await freePort();
   const env = {
     PORT: String(port),
@@ -49,16 +57,31 @@ export async function startTarget(target, { logFile, parlorEnv = {} } = {}) {
     PASSWORD_HASH_COST: '10',
     ...parlorEnv,
   };
-  const child = spawnNode('parlor', spec.script, [], { probe: true, env, cwd: ROOT, log: logFile });
+  // cwd: the package root of that build (dist/..), as `npm start` would run it
+  const child = spawnNode('parlor', spec.script, [], { probe: true, env, cwd: dirname(dirname(spec.script)), log: logFile });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttpOk(`${url}/healthz`, child, 30000);
   } catch (err) {
     await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
+    removeDir();
+    forget();
+    throw new Error(`${err.message}${logTail(logFile)}`);
   }
-  return handle(target, child, url, () => rmSync(dir, { recursive: true, force: true }), env);
+  return handle(target, child, url, () => (removeDir(), forget()), env);
+}
+
+/** The last lines of a server's log, to say why it did not start. */
+function logTail(file, lines = 4) {
+  if (!file) return '';
+  try {
+    const all = readFileSync(file, 'utf8').trim().split('\n');
+    const firstError = all.findIndex((l) => /Error\b/.test(l));
+    const tail = (firstError >= 0 ? all.slice(Math.max(0, firstError - 3), firstError + 1) : all.slice(-lines)).map((l) => l.slice(0, 300));
+    return tail.length ? `; last lines of ${file}:\n    ${tail.join('\n    ')}` : '';
+  } catch {
+    return '';
+  }
 }
 
 function handle(target, child, url, cleanup, env) {
@@ -90,7 +113,11 @@ function handle(target, child, url, cleanup, env) {
           resolve({ rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external });
         };
         child.on('message', onMsg);
-        child.send({ probe: 'memory', id });
+        try {
+          child.send({ probe: 'memory', id });
+        } catch {
+          done({ heapUsed: NaN, heapTotal: NaN }); // the server is gone
+        }
       });
     },
     async stop() {
