@@ -26,6 +26,7 @@
  * nothing of the first attempt survives the rollback).
  */
 import type pg from 'pg';
+import { newBatchStats, rejectBatch, settleCommitted, type BatchItem, type BatchStats } from '../batch.js';
 import type { PgDatabase } from './database.js';
 import { asInputError, failsAlone } from './sql-errors.js';
 
@@ -34,22 +35,9 @@ export interface MessageQueueOptions {
   maxBatch?: number;
 }
 
-export interface MessageQueueStats {
-  /** Transactions that committed. */
-  batches: number;
-  /** Items that committed (their promise resolved). */
-  committed: number;
-  /** Items whose promise rejected. */
-  failed: number;
-  largestBatch: number;
-}
+export type MessageQueueStats = BatchStats;
 
-interface Pending<T = unknown> {
-  work: (client: pg.PoolClient) => Promise<T>;
-  resolve: (value: T) => void;
-  reject: (err: unknown) => void;
-  outcome?: { ok: true; value: T } | { ok: false; error: unknown };
-}
+type Pending<T = unknown> = BatchItem<(client: pg.PoolClient) => Promise<T>, T>;
 
 /** Taken first in every batch; released by COMMIT or ROLLBACK. */
 export const MESSAGE_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('parlor:messages'), hashtext(current_schema()))`;
@@ -58,7 +46,7 @@ export const MESSAGE_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('parlor:m
 const BEGIN_LOCKED = `BEGIN; ${MESSAGE_LOCK_SQL}`;
 
 export class MessageQueue {
-  readonly stats: MessageQueueStats = { batches: 0, committed: 0, failed: 0, largestBatch: 0 };
+  readonly stats: MessageQueueStats = newBatchStats();
   private readonly maxBatch: number;
   private pending: Pending[] = [];
   private running: Promise<void> | null = null;
@@ -120,22 +108,10 @@ export class MessageQueue {
         }
       }
     } catch (err) {
-      this.stats.failed += items.length;
-      for (const item of items) item.reject(err);
+      rejectBatch(items, err, this.stats);
       return;
     }
-    this.stats.batches += 1;
-    this.stats.largestBatch = Math.max(this.stats.largestBatch, items.length);
-    for (const item of items) {
-      const outcome = item.outcome!;
-      if (outcome.ok) {
-        this.stats.committed += 1;
-        item.resolve(outcome.value);
-      } else {
-        this.stats.failed += 1;
-        item.reject(outcome.error);
-      }
-    }
+    settleCommitted(items, this.stats);
   }
 
   /** One transaction over the items; without `isolate`, the first item failure aborts it (and is thrown). */

@@ -13,33 +13,19 @@
  * batch rejects with that error and nothing of the batch is stored.
  */
 import type { Database } from 'better-sqlite3';
+import { newBatchStats, rejectBatch, settleCommitted, type BatchItem, type BatchStats } from '../batch.js';
 
 export interface WriteQueueOptions {
   /** Flush as soon as this many writes are waiting (default 256). */
   maxBatch?: number;
 }
 
-/** Counters, so tests and metrics can see how writes were grouped. */
-export interface WriteQueueStats {
-  /** Transactions that committed. */
-  batches: number;
-  /** Items that committed (their promise resolved). */
-  committed: number;
-  /** Items whose promise rejected. */
-  failed: number;
-  /** Size of the largest batch so far. */
-  largestBatch: number;
-}
+export type WriteQueueStats = BatchStats;
 
-interface Pending<T = unknown> {
-  work: () => T;
-  resolve: (value: T) => void;
-  reject: (err: unknown) => void;
-  outcome?: { ok: true; value: T } | { ok: false; error: unknown };
-}
+type Pending<T = unknown> = BatchItem<() => T, T>;
 
 export class WriteQueue {
-  readonly stats: WriteQueueStats = { batches: 0, committed: 0, failed: 0, largestBatch: 0 };
+  readonly stats: WriteQueueStats = newBatchStats();
   private readonly maxBatch: number;
   private pending: Pending[] = [];
   private scheduled: NodeJS.Immediate | null = null;
@@ -103,22 +89,10 @@ export class WriteQueue {
     try {
       this.runBatch(items);
     } catch (err) {
-      this.stats.failed += items.length;
-      for (const item of items) item.reject(err);
+      rejectBatch(items, err, this.stats);
       return;
     }
-    this.stats.batches += 1;
-    this.stats.largestBatch = Math.max(this.stats.largestBatch, items.length);
-    for (const item of items) {
-      const outcome = item.outcome!;
-      if (outcome.ok) {
-        this.stats.committed += 1;
-        item.resolve(outcome.value);
-      } else {
-        this.stats.failed += 1;
-        item.reject(outcome.error);
-      }
-    }
+    settleCommitted(items, this.stats);
   }
 
   private runOne(item: Pending): void {
