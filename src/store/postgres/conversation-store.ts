@@ -1,16 +1,6 @@
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from '../sqlite/rows.js';
+import { MESSAGE_COLUMNS_OF_M, toConversation, type ConversationRow } from '../sqlite/rows.js';
 import type { Conversation, ConversationStore } from '../types.js';
 import type { PgDatabase } from './database.js';
-
-interface ConversationRow extends MessageRow {
-  kind: 'private' | 'group';
-  target: number;
-  unread: number;
-}
-
-const prefixed = MESSAGE_COLUMNS.split(', ')
-  .map((c) => `m.${c}`)
-  .join(', ');
 
 /**
  * One row per private peer (from private_peers) and per accepted group, with
@@ -34,7 +24,7 @@ export const CONVERSATIONS_QUERY = `
         WHERE user_id = $1 AND kind = 'group' AND target_id = gm.group_id), 0)
     FROM group_members gm WHERE gm.user_id = $1 AND gm.status = 'accepted'
   )
-  SELECT c.kind, c.target, ${prefixed},
+  SELECT c.kind, c.target, ${MESSAGE_COLUMNS_OF_M},
     CASE c.kind
       WHEN 'private' THEN (SELECT count(*) FROM messages
         WHERE pair_lo = least($1::bigint, c.target) AND pair_hi = greatest($1::bigint, c.target)
@@ -55,9 +45,6 @@ export class PgConversationStore implements ConversationStore {
    */
   async conversations(userId: number): Promise<Conversation[]> {
     const rows = await this.db.rows<ConversationRow>(CONVERSATIONS_QUERY, [userId]);
-    return rows.map((r) => {
-      const key = r.kind === 'private' ? { kind: 'private' as const, user_id: r.target } : { kind: 'group' as const, group_id: r.target };
-      return { ...key, last_message: toMessage(r), unread: r.unread };
-    });
+    return rows.map(toConversation);
   }
 }

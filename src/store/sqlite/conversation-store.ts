@@ -1,16 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Conversation, ConversationStore } from '../types.js';
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from './rows.js';
-
-interface ConversationRow extends MessageRow {
-  kind: 'private' | 'group';
-  target: number;
-  unread: number;
-}
-
-const prefixed = MESSAGE_COLUMNS.split(', ')
-  .map((c) => `m.${c}`)
-  .join(', ');
+import { MESSAGE_COLUMNS_OF_M, toConversation, type ConversationRow } from './rows.js';
 
 /**
  * One row per private peer (from private_peers) and per accepted group, with
@@ -34,7 +24,7 @@ export const CONVERSATIONS_QUERY = `
         WHERE user_id = @user AND kind = 'group' AND target_id = gm.group_id), 0)
     FROM group_members gm WHERE gm.user_id = @user AND gm.status = 'accepted'
   )
-  SELECT c.kind, c.target, ${prefixed},
+  SELECT c.kind, c.target, ${MESSAGE_COLUMNS_OF_M},
     CASE c.kind
       WHEN 'private' THEN (SELECT count(*) FROM messages
         WHERE pair_lo = min(@user, c.target) AND pair_hi = max(@user, c.target)
@@ -58,9 +48,6 @@ export class SqliteConversationStore implements ConversationStore {
    * in a group the user joined late, older messages count until read.
    */
   conversations(userId: number): Conversation[] {
-    return this.list.all({ user: userId }).map((r) => {
-      const key = r.kind === 'private' ? { kind: 'private' as const, user_id: r.target } : { kind: 'group' as const, group_id: r.target };
-      return { ...key, last_message: toMessage(r), unread: r.unread };
-    });
+    return this.list.all({ user: userId }).map(toConversation);
   }
 }

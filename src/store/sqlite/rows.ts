@@ -1,5 +1,6 @@
 /** Row shapes of the messages table and their wire objects (src/websocket/protocol.ts). */
 import type { GroupMessage, Message, PrivateMessage } from '../../websocket/protocol.js';
+import type { Conversation } from '../types.js';
 
 /** The columns every message query selects, in this order. */
 export const MESSAGE_COLUMNS = 'id, sender_id, recipient_id, group_id, content, created_at, delivered_at, read_at';
@@ -50,4 +51,21 @@ export function pageParams(page: { limit: number; offset?: number; before?: numb
 export function toPage<R, T>(rows: R[], limit: number, map: (r: R) => T): { items: T[]; hasMore: boolean } {
   const hasMore = rows.length > limit;
   return { items: (hasMore ? rows.slice(0, limit) : rows).map(map), hasMore };
+}
+
+/** A conversation row: the conversation's key, its newest message, and the unread count. */
+export interface ConversationRow extends MessageRow {
+  kind: 'private' | 'group';
+  target: number;
+  unread: number;
+}
+
+/** MESSAGE_COLUMNS qualified with the alias `m.`, for the conversation queries. */
+export const MESSAGE_COLUMNS_OF_M = MESSAGE_COLUMNS.split(', ')
+  .map((c) => `m.${c}`)
+  .join(', ');
+
+export function toConversation(r: ConversationRow): Conversation {
+  const key = r.kind === 'private' ? { kind: 'private' as const, user_id: r.target } : { kind: 'group' as const, group_id: r.target };
+  return { ...key, last_message: toMessage(r), unread: r.unread };
 }
