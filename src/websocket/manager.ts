@@ -1,18 +1,22 @@
 import { EventEmitter } from 'node:events';
 import { inject, injectable } from 'tsyringe';
 import type { RawData } from 'ws';
-import { CloseCode, ParlorError, type FrameErrorCode } from '../errors.js';
+import { CloseCode, FrameErrorCode, ParlorError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER } from '../tokens.js';
-import { InProcessBroker, type Broker, type Envelope } from './broker.js';
+import { InProcessBroker, type Broker, type DeliveryTracking, type Envelope } from './broker.js';
 import { Connection, type SocketLike } from './connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
+import { startHeartbeat } from './heartbeat.js';
+import { InFlight } from './in-flight.js';
+import { LocalDelivery } from './local-delivery.js';
+import { Presence } from './presence.js';
+import { replaySince } from './sync-replay.js';
 import { clientIdOfRaw, parseClientFrame } from './frame-parser.js';
 import type { GroupMemberFetcher } from './group-member-fetcher.js';
 import type { MessagePersister } from './message-persister.js';
 import { resolveManagerOptions, type ManagerOptions } from './options.js';
 import {
-  EPHEMERAL_FRAMES,
   encodeFrame,
   latestStateKey,
   isGroupMessage,
@@ -39,9 +43,11 @@ export class Manager {
   readonly events = new EventEmitter();
   private readonly registry = new ConnectionRegistry();
   private readonly typing: TypingTracker;
-  private readonly pending = new Set<Promise<unknown>>();
+  private readonly inFlight: InFlight;
   private readonly log: Logger;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly stopHeartbeat: () => void;
+  private readonly delivery: LocalDelivery;
+  private readonly presence: Presence;
   private state: 'running' | 'closing' | 'closed' = 'running';
 
   constructor(
@@ -53,12 +59,15 @@ export class Manager {
   ) {
     this.options = resolveManagerOptions(options);
     this.log = this.options.logger ?? silentLogger;
+    this.inFlight = new InFlight(this.log);
     // Tracked: a failing group lookup is logged, not left as an unhandled rejection that ends the process.
     this.typing = new TypingTracker(this.options.typingTimeoutMs, (key) => void this.track(this.sendTyping(key, false)));
-    this.broker.setDeliver((envelope) => this.deliverLocal(envelope));
-    this.broker.setPresenceHandler?.((userId, online) => void this.track(this.announcePresence(userId, online)));
-    this.heartbeat = setInterval(() => this.checkHeartbeats(), this.options.heartbeatIntervalMs);
-    this.heartbeat.unref();
+    this.delivery = new LocalDelivery(this.registry, (d) => void this.track(this.markDelivered(d)));
+    this.presence = new Presence(this.registry, this.broker, this.groups, (contacts, user_id, online) =>
+      this.publish({ users: contacts }, 'presence', { user_id, online }), this.log);
+    this.broker.setDeliver((envelope) => this.delivery.deliver(envelope));
+    this.broker.setPresenceHandler?.((userId, online) => void this.track(this.presence.announce(userId, online)));
+    this.stopHeartbeat = startHeartbeat(this.registry, this.options.heartbeatIntervalMs);
   }
 
   get isRunning(): boolean {
@@ -85,27 +94,13 @@ export class Manager {
     }
     const first = this.registry.add(conn);
     conn.send(encodeFrame('welcome', { user_id: conn.userId, timestamp: this.options.now() }), false);
-    if (first) this.track(this.userCameOnline(conn.userId));
+    if (first) this.track(this.presence.cameOnline(conn.userId));
     return conn;
   }
 
   private removeConnection(conn: Connection): void {
     if (!this.registry.remove(conn)) return;
-    if (!this.registry.has(conn.userId)) this.track(this.userWentOffline(conn.userId));
-  }
-
-  // The broker answers for the cluster: a user still connected to another instance did not go offline.
-  private async userCameOnline(userId: number): Promise<void> {
-    if ((await this.broker.userOnline?.(userId)) !== false) await this.announcePresence(userId, true);
-  }
-
-  private async userWentOffline(userId: number): Promise<void> {
-    if ((await this.broker.userOffline?.(userId)) !== false) await this.announcePresence(userId, false);
-  }
-
-  private async announcePresence(userId: number, online: boolean): Promise<void> {
-    const contacts = (await this.groups.contactsOf?.(userId)) ?? [];
-    if (contacts.length > 0) this.publish({ users: contacts }, 'presence', { user_id: userId, online });
+    if (!this.registry.has(conn.userId)) this.track(this.presence.wentOffline(conn.userId));
   }
 
   /** Whether the user holds a connection on this process. */
@@ -113,16 +108,9 @@ export class Manager {
     return this.registry.has(userId);
   }
 
-  /** The given users that hold a connection anywhere in the cluster (the broker knows); else on this process. */
-  async filterOnline(userIds: readonly number[]): Promise<number[]> {
-    if (this.broker.onlineAmong) {
-      try {
-        return await this.broker.onlineAmong(userIds);
-      } catch (err) {
-        this.log.warn({ err }, 'broker could not answer who is online; answering for this process only');
-      }
-    }
-    return userIds.filter((id) => this.registry.has(id));
+  /** The given users that hold a connection anywhere in the cluster; see Presence. */
+  filterOnline(userIds: readonly number[]): Promise<number[]> {
+    return this.presence.filterOnline(userIds);
   }
 
   onlineUsers(): number[] {
@@ -195,33 +183,7 @@ export class Manager {
     this.track(Promise.resolve(this.broker.publish(envelope)));
   }
 
-  /** Writes an envelope to the connections of this process; called by the broker. */
-  private deliverLocal(envelope: Envelope): void {
-    const ephemeral = EPHEMERAL_FRAMES.has(envelope.type);
-    const onDelivered = envelope.delivery ? this.deliveredOnce(envelope.delivery) : undefined;
-    // A user listed twice (a read of a note to oneself, a store's duplicate contact) still gets each frame once.
-    const users = new Set(envelope.users ?? []);
-    const targets = envelope.all ? [this.registry.all()] : [...users].map((u) => this.registry.of(u) ?? []);
-    for (const conns of targets) {
-      for (const conn of conns) {
-        if (conn.id === envelope.except) continue;
-        const cb = onDelivered && conn.userId === envelope.delivery!.recipientId ? onDelivered : undefined;
-        conn.send(envelope.raw, ephemeral, cb, envelope.latestKey);
-      }
-    }
-  }
-
-  /** A write callback that reports `delivered` at most once per envelope, after a successful write. */
-  private deliveredOnce(d: NonNullable<Envelope['delivery']>): (err?: Error) => void {
-    let done = d.senderId === d.recipientId;
-    return (err) => {
-      if (done || err) return;
-      done = true;
-      this.track(this.markDelivered(d.messageId, d.senderId, d.recipientId));
-    };
-  }
-
-  private async markDelivered(messageId: number, senderId: number, recipientId: number): Promise<void> {
+  private async markDelivered({ messageId, senderId, recipientId }: DeliveryTracking): Promise<void> {
     const fresh = this.messages.markDelivered ? await this.messages.markDelivered(messageId, recipientId) : true;
     if (!fresh) return;
     this.sendToUser(senderId, 'receipt', {
@@ -250,7 +212,7 @@ export class Manager {
       await this.track(this.dispatch(conn, frame));
     } catch (err) {
       const clientId = 'client_id' in frame ? frame.client_id : undefined;
-      if (err instanceof ParlorError && err.code in FRAME_CODES) {
+      if (err instanceof ParlorError && err.code in FrameErrorCode) {
         return this.sendError(conn, err.code as FrameErrorCode, err.message, clientId);
       }
       this.log.error({ err, userId: conn.userId, type: frame.type }, 'frame failed');
@@ -324,27 +286,14 @@ export class Manager {
 
   private async onSync(conn: Connection, f: ClientFrameOf<'sync'>): Promise<void> {
     if (!this.messages.messagesSince) throw new ParlorError('bad_request', 'sync is not enabled');
-    let cursor = f.since;
-    for (;;) {
-      const page = await this.messages.messagesSince(conn.userId, cursor, this.options.syncPageSize);
-      for (const m of page) this.replay(conn, m);
-      if (page.length > 0) cursor = page[page.length - 1]!.id;
-      if (page.length < this.options.syncPageSize || !conn.isOpen) break;
-      await waitUntilCaughtUp(conn, () => this.isRunning);
-      // Closed, or shutting down (close() waits for this frame): stop without `synced`; the client syncs again.
-      if (!conn.isOpen || !this.isRunning) return;
-    }
-    conn.send(encodeFrame('synced', { last_id: cursor }), false);
-  }
-
-  private replay(conn: Connection, m: Message): void {
-    if (isGroupMessage(m)) {
-      conn.send(encodeFrame('group', m), false);
-      return;
-    }
-    const toMe = m.to === conn.userId;
-    const cb = toMe ? this.deliveredOnce({ messageId: m.id, senderId: m.from, recipientId: m.to }) : undefined;
-    conn.send(encodeFrame('private', m), false, cb);
+    await replaySince(conn, f.since, {
+      messagesSince: this.messages.messagesSince.bind(this.messages),
+      pageSize: this.options.syncPageSize,
+      // A replayed private message to this user counts as delivered, exactly like a live one.
+      onDeliveredTo: (m) =>
+        isGroupMessage(m) || m.to !== conn.userId ? undefined : this.delivery.deliveredOnce({ messageId: m.id, senderId: m.from, recipientId: m.to }),
+      isRunning: () => this.isRunning,
+    });
   }
 
   // ---- helpers -----------------------------------------------------------
@@ -379,27 +328,8 @@ export class Manager {
     conn.send(encodeFrame('error', clientId === undefined ? { code, message } : { code, message, client_id: clientId }), false);
   }
 
-  /** Remembers in-flight work so `close()` can finish stored writes first. */
   private track<T>(work: T | Promise<T>): Promise<T> {
-    const p = Promise.resolve(work);
-    this.pending.add(p);
-    const forget = () => this.pending.delete(p);
-    p.then(forget, (err: unknown) => {
-      forget();
-      this.log.error({ err }, 'background work failed');
-    });
-    return p;
-  }
-
-  private checkHeartbeats(): void {
-    for (const conn of this.registry.all()) {
-      if (conn.missedPongs >= 2) {
-        conn.socket.terminate();
-        continue;
-      }
-      conn.missedPongs++;
-      conn.socket.ping();
-    }
+    return this.inFlight.track(work);
   }
 
   // ---- lifecycle ---------------------------------------------------------
@@ -408,25 +338,11 @@ export class Manager {
   async close(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'closing';
-    clearInterval(this.heartbeat);
+    this.stopHeartbeat();
     this.typing.clearAll();
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.inFlight.drain();
     for (const conn of this.registry.all()) conn.close(CloseCode.going_away, 'server shutting down');
     await this.broker.close();
     this.state = 'closed';
   }
-}
-
-const FRAME_CODES: Record<FrameErrorCode, true> = {
-  bad_request: true,
-  forbidden: true,
-  not_found: true,
-  rate_limited: true,
-  too_large: true,
-  internal: true,
-};
-
-/** Resolves once the connection has drained below its shedding threshold, or closed, or `keepWaiting` turns false. */
-async function waitUntilCaughtUp(conn: Connection, keepWaiting: () => boolean): Promise<void> {
-  while (conn.isOpen && conn.isBehind && keepWaiting()) await new Promise((r) => setTimeout(r, 5));
 }

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HEARTBEAT_MS, PRESENCE_SWEEP_MS, PRESENCE_TTL_MS, describeWithServices, logged, startCluster, type Cluster, type Instance } from '../support/cluster.js';
 import { stopServerProcess } from '../support/process.js';
-import { closeAll, connectClient, cookieOf, createGroup, expectNoFrame, registerUser, type TestClient, type TestUser } from '../support/server.js';
+import { closeAll, connectClient, cookieOf, expectNoFrame, registerUser, type TestClient, type TestUser } from '../support/server.js';
 
 await describeWithServices('scale-out: three server processes, one PostgreSQL, one Redis', { redis: true }, ({ databaseUrl, redisUrl }) => {
   let cluster: Cluster;

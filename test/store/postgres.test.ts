@@ -5,7 +5,7 @@
  * order across instances, and outages (through a TCP proxy; the real
  * server is never stopped). Every suite works in a fresh schema, dropped after.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionData } from 'express-session';

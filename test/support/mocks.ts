@@ -63,7 +63,6 @@ export async function settle(rounds = 5): Promise<void> {
 
 // ---- fake socket ------------------------------------------------------------
 
-const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;

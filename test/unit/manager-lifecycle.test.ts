@@ -5,7 +5,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { DEFAULT_MANAGER_OPTIONS } from '../../src/websocket/options.js';
 import type { Saved } from '../../src/websocket/message-persister.js';
 import type { PrivateMessage } from '../../src/websocket/protocol.js';
-import { createHarness, deferred, framesAfterWelcome, framesOf, nextFrame, settle, type Harness } from '../support/mocks.js';
+import { createHarness, deferred, framesAfterWelcome, framesOf, settle, type Harness } from '../support/mocks.js';
 
 let h: Harness;
 afterEach(async () => {

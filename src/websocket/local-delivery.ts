@@ -1,0 +1,41 @@
+import type { DeliveryTracking, Envelope } from './broker.js';
+import type { ConnectionRegistry } from './connection-registry.js';
+import { EPHEMERAL_FRAMES } from './protocol.js';
+
+/**
+ * Writes envelopes to the connections of this process. The frame was
+ * serialised once, before publishing; here the same string goes to every
+ * connection. For a private message, the first completed write to a
+ * connection of the recipient reports `delivered`, once.
+ */
+export class LocalDelivery {
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly onDelivered: (d: DeliveryTracking) => void,
+  ) {}
+
+  deliver(envelope: Envelope): void {
+    const ephemeral = EPHEMERAL_FRAMES.has(envelope.type);
+    const delivery = envelope.delivery;
+    const onWritten = delivery ? this.deliveredOnce(delivery) : undefined;
+    // A user listed twice (a read of a note to oneself, a store's duplicate contact) still gets each frame once.
+    const targets = envelope.all ? [this.registry.all()] : [...new Set(envelope.users ?? [])].map((u) => this.registry.of(u) ?? []);
+    for (const conns of targets) {
+      for (const conn of conns) {
+        if (conn.id === envelope.except) continue;
+        const cb = onWritten && conn.userId === delivery!.recipientId ? onWritten : undefined;
+        conn.send(envelope.raw, ephemeral, cb, envelope.latestKey);
+      }
+    }
+  }
+
+  /** A write callback that reports `delivered` at most once, after a successful write; never for a note to oneself. */
+  deliveredOnce(d: DeliveryTracking): (err?: Error) => void {
+    let done = d.senderId === d.recipientId;
+    return (err) => {
+      if (done || err) return;
+      done = true;
+      this.onDelivered(d);
+    };
+  }
+}

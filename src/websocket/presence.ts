@@ -1,0 +1,47 @@
+import type { Logger } from '../logger.js';
+import type { Broker } from './broker.js';
+import type { ConnectionRegistry } from './connection-registry.js';
+import type { GroupMemberFetcher } from './group-member-fetcher.js';
+
+/**
+ * Who is online, and telling contacts when that changes. The broker answers
+ * for the cluster (a user still connected to another instance did not go
+ * offline); without one that knows, this process's connections are the truth.
+ */
+export class Presence {
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly broker: Broker,
+    private readonly groups: GroupMemberFetcher,
+    private readonly publishPresence: (contacts: readonly number[], userId: number, online: boolean) => void,
+    private readonly log: Logger,
+  ) {}
+
+  /** The user's first local connection opened. */
+  async cameOnline(userId: number): Promise<void> {
+    if ((await this.broker.userOnline?.(userId)) !== false) await this.announce(userId, true);
+  }
+
+  /** The user's last local connection closed. */
+  async wentOffline(userId: number): Promise<void> {
+    if ((await this.broker.userOffline?.(userId)) !== false) await this.announce(userId, false);
+  }
+
+  /** Sends `presence` to the user's contacts only (users sharing an accepted group or a private conversation). */
+  async announce(userId: number, online: boolean): Promise<void> {
+    const contacts = (await this.groups.contactsOf?.(userId)) ?? [];
+    if (contacts.length > 0) this.publishPresence(contacts, userId, online);
+  }
+
+  /** The given users that hold a connection anywhere in the cluster (the broker knows); else on this process. */
+  async filterOnline(userIds: readonly number[]): Promise<number[]> {
+    if (this.broker.onlineAmong) {
+      try {
+        return await this.broker.onlineAmong(userIds);
+      } catch (err) {
+        this.log.warn({ err }, 'broker could not answer who is online; answering for this process only');
+      }
+    }
+    return userIds.filter((id) => this.registry.has(id));
+  }
+}
