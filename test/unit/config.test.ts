@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, EnvSchema, loadConfig, trustProxySetting } from '../../src/config.js';
+
+describe('configuration from the environment', () => {
+  it('has the contract defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      SQLITE_PATH: './data/parlor.db',
+      ALLOWED_ORIGINS: [],
+      ADMIN_USERS: [],
+      MAX_FRAME_BYTES: 65536,
+      WS_RATE_LIMIT: 20,
+      WS_RATE_BURST: 40,
+      MAX_BUFFERED_BYTES: 4 * 1024 * 1024,
+      AUTH_RATE_LIMIT: 30,
+      HEARTBEAT_INTERVAL_MS: 30000,
+    });
+    expect(c.SESSION_SECRET).toBeUndefined();
+  });
+
+  it('parses comma lists and numbers, and treats empty values as unset', () => {
+    const c = loadConfig({ ALLOWED_ORIGINS: 'https://a.example, https://b.example,,', ADMIN_USERS: 'alice', PORT: '8080', SESSION_SECRET: '' });
+    expect(c.ALLOWED_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
+    expect(c.ADMIN_USERS).toEqual(['alice']);
+    expect(c.PORT).toBe(8080);
+    expect(c.SESSION_SECRET).toBeUndefined();
+  });
+
+  it('stops at start with every bad variable named', () => {
+    const bad = () => loadConfig({ PORT: 'eighty', WS_RATE_LIMIT: '0', SESSION_SECRET: 'short', DATABASE_URL: 'not a url' });
+    expect(bad).toThrow(ConfigError);
+    try {
+      bad();
+    } catch (err) {
+      const message = (err as Error).message;
+      for (const name of ['PORT', 'WS_RATE_LIMIT', 'SESSION_SECRET', 'DATABASE_URL']) expect(message).toContain(name);
+    }
+  });
+
+  it('reads TRUST_PROXY as Express understands it', () => {
+    expect(trustProxySetting(undefined)).toBe(false);
+    expect(trustProxySetting('true')).toBe(true);
+    expect(trustProxySetting('1')).toBe(1);
+    expect(trustProxySetting('loopback')).toBe('loopback');
+  });
+
+  it('documents every variable in the README configuration table, and no other', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 5));
+    const documented = new Set([...section.matchAll(/^\| `([A-Z_]+)`(?: \/ `([A-Z_]+)`)?/gm)].flatMap((m) => [m[1], m[2]]).filter(Boolean));
+    expect([...documented].sort()).toEqual(Object.keys(EnvSchema.shape).sort());
+  });
+});
