@@ -293,10 +293,10 @@ async function idleOnce(t, count, addresses, loadCount) {
 // ---------------------------------------------------------------------------
 
 function privateFields(r) {
-  return { msgs_per_s: r.msgs_per_s, acks_per_s: r.acks_per_s, p50: r.latency_ms.p50, p99: r.latency_ms.p99, max: r.latency_ms.max, server_cpu_pct: r.server_cpu_pct, load_cpu_pct: r.load_cpu_pct, others_cpu_pct: r.others_cpu_pct, errors: r.errors };
+  return { msgs_per_s: r.msgs_per_s, acks_per_s: r.acks_per_s, p50: r.latency_ms.p50, p99: r.latency_ms.p99, max: r.latency_ms.max, server_cpu_pct: r.server_cpu_pct, load_cpu_pct: r.load_cpu_pct, others_cpu_pct: r.others_cpu_pct, iowait_cpu_pct: r.iowait_cpu_pct, errors: r.errors };
 }
 function groupFields(r) {
-  return { deliveries_per_s: r.deliveries_per_s, msgs_per_s: r.msgs_per_s, p50: r.last_member_latency_ms.p50, p99: r.last_member_latency_ms.p99, max: r.last_member_latency_ms.max, server_cpu_pct: r.server_cpu_pct, load_cpu_pct: r.load_cpu_pct, others_cpu_pct: r.others_cpu_pct, errors: r.errors };
+  return { deliveries_per_s: r.deliveries_per_s, msgs_per_s: r.msgs_per_s, p50: r.last_member_latency_ms.p50, p99: r.last_member_latency_ms.p99, max: r.last_member_latency_ms.max, server_cpu_pct: r.server_cpu_pct, load_cpu_pct: r.load_cpu_pct, others_cpu_pct: r.others_cpu_pct, iowait_cpu_pct: r.iowait_cpu_pct, errors: r.errors };
 }
 function idleFields(r) {
   return { rss_per_conn: r.rss_per_conn, heap_per_conn: r.heap_per_conn, open_s: r.open_s, conns_per_s: r.conns_per_s, open: r.open, failed: r.failed };
@@ -317,7 +317,7 @@ function medians(runsByTarget, fields) {
 function cpuNote(r) {
   const pct = (x) => `${Math.round(x)}%`;
   const noisy = r.others_cpu_pct > 20 || r.steal_cpu_pct > 10 ? ' NOISY: other processes/steal took CPU during this run' : '';
-  return `(CPU: server ${pct(r.server_cpu_pct)}, load ${pct(r.load_cpu_pct)}, others ${pct(r.others_cpu_pct)}, steal ${pct(r.steal_cpu_pct)})${noisy}`;
+  return `(CPU: server ${pct(r.server_cpu_pct)}, load ${pct(r.load_cpu_pct)}, others ${pct(r.others_cpu_pct)}, steal ${pct(r.steal_cpu_pct)}, iowait ${pct(r.iowait_cpu_pct)})${noisy}`;
 }
 
 function fmtRate(x) {

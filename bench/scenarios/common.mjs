@@ -37,9 +37,9 @@ function machineBusySeconds() {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
     const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-    return { busy: (user + nice + system + irq + softirq) / 100, steal: steal / 100 };
+    return { busy: (user + nice + system + irq + softirq) / 100, steal: steal / 100, iowait: iowait / 100 };
   } catch {
-    return { busy: NaN, steal: NaN };
+    return { busy: NaN, steal: NaN, iowait: NaN };
   }
 }
 
@@ -47,7 +47,7 @@ function machineBusySeconds() {
  * CPU used between begin() and end(), in % of one core: by the server under
  * test (from /proc), by this load process, and by everything else on the
  * machine (other processes; on a shared machine, the noise behind a figure),
- * plus the time the hypervisor stole. Tells whether a figure was bounded by
+ * plus the time the hypervisor stole and the idle time spent waiting on I/O. Tells whether a figure was bounded by
  * the server, by the load generator sharing its cores, or by a neighbour.
  */
 export function cpuWindow(serverPid) {
@@ -77,6 +77,8 @@ export function cpuWindow(serverPid) {
         load_cpu_pct: load,
         others_cpu_pct: Math.max(0, machine - server - load),
         steal_cpu_pct: m1 ? ((m1.steal - m0.steal) / seconds) * 100 : NaN,
+        // idle time with I/O outstanding, machine-wide: a server waiting on fsync shows here
+        iowait_cpu_pct: m1 ? ((m1.iowait - m0.iowait) / seconds) * 100 : NaN,
       };
     },
   };
