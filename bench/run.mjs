@@ -331,7 +331,7 @@ function report() {
   const file = opts.out ?? join(RESULTS_DIR, `${stamp}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   const m = results.meta;
-  console.log(`\nParlor benchmark, ${m.date} - ${m.cpus} x ${m.cpu_model}, ${m.memory_gib} GiB, Node ${m.node}, ws ${m.versions.ws}, socket.io ${m.versions['socket.io']}${opts.quick ? ' (--quick: smoke test, not a measurement)' : ''}`);
+  console.log(`\nParlor benchmark, ${m.date} - ${m.cpus} x ${m.cpu_model}, ${m.memory_gib} GiB, Node ${m.node}, ws ${m.versions.ws}, socket.io ${m.versions['socket.io']}, Parlor ${m.parlor_commit ?? '?'}${opts.quick ? ' (--quick: smoke test, not a measurement)' : ''}`);
   console.log(`${opts.runs} run(s) per figure, ${opts.durationMs} ms measured after ${opts.warmupMs} ms warm-up; ratios are Parlor / reference (throughput: higher is better; latency, memory, time: lower is better)\n`);
   console.log(formatTable(results));
   for (const [t, reason] of Object.entries(missing)) console.log(`\n${TARGETS[t].label} column missing: ${reason}`);
@@ -355,6 +355,19 @@ function machineMeta() {
   } catch {
     // not a git checkout
   }
+  // the commit of the Parlor build measured: a COMMIT file beside its dist/ (the
+  // snapshot recipe in docs/benchmarks.md writes one), else that folder's git HEAD
+  const parlorRoot = join(TARGETS.parlor.script, '..', '..');
+  let parlorCommit = null;
+  try {
+    parlorCommit = readFileSync(join(parlorRoot, 'COMMIT'), 'utf8').trim();
+  } catch {
+    try {
+      parlorCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: parlorRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      // not a git checkout
+    }
+  }
   return {
     date: new Date().toISOString(),
     cpus: cpus().length,
@@ -364,6 +377,7 @@ function machineMeta() {
     platform: `${process.platform} ${process.arch}`,
     commit,
     parlor_entry: TARGETS.parlor.script,
+    parlor_commit: parlorCommit,
     versions: {
       parlor: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
       ws: version('ws'),
