@@ -10,7 +10,7 @@ import { createParlorContainer } from './container.js';
 import { createRouter } from './http/router.js';
 import { scryptParams } from './http/password.js';
 import { silentLogger, type Logger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createRegistry, observeManager, timeStoreWrites } from './metrics.js';
 import { CookieSessionResolver, FirstMatchResolver } from './session/cookie-session-resolver.js';
 import type { Stores } from './store/types.js';
 import type { Broker } from './websocket/broker.js';
@@ -104,15 +104,16 @@ export function createParlor(options: ParlorOptions): Parlor {
   const admins = new Set((options.adminUsers ?? []).map((u) => u.toLowerCase()));
   const isAdmin = (identity: Identity) => identity.username !== undefined && admins.has(identity.username.toLowerCase());
 
+  const metrics = createRegistry(options.processMetrics ?? true);
   const container = createParlorContainer({
     sessionResolver: resolver,
     groupMemberFetcher: options.groupMemberFetcher ?? options.stores.groups,
-    messagePersister: options.messagePersister ?? options.stores.messages,
+    messagePersister: timeStoreWrites(options.messagePersister ?? options.stores.messages, metrics),
     managerOptions: { isAdmin, logger, ...options.manager },
     broker: options.broker,
   });
   const manager = container.resolve(Manager);
-  const metrics = createMetrics(manager, options.processMetrics ?? true, options.broker);
+  observeManager(metrics, manager, options.broker);
 
   const ctx = {
     stores: options.stores,

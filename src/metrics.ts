@@ -1,6 +1,7 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Broker } from './websocket/broker.js';
 import type { Manager } from './websocket/manager.js';
+import type { MessagePersister } from './websocket/message-persister.js';
 
 /** What a broker that talks to a server (RedisBroker) reports about that link. */
 interface ObservableBroker {
@@ -13,13 +14,48 @@ function isObservable(broker: Broker | undefined): broker is Broker & Observable
   return typeof b?.status === 'string' && typeof b.droppedPublishes === 'number';
 }
 
-/**
- * One Prometheus registry per Parlor instance (two mounts never share
- * counters). Gauges read the Manager when scraped; nothing runs per message.
- */
-export function createMetrics(manager: Manager, withProcessMetrics = true, broker?: Broker): Registry {
+/** One Prometheus registry per Parlor instance: two mounts never share counters. */
+export function createRegistry(withProcessMetrics = true): Registry {
   const registry = new Registry();
   if (withProcessMetrics) collectDefaultMetrics({ register: registry, prefix: 'parlor_' });
+  return registry;
+}
+
+const STORE_WRITES = ['savePrivate', 'saveGroup', 'saveNotification'] as const;
+
+/**
+ * The persister, with its writes timed into `parlor_store_write_seconds{op}`:
+ * what an ack waits for (group commit and fsync included). Reads and the
+ * optional methods pass through untouched.
+ */
+export function timeStoreWrites(persister: MessagePersister, registry: Registry): MessagePersister {
+  const histogram = new Histogram({
+    name: 'parlor_store_write_seconds',
+    help: 'Time from handing a message or notification to the store until it is durably stored (what an ack waits for)',
+    labelNames: ['op'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const timed = Object.create(persister) as MessagePersister;
+  for (const op of STORE_WRITES) {
+    const write = persister[op].bind(persister) as (...args: unknown[]) => unknown;
+    (timed as unknown as Record<string, unknown>)[op] = async (...args: unknown[]) => {
+      const end = histogram.startTimer({ op });
+      try {
+        return await write(...args);
+      } finally {
+        end();
+      }
+    };
+  }
+  return timed;
+}
+
+/**
+ * Counters and gauges of the Manager. Gauges read it when scraped; counters
+ * follow its events (one increment per frame or envelope, not per recipient).
+ */
+export function observeManager(registry: Registry, manager: Manager, broker?: Broker): void {
   new Gauge({
     name: 'parlor_ws_connections',
     help: 'Open WebSocket connections on this instance',
@@ -69,7 +105,22 @@ export function createMetrics(manager: Manager, withProcessMetrics = true, broke
       },
     });
   }
+  const sent = new Counter({
+    name: 'parlor_ws_frames_sent_total',
+    help: 'Frames written to client connections by this instance, by type (a fan-out to N connections counts N)',
+    labelNames: ['type'],
+    registers: [registry],
+  });
+  const fanOut = new Histogram({
+    name: 'parlor_fanout_seconds',
+    help: 'Time to write one routed frame to every recipient connection on this instance',
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+    registers: [registry],
+  });
   manager.events.on('frame', (type: string) => frames.inc({ type }));
   manager.events.on('frameError', (code: string) => errors.inc({ code }));
-  return registry;
+  manager.events.on('delivered', (type: string, written: number, ms: number) => {
+    if (written > 0) sent.inc({ type }, written);
+    fanOut.observe(ms / 1000);
+  });
 }

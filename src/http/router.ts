@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { pinoHttp } from 'pino-http';
 import express, { Router, type NextFunction, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
@@ -27,6 +29,7 @@ export interface RouterOptions {
 /** Every HTTP route of the contract, ready to `app.use()`. */
 export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
   const r = Router();
+  r.use(requestLogger(ctx));
   r.use(opsRoutes(ctx, options.metrics));
 
   const api = Router();
@@ -73,6 +76,28 @@ export function sessionOrUnavailable(session: RequestHandler, ctx: HttpContext):
       unavailable(err, next);
     }
   };
+}
+
+/**
+ * One structured log line per request (pino-http) with a request id, taken
+ * from `X-Request-Id` when a proxy set one, and echoed back in that header.
+ * Health checks and scrapes are not logged.
+ */
+function requestLogger(ctx: HttpContext): RequestHandler {
+  return pinoHttp({
+    logger: ctx.logger,
+    genReqId: (req, res) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/access_token=[^&]*/, 'access_token=[redacted]') }),
+    },
+  }) as unknown as RequestHandler;
 }
 
 /** Credential-stuffing brake on register and login (contract: AUTH_RATE_LIMIT). */

@@ -14,19 +14,22 @@ export class LocalDelivery {
     private readonly onDelivered: (d: DeliveryTracking) => void,
   ) {}
 
-  deliver(envelope: Envelope): void {
+  /** Writes the envelope; returns how many connections it was written to. */
+  deliver(envelope: Envelope): number {
     const ephemeral = EPHEMERAL_FRAMES.has(envelope.type);
     const delivery = envelope.delivery;
     const onWritten = delivery ? this.deliveredOnce(delivery) : undefined;
     // A user listed twice (a read of a note to oneself, a store's duplicate contact) still gets each frame once.
     const targets = envelope.all ? [this.registry.all()] : [...new Set(envelope.users ?? [])].map((u) => this.registry.of(u) ?? []);
+    let written = 0;
     for (const conns of targets) {
       for (const conn of conns) {
         if (conn.id === envelope.except) continue;
         const cb = onWritten && conn.userId === delivery!.recipientId ? onWritten : undefined;
-        conn.send(envelope.raw, ephemeral, cb, envelope.latestKey);
+        if (conn.send(envelope.raw, ephemeral, cb, envelope.latestKey) === 'sent') written++;
       }
     }
+    return written;
   }
 
   /** A write callback that reports `delivered` at most once, after a successful write; never for a note to oneself. */

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { inject, injectable } from 'tsyringe';
 import type { RawData } from 'ws';
 import { CloseCode, FrameErrorCode, ParlorError } from '../errors.js';
@@ -39,7 +40,11 @@ import { TypingTracker, type TypingKey } from './typing-tracker.js';
 @injectable()
 export class Manager {
   readonly options: ManagerOptions;
-  /** Observability hooks: 'frame' (type) for each valid frame, 'frameError' (code) for each error frame sent. */
+  /**
+   * Observability hooks: 'frame' (type) for each valid frame, 'frameError' (code)
+   * for each error frame sent, 'delivered' (type, connections written, ms) for
+   * each envelope written out by this process.
+   */
   readonly events = new EventEmitter();
   private readonly registry = new ConnectionRegistry();
   private readonly typing: TypingTracker;
@@ -65,7 +70,11 @@ export class Manager {
     this.delivery = new LocalDelivery(this.registry, (d) => void this.track(this.markDelivered(d)));
     this.presence = new Presence(this.registry, this.broker, this.groups, (contacts, user_id, online) =>
       this.publish({ users: contacts }, 'presence', { user_id, online }), this.log);
-    this.broker.setDeliver((envelope) => this.delivery.deliver(envelope));
+    this.broker.setDeliver((envelope) => {
+      const started = performance.now();
+      const written = this.delivery.deliver(envelope);
+      this.events.emit('delivered', envelope.type, written, performance.now() - started);
+    });
     this.broker.setPresenceHandler?.((userId, online) => void this.track(this.presence.announce(userId, online)));
     this.stopHeartbeat = startHeartbeat(this.registry, this.options.heartbeatIntervalMs);
   }
@@ -81,7 +90,10 @@ export class Manager {
     const conn = new Connection(socket, identity, this.options);
     socket.on('message', (data: RawData, isBinary: boolean) => void this.onFrame(conn, data, isBinary));
     socket.on('pong', () => (conn.missedPongs = 0));
-    socket.on('close', () => this.removeConnection(conn));
+    socket.on('close', (code: number) => {
+      this.log.info({ conn: conn.id, userId: conn.userId, code }, 'socket closed');
+      this.removeConnection(conn);
+    });
     socket.on('error', (err: Error) => this.log.debug({ err, userId: conn.userId }, 'socket error'));
 
     if (!this.isRunning) {
@@ -93,6 +105,7 @@ export class Manager {
       return conn;
     }
     const first = this.registry.add(conn);
+    this.log.info({ conn: conn.id, userId: conn.userId, via: identity.via }, 'socket opened');
     conn.send(encodeFrame('welcome', { user_id: conn.userId, timestamp: this.options.now() }), false);
     if (first) this.track(this.presence.cameOnline(conn.userId));
     return conn;
