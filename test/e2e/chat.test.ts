@@ -7,9 +7,10 @@
  * reconnect both see everything exactly once. Steps share one server and one
  * browser and run in order.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServerProcess, stopServerProcess, type ServerProcess } from '../support/process.js';
@@ -27,7 +28,9 @@ import {
   type Person,
 } from './browser.js';
 
-const SCREENSHOT_DIR = process.env.E2E_SCREENSHOT_DIR || tmpdir();
+/** Screenshots are test artifacts: test/artifacts/ (gitignored), or E2E_SCREENSHOT_DIR. */
+const SCREENSHOT_DIR = process.env.E2E_SCREENSHOT_DIR || fileURLToPath(new URL('../artifacts/', import.meta.url));
+mkdirSync(SCREENSHOT_DIR, { recursive: true });
 
 describeWithBrowser('demo chat page in Chromium (e2e)', () => {
   let dir: string;
