@@ -36,6 +36,7 @@ export class Connection {
   private strikes = 0;
   private lastStrike: number;
   private closing = false;
+  private corked = false;
   private heldBack: Map<string, string> | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
 
@@ -91,12 +92,33 @@ export class Connection {
   }
 
   private write(raw: string, onWritten?: (err?: Error) => void): SendOutcome {
+    this.corkUntilNextTick();
     this.socket.send(raw, onWritten);
     if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {
       this.close(CloseCode.try_again_later, 'slow consumer');
       return 'closed';
     }
     return 'sent';
+  }
+
+  /**
+   * Frames written to this socket in the same tick (the acks and deliveries of
+   * one committed batch) leave in one writev instead of one syscall each: a
+   * CPU profile of the private-message benchmark had a quarter of the server's
+   * time in writev. The TCP socket is uncorked once the tick's work, promise
+   * continuations included, has run; nothing waits for a timer.
+   */
+  private corkUntilNextTick(): void {
+    if (this.corked) return;
+    // ws keeps its net.Socket as `_socket`; a test's SocketLike has none, and then nothing is corked.
+    const tcp = (this.socket as { _socket?: { cork?: () => void; uncork?: () => void } })._socket;
+    if (typeof tcp?.cork !== 'function' || typeof tcp.uncork !== 'function') return;
+    tcp.cork();
+    this.corked = true;
+    process.nextTick(() => {
+      this.corked = false;
+      tcp.uncork!();
+    });
   }
 
   private holdBack(key: string, raw: string): void {
