@@ -58,7 +58,9 @@ export async function startTarget(target, { logFile, parlorEnv = {} } = {}) {
     ...parlorEnv,
   };
   // cwd: the package root of that build (dist/..), as `npm start` would run it
-  const child = spawnNode('parlor', spec.script, [], { probe: true, env, cwd: dirname(dirname(spec.script)), log: logFile });
+  // BENCH_PARLOR_NODE_ARGS: extra node flags for the Parlor server only, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'
+  const nodeArgs = (process.env.BENCH_PARLOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawnNode('parlor', spec.script, [], { probe: true, nodeArgs, env, cwd: dirname(dirname(spec.script)), log: logFile });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttpOk(`${url}/healthz`, child, 30000);
