@@ -3,6 +3,7 @@
 // phase), no reconnection, one Manager per connection (forceNew).
 
 import { io } from 'socket.io-client';
+import { referenceSetup } from './reference-setup.mjs';
 
 export const label = 'Socket.IO';
 
@@ -35,22 +36,8 @@ class SocketIoClient {
 }
 
 export function createAdapter({ url }) {
-  let nextUser = 1;
-  let nextGroup = 1;
   return {
-    async prepareUsers(count) {
-      return Array.from({ length: count }, () => ({ id: nextUser++ }));
-    },
-    async createGroup(members) {
-      const groupId = nextGroup++;
-      const res = await fetch(`${url}/bench/groups`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ group_id: groupId, members: members.map((u) => u.id) }),
-      });
-      if (res.status !== 201) throw new Error(`socketio-relay group setup: HTTP ${res.status}`);
-      return groupId;
-    },
+    ...referenceSetup(url, 'socketio-relay'),
     connect(user, { localAddress } = {}, timeoutMs = 30000) {
       return new Promise((resolve, reject) => {
         const socket = io(url, {

@@ -18,6 +18,7 @@
 import WebSocket from 'ws';
 import { openSocket, stringField } from './ws-client.mjs';
 import * as official from './socketio-official.mjs';
+import { referenceSetup } from './reference-setup.mjs';
 
 export const label = 'Socket.IO';
 
@@ -94,22 +95,8 @@ export function createAdapter(options) {
   if (process.env.BENCH_SIO_CLIENT === 'official') return official.createAdapter(options);
   const { url } = options;
   const wsBase = url.replace(/^http/, 'ws');
-  let nextUser = 1;
-  let nextGroup = 1;
   return {
-    async prepareUsers(count) {
-      return Array.from({ length: count }, () => ({ id: nextUser++ }));
-    },
-    async createGroup(members) {
-      const groupId = nextGroup++;
-      const res = await fetch(`${url}/bench/groups`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ group_id: groupId, members: members.map((u) => u.id) }),
-      });
-      if (res.status !== 201) throw new Error(`socketio-relay group setup: HTTP ${res.status}`);
-      return groupId;
-    },
+    ...referenceSetup(url, 'socketio-relay'),
     async connect(user, { localAddress, localPort } = {}) {
       const ws = await openSocket(`${wsBase}/socket.io/?EIO=4&transport=websocket&user=${user.id}`, { localAddress, localPort }, handshake);
       return new LeanSocketIoClient(user, ws);
