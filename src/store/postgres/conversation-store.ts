@@ -1,4 +1,4 @@
-import { MESSAGE_COLUMNS_OF_M, toConversation, type ConversationRow } from '../sqlite/rows.js';
+import { MESSAGE_COLUMNS_OF_M, toConversation, type ConversationRow } from '../rows.js';
 import type { Conversation, ConversationStore } from '../types.js';
 import type { PgDatabase } from './database.js';
 

@@ -12,7 +12,7 @@ import {
   toPage,
   toPrivateMessage,
   toPrivateWithStatus,
-} from '../sqlite/rows.js';
+} from '../rows.js';
 import type { Stores } from '../types.js';
 import type { PgDatabase } from './database.js';
 import type { MessageQueue } from './message-queue.js';

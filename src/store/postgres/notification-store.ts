@@ -1,7 +1,7 @@
 import { ParlorError } from '../../errors.js';
 import type { Page, PageQuery } from '../../types.js';
 import type { Notification } from '../../websocket/protocol.js';
-import { pageParams, toPage } from '../sqlite/rows.js';
+import { pageParams, toPage } from '../rows.js';
 import type { NotificationStore, StoredNotification } from '../types.js';
 import type { PgDatabase } from './database.js';
 import { isForeignKeyViolation } from './sql-errors.js';

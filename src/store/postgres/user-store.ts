@@ -1,20 +1,8 @@
 import { ParlorError } from '../../errors.js';
+import { USER_COLUMNS, toUser, type UserRow } from '../rows.js';
 import type { User, UserStore, UserWithSecret } from '../types.js';
 import type { PgDatabase } from './database.js';
 import { isUniqueViolation } from './sql-errors.js';
-
-interface UserRow {
-  id: number;
-  username: string;
-  password_hash: string;
-  token_version: number;
-}
-
-const USER_COLUMNS = 'id, username, password_hash, token_version';
-
-function toUser(r: UserRow): UserWithSecret {
-  return { id: r.id, username: r.username, passwordHash: r.password_hash, tokenVersion: r.token_version };
-}
 
 export class PgUserStore implements UserStore {
   constructor(private readonly db: PgDatabase) {}

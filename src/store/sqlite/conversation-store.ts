@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Conversation, ConversationStore } from '../types.js';
-import { MESSAGE_COLUMNS_OF_M, toConversation, type ConversationRow } from './rows.js';
+import { MESSAGE_COLUMNS_OF_M, toConversation, type ConversationRow } from '../rows.js';
 
 /**
  * One row per private peer (from private_peers) and per accepted group, with

@@ -20,7 +20,7 @@ import {
   toPage,
   toPrivateMessage,
   toPrivateWithStatus,
-} from './rows.js';
+} from '../rows.js';
 import type { WriteQueue } from './write-queue.js';
 
 type PageParams = { before: number; offset: number; take: number };

@@ -3,7 +3,7 @@ import { ParlorError } from '../../errors.js';
 import type { Page, PageQuery } from '../../types.js';
 import type { Notification } from '../../websocket/protocol.js';
 import type { NotificationStore, StoredNotification } from '../types.js';
-import { pageParams, toPage } from './rows.js';
+import { pageParams, toPage } from '../rows.js';
 import type { WriteQueue } from './write-queue.js';
 
 interface NotificationRow {

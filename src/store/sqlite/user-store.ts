@@ -1,20 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { ParlorError } from '../../errors.js';
+import { USER_COLUMNS, toUser, type UserRow } from '../rows.js';
 import type { User, UserStore, UserWithSecret } from '../types.js';
 import type { WriteQueue } from './write-queue.js';
-
-interface UserRow {
-  id: number;
-  username: string;
-  password_hash: string;
-  token_version: number;
-}
-
-const USER_COLUMNS = 'id, username, password_hash, token_version';
-
-function toUser(r: UserRow): UserWithSecret {
-  return { id: r.id, username: r.username, passwordHash: r.password_hash, tokenVersion: r.token_version };
-}
 
 /** True for SQLite's UNIQUE constraint error (better-sqlite3 `SqliteError.code`). */
 export function isUniqueViolation(err: unknown): boolean {

@@ -1,6 +1,6 @@
-/** Row shapes of the messages table and their wire objects (src/websocket/protocol.ts). */
-import type { GroupMessage, Message, PrivateMessage } from '../../websocket/protocol.js';
-import type { Conversation } from '../types.js';
+/** Row shapes shared by the SQLite and PostgreSQL stores, and their wire objects (src/websocket/protocol.ts). */
+import type { GroupMessage, Message, PrivateMessage } from '../websocket/protocol.js';
+import type { Conversation, UserWithSecret } from './types.js';
 
 /** The columns every message query selects, in this order. */
 export const MESSAGE_COLUMNS = 'id, sender_id, recipient_id, group_id, content, created_at, delivered_at, read_at';
@@ -68,4 +68,18 @@ export const MESSAGE_COLUMNS_OF_M = MESSAGE_COLUMNS.split(', ')
 export function toConversation(r: ConversationRow): Conversation {
   const key = r.kind === 'private' ? { kind: 'private' as const, user_id: r.target } : { kind: 'group' as const, group_id: r.target };
   return { ...key, last_message: toMessage(r), unread: r.unread };
+}
+
+/** A row of the users table. */
+export interface UserRow {
+  id: number;
+  username: string;
+  password_hash: string;
+  token_version: number;
+}
+
+export const USER_COLUMNS = 'id, username, password_hash, token_version';
+
+export function toUser(r: UserRow): UserWithSecret {
+  return { id: r.id, username: r.username, passwordHash: r.password_hash, tokenVersion: r.token_version };
 }
