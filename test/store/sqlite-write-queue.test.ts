@@ -153,6 +153,37 @@ describe('WriteQueue', () => {
     d.close();
   });
 
+  it('a batch of one whose item throws stores nothing of it (no retry needed) and rejects alone', async () => {
+    const d = db();
+    const queue = new WriteQueue(d);
+    const insert = d.prepare('INSERT INTO t VALUES (?)');
+    const result = queue.enqueue(() => {
+      insert.run('half');
+      throw new Error('boom');
+    });
+    await expect(result).rejects.toThrow('boom');
+    expect(d.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
+    expect(d.inTransaction).toBe(false);
+    expect(queue.stats).toEqual({ batches: 1, committed: 0, failed: 1, largestBatch: 1 });
+    await expect(queue.enqueue(() => insert.run('next').changes)).resolves.toBe(1);
+    d.close();
+  });
+
+  it('a failing item makes the batch run again isolated: the others run twice, their results come from the committed run', async () => {
+    const d = db();
+    const queue = new WriteQueue(d);
+    const insert = d.prepare('INSERT INTO t VALUES (?)');
+    let runs = 0;
+    const results = await Promise.allSettled([
+      queue.enqueue(() => (runs++, insert.run('a').lastInsertRowid)),
+      queue.enqueue(() => insert.run('a')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect(runs).toBe(2);
+    expect(d.prepare('SELECT rowid FROM t').pluck().all()).toEqual([(results[0] as PromiseFulfilledResult<number | bigint>).value]);
+    d.close();
+  });
+
   it('when SQLite rolls back the whole transaction (disk full), every item rejects and nothing is stored', async () => {
     const dir = tmp.dir();
     const d = new BetterSqlite3(`${dir}/full.db`);
