@@ -1,0 +1,112 @@
+/**
+ * Several RedisBroker-backed Managers in one process, each with its own
+ * broker (its own connections and instance id) under one fresh key prefix,
+ * sharing one in-memory store, as several Parlor processes share one
+ * database. `stop()` closes them and deletes every key under the prefix.
+ * (The cluster of real server processes is `cluster.ts`.)
+ */
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { expect, vi, type MockInstance } from 'vitest';
+import { RedisBroker, type RedisBrokerOptions } from '../../src/broker/redis-broker.js';
+import { Manager } from '../../src/websocket/manager.js';
+import { FakeSocket, framesOf, nextFrame, settle } from './fake-socket.js';
+import { mockGroupMemberFetcher, mockPersister, mockSessionResolver, type GroupSpec } from './mock-interfaces.js';
+import { deleteRedisKeys } from './services.js';
+
+export interface Instance {
+  name: string;
+  manager: Manager;
+  broker: RedisBroker;
+  online: MockInstance<RedisBroker['userOnline']>;
+  offline: MockInstance<RedisBroker['userOffline']>;
+  logs: string[];
+}
+
+export interface Cluster {
+  prefix: string;
+  instances: Instance[];
+  sockets: FakeSocket[];
+  /** Opens a connection for the user and resolves once the broker has subscribed and recorded presence. */
+  connect(instance: Instance, userId: number): Promise<FakeSocket>;
+  /** Closes the connection and, if it was the user's last there, waits for the broker's answer. */
+  disconnect(instance: Instance, socket: FakeSocket): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function captureLogger(lines: string[]) {
+  return pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  );
+}
+
+export function createCluster(
+  url: string,
+  names: string[],
+  spec: { groups?: Record<number, GroupSpec>; contacts?: Record<number, number[]>; broker?: RedisBrokerOptions } = {},
+): Cluster {
+  const prefix = `parlor-test-${randomUUID().slice(0, 8)}`;
+  const groups = mockGroupMemberFetcher(spec.groups, spec.contacts);
+  const persister = mockPersister({ groups });
+  const sockets: FakeSocket[] = [];
+  const owner = new Map<FakeSocket, Instance>();
+
+  const instances = names.map((name): Instance => {
+    const logs: string[] = [];
+    const broker = new RedisBroker({ url, prefix, logger: captureLogger(logs), ...spec.broker });
+    const online = vi.spyOn(broker, 'userOnline');
+    const offline = vi.spyOn(broker, 'userOffline');
+    const manager = new Manager(mockSessionResolver(), groups, persister, { isAdmin: (id) => id.userId === 1 }, broker);
+    return { name, manager, broker, online, offline, logs };
+  });
+
+  const connect = async (instance: Instance, userId: number): Promise<FakeSocket> => {
+    const before = instance.online.mock.results.length;
+    const socket = new FakeSocket();
+    sockets.push(socket);
+    owner.set(socket, instance);
+    instance.manager.addConnection(socket, { userId, via: 'cookie' });
+    await nextFrame(socket, 'welcome');
+    const first = instance.online.mock.results[before];
+    if (first) await first.value;
+    return socket;
+  };
+
+  const disconnect = async (instance: Instance, socket: FakeSocket): Promise<void> => {
+    const before = instance.offline.mock.results.length;
+    socket.peerClose(1000);
+    await settle();
+    const last = instance.offline.mock.results[before];
+    if (last) await last.value;
+  };
+
+  const stop = async () => {
+    await Promise.all(instances.map((i) => i.manager.close()));
+    for (const s of sockets) s.peerClose(1001);
+    await deleteRedisKeys(url, prefix);
+  };
+
+  return { prefix, instances, sockets, connect, disconnect, stop };
+}
+
+/** Every frame of a type a socket got, after letting in-flight work (and Redis round trips) finish. */
+export async function quietly<T>(ms: number, read: () => T): Promise<T> {
+  await new Promise((r) => setTimeout(r, ms));
+  await settle();
+  return read();
+}
+
+export const presenceOf = (socket: FakeSocket, userId: number) => framesOf(socket, 'presence').filter((f) => f.user_id === userId);
+
+/** Resolves with the `count`-th presence frame about `userId` the socket got. */
+export async function presenceFrame(socket: FakeSocket, userId: number, count: number, timeoutMs = 1000) {
+  await vi.waitFor(() => expect(presenceOf(socket, userId).length).toBeGreaterThanOrEqual(count), { timeout: timeoutMs, interval: 10 });
+  return presenceOf(socket, userId)[count - 1];
+}
