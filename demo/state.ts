@@ -1,7 +1,8 @@
 /**
  * What the page knows, without any DOM: conversations and their messages,
  * names, groups, presence and notifications. The views render from it; the
- * controller (main.ts) changes it from HTTP answers and client events.
+ * controller (chat-app.ts and the feature modules) changes it from HTTP
+ * answers and client events.
  */
 import type { GroupMessage, Notification, PrivateMessage } from '../src/client/index.js';
 import type { GroupSummary, Member, User } from './api.js';

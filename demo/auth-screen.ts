@@ -1,0 +1,39 @@
+/** The login screen: sign in or create an account, then start the chat. */
+import { api, ApiError } from './api.js';
+import { startChat } from './chat-app.js';
+import { byId, setText } from './dom.js';
+import { errorText } from './errors.js';
+import { show } from './screens.js';
+
+export function showLogin(): void {
+  show('login');
+  const form = byId<HTMLFormElement>('login-form');
+  const error = byId('login-error');
+  byId<HTMLInputElement>('login-username').focus();
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    const action = (event.submitter as HTMLButtonElement | null)?.value === 'register' ? 'register' : 'login';
+    const username = (form.elements.namedItem('username') as HTMLInputElement).value.trim();
+    const password = (form.elements.namedItem('password') as HTMLInputElement).value;
+    setText(error, '');
+    form.setAttribute('aria-busy', 'true');
+    try {
+      const user = action === 'register' ? await api.register(username, password) : await api.login(username, password);
+      form.onsubmit = null;
+      await startChat(user);
+    } catch (err) {
+      setText(error, loginError(err, action));
+    } finally {
+      form.removeAttribute('aria-busy');
+    }
+  };
+}
+
+function loginError(err: unknown, action: 'login' | 'register'): string {
+  if (!(err instanceof ApiError)) return errorText(err);
+  if (err.status === 401) return 'Wrong username or password.';
+  if (err.status === 409) return 'That username is taken. Pick another, or sign in.';
+  if (err.status === 429) return 'Too many attempts. Wait a minute and try again.';
+  if (err.status === 400 && action === 'register') return 'Username: 3 to 32 of A-Z a-z 0-9 _ . - ; password: at least 8 characters.';
+  return err.message;
+}
