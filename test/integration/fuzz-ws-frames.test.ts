@@ -7,12 +7,25 @@
  * - the connection stays open (or, for an oversized frame, closes with 1009);
  * - the only stored rows are the acknowledged ones, with the acknowledged content.
  * Rate limits are set high so they do not mask validation; a separate
- * property runs with a small limit.
+ * property runs with a small limit (fuzz-ws-rate-limit.test.ts). The
+ * arbitraries and the contract's limits are in test/support/fuzz-frames.ts.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameErrorCode } from '../../src/errors.js';
 import type { Message } from '../../src/websocket/protocol.js';
+import {
+  ALLOWED_TO_RECEIVE,
+  FRAME_ERROR_CODES,
+  MAX_CONTENT,
+  MAX_FRAME_BYTES,
+  TERMINAL,
+  frameArbitraries,
+  isValidClientId,
+  isValidContent,
+  mayBeSilent,
+  parseObject,
+  type Json,
+} from '../support/fuzz-frames.js';
 import {
   closeAll,
   connectClient,
@@ -24,34 +37,6 @@ import {
   type TestServer,
   type TestUser,
 } from '../support/server.js';
-
-const MAX_FRAME_BYTES = 65536;
-const MAX_CONTENT = 4000;
-const TERMINAL = new Set(['error', 'ack', 'synced']);
-/** Every frame type alice may legitimately receive while fuzzing (no admin: no broadcast). */
-const ALLOWED_TO_RECEIVE = new Set(['welcome', 'error', 'ack', 'synced', 'private', 'group', 'typing', 'receipt', 'presence']);
-const FRAME_ERROR_CODES = new Set(Object.keys(FrameErrorCode).filter((c) => c !== 'internal'));
-
-type Json = Record<string, unknown>;
-
-/** Text with an unpaired surrogate has no UTF-8 form; the server must refuse it rather than store something else. */
-const hasLoneSurrogate = (s: string) => /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
-
-function parseObject(text: string): Json | undefined {
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** `typing` and `read` are the only frames that may succeed without a reply to the sender. */
-const mayBeSilent = (text: string) => ['typing', 'read'].includes(parseObject(text)?.type as string);
-
-const isValidContent = (c: unknown) =>
-  typeof c === 'string' && c.trim().length >= 1 && c.trim().length <= MAX_CONTENT && !hasLoneSurrogate(c);
-const isValidClientId = (c: unknown) => c === undefined || (typeof c === 'string' && c.length >= 1 && c.length <= 64);
 
 describe('fuzzing frames over a live authenticated socket', () => {
   let server: TestServer;
@@ -94,107 +79,9 @@ describe('fuzzing frames over a live authenticated socket', () => {
   });
   afterAll(closeAll);
 
-  // ---- arbitraries -------------------------------------------------------
+  // ---- arbitraries (test/support/fuzz-frames.ts) -------------------------
 
-  const known = () => fc.constantFrom(alice.id, bob.id, carol.id, g1, g2, g3, bobToAlice, inG1);
-  const numericString = () =>
-    fc.oneof(
-      known().map(String),
-      fc.constantFrom('01', ' 1', '1 ', '1e3', '0x1', '\uff11', '1.0', '9999999999999999', '-1', '0', '+1', '', 'NaN'),
-      fc.nat().map(String),
-      fc.bigInt({ min: 0n, max: 10n ** 20n }).map(String),
-    );
-  const idLike = () =>
-    fc.oneof(
-      { weight: 6, arbitrary: known() },
-      { weight: 2, arbitrary: fc.integer({ min: -5, max: 1_000_000 }) },
-      fc.constantFrom(0, -1, 1.5, 2 ** 53, 2 ** 53 - 1, 2 ** 53 + 2, 1e308, 1e-7, -0),
-      fc.double(),
-      { weight: 2, arbitrary: numericString() },
-      fc.string({ maxLength: 8 }),
-      fc.constantFrom(null, true, false),
-      fc.array(fc.integer(), { maxLength: 2 }),
-      fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 2 }),
-    );
-  const loneSurrogates = fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 5 });
-  const content = fc.oneof(
-    { weight: 4, arbitrary: fc.string({ maxLength: 40 }) },
-    { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-    fc.string({ unit: 'grapheme', maxLength: 20 }),
-    fc.tuple(fc.string({ maxLength: 5 }), loneSurrogates, fc.string({ maxLength: 5 })).map((parts) => parts.join('')),
-    fc.constantFrom('', ' ', '\t\n ', '\u00a0', '\ufeff', '\u2028', '\u0000', 'null', '{}', '<script>alert(1)</script>', "'; DROP TABLE messages; --"),
-    fc.tuple(fc.integer({ min: MAX_CONTENT - 3, max: MAX_CONTENT + 3 }), fc.constantFrom('x', '\u00e9', '\u{1f600}', ' ')).map(([n, c]) => c.repeat(n)),
-    fc.integer({ min: MAX_CONTENT - 2, max: MAX_CONTENT + 2 }).map((n) => ` ${'z'.repeat(n)} `),
-    fc.constant('y'.repeat(20_000)),
-    fc.integer(),
-    fc.constant(null),
-    fc.jsonValue({ maxDepth: 2 }),
-  );
-  const clientId = fc.oneof(
-    fc.uuid(),
-    fc.string({ maxLength: 70 }),
-    fc.constantFrom('c'.repeat(64), 'c'.repeat(65), ''),
-    fc.integer(),
-    fc.constant(null),
-  );
-  const frameType = () =>
-    fc.oneof(
-    { weight: 12, arbitrary: fc.constantFrom('private', 'group', 'broadcast', 'typing', 'read', 'sync') },
-    fc.constantFrom('PRIVATE', 'ack', 'error', 'welcome', '', 'private ', 'toString', '__proto__', 'constructor'),
-    fc.string({ maxLength: 6 }),
-    idLike(),
-  );
-  /** An object with a plausible `type` and random field values. */
-  const typedFrame = () =>
-    fc
-      .record(
-        {
-          type: frameType(),
-          to: idLike(),
-          group_id: idLike(),
-          content,
-          client_id: clientId,
-          is_typing: fc.oneof(fc.boolean(), fc.jsonValue({ maxDepth: 1 })),
-          message_id: idLike(),
-          since: idLike(),
-          extra: fc.jsonValue({ maxDepth: 2 }),
-        },
-        { requiredKeys: ['type'] },
-      )
-      .map((f) => JSON.stringify(f));
-  /** Frames that should mostly pass validation, so acks and stored rows get exercised. */
-  const likelyContent = fc.oneof(
-    { weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 40 }).filter((c) => c.trim().length > 0) },
-    { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).filter((c) => c.trim().length > 0) },
-    { weight: 2, arbitrary: content },
-  );
-  const likelyClientId = fc.option(fc.oneof({ weight: 3, arbitrary: fc.uuid() }, clientId), { nil: undefined });
-  const plausibleFrame = () =>
-    fc.oneof(
-      { weight: 3, arbitrary: fc.record({ type: fc.constant('private'), to: fc.constantFrom(alice.id, bob.id, carol.id), content: likelyContent, client_id: likelyClientId }) },
-      { weight: 2, arbitrary: fc.record({ type: fc.constant('group'), group_id: fc.oneof(known(), known().map(String)), content: likelyContent, client_id: likelyClientId }) },
-      fc.record({ type: fc.constant('typing'), to: fc.option(idLike(), { nil: undefined }), group_id: fc.option(idLike(), { nil: undefined }), is_typing: fc.option(fc.boolean(), { nil: undefined }) }),
-      fc.record({ type: fc.constant('read'), message_id: idLike(), group_id: fc.option(idLike(), { nil: undefined }) }),
-      fc.record({ type: fc.constant('sync'), since: fc.oneof(fc.constantFrom(0, 2 ** 53 - 1), idLike()) }),
-    ).map((f) => JSON.stringify(f));
-  const rawText = () =>
-    fc.oneof(
-      fc.string({ maxLength: 60 }),
-      fc.string({ unit: 'binary', maxLength: 60 }),
-      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'),
-      fc.constantFrom(
-        '', ' ', 'null', 'true', '0', '123', '"private"', '[]', '{}', '{"type":null}', '{"type":"private"', '{"type":"private"}}',
-        '{"__proto__":{"type":"private"},"type":"sync","since":0}', '{"type":"sync","since":0,"type":"private"}',
-        '{"constructor":{"prototype":{"polluted":true}},"type":"sync","since":0}', '1e400', '{"type":"sync","since":1e400}',
-        '\ufeff{"type":"sync","since":0}', '{"type":"sync","since":"0"}', '{"type":"private","to":1,"content":"\\ud800"}',
-      ),
-      fc.integer({ min: 100, max: 30_000 }).map((n) => '['.repeat(n) + ']'.repeat(n)),
-      fc.integer({ min: 100, max: 10_000 }).map((n) => `{"type":"sync","since":${'['.repeat(n)}${']'.repeat(n)}}`),
-      fc.integer({ min: 100, max: 5_000 }).map((n) => `{"type":"private","to":${alice.id},"content":"x","extra":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`),
-      typedFrame().map((f) => `${f} trailing`),
-    );
-  const anyFrame = () =>
-    fc.oneof({ weight: 3, arbitrary: typedFrame() }, { weight: 3, arbitrary: plausibleFrame() }, { weight: 2, arbitrary: rawText() });
+  const { anyFrame } = frameArbitraries(() => ({ alice: alice.id, bob: bob.id, carol: carol.id, g1, g2, g3, bobToAlice, inG1 }));
 
   // ---- oracle ------------------------------------------------------------
 
@@ -385,49 +272,6 @@ describe('fuzzing frames over a live authenticated socket', () => {
   });
 
   it('keeps serving after the fuzzing', async () => {
-    await expectServing(server);
-  });
-});
-
-describe('fuzzing with a small rate limit', () => {
-  let server: TestServer;
-  let alice: TestUser;
-
-  beforeAll(async () => {
-    server = await startTestServer({ WS_RATE_LIMIT: '5', WS_RATE_BURST: '5' });
-    alice = await registerUser(server);
-  });
-  afterAll(closeAll);
-
-  it('answers a flood with replies or rate_limited errors, and either survives it or closes with 1008', async () => {
-    const ackedIds = new Set<number>();
-    const frame = fc.oneof(
-      fc.constant(''),
-      fc.string({ maxLength: 20 }),
-      fc.constant('{"type":"sync","since":0}'),
-      fc.uuid().map((id) => JSON.stringify({ type: 'private', to: alice.id, content: 'flood', client_id: id })),
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 120 }), async (texts) => {
-        const client = await connectClient(server, alice.cookie);
-        let closedWith: number | undefined;
-        void client.closed.then((c) => (closedWith = c.code));
-        for (const t of texts) client.ws.send(t);
-        const answered = () => client.frames.filter((f) => TERMINAL.has(f.type as string)).length >= texts.length;
-        await waitFor(() => closedWith !== undefined || answered(), 5000, 'every frame answered, or the socket closed');
-        if (closedWith !== undefined) expect(closedWith).toBe(1008);
-        for (const f of client.frames) expect(['welcome', 'error', 'ack', 'synced', 'private']).toContain(f.type);
-        for (const f of client.all('error')) expect(['bad_request', 'rate_limited']).toContain(f.code);
-        for (const f of client.all('ack')) ackedIds.add(f.id);
-        client.ws.terminate();
-        await client.closed;
-      }),
-      { numRuns: 30 },
-    );
-    // Every stored flood message was acked (a frame turned away by the limiter stores nothing).
-    await new Promise((r) => setTimeout(r, 50));
-    const stored = await server.stores.messages.messagesSince(alice.id, 0, 1_000_000);
-    expect(stored.filter((m) => m.content === 'flood').map((m) => m.id).sort((a, b) => a - b)).toEqual([...ackedIds].sort((a, b) => a - b));
     await expectServing(server);
   });
 });
