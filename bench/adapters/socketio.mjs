@@ -16,7 +16,7 @@
 //   server 42["private",{...}] / 42["group",{...}]
 
 import WebSocket from 'ws';
-import { openSocket, stringField } from './ws-client.mjs';
+import { closeSocket, openSocket, stringField } from './ws-client.mjs';
 import * as official from './socketio-official.mjs';
 import { referenceSetup } from './reference-setup.mjs';
 
@@ -61,19 +61,7 @@ class LeanSocketIoClient {
   }
 
   close(ms = 2000) {
-    const ws = this.ws;
-    if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        ws.terminate();
-        resolve();
-      }, ms);
-      ws.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      ws.close(1000);
-    });
+    return closeSocket(this.ws, ms);
   }
 }
 

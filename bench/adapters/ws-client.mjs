@@ -65,23 +65,26 @@ export class FrameClient {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
-  /** Closes with 1000 and waits for the close, or terminates after `ms`. */
   close(ms = 2000) {
-    const ws = this.ws;
-    if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        ws.terminate();
-        resolve();
-      }, ms);
-      ws.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
-      else ws.close(1000);
-    });
+    return closeSocket(this.ws, ms);
   }
+}
+
+/** Closes with 1000 and waits for the close, or terminates after `ms` (at once while still connecting). */
+export function closeSocket(ws, ms = 2000) {
+  if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve();
+    }, ms);
+    ws.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    else ws.close(1000);
+  });
 }
 
 /**
