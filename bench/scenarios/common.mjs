@@ -83,3 +83,37 @@ export function cpuWindow(serverPid) {
     },
   };
 }
+
+/**
+ * The timing every scenario shares: `warmupMs`, then `durationMs` measured
+ * (inWindow), the server's CPU over exactly that window, and a bounded drain
+ * of what is still in flight when sending stops. Call `drained()` when the
+ * last in-flight message completes after `stopped` turned true.
+ */
+export function measurementWindow({ warmupMs, durationMs, drainMs, serverPid }) {
+  const start = performance.now();
+  const measureStart = start + warmupMs;
+  const measureEnd = measureStart + durationMs;
+  const cpu = cpuWindow(serverPid);
+  const marks = [setTimeout(() => cpu.begin(), warmupMs), setTimeout(() => cpu.end(), warmupMs + durationMs)];
+  let onDrained = null;
+  return {
+    start,
+    seconds: durationMs / 1000,
+    inWindow: (t) => t >= measureStart && t < measureEnd,
+    drained: () => onDrained?.(),
+    /** Resolves when the measured window is over. */
+    elapsed: () => new Promise((r) => setTimeout(r, warmupMs + durationMs)),
+    /** Waits for `pending()` to reach 0 (signalled by drained()) or drainMs; then the CPU figures. */
+    async finish(pending) {
+      if (pending() > 0) {
+        await new Promise((resolve) => {
+          onDrained = resolve;
+          setTimeout(resolve, drainMs);
+        });
+      }
+      marks.forEach(clearTimeout);
+      return cpu.result(durationMs / 1000);
+    },
+  };
+}

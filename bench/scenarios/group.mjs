@@ -5,7 +5,7 @@
 // send -> LAST member (p50/p99/max). Runs inside a load process.
 
 import { Reservoir } from '../lib/stats.mjs';
-import { cpuWindow, makeContent, parseContent, runTag } from './common.mjs';
+import { makeContent, measurementWindow, parseContent, runTag } from './common.mjs';
 
 export async function runGroup(members, groupId, opts) {
   const { senders: senderCount = 1, window = 4, warmupMs = 1000, durationMs = 5000, drainMs = 5000, contentBytes = 100 } = opts;
@@ -13,23 +13,20 @@ export async function runGroup(members, groupId, opts) {
   const expected = members.length - 1; // every member's connection but the sending one
   const inflight = new Map();
   const last = new Reservoir();
-  const start = performance.now();
-  const measureStart = start + warmupMs;
-  const measureEnd = measureStart + durationMs;
+  const clock = measurementWindow({ warmupMs, durationMs, drainMs, serverPid: opts.serverPid });
+  const { inWindow } = clock;
   let running = true;
   let deliveries = 0;
   let completed = 0;
   let errors = 0;
   let seq = 0;
-  let onDrained = null;
   const tag = runTag();
-  const inWindow = (t) => t >= measureStart && t < measureEnd;
 
   const complete = (entry, clientId) => {
     inflight.delete(clientId);
     entry.sender.inflight--;
     if (running) pump(entry.sender);
-    else if (inflight.size === 0) onDrained?.();
+    else if (inflight.size === 0) clock.drained();
   };
 
   const pump = (sender) => {
@@ -73,19 +70,11 @@ export async function runGroup(members, groupId, opts) {
     };
   }
 
-  const cpu = cpuWindow(opts.serverPid);
-  const marks = [setTimeout(() => cpu.begin(), warmupMs), setTimeout(() => cpu.end(), warmupMs + durationMs)];
   for (const s of senders) pump(s);
-  await new Promise((r) => setTimeout(r, warmupMs + durationMs));
+  await clock.elapsed();
   running = false;
-  if (inflight.size > 0) {
-    await new Promise((resolve) => {
-      onDrained = resolve;
-      setTimeout(resolve, drainMs);
-    });
-  }
-  marks.forEach(clearTimeout);
-  const seconds = durationMs / 1000;
+  const cpu = await clock.finish(() => inflight.size);
+  const { seconds } = clock;
   return {
     members: members.length,
     senders: senders.length,
@@ -95,6 +84,6 @@ export async function runGroup(members, groupId, opts) {
     last_member_latency_ms: last.summary(),
     unanswered_after_drain: inflight.size,
     errors,
-    ...cpu.result(seconds),
+    ...cpu,
   };
 }

@@ -11,15 +11,14 @@
 // starts with "<client_id> <performance.now() at send>".
 
 import { Reservoir } from '../lib/stats.mjs';
-import { cpuWindow, makeContent, parseContent, runTag } from './common.mjs';
+import { makeContent, measurementWindow, parseContent, runTag } from './common.mjs';
 
 export async function runPrivate(pairs, opts) {
   const { window = 4, warmupMs = 1000, durationMs = 5000, drainMs = 3000, rate = 0, maxInFlight = 256, contentBytes = 100 } = opts;
   const inflight = new Map();
   const latency = new Reservoir();
-  const start = performance.now();
-  const measureStart = start + warmupMs;
-  const measureEnd = measureStart + durationMs;
+  const clock = measurementWindow({ warmupMs, durationMs, drainMs, serverPid: opts.serverPid });
+  const { start, inWindow } = clock;
   let running = true;
   let delivered = 0;
   let acked = 0;
@@ -27,16 +26,13 @@ export async function runPrivate(pairs, opts) {
   let skipped = 0;
   let errors = 0;
   let seq = 0;
-  let onDrained = null;
   const tag = runTag();
-
-  const inWindow = (t) => t >= measureStart && t < measureEnd;
 
   const complete = (entry, clientId) => {
     inflight.delete(clientId);
     entry.pair.inflight--;
     if (running && rate === 0) pump(entry.pair);
-    else if (!running && inflight.size === 0) onDrained?.();
+    else if (!running && inflight.size === 0) clock.drained();
   };
 
   const send = (pair) => {
@@ -82,12 +78,6 @@ export async function runPrivate(pairs, opts) {
     };
   });
 
-  const cpu = cpuWindow(opts.serverPid);
-  const marks = [
-    setTimeout(() => cpu.begin(), warmupMs),
-    setTimeout(() => cpu.end(), warmupMs + durationMs),
-  ];
-
   let ticker;
   if (rate > 0) {
     const interval = (1000 * pairs.length) / rate;
@@ -107,17 +97,11 @@ export async function runPrivate(pairs, opts) {
     for (const pair of pairs) pump(pair);
   }
 
-  await new Promise((r) => setTimeout(r, warmupMs + durationMs));
+  await clock.elapsed();
   running = false;
   if (ticker) clearInterval(ticker);
-  if (inflight.size > 0) {
-    await new Promise((resolve) => {
-      onDrained = resolve;
-      setTimeout(resolve, drainMs);
-    });
-  }
-  marks.forEach(clearTimeout);
-  const seconds = durationMs / 1000;
+  const cpu = await clock.finish(() => inflight.size);
+  const { seconds } = clock;
   return {
     pairs: pairs.length,
     window: rate > 0 ? null : window,
@@ -129,6 +113,6 @@ export async function runPrivate(pairs, opts) {
     unanswered_after_drain: inflight.size,
     skipped,
     errors,
-    ...cpu.result(seconds),
+    ...cpu,
   };
 }
