@@ -14,20 +14,16 @@ export function messageRoutes(ctx: HttpContext): Router {
   const { messages } = ctx.stores;
   r.use(requireUser(ctx));
 
+  // Sends go through the Manager, exactly like the `private` and `group` frames.
   r.post('/private', async (req, res) => {
     const f = parse(SendPrivate, req.body);
-    const saved = await messages.savePrivate({ from: me(res).userId, to: f.to, content: f.content, clientId: f.client_id });
-    if (!saved.duplicate) ctx.manager.routePrivate(saved.message);
+    const saved = await ctx.manager.sendPrivate({ from: me(res).userId, to: f.to, content: f.content, clientId: f.client_id });
     res.status(201).json(saved.message);
   });
 
   r.post('/group', async (req, res) => {
     const f = parse(SendGroup, req.body);
-    const userId = me(res).userId;
-    await requireGroup(ctx, f.group_id);
-    await requireAcceptedMember(ctx, f.group_id, userId);
-    const saved = await messages.saveGroup({ from: userId, groupId: f.group_id, content: f.content, clientId: f.client_id });
-    if (!saved.duplicate) ctx.manager.routeGroup(saved.message, (await ctx.stores.groups.acceptedMembers(f.group_id)) ?? []);
+    const saved = await ctx.manager.sendGroup({ from: me(res).userId, groupId: f.group_id, content: f.content, clientId: f.client_id });
     res.status(201).json(saved.message);
   });
 

@@ -15,7 +15,7 @@ import { Presence } from './presence.js';
 import { replaySince } from './sync-replay.js';
 import { clientIdOfRaw, parseClientFrame } from './frame-parser.js';
 import type { GroupMemberFetcher } from './group-member-fetcher.js';
-import type { MessagePersister } from './message-persister.js';
+import type { MessagePersister, Saved, SaveGroupInput, SavePrivateInput } from './message-persister.js';
 import { resolveManagerOptions, type ManagerOptions } from './options.js';
 import {
   encodeFrame,
@@ -172,7 +172,27 @@ export class Manager {
     return notification;
   }
 
-  /** Routes a stored private message live (also used by the REST send route). */
+  /**
+   * Stores a private message and routes it live, skipping `exceptConnection`
+   * (the sending socket). A resend of a stored client_id returns the earlier
+   * message and routes nothing. The `private` frame and POST /api/messages/private
+   * both come here, so the two cannot drift apart.
+   */
+  async sendPrivate(input: SavePrivateInput, exceptConnection?: string): Promise<Saved<PrivateMessage>> {
+    const saved = await this.messages.savePrivate(input);
+    if (!saved.duplicate) this.routePrivate(saved.message, exceptConnection);
+    return saved;
+  }
+
+  /** The same for a group: 404/403 (`not_found`/`forbidden`) unless the sender is an accepted member. */
+  async sendGroup(input: SaveGroupInput, exceptConnection?: string): Promise<Saved<GroupMessage>> {
+    const members = await this.requireMembership(input.groupId, input.from);
+    const saved = await this.messages.saveGroup(input);
+    if (!saved.duplicate) this.routeGroup(saved.message, members, exceptConnection);
+    return saved;
+  }
+
+  /** Routes an already stored private message live. */
   routePrivate(m: PrivateMessage, exceptConnection?: string): void {
     const users = m.to === m.from ? [m.to] : [m.to, m.from];
     this.publish({ users, except: exceptConnection, delivery: { messageId: m.id, senderId: m.from, recipientId: m.to } }, 'private', m);
@@ -193,7 +213,9 @@ export class Manager {
     const envelope: Envelope = { ...target, type, raw: encodeFrame(type, body) };
     const key = latestStateKey(type, body);
     if (key !== undefined) envelope.latestKey = key;
-    this.track(Promise.resolve(this.broker.publish(envelope)));
+    const published = this.broker.publish(envelope);
+    // The in-process broker delivers synchronously: nothing to wait for, no promise per frame.
+    if (published instanceof Promise) this.track(published);
   }
 
   private async markDelivered({ messageId, senderId, recipientId }: DeliveryTracking): Promise<void> {
@@ -251,16 +273,13 @@ export class Manager {
   }
 
   private async onPrivate(conn: Connection, f: ClientFrameOf<'private'>): Promise<void> {
-    const saved = await this.messages.savePrivate({ from: conn.userId, to: f.to, content: f.content, clientId: f.client_id });
+    const saved = await this.sendPrivate({ from: conn.userId, to: f.to, content: f.content, clientId: f.client_id }, conn.id);
     this.ack(conn, f.client_id, saved.message);
-    if (!saved.duplicate) this.routePrivate(saved.message, conn.id);
   }
 
   private async onGroup(conn: Connection, f: ClientFrameOf<'group'>): Promise<void> {
-    const members = await this.requireMembership(f.group_id, conn.userId);
-    const saved = await this.messages.saveGroup({ from: conn.userId, groupId: f.group_id, content: f.content, clientId: f.client_id });
+    const saved = await this.sendGroup({ from: conn.userId, groupId: f.group_id, content: f.content, clientId: f.client_id }, conn.id);
     this.ack(conn, f.client_id, saved.message);
-    if (!saved.duplicate) this.routeGroup(saved.message, members, conn.id);
   }
 
   private async onBroadcast(conn: Connection, f: ClientFrameOf<'broadcast'>): Promise<void> {
