@@ -210,4 +210,19 @@ describe('AUTH_RATE_LIMIT', () => {
     // Other routes are not counted.
     await server.http.get('/healthz').expect(200);
   });
+
+  it('counts a token requested with a password, like a login (credential stuffing through /token)', async () => {
+    const server = await startTestServer({ AUTH_RATE_LIMIT: '2' });
+    await server.http.post('/api/auth/register').send({ username: 'tokenized', password }).expect(201);
+    await server.http.post('/api/auth/token').send({ username: 'tokenized', password: 'wrong password' }).expect(401);
+    const res = await server.http.post('/api/auth/token').send({ username: 'tokenized', password }).expect(429);
+    expect(res.body).toEqual(error('rate_limited'));
+  });
+
+  it('0 turns the limit off', async () => {
+    const server = await startTestServer({ AUTH_RATE_LIMIT: '0' });
+    await server.http.post('/api/auth/register').send({ username: 'unlimited', password }).expect(201);
+    for (let i = 0; i < 40; i++) await server.http.post('/api/auth/login').send({ username: 'unlimited', password: 'wrong password' }).expect(401);
+    await server.http.post('/api/auth/login').send({ username: 'unlimited', password }).expect(200);
+  });
 });

@@ -128,6 +128,15 @@ describe('broadcast', () => {
     for (const s of sockets) expect(await s.next('broadcast', (f) => f.content === 'over the socket')).toMatchObject({ from: admin.id });
   });
 
+  it('is not stored: a socket opened afterwards gets none, not even through sync', async () => {
+    const late = await connectClient(server, bob.cookie);
+    late.send({ type: 'sync', since: 0 });
+    expect(await late.next('synced')).toEqual({ type: 'synced', last_id: 0 });
+    expect(late.all('broadcast')).toEqual([]);
+    const history = await server.http.get(`/api/messages/private?user=${admin.id}`).set('cookie', bob.cookie).expect(200);
+    expect(history.body.messages).toEqual([]);
+  });
+
   it('400 for an admin with a bad body', async () => {
     for (const body of [{}, { content: '  ' }, { content: 'x'.repeat(4001) }]) {
       expect((await server.http.post('/api/broadcast').set('cookie', admin.cookie).send(body).expect(400)).body).toEqual(error('bad_request'));
