@@ -17,6 +17,13 @@ export interface BatchStats {
   largestBatch: number;
 }
 
+/** Writes per transaction at most: `maxBatch` (default 256), checked at construction. */
+export function maxBatchOf(maxBatch: number | undefined): number {
+  const n = maxBatch ?? 256;
+  if (!Number.isInteger(n) || n < 1) throw new TypeError(`maxBatch must be a positive integer, got ${maxBatch}`);
+  return n;
+}
+
 export function newBatchStats(): BatchStats {
   return { batches: 0, committed: 0, failed: 0, largestBatch: 0 };
 }

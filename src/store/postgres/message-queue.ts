@@ -26,7 +26,7 @@
  * nothing of the first attempt survives the rollback).
  */
 import type pg from 'pg';
-import { newBatchStats, rejectBatch, settleCommitted, type BatchItem, type BatchStats } from '../batch.js';
+import { maxBatchOf, newBatchStats, rejectBatch, settleCommitted, type BatchItem, type BatchStats } from '../batch.js';
 import type { PgDatabase } from './database.js';
 import { asInputError, failsAlone } from './sql-errors.js';
 
@@ -56,10 +56,7 @@ export class MessageQueue {
     private readonly db: PgDatabase,
     options: MessageQueueOptions = {},
   ) {
-    this.maxBatch = options.maxBatch ?? 256;
-    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) {
-      throw new TypeError(`maxBatch must be a positive integer, got ${options.maxBatch}`);
-    }
+    this.maxBatch = maxBatchOf(options.maxBatch);
   }
 
   /** Writes waiting for the next batch. */

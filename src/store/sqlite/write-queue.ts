@@ -19,7 +19,7 @@
  * SQLite work, and nothing of the first attempt survives its rollback.
  */
 import type { Database } from 'better-sqlite3';
-import { newBatchStats, rejectBatch, settleCommitted, type BatchItem, type BatchStats } from '../batch.js';
+import { maxBatchOf, newBatchStats, rejectBatch, settleCommitted, type BatchItem, type BatchStats } from '../batch.js';
 
 export interface WriteQueueOptions {
   /** Flush as soon as this many writes are waiting (default 256). */
@@ -51,10 +51,7 @@ export class WriteQueue {
     private readonly db: Database,
     options: WriteQueueOptions = {},
   ) {
-    this.maxBatch = options.maxBatch ?? 256;
-    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) {
-      throw new TypeError(`maxBatch must be a positive integer, got ${options.maxBatch}`);
-    }
+    this.maxBatch = maxBatchOf(options.maxBatch);
     // Called inside the batch transaction, a better-sqlite3 transaction
     // function becomes a SAVEPOINT ... RELEASE (ROLLBACK TO on throw).
     this.runItem = db.transaction((work: () => unknown) => work());
