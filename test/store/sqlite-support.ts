@@ -8,8 +8,8 @@ import { openSqliteStores, type SqliteStores, type SqliteStoresOptions } from '.
 export function useTempDir(): { dir(): string; open(options?: Partial<SqliteStoresOptions>): SqliteStores; path: () => string } {
   let current: string | null = null;
   const opened: SqliteStores[] = [];
-  afterEach(() => {
-    for (const s of opened.splice(0)) s.close();
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
     if (current) rmSync(current, { recursive: true, force: true });
     current = null;
   });

@@ -4,11 +4,12 @@ import { ParlorError, isParlorError } from '../../src/errors.js';
 import { WriteQueue } from '../../src/store/sqlite/index.js';
 import { useTempDir } from './sqlite-support.js';
 
-describe('sqlite: group commit', () => {
+describe.each(['inline', 'worker'] as const)('sqlite: group commit, %s writer', (writer) => {
   const tmp = useTempDir();
 
   async function setup(options: Parameters<typeof tmp.open>[0] = {}) {
-    const stores = tmp.open(options);
+    const stores = tmp.open({ writer, ...options });
+    expect(stores.writer.kind).toBe(writer);
     const a = await stores.users.createUser('alice', 'h');
     const b = await stores.users.createUser('bob', 'h');
     return { stores, a, b };
@@ -19,7 +20,7 @@ describe('sqlite: group commit', () => {
     const reader = new BetterSqlite3(tmp.path(), { readonly: true });
     const count = reader.prepare('SELECT count(*) FROM messages').pluck();
     try {
-      const before = { ...stores.writeQueue.stats };
+      const before = { ...stores.writer.stats };
       const n = 50;
       let seenAtFirstResolve = -1;
       const sends = Array.from({ length: n }, (_, i) =>
@@ -30,9 +31,9 @@ describe('sqlite: group commit', () => {
         seenAtFirstResolve = count.get() as number;
       });
       const saved = await Promise.all(sends);
-      expect(stores.writeQueue.stats.batches - before.batches).toBe(1);
-      expect(stores.writeQueue.stats.committed - before.committed).toBe(n);
-      expect(stores.writeQueue.stats.largestBatch).toBe(n);
+      expect(stores.writer.stats.batches - before.batches).toBe(1);
+      expect(stores.writer.stats.committed - before.committed).toBe(n);
+      expect(stores.writer.stats.largestBatch).toBe(n);
       // A second connection already saw all n rows when the FIRST promise resolved:
       // one COMMIT for all of them, and no resolve before it.
       expect(seenAtFirstResolve).toBe(n);
@@ -47,7 +48,7 @@ describe('sqlite: group commit', () => {
   it('mixed writes of one tick (messages, notifications, receipts, sessions) share the transaction', async () => {
     const { stores, a, b } = await setup();
     const first = await stores.messages.savePrivate({ from: a.id, to: b.id, content: 'first' });
-    const before = stores.writeQueue.stats.batches;
+    const before = stores.writer.stats.batches;
     await Promise.all([
       stores.messages.savePrivate({ from: a.id, to: b.id, content: 'p' }),
       stores.messages.saveNotification(b.id, 'system', 'n'),
@@ -57,32 +58,19 @@ describe('sqlite: group commit', () => {
         stores.sessions.set('s', { cookie: { maxAge: 1000 } } as never, (err) => (err ? reject(err) : resolve())),
       ),
     ]);
-    expect(stores.writeQueue.stats.batches - before).toBe(1);
+    expect(stores.writer.stats.batches - before).toBe(1);
   });
 
   it('sequential awaited sends are one transaction each (the counter counts transactions)', async () => {
     const { stores, a, b } = await setup();
-    const before = stores.writeQueue.stats.batches;
+    const before = stores.writer.stats.batches;
     for (let i = 0; i < 3; i++) await stores.messages.savePrivate({ from: a.id, to: b.id, content: `m${i}` });
-    expect(stores.writeQueue.stats.batches - before).toBe(3);
-  });
-
-  it('a full batch is committed at once: maxBatch bounds the transaction size', async () => {
-    const { stores, a, b } = await setup({ maxBatch: 8 });
-    const before = stores.writeQueue.stats.batches;
-    const sends = Array.from({ length: 20 }, (_, i) => stores.messages.savePrivate({ from: a.id, to: b.id, content: `m${i}` }));
-    // The first two batches were committed synchronously, as they filled up.
-    expect(stores.writeQueue.stats.batches - before).toBe(2);
-    expect(stores.writeQueue.size).toBe(4);
-    await Promise.all(sends);
-    expect(stores.writeQueue.stats.batches - before).toBe(3);
-    expect(stores.writeQueue.stats.largestBatch).toBe(8);
-    expect((await stores.messages.privateHistory(a.id, b.id, { limit: 50 })).items).toHaveLength(20);
+    expect(stores.writer.stats.batches - before).toBe(3);
   });
 
   it('an unknown recipient in a batch rejects alone with not_found; the rest commit in the same transaction', async () => {
     const { stores, a, b } = await setup();
-    const before = { ...stores.writeQueue.stats };
+    const before = { ...stores.writer.stats };
     const results = await Promise.allSettled([
       stores.messages.savePrivate({ from: a.id, to: b.id, content: 'one', clientId: 'x1' }),
       stores.messages.savePrivate({ from: a.id, to: 424242, content: 'lost', clientId: 'x2' }),
@@ -92,11 +80,37 @@ describe('sqlite: group commit', () => {
     const reason = (results[1] as PromiseRejectedResult).reason;
     expect(reason).toBeInstanceOf(ParlorError);
     expect(reason.code).toBe('not_found');
-    expect(stores.writeQueue.stats.batches - before.batches).toBe(1);
-    expect(stores.writeQueue.stats.failed - before.failed).toBe(1);
+    expect(stores.writer.stats.batches - before.batches).toBe(1);
+    expect(stores.writer.stats.failed - before.failed).toBe(1);
     // The failed client_id stored nothing: a retry to a valid user is a new message.
     const retry = await stores.messages.savePrivate({ from: a.id, to: b.id, content: 'retry', clientId: 'x2' });
     expect(retry.duplicate).toBe(false);
+  });
+
+});
+
+// Synchronous flushing and pragmas on the main connection: only the inline writer has them.
+describe('sqlite: group commit, inline writer', () => {
+  const tmp = useTempDir();
+
+  async function setup(options: Parameters<typeof tmp.open>[0] = {}) {
+    const stores = tmp.open({ writer: 'inline', ...options });
+    const a = await stores.users.createUser('alice', 'h');
+    const b = await stores.users.createUser('bob', 'h');
+    return { stores, a, b };
+  }
+
+  it('a full batch is committed at once: maxBatch bounds the transaction size', async () => {
+    const { stores, a, b } = await setup({ maxBatch: 8 });
+    const before = stores.writer.stats.batches;
+    const sends = Array.from({ length: 20 }, (_, i) => stores.messages.savePrivate({ from: a.id, to: b.id, content: `m${i}` }));
+    // The first two batches were committed synchronously, as they filled up.
+    expect(stores.writer.stats.batches - before).toBe(2);
+    expect(stores.writer.size).toBe(4);
+    await Promise.all(sends);
+    expect(stores.writer.stats.batches - before).toBe(3);
+    expect(stores.writer.stats.largestBatch).toBe(8);
+    expect((await stores.messages.privateHistory(a.id, b.id, { limit: 50 })).items).toHaveLength(20);
   });
 
   it('disk full rejects with an ordinary Error (not a ParlorError), stores exactly what resolved, and the store recovers', async () => {

@@ -12,17 +12,20 @@ import { MESSAGE_QUERIES } from '../../src/store/sqlite/message-store.js';
 import { runStoreContract } from './store-contract.js';
 import { useTempDir } from './sqlite-support.js';
 
-runStoreContract('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'parlor-contract-'));
-  const stores = openSqliteStores({ path: join(dir, 'contract.db') });
-  return {
-    stores,
-    async cleanup() {
-      await stores.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+// The same contract whichever thread writes: the worker (the default for a file) and this thread.
+for (const writer of ['worker', 'inline'] as const) {
+  runStoreContract(`sqlite (${writer} writer)`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parlor-contract-'));
+    const stores = openSqliteStores({ path: join(dir, 'contract.db'), writer });
+    return {
+      stores,
+      async cleanup() {
+        await stores.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  });
+}
 
 const migrationFiles = readdirSync(DEFAULT_MIGRATIONS_DIR).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
 
@@ -33,7 +36,7 @@ describe('sqlite: opening', () => {
     const path = join(tmp.dir(), 'nested', 'deeper', 'parlor.db');
     const stores = tmp.open({ path });
     expect(existsSync(path)).toBe(true);
-    expect(stores.description).toBe(`sqlite:${path}`);
+    expect(stores.description).toBe(`sqlite:${path} (writes: worker thread)`);
   });
 
   it('sets WAL, synchronous=FULL, foreign keys and a busy timeout', () => {
@@ -69,7 +72,7 @@ describe('sqlite: opening', () => {
     const a = await stores.users.createUser('alice', 'h');
     const first = await stores.messages.savePrivate({ from: a.id, to: a.id, content: '1' });
     stores.db.prepare('DELETE FROM messages WHERE id = ?').run(first.message.id);
-    stores.close();
+    await stores.close();
     const again = tmp.open();
     const second = await again.messages.savePrivate({ from: a.id, to: a.id, content: '2' });
     expect(second.message.id).toBeGreaterThan(first.message.id);
@@ -87,12 +90,12 @@ describe('sqlite: migrations', () => {
     }
   };
 
-  it('records every migration file once, and opening again applies nothing', () => {
+  it('records every migration file once, and opening again applies nothing', async () => {
     expect(migrationFiles[0]).toBe('001_init.sql');
-    tmp.open().close();
+    await tmp.open().close();
     const first = applied(tmp.path());
     expect(first.map((r) => r.name)).toEqual(migrationFiles);
-    tmp.open().close();
+    await tmp.open().close();
     expect(applied(tmp.path())).toEqual(first);
   });
 
@@ -117,20 +120,20 @@ describe('sqlite: migrations', () => {
     for (const f of migrationFiles) copyFileSync(new URL(f, DEFAULT_MIGRATIONS_DIR), join(dir, f));
     const first = tmp.open({ migrationsDir: dir });
     await first.users.createUser('kept', 'h');
-    first.close();
+    await first.close();
     writeFileSync(join(dir, '900_extra.sql'), 'CREATE TABLE extra (x INTEGER); INSERT INTO extra VALUES (1);');
     const second = tmp.open({ migrationsDir: dir });
     expect(second.db.prepare('SELECT count(*) FROM extra').pluck().get()).toBe(1);
     expect((await second.users.findByUsername('kept'))?.username).toBe('kept');
-    second.close();
-    tmp.open({ migrationsDir: dir }).close();
+    await second.close();
+    await tmp.open({ migrationsDir: dir }).close();
     expect(applied(tmp.path()).map((r) => r.name)).toEqual([...migrationFiles, '900_extra.sql']);
     const db = new BetterSqlite3(tmp.path(), { readonly: true });
     expect(db.prepare('SELECT count(*) FROM extra').pluck().get()).toBe(1);
     db.close();
   });
 
-  it('a failing migration leaves no trace and is retried on the next open', () => {
+  it('a failing migration leaves no trace and is retried on the next open', async () => {
     const dir = join(tmp.dir(), 'migrations');
     mkdirSync(dir);
     for (const f of migrationFiles) copyFileSync(new URL(f, DEFAULT_MIGRATIONS_DIR), join(dir, f));
@@ -141,7 +144,7 @@ describe('sqlite: migrations', () => {
     expect(db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'half'`).pluck().get()).toBe(0);
     db.close();
     writeFileSync(join(dir, '900_broken.sql'), 'CREATE TABLE half (x);');
-    tmp.open({ migrationsDir: dir }).close();
+    await tmp.open({ migrationsDir: dir }).close();
     expect(applied(tmp.path()).map((r) => r.name)).toEqual([...migrationFiles, '900_broken.sql']);
   });
 });
@@ -162,7 +165,7 @@ describe('sqlite: persistence and close', () => {
     await new Promise<void>((resolve, reject) =>
       first.sessions.set('sid-1', { cookie: { maxAge: 60_000 }, userId: a.id } as unknown as SessionData, (err) => (err ? reject(err) : resolve())),
     );
-    first.close();
+    await first.close();
 
     const again = tmp.open();
     expect(await again.users.findByUsername('ALICE')).toEqual({ id: a.id, username: 'alice', passwordHash: 'ha', tokenVersion: 0 });
@@ -182,13 +185,14 @@ describe('sqlite: persistence and close', () => {
     const first = tmp.open();
     const a = await first.users.createUser('alice', 'h');
     const pending = [1, 2, 3].map((i) => first.messages.savePrivate({ from: a.id, to: a.id, content: `m${i}` }));
-    expect(first.writeQueue.size).toBe(3);
-    first.close();
+    expect(first.writer.size).toBe(3);
+    const closed = first.close();
     const saved = await Promise.all(pending);
+    await closed;
     expect(saved.map((s) => s.duplicate)).toEqual([false, false, false]);
     await expect(first.messages.savePrivate({ from: a.id, to: a.id, content: 'late' })).rejects.toThrow(/closed/);
     await expect(Promise.resolve().then(() => first.ping())).rejects.toThrow(/closed/);
-    expect(() => first.close()).not.toThrow();
+    await expect(first.close()).resolves.toBeUndefined();
 
     const again = tmp.open();
     expect((await again.messages.privateHistory(a.id, a.id, { limit: 10 })).items.map((m) => m.content)).toEqual(['m3', 'm2', 'm1']);
@@ -243,7 +247,7 @@ describe('sqlite: sessions', () => {
     await set(stores, 'old', { expires: new Date(Date.now() - 1000) });
     expect(rows(stores.db)).toEqual(['live', 'old']);
     await vi.waitFor(() => expect(rows(stores.db)).toEqual(['live']), { timeout: 2000, interval: 10 });
-    stores.close();
+    await stores.close();
     // A timer left running would now hit the closed database and log a warning.
     await new Promise((r) => setTimeout(r, 80));
     expect(warn).not.toHaveBeenCalled();
@@ -254,13 +258,13 @@ describe('sqlite: sessions', () => {
     await set(stores, 'a', { maxAge: 60_000 });
     await set(stores, 'b', { expires: new Date(Date.now() - 1) });
     await set(stores, 'c', { expires: new Date(Date.now() - 1000) });
-    expect(stores.sessions.pruneExpired()).toBe(2);
+    expect(await stores.sessions.pruneExpired()).toBe(2);
     expect(rows(stores.db)).toEqual(['a']);
   });
 
   it('after close, callbacks get the error; no method throws', async () => {
     const stores = tmp.open();
-    stores.close();
+    await stores.close();
     const errOf = (call: (cb: (err?: unknown) => void) => void) =>
       new Promise<unknown>((resolve) => {
         expect(() => call((err) => resolve(err))).not.toThrow();

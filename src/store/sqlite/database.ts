@@ -19,12 +19,34 @@ export interface OpenDatabaseOptions {
 
 const IN_MEMORY = /^(:memory:|file::memory:.*|)$/;
 
+/** `:memory:` (or an empty path: a temporary database): visible to this connection only. */
+export function isInMemory(path: string): boolean {
+  return IN_MEMORY.test(path);
+}
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
 export function openDatabase(options: OpenDatabaseOptions): Database {
-  if (!IN_MEMORY.test(options.path)) mkdirSync(dirname(options.path), { recursive: true });
+  if (!isInMemory(options.path)) mkdirSync(dirname(options.path), { recursive: true });
   const db = new BetterSqlite3(options.path);
   try {
-    applyPragmas(db, options.busyTimeoutMs ?? 5000);
+    applyPragmas(db, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
     migrate(db, loadMigrations(options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR), options.logger);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+/**
+ * A second connection to a database that openDatabase already created and
+ * migrated: the write worker's. Same pragmas, no migrations.
+ */
+export function openConnection(path: string, busyTimeoutMs: number): Database {
+  const db = new BetterSqlite3(path, { fileMustExist: true });
+  try {
+    applyPragmas(db, busyTimeoutMs);
   } catch (err) {
     db.close();
     throw err;

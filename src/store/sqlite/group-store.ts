@@ -1,17 +1,11 @@
 import type { Database } from 'better-sqlite3';
-import { ParlorError } from '../../errors.js';
 import type { Group, GroupStore, MemberStatus } from '../types.js';
-import type { WriteQueue } from './write-queue.js';
+import type { SqliteWriter } from './sqlite-writer.js';
 
 type ListedStatus = 'accepted' | 'invited';
 
 export class SqliteGroupStore implements GroupStore {
-  private readonly insertGroup;
-  private readonly insertMember;
-  private readonly reinvite;
-  private readonly answer;
   private readonly groupById;
-  private readonly userExists;
   private readonly statusOf;
   private readonly accepted;
   private readonly groupsOfUser;
@@ -20,25 +14,10 @@ export class SqliteGroupStore implements GroupStore {
 
   constructor(
     db: Database,
-    private readonly queue: WriteQueue,
+    private readonly writer: SqliteWriter,
     private readonly now: () => number,
   ) {
-    this.insertGroup = db.prepare<[string, number, number], Group>(
-      'INSERT INTO groups (name, owner_id, created_at) VALUES (?, ?, ?) RETURNING id, name, owner_id',
-    );
-    this.insertMember = db.prepare<[number, number, MemberStatus, number | null, number]>(
-      'INSERT INTO group_members (group_id, user_id, status, invited_by, updated_at) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.reinvite = db.prepare<[number, number, number, number]>(
-      `UPDATE group_members SET status = 'invited', invited_by = ?, updated_at = ?
-       WHERE group_id = ? AND user_id = ? AND status = 'declined'`,
-    );
-    this.answer = db.prepare<[MemberStatus, number, number, number]>(
-      `UPDATE group_members SET status = ?, updated_at = ?
-       WHERE group_id = ? AND user_id = ? AND status = 'invited'`,
-    );
     this.groupById = db.prepare<[number], Group>('SELECT id, name, owner_id FROM groups WHERE id = ?');
-    this.userExists = db.prepare<[number], number>('SELECT 1 FROM users WHERE id = ?').pluck();
     this.statusOf = db
       .prepare<[number, number], MemberStatus>('SELECT status FROM group_members WHERE group_id = ? AND user_id = ?')
       .pluck();
@@ -75,13 +54,7 @@ export class SqliteGroupStore implements GroupStore {
   }
 
   createGroup(ownerId: number, name: string): Promise<Group> {
-    return this.queue.enqueue(() => {
-      this.requireUser(ownerId);
-      const now = this.now();
-      const group = this.insertGroup.get(name, ownerId, now)!;
-      this.insertMember.run(group.id, ownerId, 'accepted', null, now);
-      return { id: group.id, name: group.name, owner_id: group.owner_id };
-    });
+    return this.writer.run('createGroup', ownerId, name, this.now());
   }
 
   getGroup(groupId: number): Group | null {
@@ -102,23 +75,11 @@ export class SqliteGroupStore implements GroupStore {
   }
 
   invite(groupId: number, userId: number, invitedBy: number): Promise<void> {
-    return this.queue.enqueue(() => {
-      if (!this.groupById.get(groupId)) throw new ParlorError('not_found', `group ${groupId} does not exist`);
-      this.requireUser(userId);
-      const status = this.statusOf.get(groupId, userId);
-      if (status === 'invited' || status === 'accepted') {
-        throw new ParlorError('conflict', `user ${userId} is already ${status} in group ${groupId}`);
-      }
-      const now = this.now();
-      if (status === 'declined') this.reinvite.run(invitedBy, now, groupId, userId);
-      else this.insertMember.run(groupId, userId, 'invited', invitedBy, now);
-    });
+    return this.writer.run('invite', groupId, userId, invitedBy, this.now());
   }
 
   respond(groupId: number, userId: number, accept: boolean): Promise<boolean> {
-    return this.queue.enqueue(
-      () => this.answer.run(accept ? 'accepted' : 'declined', this.now(), groupId, userId).changes === 1,
-    );
+    return this.writer.run('respond', groupId, userId, accept, this.now());
   }
 
   acceptedMembers(groupId: number): readonly number[] | null {
@@ -132,7 +93,4 @@ export class SqliteGroupStore implements GroupStore {
     return this.contacts.all({ user: userId });
   }
 
-  private requireUser(userId: number): void {
-    if (this.userExists.get(userId) === undefined) throw new ParlorError('not_found', `user ${userId} does not exist`);
-  }
 }

@@ -2,23 +2,30 @@
  * The default backend: one SQLite file (better-sqlite3) holding users, groups,
  * messages, notifications and sessions. `openSqliteStores` opens it, applies
  * migrations and returns every store; `close()` commits pending writes first.
+ *
+ * Reads run on the calling thread's connection. Writes go through a
+ * SqliteWriter: for a database file, a worker thread with its own connection
+ * (the COMMIT and its fsync never block the event loop); for `:memory:`, the
+ * same group-commit batches on this thread.
  */
 import type { Database } from 'better-sqlite3';
 import type { Logger } from '../../logger.js';
 import type { Stores } from '../types.js';
 import { SqliteConversationStore } from './conversation-store.js';
-import { openDatabase } from './database.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, isInMemory, openDatabase } from './database.js';
 import { SqliteGroupStore } from './group-store.js';
+import { InlineWriter } from './inline-writer.js';
 import { SqliteMessageStore } from './message-store.js';
 import { SqliteNotificationStore } from './notification-store.js';
-import { SqliteReceiptStore } from './receipt-store.js';
 import { SqliteSessionStore } from './session-store.js';
+import type { SqliteWriter, WriterKind } from './sqlite-writer.js';
 import { SqliteUserStore } from './user-store.js';
-import { WriteQueue } from './write-queue.js';
+import { WorkerWriter } from './worker-writer.js';
 
 export { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.js';
 export { WriteQueue, type WriteQueueStats } from './write-queue.js';
 export { SqliteSessionStore, sessionExpiry } from './session-store.js';
+export type { SqliteWriter, WriterKind } from './sqlite-writer.js';
 
 export interface SqliteStoresOptions {
   /** The database file; its folder is created when missing. */
@@ -34,14 +41,19 @@ export interface SqliteStoresOptions {
   busyTimeoutMs?: number;
   /** Clock for stored timestamps and session expiry (default Date.now). */
   now?: () => number;
+  /**
+   * Where writes run: `worker` (a worker thread; the default for a file) or
+   * `inline` (this thread; the only choice for `:memory:`).
+   */
+  writer?: WriterKind;
 }
 
 export interface SqliteStores extends Stores {
   readonly path: string;
-  /** The better-sqlite3 connection, for diagnostics and tests. */
+  /** The better-sqlite3 connection the reads use, for diagnostics and tests. */
   readonly db: Database;
-  /** The group-commit queue every write goes through; `stats` counts its transactions. */
-  readonly writeQueue: WriteQueue;
+  /** What every write goes through; `stats` counts its transactions. */
+  readonly writer: SqliteWriter;
   users: SqliteUserStore;
   groups: SqliteGroupStore;
   messages: SqliteMessageStore;
@@ -49,47 +61,62 @@ export interface SqliteStores extends Stores {
   conversations: SqliteConversationStore;
   sessions: SqliteSessionStore;
   ping(): Promise<void>;
-  close(): void;
+  /** Commits what is queued, then closes (an inline writer commits before close() returns). */
+  close(): Promise<void>;
 }
 
 export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
   const now = options.now ?? Date.now;
+  const kind = options.writer ?? (isInMemory(options.path) ? 'inline' : 'worker');
+  if (kind === 'worker' && isInMemory(options.path)) {
+    throw new TypeError('an in-memory SQLite database cannot be written by a worker thread: use writer "inline"');
+  }
   const db = openDatabase(options);
-  const queue = new WriteQueue(db, { maxBatch: options.maxBatch });
-  const notifications = new SqliteNotificationStore(db, queue, now);
-  const receipts = new SqliteReceiptStore(db, queue, now);
-  const sessions = new SqliteSessionStore(db, queue, {
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  let writer: SqliteWriter;
+  try {
+    writer =
+      kind === 'worker'
+        ? new WorkerWriter({ path: options.path, busyTimeoutMs, maxBatch: options.maxBatch })
+        : new InlineWriter(db, { maxBatch: options.maxBatch });
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const notifications = new SqliteNotificationStore(db, writer, now);
+  const sessions = new SqliteSessionStore(db, writer, {
     pruneIntervalMs: options.sessionPruneIntervalMs,
     now,
     logger: options.logger,
   });
   const ping = db.prepare('SELECT 1');
-  let closed = false;
+  let closing: Promise<void> | null = null;
 
   return {
-    description: `sqlite:${options.path}`,
+    description: `sqlite:${options.path} (writes: ${kind} thread)`,
     path: options.path,
     db,
-    writeQueue: queue,
-    users: new SqliteUserStore(db, queue, now),
-    groups: new SqliteGroupStore(db, queue, now),
-    messages: new SqliteMessageStore(db, queue, now, receipts, notifications),
+    writer,
+    users: new SqliteUserStore(db, writer, now),
+    groups: new SqliteGroupStore(db, writer, now),
+    messages: new SqliteMessageStore(db, writer, now, notifications),
     notifications,
     conversations: new SqliteConversationStore(db),
     sessions,
     async ping() {
-      if (closed) throw new Error('the SQLite store is closed');
+      if (closing) throw new Error('the SQLite store is closed');
+      if (writer.failure) throw writer.failure;
       ping.get();
     },
     close() {
-      if (closed) return;
-      closed = true;
-      try {
-        queue.close();
-      } finally {
+      return (closing ??= (async () => {
         sessions.close();
-        db.close();
-      }
+        try {
+          await writer.close();
+        } finally {
+          db.close();
+        }
+      })());
     },
   };
 }

@@ -1,5 +1,4 @@
 import type { Database } from 'better-sqlite3';
-import { ParlorError } from '../../errors.js';
 import type { Page, PageQuery } from '../../types.js';
 import type {
   ReadResult,
@@ -10,18 +9,8 @@ import type {
 import type { GroupMessage, Message, Notification, PrivateMessage } from '../../websocket/protocol.js';
 import type { Stores } from '../types.js';
 import type { SqliteNotificationStore } from './notification-store.js';
-import type { SqliteReceiptStore } from './receipt-store.js';
-import {
-  MESSAGE_COLUMNS,
-  type MessageRow,
-  pageParams,
-  toGroupMessage,
-  toMessage,
-  toPage,
-  toPrivateMessage,
-  toPrivateWithStatus,
-} from '../rows.js';
-import type { WriteQueue } from './write-queue.js';
+import { MESSAGE_COLUMNS, type MessageRow, pageParams, toGroupMessage, toMessage, toPage, toPrivateWithStatus } from '../rows.js';
+import type { SqliteWriter } from './sqlite-writer.js';
 
 type PageParams = { before: number; offset: number; take: number };
 
@@ -53,10 +42,6 @@ export const MESSAGE_QUERIES = {
 type FullMessagePersister = Stores['messages'];
 
 export class SqliteMessageStore implements FullMessagePersister {
-  private readonly insert;
-  private readonly byClientId;
-  private readonly userExists;
-  private readonly groupExists;
   private readonly privatePage;
   private readonly groupPage;
   private readonly inboxSince;
@@ -67,20 +52,10 @@ export class SqliteMessageStore implements FullMessagePersister {
 
   constructor(
     db: Database,
-    private readonly queue: WriteQueue,
+    private readonly writer: SqliteWriter,
     private readonly now: () => number,
-    private readonly receipts: SqliteReceiptStore,
     private readonly notifications: SqliteNotificationStore,
   ) {
-    type Insert = { from: number; to: number | null; group: number | null; content: string; clientId: string | null; now: number };
-    const sql = `INSERT INTO messages (sender_id, recipient_id, group_id, content, client_id, created_at)
-      VALUES (@from, @to, @group, @content, @clientId, @now) RETURNING ${MESSAGE_COLUMNS}`;
-    this.insert = db.prepare<Insert, MessageRow>(sql);
-    this.byClientId = db.prepare<[number, string], MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = ? AND client_id = ?`,
-    );
-    this.userExists = db.prepare<[number], number>('SELECT 1 FROM users WHERE id = ?').pluck();
-    this.groupExists = db.prepare<[number], number>('SELECT 1 FROM groups WHERE id = ?').pluck();
     this.privatePage = db.prepare<PageParams & { lo: number; hi: number }, MessageRow>(MESSAGE_QUERIES.privateHistory);
     this.groupPage = db.prepare<PageParams & { group: number }, MessageRow>(MESSAGE_QUERIES.groupHistory);
     type Since = { user: number; since: number; limit: number };
@@ -99,41 +74,11 @@ export class SqliteMessageStore implements FullMessagePersister {
   }
 
   savePrivate(input: SavePrivateInput): Promise<Saved<PrivateMessage>> {
-    return this.queue.enqueue(() => {
-      const earlier = this.earlier(input.from, input.clientId, 'private');
-      if (earlier) return { message: toPrivateMessage(earlier), duplicate: true };
-      if (this.userExists.get(input.to) === undefined) {
-        throw new ParlorError('not_found', `user ${input.to} does not exist`);
-      }
-      const row = this.insert.get({
-        from: input.from,
-        to: input.to,
-        group: null,
-        content: input.content,
-        clientId: input.clientId ?? null,
-        now: this.now(),
-      })!;
-      return { message: toPrivateMessage(row), duplicate: false };
-    });
+    return this.writer.run('savePrivate', input, this.now());
   }
 
   saveGroup(input: SaveGroupInput): Promise<Saved<GroupMessage>> {
-    return this.queue.enqueue(() => {
-      const earlier = this.earlier(input.from, input.clientId, 'group');
-      if (earlier) return { message: toGroupMessage(earlier), duplicate: true };
-      if (this.groupExists.get(input.groupId) === undefined) {
-        throw new ParlorError('not_found', `group ${input.groupId} does not exist`);
-      }
-      const row = this.insert.get({
-        from: input.from,
-        to: null,
-        group: input.groupId,
-        content: input.content,
-        clientId: input.clientId ?? null,
-        now: this.now(),
-      })!;
-      return { message: toGroupMessage(row), duplicate: false };
-    });
+    return this.writer.run('saveGroup', input, this.now());
   }
 
   saveNotification(userId: number, subtype: string, message: string, data?: Record<string, unknown>): Promise<Notification> {
@@ -161,28 +106,14 @@ export class SqliteMessageStore implements FullMessagePersister {
   }
 
   markDelivered(messageId: number, recipientId: number): Promise<boolean> {
-    return this.receipts.markDelivered(messageId, recipientId);
+    return this.writer.run('markDelivered', messageId, recipientId, this.now());
   }
 
   markRead(userId: number, messageId: number): Promise<ReadResult | null> {
-    return this.receipts.markRead(userId, messageId);
+    return this.writer.run('markRead', userId, messageId, this.now());
   }
 
   markGroupRead(userId: number, groupId: number, messageId: number): Promise<boolean> {
-    return this.receipts.markGroupRead(userId, groupId, messageId);
-  }
-
-  /**
-   * The message stored earlier under (sender, clientId), if any. The same
-   * client_id cannot name a private and a group message at once.
-   */
-  private earlier(from: number, clientId: string | undefined, kind: 'private' | 'group'): MessageRow | undefined {
-    if (clientId === undefined) return undefined;
-    const row = this.byClientId.get(from, clientId);
-    if (row && (row.group_id === null) !== (kind === 'private')) {
-      const other = kind === 'private' ? 'group' : 'private';
-      throw new ParlorError('bad_request', `client_id ${clientId} was already used for a ${other} message`);
-    }
-    return row;
+    return this.writer.run('markGroupRead', userId, groupId, messageId, this.now());
   }
 }

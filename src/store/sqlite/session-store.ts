@@ -10,7 +10,7 @@
 import type { Database } from 'better-sqlite3';
 import session, { type SessionData } from 'express-session';
 import type { Logger } from '../../logger.js';
-import type { WriteQueue } from './write-queue.js';
+import type { SqliteWriter } from './sqlite-writer.js';
 
 export const DEFAULT_SESSION_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -51,33 +51,20 @@ export class SqliteSessionStore extends session.Store {
   private readonly logger: Logger | undefined;
   private readonly timer: NodeJS.Timeout | null;
   private readonly byId;
-  private readonly upsert;
-  private readonly remove;
-  private readonly extend;
-  private readonly removeAll;
   private readonly live;
   private readonly count;
-  private readonly prune;
 
   constructor(
     db: Database,
-    private readonly queue: WriteQueue,
+    private readonly writer: SqliteWriter,
     options: SqliteSessionStoreOptions = {},
   ) {
     super();
     this.now = options.now ?? Date.now;
     this.logger = options.logger;
     this.byId = db.prepare<[string, number], string>('SELECT sess FROM sessions WHERE sid = ? AND expires > ?').pluck();
-    this.upsert = db.prepare<[string, string, number]>(
-      `INSERT INTO sessions (sid, sess, expires) VALUES (?, ?, ?)
-       ON CONFLICT (sid) DO UPDATE SET sess = excluded.sess, expires = excluded.expires`,
-    );
-    this.remove = db.prepare<[string]>('DELETE FROM sessions WHERE sid = ?');
-    this.extend = db.prepare<[number, string]>('UPDATE sessions SET expires = ? WHERE sid = ?');
-    this.removeAll = db.prepare('DELETE FROM sessions');
     this.live = db.prepare<[number], { sid: string; sess: string }>('SELECT sid, sess FROM sessions WHERE expires > ?');
     this.count = db.prepare<[number], number>('SELECT count(*) FROM sessions WHERE expires > ?').pluck();
-    this.prune = db.prepare<[number]>('DELETE FROM sessions WHERE expires <= ?');
     const every = options.pruneIntervalMs ?? 15 * 60 * 1000;
     this.timer = every > 0 ? setInterval(() => this.pruneQuietly(), every).unref() : null;
   }
@@ -90,28 +77,20 @@ export class SqliteSessionStore extends session.Store {
   }
 
   override set(sid: string, sess: SessionData, callback?: (err?: unknown) => void): void {
-    this.write(callback, () => {
-      this.upsert.run(sid, JSON.stringify(sess), sessionExpiry(sess, this.now()));
-    });
+    this.write(callback, () => this.writer.run('setSession', sid, JSON.stringify(sess), sessionExpiry(sess, this.now())));
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
-    this.write(callback, () => {
-      this.remove.run(sid);
-    });
+    this.write(callback, () => this.writer.run('destroySession', sid));
   }
 
   /** Moves the expiry of an existing session; does nothing for an unknown sid. */
   override touch(sid: string, sess: SessionData, callback?: (err?: unknown) => void): void {
-    this.write(callback, () => {
-      this.extend.run(sessionExpiry(sess, this.now()), sid);
-    });
+    this.write(callback, () => this.writer.run('touchSession', sid, sessionExpiry(sess, this.now())));
   }
 
   override clear(callback?: (err?: unknown) => void): void {
-    this.write(callback, () => {
-      this.removeAll.run();
-    });
+    this.write(callback, () => this.writer.run('clearSessions'));
   }
 
   override length(callback: (err: unknown, length?: number) => void): void {
@@ -126,9 +105,9 @@ export class SqliteSessionStore extends session.Store {
     });
   }
 
-  /** Deletes expired rows now; returns how many. */
-  pruneExpired(): number {
-    return this.prune.run(this.now()).changes;
+  /** Deletes expired rows now; resolves with how many. */
+  pruneExpired(): Promise<number> {
+    return this.writer.run('pruneSessions', this.now());
   }
 
   /** Stops the prune timer (the database is closed by the owner of the stores). */
@@ -142,12 +121,12 @@ export class SqliteSessionStore extends session.Store {
   }
 
   private pruneQuietly(): void {
-    try {
-      const removed = this.pruneExpired();
-      if (removed > 0) this.logger?.debug({ removed }, 'pruned expired sessions');
-    } catch (err) {
-      this.logger?.warn({ err }, 'pruning expired sessions failed');
-    }
+    this.pruneExpired().then(
+      (removed) => {
+        if (removed > 0) this.logger?.debug({ removed }, 'pruned expired sessions');
+      },
+      (err: unknown) => this.logger?.warn({ err }, 'pruning expired sessions failed'),
+    );
   }
 
   private read<T>(callback: Callback<T>, query: () => T): void {
@@ -160,8 +139,15 @@ export class SqliteSessionStore extends session.Store {
     later(callback, null, value);
   }
 
-  private write(callback: Callback | undefined, work: () => void): void {
-    this.queue.enqueue(work).then(
+  /** `write` starts the store write; its promise settles the callback on a later turn. */
+  private write(callback: Callback | undefined, write: () => Promise<unknown>): void {
+    let written: Promise<unknown>;
+    try {
+      written = write();
+    } catch (err) {
+      written = Promise.reject(err); // JSON.stringify of a session with a cycle
+    }
+    written.then(
       () => later(callback, null),
       (err: unknown) => later(callback, err),
     );

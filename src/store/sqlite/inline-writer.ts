@@ -1,0 +1,37 @@
+/** SqliteWriter on the calling thread: writes.ts prepared on the main connection, batched by WriteQueue. */
+import type { Database } from 'better-sqlite3';
+import type { BatchStats } from '../batch.js';
+import type { SqliteWriter } from './sqlite-writer.js';
+import { WriteQueue, type WriteQueueOptions } from './write-queue.js';
+import { prepareWrites, type SqliteWrites, type WriteArgs, type WriteOp, type WriteResult } from './writes.js';
+
+export class InlineWriter implements SqliteWriter {
+  readonly kind = 'inline' as const;
+  readonly failure = null;
+  readonly queue: WriteQueue;
+  private readonly writes: SqliteWrites;
+
+  constructor(db: Database, options: WriteQueueOptions = {}) {
+    this.queue = new WriteQueue(db, options);
+    this.writes = prepareWrites(db);
+  }
+
+  run<K extends WriteOp>(op: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
+    const write = this.writes[op] as (...a: WriteArgs<K>) => WriteResult<K>;
+    return this.queue.enqueue(() => write(...args));
+  }
+
+  get stats(): BatchStats {
+    return this.queue.stats;
+  }
+
+  get size(): number {
+    return this.queue.size;
+  }
+
+  /** Commits synchronously (before the promise is even returned). */
+  close(): Promise<void> {
+    this.queue.close();
+    return Promise.resolve();
+  }
+}

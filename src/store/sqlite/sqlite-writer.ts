@@ -1,0 +1,31 @@
+/**
+ * What the SQLite stores write through: a named operation of writes.ts, run
+ * in a group-commit transaction, answered after COMMIT. Two implementations:
+ * InlineWriter (this thread; `:memory:` databases, which another thread
+ * cannot open) and WorkerWriter (a worker thread with its own connection; the
+ * default for database files, so the commit and its fsync never block the
+ * event loop that serves the sockets).
+ */
+import type { BatchStats } from '../batch.js';
+import type { WriteArgs, WriteOp, WriteResult } from './writes.js';
+
+export type WriterKind = 'inline' | 'worker';
+
+export interface SqliteWriter {
+  readonly kind: WriterKind;
+  /** Resolves with the operation's result after its transaction committed. */
+  run<K extends WriteOp>(op: K, ...args: WriteArgs<K>): Promise<WriteResult<K>>;
+  /** Transactions and items so far, for tests and metrics. */
+  readonly stats: BatchStats;
+  /** Writes accepted and not yet answered. */
+  readonly size: number;
+  /** Set when the writer stopped on its own (the worker died); every later write rejects with it. */
+  readonly failure: Error | null;
+  /** Commits what is queued, then refuses new writes. */
+  close(): Promise<void>;
+}
+
+/** The error of a write made after close(). */
+export function closedError(): Error {
+  return new Error('the SQLite store is closed');
+}

@@ -1,0 +1,116 @@
+/**
+ * SqliteWriter backed by the write worker (write-worker.ts). Writes of one
+ * tick travel to the worker as one message; the worker commits them in one
+ * transaction (with whatever else arrived meanwhile) and answers in order.
+ * A reply settles the oldest waiting writes, by the same rules as the inline
+ * queue (src/store/batch.ts).
+ *
+ * When the worker dies (it should not: it catches every SQLite error), every
+ * waiting write rejects, later writes reject, and `failure` is set so that
+ * `ping()` and /healthz report the store as down.
+ */
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { type BatchItem, type BatchStats, maxBatchOf, newBatchStats, rejectBatch, settleCommitted } from '../batch.js';
+import { closedError, type SqliteWriter } from './sqlite-writer.js';
+import { writeWorkerUrl } from './write-worker-entry.js';
+import { type WorkerReply, type WorkerRequest, type WriteWorkerData, fromWireError } from './write-worker-protocol.js';
+import type { WriteArgs, WriteOp, WriteResult } from './writes.js';
+
+export interface WorkerWriterOptions {
+  path: string;
+  busyTimeoutMs: number;
+  maxBatch?: number;
+}
+
+type Waiting = BatchItem<undefined>;
+
+export class WorkerWriter implements SqliteWriter {
+  readonly kind = 'worker' as const;
+  readonly stats: BatchStats = newBatchStats();
+  failure: Error | null = null;
+  /** The thread, for diagnostics and tests. */
+  readonly worker: Worker;
+  private outbox: Array<[WriteOp, unknown[]]> = [];
+  /** Sent or about to be sent, oldest first: the order the worker answers in. */
+  private readonly waiting: Waiting[] = [];
+  private scheduled: NodeJS.Immediate | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(options: WorkerWriterOptions) {
+    const workerData: WriteWorkerData = {
+      path: options.path,
+      busyTimeoutMs: options.busyTimeoutMs,
+      maxBatch: maxBatchOf(options.maxBatch),
+    };
+    this.worker = new Worker(writeWorkerUrl(), { workerData, name: 'parlor-sqlite-writer' });
+    this.worker.on('message', (reply: WorkerReply) => this.settle(reply));
+    this.worker.on('error', (err) => this.stop(err));
+    this.worker.on('exit', (code) => this.stop(new Error(`the SQLite write worker exited (code ${code})`)));
+  }
+
+  get size(): number {
+    return this.waiting.length;
+  }
+
+  run<K extends WriteOp>(op: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
+    if (this.closing) return Promise.reject(closedError());
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<WriteResult<K>>((resolve, reject) => {
+      this.outbox.push([op, args]);
+      this.waiting.push({ work: undefined, resolve: resolve as (value: unknown) => void, reject });
+      this.scheduled ??= setImmediate(() => this.send());
+    });
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
+    if (this.failure) return;
+    const exited = once(this.worker, 'exit');
+    this.send();
+    this.post({ type: 'close' });
+    await exited;
+  }
+
+  private send(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = null;
+    if (this.outbox.length === 0) return;
+    const items = this.outbox;
+    this.outbox = [];
+    this.post({ type: 'write', items });
+  }
+
+  private post(request: WorkerRequest): void {
+    try {
+      this.worker.postMessage(request);
+    } catch (err) {
+      // An argument that cannot be cloned (a bug of the caller): fail what was in the message.
+      if (request.type === 'write') rejectBatch(this.waiting.splice(this.waiting.length - request.items.length), err, this.stats);
+    }
+  }
+
+  private settle(reply: WorkerReply): void {
+    if (reply.type === 'failed') {
+      rejectBatch(this.waiting.splice(0, reply.count), fromWireError(reply.error), this.stats);
+      return;
+    }
+    const items = this.waiting.splice(0, reply.outcomes.length);
+    reply.outcomes.forEach((outcome, i) => {
+      items[i]!.outcome = outcome.ok ? outcome : { ok: false, error: fromWireError(outcome.error) };
+    });
+    settleCommitted(items, this.stats);
+  }
+
+  private stop(err: Error): void {
+    if (this.failure) return;
+    this.failure = this.closing ? closedError() : err;
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = null;
+    this.outbox = [];
+    rejectBatch(this.waiting.splice(0), this.failure, this.stats);
+  }
+}

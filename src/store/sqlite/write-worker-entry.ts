@@ -1,0 +1,42 @@
+/**
+ * Where the write worker's code is. Built (`dist/`), it is the compiled
+ * write-worker.js next to this module. Run from the TypeScript sources (the
+ * test suite under vitest), a worker thread cannot load `.ts`, so the worker
+ * and what it imports are bundled once per process with esbuild (a dev
+ * dependency, present wherever the sources are run) into node_modules/.cache.
+ */
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+let bundled: URL | null = null;
+
+export function writeWorkerUrl(): URL {
+  const compiled = new URL('./write-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(compiled))) return compiled;
+  return (bundled ??= bundleFromSources(fileURLToPath(new URL('./write-worker.ts', import.meta.url))));
+}
+
+function bundleFromSources(entry: string): URL {
+  const require = createRequire(import.meta.url);
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const root = join(dirname(entry), '..', '..', '..');
+  const outDir = join(root, 'node_modules', '.cache', 'parlor');
+  mkdirSync(outDir, { recursive: true });
+  const out = join(outDir, 'write-worker.mjs');
+  // Several test processes may bundle at once: each writes its own file, then renames it into place.
+  const tmp = `${out}.${process.pid}.${Date.now()}.tmp`;
+  esbuild.buildSync({
+    entryPoints: [entry],
+    outfile: tmp,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  renameSync(tmp, out);
+  return pathToFileURL(out);
+}

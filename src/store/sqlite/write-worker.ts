@@ -1,0 +1,54 @@
+/**
+ * The SQLite write worker: a worker thread with its own connection to the
+ * database file, running every write of writes.ts in group-commit batches.
+ *
+ * Writes that arrive while a batch commits (and fsyncs) wait in the message
+ * port; the next batch takes all of them, so the busier the server, the
+ * larger the batches, and the event loop that serves the sockets never waits
+ * for a COMMIT. Replies go back in the order the writes came in.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createBatchTransaction, type Outcome } from './batch-transaction.js';
+import { openConnection } from './database.js';
+import { type WireOutcome, type WorkerReply, type WorkerRequest, type WriteWorkerData, toWireError } from './write-worker-protocol.js';
+import { prepareWrites, type WriteOp } from './writes.js';
+
+const port = parentPort!;
+const data = workerData as WriteWorkerData;
+const db = openConnection(data.path, data.busyTimeoutMs);
+const writes = prepareWrites(db) as unknown as Record<WriteOp, (...args: unknown[]) => unknown>;
+const runBatch = createBatchTransaction(db, ([op, args]: [WriteOp, unknown[]]) => writes[op](...args));
+
+const pending: Array<[WriteOp, unknown[]]> = [];
+let scheduled: NodeJS.Immediate | null = null;
+
+function flush(): void {
+  scheduled = null;
+  while (pending.length > 0) {
+    const items = pending.splice(0, data.maxBatch);
+    let reply: WorkerReply;
+    try {
+      reply = { type: 'committed', outcomes: runBatch(items).map(toWire) };
+    } catch (err) {
+      reply = { type: 'failed', count: items.length, error: toWireError(err) };
+    }
+    port.postMessage(reply);
+  }
+}
+
+function toWire(outcome: Outcome): WireOutcome {
+  return outcome.ok ? outcome : { ok: false, error: toWireError(outcome.error) };
+}
+
+port.on('message', (request: WorkerRequest) => {
+  if (request.type === 'write') {
+    for (const item of request.items) pending.push(item);
+    scheduled ??= setImmediate(flush);
+    return;
+  }
+  // close: everything sent before it is already in `pending` (the port keeps order).
+  if (scheduled) clearImmediate(scheduled);
+  flush();
+  db.close();
+  port.close();
+});

@@ -1,0 +1,108 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { ParlorError } from '../../src/errors.js';
+import { openSqliteStores } from '../../src/store/sqlite/index.js';
+import type { WorkerWriter } from '../../src/store/sqlite/worker-writer.js';
+import { useTempDir } from './sqlite-support.js';
+
+describe('sqlite: the write worker', () => {
+  const tmp = useTempDir();
+
+  async function setup() {
+    const stores = tmp.open();
+    const a = await stores.users.createUser('alice', 'h');
+    const b = await stores.users.createUser('bob', 'h');
+    return { stores, a, b, writer: stores.writer as WorkerWriter };
+  }
+
+  it('is the default for a database file; :memory: writes on this thread and refuses a worker', async () => {
+    const { stores } = await setup();
+    expect(stores.writer.kind).toBe('worker');
+    const memory = openSqliteStores({ path: ':memory:', sessionPruneIntervalMs: 0 });
+    try {
+      expect(memory.writer.kind).toBe('inline');
+    } finally {
+      await memory.close();
+    }
+    expect(() => openSqliteStores({ path: ':memory:', writer: 'worker' })).toThrow(/in-memory/);
+  });
+
+  it('writes from another thread: the row is on disk, and read back on this thread, when the promise resolves', async () => {
+    const { stores, a, b } = await setup();
+    const saved = await stores.messages.savePrivate({ from: a.id, to: b.id, content: 'hi', clientId: 'c1' });
+    const other = new BetterSqlite3(tmp.path(), { readonly: true });
+    try {
+      expect(other.prepare('SELECT content FROM messages WHERE id = ?').pluck().get(saved.message.id)).toBe('hi');
+    } finally {
+      other.close();
+    }
+    expect((await stores.messages.privateHistory(a.id, b.id, { limit: 5 })).items.map((m) => m.id)).toEqual([saved.message.id]);
+  });
+
+  it('a ParlorError thrown in the worker arrives as a ParlorError with its code', async () => {
+    const { stores, a } = await setup();
+    const err = await stores.users.createUser('ALICE', 'h').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ParlorError);
+    expect(err).toMatchObject({ code: 'conflict', message: 'the username ALICE is taken' });
+    const missing = await stores.messages.savePrivate({ from: a.id, to: 9999, content: 'x' }).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ code: 'not_found' });
+  });
+
+  it('a SQLite error keeps its code across the thread boundary and is not a ParlorError', async () => {
+    const { stores, a } = await setup();
+    // json_each() of text that is not JSON: SQLite's own error, raised in the worker.
+    const err = await stores.writer.run('markNotificationsRead', a.id, 'not json').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(ParlorError);
+    expect(err).toMatchObject({ code: 'SQLITE_ERROR', message: expect.stringMatching(/JSON/i) });
+  });
+
+  it('writes queued while a batch commits go together in the next one: batches grow with load, bounded by maxBatch', async () => {
+    const stores = tmp.open({ maxBatch: 16 });
+    const a = await stores.users.createUser('alice', 'h');
+    const before = { ...stores.writer.stats };
+    // 200 writes over 20 ticks: the worker is still committing when the next ones arrive.
+    const sends: Array<Promise<unknown>> = [];
+    for (let tick = 0; tick < 20; tick++) {
+      for (let i = 0; i < 10; i++) sends.push(stores.messages.savePrivate({ from: a.id, to: a.id, content: `m${tick}.${i}` }));
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(sends);
+    const batches = stores.writer.stats.batches - before.batches;
+    expect(stores.writer.stats.committed - before.committed).toBe(200);
+    expect(stores.writer.stats.largestBatch).toBeLessThanOrEqual(16);
+    expect(batches).toBeGreaterThanOrEqual(Math.ceil(200 / 16));
+    expect(batches).toBeLessThanOrEqual(200);
+  });
+
+  it('answers in order: results match their writes whatever the batching', async () => {
+    const { stores, a, b } = await setup();
+    const sends = Array.from({ length: 300 }, (_, i) =>
+      stores.messages.savePrivate({ from: i % 2 ? a.id : b.id, to: i % 3 ? b.id : 9999, content: `m${i}` }).then(
+        (s) => s.message.content,
+        (e: ParlorError) => e.code,
+      ),
+    );
+    expect(await Promise.all(sends)).toEqual(Array.from({ length: 300 }, (_, i) => (i % 3 ? `m${i}` : 'not_found')));
+  });
+
+  it('when the worker dies, waiting writes reject, later writes reject, and ping() reports it', async () => {
+    const { stores, a, writer } = await setup();
+    const waiting = stores.messages.savePrivate({ from: a.id, to: a.id, content: 'in flight' });
+    await writer.worker.terminate();
+    await expect(waiting).rejects.toThrow(/worker exited/);
+    await expect(stores.messages.savePrivate({ from: a.id, to: a.id, content: 'later' })).rejects.toThrow(/worker exited/);
+    await expect(stores.ping()).rejects.toThrow(/worker exited/);
+    // Reads still work: they never needed the worker.
+    expect(stores.users.findById(a.id)?.username).toBe('alice');
+  });
+
+  it('close() commits what was queued in the same tick, then the worker is gone', async () => {
+    const { stores, a, writer } = await setup();
+    const pending = [1, 2, 3].map((i) => stores.messages.savePrivate({ from: a.id, to: a.id, content: `m${i}` }));
+    await stores.close();
+    expect((await Promise.all(pending)).map((s) => s.duplicate)).toEqual([false, false, false]);
+    expect(writer.worker.threadId).toBe(-1);
+    await expect(stores.messages.savePrivate({ from: a.id, to: a.id, content: 'late' })).rejects.toThrow(/closed/);
+  });
+});
