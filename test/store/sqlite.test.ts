@@ -206,7 +206,7 @@ describe('sqlite: query plans', () => {
 
   it('every read path is an index search: no table scan, no sort of the messages', () => {
     const { db } = tmp.open();
-    const p = { lo: 1, hi: 2, group: 1, user: 1, since: 0, limit: 10, before: 10, take: 11, offset: 0 };
+    const p = { lo: 1, hi: 2, group: 1, user: 1, since: 0, below: 100, limit: 10, before: 10, take: 11, offset: 0 };
     for (const [name, sql] of Object.entries(MESSAGE_QUERIES)) {
       const detail = plan(db, sql, p);
       expect(detail, name).toMatch(/SEARCH messages USING (COVERING )?INDEX messages_/);

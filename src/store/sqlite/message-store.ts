@@ -14,6 +14,8 @@ import type { SqliteWriter } from './sqlite-writer.js';
 
 type PageParams = { before: number; offset: number; take: number };
 
+const byId = (a: MessageRow, b: MessageRow): number => a.id - b.id;
+
 /**
  * The SQL of the read paths, exported so a test can check with EXPLAIN QUERY
  * PLAN that each one is an index range, never a scan of the messages table.
@@ -26,16 +28,13 @@ export const MESSAGE_QUERIES = {
   groupHistory: `SELECT ${MESSAGE_COLUMNS} FROM messages
     WHERE group_id = @group AND id < @before
     ORDER BY id DESC LIMIT @take OFFSET @offset`,
-  // sync reads three kinds of rows, each from its own index, each at most
-  // `limit` rows, and merges them: bounded work whatever the store's size.
-  inboxSince: `SELECT ${MESSAGE_COLUMNS} FROM messages
-    WHERE recipient_id = @user AND id > @since ORDER BY id LIMIT @limit`,
-  // A message to oneself is already in the inbox.
-  outboxSince: `SELECT ${MESSAGE_COLUMNS} FROM messages
-    WHERE sender_id = @user AND recipient_id IS NOT NULL AND recipient_id <> @user AND id > @since
-    ORDER BY id LIMIT @limit`,
+  // sync reads each private conversation (from private_peers) and each accepted
+  // group from its own index range above the cursor, and merges them; once
+  // `limit` rows are found, later ranges only look below the newest kept id.
+  pairSince: `SELECT ${MESSAGE_COLUMNS} FROM messages
+    WHERE pair_lo = @lo AND pair_hi = @hi AND id > @since AND id < @below ORDER BY id LIMIT @limit`,
   groupSince: `SELECT ${MESSAGE_COLUMNS} FROM messages
-    WHERE group_id = @group AND id > @since ORDER BY id LIMIT @limit`,
+    WHERE group_id = @group AND id > @since AND id < @below ORDER BY id LIMIT @limit`,
 } as const;
 
 /** MessagePersister with every optional method present. */
@@ -44,9 +43,9 @@ type FullMessagePersister = Stores['messages'];
 export class SqliteMessageStore implements FullMessagePersister {
   private readonly privatePage;
   private readonly groupPage;
-  private readonly inboxSince;
-  private readonly outboxSince;
+  private readonly pairSince;
   private readonly groupSince;
+  private readonly peersOf;
   private readonly acceptedGroups;
   private readonly readSince: (userId: number, sinceId: number, limit: number) => MessageRow[];
 
@@ -58,18 +57,28 @@ export class SqliteMessageStore implements FullMessagePersister {
   ) {
     this.privatePage = db.prepare<PageParams & { lo: number; hi: number }, MessageRow>(MESSAGE_QUERIES.privateHistory);
     this.groupPage = db.prepare<PageParams & { group: number }, MessageRow>(MESSAGE_QUERIES.groupHistory);
-    type Since = { user: number; since: number; limit: number };
-    this.inboxSince = db.prepare<Since, MessageRow>(MESSAGE_QUERIES.inboxSince);
-    this.outboxSince = db.prepare<Since, MessageRow>(MESSAGE_QUERIES.outboxSince);
-    this.groupSince = db.prepare<{ group: number; since: number; limit: number }, MessageRow>(MESSAGE_QUERIES.groupSince);
+    type Since = { since: number; below: number; limit: number };
+    this.pairSince = db.prepare<Since & { lo: number; hi: number }, MessageRow>(MESSAGE_QUERIES.pairSince);
+    this.groupSince = db.prepare<Since & { group: number }, MessageRow>(MESSAGE_QUERIES.groupSince);
+    this.peersOf = db.prepare<[number], number>('SELECT peer_id FROM private_peers WHERE user_id = ?').pluck();
     this.acceptedGroups = db
       .prepare<[number], number>(`SELECT group_id FROM group_members WHERE user_id = ? AND status = 'accepted'`)
       .pluck();
     // One read transaction, so the pieces come from the same snapshot.
     this.readSince = db.transaction((user: number, since: number, limit: number) => {
-      const rows = [...this.inboxSince.all({ user, since, limit }), ...this.outboxSince.all({ user, since, limit })];
-      for (const group of this.acceptedGroups.all(user)) rows.push(...this.groupSince.all({ group, since, limit }));
-      return rows.sort((a, b) => a.id - b.id).slice(0, limit);
+      const rows: MessageRow[] = [];
+      const range = { since, below: Number.MAX_SAFE_INTEGER, limit };
+      const keep = (found: MessageRow[]): void => {
+        rows.push(...found);
+        if (rows.length < limit) return;
+        rows.sort(byId).length = limit;
+        range.below = rows[limit - 1]!.id;
+      };
+      for (const peer of this.peersOf.all(user)) {
+        keep(this.pairSince.all({ ...range, lo: Math.min(user, peer), hi: Math.max(user, peer) }));
+      }
+      for (const group of this.acceptedGroups.all(user)) keep(this.groupSince.all({ ...range, group }));
+      return rows.sort(byId);
     });
   }
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import type { Message } from '../../../src/websocket/protocol.js';
 import { type ContractContext, ids } from './context.js';
@@ -81,5 +82,36 @@ export function syncContract(ctx: ContractContext): void {
     const { c } = await scenario();
     const seenByC = ids(await messages().messagesSince(c.id, 0, 100));
     for (const m of visible) expect(seenByC).not.toContain(m.id);
+  });
+  it('any cursor and limit over many conversations: exactly the next `limit` visible messages, in id order', async () => {
+    const me = await ctx.user('me');
+    const peers = [await ctx.user('p'), await ctx.user('p'), await ctx.user('p'), await ctx.user('p')];
+    const mine = [await groups().createGroup(me.id, 'g1'), await groups().createGroup(peers[0]!.id, 'g2')];
+    await groups().invite(mine[1]!.id, me.id, peers[0]!.id);
+    await groups().respond(mine[1]!.id, me.id, true);
+    const other = await groups().createGroup(peers[1]!.id, 'not mine');
+    // A fixed pseudo-random interleaving of 60 messages across 4 private
+    // conversations, 2 groups, and conversations that are not the user's.
+    let seed = 7;
+    const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const visible: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const peer = peers[next(4)]!;
+      const kind = next(5);
+      if (kind === 0) visible.push((await messages().savePrivate({ from: me.id, to: peer.id, content: `${i}` })).message.id);
+      else if (kind === 1) visible.push((await messages().savePrivate({ from: peer.id, to: me.id, content: `${i}` })).message.id);
+      else if (kind === 2) visible.push((await messages().saveGroup({ from: peer.id, groupId: mine[next(2)]!.id, content: `${i}` })).message.id);
+      else if (kind === 3) await messages().savePrivate({ from: peer.id, to: peers[(peers.indexOf(peer) + 1) % 4]!.id, content: `${i}` });
+      else await messages().saveGroup({ from: peers[1]!.id, groupId: other.id, content: `${i}` });
+    }
+    const cursors = [0, ...visible];
+    await fc.assert(
+      fc.asyncProperty(fc.nat(cursors.length - 1), fc.integer({ min: 1, max: 70 }), async (at, limit) => {
+        const since = cursors[at]!;
+        const expected = visible.filter((id) => id > since).slice(0, limit);
+        expect(ids(await messages().messagesSince(me.id, since, limit))).toEqual(expected);
+      }),
+      { numRuns: 150 },
+    );
   });
 }
