@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, connectClient, createGroup, registerUser, registerUsers, startTestServer, type TestServer, type TestUser } from '../support/server.js';
+import { closeAll, connectAll, connectClient, createGroup, registerUser, registerUsers, startTestServer, type TestServer, type TestUser } from '../support/server.js';
 
 const error = (code: string) => ({ error: code, message: expect.any(String) });
 
@@ -187,5 +187,29 @@ describe('groups and invitations', () => {
       await as(stranger).post('/api/groups/999999/accept').expect(404);
       expect((await as(stranger).post('/api/groups/abc/accept').expect(400)).body).toEqual(error('bad_request'));
     });
+  });
+});
+
+describe('group membership changes reach routing at once (membership cache)', () => {
+  let server: TestServer;
+  afterAll(closeAll);
+
+  it('a message right after accept reaches the new member; right after decline, not the one who declined', async () => {
+    server = await startTestServer();
+    const [owner, joiner, decliner] = await registerUsers(server, 3);
+    const groupId = await createGroup(server, owner, [], [joiner, decliner], 'Cached');
+    const [o, j, d] = await connectAll(server, [owner, joiner, decliner]);
+    const say = async (content: string) => {
+      o.send({ type: 'group', group_id: groupId, content, client_id: content });
+      return o.next('ack', (f) => f.client_id === content);
+    };
+    await say('before'); // the members of the group are now cached
+    await server.http.post(`/api/groups/${groupId}/accept`).set('cookie', joiner.cookie).expect(200);
+    await server.http.post(`/api/groups/${groupId}/decline`).set('cookie', decliner.cookie).expect(200);
+    await say('after');
+    expect((await j.next('group', (f) => f.content === 'after')).group_id).toBe(groupId);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(j.all('group').map((f) => f.content)).toEqual(['after']);
+    expect(d.all('group')).toEqual([]);
   });
 });

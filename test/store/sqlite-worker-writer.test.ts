@@ -106,3 +106,44 @@ describe('sqlite: the write worker', () => {
     await expect(stores.messages.savePrivate({ from: a.id, to: a.id, content: 'late' })).rejects.toThrow(/closed/);
   });
 });
+
+describe('sqlite: the membership cache', () => {
+  const tmp = useTempDir();
+
+  it('a group message after accept/decline sees the new members: respond invalidates the cached group', async () => {
+    const stores = tmp.open();
+    const owner = await stores.users.createUser('owner', 'h');
+    const joiner = await stores.users.createUser('joiner', 'h');
+    const leaver = await stores.users.createUser('leaver', 'h');
+    const g = await stores.groups.createGroup(owner.id, 'g');
+    await stores.groups.invite(g.id, joiner.id, owner.id);
+    await stores.groups.invite(g.id, leaver.id, owner.id);
+    expect(stores.groups.acceptedMembers(g.id)).toEqual([owner.id]);
+    expect(stores.groups.acceptedMembers(g.id)).toEqual([owner.id]);
+    expect(stores.groups.membershipCache.stats.hits).toBe(1);
+
+    await stores.groups.respond(g.id, joiner.id, true);
+    expect(stores.groups.acceptedMembers(g.id)).toEqual([owner.id, joiner.id]);
+    await stores.groups.respond(g.id, leaver.id, false);
+    expect(stores.groups.acceptedMembers(g.id)).toEqual([owner.id, joiner.id]);
+    expect(stores.groups.membershipCache.stats.invalidations).toBe(2);
+  });
+
+  it('a read between the worker COMMIT and the answer cannot leave a stale entry behind', async () => {
+    const stores = tmp.open();
+    const owner = await stores.users.createUser('owner', 'h');
+    const joiner = await stores.users.createUser('joiner', 'h');
+    const g = await stores.groups.createGroup(owner.id, 'g');
+    await stores.groups.invite(g.id, joiner.id, owner.id);
+    const accepted = stores.groups.respond(g.id, joiner.id, true);
+    // Read (and cache) repeatedly while the answer is on its way: old or new, never stale after it.
+    const seen = new Set<string>();
+    while (seen.size < 2) {
+      seen.add(JSON.stringify(stores.groups.acceptedMembers(g.id)));
+      await new Promise((r) => setImmediate(r));
+      if (stores.writer.size === 0) break;
+    }
+    await accepted;
+    expect(stores.groups.acceptedMembers(g.id)).toEqual([owner.id, joiner.id]);
+  });
+});

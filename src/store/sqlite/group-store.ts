@@ -1,10 +1,13 @@
 import type { Database } from 'better-sqlite3';
+import { MembershipCache } from '../membership-cache.js';
 import type { Group, GroupStore, MemberStatus } from '../types.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 
 type ListedStatus = 'accepted' | 'invited';
 
 export class SqliteGroupStore implements GroupStore {
+  /** acceptedMembers per group; `respond` (the only change of who is accepted) invalidates its group. */
+  readonly membershipCache: MembershipCache;
   private readonly groupById;
   private readonly statusOf;
   private readonly accepted;
@@ -16,7 +19,9 @@ export class SqliteGroupStore implements GroupStore {
     db: Database,
     private readonly writer: SqliteWriter,
     private readonly now: () => number,
+    membershipCacheGroups?: number,
   ) {
+    this.membershipCache = new MembershipCache(membershipCacheGroups);
     this.groupById = db.prepare<[number], Group>('SELECT id, name, owner_id FROM groups WHERE id = ?');
     this.statusOf = db
       .prepare<[number, number], MemberStatus>('SELECT status FROM group_members WHERE group_id = ? AND user_id = ?')
@@ -79,10 +84,16 @@ export class SqliteGroupStore implements GroupStore {
   }
 
   respond(groupId: number, userId: number, accept: boolean): Promise<boolean> {
-    return this.writer.run('respond', groupId, userId, accept, this.now());
+    // Invalidated when the answer is back, committed or not: a read between the
+    // COMMIT and this point already saw the new members, one before it is dropped.
+    return this.writer.run('respond', groupId, userId, accept, this.now()).finally(() => this.membershipCache.invalidate(groupId));
   }
 
   acceptedMembers(groupId: number): readonly number[] | null {
+    return this.membershipCache.members(groupId, () => this.loadAcceptedMembers(groupId));
+  }
+
+  private loadAcceptedMembers(groupId: number): readonly number[] | null {
     const ids = this.accepted.all(groupId);
     if (ids.length > 0) return ids;
     // Every group has its owner as an accepted member, but check rather than assume.
@@ -92,5 +103,4 @@ export class SqliteGroupStore implements GroupStore {
   contactsOf(userId: number): readonly number[] {
     return this.contacts.all({ user: userId });
   }
-
 }

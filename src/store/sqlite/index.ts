@@ -46,6 +46,8 @@ export interface SqliteStoresOptions {
    * `inline` (this thread; the only choice for `:memory:`).
    */
   writer?: WriterKind;
+  /** Groups whose accepted members are kept in memory (default 10,000; least recently used leave first). */
+  membershipCacheGroups?: number;
 }
 
 export interface SqliteStores extends Stores {
@@ -98,7 +100,7 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
     db,
     writer,
     users: new SqliteUserStore(db, writer, now),
-    groups: new SqliteGroupStore(db, writer, now),
+    groups: new SqliteGroupStore(db, writer, now, options.membershipCacheGroups),
     messages: new SqliteMessageStore(db, writer, now, notifications),
     notifications,
     conversations: new SqliteConversationStore(db),
