@@ -10,6 +10,8 @@ import {
   stopTestServer,
   tempDir,
 } from '../support/server.js';
+import type { SqliteStores } from '../../src/store/sqlite/index.js';
+import type { WorkerWriter } from '../../src/store/sqlite/worker-writer.js';
 
 describe('operations', () => {
   afterAll(closeAll);
@@ -20,6 +22,21 @@ describe('operations', () => {
     expect(ok.body).toEqual({ status: 'ok' });
     await server.stores.close();
     await server.http.get('/healthz').expect(503);
+  });
+
+  it('/healthz: 503, and a send gets error internal with nothing stored, when the SQLite write worker is gone', async () => {
+    const server = await startTestServer();
+    const user = await registerUser(server);
+    const client = await connectClient(server, user.cookie);
+    const stores = server.stores as SqliteStores;
+    const writer = stores.writer as WorkerWriter;
+    expect(writer.kind).toBe('worker');
+    await writer.worker.terminate();
+    await server.http.get('/healthz').expect(503);
+    client.send({ type: 'private', to: user.id, content: 'lost?', client_id: 'w1' });
+    expect(await client.next('error')).toMatchObject({ code: 'internal', client_id: 'w1' });
+    expect(client.all('ack')).toEqual([]);
+    expect(stores.db.prepare('SELECT count(*) FROM messages').pluck().get()).toBe(0);
   });
 
   it('/metrics: Prometheus text with parlor_ws_connections counting open sockets', async () => {
