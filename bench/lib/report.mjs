@@ -27,6 +27,7 @@ function rows(results) {
     out.push(['private CPU % server', pick(p, 'server_cpu_pct'), 'pct', false]);
     out.push(['private CPU % load process', pick(p, 'load_cpu_pct'), 'pct', false]);
     out.push(['private CPU % other processes (noise)', pick(p, 'others_cpu_pct'), 'pct', false]);
+    out.push(['private load process loop delay p99 ms', pick(p, 'load_loop_delay_p99_ms'), 'ms', false]);
   }
   const h = results.halfload;
   if (h?.median) {
@@ -34,6 +35,7 @@ function rows(results) {
     out.push([`half load (${rate} msgs/s) achieved msgs/s`, pick(h.median, 'msgs_per_s'), 'rate']);
     out.push([`half load (${rate} msgs/s) p50 ms`, pick(h.median, 'p50'), 'ms']);
     out.push([`half load (${rate} msgs/s) p99 ms`, pick(h.median, 'p99'), 'ms']);
+    out.push([`half load (${rate} msgs/s) load process loop delay p99 ms`, pick(h.median, 'load_loop_delay_p99_ms'), 'ms', false]);
   }
   for (const [size, g] of Object.entries(results.group ?? {})) {
     if (!g.median) continue;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 let runCounter = 0;
 /**
@@ -51,6 +52,9 @@ function machineBusySeconds() {
  * the server, by the load generator sharing its cores, or by a neighbour.
  */
 export function cpuWindow(serverPid) {
+  // The load process's own event-loop delay over the window: latency is
+  // measured on this process's clock, so its stalls are in every figure.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   let s0 = NaN;
   let s1 = NaN;
   let l0;
@@ -62,11 +66,14 @@ export function cpuWindow(serverPid) {
       s0 = serverPid ? cpuSeconds(serverPid) : NaN;
       l0 = process.cpuUsage();
       m0 = machineBusySeconds();
+      loopDelay.reset();
+      loopDelay.enable();
     },
     end() {
       s1 = serverPid ? cpuSeconds(serverPid) : NaN;
       l1 = process.cpuUsage(l0);
       m1 = machineBusySeconds();
+      loopDelay.disable();
     },
     result(seconds) {
       const server = ((s1 - s0) / seconds) * 100;
@@ -79,6 +86,7 @@ export function cpuWindow(serverPid) {
         steal_cpu_pct: m1 ? ((m1.steal - m0.steal) / seconds) * 100 : NaN,
         // idle time with I/O outstanding, machine-wide: a server waiting on fsync shows here
         iowait_cpu_pct: m1 ? ((m1.iowait - m0.iowait) / seconds) * 100 : NaN,
+        load_loop_delay_p99_ms: loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : NaN,
       };
     },
   };
