@@ -23,6 +23,8 @@ export const EnvSchema = z.object({
     .optional(),
   /** PostgreSQL connections per instance. */
   DATABASE_POOL_SIZE: Int(10, 1),
+  /** Groups whose accepted members each instance keeps in memory; 0 turns the cache off. */
+  MEMBERSHIP_CACHE_GROUPS: Int(10_000),
   REDIS_URL: z.string().url().optional(),
   /** Prefix of every Redis key and channel: instances sharing it form one cluster. */
   REDIS_PREFIX: z

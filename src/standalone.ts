@@ -39,6 +39,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
     databaseUrl: config.DATABASE_URL,
     databaseSchema: config.DATABASE_SCHEMA,
     databasePoolSize: config.DATABASE_POOL_SIZE,
+    membershipCacheGroups: config.MEMBERSHIP_CACHE_GROUPS,
     logger: log,
   });
   const secret = resolveSessionSecret(config.SESSION_SECRET, resolve(dirname(config.SQLITE_PATH)));

@@ -1,11 +1,15 @@
 /**
  * The accepted members of recently used groups, so that a group message, a
  * typing frame or a read receipt does not query the members again. Bounded
- * (least recently used groups leave first). Correct only where every change
- * of membership passes through the store that owns the cache and calls
- * `invalidate` once the change committed: the SQLite store, which is one
- * process by design. A missing group (null) is not cached, so ids that do
- * not exist cannot push real groups out.
+ * (least recently used groups leave first). Correct only while every change
+ * of membership reaches `invalidate`:
+ * - SQLite (one process by design): the group store invalidates once its
+ *   write committed;
+ * - PostgreSQL (several instances): each instance also LISTENs for the
+ *   NOTIFY that a committed change sends, and while it cannot listen the
+ *   cache is disabled (every lookup goes to the database).
+ * A missing group (null) is not cached, so ids that do not exist cannot push
+ * real groups out.
  */
 export interface MembershipCacheStats {
   hits: number;
@@ -15,39 +19,87 @@ export interface MembershipCacheStats {
 
 export const DEFAULT_MEMBERSHIP_CACHE_GROUPS = 10_000;
 
+type Members = readonly number[] | null;
+
 export class MembershipCache {
   readonly stats: MembershipCacheStats = { hits: 0, misses: 0, invalidations: 0 };
   private readonly entries = new Map<number, readonly number[]>();
+  /** Moves on every invalidation: a load that started before one is not kept. */
+  private epoch = 0;
+  private on: boolean;
 
-  constructor(private readonly capacity = DEFAULT_MEMBERSHIP_CACHE_GROUPS) {
+  constructor(
+    private readonly capacity = DEFAULT_MEMBERSHIP_CACHE_GROUPS,
+    options: { enabled?: boolean } = {},
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError(`capacity must be a positive integer, got ${capacity}`);
+    this.on = options.enabled ?? true;
   }
 
   get size(): number {
     return this.entries.size;
   }
 
+  /** False while invalidations could be missed: lookups then always load. */
+  get enabled(): boolean {
+    return this.on;
+  }
+
   /** The cached members of `groupId`, or `load()`'s answer (kept unless null). The array is frozen: it is shared. */
-  members(groupId: number, load: () => readonly number[] | null): readonly number[] | null {
-    const hit = this.entries.get(groupId);
-    if (hit !== undefined) {
-      this.stats.hits += 1;
-      // Map keeps insertion order: re-inserting makes this the most recently used.
-      this.entries.delete(groupId);
-      this.entries.set(groupId, hit);
-      return hit;
-    }
-    this.stats.misses += 1;
-    const loaded = load();
-    if (loaded === null) return null;
-    const members = Object.freeze([...loaded]);
-    this.entries.set(groupId, members);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
-    return members;
+  members(groupId: number, load: () => Members): Members {
+    return this.lookup(groupId) ?? this.keep(groupId, load(), this.epoch);
+  }
+
+  /** `members` for a load that is asynchronous: an invalidation while it runs means its answer is not kept. */
+  async membersAsync(groupId: number, load: () => Promise<Members>): Promise<Members> {
+    const hit = this.lookup(groupId);
+    if (hit) return hit;
+    const epoch = this.epoch;
+    return this.keep(groupId, await load(), epoch);
   }
 
   invalidate(groupId: number): void {
     this.stats.invalidations += 1;
+    this.epoch += 1;
     this.entries.delete(groupId);
+  }
+
+  /** Forgets everything and stops caching (the invalidations can no longer be trusted to arrive). */
+  disable(): void {
+    this.on = false;
+    this.clear();
+  }
+
+  /** Starts caching again, from empty. */
+  enable(): void {
+    this.clear();
+    this.on = true;
+  }
+
+  private clear(): void {
+    this.epoch += 1;
+    this.entries.clear();
+  }
+
+  private lookup(groupId: number): readonly number[] | undefined {
+    const hit = this.entries.get(groupId);
+    if (hit === undefined) {
+      this.stats.misses += 1;
+      return undefined;
+    }
+    this.stats.hits += 1;
+    // Map keeps insertion order: re-inserting makes this the most recently used.
+    this.entries.delete(groupId);
+    this.entries.set(groupId, hit);
+    return hit;
+  }
+
+  private keep(groupId: number, loaded: Members, epoch: number): Members {
+    if (loaded === null) return null;
+    const members = Object.freeze([...loaded]);
+    if (!this.on || epoch !== this.epoch) return members;
+    this.entries.set(groupId, members);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    return members;
   }
 }

@@ -10,6 +10,8 @@ export interface StoreSelection {
   databaseSchema?: string;
   /** PostgreSQL connections per instance (default 10). */
   databasePoolSize?: number;
+  /** Groups whose accepted members are cached (default 10,000; 0: off). */
+  membershipCacheGroups?: number;
   logger: Logger;
 }
 
@@ -24,10 +26,11 @@ export async function openStores(selection: StoreSelection): Promise<Stores> {
       connectionString: selection.databaseUrl,
       schema: selection.databaseSchema,
       poolSize: selection.databasePoolSize,
+      membershipCacheGroups: selection.membershipCacheGroups,
       logger: selection.logger,
     });
   }
-  return openSqliteStores({ path: selection.sqlitePath, logger: selection.logger });
+  return openSqliteStores({ path: selection.sqlitePath, membershipCacheGroups: selection.membershipCacheGroups, logger: selection.logger });
 }
 
 /**

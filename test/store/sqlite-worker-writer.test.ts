@@ -120,13 +120,21 @@ describe('sqlite: the membership cache', () => {
     await stores.groups.invite(g.id, leaver.id, owner.id);
     expect(stores.groups.acceptedMembers(g.id)).toEqual([owner.id]);
     expect(stores.groups.acceptedMembers(g.id)).toEqual([owner.id]);
-    expect(stores.groups.membershipCache.stats.hits).toBe(1);
+    expect(stores.groups.membershipCache!.stats.hits).toBe(1);
 
     await stores.groups.respond(g.id, joiner.id, true);
     expect(stores.groups.acceptedMembers(g.id)).toEqual([owner.id, joiner.id]);
     await stores.groups.respond(g.id, leaver.id, false);
     expect(stores.groups.acceptedMembers(g.id)).toEqual([owner.id, joiner.id]);
-    expect(stores.groups.membershipCache.stats.invalidations).toBe(2);
+    expect(stores.groups.membershipCache!.stats.invalidations).toBe(2);
+  });
+
+  it('membershipCacheGroups: 0 turns it off: every lookup reads the database', async () => {
+    const stores = tmp.open({ membershipCacheGroups: 0 });
+    const owner = await stores.users.createUser('owner', 'h');
+    const g = await stores.groups.createGroup(owner.id, 'g');
+    expect(stores.groups.membershipCache).toBeNull();
+    expect(stores.groups.acceptedMembers(g.id)).toEqual([owner.id]);
   });
 
   it('a read between the worker COMMIT and the answer cannot leave a stale entry behind', async () => {

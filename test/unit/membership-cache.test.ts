@@ -49,3 +49,44 @@ describe('MembershipCache', () => {
     expect(() => new MembershipCache(1.5)).toThrow(TypeError);
   });
 });
+
+describe('MembershipCache: asynchronous loads and the disabled state', () => {
+  it('a load that an invalidation overtook is answered but not kept', async () => {
+    const cache = new MembershipCache();
+    let finish!: (members: number[]) => void;
+    const pending = cache.membersAsync(1, () => new Promise((resolve) => (finish = resolve)));
+    cache.invalidate(1); // the change committed while the old list was on its way
+    finish([1]);
+    expect(await pending).toEqual([1]);
+    expect(cache.size).toBe(0);
+    expect(await cache.membersAsync(1, async () => [1, 2])).toEqual([1, 2]);
+    expect(await cache.membersAsync(1, async () => [])).toEqual([1, 2]);
+  });
+
+  it('disabled, every lookup loads and nothing is kept; enabled again, it starts from empty', async () => {
+    const cache = new MembershipCache(10, { enabled: false });
+    let loads = 0;
+    const load = async () => (loads++, [7]);
+    await cache.membersAsync(1, load);
+    await cache.membersAsync(1, load);
+    expect(loads).toBe(2);
+    cache.enable();
+    await cache.membersAsync(1, load);
+    await cache.membersAsync(1, load);
+    expect(loads).toBe(3);
+    cache.disable();
+    expect(cache.size).toBe(0);
+    expect(cache.enabled).toBe(false);
+  });
+
+  it('a load in flight when the cache is disabled is not kept', async () => {
+    const cache = new MembershipCache();
+    let finish!: (members: number[]) => void;
+    const pending = cache.membersAsync(1, () => new Promise((resolve) => (finish = resolve)));
+    cache.disable();
+    cache.enable();
+    finish([1]);
+    await pending;
+    expect(cache.size).toBe(0);
+  });
+});

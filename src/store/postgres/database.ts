@@ -179,12 +179,12 @@ export class PgDatabase {
   /**
    * A connection outside the pool, with the pool's settings but no statement
    * or query timeout: for migrations, which may legitimately run (or wait for
-   * another instance's migration) longer than any request should. The caller
-   * connects and ends it.
+   * another instance's migration) longer than any request should, and for the
+   * membership listener. The caller connects and ends it.
    */
-  dedicatedClient(): pg.Client {
+  dedicatedClient(applicationName?: string): pg.Client {
     const { statement_timeout: _s, query_timeout: _q, idle_in_transaction_session_timeout: _i, max: _m, ...config } = this.config;
-    return new pg.Client(config);
+    return new pg.Client(applicationName ? { ...config, application_name: applicationName } : config);
   }
 
   /** Refuses new work, waits for the statements already started, then ends the pool. Idempotent. */

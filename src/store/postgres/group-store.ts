@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ParlorError } from '../../errors.js';
+import type { MembershipCache } from '../membership-cache.js';
 import type { Group, GroupStore, MemberStatus } from '../types.js';
 import type { PgDatabase } from './database.js';
 import { isForeignKeyViolation, isUniqueViolation } from './sql-errors.js';
@@ -7,7 +8,16 @@ import { isForeignKeyViolation, isUniqueViolation } from './sql-errors.js';
 type ListedStatus = 'accepted' | 'invited';
 
 export class PgGroupStore implements GroupStore {
-  constructor(private readonly db: PgDatabase) {}
+  /**
+   * @param membershipCache acceptedMembers per group, kept honest by a
+   *   MembershipListener on `channel` (and by respond() on this instance).
+   * @param channel where respond() sends its NOTIFY.
+   */
+  constructor(
+    private readonly db: PgDatabase,
+    readonly membershipCache: MembershipCache | null = null,
+    private readonly channel: string | null = null,
+  ) {}
 
   /** The group and its owner's accepted membership, in one transaction. */
   createGroup(ownerId: number, name: string): Promise<Group> {
@@ -98,17 +108,37 @@ export class PgGroupStore implements GroupStore {
     });
   }
 
+  /**
+   * Every instance's membership cache hears of the change: the NOTIFY is part
+   * of the statement, so it is sent exactly when the UPDATE commits.
+   */
   async respond(groupId: number, userId: number, accept: boolean): Promise<boolean> {
-    const result = await this.db.query(
-      `UPDATE group_members SET status = $1, updated_at = parlor_now_ms()
-       WHERE group_id = $2 AND user_id = $3 AND status = 'invited'`,
-      [accept ? 'accepted' : 'declined', groupId, userId],
-    );
-    return result.rowCount === 1;
+    const update = `UPDATE group_members SET status = $1, updated_at = parlor_now_ms()
+      WHERE group_id = $2 AND user_id = $3 AND status = 'invited'`;
+    const status = accept ? 'accepted' : 'declined';
+    try {
+      const result = this.channel
+        ? await this.db.query(`WITH changed AS (${update} RETURNING group_id) SELECT pg_notify($4, group_id::text) FROM changed`, [
+            status,
+            groupId,
+            userId,
+            this.channel,
+          ])
+        : await this.db.query(update, [status, groupId, userId]);
+      return result.rowCount === 1;
+    } finally {
+      this.membershipCache?.invalidate(groupId);
+    }
   }
 
-  /** Accepted members' ids; null when the group does not exist. One statement. */
-  async acceptedMembers(groupId: number): Promise<readonly number[] | null> {
+  /** Accepted members' ids; null when the group does not exist. Cached while the listener listens. */
+  acceptedMembers(groupId: number): Promise<readonly number[] | null> {
+    if (!this.membershipCache) return this.loadAcceptedMembers(groupId);
+    return this.membershipCache.membersAsync(groupId, () => this.loadAcceptedMembers(groupId));
+  }
+
+  /** One statement. */
+  private async loadAcceptedMembers(groupId: number): Promise<readonly number[] | null> {
     const [row] = await this.db.rows<{ found: boolean; ids: number[] }>(
       `SELECT EXISTS (SELECT 1 FROM groups WHERE id = $1) AS found,
          coalesce((SELECT array_agg(user_id ORDER BY user_id) FROM group_members

@@ -8,10 +8,12 @@
  * installation on SQLite never loads pg.
  */
 import type { Logger } from '../../logger.js';
+import { DEFAULT_MEMBERSHIP_CACHE_GROUPS, MembershipCache } from '../membership-cache.js';
 import type { Stores } from '../types.js';
 import { PgConversationStore } from './conversation-store.js';
 import { PgDatabase, type PgDatabaseOptions } from './database.js';
 import { PgGroupStore } from './group-store.js';
+import { MembershipListener, type MembershipListenerOptions, membershipChannel } from './membership-listener.js';
 import { MessageQueue } from './message-queue.js';
 import { PgMessageStore } from './message-store.js';
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.js';
@@ -33,6 +35,14 @@ export interface PostgresStoresOptions extends PgDatabaseOptions {
   maxBatch?: number;
   /** How often expired sessions are deleted; 0 turns it off (default 15 minutes). */
   sessionPruneIntervalMs?: number;
+  /**
+   * Groups whose accepted members are kept in memory (default 10,000), kept
+   * honest across instances by LISTEN/NOTIFY (src/store/postgres/membership-listener.ts);
+   * 0 turns the cache and its listening connection off.
+   */
+  membershipCacheGroups?: number;
+  /** Heartbeat and reconnect timings of the membership listener (defaults in membership-listener.ts). */
+  membershipListener?: Omit<MembershipListenerOptions, 'logger'>;
 }
 
 export interface PostgresStores extends Stores {
@@ -60,6 +70,11 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
   }
 
   const queue = new MessageQueue(db, { maxBatch: options.maxBatch });
+  const cacheGroups = options.membershipCacheGroups ?? DEFAULT_MEMBERSHIP_CACHE_GROUPS;
+  const cache = cacheGroups > 0 ? new MembershipCache(cacheGroups, { enabled: false }) : null;
+  const channel = membershipChannel(options.schema);
+  const listener = cache ? new MembershipListener(db, cache, channel, { ...options.membershipListener, logger: options.logger }) : null;
+  listener?.start();
   const notifications = new PgNotificationStore(db);
   const sessions = new PgSessionStore(db, { pruneIntervalMs: options.sessionPruneIntervalMs, logger: options.logger });
   let closing: Promise<void> | undefined;
@@ -70,7 +85,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     db,
     messageQueue: queue,
     users: new PgUserStore(db),
-    groups: new PgGroupStore(db),
+    groups: new PgGroupStore(db, cache, cache ? channel : null),
     messages: new PgMessageStore(db, queue, new PgReceiptStore(db), notifications),
     notifications,
     conversations: new PgConversationStore(db),
@@ -81,6 +96,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     close() {
       return (closing ??= (async () => {
         sessions.close();
+        await listener?.close();
         await queue.close();
         await db.close();
       })());

@@ -6,8 +6,8 @@ import type { SqliteWriter } from './sqlite-writer.js';
 type ListedStatus = 'accepted' | 'invited';
 
 export class SqliteGroupStore implements GroupStore {
-  /** acceptedMembers per group; `respond` (the only change of who is accepted) invalidates its group. */
-  readonly membershipCache: MembershipCache;
+  /** acceptedMembers per group (null: off); `respond` (the only change of who is accepted) invalidates its group. */
+  readonly membershipCache: MembershipCache | null;
   private readonly groupById;
   private readonly statusOf;
   private readonly accepted;
@@ -21,7 +21,7 @@ export class SqliteGroupStore implements GroupStore {
     private readonly now: () => number,
     membershipCacheGroups?: number,
   ) {
-    this.membershipCache = new MembershipCache(membershipCacheGroups);
+    this.membershipCache = membershipCacheGroups === 0 ? null : new MembershipCache(membershipCacheGroups);
     this.groupById = db.prepare<[number], Group>('SELECT id, name, owner_id FROM groups WHERE id = ?');
     this.statusOf = db
       .prepare<[number, number], MemberStatus>('SELECT status FROM group_members WHERE group_id = ? AND user_id = ?')
@@ -86,10 +86,11 @@ export class SqliteGroupStore implements GroupStore {
   respond(groupId: number, userId: number, accept: boolean): Promise<boolean> {
     // Invalidated when the answer is back, committed or not: a read between the
     // COMMIT and this point already saw the new members, one before it is dropped.
-    return this.writer.run('respond', groupId, userId, accept, this.now()).finally(() => this.membershipCache.invalidate(groupId));
+    return this.writer.run('respond', groupId, userId, accept, this.now()).finally(() => this.membershipCache?.invalidate(groupId));
   }
 
   acceptedMembers(groupId: number): readonly number[] | null {
+    if (!this.membershipCache) return this.loadAcceptedMembers(groupId);
     return this.membershipCache.members(groupId, () => this.loadAcceptedMembers(groupId));
   }
 

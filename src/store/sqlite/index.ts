@@ -46,7 +46,7 @@ export interface SqliteStoresOptions {
    * `inline` (this thread; the only choice for `:memory:`).
    */
   writer?: WriterKind;
-  /** Groups whose accepted members are kept in memory (default 10,000; least recently used leave first). */
+  /** Groups whose accepted members are kept in memory (default 10,000; least recently used leave first; 0: off). */
   membershipCacheGroups?: number;
 }
 
