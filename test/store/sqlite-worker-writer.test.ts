@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ParlorError } from '../../src/errors.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { WorkerWriter } from '../../src/store/sqlite/worker-writer.js';
+import { resolveWriteWorker } from '../../src/store/sqlite/write-worker-entry.js';
 import { useTempDir } from './sqlite-support.js';
 
 describe('sqlite: the write worker', () => {
@@ -153,5 +158,22 @@ describe('sqlite: the membership cache', () => {
     }
     await accepted;
     expect(stores.groups.acceptedMembers(g.id)).toEqual([owner.id, joiner.id]);
+  });
+});
+
+describe('sqlite: where the write worker module is found', () => {
+  it('the compiled module next to the store; the TypeScript source bundled; else an error that names the way out', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parlor-worker-entry-'));
+    try {
+      const url = pathToFileURL(`${dir}/`);
+      expect(() => resolveWriteWorker(url)).toThrow(/writer: 'inline'/);
+      writeFileSync(join(dir, 'write-worker.js'), '');
+      expect(resolveWriteWorker(url).href).toBe(new URL('write-worker.js', url).href);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // From the sources (this test run), the .ts is bundled into node_modules/.cache.
+    const fromSources = resolveWriteWorker(new URL('../../src/store/sqlite/', import.meta.url));
+    expect(fromSources.pathname).toMatch(/node_modules\/\.cache\/parlor\/write-worker\.mjs$/);
   });
 });

@@ -13,9 +13,19 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 let bundled: URL | null = null;
 
 export function writeWorkerUrl(): URL {
-  const compiled = new URL('./write-worker.js', import.meta.url);
+  return (bundled ??= resolveWriteWorker(new URL('.', import.meta.url)));
+}
+
+/** The worker module in `dir`: compiled `write-worker.js`, else `write-worker.ts` bundled, else a clear error. */
+export function resolveWriteWorker(dir: URL): URL {
+  const compiled = new URL('write-worker.js', dir);
   if (existsSync(fileURLToPath(compiled))) return compiled;
-  return (bundled ??= bundleFromSources(fileURLToPath(new URL('./write-worker.ts', import.meta.url))));
+  const source = new URL('write-worker.ts', dir);
+  if (existsSync(fileURLToPath(source))) return bundleFromSources(fileURLToPath(source));
+  throw new Error(
+    `the SQLite write worker module is missing (looked for write-worker.js in ${fileURLToPath(dir)}); ` +
+      `if Parlor was bundled into one file, pass writer: 'inline' to openSqliteStores`,
+  );
 }
 
 function bundleFromSources(entry: string): URL {
