@@ -18,7 +18,7 @@ import { InlineWriter } from './inline-writer.js';
 import { SqliteMessageStore } from './message-store.js';
 import { SqliteNotificationStore } from './notification-store.js';
 import { SqliteSessionStore } from './session-store.js';
-import type { SqliteWriter, WriterKind } from './sqlite-writer.js';
+import { closedError, type SqliteWriter, type WriterKind } from './sqlite-writer.js';
 import { SqliteUserStore } from './user-store.js';
 import { WorkerWriter } from './worker-writer.js';
 
@@ -106,7 +106,7 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
     conversations: new SqliteConversationStore(db),
     sessions,
     async ping() {
-      if (closing) throw new Error('the SQLite store is closed');
+      if (closing) throw closedError();
       if (writer.failure) throw writer.failure;
       ping.get();
     },

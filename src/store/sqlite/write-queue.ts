@@ -13,6 +13,7 @@
 import type { Database } from 'better-sqlite3';
 import { maxBatchOf, newBatchStats, rejectBatch, settleCommitted, type BatchItem, type BatchStats } from '../batch.js';
 import { createBatchTransaction } from './batch-transaction.js';
+import { closedError } from './sqlite-writer.js';
 
 export interface WriteQueueOptions {
   /** Flush as soon as this many writes are waiting (default 256). */
@@ -46,7 +47,7 @@ export class WriteQueue {
    * transaction; resolves with its result after COMMIT.
    */
   enqueue<T>(work: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('the SQLite store is closed'));
+    if (this.closed) return Promise.reject(closedError());
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, resolve, reject } as Pending);
       if (this.pending.length >= this.maxBatch) this.flush();
