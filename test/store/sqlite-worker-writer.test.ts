@@ -177,3 +177,24 @@ describe('sqlite: where the write worker module is found', () => {
     expect(fromSources.pathname).toMatch(/node_modules\/\.cache\/parlor\/write-worker\.mjs$/);
   });
 });
+
+describe('sqlite: a write the worker cannot be sent', () => {
+  const tmp = useTempDir();
+
+  it('fails alone: the other writes of the same tick are stored and answered in order', async () => {
+    const stores = tmp.open();
+    const a = await stores.users.createUser('alice', 'h');
+    const results = await Promise.allSettled([
+      stores.messages.savePrivate({ from: a.id, to: a.id, content: 'before' }),
+      // A function cannot cross to another thread (structured clone).
+      stores.notifications.save(a.id, 'system', 'bad', { callback: () => 1 } as never),
+      stores.messages.savePrivate({ from: a.id, to: a.id, content: 'after' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ name: 'DataCloneError' });
+    const contents = results.flatMap((r) => (r.status === 'fulfilled' ? [(r.value as { message: { content: string } }).message.content] : []));
+    expect(contents).toEqual(['before', 'after']);
+    expect((await stores.notifications.list(a.id, { limit: 5 })).items).toEqual([]);
+    expect(stores.writer.size).toBe(0);
+  });
+});

@@ -71,7 +71,7 @@ export class WorkerWriter implements SqliteWriter {
     if (this.failure) return;
     const exited = once(this.worker, 'exit');
     this.send();
-    this.post({ type: 'close' });
+    this.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
     await exited;
   }
 
@@ -81,16 +81,23 @@ export class WorkerWriter implements SqliteWriter {
     if (this.outbox.length === 0) return;
     const items = this.outbox;
     this.outbox = [];
-    this.post({ type: 'write', items });
-  }
-
-  private post(request: WorkerRequest): void {
     try {
-      this.worker.postMessage(request);
-    } catch (err) {
-      // An argument that cannot be cloned (a bug of the caller): fail what was in the message.
-      if (request.type === 'write') rejectBatch(this.waiting.splice(this.waiting.length - request.items.length), err, this.stats);
+      this.worker.postMessage({ type: 'write', items } satisfies WorkerRequest);
+      return;
+    } catch {
+      // An argument that cannot be cloned (a caller's bug, e.g. a function in
+      // notification data): send the items one by one, so only that write fails.
     }
+    // The items of this message are the newest waiting writes, in order.
+    const theirs = this.waiting.splice(this.waiting.length - items.length);
+    items.forEach((item, i) => {
+      try {
+        this.worker.postMessage({ type: 'write', items: [item] } satisfies WorkerRequest);
+        this.waiting.push(theirs[i]!);
+      } catch (err) {
+        rejectBatch([theirs[i]!], err, this.stats);
+      }
+    });
   }
 
   private settle(reply: WorkerReply): void {
