@@ -10,7 +10,7 @@ import { createParlorContainer } from './container.js';
 import { createRouter } from './http/router.js';
 import { scryptParams } from './http/password.js';
 import { silentLogger, type Logger } from './logger.js';
-import { createRegistry, observeManager, timeStoreWrites } from './metrics.js';
+import { createRegistry, observeManager, observeStores, timeStoreWrites } from './metrics.js';
 import { CookieSessionResolver, FirstMatchResolver } from './session/cookie-session-resolver.js';
 import type { Stores } from './store/types.js';
 import type { Broker } from './websocket/broker.js';
@@ -114,6 +114,7 @@ export function createParlor(options: ParlorOptions): Parlor {
   });
   const manager = container.resolve(Manager);
   observeManager(metrics, manager, options.broker);
+  observeStores(metrics, options.stores);
 
   const ctx = {
     stores: options.stores,

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StoreHealth, Stores } from './store/types.js';
 import type { Broker } from './websocket/broker.js';
 import type { Manager } from './websocket/manager.js';
 import type { MessagePersister } from './websocket/message-persister.js';
@@ -123,4 +124,49 @@ export function observeManager(registry: Registry, manager: Manager, broker?: Br
     if (written > 0) sent.inc({ type }, written);
     fanOut.observe(ms / 1000);
   });
+}
+
+/**
+ * The store's group-commit queue and membership cache, read when scraped
+ * (nothing on the message path). Stores without `health()` add nothing.
+ */
+export function observeStores(registry: Registry, stores: Pick<Stores, 'health'>): void {
+  const health = stores.health?.bind(stores);
+  if (!health) return;
+  new Gauge({
+    name: 'parlor_store_writes_pending',
+    help: 'Writes handed to the store and not yet committed (SQLite: all writes; PostgreSQL: message inserts)',
+    registers: [registry],
+    collect() {
+      this.set(health().writes.pending);
+    },
+  });
+  const counter = (name: string, help: string, read: (h: StoreHealth) => number | undefined, labelNames: string[] = []) => {
+    let counted = 0;
+    return new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        const now = read(health()) ?? counted;
+        if (now > counted) this.inc(now - counted);
+        counted = now;
+      },
+    });
+  };
+  counter('parlor_store_write_transactions_total', 'Group-commit transactions that committed', (h) => h.writes.batches);
+  counter('parlor_store_writes_committed_total', 'Batched writes that committed', (h) => h.writes.committed);
+  counter('parlor_store_writes_failed_total', 'Batched writes that failed (their caller got the error; nothing of them stored)', (h) => h.writes.failed);
+  if (!health().membershipCache) return;
+  new Gauge({
+    name: 'parlor_membership_cache_enabled',
+    help: '1 while the group membership cache is in use; 0 on PostgreSQL while membership changes cannot be heard (LISTEN down)',
+    registers: [registry],
+    collect() {
+      this.set(health().membershipCache?.enabled ? 1 : 0);
+    },
+  });
+  counter('parlor_membership_cache_hits_total', 'Group member lookups answered from memory', (h) => h.membershipCache?.hits);
+  counter('parlor_membership_cache_misses_total', 'Group member lookups that read the store', (h) => h.membershipCache?.misses);
 }

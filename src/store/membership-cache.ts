@@ -58,6 +58,11 @@ export class MembershipCache {
     return this.keep(groupId, await load(), epoch);
   }
 
+  /** The counters, the state and the size, for /metrics. */
+  snapshot(): MembershipCacheStats & { enabled: boolean; groups: number } {
+    return { ...this.stats, enabled: this.on, groups: this.entries.size };
+  }
+
   invalidate(groupId: number): void {
     this.stats.invalidations += 1;
     this.epoch += 1;

@@ -4,6 +4,8 @@
  * all of it; test/store/store-contract.ts is the one suite both must pass.
  */
 import type { Store as SessionStore } from 'express-session';
+import type { BatchStats } from './batch.js';
+import type { MembershipCacheStats } from './membership-cache.js';
 import type { Awaitable, Page, PageQuery } from '../types.js';
 import type { GroupMemberFetcher } from '../websocket/group-member-fetcher.js';
 import type { MessagePersister } from '../websocket/message-persister.js';
@@ -75,6 +77,14 @@ export interface ConversationStore {
   conversations(userId: number): Awaitable<Conversation[]>;
 }
 
+/** What a store reports to /metrics (src/metrics.ts, observeStores). */
+export interface StoreHealth {
+  /** The batched writes: all SQLite writes, PostgreSQL's message inserts. */
+  writes: BatchStats & { pending: number };
+  /** Null when the cache is off (`membershipCacheGroups: 0`). */
+  membershipCache: (MembershipCacheStats & { enabled: boolean; groups: number }) | null;
+}
+
 /** Every store of one backend, opened together and closed together. */
 export interface Stores {
   /** Human name for logs: "sqlite:./data/parlor.db", "postgres://host/db". */
@@ -88,6 +98,8 @@ export interface Stores {
   sessions: SessionStore;
   /** Resolves when the backend answers; rejects otherwise (/healthz). */
   ping(): Awaitable<void>;
+  /** For /metrics, read when scraped: the group-commit queue and the membership cache. */
+  health?(): StoreHealth;
   /** Finishes pending writes, then closes. */
   close(): Awaitable<void>;
 }

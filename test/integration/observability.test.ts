@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureLogger, closeAll, connectClient, registerUser, startTestServer, type TestServer } from '../support/server.js';
+import { captureLogger, closeAll, connectClient, createGroup, registerUser, startTestServer, type TestServer } from '../support/server.js';
 
 /** Issue 5, item 9: logs with request and connection ids, and the metrics an operator needs. */
 describe('observability', () => {
@@ -69,5 +69,26 @@ describe('observability', () => {
     expect(delta('parlor_store_write_seconds_count{op="savePrivate"}')).toBe(1);
     expect(sample(after, 'parlor_fanout_seconds_count')).toBeGreaterThan(0);
     expect(sample(after, 'parlor_ws_connections')).toBe(3);
+    // The store: one message insert (and its delivered update) committed, nothing waiting.
+    expect(delta('parlor_store_writes_committed_total')).toBeGreaterThanOrEqual(2);
+    expect(delta('parlor_store_write_transactions_total')).toBeGreaterThanOrEqual(1);
+    expect(delta('parlor_store_writes_failed_total')).toBe(0);
+    expect(sample(after, 'parlor_store_writes_pending')).toBe(0);
+    expect(sample(after, 'parlor_membership_cache_enabled')).toBe(1);
+  });
+
+  it('counts membership cache hits and misses of group routing', async () => {
+    const before = (await server.http.get('/metrics').expect(200)).text;
+    const owner = await registerUser(server);
+    const groupId = await createGroup(server, owner, [], [], 'metered');
+    const o = await connectClient(server, owner.cookie);
+    for (const id of ['g1', 'g2']) {
+      o.send({ type: 'group', group_id: groupId, content: id, client_id: id });
+      await o.next('ack', (f) => f.client_id === id);
+    }
+    const after = (await server.http.get('/metrics').expect(200)).text;
+    const delta = (name: string) => (sample(after, name) ?? 0) - (sample(before, name) ?? 0);
+    expect(delta('parlor_membership_cache_misses_total')).toBe(1);
+    expect(delta('parlor_membership_cache_hits_total')).toBe(1);
   });
 });

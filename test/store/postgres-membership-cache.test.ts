@@ -78,6 +78,7 @@ await describeWithPostgres('postgres store', (url) => {
       }
       await vi.waitFor(() => expect(cacheOf(a).enabled).toBe(false), { timeout: 2000, interval: 10 });
       expect(cacheOf(a).size).toBe(0);
+      expect(a.health!().membershipCache).toMatchObject({ enabled: false, groups: 0 }); // /metrics: parlor_membership_cache_enabled 0
 
       // No one can tell a now: the change must be visible at once because nothing is cached.
       await b.groups.respond(group.id, joiner.id, true);

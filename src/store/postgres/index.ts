@@ -90,6 +90,9 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     notifications,
     conversations: new PgConversationStore(db),
     sessions,
+    health() {
+      return { writes: { ...queue.stats, pending: queue.size }, membershipCache: cache?.snapshot() ?? null };
+    },
     async ping() {
       await db.query('SELECT 1');
     },

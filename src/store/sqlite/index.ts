@@ -91,6 +91,7 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
     now,
     logger: options.logger,
   });
+  const groups = new SqliteGroupStore(db, writer, now, options.membershipCacheGroups);
   const ping = db.prepare('SELECT 1');
   let closing: Promise<void> | null = null;
 
@@ -100,11 +101,14 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
     db,
     writer,
     users: new SqliteUserStore(db, writer, now),
-    groups: new SqliteGroupStore(db, writer, now, options.membershipCacheGroups),
+    groups,
     messages: new SqliteMessageStore(db, writer, now, notifications),
     notifications,
     conversations: new SqliteConversationStore(db),
     sessions,
+    health() {
+      return { writes: { ...writer.stats, pending: writer.size }, membershipCache: groups.membershipCache?.snapshot() ?? null };
+    },
     async ping() {
       if (closing) throw closedError();
       if (writer.failure) throw writer.failure;
