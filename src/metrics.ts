@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { StoreHealth, Stores } from './store/types.js';
+import type { Stores } from './store/types.js';
 import type { Broker } from './websocket/broker.js';
 import type { Manager } from './websocket/manager.js';
 import type { MessagePersister } from './websocket/message-persister.js';
@@ -13,6 +13,24 @@ interface ObservableBroker {
 function isObservable(broker: Broker | undefined): broker is Broker & ObservableBroker {
   const b = broker as Partial<ObservableBroker> | undefined;
   return typeof b?.status === 'string' && typeof b.droppedPublishes === 'number';
+}
+
+/**
+ * A counter that follows a number someone else keeps (always growing),
+ * read when scraped: nothing is added where that number is counted.
+ */
+function monotonicCounter(registry: Registry, name: string, help: string, read: () => number | undefined): void {
+  let counted = 0;
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const now = read() ?? counted;
+      if (now > counted) this.inc(now - counted);
+      counted = now;
+    },
+  });
 }
 
 /** One Prometheus registry per Parlor instance: two mounts never share counters. */
@@ -94,17 +112,12 @@ export function observeManager(registry: Registry, manager: Manager, broker?: Br
         this.set(broker.status === 'ready' ? 1 : 0);
       },
     });
-    let counted = 0;
-    new Counter({
-      name: 'parlor_broker_dropped_publishes_total',
-      help: 'Frames delivered to this instance only because the broker (Redis) was unreachable; remote recipients recover them with sync',
-      registers: [registry],
-      collect() {
-        const now = broker.droppedPublishes;
-        if (now > counted) this.inc(now - counted);
-        counted = now;
-      },
-    });
+    monotonicCounter(
+      registry,
+      'parlor_broker_dropped_publishes_total',
+      'Frames delivered to this instance only because the broker (Redis) was unreachable; remote recipients recover them with sync',
+      () => broker.droppedPublishes,
+    );
   }
   const sent = new Counter({
     name: 'parlor_ws_frames_sent_total',
@@ -141,23 +154,9 @@ export function observeStores(registry: Registry, stores: Pick<Stores, 'health'>
       this.set(health().writes.pending);
     },
   });
-  const counter = (name: string, help: string, read: (h: StoreHealth) => number | undefined, labelNames: string[] = []) => {
-    let counted = 0;
-    return new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        const now = read(health()) ?? counted;
-        if (now > counted) this.inc(now - counted);
-        counted = now;
-      },
-    });
-  };
-  counter('parlor_store_write_transactions_total', 'Group-commit transactions that committed', (h) => h.writes.batches);
-  counter('parlor_store_writes_committed_total', 'Batched writes that committed', (h) => h.writes.committed);
-  counter('parlor_store_writes_failed_total', 'Batched writes that failed (their caller got the error; nothing of them stored)', (h) => h.writes.failed);
+  monotonicCounter(registry, 'parlor_store_write_transactions_total', 'Group-commit transactions that committed', () => health().writes.batches);
+  monotonicCounter(registry, 'parlor_store_writes_committed_total', 'Batched writes that committed', () => health().writes.committed);
+  monotonicCounter(registry, 'parlor_store_writes_failed_total', 'Batched writes that failed (their caller got the error; nothing of them stored)', () => health().writes.failed);
   if (!health().membershipCache) return;
   new Gauge({
     name: 'parlor_membership_cache_enabled',
@@ -167,6 +166,6 @@ export function observeStores(registry: Registry, stores: Pick<Stores, 'health'>
       this.set(health().membershipCache?.enabled ? 1 : 0);
     },
   });
-  counter('parlor_membership_cache_hits_total', 'Group member lookups answered from memory', (h) => h.membershipCache?.hits);
-  counter('parlor_membership_cache_misses_total', 'Group member lookups that read the store', (h) => h.membershipCache?.misses);
+  monotonicCounter(registry, 'parlor_membership_cache_hits_total', 'Group member lookups answered from memory', () => health().membershipCache?.hits);
+  monotonicCounter(registry, 'parlor_membership_cache_misses_total', 'Group member lookups that read the store', () => health().membershipCache?.misses);
 }

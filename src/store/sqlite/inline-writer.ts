@@ -8,7 +8,7 @@ import { prepareWrites, type SqliteWrites, type WriteArgs, type WriteOp, type Wr
 export class InlineWriter implements SqliteWriter {
   readonly kind = 'inline' as const;
   readonly failure = null;
-  readonly queue: WriteQueue;
+  private readonly queue: WriteQueue;
   private readonly writes: SqliteWrites;
 
   constructor(db: Database, options: WriteQueueOptions = {}) {
