@@ -3,17 +3,14 @@
  * frames no conforming client sends. Each case expects the close code `ws`
  * documents for it, and afterwards the server must still serve a normal client.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Opcode, buildFrame, closeFrame, rawUpgrade, textFrame, type RawWebSocket } from '../support/raw-ws.js';
 import {
-  closeAll,
   connectClient,
-  expectServing,
-  registerUser,
-  startTestServer,
   waitFor,
   type TestServer,
   type TestUser,
+  useSurvivingServer,
 } from '../support/server.js';
 
 const MAX_FRAME_BYTES = 65536; // the contract's default, left unset on purpose
@@ -22,15 +19,10 @@ describe('raw protocol abuse', () => {
   let server: TestServer;
   let alice: TestUser;
 
-  beforeAll(async () => {
-    server = await startTestServer();
-    alice = await registerUser(server);
+  useSurvivingServer((s, user) => {
+    server = s;
+    alice = user;
   });
-  afterEach(async () => {
-    await expectServing(server);
-    await waitFor(() => server.parlor.manager.connectionCount === 0, 3000, 'every socket closed');
-  });
-  afterAll(closeAll);
 
   /** An authenticated raw socket, past its `welcome`. */
   async function open(): Promise<RawWebSocket> {

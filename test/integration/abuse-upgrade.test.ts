@@ -13,9 +13,9 @@ import {
   registerUser,
   startTestServer,
   upgradeStatus,
-  waitFor,
   type TestServer,
   type TestUser,
+  useSurvivingServer,
 } from '../support/server.js';
 
 type SessionGet = TestServer['stores']['sessions']['get'];
@@ -30,15 +30,10 @@ describe('abusive upgrade requests', () => {
   let server: TestServer;
   let alice: TestUser;
 
-  beforeAll(async () => {
-    server = await startTestServer();
-    alice = await registerUser(server);
+  useSurvivingServer((s, user) => {
+    server = s;
+    alice = user;
   });
-  afterEach(async () => {
-    await expectServing(server);
-    await waitFor(() => server.parlor.manager.connectionCount === 0, 3000, 'every socket closed');
-  });
-  afterAll(closeAll);
 
   it('refuses an upgrade with thousands of headers (Node header limit: 431, or the socket closed)', async () => {
     const headers: Array<[string, string]> = [];

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import supertest from 'supertest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../src/standalone.js';
@@ -288,4 +289,22 @@ export async function waitFor(predicate: () => boolean, ms = 3000, what = 'condi
     if (Date.now() > deadline) throw new Error(`${what} did not hold within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * For a describe block that throws abuse at one server: the server and a
+ * registered user (handed to `ready`), and after each test the server must
+ * still serve (expectServing) with every socket closed.
+ */
+export function useSurvivingServer(ready: (server: TestServer, user: TestUser) => void): void {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+    ready(server, await registerUser(server));
+  });
+  afterEach(async () => {
+    await expectServing(server);
+    await waitFor(() => server.parlor.manager.connectionCount === 0, 3000, 'every socket closed');
+  });
+  afterAll(closeAll);
 }
