@@ -8,6 +8,7 @@ import type { Database } from 'better-sqlite3';
 import fc from 'fast-check';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idArbitraries } from '../support/fuzz-ids.js';
 import { closeAll, expectServing, registerUser, startTestServer, type TestServer, type TestUser } from '../support/server.js';
 
 type Method = 'get' | 'post';
@@ -120,25 +121,7 @@ describe('fuzzing the HTTP routes', () => {
   // ---- arbitraries -------------------------------------------------------
 
   const known = () => fc.constantFrom(alice.id, bob.id, admin.id, g1, g2, g3, msg);
-  const numericString = () =>
-    fc.oneof(
-      known().map(String),
-      fc.constantFrom('01', ' 1', '1e3', '0x1', '\uff11', '1.0', '9999999999999999', '-1', '0', '+1', '', 'NaN', 'Infinity'),
-      fc.nat().map(String),
-      fc.bigInt({ min: 0n, max: 10n ** 25n }).map(String),
-    );
-  const idLike = () =>
-    fc.oneof(
-      { weight: 5, arbitrary: known() },
-      fc.integer({ min: -5, max: 1_000_000 }),
-      fc.constantFrom(0, -1, 1.5, 2 ** 53, 2 ** 53 - 1, 1e308, -0),
-      fc.double(),
-      { weight: 2, arbitrary: numericString() },
-      fc.string({ maxLength: 8 }),
-      fc.constantFrom(null, true, false),
-      fc.array(fc.integer(), { maxLength: 3 }),
-      fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 2 }),
-    );
+  const { idLike } = idArbitraries(known);
   const text = () =>
     fc.oneof(
       { weight: 4, arbitrary: fc.string({ maxLength: 40 }) },

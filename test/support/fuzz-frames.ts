@@ -4,6 +4,7 @@
  * arbitraries for random, plausible and malformed frames.
  */
 import fc from 'fast-check';
+import { idArbitraries } from './fuzz-ids.js';
 import { FrameErrorCode } from '../../src/errors.js';
 
 export const MAX_FRAME_BYTES = 65536;
@@ -48,25 +49,7 @@ export interface FuzzTargets {
 
 export function frameArbitraries(t: () => FuzzTargets) {
   const known = () => fc.constantFrom(t().alice, t().bob, t().carol, t().g1, t().g2, t().g3, t().bobToAlice, t().inG1);
-  const numericString = () =>
-    fc.oneof(
-      known().map(String),
-      fc.constantFrom('01', ' 1', '1 ', '1e3', '0x1', '\uff11', '1.0', '9999999999999999', '-1', '0', '+1', '', 'NaN'),
-      fc.nat().map(String),
-      fc.bigInt({ min: 0n, max: 10n ** 20n }).map(String),
-    );
-  const idLike = () =>
-    fc.oneof(
-      { weight: 6, arbitrary: known() },
-      { weight: 2, arbitrary: fc.integer({ min: -5, max: 1_000_000 }) },
-      fc.constantFrom(0, -1, 1.5, 2 ** 53, 2 ** 53 - 1, 2 ** 53 + 2, 1e308, 1e-7, -0),
-      fc.double(),
-      { weight: 2, arbitrary: numericString() },
-      fc.string({ maxLength: 8 }),
-      fc.constantFrom(null, true, false),
-      fc.array(fc.integer(), { maxLength: 2 }),
-      fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 2 }),
-    );
+  const { idLike } = idArbitraries(known);
   const loneSurrogates = fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 5 });
   const content = fc.oneof(
     { weight: 4, arbitrary: fc.string({ maxLength: 40 }) },
