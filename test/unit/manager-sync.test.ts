@@ -89,12 +89,18 @@ describe('Manager: sync', () => {
     expect(framesAfterWelcome(b2)).toEqual([]);
   });
 
-  it('waits for a client that is behind to drain before fetching the next page', async () => {
+  /** A sync of the seeded messages, two per page, asked by a connection already behind (500 bytes buffered, over the 100 the replay waits for). */
+  async function syncToSlowClient() {
     h = createHarness({ groups, contacts, options: { syncPageSize: 2, shedBufferedBytes: 100, maxBufferedBytes: 100_000 } });
     await seed(h);
     const b = h.connect(2);
     b.bufferedAmount = 500;
     b.receive({ type: 'sync', since: 0 });
+    return b;
+  }
+
+  it('waits for a client that is behind to drain before fetching the next page', async () => {
+    const b = await syncToSlowClient();
     await vi.waitFor(() => expect(framesAfterWelcome(b)).toHaveLength(2));
     await new Promise((r) => setTimeout(r, 30));
     expect(h.persister.messagesSince).toHaveBeenCalledTimes(1);
@@ -106,11 +112,7 @@ describe('Manager: sync', () => {
   });
 
   it('lets close() finish while a sync waits on a client that never drains', async () => {
-    h = createHarness({ groups, contacts, options: { syncPageSize: 2, shedBufferedBytes: 100, maxBufferedBytes: 100_000 } });
-    await seed(h);
-    const b = h.connect(2);
-    b.bufferedAmount = 500;
-    b.receive({ type: 'sync', since: 0 });
+    const b = await syncToSlowClient();
     await vi.waitFor(() => expect(h.persister.messagesSince).toHaveBeenCalledTimes(1));
 
     const outcome = await Promise.race([
@@ -124,11 +126,7 @@ describe('Manager: sync', () => {
   });
 
   it('stops a replay when the connection closes', async () => {
-    h = createHarness({ groups, contacts, options: { syncPageSize: 2, shedBufferedBytes: 100, maxBufferedBytes: 100_000 } });
-    await seed(h);
-    const b = h.connect(2);
-    b.bufferedAmount = 500;
-    b.receive({ type: 'sync', since: 0 });
+    const b = await syncToSlowClient();
     await vi.waitFor(() => expect(h.persister.messagesSince).toHaveBeenCalledTimes(1));
     b.peerClose();
     await new Promise((r) => setTimeout(r, 20));
