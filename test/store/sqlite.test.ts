@@ -241,11 +241,14 @@ describe('sqlite: sessions', () => {
   it('prunes expired rows on an unref()d interval and stops at close', async () => {
     const warn = vi.fn();
     const logger = { warn, debug: vi.fn(), info: vi.fn(), error: vi.fn() } as unknown as Logger;
+    // Both rows are written before the pruning instance opens on the same file, so a prune cannot race the check.
+    const writer = tmp.open(); // pruning off
+    await set(writer, 'live', { maxAge: 60_000 });
+    await set(writer, 'old', { expires: new Date(Date.now() - 1000) });
+    expect(rows(writer.db)).toEqual(['live', 'old']);
+    await writer.close();
     const stores = tmp.open({ sessionPruneIntervalMs: 20, logger });
     expect(stores.sessions.pruneTimerRefed).toBe(false);
-    await set(stores, 'live', { maxAge: 60_000 });
-    await set(stores, 'old', { expires: new Date(Date.now() - 1000) });
-    expect(rows(stores.db)).toEqual(['live', 'old']);
     await vi.waitFor(() => expect(rows(stores.db)).toEqual(['live']), { timeout: 2000, interval: 10 });
     await stores.close();
     // A timer left running would now hit the closed database and log a warning.
