@@ -41,11 +41,14 @@ await describeWithPostgres('postgres store', (url) => {
       let writing = true;
       const reader = (async () => {
         let cursor = 0;
-        while (writing || seen.length < total) {
+        for (;;) {
+          // Read the flag before the query: an empty page ends the loop only if its snapshot
+          // was taken after every write had committed.
+          const done = !writing;
           const page = await one!.messages.messagesSince(b.id, cursor, 50);
           for (const m of page) seen.push(m.id);
           if (page.length > 0) cursor = page[page.length - 1]!.id;
-          else if (!writing) break;
+          else if (done) break;
         }
       })();
       const writes = [];
