@@ -71,6 +71,14 @@ export class RedisPresence {
   private handler: PresenceHandler | undefined;
   /** Users whose change could not reach Redis: their state is re-announced after reconciling. */
   private readonly unsettled = new Set<number>();
+  /**
+   * Users a reconcile announced: their current state is announced once more at
+   * the next beat. A reconcile runs as this instance gets Redis back, and
+   * another instance's subscriber may come back later than that; pub/sub keeps
+   * nothing for a subscriber that is not there yet, so its clients would never
+   * hear of the change. A presence frame is a state, so hearing it twice is harmless.
+   */
+  private announceAgain = new Set<number>();
   /** Redis may disagree with `local` (a failed write, a restart, being swept): reconcile at the next beat. */
   private dirty = true;
   private reconciling: Promise<void> | undefined;
@@ -203,7 +211,27 @@ export class RedisPresence {
       this.log.debug({ err }, 'redis: heartbeat failed');
       return;
     }
+    // Taken before reconciling: what this beat's reconcile announces is repeated at the next beat, not at once.
+    const again = [...this.announceAgain];
+    this.announceAgain.clear();
     if (this.dirty) await this.reconcile();
+    if (again.length > 0) await this.announceCurrentState(again);
+  }
+
+  /** Announces each user's cluster-wide state as Redis has it now (nothing for a user it cannot answer for). */
+  private async announceCurrentState(userIds: readonly number[]): Promise<void> {
+    if (!this.connected) return;
+    try {
+      const pipeline = this.redis.pipeline();
+      for (const u of userIds) pipeline.exists(this.names.presence(u));
+      const results = (await pipeline.exec()) ?? [];
+      userIds.forEach((u, i) => {
+        const [err, count] = results[i] ?? [new Error('no reply'), 0];
+        if (!err) this.handler?.(u, Number(count) > 0);
+      });
+    } catch (err) {
+      this.log.debug({ err }, 'redis: could not repeat presence announcements');
+    }
   }
 
   /**
@@ -243,7 +271,10 @@ export class RedisPresence {
         else announce.set(u, Number(results[at]?.[1]) > 0);
       });
       if (results.some(([err]) => err != null)) this.dirty = true;
-      for (const [u, online] of announce) this.handler?.(u, online);
+      for (const [u, online] of announce) {
+        this.handler?.(u, online);
+        this.announceAgain.add(u);
+      }
       if (added.length + removed.length > 0) this.log.info({ added: added.length, removed: removed.length }, 'redis: presence reconciled');
     } catch (err) {
       this.dirty = true;

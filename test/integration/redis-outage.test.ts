@@ -25,7 +25,8 @@ describeWithService(
     it('local delivery goes on while Redis is down; reconnects, resubscribes and re-registers presence when it returns', async () => {
       cluster = createCluster(redis.url, ['A', 'B'], {
         contacts: { 1: [2, 3], 2: [1, 4], 3: [1], 4: [2] },
-        broker: { redis: { retryStrategy: () => 100 } },
+        // A beat a second: what A's reconcile announces is repeated then, for B if its subscriber came back after it.
+        broker: { redis: { retryStrategy: () => 100 }, heartbeatIntervalMs: 1000 },
       });
       const [A, B] = cluster.instances as [Instance, Instance];
       await Promise.all(cluster.instances.map((i) => i.broker.waitUntilReady()));

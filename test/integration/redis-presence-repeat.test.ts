@@ -1,0 +1,59 @@
+/**
+ * RedisPresence repeats what a reconcile announced, once, at the next beat:
+ * a reconcile runs as an instance gets Redis back, and another instance's
+ * subscriber may come back later than that (pub/sub keeps nothing for it).
+ * Real Redis, fresh key prefix, keys deleted after.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterEach, expect, it } from 'vitest';
+import { RedisNames } from '../../src/broker/channels.js';
+import { RedisPresence } from '../../src/broker/redis-presence.js';
+import { silentLogger } from '../../src/logger.js';
+import { deleteRedisKeys, describeWithRedis } from '../support/services.js';
+
+await describeWithRedis('RedisPresence: announcements of a reconcile', (url) => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('are repeated once with the current state at the next beat, then not again', async () => {
+    const prefix = `parlor-test-${randomUUID().slice(0, 8)}`;
+    // Not connected yet: a user who comes online now is known locally and settled by the first reconcile.
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    const presence = new RedisPresence(redis, new RedisNames(prefix), 'inst-a', { ttlMs: 3000, heartbeatIntervalMs: 100, sweepIntervalMs: 60_000 }, silentLogger);
+    cleanups.push(() => deleteRedisKeys(url, prefix), () => redis.quit(), async () => presence.stop());
+    const heard: Array<[number, boolean]> = [];
+    presence.setHandler((userId, online) => heard.push([userId, online]));
+    redis.on('ready', () => presence.onReady());
+
+    expect(await presence.userOnline(7)).toBe(true); // the local view, Redis unreachable
+    presence.start();
+    await redis.connect();
+    await expect.poll(() => heard.length, { timeout: 2000 }).toBe(2);
+    expect(heard).toEqual([[7, true], [7, true]]); // the reconcile, then the repeat one beat later
+    // Several beats later: nothing more (a repeat is not itself repeated).
+    await new Promise((r) => setTimeout(r, 450));
+    expect(heard).toEqual([[7, true], [7, true]]);
+  });
+
+  it('repeat the state Redis holds at the time, not the one first announced', async () => {
+    const prefix = `parlor-test-${randomUUID().slice(0, 8)}`;
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    const presence = new RedisPresence(redis, new RedisNames(prefix), 'inst-a', { ttlMs: 3000, heartbeatIntervalMs: 1000, sweepIntervalMs: 60_000 }, silentLogger);
+    cleanups.push(() => deleteRedisKeys(url, prefix), () => redis.quit(), async () => presence.stop());
+    const heard: Array<[number, boolean]> = [];
+    presence.setHandler((userId, online) => heard.push([userId, online]));
+    redis.on('ready', () => presence.onReady());
+
+    await presence.userOnline(8);
+    presence.start();
+    await redis.connect();
+    await expect.poll(() => heard).toEqual([[8, true]]);
+    // The user leaves before the next beat (Redis is up: written at once, announced by the Manager, not here).
+    expect(await presence.userOffline(8)).toBe(true);
+    await expect.poll(() => heard.length, { timeout: 3000 }).toBe(2);
+    expect(heard[1]).toEqual([8, false]);
+  });
+});
