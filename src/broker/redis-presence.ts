@@ -78,7 +78,7 @@ export class RedisPresence {
    * nothing for a subscriber that is not there yet, so its clients would never
    * hear of the change. A presence frame is a state, so hearing it twice is harmless.
    */
-  private announceAgain = new Set<number>();
+  private readonly announceAgain = new Set<number>();
   /** Redis may disagree with `local` (a failed write, a restart, being swept): reconcile at the next beat. */
   private dirty = true;
   private reconciling: Promise<void> | undefined;
@@ -172,17 +172,23 @@ export class RedisPresence {
     if (userIds.length === 0) return [];
     if (!this.connected) return userIds.filter((u) => this.local.has(u));
     try {
-      const pipeline = this.redis.pipeline();
-      for (const u of userIds) pipeline.exists(this.names.presence(u));
-      const results = (await pipeline.exec()) ?? [];
-      return userIds.filter((u, i) => {
-        const [err, count] = results[i] ?? [new Error('no reply'), 0];
-        return err ? this.local.has(u) : Number(count) > 0;
-      });
+      const states = await this.clusterState(userIds);
+      return userIds.filter((u, i) => states[i] ?? this.local.has(u));
     } catch (err) {
       this.log.warn({ err }, 'redis: could not read presence; answering for this instance only');
       return userIds.filter((u) => this.local.has(u));
     }
+  }
+
+  /** Per user: whether any instance holds them, as Redis has it; undefined where Redis answered with an error. */
+  private async clusterState(userIds: readonly number[]): Promise<Array<boolean | undefined>> {
+    const pipeline = this.redis.pipeline();
+    for (const u of userIds) pipeline.exists(this.names.presence(u));
+    const results = (await pipeline.exec()) ?? [];
+    return userIds.map((_, i) => {
+      const [err, count] = results[i] ?? [new Error('no reply'), 0];
+      return err ? undefined : Number(count) > 0;
+    });
   }
 
   // ---- heartbeat and reconciling ---------------------------------------
@@ -222,13 +228,8 @@ export class RedisPresence {
   private async announceCurrentState(userIds: readonly number[]): Promise<void> {
     if (!this.connected) return;
     try {
-      const pipeline = this.redis.pipeline();
-      for (const u of userIds) pipeline.exists(this.names.presence(u));
-      const results = (await pipeline.exec()) ?? [];
-      userIds.forEach((u, i) => {
-        const [err, count] = results[i] ?? [new Error('no reply'), 0];
-        if (!err) this.handler?.(u, Number(count) > 0);
-      });
+      const states = await this.clusterState(userIds);
+      userIds.forEach((u, i) => states[i] !== undefined && this.handler?.(u, states[i]));
     } catch (err) {
       this.log.debug({ err }, 'redis: could not repeat presence announcements');
     }
