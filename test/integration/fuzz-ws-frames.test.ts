@@ -190,7 +190,10 @@ describe('fuzzing frames over a live authenticated socket', () => {
 
   // ---- properties ----------------------------------------------------------
 
-  it('answers every random or malformed frame, one at a time, and stores only what it acks', async () => {
+  // Hundreds of round trips each: 3-5 s on CI, and a loaded 2-core machine is several times slower.
+  const PROPERTY_TIMEOUT_MS = 60_000;
+
+  it('answers every random or malformed frame, one at a time, and stores only what it acks', { timeout: PROPERTY_TIMEOUT_MS }, async () => {
     const before = await storedMessages();
     const sent = new Map<string, Json[]>();
     await fc.assert(
@@ -211,7 +214,7 @@ describe('fuzzing frames over a live authenticated socket', () => {
     expect(client.all('ack').length, 'the fuzzer reaches the store').toBeGreaterThan(10);
   });
 
-  it('answers bursts of frames sent without waiting, and stores only what it acks', async () => {
+  it('answers bursts of frames sent without waiting, and stores only what it acks', { timeout: PROPERTY_TIMEOUT_MS }, async () => {
     const before = await storedMessages();
     const sent = new Map<string, Json[]>();
     let burst = 0;
@@ -241,7 +244,7 @@ describe('fuzzing frames over a live authenticated socket', () => {
     await checkStored(before);
   });
 
-  it('closes a frame over MAX_FRAME_BYTES with 1009 and answers one at or under it, storing neither', async () => {
+  it('closes a frame over MAX_FRAME_BYTES with 1009 and answers one at or under it, storing neither', { timeout: PROPERTY_TIMEOUT_MS }, async () => {
     const before = await storedMessages();
     const head = `{"type":"private","to":${bob.id},"content":"`;
     const tail = '"}';
