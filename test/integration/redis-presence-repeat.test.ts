@@ -18,19 +18,30 @@ await describeWithRedis('RedisPresence: announcements of a reconcile', (url) => 
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  it('are repeated once with the current state at the next beat, then not again', async () => {
+  /**
+   * A RedisPresence whose Redis is not connected yet, so a user who comes
+   * online now is known locally and settled (announced) by the first
+   * reconcile, once `connect()` is called. `heard` records every announcement.
+   */
+  function presenceBeforeRedis(heartbeatIntervalMs: number) {
     const prefix = `parlor-test-${randomUUID().slice(0, 8)}`;
-    // Not connected yet: a user who comes online now is known locally and settled by the first reconcile.
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
-    const presence = new RedisPresence(redis, new RedisNames(prefix), 'inst-a', { ttlMs: 3000, heartbeatIntervalMs: 100, sweepIntervalMs: 60_000 }, silentLogger);
+    const presence = new RedisPresence(redis, new RedisNames(prefix), 'inst-a', { ttlMs: 3000, heartbeatIntervalMs, sweepIntervalMs: 60_000 }, silentLogger);
     cleanups.push(() => deleteRedisKeys(url, prefix), () => redis.quit(), async () => presence.stop());
     const heard: Array<[number, boolean]> = [];
     presence.setHandler((userId, online) => heard.push([userId, online]));
     redis.on('ready', () => presence.onReady());
+    const connect = async () => {
+      presence.start();
+      await redis.connect();
+    };
+    return { presence, heard, connect };
+  }
 
+  it('are repeated once with the current state at the next beat, then not again', async () => {
+    const { presence, heard, connect } = presenceBeforeRedis(100);
     expect(await presence.userOnline(7)).toBe(true); // the local view, Redis unreachable
-    presence.start();
-    await redis.connect();
+    await connect();
     await expect.poll(() => heard.length, { timeout: 2000 }).toBe(2);
     expect(heard).toEqual([[7, true], [7, true]]); // the reconcile, then the repeat one beat later
     // Several beats later: nothing more (a repeat is not itself repeated).
@@ -39,17 +50,9 @@ await describeWithRedis('RedisPresence: announcements of a reconcile', (url) => 
   });
 
   it('repeat the state Redis holds at the time, not the one first announced', async () => {
-    const prefix = `parlor-test-${randomUUID().slice(0, 8)}`;
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
-    const presence = new RedisPresence(redis, new RedisNames(prefix), 'inst-a', { ttlMs: 3000, heartbeatIntervalMs: 1000, sweepIntervalMs: 60_000 }, silentLogger);
-    cleanups.push(() => deleteRedisKeys(url, prefix), () => redis.quit(), async () => presence.stop());
-    const heard: Array<[number, boolean]> = [];
-    presence.setHandler((userId, online) => heard.push([userId, online]));
-    redis.on('ready', () => presence.onReady());
-
+    const { presence, heard, connect } = presenceBeforeRedis(1000);
     await presence.userOnline(8);
-    presence.start();
-    await redis.connect();
+    await connect();
     await expect.poll(() => heard).toEqual([[8, true]]);
     // The user leaves before the next beat (Redis is up: written at once, announced by the Manager, not here).
     expect(await presence.userOffline(8)).toBe(true);
