@@ -1,6 +1,6 @@
 import { hkdfSync } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
-import type { UserStore } from '../store/types.js';
+import type { TokenVersionStore, UserStore } from '../store/types.js';
 import type { Identity } from '../websocket/session-resolver.js';
 
 export interface TokenOptions {
@@ -24,13 +24,18 @@ export function tokenKey(sessionSecret: string | readonly string[], explicit?: s
  * Issues and checks bearer tokens (JWT, HS256, via `jose`). Each token carries
  * the user's token version; `revoke` bumps the version, so every token issued
  * before stops working at once.
+ *
+ * With Parlor's own accounts (`accounts` given) a token names an existing
+ * account, which also gives the identity its username; for a host that owns
+ * its users, any id the host issues a token for is taken as it is.
  */
 export class TokenService {
   readonly ttlSeconds: number;
 
   constructor(
     private readonly key: Uint8Array,
-    private readonly users: UserStore,
+    private readonly versions: TokenVersionStore,
+    private readonly accounts: UserStore | undefined,
     ttlSeconds = 900,
     private readonly now: () => number = Date.now,
   ) {
@@ -38,13 +43,13 @@ export class TokenService {
   }
 
   async issue(userId: number): Promise<{ token: string; expires_at: number }> {
-    const user = await this.users.findById(userId);
-    if (!user) throw new Error(`user ${userId} does not exist`);
+    if (!Number.isSafeInteger(userId) || userId <= 0) throw new TypeError(`a user id is a positive integer, not ${String(userId)}`);
+    if (this.accounts && !(await this.accounts.findById(userId))) throw new Error(`user ${userId} does not exist`);
     const iat = Math.floor(this.now() / 1000);
     const exp = iat + this.ttlSeconds;
-    const token = await new SignJWT({ ver: user.tokenVersion, name: user.username })
+    const token = await new SignJWT({ ver: await this.versions.current(userId) })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
-      .setSubject(String(user.id))
+      .setSubject(String(userId))
       .setIssuer(ISSUER)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
@@ -67,13 +72,14 @@ export class TokenService {
     }
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.ver !== 'number') return null;
-    const user = await this.users.findById(userId);
-    if (!user || user.tokenVersion !== payload.ver) return null;
-    return { userId, username: user.username, via: 'token' };
+    if ((await this.versions.current(userId)) !== payload.ver) return null;
+    if (!this.accounts) return { userId, via: 'token' };
+    const user = await this.accounts.findById(userId);
+    return user ? { userId, username: user.username, via: 'token' } : null;
   }
 
   /** Invalidates every token issued to the user so far. */
   async revokeAll(userId: number): Promise<void> {
-    await this.users.bumpTokenVersion(userId);
+    await this.versions.bump(userId);
   }
 }

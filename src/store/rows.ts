@@ -75,11 +75,10 @@ export interface UserRow {
   id: number;
   username: string;
   password_hash: string;
-  token_version: number;
 }
 
-export const USER_COLUMNS = 'id, username, password_hash, token_version';
+export const USER_COLUMNS = 'id, username, password_hash';
 
 export function toUser(r: UserRow): UserWithSecret {
-  return { id: r.id, username: r.username, passwordHash: r.password_hash, tokenVersion: r.token_version };
+  return { id: r.id, username: r.username, passwordHash: r.password_hash };
 }

@@ -18,8 +18,6 @@ export interface User {
 
 export interface UserWithSecret extends User {
   passwordHash: string;
-  /** Bumped by `POST /api/auth/revoke`: tokens carrying an older version stop working. */
-  tokenVersion: number;
 }
 
 export interface UserStore {
@@ -27,8 +25,18 @@ export interface UserStore {
   createUser(username: string, passwordHash: string): Awaitable<User>;
   findByUsername(username: string): Awaitable<UserWithSecret | null>;
   findById(id: number): Awaitable<UserWithSecret | null>;
-  /** Increments and returns the user's token version. */
-  bumpTokenVersion(id: number): Awaitable<number>;
+}
+
+/**
+ * Each user's bearer-token version: a token carries the version it was issued
+ * with, and revoking bumps it, so every older token stops working. Kept apart
+ * from Parlor's accounts: a host's users have versions too.
+ */
+export interface TokenVersionStore {
+  /** The current version; 0 for a user who never revoked. */
+  current(userId: number): Awaitable<number>;
+  /** Increments and returns the user's version (any id: no account needed). */
+  bump(userId: number): Awaitable<number>;
 }
 
 export type MemberStatus = 'invited' | 'accepted' | 'declined';
@@ -90,6 +98,7 @@ export interface Stores {
   /** Human name for logs: "sqlite:./data/parlor.db", "postgres://host/db". */
   readonly description: string;
   users: UserStore;
+  tokenVersions: TokenVersionStore;
   groups: GroupStore;
   messages: MessagePersister & Required<Pick<MessagePersister, 'messagesSince' | 'markDelivered' | 'markRead' | 'markGroupRead'>>;
   notifications: NotificationStore;

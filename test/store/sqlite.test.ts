@@ -168,7 +168,7 @@ describe('sqlite: persistence and close', () => {
     await first.close();
 
     const again = tmp.open();
-    expect(await again.users.findByUsername('ALICE')).toEqual({ id: a.id, username: 'alice', passwordHash: 'ha', tokenVersion: 0 });
+    expect(await again.users.findByUsername('ALICE')).toEqual({ id: a.id, username: 'alice', passwordHash: 'ha' });
     expect(await again.groups.memberStatus(g.id, b.id)).toBe('invited');
     expect((await again.messages.privateHistory(b.id, a.id, { limit: 5 })).items).toEqual([{ ...pm.message, status: 'read' }]);
     expect((await again.messages.groupHistory(g.id, { limit: 5 })).items).toEqual([gm.message]);

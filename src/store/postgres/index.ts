@@ -21,6 +21,7 @@ import { PgNotificationStore } from './notification-store.js';
 import { PgReceiptStore } from './receipt-store.js';
 import { PgSessionStore } from './session-store.js';
 import { PgUserStore } from './user-store.js';
+import { PgTokenVersionStore } from './token-version-store.js';
 
 export { PgDatabase, describeConnection } from './database.js';
 export { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.js';
@@ -85,6 +86,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     db,
     messageQueue: queue,
     users: new PgUserStore(db),
+    tokenVersions: new PgTokenVersionStore(db),
     groups: new PgGroupStore(db, cache, cache ? channel : null),
     messages: new PgMessageStore(db, queue, new PgReceiptStore(db), notifications),
     notifications,

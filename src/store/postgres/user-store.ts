@@ -30,13 +30,4 @@ export class PgUserStore implements UserStore {
     const [row] = await this.db.rows<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
     return row ? toUser(row) : null;
   }
-
-  async bumpTokenVersion(id: number): Promise<number> {
-    const [row] = await this.db.rows<{ token_version: number }>(
-      'UPDATE users SET token_version = token_version + 1 WHERE id = $1 RETURNING token_version',
-      [id],
-    );
-    if (!row) throw new ParlorError('not_found', `user ${id} does not exist`);
-    return row.token_version;
-  }
 }

@@ -19,6 +19,7 @@ import { SqliteMessageStore } from './message-store.js';
 import { SqliteNotificationStore } from './notification-store.js';
 import { SqliteSessionStore } from './session-store.js';
 import { closedError, type SqliteWriter, type WriterKind } from './sqlite-writer.js';
+import { SqliteTokenVersionStore } from './token-version-store.js';
 import { SqliteUserStore } from './user-store.js';
 import { WorkerWriter } from './worker-writer.js';
 
@@ -101,6 +102,7 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
     db,
     writer,
     users: new SqliteUserStore(db, writer, now),
+    tokenVersions: new SqliteTokenVersionStore(db, writer),
     groups,
     messages: new SqliteMessageStore(db, writer, now, notifications),
     notifications,

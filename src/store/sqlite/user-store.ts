@@ -30,8 +30,4 @@ export class SqliteUserStore implements UserStore {
     const row = this.byId.get(id);
     return row ? toUser(row) : null;
   }
-
-  bumpTokenVersion(id: number): Promise<number> {
-    return this.writer.run('bumpTokenVersion', id);
-  }
 }

@@ -36,7 +36,9 @@ export function prepareWrites(db: Database) {
     `INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) RETURNING ${USER_COLUMNS}`,
   );
   const bumpVersion = db
-    .prepare<[number], number>('UPDATE users SET token_version = token_version + 1 WHERE id = ? RETURNING token_version')
+    .prepare<[number], number>(
+      'INSERT INTO token_versions (user_id, version) VALUES (?, 1) ON CONFLICT (user_id) DO UPDATE SET version = version + 1 RETURNING version',
+    )
     .pluck();
 
   // groups
@@ -148,9 +150,7 @@ export function prepareWrites(db: Database) {
     },
 
     bumpTokenVersion(userId: number): number {
-      const version = bumpVersion.get(userId);
-      if (version === undefined) throw new ParlorError('not_found', `user ${userId} does not exist`);
-      return version;
+      return bumpVersion.get(userId)!;
     },
 
     createGroup(ownerId: number, name: string, now: number): Group {

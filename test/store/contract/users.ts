@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { type ContractContext, MISSING, expectParlorError } from './context.js';
 
 export function userContract(ctx: ContractContext): void {
-  it('createUser returns the id and the name as given; findById adds the hash and token version 0', async () => {
+  it('createUser returns the id and the name as given; findById adds the hash', async () => {
     const users = ctx.stores().users;
     const name = `Mixed_${Date.now().toString(36)}`;
     const created = await users.createUser(name, 'scrypt$hash');
@@ -12,14 +12,13 @@ export function userContract(ctx: ContractContext): void {
       id: created.id,
       username: name,
       passwordHash: 'scrypt$hash',
-      tokenVersion: 0,
     });
   });
 
   it('findByUsername ignores case and returns null for an unknown name', async () => {
     const users = ctx.stores().users;
     const u = await ctx.user('Case');
-    const expected = { id: u.id, username: u.username, passwordHash: expect.any(String), tokenVersion: 0 };
+    const expected = { id: u.id, username: u.username, passwordHash: expect.any(String) };
     expect(await users.findByUsername(u.username.toUpperCase())).toEqual(expected);
     expect(await users.findByUsername(u.username.toLowerCase())).toEqual(expected);
     expect(await users.findByUsername(`${u.username}_nobody`)).toBeNull();
@@ -36,17 +35,22 @@ export function userContract(ctx: ContractContext): void {
     expect(found?.passwordHash).not.toBe('other');
   });
 
-  it('bumpTokenVersion increments the one user and returns the new value', async () => {
-    const users = ctx.stores().users;
+  it('tokenVersions.bump increments the one user and returns the new value; current starts at 0', async () => {
+    const { tokenVersions } = ctx.stores();
     const u = await ctx.user();
     const other = await ctx.user();
-    expect(await users.bumpTokenVersion(u.id)).toBe(1);
-    expect(await users.bumpTokenVersion(u.id)).toBe(2);
-    expect((await users.findById(u.id))?.tokenVersion).toBe(2);
-    expect((await users.findById(other.id))?.tokenVersion).toBe(0);
+    expect(await tokenVersions.current(u.id)).toBe(0);
+    expect(await tokenVersions.bump(u.id)).toBe(1);
+    expect(await tokenVersions.bump(u.id)).toBe(2);
+    expect(await tokenVersions.current(u.id)).toBe(2);
+    expect(await tokenVersions.current(other.id)).toBe(0);
   });
 
-  it('bumpTokenVersion of an unknown user is not_found', async () => {
-    await expectParlorError(() => ctx.stores().users.bumpTokenVersion(MISSING), 'not_found');
+  it('tokenVersions need no Parlor account: a host user id Parlor never saw has one too', async () => {
+    const { tokenVersions, users } = ctx.stores();
+    expect(await users.findById(MISSING)).toBeNull();
+    expect(await tokenVersions.current(MISSING)).toBe(0);
+    expect(await tokenVersions.bump(MISSING)).toBe(1);
+    expect(await tokenVersions.current(MISSING)).toBe(1);
   });
 }
