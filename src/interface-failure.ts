@@ -1,0 +1,55 @@
+/**
+ * A host-provided interface threw (contract section 4, "errors the host can
+ * read"): HTTP and the upgrade answer 503 `unavailable`, and the log names
+ * the interface, so an outage of the host's session store or user service
+ * is not mistaken for a bug in Parlor or a signed-out user.
+ */
+import { isParlorError } from './errors.js';
+
+export type InterfaceName = 'sessionResolver' | 'groupMemberFetcher' | 'userDirectory';
+
+export class InterfaceFailure extends Error {
+  override name = 'InterfaceFailure';
+  constructor(
+    readonly interfaceName: InterfaceName,
+    override readonly cause: unknown,
+  ) {
+    super(`${interfaceName} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/**
+ * The same object, whose methods turn a throw or a rejection into an
+ * `InterfaceFailure` naming it. A `ParlorError` (an answer such as
+ * `not_found`) passes unchanged; a synchronous result stays synchronous.
+ */
+export function guardInterface<T extends object>(interfaceName: InterfaceName, impl: T): T {
+  const fail = (err: unknown): never => {
+    throw isParlorError(err) || err instanceof InterfaceFailure ? err : new InterfaceFailure(interfaceName, err);
+  };
+  const guarded: Record<string, unknown> = {};
+  for (const key of methodNames(impl)) {
+    const method = (impl as Record<string, unknown>)[key] as (...args: unknown[]) => unknown;
+    guarded[key] = (...args: unknown[]) => {
+      let result: unknown;
+      try {
+        result = method.apply(impl, args);
+      } catch (err) {
+        return fail(err);
+      }
+      return result instanceof Promise ? result.catch(fail) : result;
+    };
+  }
+  return guarded as T;
+}
+
+/** Own and inherited (class) methods, but not Object's. */
+function methodNames(impl: object): string[] {
+  const names = new Set<string>();
+  for (let o: object | null = impl; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const key of Object.getOwnPropertyNames(o)) {
+      if (key !== 'constructor' && typeof (impl as Record<string, unknown>)[key] === 'function') names.add(key);
+    }
+  }
+  return [...names];
+}

@@ -1,0 +1,111 @@
+/**
+ * `createParlor`'s options checked at the door (ws `WebSocketServer`
+ * constructor): every bad option is named in one error, thrown at
+ * construction, instead of a TypeError at the first request.
+ */
+import { z } from 'zod';
+
+/** Thrown by `createParlor` with one line per bad option. */
+export class ParlorOptionsError extends Error {
+  override name = 'ParlorOptionsError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid Parlor options:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+/** An object with these methods (express-session's "required methods, checked at run time"). */
+const withMethods = (what: string, methods: readonly string[]) =>
+  z.custom<object>(
+    (value) => typeof value === 'object' && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function'),
+    { message: `must be ${what} with the method${methods.length > 1 ? 's' : ''} ${methods.join(', ')}` },
+  );
+
+const Secret = z.string().min(16, 'must be at least 16 characters');
+
+/** The public interfaces and their required methods (README "Bring your own auth and data"). */
+export const REQUIRED_METHODS = {
+  sessionResolver: ['resolve'],
+  groupMemberFetcher: ['acceptedMembers'],
+  messagePersister: ['savePrivate', 'saveGroup', 'saveNotification', 'privateHistory', 'groupHistory'],
+} as const;
+
+const Stores = z.custom<object>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    ['users', 'groups', 'messages', 'notifications', 'conversations', 'sessions', 'tokenVersions'].every(
+      (k) => typeof (value as Record<string, unknown>)[k] === 'object' && (value as Record<string, unknown>)[k] !== null,
+    ) &&
+    typeof (value as { ping?: unknown }).ping === 'function',
+  { message: 'must be the stores of openSqliteStores(...) or openPostgresStores(...)' },
+);
+
+const OptionsSchema = z
+  .object({
+    stores: Stores,
+    accounts: z.boolean().optional(),
+    sessionSecret: z.union([Secret, z.array(Secret).min(1, 'must hold at least one secret')]).optional(),
+    cookieName: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a cookie name').optional(),
+    sessionMaxAgeMs: z.number().int().positive().optional(),
+    allowedOrigins: z.array(z.string().url('must be an origin such as https://example.com')).optional(),
+    adminUsers: z.array(z.string()).optional(),
+    authRateLimit: z.number().int().min(0).optional(),
+    bodyLimit: z.string().regex(/^\d+(b|kb|mb)?$/i, 'must be a size such as 100kb').optional(),
+    passwordHashCost: z.number().int().min(10).max(20).optional(),
+    sessionTimeoutMs: z.number().int().positive().optional(),
+    wsPath: z.string().startsWith('/', 'must start with /').optional(),
+    trustProxy: z.boolean().optional(),
+    manager: z.record(z.string(), z.unknown()).optional(),
+    logger: withMethods('a pino-compatible logger', ['info', 'warn', 'error', 'debug', 'child']).optional(),
+    broker: withMethods('a Broker', ['publish', 'setDeliver', 'close']).optional(),
+    sessionResolver: withMethods('a SessionResolver', REQUIRED_METHODS.sessionResolver).optional(),
+    groupMemberFetcher: withMethods('a GroupMemberFetcher', REQUIRED_METHODS.groupMemberFetcher).optional(),
+    messagePersister: withMethods('a MessagePersister', REQUIRED_METHODS.messagePersister).optional(),
+    tokens: z
+      .union([
+        z.literal(false),
+        z.object({ secret: z.string().min(32, 'must be at least 32 characters').optional(), ttlSeconds: z.number().int().min(1).optional() }).strict(),
+      ])
+      .optional(),
+    processMetrics: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    const hostSessions = o.sessionResolver !== undefined;
+    if (hostSessions && o.accounts === true) {
+      ctx.addIssue({
+        code: 'custom',
+        params: { rule: true },
+        path: ['accounts'],
+        message: 'must not be true with a host sessionResolver: Parlor would write sessions it does not own',
+      });
+    }
+    if (!hostSessions && o.sessionSecret === undefined) {
+      ctx.addIssue({ code: 'custom', params: { rule: true }, path: ['sessionSecret'], message: 'is required while Parlor keeps its own sessions (no sessionResolver given)' });
+    }
+    const tokenSecret = o.tokens === false ? 'off' : o.tokens?.secret ?? o.sessionSecret;
+    if (hostSessions && tokenSecret === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        params: { rule: true },
+        path: ['tokens'],
+        message: 'bearer tokens need a key: pass tokens: {secret} (32+ characters), or sessionSecret, or tokens: false',
+      });
+    }
+  });
+
+/** Throws `ParlorOptionsError` naming every bad option; returns nothing on success. */
+export function checkParlorOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw new ParlorOptionsError(['options: must be an object']);
+  const result = OptionsSchema.safeParse(options, { reportInput: true });
+  if (result.success) return;
+  throw new ParlorOptionsError(result.error.issues.flatMap(describeIssue));
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${k}: unknown option`);
+  const where = issue.path.length > 0 ? issue.path.join('.') : 'options';
+  const ownRule = issue.code === 'custom' && issue.params?.rule === true;
+  const message = issue.input === undefined && !ownRule ? 'is required' : issue.message;
+  return [`${where}: ${message}`];
+}

@@ -1,0 +1,81 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
+import type { Session, SessionData } from 'express-session';
+import type { Identity, SessionResolver } from '../websocket/session-resolver.js';
+
+/** A request after express-session ran on it. */
+export type RequestWithSession = IncomingMessage & { session?: Session & Partial<SessionData>; sessionID?: string };
+
+/** Reads the user id out of the host's session; null or undefined for "nobody signed in". */
+export type UserIdOf = (session: Session & Partial<SessionData>, req: IncomingMessage) => unknown;
+
+export interface ExpressSessionResolverOptions {
+  /**
+   * The session cookie's name (express-session's `name`, default `connect.sid`).
+   * While the store is disconnected, a request carrying it is an outage (503)
+   * rather than a signed-out visitor (401).
+   */
+  cookieName?: string;
+  /** The username to put in the identity (Parlor's own accounts keep it in the session). */
+  usernameOf?: (session: Session & Partial<SessionData>) => string | undefined;
+}
+
+/**
+ * Authenticates with the host's own express-session middleware, any store
+ * (ws `examples/express-session-parse`): on an HTTP request that has no
+ * `req.session` yet, and on the `'upgrade'` request (where Express middleware
+ * never runs), it runs the middleware itself, then asks `userIdOf` who it is.
+ *
+ * It only reads: it gives the middleware a response that can send nothing,
+ * so no cookie is set and no new session is saved by Parlor.
+ */
+export function expressSessionResolver(
+  middleware: RequestHandler,
+  userIdOf: UserIdOf,
+  options: ExpressSessionResolverOptions = {},
+): SessionResolver {
+  if (typeof middleware !== 'function') throw new TypeError('expressSessionResolver: middleware must be the express-session middleware');
+  if (typeof userIdOf !== 'function') throw new TypeError('expressSessionResolver: userIdOf must be a function (session, req) => user id');
+  const cookieName = options.cookieName ?? 'connect.sid';
+  return {
+    async resolve(req: IncomingMessage): Promise<Identity | null> {
+      const r = req as RequestWithSession;
+      if (!r.session) await runMiddleware(middleware, r);
+      if (!r.session) {
+        // express-session leaves req.session unset while its store is disconnected.
+        if (carriesCookie(req, cookieName)) throw new Error('session store disconnected');
+        return null;
+      }
+      const userId = asUserId(userIdOf(r.session, req));
+      if (userId === null) return null;
+      const identity: Identity = { userId, sessionId: r.sessionID, via: 'cookie' };
+      const username = options.usernameOf?.(r.session);
+      if (username !== undefined) identity.username = username;
+      return identity;
+    },
+  };
+}
+
+/** A positive safe integer (a numeric string is accepted), else null. */
+function asUserId(value: unknown): number | null {
+  const n = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
+function carriesCookie(req: IncomingMessage, name: string): boolean {
+  return req.headers.cookie?.split(';').some((c) => c.trim().startsWith(`${name}=`)) ?? false;
+}
+
+/**
+ * A response the middleware may call but that writes nothing and never ends,
+ * so nothing is saved. A new one each time: express-session replaces its `end`.
+ */
+function readOnlyResponse(): ServerResponse {
+  return { getHeader() {}, setHeader() {}, on() {}, once() {}, end() {}, writeHead() {} } as unknown as ServerResponse;
+}
+
+function runMiddleware(middleware: RequestHandler, req: RequestWithSession): Promise<void> {
+  return new Promise((resolve, reject) => {
+    middleware(req as never, readOnlyResponse() as never, (err?: unknown) => (err ? reject(err) : resolve()));
+  });
+}
