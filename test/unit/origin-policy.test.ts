@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createOriginPolicy } from '../../src/websocket/origin-policy.js';
 
-function req(headers: { origin?: string; host?: string }): IncomingMessage {
-  return { headers } as IncomingMessage;
+function req(headers: { origin?: string; host?: string; 'x-forwarded-proto'?: string }, tls = false): IncomingMessage {
+  return { headers, socket: { encrypted: tls } } as unknown as IncomingMessage;
 }
 
 describe('createOriginPolicy: default (no list)', () => {
@@ -11,10 +11,28 @@ describe('createOriginPolicy: default (no list)', () => {
 
   it("allows only the server's own origin, by the Host header", () => {
     expect(allowed(req({ origin: 'http://chat.example:3000', host: 'chat.example:3000' }))).toBe(true);
-    expect(allowed(req({ origin: 'https://chat.example', host: 'chat.example' }))).toBe(true);
+    expect(allowed(req({ origin: 'https://chat.example', host: 'chat.example' }, true))).toBe(true);
     expect(allowed(req({ origin: 'https://evil.example', host: 'chat.example' }))).toBe(false);
     expect(allowed(req({ origin: 'http://chat.example:3001', host: 'chat.example:3000' }))).toBe(false);
     expect(allowed(req({ origin: 'http://sub.chat.example', host: 'chat.example' }))).toBe(false);
+  });
+
+  it('compares the scheme too: https is not the origin of a plain http server, nor http of a TLS one', () => {
+    expect(allowed(req({ origin: 'https://chat.example', host: 'chat.example' }))).toBe(false);
+    expect(allowed(req({ origin: 'https://chat.example:3000', host: 'chat.example:3000' }))).toBe(false);
+    expect(allowed(req({ origin: 'http://chat.example', host: 'chat.example' }, true))).toBe(false);
+  });
+
+  it('treats a default port as absent on either side', () => {
+    expect(allowed(req({ origin: 'https://chat.example:443', host: 'chat.example' }, true))).toBe(true);
+    expect(allowed(req({ origin: 'http://chat.example', host: 'chat.example:80' }))).toBe(true);
+  });
+
+  it('believes X-Forwarded-Proto only with trustProxy', () => {
+    const proxied = req({ origin: 'https://chat.example', host: 'chat.example', 'x-forwarded-proto': 'https' });
+    expect(allowed(proxied)).toBe(false);
+    expect(createOriginPolicy([], { trustProxy: true })(proxied)).toBe(true);
+    expect(createOriginPolicy([], { trustProxy: true })(req({ origin: 'https://chat.example', host: 'chat.example', 'x-forwarded-proto': 'http' }))).toBe(false);
   });
 
   it('compares without regard to case or a trailing slash', () => {
