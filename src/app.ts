@@ -1,17 +1,19 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import type { Router } from 'express';
-import session from 'express-session';
 import type { Registry } from 'prom-client';
 import type { DependencyContainer } from 'tsyringe';
 import { TokenSessionResolver } from './auth/token-resolver.js';
 import { TokenService, tokenKey, type TokenOptions } from './auth/token-service.js';
 import { createParlorContainer } from './container.js';
-import { createRouter } from './http/router.js';
+import { createOpsRouter, createRouter } from './http/router.js';
 import { scryptParams } from './http/password.js';
+import { guardInterface } from './interface-failure.js';
 import { silentLogger, type Logger } from './logger.js';
 import { createRegistry, observeManager, observeStores, timeStoreWrites } from './metrics.js';
-import { CookieSessionResolver, FirstMatchResolver } from './session/cookie-session-resolver.js';
+import { checkParlorOptions } from './parlor-options.js';
+import { FirstMatchResolver } from './session/first-match-resolver.js';
+import { createParlorSession, type ParlorSession } from './session/parlor-session.js';
 import type { Stores } from './store/types.js';
 import type { Broker } from './websocket/broker.js';
 import type { GroupMemberFetcher } from './websocket/group-member-fetcher.js';
@@ -23,16 +25,30 @@ import type { Identity, SessionResolver } from './websocket/session-resolver.js'
 import { createUpgradeHandler, type UpgradeHandler } from './websocket/upgrade.js';
 
 export interface ParlorOptions {
-  /** Where users, groups, messages, notifications and sessions live. The caller opens and closes them. */
+  /** Where messages, notifications (and Parlor's own accounts, groups and sessions) live. The caller opens and closes them. */
   stores: Stores;
-  /** Signs the session cookie. Several: the first signs, all verify (rotation). */
-  sessionSecret: string | string[];
-  /** Session cookie name. Default `parlor.sid`. */
+  /**
+   * The host's authentication: who is this upgrade or HTTP request? With it,
+   * Parlor owns no sessions and mounts no account routes. Default: Parlor's
+   * own accounts and cookie session. See `expressSessionResolver`.
+   */
+  sessionResolver?: SessionResolver;
+  /**
+   * Parlor's own account routes (register, login, logout, me, token, revoke).
+   * Default: on without a `sessionResolver`, off with one; `true` together
+   * with a `sessionResolver` is an error (Parlor would write sessions it does not own).
+   */
+  accounts?: boolean;
+  /** Signs Parlor's session cookie (16+ characters; several: the first signs, all verify). Required while Parlor owns sessions. */
+  sessionSecret?: string | string[];
+  /** Parlor's session cookie name. Default `parlor.sid`. */
   cookieName?: string;
-  /** Session lifetime. Default 30 days. */
+  /** Parlor's session lifetime. Default 30 days. */
   sessionMaxAgeMs?: number;
-  /** Browser origins allowed to open cookie sockets. Default: the server's own origin only. */
+  /** Browser origins allowed to use cookie credentials (the `/ws` upgrade and HTTP writes). Default: the server's own origin only. */
   allowedOrigins?: readonly string[];
+  /** Believe `X-Forwarded-Proto` for the server's own origin (behind a TLS-terminating proxy). Default false. */
+  trustProxy?: boolean;
   /** Usernames that may broadcast. */
   adminUsers?: readonly string[];
   /** register + login per minute per IP. Default 30; 0 turns it off. */
@@ -41,73 +57,90 @@ export interface ParlorOptions {
   bodyLimit?: string;
   /** log2 of scrypt's N for new password hashes. Default 17. */
   passwordHashCost?: number;
-  /** How long an upgrade waits for the session store before answering 503. Default 5000 ms. */
+  /** How long an upgrade waits for the session lookup before answering 503. Default 5000 ms. */
   sessionTimeoutMs?: number;
-  /** Socket path. Default `/ws`. */
+  /** Socket path for `handleUpgrade` and `attach` (which may name another). Default `/ws`. */
   wsPath?: string;
   manager?: Partial<ManagerOptions>;
   logger?: Logger;
   /** Cross-instance delivery (Redis). Default: in-process. */
   broker?: Broker;
-  /** Override any of the three interfaces; the defaults come from `stores` and the session cookie. */
-  sessionResolver?: SessionResolver;
+  /** Who is in a group. Default: Parlor's own groups (`stores.groups`). */
   groupMemberFetcher?: GroupMemberFetcher;
+  /** Where messages are stored. Default: `stores.messages`. */
   messagePersister?: MessagePersister;
-  /** Bearer tokens for clients without the cookie; `false` turns them off. Default: on, key derived from the session secret. */
+  /**
+   * Bearer tokens (next to the cookie, or next to the host's `sessionResolver`);
+   * `false` turns them off. Key: `secret`, else derived from `sessionSecret`.
+   */
   tokens?: TokenOptions | false;
   /** Collect Node process metrics in /metrics. Default true. */
   processMetrics?: boolean;
 }
 
+/** Bearer tokens for the host's own apps (contract section 4). */
+export interface ParlorTokens {
+  /** A signed token for the user: opens `/ws` and calls Parlor's routes like a session. Rejects when tokens are off. */
+  issue(userId: number): Promise<{ token: string; expires_at: number }>;
+  /** Every token issued to the user so far stops working. */
+  revokeAll(userId: number): Promise<void>;
+}
+
 export interface Parlor {
-  /** Every HTTP route of the contract: `app.use(parlor.router)`. */
+  /** Parlor's HTTP routes only (`/api/...` below where it is mounted); every other request falls through. */
   readonly router: Router;
+  /** `GET /healthz` and `GET /metrics`, for the host to mount where it wants them. */
+  readonly opsRouter: Router;
   readonly manager: Manager;
   readonly container: DependencyContainer;
   readonly metrics: Registry;
-  /** The `'upgrade'` handler; resolves false for paths other than `/ws`. */
+  readonly tokens: ParlorTokens;
+  /** The `'upgrade'` handler for `wsPath`; resolves false for other paths. */
   readonly handleUpgrade: UpgradeHandler;
-  /** Listens for upgrades on the server; returns the function that stops listening. */
-  attach(server: Server): () => void;
+  /** Listens for upgrades on `path` (default `wsPath`); returns the function that stops listening. */
+  attach(server: Server, options?: { path?: string }): () => void;
   /** Stops new sockets, finishes stored writes, closes sockets with 1001. Does not close `stores`. */
   close(): Promise<void>;
 }
 
 /** The composition root: one call builds the Manager, its wiring, the routes and the upgrade handler. */
 export function createParlor(options: ParlorOptions): Parlor {
+  checkParlorOptions(options);
   const logger = options.logger ?? silentLogger;
   const cookieName = options.cookieName ?? 'parlor.sid';
-  const sessionMiddleware = session({
-    name: cookieName,
-    secret: options.sessionSecret as string | string[],
-    store: options.stores.sessions,
-    resave: false,
-    saveUninitialized: false,
-    cookie: {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: 'auto',
-      path: '/',
-      maxAge: options.sessionMaxAgeMs ?? 30 * 24 * 3600 * 1000,
-    },
-  });
+  const accounts = options.accounts ?? options.sessionResolver === undefined;
+  // Parlor's own cookie session exists only when no host resolver is given: it never writes a host's session.
+  const ownSession: ParlorSession | undefined =
+    options.sessionResolver === undefined
+      ? createParlorSession({
+          secret: options.sessionSecret!,
+          store: options.stores.sessions,
+          cookieName,
+          maxAgeMs: options.sessionMaxAgeMs ?? 30 * 24 * 3600 * 1000,
+        })
+      : undefined;
   const tokens =
     options.tokens === false
       ? undefined
-      : new TokenService(tokenKey(options.sessionSecret, options.tokens?.secret), options.stores.users, options.tokens?.ttlSeconds);
-  const resolver =
-    options.sessionResolver ??
-    new FirstMatchResolver([
-      new CookieSessionResolver(sessionMiddleware, cookieName),
-      ...(tokens ? [new TokenSessionResolver(tokens)] : []),
-    ]);
+      : new TokenService(
+          tokenKey(options.sessionSecret ?? [], options.tokens?.secret),
+          options.stores.tokenVersions,
+          accounts ? options.stores.users : undefined,
+          options.tokens?.ttlSeconds,
+        );
+  const cookieResolver = options.sessionResolver ?? ownSession!.resolver;
+  const resolver = guardInterface(
+    'sessionResolver',
+    new FirstMatchResolver([cookieResolver, ...(tokens ? [new TokenSessionResolver(tokens)] : [])]),
+  );
   const admins = new Set((options.adminUsers ?? []).map((u) => u.toLowerCase()));
   const isAdmin = (identity: Identity) => identity.username !== undefined && admins.has(identity.username.toLowerCase());
+  const isOriginAllowed = createOriginPolicy(options.allowedOrigins, { trustProxy: options.trustProxy });
 
   const metrics = createRegistry(options.processMetrics ?? true);
   const container = createParlorContainer({
     sessionResolver: resolver,
-    groupMemberFetcher: options.groupMemberFetcher ?? options.stores.groups,
+    groupMemberFetcher: guardInterface('groupMemberFetcher', options.groupMemberFetcher ?? options.stores.groups),
     messagePersister: timeStoreWrites(options.messagePersister ?? options.stores.messages, metrics),
     managerOptions: { isAdmin, logger, ...options.manager },
     broker: options.broker,
@@ -122,32 +155,38 @@ export function createParlor(options: ParlorOptions): Parlor {
     resolver,
     logger,
     isAdmin,
+    isOriginAllowed,
     hashParams: scryptParams(options.passwordHashCost),
     cookieName,
   };
   const router = createRouter(ctx, {
-    session: sessionMiddleware,
-    metrics,
-    authRateLimit: options.authRateLimit ?? 30,
     bodyLimit: options.bodyLimit ?? '100kb',
-    tokens,
+    accounts:
+      accounts && ownSession ? { session: ownSession.middleware, authRateLimit: options.authRateLimit ?? 30, tokens } : undefined,
   });
   const upgrade = createUpgradeHandler(manager, {
     path: options.wsPath ?? '/ws',
-    isOriginAllowed: createOriginPolicy(options.allowedOrigins),
+    isOriginAllowed,
     logger,
     sessionTimeoutMs: options.sessionTimeoutMs,
   });
+  const tokensOff = () => Promise.reject(new Error('bearer tokens are turned off (tokens: false)'));
 
   return {
     router,
+    opsRouter: createOpsRouter(ctx, metrics),
     manager,
     container,
     metrics,
+    tokens: {
+      issue: (userId) => (tokens ? tokens.issue(userId) : tokensOff()),
+      revokeAll: (userId) => (tokens ? tokens.revokeAll(userId) : tokensOff()),
+    },
     handleUpgrade: upgrade.handle,
-    attach(server) {
+    attach(server, attachOptions = {}) {
+      const handle = attachOptions.path === undefined ? upgrade.handle : upgrade.handleAt(attachOptions.path);
       const listener = (req: Parameters<UpgradeHandler>[0], socket: Parameters<UpgradeHandler>[1], head: Buffer) => {
-        upgrade.handle(req, socket, head).then(
+        handle(req, socket, head).then(
           (taken) => {
             // Another listener may own other paths; alone, we refuse them.
             if (!taken && server.listenerCount('upgrade') === 1) socket.destroy();

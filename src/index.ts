@@ -1,14 +1,18 @@
 /**
- * Parlor's library API. Mount into an existing Express app:
+ * Parlor's library API. Mount into an existing Express app that owns its sessions:
  *
- *   const stores = openSqliteStores({ path: './data/parlor.db' });
- *   const parlor = createParlor({ stores, sessionSecret: process.env.SESSION_SECRET! });
- *   app.use(parlor.router);
- *   parlor.attach(server);
+ *   const parlor = createParlor({
+ *     sessionResolver: expressSessionResolver(hostSession, (session) => session.userId),
+ *     stores: openSqliteStores({ path: './data/chat.db' }),
+ *   });
+ *   app.use('/chat', parlor.router);
+ *   parlor.attach(server, { path: '/chat/ws' });
  */
 import 'reflect-metadata';
 
-export { createParlor, type Parlor, type ParlorOptions } from './app.js';
+export { createParlor, type Parlor, type ParlorOptions, type ParlorTokens } from './app.js';
+export { ParlorOptionsError } from './parlor-options.js';
+export { InterfaceFailure, type InterfaceName } from './interface-failure.js';
 export { createParlorContainer, type ContainerBindings } from './container.js';
 export { loadConfig, type Config } from './config.js';
 export { startServer, type RunningServer } from './standalone.js';
@@ -34,7 +38,12 @@ export { InProcessBroker, type Broker, type Envelope } from './websocket/broker.
 export { RedisBroker, type RedisBrokerOptions, type RedisBrokerStatus } from './broker/redis-broker.js';
 export type { SocketLike } from './websocket/connection.js';
 export * from './websocket/protocol.js';
-export { CookieSessionResolver, FirstMatchResolver } from './session/cookie-session-resolver.js';
+export {
+  expressSessionResolver,
+  type ExpressSessionResolverOptions,
+  type UserIdOf,
+} from './session/express-session-resolver.js';
+export { FirstMatchResolver } from './session/first-match-resolver.js';
 
 export { openStores, openPostgresStores } from './store/open-stores.js';
 export type { PostgresStores, PostgresStoresOptions } from './store/postgres/index.js';

@@ -64,6 +64,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
     broker,
     sessionSecret: secret.secret,
     allowedOrigins: config.ALLOWED_ORIGINS,
+    trustProxy: trustProxySetting(config.TRUST_PROXY) !== false,
     adminUsers: config.ADMIN_USERS,
     authRateLimit: config.AUTH_RATE_LIMIT,
     passwordHashCost: config.PASSWORD_HASH_COST,
@@ -88,6 +89,11 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
   const publicDir = fileURLToPath(new URL('./public', import.meta.url));
   if (existsSync(publicDir)) app.use(express.static(publicDir));
   app.use(parlor.router);
+  app.use(parlor.opsRouter);
+  // The standalone server owns every path: an unknown API route is a JSON 404, not Express's HTML page.
+  app.use('/api', (_req, res) => {
+    res.status(404).json({ error: 'not_found', message: 'no such route' });
+  });
 
   const server = createServer(app);
   parlor.attach(server);

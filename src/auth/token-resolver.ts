@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Identity, SessionResolver } from '../websocket/session-resolver.js';
+import { isUpgradeRequest } from '../websocket/upgrade.js';
 import type { TokenService } from './token-service.js';
 
 /**
@@ -23,6 +24,7 @@ function bearerOf(req: IncomingMessage): string | undefined {
 }
 
 function queryTokenOf(req: IncomingMessage): string | undefined {
-  if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !req.url?.includes('access_token=')) return undefined;
+  // An HTTP request may carry an Upgrade header too: only a real upgrade to Parlor's socket path counts.
+  if (!isUpgradeRequest(req) || !req.url?.includes('?')) return undefined;
   return new URL(req.url, 'http://x').searchParams.get('access_token') ?? undefined;
 }

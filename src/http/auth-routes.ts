@@ -2,9 +2,10 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import '../session/session-data.js';
 import type { User } from '../store/types.js';
-import { me, requireUser, type HttpContext } from './context.js';
+import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
+import type { RouteChains } from './route-chains.js';
 import { parse } from './validation.js';
 
 export const Credentials = z.object({
@@ -37,24 +38,25 @@ function signIn(req: Request, user: User): Promise<void> {
   );
 }
 
-export function authRoutes(ctx: HttpContext, authLimiter: RequestHandler): Router {
+/** Parlor's own accounts; `open` includes Parlor's session middleware here. Mounted only when Parlor owns sessions. */
+export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, authLimiter: RequestHandler): Router {
   const r = Router();
 
-  r.post('/register', authLimiter, async (req, res) => {
+  r.post('/register', ...open, authLimiter, async (req, res) => {
     const { username, password } = parse(Credentials, req.body);
     const user = await ctx.stores.users.createUser(username, await hashPassword(password, ctx.hashParams));
     await signIn(req, user);
     res.status(201).json({ id: user.id, username: user.username });
   });
 
-  r.post('/login', authLimiter, async (req, res) => {
+  r.post('/login', ...open, authLimiter, async (req, res) => {
     const user = await checkCredentials(ctx, req.body);
     if (!user) throw httpError('unauthorized', 'wrong username or password');
     await signIn(req, user);
     res.json({ id: user.id, username: user.username });
   });
 
-  r.post('/logout', requireUser(ctx), async (req, res) => {
+  r.post('/logout', ...signedIn, async (req, res) => {
     const { sessionId, via } = me(res);
     if (via !== 'cookie' || !sessionId) throw httpError('unauthorized', 'logout ends a cookie session; revoke tokens instead');
     await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
@@ -63,7 +65,7 @@ export function authRoutes(ctx: HttpContext, authLimiter: RequestHandler): Route
     res.status(204).end();
   });
 
-  r.get('/me', requireUser(ctx), async (_req, res) => {
+  r.get('/me', ...signedIn, async (_req, res) => {
     const user = await ctx.stores.users.findById(me(res).userId);
     if (!user) throw httpError('unauthorized', 'the account no longer exists');
     res.json({ id: user.id, username: user.username });

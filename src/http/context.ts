@@ -1,4 +1,5 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
 import type { Stores } from '../store/types.js';
 import type { Manager } from '../websocket/manager.js';
@@ -9,14 +10,16 @@ import { httpError } from './http-error.js';
 export interface HttpContext {
   stores: Stores;
   manager: Manager;
-  /** The same resolver the upgrade uses: cookie first, then bearer token. */
+  /** The same resolver the upgrade uses: the session cookie (the host's or Parlor's) first, then bearer token. */
   resolver: SessionResolver;
   logger: Logger;
   /** Usernames allowed to broadcast. */
   isAdmin: (identity: Identity) => boolean;
+  /** The origin policy of cookie credentials, shared with the `/ws` upgrade. */
+  isOriginAllowed: (req: IncomingMessage) => boolean;
   /** scrypt parameters for new password hashes. */
   hashParams: { N: number; r: number; p: number };
-  /** Name of the session cookie. */
+  /** Name of Parlor's session cookie. */
   cookieName: string;
 }
 
@@ -34,5 +37,3 @@ export function requireUser(ctx: HttpContext): RequestHandler {
 export function me(res: Response): Identity {
   return res.locals.identity as Identity;
 }
-
-export type Handler = (req: Request, res: Response) => Promise<void> | void;

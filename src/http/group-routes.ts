@@ -2,8 +2,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Group } from '../store/types.js';
 import { GroupId, Id, Text } from '../websocket/protocol.js';
-import { me, requireUser, type HttpContext } from './context.js';
+import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
+import type { RouteChains } from './route-chains.js';
 import { idParam, parse } from './validation.js';
 
 const CreateGroup = z.object({ name: Text(100) });
@@ -23,21 +24,20 @@ export async function requireAcceptedMember(ctx: HttpContext, groupId: number, u
   }
 }
 
-export function groupRoutes(ctx: HttpContext): Router {
+export function groupRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {
   const r = Router();
   const groups = ctx.stores.groups;
-  r.use(requireUser(ctx));
 
-  r.post('/', async (req, res) => {
+  r.post('/', ...signedIn, async (req, res) => {
     const { name } = parse(CreateGroup, req.body);
     res.status(201).json(await groups.createGroup(me(res).userId, name));
   });
 
-  r.get('/', async (_req, res) => {
+  r.get('/', ...signedIn, async (_req, res) => {
     res.json({ groups: await groups.groupsOf(me(res).userId) });
   });
 
-  r.get('/:id/members', async (req, res) => {
+  r.get('/:id/members', ...signedIn, async (req, res) => {
     const groupId = idParam(req.params.id);
     await requireGroup(ctx, groupId);
     // Invitees may see who is in a group before they accept; strangers may not.
@@ -46,7 +46,7 @@ export function groupRoutes(ctx: HttpContext): Router {
     res.json({ members: await groups.members(groupId) });
   });
 
-  r.post('/invite', async (req, res) => {
+  r.post('/invite', ...signedIn, async (req, res) => {
     const { group_id: groupId, user_id: userId } = parse(Invite, req.body);
     const inviter = me(res);
     const group = await requireGroup(ctx, groupId);
@@ -64,7 +64,7 @@ export function groupRoutes(ctx: HttpContext): Router {
   });
 
   for (const [action, accept] of [['accept', true], ['decline', false]] as const) {
-    r.post(`/:id/${action}`, async (req, res) => {
+    r.post(`/:id/${action}`, ...signedIn, async (req, res) => {
       const groupId = idParam(req.params.id);
       if (!(await groups.respond(groupId, me(res).userId, accept))) {
         throw httpError('not_found', `no pending invitation to group ${groupId}`);

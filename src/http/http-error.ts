@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { HttpErrorCode, ParlorError, isParlorError } from '../errors.js';
+import { InterfaceFailure } from '../interface-failure.js';
 import type { Logger } from '../logger.js';
 
 /** Throws the contract's JSON error: `{"error": code, "message": ...}` with the code's status. */
@@ -25,6 +26,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (isParlorError(err)) {
       const status = statusOf(err);
       res.status(status).json({ error: status === 400 ? 'bad_request' : err.code, message: err.message });
+      return;
+    }
+    if (err instanceof InterfaceFailure) {
+      logger.warn({ err: err.cause, interface: err.interfaceName }, `${err.interfaceName} failed`);
+      res.status(503).json({ error: 'unavailable', message: `${err.interfaceName} is unavailable, try again later` });
       return;
     }
     const bp = err as BodyParserError;

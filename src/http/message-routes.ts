@@ -1,39 +1,39 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ClientId, GroupId, Id } from '../websocket/protocol.js';
-import { me, requireUser, type HttpContext } from './context.js';
+import { me, type HttpContext } from './context.js';
 import { requireAcceptedMember, requireGroup } from './group-routes.js';
+import type { RouteChains } from './route-chains.js';
 import { HttpContent, QueryId, pageOf, parse } from './validation.js';
 
 const SendPrivate = z.object({ to: Id, content: HttpContent, client_id: ClientId.optional() });
 const SendGroup = z.object({ group_id: GroupId, content: HttpContent, client_id: ClientId.optional() });
 
 /** REST sends: stored, then routed live exactly like the equivalent frame. */
-export function messageRoutes(ctx: HttpContext): Router {
+export function messageRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {
   const r = Router();
   const { messages } = ctx.stores;
-  r.use(requireUser(ctx));
 
   // Sends go through the Manager, exactly like the `private` and `group` frames.
-  r.post('/private', async (req, res) => {
+  r.post('/private', ...signedIn, async (req, res) => {
     const f = parse(SendPrivate, req.body);
     const saved = await ctx.manager.sendPrivate({ from: me(res).userId, to: f.to, content: f.content, clientId: f.client_id });
     res.status(201).json(saved.message);
   });
 
-  r.post('/group', async (req, res) => {
+  r.post('/group', ...signedIn, async (req, res) => {
     const f = parse(SendGroup, req.body);
     const saved = await ctx.manager.sendGroup({ from: me(res).userId, groupId: f.group_id, content: f.content, clientId: f.client_id });
     res.status(201).json(saved.message);
   });
 
-  r.get('/private', async (req, res) => {
+  r.get('/private', ...signedIn, async (req, res) => {
     const { user } = parse(z.object({ user: QueryId }), { user: req.query.user });
     const page = await messages.privateHistory(me(res).userId, user, pageOf(req.query));
     res.json({ messages: page.items, has_more: page.hasMore });
   });
 
-  r.get('/group', async (req, res) => {
+  r.get('/group', ...signedIn, async (req, res) => {
     const { group } = parse(z.object({ group: QueryId }), { group: req.query.group });
     const pageQuery = pageOf(req.query);
     await requireGroup(ctx, group);

@@ -5,57 +5,74 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { authRoutes } from './auth-routes.js';
-import type { HttpContext } from './context.js';
+import { requireUser, type HttpContext } from './context.js';
+import { refuseCrossSiteWrites } from './cross-site.js';
 import { groupRoutes } from './group-routes.js';
 import { errorHandler, httpError } from './http-error.js';
+import { redactUrl } from './log-redaction.js';
 import { messageRoutes } from './message-routes.js';
 import { notificationRoutes } from './notification-routes.js';
 import { opsRoutes } from './ops-routes.js';
+import type { RouteChains } from './route-chains.js';
 import { socialRoutes } from './social-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import type { TokenService } from '../auth/token-service.js';
 
 export interface RouterOptions {
-  session: RequestHandler;
-  metrics: Registry;
-  /** register + login requests per minute per client IP; 0 turns the limit off. */
-  authRateLimit: number;
+  /** Parlor's own accounts (register, login, logout, me, token, revoke); absent when the host owns sessions. */
+  accounts?: {
+    /** Parlor's express-session middleware. */
+    session: RequestHandler;
+    /** register + login requests per minute per client IP; 0 turns the limit off. */
+    authRateLimit: number;
+    /** POST /api/auth/token and /revoke; off when undefined. */
+    tokens?: TokenService;
+  };
   /** Largest JSON body accepted. */
   bodyLimit: string;
-  /** Bearer tokens (POST /api/auth/token, /revoke); off when undefined. */
-  tokens?: TokenService;
 }
 
-/** Every HTTP route of the contract, ready to `app.use()`. */
+/**
+ * Parlor's routes and nothing else (contract section 4, "a router without
+ * side effects"): every middleware runs per route, so a request for any other
+ * path falls through to the host untouched: no 404, no log line, no header,
+ * no body parsing.
+ */
 export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
-  const r = Router();
-  r.use(requestLogger(ctx));
-  r.use(opsRoutes(ctx, options.metrics));
+  const open = [requestLogger(ctx), helmet(), refuseCrossSiteWrites(ctx.isOriginAllowed), express.json({ limit: options.bodyLimit })];
+  const chains: RouteChains = { open, signedIn: [...open, requireUser(ctx)] };
 
   const api = Router();
-  api.use(helmet());
-  api.use(express.json({ limit: options.bodyLimit }));
-  api.use(sessionOrUnavailable(options.session, ctx));
-  const limiter = authLimiter(options.authRateLimit);
-  api.use('/auth', authRoutes(ctx, limiter));
-  if (options.tokens) api.use('/auth', tokenRoutes(ctx, options.tokens, limiter));
-  api.use('/groups', groupRoutes(ctx));
-  api.use('/messages', messageRoutes(ctx));
-  api.use('/notifications', notificationRoutes(ctx));
-  api.use(socialRoutes(ctx));
-  api.use(() => {
-    throw httpError('not_found', 'no such route');
-  });
+  if (options.accounts) {
+    const { session, authRateLimit, tokens } = options.accounts;
+    const limiter = authLimiter(authRateLimit);
+    const withSession = [...open, sessionOrUnavailable(session, ctx)];
+    const accountChains: RouteChains = { open: withSession, signedIn: [...withSession, requireUser(ctx)] };
+    api.use('/auth', authRoutes(ctx, accountChains, limiter));
+    if (tokens) api.use('/auth', tokenRoutes(ctx, chains, tokens, limiter));
+  }
+  api.use('/groups', groupRoutes(ctx, chains));
+  api.use('/messages', messageRoutes(ctx, chains));
+  api.use('/notifications', notificationRoutes(ctx, chains));
+  api.use(socialRoutes(ctx, chains));
+  // Reached only by an error from one of the routes above.
   api.use(errorHandler(ctx.logger));
+
+  const r = Router();
   r.use('/api', api);
   return r;
+}
+
+/** `/healthz` and `/metrics`, for the host to mount where it wants them (`parlor.opsRouter`). */
+export function createOpsRouter(ctx: HttpContext, metrics: Registry): Router {
+  return opsRoutes(ctx, metrics);
 }
 
 /**
  * The session middleware, with a failing session store answered as an outage
  * (503, as the upgrade does) rather than a bug (500) or a sign-out (401).
  * express-session leaves `req.session` unset while its store has emitted
- * 'disconnect'; bearer-token requests do not need the store and pass.
+ * 'disconnect'.
  */
 export function sessionOrUnavailable(session: RequestHandler, ctx: HttpContext): RequestHandler {
   const unavailable = (err: unknown, next: NextFunction) => {
@@ -68,7 +85,7 @@ export function sessionOrUnavailable(session: RequestHandler, ctx: HttpContext):
       session(req, res, (err?: unknown) => {
         called = true;
         if (err) return unavailable(err, next);
-        if (!req.session && !req.headers.authorization) return unavailable(new Error('session store disconnected'), next);
+        if (!req.session) return unavailable(new Error('session store disconnected'), next);
         next();
       });
     } catch (err) {
@@ -79,9 +96,10 @@ export function sessionOrUnavailable(session: RequestHandler, ctx: HttpContext):
 }
 
 /**
- * One structured log line per request (pino-http) with a request id, taken
- * from `X-Request-Id` when a proxy set one, and echoed back in that header.
- * Health checks and scrapes are not logged.
+ * One structured log line per Parlor request (pino-http) with a request id,
+ * taken from `X-Request-Id` when a proxy set one, and echoed back in that
+ * header. Only the method, the URL with credentials redacted and the status
+ * are logged: never a header (Cookie, Set-Cookie, Authorization).
  */
 function requestLogger(ctx: HttpContext): RequestHandler {
   return pinoHttp({
@@ -92,10 +110,11 @@ function requestLogger(ctx: HttpContext): RequestHandler {
       res.setHeader('x-request-id', id);
       return id;
     },
-    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    // Client mistakes (4xx) are warnings at most; only a failure of ours (5xx) is an error.
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/access_token=[^&]*/, 'access_token=[redacted]') }),
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   }) as unknown as RequestHandler;
 }

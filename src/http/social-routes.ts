@@ -1,25 +1,25 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { Content } from '../websocket/protocol.js';
-import { me, requireUser, type HttpContext } from './context.js';
+import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
+import type { RouteChains } from './route-chains.js';
 import { parse } from './validation.js';
 
 /** Conversations, online contacts and admin broadcast. */
-export function socialRoutes(ctx: HttpContext): Router {
+export function socialRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {
   const r = Router();
-  r.use(requireUser(ctx));
 
-  r.get('/conversations', async (_req, res) => {
+  r.get('/conversations', ...signedIn, async (_req, res) => {
     res.json({ conversations: await ctx.stores.conversations.conversations(me(res).userId) });
   });
 
-  r.get('/users/online', async (_req, res) => {
+  r.get('/users/online', ...signedIn, async (_req, res) => {
     const contacts = await ctx.stores.groups.contactsOf(me(res).userId);
     res.json({ users: await ctx.manager.filterOnline(contacts) });
   });
 
-  r.post('/broadcast', async (req, res) => {
+  r.post('/broadcast', ...signedIn, async (req, res) => {
     const identity = me(res);
     if (!ctx.isAdmin(identity)) throw httpError('forbidden', 'only admins may broadcast');
     const { content } = parse(z.object({ content: Content }), req.body);

@@ -1,14 +1,15 @@
 import { Router, type RequestHandler } from 'express';
 import type { TokenService } from '../auth/token-service.js';
 import { checkCredentials } from './auth-routes.js';
-import { me, requireUser, type HttpContext } from './context.js';
+import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
+import type { RouteChains } from './route-chains.js';
 
 /** POST /api/auth/token (from a session or a password) and POST /api/auth/revoke. */
-export function tokenRoutes(ctx: HttpContext, tokens: TokenService, authLimiter: RequestHandler): Router {
+export function tokenRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, tokens: TokenService, authLimiter: RequestHandler): Router {
   const r = Router();
 
-  r.post('/token', authLimiter, async (req, res) => {
+  r.post('/token', ...open, authLimiter, async (req, res) => {
     const hasCredentials = req.body && typeof req.body === 'object' && ('username' in req.body || 'password' in req.body);
     let userId: number;
     if (hasCredentials) {
@@ -23,7 +24,7 @@ export function tokenRoutes(ctx: HttpContext, tokens: TokenService, authLimiter:
     res.status(201).json(await tokens.issue(userId));
   });
 
-  r.post('/revoke', requireUser(ctx), async (_req, res) => {
+  r.post('/revoke', ...signedIn, async (_req, res) => {
     await tokens.revokeAll(me(res).userId);
     res.status(204).end();
   });

@@ -1,11 +1,12 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions } from 'ws';
+import { InterfaceFailure } from '../interface-failure.js';
 import type { Logger } from '../logger.js';
 import type { Manager } from './manager.js';
 
 export interface UpgradeOptions {
-  /** Path of the socket endpoint. */
+  /** Path of the socket endpoint (`attach(server, {path})` may choose another). */
   path: string;
   /** Whether the request's Origin may use a cookie-authenticated socket. */
   isOriginAllowed: (req: IncomingMessage) => boolean;
@@ -19,11 +20,21 @@ export const DEFAULT_SESSION_TIMEOUT_MS = 5000;
 /** An `'upgrade'` listener: resolves `true` when it took the request, `false` when the path is not its own. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<boolean>;
 
+/** Upgrade requests Parlor is handling: only these may carry a token in the query string. */
+const upgradeRequests = new WeakSet<IncomingMessage>();
+
+export function isUpgradeRequest(req: IncomingMessage): boolean {
+  return upgradeRequests.has(req);
+}
+
 /**
  * The host owns the upgrade (ws `noServer`): authenticate, check the Origin,
  * then hand the socket to the Manager; or answer 401/403/503 on the raw socket.
  */
-export function createUpgradeHandler(manager: Manager, options: UpgradeOptions): { handle: UpgradeHandler; wss: WebSocketServer } {
+export function createUpgradeHandler(
+  manager: Manager,
+  options: UpgradeOptions,
+): { handle: UpgradeHandler; handleAt: (path: string) => UpgradeHandler; wss: WebSocketServer } {
   const limits = manager.options;
   const wsOptions: ServerOptions & { maxFragments: number; maxBufferedChunks: number } = {
     noServer: true,
@@ -36,8 +47,9 @@ export function createUpgradeHandler(manager: Manager, options: UpgradeOptions):
   };
   const wss = new WebSocketServer(wsOptions);
 
-  const handle: UpgradeHandler = async (req, socket, head) => {
-    if (pathOf(req) !== options.path) return false;
+  const handleAt = (path: string): UpgradeHandler => async (req, socket, head) => {
+    if (pathOf(req) !== path) return false;
+    upgradeRequests.add(req);
     socket.on('error', () => socket.destroy());
     if (!manager.isRunning) return abort(socket, 503, 'unavailable', 'the server is shutting down');
     let identity;
@@ -45,8 +57,9 @@ export function createUpgradeHandler(manager: Manager, options: UpgradeOptions):
       // Node applies no timeout to an upgraded socket: a store that never answers would pin it forever.
       identity = await withTimeout(manager.sessions.resolve(req), options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
     } catch (err) {
-      options.logger.warn({ err }, 'session lookup failed during upgrade');
-      return abort(socket, 503, 'unavailable', 'the session store is unavailable');
+      const failed = err instanceof InterfaceFailure ? err.interfaceName : 'sessionResolver';
+      options.logger.warn({ err: err instanceof InterfaceFailure ? err.cause : err, interface: failed }, `${failed} failed during upgrade`);
+      return abort(socket, 503, 'unavailable', `${failed} is unavailable, try again later`);
     }
     if (!identity) return abort(socket, 401, 'unauthorized', 'no valid session');
     if (identity.via === 'cookie' && !options.isOriginAllowed(req)) {
@@ -56,7 +69,7 @@ export function createUpgradeHandler(manager: Manager, options: UpgradeOptions):
     wss.handleUpgrade(req, socket, head, (ws) => manager.addConnection(ws, identity));
     return true;
   };
-  return { handle, wss };
+  return { handle: handleAt(options.path), handleAt, wss };
 }
 
 /** Rejects when `work` has not settled after `ms`; a late settlement is ignored. */
