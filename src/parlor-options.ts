@@ -69,43 +69,37 @@ const OptionsSchema = z
       .optional(),
     processMetrics: z.boolean().optional(),
   })
-  .strict()
-  .superRefine((o, ctx) => {
-    const hostSessions = o.sessionResolver !== undefined;
-    if (hostSessions && o.accounts === true) {
-      ctx.addIssue({
-        code: 'custom',
-        params: { rule: true },
-        path: ['accounts'],
-        message: 'must not be true with a host sessionResolver: Parlor would write sessions it does not own',
-      });
-    }
-    if (!hostSessions && o.sessionSecret === undefined) {
-      ctx.addIssue({ code: 'custom', params: { rule: true }, path: ['sessionSecret'], message: 'is required while Parlor keeps its own sessions (no sessionResolver given)' });
-    }
-    const tokenSecret = o.tokens === false ? 'off' : o.tokens?.secret ?? o.sessionSecret;
-    if (hostSessions && tokenSecret === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        params: { rule: true },
-        path: ['tokens'],
-        message: 'bearer tokens need a key: pass tokens: {secret} (32+ characters), or sessionSecret, or tokens: false',
-      });
-    }
-  });
+  .strict();
+
+/** Rules between options, judged even when single options are bad, so one error names everything. */
+function rulesBetween(o: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const hostSessions = o.sessionResolver !== undefined;
+  if (hostSessions && o.accounts === true) {
+    problems.push('accounts: must not be true with a host sessionResolver: Parlor would write sessions it does not own');
+  }
+  if (!hostSessions && o.sessionSecret === undefined) {
+    problems.push('sessionSecret: is required while Parlor keeps its own sessions (no sessionResolver given)');
+  }
+  const tokens = o.tokens as { secret?: unknown } | false | undefined;
+  const tokenKey = tokens === false ? 'off' : (tokens?.secret ?? o.sessionSecret);
+  if (hostSessions && tokenKey === undefined) {
+    problems.push('tokens: bearer tokens need a key: pass tokens: {secret} (32+ characters), or sessionSecret, or tokens: false');
+  }
+  return problems;
+}
 
 /** Throws `ParlorOptionsError` naming every bad option; returns nothing on success. */
 export function checkParlorOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) throw new ParlorOptionsError(['options: must be an object']);
   const result = OptionsSchema.safeParse(options, { reportInput: true });
-  if (result.success) return;
-  throw new ParlorOptionsError(result.error.issues.flatMap(describeIssue));
+  const problems = [...(result.success ? [] : result.error.issues.flatMap(describeIssue)), ...rulesBetween(options as Record<string, unknown>)];
+  if (problems.length > 0) throw new ParlorOptionsError(problems);
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string[] {
   if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${k}: unknown option`);
   const where = issue.path.length > 0 ? issue.path.join('.') : 'options';
-  const ownRule = issue.code === 'custom' && issue.params?.rule === true;
-  const message = issue.input === undefined && !ownRule ? 'is required' : issue.message;
+  const message = issue.input === undefined ? 'is required' : issue.message;
   return [`${where}: ${message}`];
 }

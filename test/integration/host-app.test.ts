@@ -1,0 +1,243 @@
+/**
+ * Parlor inside a host app that owns its sessions (contract section 4): the
+ * host's express-session in front, Parlor's router mounted at the root (the
+ * hardest case for side effects), a host resolver, no account routes.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import express from 'express';
+import session from 'express-session';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createParlor, type Parlor } from '../../src/app.js';
+import { expressSessionResolver } from '../../src/session/express-session-resolver.js';
+import { openSqliteStores, type SqliteStores } from '../../src/store/sqlite/index.js';
+import { captureLogger, closeAll, connectClient, tempDir, targetOf, upgradeStatus, type HttpTarget } from '../support/server.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    hostUserId: number;
+  }
+}
+
+const TOKEN_SECRET = 'a token secret of at least thirty-two characters';
+
+interface Host {
+  target: HttpTarget;
+  parlor: Parlor;
+  store: session.MemoryStore;
+  log: ReturnType<typeof captureLogger>;
+  close(): Promise<void>;
+}
+
+/** A host app: its own session (cookie `host.sid`), its own login, its own /api routes after Parlor's, its own 404. */
+async function startHost(stores: SqliteStores, parlorOptions: Partial<Parameters<typeof createParlor>[0]> = {}): Promise<Host> {
+  const store = new session.MemoryStore();
+  const hostSession = session({ name: 'host.sid', secret: 'the host app secret', store, resave: false, saveUninitialized: false });
+  const log = captureLogger();
+  const parlor = createParlor({
+    stores,
+    sessionResolver: expressSessionResolver(hostSession, (s) => s.hostUserId, { cookieName: 'host.sid' }),
+    tokens: { secret: TOKEN_SECRET },
+    logger: log.logger,
+    ...parlorOptions,
+  });
+  const app = express();
+  app.use(hostSession);
+  app.use(express.json());
+  app.post('/login', (req, res) => {
+    req.session.hostUserId = Number(req.body.id);
+    res.json({ signed_in: req.session.hostUserId });
+  });
+  app.use(parlor.router);
+  app.use('/internal', parlor.opsRouter);
+  app.get('/api/profile', (req, res) => {
+    res.json({ host: 'profile', user: req.session.hostUserId ?? null });
+  });
+  app.use((_req, res) => {
+    res.status(404).json({ host: 'no such page' });
+  });
+  const server: Server = createServer(app);
+  parlor.attach(server);
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const target = targetOf(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  return {
+    target,
+    parlor,
+    store,
+    log,
+    async close() {
+      await parlor.close();
+      server.closeAllConnections();
+      await new Promise((ok) => server.close(ok));
+    },
+  };
+}
+
+/** Signs in through the host's own login and returns the host cookie. */
+async function hostLogin(host: Host, id: number): Promise<string> {
+  const res = await host.target.http.post('/login').send({ id }).expect(200);
+  return (res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+}
+
+function sessionsIn(store: session.MemoryStore): Promise<Array<Record<string, unknown>>> {
+  return new Promise((ok, fail) =>
+    store.all((err, all) => (err ? fail(err) : ok(Object.values(all ?? {}) as unknown as Array<Record<string, unknown>>))),
+  );
+}
+
+describe('inside a host app that owns its sessions', () => {
+  let stores: SqliteStores;
+  let host: Host;
+
+  beforeAll(async () => {
+    stores = openSqliteStores({ path: join(tempDir(), 'chat.db'), sessionPruneIntervalMs: 0 });
+    host = await startHost(stores);
+  });
+  afterAll(async () => {
+    await host?.close();
+    await stores?.close();
+    await closeAll();
+  });
+
+  describe('never writes a session it does not own (the account-takeover reproduction)', () => {
+    it.each([
+      ['post', '/api/auth/register'],
+      ['post', '/api/auth/login'],
+      ['post', '/api/auth/logout'],
+      ['get', '/api/auth/me'],
+      ['post', '/api/auth/token'],
+      ['post', '/api/auth/revoke'],
+    ] as const)('%s %s falls through to the host, anonymous or signed in', async (method, path) => {
+      const victim = await hostLogin(host, 1);
+      for (const cookie of [undefined, victim]) {
+        const req = host.target.http[method](path).send({ username: 'mallory', password: 'mallory-password' });
+        const res = await (cookie ? req.set('cookie', cookie) : req).expect(404);
+        expect(res.body).toEqual({ host: 'no such page' });
+        expect(res.headers['set-cookie']).toBeUndefined();
+      }
+      // The host's sessions hold what the host wrote, nothing of Parlor's.
+      for (const s of await sessionsIn(host.store)) expect(Object.keys(s).sort()).toEqual(['cookie', 'hostUserId']);
+      expect((await host.target.http.get('/api/profile').set('cookie', victim).expect(200)).body).toEqual({ host: 'profile', user: 1 });
+    });
+  });
+
+  describe('a router without side effects', () => {
+    it("the host's own /api route after Parlor's router: answered by the host, no Parlor header, no Parlor log line", async () => {
+      const before = host.log.lines.length;
+      const res = await host.target.http.get('/api/profile').expect(200);
+      expect(res.body).toEqual({ host: 'profile', user: null });
+      for (const header of ['x-request-id', 'content-security-policy', 'x-content-type-options', 'strict-transport-security']) {
+        expect(res.headers[header]).toBeUndefined();
+      }
+      // Parlor parses no body and logs nothing for a path it does not serve (the host's 404 answers).
+      await host.target.http.post('/api/unknown').send('not json').set('content-type', 'text/plain').expect(404);
+      expect(host.log.lines.slice(before)).toEqual([]);
+    });
+
+    it("Parlor's own routes do log and send their headers", async () => {
+      const cookie = await hostLogin(host, 2);
+      const before = host.log.lines.length;
+      const res = await host.target.http.get('/api/conversations').set('cookie', cookie).expect(200);
+      expect(res.body).toEqual({ conversations: [] });
+      expect(res.headers['x-request-id']).toEqual(expect.any(String));
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(host.log.lines.slice(before).map((l) => l.req?.url)).toEqual(['/api/conversations']);
+    });
+
+    it('/healthz and /metrics are not at the root, only where the host mounts opsRouter', async () => {
+      expect((await host.target.http.get('/healthz').expect(404)).body).toEqual({ host: 'no such page' });
+      expect((await host.target.http.get('/metrics').expect(404)).body).toEqual({ host: 'no such page' });
+      expect((await host.target.http.get('/internal/healthz').expect(200)).body).toEqual({ status: 'ok' });
+      expect((await host.target.http.get('/internal/metrics').expect(200)).text).toContain('parlor_ws_connections');
+    });
+  });
+
+  describe("authentication by the host's express-session", () => {
+    it('HTTP: the host cookie signs in; no cookie is a 401', async () => {
+      const cookie = await hostLogin(host, 3);
+      await host.target.http.get('/api/notifications').set('cookie', cookie).expect(200);
+      await host.target.http.get('/api/notifications').expect(401);
+    });
+
+    it('/ws: the host cookie opens a socket as that user (express middleware does not run on upgrade: the resolver runs it)', async () => {
+      const cookie = await hostLogin(host, 4);
+      const socket = await connectClient(host.target, cookie);
+      expect(socket.frames[0]).toMatchObject({ type: 'welcome', user_id: 4 });
+      expect(await upgradeStatus(host.target.wsUrl)).toBe(401);
+      expect(await upgradeStatus(host.target.wsUrl, { cookie, origin: 'http://evil.example' })).toBe(403);
+    });
+
+    it('reading the session on the upgrade writes nothing to the host store', async () => {
+      const before = (await sessionsIn(host.store)).length;
+      expect(await upgradeStatus(host.target.wsUrl, { cookie: 'host.sid=s%3Aforged.sig' })).toBe(401);
+      expect(await upgradeStatus(host.target.wsUrl)).toBe(401);
+      expect((await sessionsIn(host.store)).length).toBe(before);
+    });
+  });
+
+  describe('bearer tokens for the host apps, next to the host resolver', () => {
+    it('parlor.tokens.issue(id) for a user Parlor has no account for opens /ws and calls the routes; revokeAll ends them', async () => {
+      expect(await stores.users.findById(77)).toBeNull();
+      const { token, expires_at } = await host.parlor.tokens.issue(77);
+      expect(expires_at).toBeGreaterThan(Date.now());
+      const socket = await connectClient(host.target, undefined, { headers: { authorization: `Bearer ${token}` } });
+      expect(socket.frames[0]).toMatchObject({ type: 'welcome', user_id: 77 });
+      await host.target.http.get('/api/conversations').set('authorization', `Bearer ${token}`).expect(200);
+
+      await host.parlor.tokens.revokeAll(77);
+      expect(await upgradeStatus(host.target.wsUrl, { authorization: `Bearer ${token}` })).toBe(401);
+      await host.target.http.get('/api/conversations').set('authorization', `Bearer ${token}`).expect(401);
+    });
+
+    it('tokens: false turns them off and says so', async () => {
+      const off = createParlor({ stores, sessionResolver: { resolve: () => null }, tokens: false });
+      await expect(off.tokens.issue(1)).rejects.toThrow('bearer tokens are turned off');
+      await off.close();
+    });
+  });
+});
+
+describe('errors the host can read: a throwing host interface', () => {
+  let stores: SqliteStores;
+  let host: Host;
+
+  beforeAll(async () => {
+    stores = openSqliteStores({ path: join(tempDir(), 'chat.db'), sessionPruneIntervalMs: 0 });
+    host = await startHost(stores, {
+      sessionResolver: {
+        resolve: (req) => {
+          if (req.headers['x-break'] === 'session') throw new Error('host session store down');
+          return { userId: 5, via: 'cookie' };
+        },
+      },
+      groupMemberFetcher: {
+        acceptedMembers: () => Promise.reject(new Error('host groups service down')),
+      },
+    });
+  });
+  afterAll(async () => {
+    await host?.close();
+    await stores?.close();
+    await closeAll();
+  });
+
+  it('sessionResolver: 503 unavailable on HTTP and on the upgrade, logged as a warning naming it', async () => {
+    const res = await host.target.http.get('/api/conversations').set('x-break', 'session').expect(503);
+    expect(res.body).toEqual({ error: 'unavailable', message: 'sessionResolver is unavailable, try again later' });
+    expect(await upgradeStatus(host.target.wsUrl, { 'x-break': 'session' })).toBe(503);
+    const named = host.log.lines.filter((l) => l.interface === 'sessionResolver');
+    expect(named.map((l) => l.msg)).toEqual(['sessionResolver failed', 'sessionResolver failed during upgrade']);
+    expect(named.every((l) => l.level === 40)).toBe(true);
+  });
+
+  it('groupMemberFetcher: 503 unavailable on HTTP, an internal error frame over the socket, the log naming it', async () => {
+    const res = await host.target.http.post('/api/messages/group').send({ group_id: 1, content: 'hi' }).expect(503);
+    expect(res.body).toEqual({ error: 'unavailable', message: 'groupMemberFetcher is unavailable, try again later' });
+    const socket = await connectClient(host.target);
+    socket.send({ type: 'group', group_id: 1, content: 'hi', client_id: 'g1' });
+    expect(await socket.next('error')).toMatchObject({ code: 'internal', client_id: 'g1' });
+    expect(host.log.lines.some((l) => l.interface === 'groupMemberFetcher')).toBe(true);
+    expect(JSON.stringify(host.log.lines)).toContain('groupMemberFetcher failed: host groups service down');
+  });
+});

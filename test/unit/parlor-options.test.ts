@@ -1,0 +1,84 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createParlor, type ParlorOptions } from '../../src/app.js';
+import { ParlorOptionsError } from '../../src/parlor-options.js';
+import { openSqliteStores } from '../../src/store/sqlite/index.js';
+
+const stores = openSqliteStores({ path: ':memory:', sessionPruneIntervalMs: 0 });
+afterAll(() => stores.close());
+
+const SECRET = 'a session secret of some length';
+const hostResolver = { resolve: () => null };
+
+/** The problems createParlor names for these options (fails the test if it does not throw ParlorOptionsError). */
+function problemsOf(options: unknown): readonly string[] {
+  try {
+    createParlor(options as ParlorOptions);
+  } catch (err) {
+    if (err instanceof ParlorOptionsError) return err.problems;
+    throw err;
+  }
+  throw new Error('createParlor accepted the options');
+}
+
+describe('createParlor checks its options at construction (contract section 4)', () => {
+  it('{} names the missing stores and secret instead of a TypeError later', () => {
+    expect(problemsOf({})).toEqual(['stores: is required', 'sessionSecret: is required while Parlor keeps its own sessions (no sessionResolver given)']);
+    expect(() => createParlor(undefined as never)).toThrow(ParlorOptionsError);
+  });
+
+  it('names every bad option in one error, unknown names included', () => {
+    const problems = problemsOf({ stores, sessionSecret: '', sesionSecret: SECRET, wsPath: 'ws', authRateLimit: -1, colour: 'blue' });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'sessionSecret: must be at least 16 characters',
+        'sesionSecret: unknown option',
+        'colour: unknown option',
+        'wsPath: must start with /',
+        expect.stringMatching(/^authRateLimit: /),
+      ]),
+    );
+    expect(problems).toHaveLength(5);
+  });
+
+  it("refuses an empty or short secret, and an empty list of secrets", () => {
+    expect(problemsOf({ stores, sessionSecret: '' })).toEqual(['sessionSecret: must be at least 16 characters']);
+    expect(problemsOf({ stores, sessionSecret: 'short' })).toEqual(['sessionSecret: must be at least 16 characters']);
+    expect(problemsOf({ stores, sessionSecret: [] })).toEqual(['sessionSecret: must hold at least one secret']);
+  });
+
+  it('refuses stores that are not stores', () => {
+    expect(problemsOf({ stores: {}, sessionSecret: SECRET })).toEqual(['stores: must be the stores of openSqliteStores(...) or openPostgresStores(...)']);
+  });
+
+  it('refuses an interface object without its required method', () => {
+    expect(problemsOf({ stores, sessionResolver: { resolve: 'no' }, tokens: false })).toEqual([
+      'sessionResolver: must be a SessionResolver with the method resolve',
+    ]);
+    expect(problemsOf({ stores, sessionSecret: SECRET, groupMemberFetcher: { contactsOf: () => [] } })).toEqual([
+      'groupMemberFetcher: must be a GroupMemberFetcher with the method acceptedMembers',
+    ]);
+    expect(problemsOf({ stores, sessionSecret: SECRET, messagePersister: { savePrivate: () => null } })).toEqual([
+      'messagePersister: must be a MessagePersister with the methods savePrivate, saveGroup, saveNotification, privateHistory, groupHistory',
+    ]);
+  });
+
+  it('accounts: true with a host sessionResolver is an error: Parlor would write sessions it does not own', () => {
+    expect(problemsOf({ stores, sessionResolver: hostResolver, accounts: true, sessionSecret: SECRET })).toEqual([
+      'accounts: must not be true with a host sessionResolver: Parlor would write sessions it does not own',
+    ]);
+  });
+
+  it('a host sessionResolver needs no session secret, but bearer tokens then need a key or tokens: false', () => {
+    expect(problemsOf({ stores, sessionResolver: hostResolver })).toEqual([
+      'tokens: bearer tokens need a key: pass tokens: {secret} (32+ characters), or sessionSecret, or tokens: false',
+    ]);
+    expect(() => createParlor({ stores, sessionResolver: hostResolver, tokens: false })).not.toThrow();
+    expect(() => createParlor({ stores, sessionResolver: hostResolver, tokens: { secret: 'x'.repeat(32) } })).not.toThrow();
+  });
+
+  it('valid options build a Parlor with both routers', () => {
+    const parlor = createParlor({ stores, sessionSecret: SECRET });
+    expect(typeof parlor.router).toBe('function');
+    expect(typeof parlor.opsRouter).toBe('function');
+  });
+});
