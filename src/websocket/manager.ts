@@ -45,7 +45,7 @@ export class Manager {
    * for each error frame sent, 'delivered' (type, connections written, ms) for
    * each envelope written out by this process.
    */
-  readonly events = new EventEmitter();
+  readonly events: EventEmitter = new EventEmitter();
   private readonly registry = new ConnectionRegistry();
   private readonly typing: TypingTracker;
   private readonly inFlight: InFlight;
