@@ -72,7 +72,7 @@ export function createOpsRouter(ctx: HttpContext, metrics: Registry): Router {
  * The session middleware, with a failing session store answered as an outage
  * (503, as the upgrade does) rather than a bug (500) or a sign-out (401).
  * express-session leaves `req.session` unset while its store has emitted
- * 'disconnect'.
+ * 'disconnect'; bearer-token requests do not need the store and pass.
  */
 export function sessionOrUnavailable(session: RequestHandler, ctx: HttpContext): RequestHandler {
   const unavailable = (err: unknown, next: NextFunction) => {
@@ -85,7 +85,7 @@ export function sessionOrUnavailable(session: RequestHandler, ctx: HttpContext):
       session(req, res, (err?: unknown) => {
         called = true;
         if (err) return unavailable(err, next);
-        if (!req.session) return unavailable(new Error('session store disconnected'), next);
+        if (!req.session && !req.headers.authorization) return unavailable(new Error('session store disconnected'), next);
         next();
       });
     } catch (err) {

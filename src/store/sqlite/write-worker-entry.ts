@@ -5,6 +5,7 @@
  * and what it imports are bundled once per process with esbuild (a dev
  * dependency, present wherever the sources are run) into node_modules/.cache.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -32,7 +33,8 @@ function bundleFromSources(entry: string): URL {
   const require = createRequire(import.meta.url);
   const esbuild = require('esbuild') as typeof import('esbuild');
   const root = join(dirname(entry), '..', '..', '..');
-  const outDir = join(root, 'node_modules', '.cache', 'parlor');
+  // Per checkout: two checkouts sharing one node_modules (a linked worktree) must not run each other's worker.
+  const outDir = join(root, 'node_modules', '.cache', 'parlor', createHash('sha256').update(root).digest('hex').slice(0, 12));
   mkdirSync(outDir, { recursive: true });
   const out = join(outDir, 'write-worker.mjs');
   // Several test processes may bundle at once: each writes its own file, then renames it into place.
