@@ -161,6 +161,7 @@ export function createParlor(options: ParlorOptions): Parlor {
   };
   const router = createRouter(ctx, {
     bodyLimit: options.bodyLimit ?? '100kb',
+    hostGroups: options.groupMemberFetcher !== undefined,
     accounts:
       accounts && ownSession ? { session: ownSession.middleware, authRateLimit: options.authRateLimit ?? 30, tokens } : undefined,
   });

@@ -10,21 +10,46 @@ import { idParam, parse } from './validation.js';
 const CreateGroup = z.object({ name: Text(100) });
 const Invite = z.object({ group_id: GroupId, user_id: Id, group_name: z.string().max(100).optional() });
 
-/** 404 when the group does not exist, whoever asks. */
-export async function requireGroup(ctx: HttpContext, groupId: number): Promise<Group> {
+/** The group's row (Parlor's own groups), 404 when it does not exist, whoever asks. */
+async function requireGroup(ctx: HttpContext, groupId: number): Promise<Group> {
   const group = await ctx.stores.groups.getGroup(groupId);
   if (!group) throw httpError('not_found', `group ${groupId} does not exist`);
   return group;
 }
 
-/** 403 unless the user is an accepted member. */
-export async function requireAcceptedMember(ctx: HttpContext, groupId: number, userId: number): Promise<void> {
-  if ((await ctx.stores.groups.memberStatus(groupId, userId)) !== 'accepted') {
-    throw httpError('forbidden', `you are not a member of group ${groupId}`);
+/**
+ * `GET /api/groups` and `GET /api/groups/:id/members`, answered by the
+ * GroupMemberFetcher (Parlor's groups, or the host's): each route only when
+ * the fetcher has the method behind it, else the path falls through.
+ */
+export function groupReadRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {
+  const r = Router();
+  const groups = ctx.manager.groups;
+
+  if (groups.groupsOf) {
+    const groupsOf = groups.groupsOf.bind(groups);
+    r.get('/', ...signedIn, async (_req, res) => {
+      res.json({ groups: await groupsOf(me(res).userId) });
+    });
   }
+
+  if (groups.members) {
+    const membersOf = groups.members.bind(groups);
+    r.get('/:id/members', ...signedIn, async (req, res) => {
+      const groupId = idParam(req.params.id);
+      if ((await groups.acceptedMembers(groupId)) === null) throw httpError('not_found', `group ${groupId} does not exist`);
+      const members = await membersOf(groupId);
+      // Invitees may see who is in a group before they accept; strangers may not.
+      if (!members.some((m) => m.id === me(res).userId)) throw httpError('forbidden', `you are not a member of group ${groupId}`);
+      res.json({ members });
+    });
+  }
+
+  return r;
 }
 
-export function groupRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {
+/** Create, invite, accept, decline: mounted only while Parlor owns the groups (no host `groupMemberFetcher`). */
+export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {
   const r = Router();
   const groups = ctx.stores.groups;
 
@@ -33,24 +58,11 @@ export function groupRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router
     res.status(201).json(await groups.createGroup(me(res).userId, name));
   });
 
-  r.get('/', ...signedIn, async (_req, res) => {
-    res.json({ groups: await groups.groupsOf(me(res).userId) });
-  });
-
-  r.get('/:id/members', ...signedIn, async (req, res) => {
-    const groupId = idParam(req.params.id);
-    await requireGroup(ctx, groupId);
-    // Invitees may see who is in a group before they accept; strangers may not.
-    const status = await groups.memberStatus(groupId, me(res).userId);
-    if (status !== 'accepted' && status !== 'invited') throw httpError('forbidden', `you are not a member of group ${groupId}`);
-    res.json({ members: await groups.members(groupId) });
-  });
-
   r.post('/invite', ...signedIn, async (req, res) => {
     const { group_id: groupId, user_id: userId } = parse(Invite, req.body);
     const inviter = me(res);
+    await ctx.manager.requireMembership(groupId, inviter.userId);
     const group = await requireGroup(ctx, groupId);
-    await requireAcceptedMember(ctx, groupId, inviter.userId);
     const invitee = await ctx.stores.users.findById(userId);
     if (!invitee) throw httpError('not_found', `user ${userId} does not exist`);
     await groups.invite(groupId, userId, inviter.userId);

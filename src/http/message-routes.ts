@@ -2,17 +2,20 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { ClientId, GroupId, Id } from '../websocket/protocol.js';
 import { me, type HttpContext } from './context.js';
-import { requireAcceptedMember, requireGroup } from './group-routes.js';
 import type { RouteChains } from './route-chains.js';
 import { HttpContent, QueryId, pageOf, parse } from './validation.js';
 
 const SendPrivate = z.object({ to: Id, content: HttpContent, client_id: ClientId.optional() });
 const SendGroup = z.object({ group_id: GroupId, content: HttpContent, client_id: ClientId.optional() });
 
-/** REST sends: stored, then routed live exactly like the equivalent frame. */
+/**
+ * REST sends and history, through the very interfaces the Manager uses (the
+ * injected MessagePersister and GroupMemberFetcher): overriding one changes
+ * HTTP and WebSocket alike.
+ */
 export function messageRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {
   const r = Router();
-  const { messages } = ctx.stores;
+  const { messages } = ctx.manager;
 
   // Sends go through the Manager, exactly like the `private` and `group` frames.
   r.post('/private', ...signedIn, async (req, res) => {
@@ -36,8 +39,7 @@ export function messageRoutes(ctx: HttpContext, { signedIn }: RouteChains): Rout
   r.get('/group', ...signedIn, async (req, res) => {
     const { group } = parse(z.object({ group: QueryId }), { group: req.query.group });
     const pageQuery = pageOf(req.query);
-    await requireGroup(ctx, group);
-    await requireAcceptedMember(ctx, group, me(res).userId);
+    await ctx.manager.requireMembership(group, me(res).userId);
     const page = await messages.groupHistory(group, pageQuery);
     res.json({ messages: page.items, has_more: page.hasMore });
   });

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { authRoutes } from './auth-routes.js';
 import { requireUser, type HttpContext } from './context.js';
 import { refuseCrossSiteWrites } from './cross-site.js';
-import { groupRoutes } from './group-routes.js';
+import { groupManagementRoutes, groupReadRoutes } from './group-routes.js';
 import { errorHandler, httpError } from './http-error.js';
 import { redactUrl } from './log-redaction.js';
 import { messageRoutes } from './message-routes.js';
@@ -30,6 +30,8 @@ export interface RouterOptions {
   };
   /** Largest JSON body accepted. */
   bodyLimit: string;
+  /** The host owns the groups (a `groupMemberFetcher` was given): create, invite, accept and decline fall through. */
+  hostGroups: boolean;
 }
 
 /**
@@ -51,7 +53,8 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
     api.use('/auth', authRoutes(ctx, accountChains, limiter));
     if (tokens) api.use('/auth', tokenRoutes(ctx, chains, tokens, limiter));
   }
-  api.use('/groups', groupRoutes(ctx, chains));
+  api.use('/groups', groupReadRoutes(ctx, chains));
+  if (!options.hostGroups) api.use('/groups', groupManagementRoutes(ctx, chains));
   api.use('/messages', messageRoutes(ctx, chains));
   api.use('/notifications', notificationRoutes(ctx, chains));
   api.use(socialRoutes(ctx, chains));

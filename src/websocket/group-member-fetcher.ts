@@ -1,13 +1,35 @@
 import type { Awaitable } from '../types.js';
 
+/** A group as `GET /api/groups` lists it for one user. */
+export interface GroupOfUser {
+  id: number;
+  name: string;
+  status: 'accepted' | 'invited';
+}
+
+/** A member as `GET /api/groups/:id/members` lists it. */
+export interface GroupMember {
+  id: number;
+  username: string;
+  status: 'accepted' | 'invited';
+}
+
 /**
- * Who is in a group. Required: `acceptedMembers(groupId)` -> ids of accepted
- * members, or null when the group does not exist.
- * Optional: `contactsOf(userId)` -> users who share an accepted group or a
- * private conversation with the user; presence goes to them only. Without it,
- * no presence frames are sent.
+ * Who is in a group: the one source of membership for every frame and route.
+ *
+ * Required: `acceptedMembers(groupId)` -> ids of accepted members, or null
+ * when the group does not exist.
+ * Optional:
+ * - `contactsOf(userId)` -> users who share an accepted group or a private
+ *   conversation with the user; presence and the online list go to them only.
+ *   Without it, no presence frames are sent.
+ * - `groupsOf(userId)`, `members(groupId)`: answer `GET /api/groups` and
+ *   `GET /api/groups/:id/members` for a host that owns its groups; without
+ *   them those routes fall through to the host.
  */
 export interface GroupMemberFetcher {
   acceptedMembers(groupId: number): Awaitable<readonly number[] | null>;
   contactsOf?(userId: number): Awaitable<readonly number[]>;
+  groupsOf?(userId: number): Awaitable<GroupOfUser[]>;
+  members?(groupId: number): Awaitable<GroupMember[]>;
 }

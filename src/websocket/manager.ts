@@ -330,7 +330,12 @@ export class Manager {
 
   // ---- helpers -----------------------------------------------------------
 
-  private async requireMembership(groupId: number, userId: number): Promise<readonly number[]> {
+  /**
+   * The accepted members of a group the user is an accepted member of:
+   * `not_found` when the group does not exist, `forbidden` when the user is
+   * not in it. Frames and HTTP routes alike check membership here.
+   */
+  async requireMembership(groupId: number, userId: number): Promise<readonly number[]> {
     const members = await this.groups.acceptedMembers(groupId);
     if (!members) throw new ParlorError('not_found', `group ${groupId} does not exist`);
     if (!members.includes(userId)) throw new ParlorError('forbidden', `you are not a member of group ${groupId}`);

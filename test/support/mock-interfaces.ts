@@ -34,8 +34,9 @@ export interface GroupSpec {
 }
 
 /**
- * Groups by id. `contactsOf` answers from `contacts` when the user is listed
- * there, else derives contacts from shared accepted groups.
+ * Groups by id (named `group <id>`, members `user<id>`). `contactsOf` answers
+ * from `contacts` when the user is listed there, else derives contacts from
+ * shared accepted groups.
  */
 export function mockGroupMemberFetcher(groups: Record<number, GroupSpec> = {}, contacts: Record<number, number[]> = {}) {
   const table = new Map<number, GroupSpec>(Object.entries(groups).map(([id, g]) => [Number(id), g]));
@@ -53,6 +54,17 @@ export function mockGroupMemberFetcher(groups: Record<number, GroupSpec> = {}, c
         if (g.accepted.includes(userId)) for (const u of g.accepted) if (u !== userId) out.add(u);
       }
       return [...out];
+    }),
+    groupsOf: vi.fn((userId: number) =>
+      [...table]
+        .filter(([, g]) => g.accepted.includes(userId) || g.invited?.includes(userId))
+        .map(([id, g]) => ({ id, name: `group ${id}`, status: g.accepted.includes(userId) ? ('accepted' as const) : ('invited' as const) })),
+    ),
+    members: vi.fn((groupId: number) => {
+      const g = table.get(groupId);
+      if (!g) return [];
+      const as = (status: 'accepted' | 'invited') => (id: number) => ({ id, username: `user${id}`, status });
+      return [...g.accepted.map(as('accepted')), ...(g.invited ?? []).map(as('invited'))];
     }),
   } satisfies Required<GroupMemberFetcher> & { groups: Map<number, GroupSpec> };
   return fetcher;
