@@ -37,6 +37,8 @@ export class ChatApp {
 
   constructor(me: User) {
     this.state = new ChatState(me);
+    // A name arrived for someone shown as "user #id": draw it.
+    this.state.profiles.on('loaded', () => this.render());
     this.view = new ChatView(this.state, {
       open: (key) => openConversation(this, key),
       answerInvite: (groupId, accept) => void answerInvite(this, groupId, accept),

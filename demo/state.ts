@@ -5,6 +5,7 @@
  * answers and client events.
  */
 import type { GroupMessage, Notification, PrivateMessage } from '../src/client/index.js';
+import { ProfileCache, fetchProfilesOverHttp } from '../src/client/index.js';
 import type { GroupSummary, Member, User } from './api.js';
 
 /** `u:ID` for a private conversation with user ID, `g:ID` for group ID. */
@@ -144,7 +145,8 @@ export interface InviteState {
 }
 
 export class ChatState {
-  readonly names = new Map<number, string>();
+  /** Names of the people on the page: `GET /api/users?ids=`, once per id (the client SDK's ProfileCache). */
+  readonly profiles = new ProfileCache(fetchProfilesOverHttp());
   readonly conversations = new Map<ConversationKey, Conversation>();
   readonly groups = new Map<number, GroupSummary>();
   readonly members = new Map<number, Member[]>();
@@ -156,11 +158,11 @@ export class ChatState {
   active: ConversationKey | null = null;
 
   constructor(readonly me: User) {
-    this.names.set(me.id, me.username);
+    this.profiles.remember([me]);
   }
 
   nameOf(userId: number): string {
-    return this.names.get(userId) ?? `user #${userId}`;
+    return this.profiles.nameOf(userId);
   }
 
   /** A user id from what was typed: digits, or a username this page has seen. */
@@ -168,7 +170,7 @@ export class ChatState {
     const t = text.trim().replace(/^#/, '');
     if (/^\d{1,15}$/.test(t)) return Number(t) || undefined;
     const wanted = t.toLowerCase();
-    for (const [id, name] of this.names) if (name.toLowerCase() === wanted) return id;
+    for (const p of this.profiles.loaded()) if (p.username.toLowerCase() === wanted) return p.id;
     return undefined;
   }
 
@@ -217,7 +219,7 @@ export class ChatState {
   /** Record usernames from a group's member list. */
   setMembers(groupId: number, members: Member[]): void {
     this.members.set(groupId, members);
-    for (const m of members) this.names.set(m.id, m.username);
+    this.profiles.remember(members);
   }
 
   /** The groups I belong to or am invited to; every accepted one is listed, with messages or not. */

@@ -24,3 +24,4 @@ export type {
   ServerFrameType,
   ServerFrames,
 } from '../websocket/protocol.js';
+export { ProfileCache, fetchProfilesOverHttp, MAX_IDS_PER_REQUEST, type FetchProfiles, type Profile, type ProfileCacheEvents } from './profiles.js';
