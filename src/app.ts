@@ -18,7 +18,9 @@ import type { Stores } from './store/types.js';
 import type { Broker } from './websocket/broker.js';
 import type { GroupMemberFetcher } from './websocket/group-member-fetcher.js';
 import { Manager } from './websocket/manager.js';
+import type { HostEvents } from './websocket/host-events.js';
 import type { MessagePersister } from './websocket/message-persister.js';
+import type { MessagePolicy } from './websocket/message-policy.js';
 import type { ManagerOptions } from './websocket/options.js';
 import { createOriginPolicy } from './websocket/origin-policy.js';
 import type { Identity, SessionResolver } from './websocket/session-resolver.js';
@@ -69,6 +71,8 @@ export interface ParlorOptions {
   groupMemberFetcher?: GroupMemberFetcher;
   /** Where messages are stored. Default: `stores.messages`. */
   messagePersister?: MessagePersister;
+  /** The host's rules, checked before a private or group message is stored (WebSocket and HTTP alike). Default: none. */
+  messagePolicy?: MessagePolicy;
   /**
    * Bearer tokens (next to the cookie, or next to the host's `sessionResolver`);
    * `false` turns them off. Key: `secret`, else derived from `sessionSecret`.
@@ -94,6 +98,8 @@ export interface Parlor {
   readonly manager: Manager;
   readonly container: DependencyContainer;
   readonly metrics: Registry;
+  /** `message`, `notification` and `read`, after the commit, for host code (push, search, webhooks). */
+  readonly events: HostEvents;
   readonly tokens: ParlorTokens;
   /** The `'upgrade'` handler for `wsPath`; resolves false for other paths. */
   readonly handleUpgrade: UpgradeHandler;
@@ -142,7 +148,7 @@ export function createParlor(options: ParlorOptions): Parlor {
     sessionResolver: resolver,
     groupMemberFetcher: guardInterface('groupMemberFetcher', options.groupMemberFetcher ?? options.stores.groups),
     messagePersister: timeStoreWrites(options.messagePersister ?? options.stores.messages, metrics),
-    managerOptions: { isAdmin, logger, ...options.manager },
+    managerOptions: { isAdmin, logger, messagePolicy: options.messagePolicy, ...options.manager },
     broker: options.broker,
   });
   const manager = container.resolve(Manager);
@@ -179,6 +185,7 @@ export function createParlor(options: ParlorOptions): Parlor {
     manager,
     container,
     metrics,
+    events: manager.hostEvents,
     tokens: {
       issue: (userId) => (tokens ? tokens.issue(userId) : tokensOff()),
       revokeAll: (userId) => (tokens ? tokens.revokeAll(userId) : tokensOff()),

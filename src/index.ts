@@ -25,7 +25,9 @@ export { Manager } from './websocket/manager.js';
 export type { ManagerOptions } from './websocket/options.js';
 export { DEFAULT_MANAGER_OPTIONS } from './websocket/options.js';
 export type { SessionResolver, Identity } from './websocket/session-resolver.js';
-export type { GroupMemberFetcher } from './websocket/group-member-fetcher.js';
+export type { GroupMemberFetcher, GroupMember, GroupOfUser } from './websocket/group-member-fetcher.js';
+export type { MessagePolicy, PolicyInput, PolicyResult } from './websocket/message-policy.js';
+export { HostEvents, type HostEventMap, type HostEventName, type HostListener } from './websocket/host-events.js';
 export type {
   MessagePersister,
   SavePrivateInput,

@@ -27,6 +27,7 @@ export const REQUIRED_METHODS = {
   sessionResolver: ['resolve'],
   groupMemberFetcher: ['acceptedMembers'],
   messagePersister: ['savePrivate', 'saveGroup', 'saveNotification', 'privateHistory', 'groupHistory'],
+  messagePolicy: ['check'],
 } as const;
 
 const Stores = z.custom<object>(
@@ -61,6 +62,7 @@ const OptionsSchema = z
     sessionResolver: withMethods('a SessionResolver', REQUIRED_METHODS.sessionResolver).optional(),
     groupMemberFetcher: withMethods('a GroupMemberFetcher', REQUIRED_METHODS.groupMemberFetcher).optional(),
     messagePersister: withMethods('a MessagePersister', REQUIRED_METHODS.messagePersister).optional(),
+    messagePolicy: withMethods('a MessagePolicy', REQUIRED_METHODS.messagePolicy).optional(),
     tokens: z
       .union([
         z.literal(false),

@@ -9,6 +9,7 @@ import { InProcessBroker, type Broker, type DeliveryTracking, type Envelope } fr
 import { Connection, type SocketLike } from './connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { startHeartbeat } from './heartbeat.js';
+import { HostEvents } from './host-events.js';
 import { InFlight } from './in-flight.js';
 import { LocalDelivery } from './local-delivery.js';
 import { Presence } from './presence.js';
@@ -16,6 +17,7 @@ import { replaySince } from './sync-replay.js';
 import { clientIdOfRaw, parseClientFrame } from './frame-parser.js';
 import type { GroupMemberFetcher } from './group-member-fetcher.js';
 import type { MessagePersister, Saved, SaveGroupInput, SavePrivateInput } from './message-persister.js';
+import { applyPolicy } from './message-policy.js';
 import { resolveManagerOptions, type ManagerOptions } from './options.js';
 import {
   encodeFrame,
@@ -46,6 +48,8 @@ export class Manager {
    * each envelope written out by this process.
    */
   readonly events: EventEmitter = new EventEmitter();
+  /** For host code (`parlor.events`): `message`, `notification` and `read`, after the commit. */
+  readonly hostEvents: HostEvents;
   private readonly registry = new ConnectionRegistry();
   private readonly typing: TypingTracker;
   private readonly inFlight: InFlight;
@@ -65,6 +69,7 @@ export class Manager {
     this.options = resolveManagerOptions(options);
     this.log = this.options.logger ?? silentLogger;
     this.inFlight = new InFlight(this.log);
+    this.hostEvents = new HostEvents(this.log);
     // Tracked: a failing group lookup is logged, not left as an unhandled rejection that ends the process.
     this.typing = new TypingTracker(this.options.typingTimeoutMs, (key) => void this.track(this.sendTyping(key, false)));
     this.delivery = new LocalDelivery(this.registry, (d) => void this.track(this.markDelivered(d)));
@@ -169,6 +174,9 @@ export class Manager {
   async notify(userId: number, subtype: string, message: string, data: Record<string, unknown> = {}): Promise<Notification> {
     const notification = await this.track(this.messages.saveNotification(userId, subtype, message, data));
     this.sendToUser(userId, 'notification', notification);
+    if (this.hostEvents.has('notification')) {
+      void this.track(this.offlineAmong([userId]).then((offline) => this.hostEvents.emit('notification', { notification, user_id: userId, offline })));
+    }
     return notification;
   }
 
@@ -179,16 +187,24 @@ export class Manager {
    * both come here, so the two cannot drift apart.
    */
   async sendPrivate(input: SavePrivateInput, exceptConnection?: string): Promise<Saved<PrivateMessage>> {
-    const saved = await this.messages.savePrivate(input);
-    if (!saved.duplicate) this.routePrivate(saved.message, exceptConnection);
+    const content = await applyPolicy(this.options.messagePolicy, { from: input.from, to: input.to, content: input.content });
+    const saved = await this.messages.savePrivate(content === input.content ? input : { ...input, content });
+    if (!saved.duplicate) {
+      this.routePrivate(saved.message, exceptConnection);
+      this.announceMessage(saved.message, [saved.message.to]);
+    }
     return saved;
   }
 
   /** The same for a group: 404/403 (`not_found`/`forbidden`) unless the sender is an accepted member. */
   async sendGroup(input: SaveGroupInput, exceptConnection?: string): Promise<Saved<GroupMessage>> {
     const members = await this.requireMembership(input.groupId, input.from);
-    const saved = await this.messages.saveGroup(input);
-    if (!saved.duplicate) this.routeGroup(saved.message, members, exceptConnection);
+    const content = await applyPolicy(this.options.messagePolicy, { from: input.from, group_id: input.groupId, content: input.content });
+    const saved = await this.messages.saveGroup(content === input.content ? input : { ...input, content });
+    if (!saved.duplicate) {
+      this.routeGroup(saved.message, members, exceptConnection);
+      this.announceMessage(saved.message, members.filter((u) => u !== input.from));
+    }
     return saved;
   }
 
@@ -203,6 +219,18 @@ export class Manager {
   routeGroup(m: GroupMessage, members: readonly number[], exceptConnection?: string): void {
     this.publish({ users: members, except: exceptConnection }, 'group', m);
     this.stopTyping({ from: m.from, group_id: m.group_id });
+  }
+
+  /** `parlor.events` 'message', after the commit; nothing is computed when nobody listens. */
+  private announceMessage(message: Message, recipients: number[]): void {
+    if (!this.hostEvents.has('message')) return;
+    void this.track(this.offlineAmong(recipients).then((offline) => this.hostEvents.emit('message', { message, recipients, offline })));
+  }
+
+  /** The users with no connection anywhere in the cluster (presence: this process, or Redis across instances). */
+  private async offlineAmong(users: readonly number[]): Promise<number[]> {
+    const online = new Set(await this.presence.filterOnline(users));
+    return users.filter((u) => !online.has(u));
   }
 
   private publish<T extends ServerFrameType>(
@@ -306,6 +334,7 @@ export class Manager {
       }
       const body = { message_id: f.message_id, status: 'read' as const, user_id: conn.userId, group_id: f.group_id, timestamp: now };
       this.publish({ users: [conn.userId], except: conn.id }, 'receipt', body);
+      this.hostEvents.emit('read', { user_id: conn.userId, message_id: f.message_id, group_id: f.group_id });
       return;
     }
     if (!this.messages.markRead) throw new ParlorError('bad_request', 'read receipts are not enabled');
@@ -314,6 +343,7 @@ export class Manager {
     const body = { message_id: result.messageId, status: 'read' as const, user_id: conn.userId, timestamp: now };
     // The sender learns it was read; the reader's other devices learn the marker moved.
     this.publish({ users: [result.senderId, conn.userId], except: conn.id }, 'receipt', body);
+    this.hostEvents.emit('read', { user_id: conn.userId, message_id: result.messageId });
   }
 
   private async onSync(conn: Connection, f: ClientFrameOf<'sync'>): Promise<void> {

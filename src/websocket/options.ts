@@ -1,3 +1,4 @@
+import type { MessagePolicy } from './message-policy.js';
 import type { Identity } from './session-resolver.js';
 import type { Awaitable } from '../types.js';
 import type { Logger } from '../logger.js';
@@ -28,6 +29,8 @@ export interface ManagerOptions {
   typingTimeoutMs: number;
   /** Messages fetched per store query during `sync`. */
   syncPageSize: number;
+  /** The host's rules for private and group messages, checked before storing. Default: none. */
+  messagePolicy?: MessagePolicy;
   /** Whether a user may send `broadcast`. Default: nobody. */
   isAdmin: (identity: Identity) => Awaitable<boolean>;
   logger?: Logger;
