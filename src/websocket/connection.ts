@@ -13,8 +13,10 @@ const DRAIN_CHECK_MS = 50;
 /** The part of a `ws` WebSocket the Manager uses; a test may pass any object with this shape. */
 export interface SocketLike {
   readonly readyState: number;
+  /** Bytes written and not yet handed to the kernel (ws: the TCP socket's writable length plus its own queue). */
   readonly bufferedAmount: number;
-  send(data: string, cb?: (err?: Error) => void): void;
+  /** Frames arrive as UTF-8 bytes with `{binary: false}`: text frames (see `utf8Frame`). */
+  send(data: Buffer, options: { binary: boolean }, cb?: (err?: Error) => void): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
   ping(): void;
@@ -23,6 +25,23 @@ export interface SocketLike {
 
 /** What happened to one outgoing frame. */
 export type SendOutcome = 'sent' | 'shed' | 'closed';
+
+/** A serialised frame: its JSON text, or that text already encoded by `utf8Frame`. */
+export type OutgoingFrame = string | Buffer;
+
+const TEXT = { binary: false } as const;
+
+/**
+ * The UTF-8 bytes of a serialised frame, as every frame is written. `ws`
+ * counts a string in `bufferedAmount` by its UTF-16 length while the TCP
+ * socket holds it (net.Socket keeps strings as they are), so 4000 × '漢'
+ * (12,000 bytes) counted as 4000; bytes are counted as bytes. Encoding is the
+ * work `ws` and the socket do for a string anyway (ws then skips its own
+ * `Buffer.byteLength`), and a frame for many connections is encoded once.
+ */
+export function utf8Frame(frame: OutgoingFrame): Buffer {
+  return typeof frame === 'string' ? Buffer.from(frame) : frame;
+}
 
 /**
  * One open socket of one user: its identity, its rate limit, its heartbeat
@@ -37,7 +56,9 @@ export class Connection {
   private lastStrike: number;
   private closing = false;
   private corked = false;
-  private heldBack: Map<string, string> | undefined;
+  private heldBack: Map<OutgoingFrame, OutgoingFrame> | undefined;
+  /** A `sync` replay is writing to this connection (one at a time). */
+  replaying = false;
   private drainTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -79,7 +100,7 @@ export class Connection {
    * per user, one typing state per typist), and written once it catches up.
    * A client past the hard limit is closed with 1013.
    */
-  send(raw: string, ephemeral: boolean, onWritten?: (err?: Error) => void, latestKey: string = raw): SendOutcome {
+  send(raw: OutgoingFrame, ephemeral: boolean, onWritten?: (err?: Error) => void, latestKey: OutgoingFrame = raw): SendOutcome {
     if (!this.isOpen) return 'closed';
     if (ephemeral && this.isBehind) {
       this.holdBack(latestKey, raw);
@@ -91,9 +112,9 @@ export class Connection {
     return this.write(raw, onWritten);
   }
 
-  private write(raw: string, onWritten?: (err?: Error) => void): SendOutcome {
+  private write(raw: OutgoingFrame, onWritten?: (err?: Error) => void): SendOutcome {
     this.corkUntilNextTick();
-    this.socket.send(raw, onWritten);
+    this.socket.send(utf8Frame(raw), TEXT, onWritten);
     if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {
       this.close(CloseCode.try_again_later, 'slow consumer');
       return 'closed';
@@ -121,7 +142,7 @@ export class Connection {
     });
   }
 
-  private holdBack(key: string, raw: string): void {
+  private holdBack(key: OutgoingFrame, raw: OutgoingFrame): void {
     const held = (this.heldBack ??= new Map());
     held.delete(key); // re-insert: the latest state goes last
     held.set(key, raw);
@@ -155,7 +176,12 @@ export class Connection {
     setTimeout(() => this.socket.terminate(), 5000).unref();
   }
 
-  /** True while the client is reading slower than we write; `sync` waits for it. */
+  /** Bytes written to this socket that the client has not taken yet. */
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  /** True while the client is reading slower than we write: ephemeral frames are held back. */
   get isBehind(): boolean {
     return this.socket.bufferedAmount > this.options.shedBufferedBytes;
   }

@@ -1,11 +1,12 @@
 import type { DeliveryTracking, Envelope } from './broker.js';
 import type { ConnectionRegistry } from './connection-registry.js';
+import { utf8Frame, type OutgoingFrame } from './connection.js';
 import { EPHEMERAL_FRAMES } from './protocol.js';
 
 /**
  * Writes envelopes to the connections of this process. The frame was
- * serialised once, before publishing; here the same string goes to every
- * connection. For a private message, the first completed write to a
+ * serialised once, before publishing; here it is encoded to UTF-8 once, on
+ * its way to the first connection, and the same bytes go to every connection. For a private message, the first completed write to a
  * connection of the recipient reports `delivered`, once.
  */
 export class LocalDelivery {
@@ -21,12 +22,15 @@ export class LocalDelivery {
     const onWritten = delivery ? this.deliveredOnce(delivery) : undefined;
     // A user listed twice (a read of a note to oneself, a store's duplicate contact) still gets each frame once.
     const targets = envelope.all ? [this.registry.all()] : [...new Set(envelope.users ?? [])].map((u) => this.registry.of(u) ?? []);
+    const latestKey = envelope.latestKey ?? envelope.raw;
+    let frame: OutgoingFrame = envelope.raw;
     let written = 0;
     for (const conns of targets) {
       for (const conn of conns) {
         if (conn.id === envelope.except) continue;
         const cb = onWritten && conn.userId === delivery!.recipientId ? onWritten : undefined;
-        if (conn.send(envelope.raw, ephemeral, cb, envelope.latestKey) === 'sent') written++;
+        frame = utf8Frame(frame);
+        if (conn.send(frame, ephemeral, cb, latestKey) === 'sent') written++;
       }
     }
     return written;

@@ -107,5 +107,24 @@ describe('per-connection limits', () => {
       expect(fast.ws.readyState).toBe(fast.ws.OPEN);
       expect(slow.messages().filter((m) => m.type === 'broadcast').length).toBeLessThan(sent);
     });
+
+    it('counts bytes, not UTF-16 units: multi-byte content reaches the limit at its UTF-8 size', async () => {
+      const limit = 64 * 1024;
+      const byteServer = await startTestServer({ MAX_BUFFERED_BYTES: String(limit) });
+      const [user] = await registerUsers(byteServer, 1);
+      const client = await connectClient(byteServer, user.cookie);
+      const content = '漢'.repeat(4000); // 4000 UTF-16 units, 12,000 bytes
+      const body = (i: number) => ({ from: user.id, content, timestamp: 1_000_000 + i });
+      const frameBytes = Buffer.byteLength(JSON.stringify({ type: 'broadcast', ...body(0) }));
+      expect(frameBytes).toBeGreaterThan(12_000);
+      // Written in one tick, so nothing leaves the server's buffer meanwhile (the socket is corked until the next tick):
+      // the frame that takes the buffer past the limit is the last one written. ws adds a 4-byte header to each.
+      const expected = Math.floor(limit / (frameBytes + 4)) + 1;
+      for (let i = 0; i < 20; i++) byteServer.parlor.manager.broadcastToAll('broadcast', body(i));
+      expect((await client.closed).code).toBe(1013);
+      // Counted as UTF-16 units (about 4,050 a frame), 17 frames would have fitted.
+      expect(client.all('broadcast')).toHaveLength(expected);
+      expect(expected).toBe(6);
+    });
   });
 });

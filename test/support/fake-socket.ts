@@ -49,7 +49,12 @@ export interface FakeSocketOptions {
   autoPong?: boolean;
   /** Finish the closing handshake by itself after `close()`. Default true; false models a peer that never answers. */
   autoCloseHandshake?: boolean;
-  /** Add the length of every sent frame to `bufferedAmount` (a client that never reads). Default false. */
+  /**
+   * A client that reads nothing until told: every sent frame adds its bytes to
+   * `bufferedAmount` and its write callback waits for `drain()` (the client
+   * read everything), or fails when the socket closes, as with `ws`. Default
+   * false: write callbacks fire on `setImmediate`.
+   */
   growBuffer?: boolean;
 }
 
@@ -62,8 +67,10 @@ export interface FakeSocketOptions {
 export class FakeSocket extends EventEmitter implements SocketLike {
   readyState = OPEN;
   bufferedAmount = 0;
-  /** Every string passed to `send`, in order. */
+  /** Every frame passed to `send`, as text, in order. */
   readonly sent: string[] = [];
+  /** Write callbacks waiting for `drain()` (with `growBuffer`). */
+  private unread: Array<(err?: Error) => void> = [];
   closeCode: number | undefined;
   closeReason: string | undefined;
   terminated = false;
@@ -85,15 +92,33 @@ export class FakeSocket extends EventEmitter implements SocketLike {
     };
   }
 
-  send(data: string, cb?: (err?: Error) => void): void {
+  send(data: Buffer, options: { binary: boolean }, cb?: (err?: Error) => void): void {
     if (this.readyState !== OPEN) {
       if (cb) setImmediate(() => cb(new Error(`WebSocket is not open: readyState ${this.readyState}`)));
       return;
     }
-    this.sent.push(data);
-    if (this.opts.growBuffer) this.bufferedAmount += Buffer.byteLength(data);
-    this.outbox.emit('frame', JSON.parse(data) as AnyServerFrame);
-    if (cb) setImmediate(() => cb(this.writeError));
+    if (options.binary) throw new Error('the server sends text frames only');
+    const text = data.toString('utf8');
+    this.sent.push(text);
+    if (this.opts.growBuffer) {
+      this.bufferedAmount += data.length;
+      if (cb) this.unread.push(cb);
+    } else if (cb) {
+      setImmediate(() => cb(this.writeError));
+    }
+    this.outbox.emit('frame', JSON.parse(text) as AnyServerFrame);
+  }
+
+  /** The client reads everything buffered (with `growBuffer`): the buffer empties and waiting write callbacks fire. */
+  drain(): void {
+    this.bufferedAmount = 0;
+    this.flushUnread(this.writeError);
+  }
+
+  private flushUnread(err?: Error): void {
+    const callbacks = this.unread;
+    this.unread = [];
+    for (const cb of callbacks) cb(err);
   }
 
   close(code?: number, reason?: string): void {
@@ -143,6 +168,7 @@ export class FakeSocket extends EventEmitter implements SocketLike {
   private finishClose(code: number, reason: string): void {
     if (this.readyState === CLOSED) return;
     this.readyState = CLOSED;
+    this.flushUnread(new Error('the socket was closed before the frame was written'));
     this.emit('close', code, Buffer.from(reason));
   }
 }

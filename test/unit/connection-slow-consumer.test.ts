@@ -10,8 +10,8 @@ class BackloggedSocket extends EventEmitter implements SocketLike {
   bufferedAmount = 0;
   sent: string[] = [];
   closedWith: number | undefined;
-  send(data: string): void {
-    this.sent.push(data);
+  send(data: Buffer): void {
+    this.sent.push(data.toString());
   }
   close(code?: number): void {
     this.closedWith = code;
