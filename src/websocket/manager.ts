@@ -58,6 +58,8 @@ export class Manager {
   private readonly delivery: LocalDelivery;
   private readonly presence: Presence;
   private state: 'running' | 'closing' | 'closed' = 'running';
+  /** Aborted when `close()` starts: wakes replays waiting for a slow client. */
+  private readonly shutdown = new AbortController();
 
   constructor(
     @inject(SESSION_RESOLVER) readonly sessions: SessionResolver,
@@ -351,10 +353,11 @@ export class Manager {
     await replaySince(conn, f.since, {
       messagesSince: this.messages.messagesSince.bind(this.messages),
       pageSize: this.options.syncPageSize,
+      bufferBudget: this.options.shedBufferedBytes,
       // A replayed private message to this user counts as delivered, exactly like a live one.
       onDeliveredTo: (m) =>
         isGroupMessage(m) || m.to !== conn.userId ? undefined : this.delivery.deliveredOnce({ messageId: m.id, senderId: m.from, recipientId: m.to }),
-      isRunning: () => this.isRunning,
+      shutdown: this.shutdown.signal,
     });
   }
 
@@ -405,6 +408,7 @@ export class Manager {
   async close(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'closing';
+    this.shutdown.abort();
     this.stopHeartbeat();
     this.typing.clearAll();
     await this.inFlight.drain();

@@ -118,11 +118,21 @@ export interface Notification {
   [data: string]: unknown;
 }
 
+/**
+ * Set on the frames of a `sync` replay: they come in id order with nothing
+ * visible skipped, so the highest replayed id a client holds is a safe `since`
+ * even when the replay was cut off (live frames, which may overtake the
+ * replay, carry no such promise).
+ */
+export interface ReplayMark {
+  replayed?: true;
+}
+
 /** Every frame the server sends, by type. */
 export interface ServerFrames {
   welcome: { user_id: number; timestamp: number };
-  private: PrivateMessage;
-  group: GroupMessage;
+  private: PrivateMessage & ReplayMark;
+  group: GroupMessage & ReplayMark;
   broadcast: { from: number; content: string; timestamp: number };
   notification: Notification;
   ack: { client_id: string | null; id: number; timestamp: number };

@@ -39,18 +39,19 @@ describe('Manager: rate limit', () => {
     const clock = manualClock();
     h = createHarness({ contacts, options: { now: clock.now, rateLimit: 2, rateBurst: 2, abuseTolerance: 5 } });
     const a = h.connect(1);
-    for (let i = 0; i < 3; i++) a.receive({ type: 'sync', since: 0 });
+    const b = h.connect(2);
+    for (let i = 0; i < 3; i++) a.receive({ type: 'typing', to: 2 });
     await settle();
-    expect(framesOf(a, 'synced')).toHaveLength(2);
+    expect(framesOf(b, 'typing')).toHaveLength(2);
     expect(framesOf(a, 'error')).toEqual([limited]);
 
     clock.t += 499; // 0.998 of a token
-    a.receive({ type: 'sync', since: 0 });
+    a.receive({ type: 'typing', to: 2 });
     clock.t += 1; // one token
-    a.receive({ type: 'sync', since: 0 });
+    a.receive({ type: 'typing', to: 2 });
     await settle();
     expect(framesOf(a, 'error')).toEqual([limited, limited]);
-    expect(framesOf(a, 'synced')).toHaveLength(3);
+    expect(framesOf(b, 'typing')).toHaveLength(3);
   });
 
   it('counts bad frames too', async () => {
@@ -91,12 +92,13 @@ describe('Manager: rate limit', () => {
     const clock = manualClock();
     h = createHarness({ contacts, options: { now: clock.now, rateLimit: 1, rateBurst: 3, abuseTolerance: 2 } });
     const a = h.connect(1);
-    for (let i = 0; i < 5; i++) a.receive({ type: 'sync', since: 0 }); // 3 ok, 2 strikes
+    const b = h.connect(2);
+    for (let i = 0; i < 5; i++) a.receive({ type: 'typing', to: 2 }); // 3 ok, 2 strikes
     clock.t += 10_000; // tokens back to the burst; strikes forgiven at tolerance per 10 s
-    for (let i = 0; i < 4; i++) a.receive({ type: 'sync', since: 0 }); // 3 ok, 1 strike
+    for (let i = 0; i < 4; i++) a.receive({ type: 'typing', to: 2 }); // 3 ok, 1 strike
     await settle();
     expect(a.closeCode).toBeUndefined();
-    expect(framesOf(a, 'synced')).toHaveLength(6);
+    expect(framesOf(b, 'typing')).toHaveLength(6);
     expect(framesOf(a, 'error')).toHaveLength(3);
   });
 

@@ -38,7 +38,7 @@ describe('Manager: sync', () => {
 
     const replayed = framesAfterWelcome(b).filter((f) => f.type === 'private' || f.type === 'group');
     expect(replayed).toEqual(
-      visibleTo2(all).map((m) => ({ type: 'group_id' in m ? 'group' : 'private', ...m })),
+      visibleTo2(all).map((m) => ({ type: 'group_id' in m ? 'group' : 'private', ...m, replayed: true })),
     );
     expect(framesAfterWelcome(b).at(-1)).toEqual({ type: 'synced', last_id: 7 });
     // Pages of 2 from cursors 0, 3, 6; the third page is short, so the replay stops there.
@@ -89,31 +89,48 @@ describe('Manager: sync', () => {
     expect(framesAfterWelcome(b2)).toEqual([]);
   });
 
-  /** A sync of the seeded messages, two per page, asked by a connection already behind (500 bytes buffered, over the 100 the replay waits for). */
+  /**
+   * A sync of the seeded messages, two per page, to a client that reads only
+   * when the test says (`drain()`), with room for one replayed frame (~100
+   * bytes) in its buffer at a time.
+   */
   async function syncToSlowClient() {
-    h = createHarness({ groups, contacts, options: { syncPageSize: 2, shedBufferedBytes: 100, maxBufferedBytes: 100_000 } });
+    h = createHarness({ groups, contacts, options: { syncPageSize: 2, shedBufferedBytes: 150, maxBufferedBytes: 100_000 } });
     await seed(h);
-    const b = h.connect(2);
-    b.bufferedAmount = 500;
+    const b = h.connect(2, { growBuffer: true });
+    b.drain(); // the welcome was read
     b.receive({ type: 'sync', since: 0 });
+    await vi.waitFor(() => expect(framesAfterWelcome(b)).toHaveLength(1));
     return b;
   }
 
-  it('waits for a client that is behind to drain before fetching the next page', async () => {
+  it('keeps at most its byte budget in the buffer of a slow client and goes on as the client reads', async () => {
     const b = await syncToSlowClient();
-    await vi.waitFor(() => expect(framesAfterWelcome(b)).toHaveLength(2));
-    await new Promise((r) => setTimeout(r, 30));
-    expect(h.persister.messagesSince).toHaveBeenCalledTimes(1);
-    expect(framesOf(b, 'synced')).toEqual([]);
+    let reads = 0;
+    while (framesOf(b, 'synced').length === 0) {
+      await settle();
+      // The second frame waits until the first is read: never two replayed frames (~200 bytes) in a 150-byte budget.
+      expect(b.bufferedAmount).toBeLessThanOrEqual(150);
+      b.drain();
+      reads++;
+      expect(reads).toBeLessThan(20);
+    }
+    expect(framesAfterWelcome(b).map((f) => (f.type === 'synced' ? 'synced' : (f as { id: number }).id))).toEqual([1, 3, 5, 6, 7, 'synced']);
+    expect(reads).toBeGreaterThanOrEqual(5);
+    expect(b.closeCode).toBeUndefined();
+  });
 
-    b.bufferedAmount = 0;
-    expect(await nextFrame(b, 'synced')).toEqual({ type: 'synced', last_id: 7 });
-    expect(h.persister.messagesSince).toHaveBeenCalledTimes(3);
+  it('waits, without polling, for the client to read before writing more', async () => {
+    const b = await syncToSlowClient();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(framesAfterWelcome(b)).toHaveLength(1);
+    expect(h.persister.messagesSince).toHaveBeenCalledTimes(1);
+    b.drain();
+    await vi.waitFor(() => expect(framesAfterWelcome(b)).toHaveLength(2));
   });
 
   it('lets close() finish while a sync waits on a client that never drains', async () => {
     const b = await syncToSlowClient();
-    await vi.waitFor(() => expect(h.persister.messagesSince).toHaveBeenCalledTimes(1));
 
     const outcome = await Promise.race([
       h.manager.close().then(() => 'closed'),
@@ -123,13 +140,31 @@ describe('Manager: sync', () => {
     expect(b.closeCode).toBe(1001);
     // An interrupted replay does not claim to be complete.
     expect(framesOf(b, 'synced')).toEqual([]);
+    expect(framesAfterWelcome(b)).toHaveLength(1);
   });
 
   it('stops a replay when the connection closes', async () => {
     const b = await syncToSlowClient();
-    await vi.waitFor(() => expect(h.persister.messagesSince).toHaveBeenCalledTimes(1));
     b.peerClose();
+    await settle();
     await new Promise((r) => setTimeout(r, 20));
+    expect(framesAfterWelcome(b)).toHaveLength(1);
     expect(h.persister.messagesSince).toHaveBeenCalledTimes(1);
+    // Nothing waits any more: close() does not hang on the stopped replay.
+    await h.manager.close();
+  });
+
+  it('runs one replay per connection: a second sync meanwhile is refused with rate_limited', async () => {
+    const b = await syncToSlowClient();
+    b.receive({ type: 'sync', since: 0 });
+    expect(await nextFrame(b, 'error')).toMatchObject({ code: 'rate_limited' });
+    while (framesOf(b, 'synced').length === 0) {
+      b.drain();
+      await settle();
+    }
+    expect(framesOf(b, 'private').length + framesOf(b, 'group').length).toBe(5);
+    b.drain();
+    b.receive({ type: 'sync', since: 6 });
+    expect(await nextFrame(b, 'synced')).toEqual({ type: 'synced', last_id: 7 });
   });
 });
