@@ -7,16 +7,25 @@
  *   highest one (`lastSeenId`); ids increase with time across the store, so an
  *   id further below is old and dropped as already seen.
  * - Between the `sync` request and its `synced` answer, messages are held
- *   back, then delivered sorted by id: the replay and live traffic that
- *   raced it reach the app as one ordered sequence.
+ *   back and delivered in id order: the replay and live traffic that raced it
+ *   reach the app as one ordered sequence. Replayed frames (`replayed: true`)
+ *   come in id order with nothing skipped, so each one releases the held
+ *   messages up to its id at once: a long replay is delivered as it arrives.
+ * - Nothing received is thrown away: messages still held when a connection
+ *   closes stay held for the next one, whose `sync` starts from the highest
+ *   replayed id (everything below it was delivered).
  */
-import type { GroupMessage, PrivateMessage } from '../websocket/protocol.js';
+import type { GroupMessage, PrivateMessage, ReplayMark } from '../websocket/protocol.js';
 
-export type MessageFrame = ({ type: 'private' } & PrivateMessage) | ({ type: 'group' } & GroupMessage);
+export type MessageFrame = ({ type: 'private' } & PrivateMessage & ReplayMark) | ({ type: 'group' } & GroupMessage & ReplayMark);
 
 export class Inbox {
   private readonly seen = new Set<number>();
-  private held: MessageFrame[] | null = null;
+  /** Received and not delivered yet: live messages above the replay, kept across connections. */
+  private held: MessageFrame[] = [];
+  /** The lowest id in `held` (Infinity when empty): a replayed frame below it is delivered at once. */
+  private lowestHeld = Infinity;
+  private syncingNow = false;
   private highest: number;
 
   constructor(
@@ -33,16 +42,15 @@ export class Inbox {
 
   /** True between `beginSync` and `endSync`. */
   get syncing(): boolean {
-    return this.held !== null;
+    return this.syncingNow;
   }
 
-  /** A message arrived: returns what to deliver now (nothing while syncing or when already seen). */
+  /** A message arrived: returns what to deliver now (nothing while it waits for the replay, or when already seen). */
   receive(frame: MessageFrame): MessageFrame[] {
-    if (this.held) {
-      this.held.push(frame);
-      return [];
-    }
-    return this.observe(frame.id) ? [frame] : [];
+    if (!this.syncingNow || (frame.replayed === true && frame.id < this.lowestHeld)) return this.observe(frame.id) ? [frame] : [];
+    this.hold(frame);
+    // Everything up to a replayed id has arrived: the replay skips nothing and comes in id order.
+    return frame.replayed === true ? this.release(frame.id) : [];
   }
 
   /**
@@ -54,33 +62,50 @@ export class Inbox {
     if (this.isNew(id)) this.remember(id);
   }
 
-  /** Hold back messages until `endSync`. */
+  /** Hold back messages until `endSync` (or until the replay reaches them). */
   beginSync(): void {
-    this.held ??= [];
+    this.syncingNow = true;
   }
 
   /**
-   * The replay is over (or will never finish on this connection): returns the
-   * held messages not seen before, sorted by id. `lastId` is the server's
-   * `synced.last_id`, when there is one.
+   * The replay is over (or no answer will come): returns every held message
+   * not seen before, sorted by id. `lastId` is the server's `synced.last_id`,
+   * when there is one.
    */
   endSync(lastId?: number): MessageFrame[] {
-    const held = this.held ?? [];
-    this.held = null;
-    held.sort((a, b) => a.id - b.id);
-    const fresh = held.filter((m) => this.observe(m.id));
+    this.syncingNow = false;
+    const fresh = this.release(Infinity);
     if (lastId !== undefined && Number.isSafeInteger(lastId) && lastId > this.highest) this.highest = lastId;
     return fresh;
   }
 
   /**
-   * The connection closed before `synced`: forget the held messages without
-   * moving `lastSeenId`. Live messages among them may have ids above replayed
-   * ones not yet received, so delivering them would let the next `sync` skip
-   * those; the next replay brings them all again.
+   * The connection closed before `synced`. What was delivered stays delivered
+   * and `lastSeenId` stays at the highest replayed id; messages still held
+   * (live ones above the replay) stay held, not delivered: the replay had not
+   * reached them, so older messages may still be missing. The next `sync`
+   * brings those, and these again.
    */
   abortSync(): void {
-    this.held = null;
+    this.syncingNow = false;
+  }
+
+  /** Takes the held messages with an id up to `upTo` out, in id order, without the ones already seen. */
+  private release(upTo: number): MessageFrame[] {
+    if (upTo < this.lowestHeld) return [];
+    const ready: MessageFrame[] = [];
+    const rest: MessageFrame[] = [];
+    for (const m of this.held) (m.id <= upTo ? ready : rest).push(m);
+    this.held = [];
+    this.lowestHeld = Infinity;
+    for (const m of rest) this.hold(m);
+    ready.sort((a, b) => a.id - b.id);
+    return ready.filter((m) => this.observe(m.id));
+  }
+
+  private hold(frame: MessageFrame): void {
+    this.held.push(frame);
+    if (frame.id < this.lowestHeld) this.lowestHeld = frame.id;
   }
 
   /** Record `id`; true when it had not been seen. */

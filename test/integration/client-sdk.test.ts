@@ -216,3 +216,61 @@ describe('ParlorClient against a real server: nothing lost, nothing doubled', ()
     bob.client.close();
   });
 });
+
+describe('ParlorClient after a flood (issue #15, 2)', () => {
+  it("gets a stranger's 200 heavy messages once each, in order, though its connection drops twice mid-replay", async () => {
+    const server = await startTestServer();
+    const [stranger, victim] = [await registerUser(server), await registerUser(server)];
+    // 4000 × U+0001, about 24 KB a frame. Stored through the Manager's sendPrivate, the method
+    // POST /api/messages/private calls, without the per-user limit HTTP sends may carry.
+    const heavy = '\u0001'.repeat(4000);
+    const sends = Array.from({ length: 200 }, () => server.parlor.manager.sendPrivate({ from: stranger.id, to: victim.id, content: heavy }));
+    const ids = (await Promise.all(sends)).map((s) => s.message.id).sort((x, y) => x - y);
+
+    const syncs: number[] = [];
+    let current: WebSocket | undefined;
+    const client = new ParlorClient({
+      url: server.wsUrl,
+      createSocket: (url) => {
+        const ws = new WebSocket(url, { headers: { cookie: victim.cookie } });
+        const send = ws.send.bind(ws);
+        ws.send = ((data: string) => {
+          const frame = JSON.parse(data) as { type: string; since?: number };
+          if (frame.type === 'sync') syncs.push(frame.since!);
+          send(data);
+        }) as typeof ws.send;
+        current = ws;
+        return ws;
+      },
+      reconnectBaseMs: 20,
+      reconnectMaxMs: 150,
+    });
+    const seen: number[] = [];
+    const closes: number[] = [];
+    // The connection drops (as a network would) after 50 messages on the first socket, and 40 more on the second.
+    let opens = 0;
+    let dropAt = Infinity;
+    client.on('open', () => {
+      opens++;
+      dropAt = opens === 1 ? 50 : opens === 2 ? seen.length + 40 : Infinity;
+    });
+    client.on('private', (m) => {
+      seen.push(m.id);
+      if (seen.length === dropAt) current!.terminate();
+    });
+    client.on('reconnecting', ({ code }) => closes.push(code));
+    let synced = false;
+    client.on('synced', () => (synced = true));
+    await client.connect();
+
+    await waitFor(() => synced, 20_000, 'a complete sync');
+    expect(seen).toEqual(ids); // every message once, in id order: nothing received was thrown away
+    expect(closes).toEqual([1006, 1006]); // the two drops, and never a 1013
+    // Each reconnect resumed from the last replayed message it held, not from the start.
+    expect(syncs).toHaveLength(3);
+    expect(syncs[0]).toBe(0);
+    expect(syncs[1]).toBeGreaterThanOrEqual(ids[49]!);
+    expect(syncs[2]).toBeGreaterThanOrEqual(ids[89]!);
+    client.close();
+  }, 30_000);
+});

@@ -202,6 +202,11 @@ export function groupMessage(id: number, groupId = 7) {
   return { type: 'group', id, from: 2, group_id: groupId, content: `g${id}`, timestamp: 1000 + id };
 }
 
+/** The same message as a `sync` replay sends it. */
+export function replayed<T extends object>(message: T): T & { replayed: true } {
+  return { ...message, replayed: true };
+}
+
 /** Ids of the private/group messages the app received, in order. */
 export function deliveredIds(events: [string, unknown][]): number[] {
   return events.filter(([name]) => name === 'private' || name === 'group').map(([, p]) => (p as { id: number }).id);

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Inbox } from '../../src/client/inbox.js';
 import {
   connectAndSync,
+  replayed,
   createClient,
   deliveredIds,
   flushPromises,
@@ -135,7 +136,54 @@ describe('ParlorClient sync after every (re)connect', () => {
     expect(deliveredIds(h.events)).toEqual([21]);
   });
 
-  it('forgets messages held by a sync the connection did not finish, so the next sync asks for them again', () => {
+  it('delivers a replay as it arrives, holding back only live messages the replay has not reached', () => {
+    const h = createClient({ since: 100 });
+    startConnecting(h.client);
+    const socket = h.net.last;
+    socket.accept();
+    socket.push(privateMessage(130)); // live, ahead of the replay
+    socket.push(replayed(privateMessage(101)));
+    expect(deliveredIds(h.events)).toEqual([101]);
+    socket.push(replayed(groupMessage(115)));
+    expect(deliveredIds(h.events)).toEqual([101, 115]);
+    expect(h.client.lastSeenId).toBe(115);
+    socket.push(replayed(privateMessage(130)));
+    socket.push(replayed(privateMessage(131)));
+    expect(deliveredIds(h.events)).toEqual([101, 115, 130, 131]);
+    socket.push({ type: 'synced', last_id: 131 });
+    expect(deliveredIds(h.events)).toEqual([101, 115, 130, 131]);
+  });
+
+  it('keeps what it received when a connection closes mid-replay, and the next sync resumes from the last replayed id', () => {
+    const h = createClient({ since: 10 });
+    startConnecting(h.client);
+    const first = h.net.last;
+    first.accept();
+    first.push(replayed(privateMessage(11)));
+    first.push(privateMessage(500)); // live: older messages may still be missing
+    first.push(replayed(privateMessage(12)));
+    first.drop(1013);
+    expect(deliveredIds(h.events)).toEqual([11, 12]);
+    expect(h.client.lastSeenId).toBe(12);
+    vi.runOnlyPendingTimers();
+    const second = h.net.last;
+    second.accept();
+    expect(second.frames()[0]).toEqual({ type: 'sync', since: 12 });
+    second.push(replayed(privateMessage(13)));
+    expect(deliveredIds(h.events)).toEqual([11, 12, 13]);
+    second.drop(1006);
+    vi.runOnlyPendingTimers();
+    const third = h.net.last;
+    third.accept();
+    expect(third.frames()[0]).toEqual({ type: 'sync', since: 13 });
+    third.push(replayed(privateMessage(14)));
+    third.push(replayed(privateMessage(500)));
+    third.push({ type: 'synced', last_id: 500 });
+    // 500 arrived on the first connection and again in the last replay: delivered once, in order.
+    expect(deliveredIds(h.events)).toEqual([11, 12, 13, 14, 500]);
+  });
+
+  it('keeps held messages across a close when the server marks nothing as replayed, and asks again from lastSeenId', () => {
     const h = createClient({ since: 10 });
     startConnecting(h.client);
     const first = h.net.last;
@@ -149,10 +197,9 @@ describe('ParlorClient sync after every (re)connect', () => {
     const second = h.net.last;
     second.accept();
     expect(second.frames()[0]).toEqual({ type: 'sync', since: 10 });
-    second.push(privateMessage(11));
     second.push(privateMessage(12));
-    second.push(privateMessage(500));
-    second.push({ type: 'synced', last_id: 500 });
+    second.push({ type: 'synced', last_id: 12 });
+    // The server never sent 11 and 500 again: the copies held since the first connection are delivered.
     expect(deliveredIds(h.events)).toEqual([11, 12, 500]);
   });
 
