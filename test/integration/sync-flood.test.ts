@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { rawUpgrade, textFrame } from '../support/raw-ws.js';
-import { closeAll, connectClient, registerUsers, startTestServer, type TestServer, type TestUser } from '../support/server.js';
+import { closeAll, connectClient, registerUsers, startTestServer, stopTestServer, type TestServer, type TestUser } from '../support/server.js';
 
 afterAll(closeAll);
 
@@ -65,5 +65,25 @@ describe('sync after a flood of heavy messages', () => {
     expect(await beforeClose(raw.nextMessage('synced', 20_000), raw.closed)).toEqual({ type: 'synced', last_id: ids.at(-1) });
     expect(raw.messages().filter((m) => m.type === 'private').map((m) => m.id)).toEqual(ids);
     raw.destroy();
+  }, 30_000);
+
+  it('lets the server shut down during a replay to a client that stopped reading, without synced', async () => {
+    const server = await startTestServer({ MAX_BUFFERED_BYTES: String(64 * 1024) });
+    const [stranger, victim] = await registerUsers(server, 2);
+    await flood(server, stranger, victim, 400);
+
+    const raw = await rawUpgrade(server.url, { cookie: victim.cookie });
+    await raw.nextMessage('welcome');
+    raw.write(textFrame(JSON.stringify({ type: 'sync', since: 0 })));
+    await raw.nextMessage('private');
+    raw.socket.pause();
+    await new Promise((r) => setTimeout(r, 200)); // the replay is now waiting for this client
+
+    // Shutdown finishes in-flight work before it closes sockets: a replay still waiting for a client that
+    // never reads would hold it until the heartbeat gave up on that client (a minute), past this test's timeout.
+    await stopTestServer(server);
+    raw.socket.resume();
+    await raw.closed;
+    expect(raw.messages().filter((m) => m.type === 'synced')).toEqual([]);
   }, 30_000);
 });
