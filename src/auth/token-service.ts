@@ -57,13 +57,15 @@ export class TokenService {
     return { token, expires_at: exp * 1000 };
   }
 
-  /** The identity behind a token, or null when it is malformed, forged, expired or revoked. */
+  /** The identity behind a token, or null when it is malformed, forged, expired, without `exp`, or revoked. */
   async verify(token: string): Promise<Identity | null> {
     let payload;
     try {
       ({ payload } = await jwtVerify(token, this.key, {
         algorithms: [ALGORITHM],
         issuer: ISSUER,
+        // A token without `exp` would never expire: refuse it rather than trust it forever.
+        requiredClaims: ['exp'],
         currentDate: new Date(this.now()),
       }));
     } catch (err) {

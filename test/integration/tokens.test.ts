@@ -85,6 +85,7 @@ describe('bearer tokens', () => {
       ],
       ['wrong issuer', () => new SignJWT({ ver: 0 }).setProtectedHeader({ alg: 'HS256' }).setSubject(String(alice.id)).setIssuer('other').setExpirationTime('5m').sign(key)],
       ['unknown user', () => sign({ ver: 0 }, 999_999).sign(key)],
+      ['no exp (a token that never expires)', () => new SignJWT({ ver: 0 }).setProtectedHeader({ alg: 'HS256' }).setSubject(String(alice.id)).setIssuer('parlor').setIssuedAt().sign(key)],
       ['garbage', async () => 'not.a.token'],
     ];
     it.each(cases)('%s', async (_name, make) => {
