@@ -48,7 +48,15 @@ export const EnvSchema = z.object({
   AUTH_RATE_LIMIT: Int(30),
   HEARTBEAT_INTERVAL_MS: Int(30_000, 10),
   PASSWORD_HASH_COST: Int(17, 10).pipe(z.number().max(20)),
-  TRUST_PROXY: z.string().optional(),
+  /** Proxy hops (`1` behind one nginx) or the proxies' addresses; `true` is refused, see trustProxySetting. */
+  TRUST_PROXY: z
+    .string()
+    .refine((v) => v.trim().toLowerCase() !== 'true', {
+      message:
+        '"true" would believe every X-Forwarded-For entry, so any client could pick its own IP and escape AUTH_RATE_LIMIT; ' +
+        'give the number of proxy hops in front of Parlor (1 behind one nginx) or the proxies\' addresses (e.g. "loopback, 10.0.0.0/8")',
+    })
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -66,9 +74,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
 }
 
-/** `TRUST_PROXY` as Express understands it: "true", a hop count, or a list of addresses. */
-export function trustProxySetting(value: string | undefined): boolean | number | string {
+/**
+ * `TRUST_PROXY` as Express understands it: a hop count or a list of addresses.
+ * Never `true` (EnvSchema refuses it): with `true` Express takes the leftmost
+ * X-Forwarded-For entry, which the client writes itself.
+ */
+export function trustProxySetting(value: string | undefined): false | number | string {
   if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
   return /^\d+$/.test(value) ? Number(value) : value;
 }

@@ -218,6 +218,18 @@ describe('AUTH_RATE_LIMIT', () => {
     expect(res.body).toEqual(error('rate_limited'));
   });
 
+  it('behind TRUST_PROXY=1, a forged X-Forwarded-For prefix does not buy a fresh budget', async () => {
+    const server = await startTestServer({ AUTH_RATE_LIMIT: '2', TRUST_PROXY: '1' });
+    // The proxy appends the address it saw (10.0.0.9); the client wrote everything to its left.
+    const attempt = (i: number) =>
+      server.http.post('/api/auth/login').set('x-forwarded-for', `203.0.113.${i}, 10.0.0.9`).send({ username: 'nobody', password });
+    await attempt(1).expect(401);
+    await attempt(2).expect(401);
+    await attempt(3).expect(429);
+    // Another client behind the same proxy has its own budget.
+    await server.http.post('/api/auth/login').set('x-forwarded-for', '10.0.0.10').send({ username: 'nobody', password }).expect(401);
+  });
+
   it('0 turns the limit off', async () => {
     const server = await startTestServer({ AUTH_RATE_LIMIT: '0' });
     await server.http.post('/api/auth/register').send({ username: 'unlimited', password }).expect(201);

@@ -6,7 +6,7 @@ describe('session cookie and security headers', () => {
   let proxied: TestServer;
   beforeAll(async () => {
     server = await startTestServer();
-    proxied = await startTestServer({ TRUST_PROXY: 'true' });
+    proxied = await startTestServer({ TRUST_PROXY: '1' });
   });
   afterAll(closeAll);
 

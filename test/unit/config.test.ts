@@ -42,9 +42,16 @@ describe('configuration from the environment', () => {
 
   it('reads TRUST_PROXY as Express understands it', () => {
     expect(trustProxySetting(undefined)).toBe(false);
-    expect(trustProxySetting('true')).toBe(true);
     expect(trustProxySetting('1')).toBe(1);
     expect(trustProxySetting('loopback')).toBe('loopback');
+  });
+
+  it('refuses TRUST_PROXY=true at start: it lets any client forge its IP (issue 15, finding 5)', () => {
+    for (const value of ['true', 'TRUE', ' true ']) {
+      expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY: "true" would believe every X-Forwarded-For entry/);
+    }
+    expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe('1');
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toBe('loopback, 10.0.0.0/8');
   });
 
   it('documents every variable in the README configuration table, and no other', () => {
