@@ -61,3 +61,16 @@ export class ParlorError extends Error {
 export function isParlorError(err: unknown): err is ParlorError {
   return err instanceof ParlorError;
 }
+
+/** Codes that say the server (or a service it needs) failed, not the client. */
+const SERVER_FAILURES: ReadonlySet<string> = new Set(['internal', 'unavailable']);
+
+/**
+ * A refusal of what the client asked (`bad_request`, `forbidden`,
+ * `not_found`, `conflict`, `rate_limited`, ...): answered to the client and
+ * logged at debug without a stack, never at error level, since a stranger
+ * can produce as many as the rate limits let through.
+ */
+export function isClientMistake(err: unknown): err is ParlorError {
+  return isParlorError(err) && !SERVER_FAILURES.has(err.code);
+}

@@ -1,3 +1,4 @@
+import { isClientMistake } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -17,7 +18,9 @@ export class InFlight {
     const forget = () => this.pending.delete(p);
     p.then(forget, (err: unknown) => {
       forget();
-      this.log.error({ err }, 'background work failed');
+      // The caller answers a client's mistake (error frame, 4xx); only server failures are errors.
+      if (isClientMistake(err)) this.log.debug({ code: err.code, reason: err.message }, 'background work refused');
+      else this.log.error({ err }, 'background work failed');
     });
     return p;
   }

@@ -271,13 +271,18 @@ export class Manager {
     }
     const parsed = parseClientFrame(data, isBinary);
     if (!parsed.ok) return this.sendError(conn, parsed.code, parsed.message, parsed.clientId);
-    const frame = parsed.frame;
-    this.events.emit('frame', frame.type);
+    this.events.emit('frame', parsed.frame.type);
+    await this.track(this.answer(conn, parsed.frame));
+  }
+
+  /** Runs a frame; a failure becomes its `error` frame. Client mistakes are logged at debug only, without a stack. */
+  private async answer(conn: Connection, frame: ClientFrame): Promise<void> {
     try {
-      await this.track(this.dispatch(conn, frame));
+      await this.dispatch(conn, frame);
     } catch (err) {
       const clientId = 'client_id' in frame ? frame.client_id : undefined;
       if (err instanceof ParlorError && err.code in FrameErrorCode) {
+        this.log.debug({ userId: conn.userId, type: frame.type, code: err.code }, 'frame refused');
         return this.sendError(conn, err.code as FrameErrorCode, err.message, clientId);
       }
       this.log.error({ err, userId: conn.userId, type: frame.type }, 'frame failed');

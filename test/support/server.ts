@@ -85,9 +85,9 @@ export async function stopTestServer(server: TestServer): Promise<void> {
 }
 
 /** A logger that keeps every line it is given, parsed, for assertions on what the server logs. */
-export function captureLogger(): { logger: Logger; lines: Array<Record<string, any>> } {
+export function captureLogger(level: 'info' | 'debug' = 'info'): { logger: Logger; lines: Array<Record<string, any>> } {
   const lines: Array<Record<string, any>> = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const logger = pino({ level }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   return { logger, lines };
 }
 
