@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
+import { warnAboutUnregisteredAdmins } from './admin-users.js';
 import { createParlor, type Parlor } from './app.js';
 import { RedisBroker } from './broker/redis-broker.js';
 import { loadConfig, trustProxySetting, type Config } from './config.js';
@@ -45,6 +46,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
   const secret = resolveSessionSecret(config.SESSION_SECRET, resolve(dirname(config.SQLITE_PATH)));
   if (secret.source === 'generated') log.warn({ path: secret.path }, 'SESSION_SECRET not set: generated one and saved it');
   if (secret.source === 'file') log.info({ path: secret.path }, 'SESSION_SECRET not set: using the one saved earlier');
+  await warnAboutUnregisteredAdmins(stores.users, config.ADMIN_USERS, log);
 
   // Instances sharing REDIS_PREFIX form one cluster; a dead one's users go offline within PRESENCE_TTL_MS + PRESENCE_SWEEP_MS.
   const broker = config.REDIS_URL
