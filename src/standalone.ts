@@ -7,6 +7,7 @@ import express from 'express';
 import { warnAboutUnregisteredAdmins } from './admin-users.js';
 import { createParlor, type Parlor } from './app.js';
 import { RedisBroker } from './broker/redis-broker.js';
+import { demoPage } from './http/demo-page.js';
 import { loadConfig, trustProxySetting, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { ManagerOptions } from './websocket/options.js';
@@ -29,6 +30,8 @@ export interface StartServerOptions {
   logger?: Logger;
   /** Manager options that have no environment variable (e.g. `typingTimeoutMs`), for embedders and tests. */
   manager?: Partial<ManagerOptions>;
+  /** The demo page's folder. Default: `public` next to this file (dist/public once built). */
+  publicDir?: string;
 }
 
 /** `npm start`: the whole contract on one port, configured by the environment. */
@@ -88,8 +91,8 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
   // The demo chat page at `/` (scripts/build-demo.mjs puts it in dist/public, next to this file once built).
-  const publicDir = fileURLToPath(new URL('./public', import.meta.url));
-  if (existsSync(publicDir)) app.use(express.static(publicDir));
+  const publicDir = options.publicDir ?? fileURLToPath(new URL('./public', import.meta.url));
+  if (existsSync(publicDir)) app.use(demoPage(publicDir));
   app.use(parlor.router);
   app.use(parlor.opsRouter);
   // The standalone server owns every path: an unknown API route is a JSON 404, not Express's HTML page.

@@ -50,6 +50,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Manager options without an env var, e.g. a short `typingTimeoutMs`. */
   manager?: Partial<ManagerOptions>;
+  /** The demo page's folder (default: none is served when running from the sources). */
+  publicDir?: string;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       LOG_LEVEL: 'silent',
       ...env,
     },
-    { logger: options.logger ?? silentLogger, manager: options.manager },
+    { logger: options.logger ?? silentLogger, manager: options.manager, publicDir: options.publicDir },
   );
   const server: TestServer = { ...running, ...targetOf(running.url), dir };
   if (options.dir) borrowedDirs.add(server);

@@ -1,0 +1,38 @@
+import express, { Router } from 'express';
+import helmet from 'helmet';
+
+/**
+ * The page's Content-Security-Policy: its own scripts, styles and socket
+ * only, and no framing at all (clickjacking). Kept in step with the meta tag
+ * of demo/index.html, which cannot say `frame-ancestors`.
+ */
+export const DEMO_CSP = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+};
+
+const isSourceMap = (path: string) => path.endsWith('.map');
+
+/**
+ * The demo chat page (`npm start`, dist/public) with helmet's headers and
+ * the CSP above. Source maps are never served, even one left over from an
+ * older build: they would hand out the unminified page. Requests for anything
+ * else fall through untouched.
+ */
+export function demoPage(dir: string): Router {
+  const r = Router();
+  const headers = helmet({ contentSecurityPolicy: { useDefaults: false, directives: DEMO_CSP }, frameguard: { action: 'deny' } });
+  const files = express.static(dir);
+  r.use((req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || isSourceMap(req.path)) return next();
+    headers(req, res, (err?: unknown) => (err ? next(err) : files(req, res, next)));
+  });
+  return r;
+}
