@@ -20,16 +20,21 @@ const QueryInt = z
 
 export const QueryId = QueryInt.pipe(z.number().int().positive('must be a positive integer'));
 
+export const MAX_PAGE = 100;
+export const DEFAULT_PAGE = 50;
+/**
+ * The deepest `offset`: a store walks past every skipped row, so an unbounded
+ * offset lets one request cost a scan. Deeper pages use `before=<oldest id>`.
+ */
+export const MAX_OFFSET = 1000;
+
 export const PageParams = z.object({
   limit: QueryInt.pipe(z.number().min(1, 'must be at least 1')).optional(),
-  offset: QueryInt.optional(),
+  offset: QueryInt.pipe(z.number().max(MAX_OFFSET, `must be at most ${MAX_OFFSET}; page further back with before=<oldest id>`)).optional(),
   before: QueryId.optional(),
 });
 
-export const MAX_PAGE = 100;
-export const DEFAULT_PAGE = 50;
-
-/** `limit` default 50, clamped to 100; `offset` default 0; `before` as given. */
+/** `limit` default 50, clamped to 100; `offset` default 0, at most 1000 (else a 400); `before` as given. */
 export function pageOf(query: unknown): PageQuery {
   const p = parse(PageParams, query);
   const page: PageQuery = { limit: Math.min(p.limit ?? DEFAULT_PAGE, MAX_PAGE), offset: p.offset ?? 0 };

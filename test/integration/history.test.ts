@@ -120,6 +120,16 @@ describe('message history', () => {
       expect((await get(alice, `private?user=${bob.id}&${query}`).expect(400)).body).toEqual(error('bad_request'));
     });
 
+    it('bounds offset at 1000 (deeper pages use before=): beyond is a 400 naming before, not a scan', async () => {
+      expect((await get(alice, `private?user=${bob.id}&offset=1000`).expect(200)).body).toEqual({ messages: [], has_more: false });
+      for (const offset of ['1001', '999999999999999']) {
+        const res = await get(alice, `private?user=${bob.id}&offset=${offset}`).expect(400);
+        expect(res.body).toEqual(error('bad_request'));
+        expect(res.body.message).toBe('offset: must be at most 1000; page further back with before=<oldest id>');
+      }
+      await get(alice, `private?user=${bob.id}&offset=1001&before=${Number.MAX_SAFE_INTEGER}`).expect(400);
+    });
+
     it.each(['private', 'private?user=', 'private?user=abc', 'private?user=0', 'private?user=-2'])('400 for %s', async (query) => {
       expect((await get(alice, query).expect(400)).body).toEqual(error('bad_request'));
     });

@@ -74,7 +74,7 @@ describe('notifications', () => {
     expect((await list(user, '?limit=1000').expect(200)).body.notifications).toHaveLength(5);
   });
 
-  it.each(['?limit=abc', '?limit=0', '?limit=-1', '?offset=-1', '?offset=1.5'])('400 for %s', async (query) => {
+  it.each(['?limit=abc', '?limit=0', '?limit=-1', '?offset=-1', '?offset=1.5', '?offset=1001', '?offset=999999999999999'])('400 for %s', async (query) => {
     expect((await list(alice, query).expect(400)).body).toEqual(error('bad_request'));
   });
 
