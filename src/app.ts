@@ -7,6 +7,7 @@ import { TokenSessionResolver } from './auth/token-resolver.js';
 import { TokenService, tokenKey, type TokenOptions } from './auth/token-service.js';
 import { createParlorContainer } from './container.js';
 import { createOpsRouter, createRouter } from './http/router.js';
+import { DEFAULT_READ_BUDGET, UserRateLimit, type HttpRateLimitOptions } from './http/user-rate-limit.js';
 import { scryptParams } from './http/password.js';
 import { guardInterface } from './interface-failure.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -80,6 +81,8 @@ export interface ParlorOptions {
   tokens?: TokenOptions | false;
   /** Collect Node process metrics in /metrics. Default true. */
   processMetrics?: boolean;
+  /** Per-user budgets of authenticated HTTP requests (429 past them). Default: sends as one socket, reads 20/s (60 at once). */
+  httpRateLimit?: HttpRateLimitOptions;
 }
 
 /** Bearer tokens for the host's own apps (contract section 4). */
@@ -164,6 +167,10 @@ export function createParlor(options: ParlorOptions): Parlor {
     isOriginAllowed,
     hashParams: scryptParams(options.passwordHashCost),
     cookieName,
+    rateLimit: new UserRateLimit({
+      sends: options.httpRateLimit?.sends ?? { rate: manager.options.rateLimit, burst: manager.options.rateBurst },
+      reads: options.httpRateLimit?.reads ?? DEFAULT_READ_BUDGET,
+    }),
   };
   const router = createRouter(ctx, {
     bodyLimit: options.bodyLimit ?? '100kb',

@@ -22,6 +22,12 @@ const withMethods = (what: string, methods: readonly string[]) =>
 
 const Secret = z.string().min(16, 'must be at least 16 characters');
 
+/** A per-user budget of HTTP requests (src/http/user-budgets.ts), or `false` for none. */
+const RateBudget = z.union([
+  z.literal(false),
+  z.object({ rate: z.number().positive(), burst: z.number().min(1) }).strict(),
+]);
+
 /** The public interfaces and their required methods (README "Bring your own auth and data"). */
 export const REQUIRED_METHODS = {
   sessionResolver: ['resolve'],
@@ -70,6 +76,7 @@ const OptionsSchema = z
       ])
       .optional(),
     processMetrics: z.boolean().optional(),
+    httpRateLimit: z.object({ sends: RateBudget.optional(), reads: RateBudget.optional() }).strict().optional(),
   })
   .strict();
 

@@ -74,6 +74,10 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
     authRateLimit: config.AUTH_RATE_LIMIT,
     passwordHashCost: config.PASSWORD_HASH_COST,
     tokens: { secret: config.TOKEN_SECRET, ttlSeconds: config.TOKEN_TTL_SECONDS },
+    httpRateLimit: {
+      sends: { rate: config.WS_RATE_LIMIT, burst: config.WS_RATE_BURST },
+      reads: config.HTTP_READ_RATE_LIMIT > 0 && { rate: config.HTTP_READ_RATE_LIMIT, burst: config.HTTP_READ_BURST },
+    },
     logger: log,
     manager: {
       maxFrameBytes: config.MAX_FRAME_BYTES,

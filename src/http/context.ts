@@ -5,6 +5,7 @@ import type { Stores } from '../store/types.js';
 import type { Manager } from '../websocket/manager.js';
 import type { Identity, SessionResolver } from '../websocket/session-resolver.js';
 import { httpError } from './http-error.js';
+import type { UserRateLimit } from './user-rate-limit.js';
 
 /** What every route module is built from. */
 export interface HttpContext {
@@ -21,14 +22,17 @@ export interface HttpContext {
   hashParams: { N: number; r: number; p: number };
   /** Name of Parlor's session cookie. */
   cookieName: string;
+  /** Per-user budgets of authenticated requests; none: unlimited. */
+  rateLimit?: UserRateLimit;
 }
 
-/** 401 unless the request carries a valid session cookie or bearer token. */
+/** 401 unless the request carries a valid session cookie or bearer token; 429 once that user's budget is spent. */
 export function requireUser(ctx: HttpContext): RequestHandler {
   return async (req, res, next) => {
     const identity = await ctx.resolver.resolve(req);
     if (!identity) throw httpError('unauthorized', 'sign in first');
     res.locals.identity = identity;
+    ctx.rateLimit?.charge(req, res, identity.userId);
     next();
   };
 }

@@ -23,6 +23,18 @@ export class TokenBucket {
     return true;
   }
 
+  /** Whether the bucket is back to `burst`: then it is no different from a new one. */
+  isFull(): boolean {
+    this.refill();
+    return this.tokens >= this.burst;
+  }
+
+  /** Milliseconds until the next token (0 when one is there). */
+  msUntilToken(): number {
+    this.refill();
+    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * 1000) / this.rate);
+  }
+
   private refill(): void {
     const t = this.now();
     const elapsed = t - this.last;

@@ -41,7 +41,8 @@ describe('fuzzing the HTTP routes', () => {
   const statuses = new Map<string, number>();
 
   beforeAll(async () => {
-    server = await startTestServer({ ADMIN_USERS: ADMIN });
+    // Budgets far above the runs: a fuzz run of 250 requests by one user should reach the routes, not 429 (http-rate-limit.test.ts).
+    server = await startTestServer({ ADMIN_USERS: ADMIN, WS_RATE_BURST: '100000', HTTP_READ_BURST: '100000' });
     const stores = server.stores as unknown as { db?: Database };
     if (!stores.db) throw new Error('the HTTP fuzz compares SQLite tables; the test server must use the SQLite store');
     db = stores.db;
