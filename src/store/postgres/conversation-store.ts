@@ -1,3 +1,4 @@
+import { UNREAD_CAP } from '../unread.js';
 import { MESSAGE_COLUMNS_OF_M, toConversation, type ConversationRow } from '../rows.js';
 import type { Conversation, ConversationStore } from '../types.js';
 import type { PgDatabase } from './database.js';
@@ -5,8 +6,10 @@ import type { PgDatabase } from './database.js';
 /**
  * One row per private peer (from private_peers) and per accepted group, with
  * its newest message (an index lookup each) and the messages from others
- * above the user's read marker. Groups without a message are left out by the
- * inner join. Exported for the query plan test.
+ * among the newest UNREAD_CAP above the user's read marker (at most
+ * UNREAD_CAP index entries each, however long the conversation). Groups
+ * without a message are left out by the inner join. Exported for the query
+ * plan test.
  */
 export const CONVERSATIONS_QUERY = `
   WITH convs (kind, target, last_id, marker) AS (
@@ -26,11 +29,12 @@ export const CONVERSATIONS_QUERY = `
   )
   SELECT c.kind, c.target, ${MESSAGE_COLUMNS_OF_M},
     CASE c.kind
-      WHEN 'private' THEN (SELECT count(*) FROM messages
-        WHERE pair_lo = least($1::bigint, c.target) AND pair_hi = greatest($1::bigint, c.target)
-          AND id > c.marker AND sender_id <> $1)
-      ELSE (SELECT count(*) FROM messages
-        WHERE group_id = c.target AND id > c.marker AND sender_id <> $1)
+      WHEN 'private' THEN (SELECT count(*) FROM (SELECT sender_id FROM messages
+        WHERE pair_lo = least($1::bigint, c.target) AND pair_hi = greatest($1::bigint, c.target) AND id > c.marker
+        ORDER BY id DESC LIMIT ${UNREAD_CAP}) AS newest WHERE sender_id <> $1)
+      ELSE (SELECT count(*) FROM (SELECT sender_id FROM messages
+        WHERE group_id = c.target AND id > c.marker
+        ORDER BY id DESC LIMIT ${UNREAD_CAP}) AS newest WHERE sender_id <> $1)
     END AS unread
   FROM convs c JOIN messages m ON m.id = c.last_id
   ORDER BY m.id DESC`;
@@ -40,8 +44,9 @@ export class PgConversationStore implements ConversationStore {
 
   /**
    * Most recent first. `unread` counts messages from others with an id above
-   * the user's marker in that conversation (markRead / markGroupRead move it);
-   * in a group the user joined late, older messages count until read.
+   * the user's marker in that conversation (markRead / markGroupRead move it),
+   * among the newest UNREAD_CAP such messages (see src/store/unread.ts); in a
+   * group the user joined late, older messages count until read.
    */
   async conversations(userId: number): Promise<Conversation[]> {
     const rows = await this.db.rows<ConversationRow>(CONVERSATIONS_QUERY, [userId]);

@@ -5,6 +5,7 @@ import { pageParams, toPage } from '../rows.js';
 import type { NotificationStore, StoredNotification } from '../types.js';
 import type { PgDatabase } from './database.js';
 import { isForeignKeyViolation } from './sql-errors.js';
+import { UNREAD_CAP } from '../unread.js';
 
 interface NotificationRow {
   id: number;
@@ -53,8 +54,12 @@ export class PgNotificationStore implements NotificationStore {
     return toPage(rows, page.limit, toStored);
   }
 
+  /** At most UNREAD_CAP (src/store/unread.ts): a long unread backlog costs no more than that. */
   async unreadCount(userId: number): Promise<number> {
-    const [row] = await this.db.rows<{ n: number }>('SELECT count(*) AS n FROM notifications WHERE user_id = $1 AND NOT read', [userId]);
+    const [row] = await this.db.rows<{ n: number }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM notifications WHERE user_id = $1 AND NOT read LIMIT ${UNREAD_CAP}) AS unread`,
+      [userId],
+    );
     return row!.n;
   }
 

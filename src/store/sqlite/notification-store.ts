@@ -4,6 +4,7 @@ import type { Notification } from '../../websocket/protocol.js';
 import type { NotificationStore, StoredNotification } from '../types.js';
 import { pageParams, toPage } from '../rows.js';
 import type { SqliteWriter } from './sqlite-writer.js';
+import { UNREAD_CAP } from '../unread.js';
 
 interface NotificationRow {
   id: number;
@@ -39,7 +40,7 @@ export class SqliteNotificationStore implements NotificationStore {
        ORDER BY id DESC LIMIT @take OFFSET @offset`,
     );
     this.unread = db
-      .prepare<[number], number>('SELECT count(*) FROM notifications WHERE user_id = ? AND read = 0')
+      .prepare<[number], number>(`SELECT count(*) FROM (SELECT 1 FROM notifications WHERE user_id = ? AND read = 0 LIMIT ${UNREAD_CAP})`)
       .pluck();
   }
 
@@ -53,6 +54,7 @@ export class SqliteNotificationStore implements NotificationStore {
     return toPage(this.page.all({ user: userId, ...p }), page.limit, toStored);
   }
 
+  /** At most UNREAD_CAP (src/store/unread.ts): a long unread backlog costs no more than that. */
   unreadCount(userId: number): number {
     return this.unread.get(userId)!;
   }

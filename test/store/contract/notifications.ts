@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { UNREAD_CAP } from '../../../src/store/unread.js';
 import { type ContractContext, MISSING, expectParlorError, ids } from './context.js';
 
 export function notificationContract(ctx: ContractContext): void {
@@ -55,6 +56,14 @@ export function notificationContract(ctx: ContractContext): void {
     expect(await notifications().list(u.id, { limit: 1, offset: 1 })).toEqual({ items: [newest[1]], hasMore: true });
     expect(await notifications().list(u.id, { limit: 1, before: newest[1]!.id })).toEqual({ items: [newest[2]], hasMore: true });
     expect(await notifications().list(u.id, { limit: 10, offset: 4 })).toEqual({ items: [], hasMore: false });
+  });
+
+  it('unreadCount stops at UNREAD_CAP, and is exact below it', async () => {
+    const u = await ctx.user();
+    const saved = await Promise.all(Array.from({ length: UNREAD_CAP + 5 }, (_, i) => save(u.id, 'system', `n${i}`)));
+    expect(await notifications().unreadCount(u.id)).toBe(UNREAD_CAP);
+    await notifications().markRead(u.id, ids(saved.slice(0, 10)));
+    expect(await notifications().unreadCount(u.id)).toBe(UNREAD_CAP - 5);
   });
 
   it('markRead touches only the user own unread notifications and counts what changed', async () => {

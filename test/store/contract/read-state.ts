@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import type { Conversation } from '../../../src/store/types.js';
+import { UNREAD_CAP } from '../../../src/store/unread.js';
 import { type ContractContext, MISSING } from './context.js';
 
 export function readStateContract(ctx: ContractContext): void {
@@ -89,6 +90,34 @@ export function readStateContract(ctx: ContractContext): void {
     expect(await unread()).toBe(1);
     expect(await messages().markGroupRead(b.id, g.id, sent[3]!.id)).toBe(true);
     expect(await unread()).toBe(0);
+  });
+
+  it('unread stops at UNREAD_CAP: it counts the others\' messages among the newest UNREAD_CAP after the marker', async () => {
+    const a = await ctx.user();
+    const b = await ctx.user();
+    const g = await groups().createGroup(a.id, 'busy');
+    await groups().invite(g.id, b.id, a.id);
+    await groups().respond(g.id, b.id, true);
+    const many = UNREAD_CAP + 20;
+    const fromA = await Promise.all(
+      Array.from({ length: many }, (_, i) => Promise.resolve(messages().savePrivate({ from: a.id, to: b.id, content: `p${i}` })).then((s) => s.message)),
+    );
+    const inGroup = await Promise.all(
+      Array.from({ length: many }, (_, i) => Promise.resolve(messages().saveGroup({ from: a.id, groupId: g.id, content: `g${i}` })).then((s) => s.message)),
+    );
+    fromA.sort((x, y) => x.id - y.id);
+    inGroup.sort((x, y) => x.id - y.id);
+    const unread = async () => Object.fromEntries((await conversations(b.id)).map((c) => [c.kind, c.unread]));
+    expect(await unread()).toEqual({ private: UNREAD_CAP, group: UNREAD_CAP });
+    // Below the cap the count is exact again.
+    await messages().markRead(b.id, fromA[9]!.id); // 110 after the marker: still capped
+    await messages().markGroupRead(b.id, g.id, inGroup[many - 6]!.id);
+    expect(await unread()).toEqual({ private: UNREAD_CAP, group: 5 });
+    await messages().markRead(b.id, fromA[many - UNREAD_CAP + 9]!.id);
+    expect(await unread()).toEqual({ private: UNREAD_CAP - 10, group: 5 });
+    // Own messages take places among the newest but never count.
+    await messages().savePrivate({ from: b.id, to: a.id, content: 'reply' });
+    expect((await unread()).private).toBe(UNREAD_CAP - 10);
   });
 
   it('conversations: private peers and accepted groups with messages, newest first, with unread counts', async () => {
