@@ -58,7 +58,9 @@ export interface GroupStore extends GroupMemberFetcher {
   memberStatus(groupId: number, userId: number): Awaitable<MemberStatus | null>;
   /**
    * Records an invitation. Throws `ParlorError('conflict')` when the user is
-   * already invited or accepted; a user who declined may be invited again.
+   * already invited or accepted; a user who declined may be invited again,
+   * up to INVITE_LIMIT invitations a day in all (src/store/invite-limit.ts),
+   * then `ParlorError('rate_limited')`.
    */
   invite(groupId: number, userId: number, invitedBy: number): Awaitable<void>;
   /** Answers a pending invitation; false when there is none. */

@@ -180,6 +180,23 @@ describe('groups and invitations', () => {
       await as(guest).post(`/api/groups/${gid}/accept`).expect(200);
     });
 
+    it('re-inviting after declines is limited: the 4th invitation in a day is a 429 and notifies nobody (issue 15)', async () => {
+      const [host, guest] = await registerUsers(server, 2);
+      const gid = await createGroup(server, host);
+      for (let i = 0; i < 3; i++) {
+        await invite(host, { group_id: gid, user_id: guest.id }).expect(201);
+        await as(guest).post(`/api/groups/${gid}/decline`).expect(200);
+      }
+      for (let i = 0; i < 17; i++) {
+        const res = await invite(host, { group_id: gid, user_id: guest.id }).expect(429);
+        expect(res.body).toEqual(error('rate_limited'));
+      }
+      // 20 invite/decline cycles used to be 20 notifications.
+      const { body } = await as(guest).get('/api/notifications').expect(200);
+      expect(body.notifications.filter((n: { subtype: string }) => n.subtype === 'group_invite')).toHaveLength(3);
+      expect((await as(guest).get('/api/groups').expect(200)).body.groups).toEqual([]);
+    });
+
     it('404 with no invitation (a stranger, a member, a missing group), 400 for a bad id', async () => {
       expect((await as(stranger).post(`/api/groups/${groupId}/accept`).expect(404)).body).toEqual(error('not_found'));
       expect((await as(stranger).post(`/api/groups/${groupId}/decline`).expect(404)).body).toEqual(error('not_found'));

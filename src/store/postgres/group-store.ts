@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { ParlorError } from '../../errors.js';
 import type { MembershipCache } from '../membership-cache.js';
 import type { Group, GroupStore, MemberStatus } from '../types.js';
+import { nextInviteWindow, type InviteWindow } from '../invite-limit.js';
 import type { PgDatabase } from './database.js';
 import { isForeignKeyViolation, isUniqueViolation } from './sql-errors.js';
 
@@ -82,25 +83,31 @@ export class PgGroupStore implements GroupStore {
         throw new ParlorError('not_found', `user ${userId} does not exist`);
       }
       const [row] = (
-        await client.query<{ status: MemberStatus }>('SELECT status FROM group_members WHERE group_id = $1 AND user_id = $2', [groupId, userId])
+        await client.query<{ status: MemberStatus; now: string } & InviteWindow>(
+          `SELECT status, invite_count, invite_window_at::float8 AS invite_window_at, parlor_now_ms() AS now
+           FROM group_members WHERE group_id = $1 AND user_id = $2`,
+          [groupId, userId],
+        )
       ).rows;
       const conflict = () => new ParlorError('conflict', `user ${userId} is already ${row?.status ?? 'invited'} in group ${groupId}`);
       if (row?.status === 'invited' || row?.status === 'accepted') throw conflict();
       if (row?.status === 'declined') {
+        const next = nextInviteWindow(row, Number(row.now), groupId, userId);
         const reopened = await client.query(
-          `UPDATE group_members SET status = 'invited', invited_by = $1, updated_at = parlor_now_ms()
+          `UPDATE group_members SET status = 'invited', invited_by = $1, updated_at = parlor_now_ms(),
+             invite_count = $4, invite_window_at = $5
            WHERE group_id = $2 AND user_id = $3 AND status = 'declined'`,
-          [invitedBy, groupId, userId],
+          [invitedBy, groupId, userId, next.invite_count, next.invite_window_at],
         );
         if (reopened.rowCount !== 1) throw conflict();
         return;
       }
       try {
-        await client.query(`INSERT INTO group_members (group_id, user_id, status, invited_by) VALUES ($1, $2, 'invited', $3)`, [
-          groupId,
-          userId,
-          invitedBy,
-        ]);
+        await client.query(
+          `INSERT INTO group_members (group_id, user_id, status, invited_by, invite_count, invite_window_at)
+           VALUES ($1, $2, 'invited', $3, 1, parlor_now_ms())`,
+          [groupId, userId, invitedBy],
+        );
       } catch (err) {
         if (isUniqueViolation(err)) throw conflict();
         throw err;

@@ -16,6 +16,7 @@ import { ParlorError } from '../../errors.js';
 import type { ReadResult, SaveGroupInput, SavePrivateInput, Saved } from '../../websocket/message-persister.js';
 import type { GroupMessage, Notification, PrivateMessage } from '../../websocket/protocol.js';
 import { MESSAGE_COLUMNS, type MessageRow, USER_COLUMNS, type UserRow, toGroupMessage, toPrivateMessage } from '../rows.js';
+import { nextInviteWindow, type InviteWindow } from '../invite-limit.js';
 import type { Group, MemberStatus, User } from '../types.js';
 
 /** True for SQLite's UNIQUE constraint error (better-sqlite3 `SqliteError.code`). */
@@ -49,12 +50,20 @@ export function prepareWrites(db: Database) {
   const insertMember = db.prepare<[number, number, MemberStatus, number | null, number]>(
     'INSERT INTO group_members (group_id, user_id, status, invited_by, updated_at) VALUES (?, ?, ?, ?, ?)',
   );
+  const insertInvitee = db.prepare<{ group: number; user: number; by: number; now: number } & InviteWindow>(
+    `INSERT INTO group_members (group_id, user_id, status, invited_by, updated_at, invite_count, invite_window_at)
+     VALUES (@group, @user, 'invited', @by, @now, @invite_count, @invite_window_at)`,
+  );
+  const inviteWindowOf = db.prepare<[number, number], InviteWindow>(
+    'SELECT invite_count, invite_window_at FROM group_members WHERE group_id = ? AND user_id = ?',
+  );
   const statusOf = db
     .prepare<[number, number], MemberStatus>('SELECT status FROM group_members WHERE group_id = ? AND user_id = ?')
     .pluck();
-  const reinvite = db.prepare<[number, number, number, number]>(
-    `UPDATE group_members SET status = 'invited', invited_by = ?, updated_at = ?
-     WHERE group_id = ? AND user_id = ? AND status = 'declined'`,
+  const reinvite = db.prepare<{ group: number; user: number; by: number; now: number } & InviteWindow>(
+    `UPDATE group_members SET status = 'invited', invited_by = @by, updated_at = @now,
+       invite_count = @invite_count, invite_window_at = @invite_window_at
+     WHERE group_id = @group AND user_id = @user AND status = 'declined'`,
   );
   const answer = db.prepare<[MemberStatus, number, number, number]>(
     `UPDATE group_members SET status = ?, updated_at = ?
@@ -167,8 +176,9 @@ export function prepareWrites(db: Database) {
       if (status === 'invited' || status === 'accepted') {
         throw new ParlorError('conflict', `user ${userId} is already ${status} in group ${groupId}`);
       }
-      if (status === 'declined') reinvite.run(invitedBy, now, groupId, userId);
-      else insertMember.run(groupId, userId, 'invited', invitedBy, now);
+      const row = { group: groupId, user: userId, by: invitedBy, now };
+      if (status === 'declined') reinvite.run({ ...row, ...nextInviteWindow(inviteWindowOf.get(groupId, userId), now, groupId, userId) });
+      else insertInvitee.run({ ...row, ...nextInviteWindow(undefined, now, groupId, userId) });
     },
 
     respond(groupId: number, userId: number, accept: boolean, now: number): boolean {

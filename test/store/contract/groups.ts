@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { INVITE_LIMIT } from '../../../src/store/invite-limit.js';
 import { type ContractContext, MISSING, expectParlorError, sortNumbers } from './context.js';
 
 export function groupContract(ctx: ContractContext): void {
@@ -91,6 +92,25 @@ export function groupContract(ctx: ContractContext): void {
     expect(await groups().memberStatus(g.id, guest.id)).toBe('invited');
     expect(await groups().respond(g.id, guest.id, true)).toBe(true);
     expect(await groups().groupsOf(guest.id)).toEqual([{ id: g.id, name: 'g', status: 'accepted' }]);
+  });
+
+  it(`invites one user to one group at most ${INVITE_LIMIT.invites} times a day: then rate_limited, nothing changed`, async () => {
+    const owner = await ctx.user('owner');
+    const guest = await ctx.user('guest');
+    const other = await ctx.user('other');
+    const g = await groups().createGroup(owner.id, 'persistent');
+    const elsewhere = await groups().createGroup(owner.id, 'elsewhere');
+    for (let i = 0; i < INVITE_LIMIT.invites; i++) {
+      await groups().invite(g.id, guest.id, owner.id);
+      expect(await groups().respond(g.id, guest.id, false)).toBe(true);
+    }
+    await expectParlorError(() => groups().invite(g.id, guest.id, owner.id), 'rate_limited');
+    expect(await groups().memberStatus(g.id, guest.id)).toBe('declined');
+    expect(await groups().groupsOf(guest.id)).toEqual([]);
+    // Another user, another group: their own counts.
+    await groups().invite(g.id, other.id, owner.id);
+    await groups().invite(elsewhere.id, guest.id, owner.id);
+    expect(await groups().memberStatus(elsewhere.id, guest.id)).toBe('invited');
   });
 
   it('groupsOf lists accepted and invited groups, oldest first, never declined ones', async () => {
