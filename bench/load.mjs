@@ -8,6 +8,7 @@
 import { mapLimit } from './lib/pool.mjs';
 import { runGroup } from './scenarios/group.mjs';
 import { runPrivate } from './scenarios/private.mjs';
+import { runReads } from './scenarios/reads.mjs';
 
 const adapters = new Map(); // target -> adapter
 const sets = new Map(); // `${target}/${set}` -> clients[]
@@ -67,6 +68,11 @@ const commands = {
 
   runGroup({ target, set, groupId, opts }) {
     return runGroup(clientsOf(target, set), groupId, opts);
+  },
+
+  /** The expensive-reads scenario (Parlor only): `users` loop over HTTP reads with their cookies. */
+  runReads({ users, opts }) {
+    return runReads(users, opts);
   },
 
   async closeSet({ target, set }) {

@@ -5,14 +5,17 @@
 // everything measured to bench/results/<timestamp>.json. See docs/benchmarks.md.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installCleanup, machineLimits, sleep, stopAll } from './lib/children.mjs';
+import { atExit, installCleanup, machineLimits, sleep, stopAll } from './lib/children.mjs';
+import { probeHealthz } from './lib/healthz-probe.mjs';
 import { startLoad } from './lib/load-process.mjs';
 import { parseOptions } from './lib/options.mjs';
-import { checkTargets, formatTable, formatTargets } from './lib/report.mjs';
+import { checkTargets, formatReads, formatTable, formatTargets } from './lib/report.mjs';
+import { seedGroupMessages } from './lib/seed-messages.mjs';
 import { median } from './lib/stats.mjs';
 import { parlorMissingReason, setParlorEntry, startTarget, TARGETS } from './lib/targets.mjs';
 
@@ -60,11 +63,13 @@ const results = {
   halfload: null,
   group: {},
   idle: {},
+  reads: null,
 };
 
 try {
   if (wants('private') || wants('halfload') || wants('group')) await messagingPhase();
   if (wants('idle')) await idlePhase();
+  if (wants('reads') && targets.includes('parlor')) await readsPhase();
 } catch (err) {
   results.error = String(err?.stack ?? err);
   console.error(`\nbenchmark failed: ${results.error}`);
@@ -290,6 +295,63 @@ async function idleOnce(t, count, addresses, loadCount) {
   }
 }
 
+/**
+ * /healthz while `--reads-clients` signed-in users hammer the expensive reads
+ * (issue 15): every reader is a member of one group holding
+ * `--reads-messages` messages it has never read. Parlor only. One server on
+ * one SQLite file: users and the group through the API, the messages
+ * written straight into the stopped server's file, then the server again.
+ * Each run: /healthz alone (the baseline), then /healthz during the load,
+ * both probed from this process.
+ */
+async function readsPhase() {
+  const dir = mkdtempSync(join(tmpdir(), 'parlor-bench-reads-'));
+  const forget = atExit(() => rmSync(dir, { recursive: true, force: true }));
+  const parlorEnv = { SQLITE_PATH: join(dir, 'parlor.db'), SESSION_SECRET: randomBytes(24).toString('hex') };
+  if (opts.readsRateLimit !== null) parlorEnv.HTTP_READ_RATE_LIMIT = String(opts.readsRateLimit);
+  const logFile = join(RESULTS_DIR, `${stamp}-parlor-reads.log`);
+  const load = await startLoad('load-reads');
+  try {
+    let server = await startTarget('parlor', { logFile, parlorEnv });
+    await load.call('init', { target: 'parlor', url: server.url });
+    const t1 = performance.now();
+    const users = await load.call('prepareUsers', { target: 'parlor', count: opts.readsClients });
+    const groupId = await load.call('createGroup', { target: 'parlor', users });
+    await server.stop();
+    const seeded = seedGroupMessages(parlorEnv.SQLITE_PATH, { groupId, senderId: users[0].id, count: opts.readsMessages });
+    server = await startTarget('parlor', { logFile, parlorEnv });
+    log(`reads: ${users.length} readers in a group of ${seeded.toLocaleString('en-US')} messages, set up in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    results.reads = { clients: users.length, messages: seeded, read_rate_limit: opts.readsRateLimit ?? 'server default', runs: [] };
+    for (let run = 0; run < opts.runs; run++) {
+      log(`reads: run ${run + 1}/${opts.runs}`);
+      const idle = await probeHealthz(server.url, opts.durationMs);
+      const hammering = load.call('runReads', { users, opts: { url: server.url, groupId, warmupMs: opts.warmupMs, durationMs: opts.durationMs } });
+      await sleep(opts.warmupMs);
+      const loaded = await probeHealthz(server.url, opts.durationMs);
+      const reads = await hammering;
+      results.reads.runs.push({ idle, loaded, reads });
+      log(`  /healthz p50 ${idle.p50?.toFixed(2)} -> ${loaded.p50?.toFixed(2)} ms, p99 ${idle.p99?.toFixed(2)} -> ${loaded.p99?.toFixed(2)} ms; reads ${fmtRate(reads.ok_per_s)}/s answered, ${fmtRate(reads.limited_per_s)}/s 429, read p50 ${reads.read_latency_ms.p50?.toFixed(1)} ms`);
+    }
+    const m = (f) => median(results.reads.runs.map(f));
+    results.reads.median = {
+      idle_p50: m((r) => r.idle.p50),
+      idle_p99: m((r) => r.idle.p99),
+      loaded_p50: m((r) => r.loaded.p50),
+      loaded_p99: m((r) => r.loaded.p99),
+      loaded_max: m((r) => r.loaded.max),
+      reads_ok_per_s: m((r) => r.reads.ok_per_s),
+      reads_limited_per_s: m((r) => r.reads.limited_per_s),
+      read_p50: m((r) => r.reads.read_latency_ms.p50),
+      read_p99: m((r) => r.reads.read_latency_ms.p99),
+    };
+    await server.stop();
+  } finally {
+    await load.stop();
+    rmSync(dir, { recursive: true, force: true });
+    forget();
+  }
+}
+
 // ---------------------------------------------------------------------------
 
 function privateFields(r) {
@@ -334,6 +396,7 @@ function report() {
   console.log(`\nParlor benchmark, ${m.date} - ${m.cpus} x ${m.cpu_model}, ${m.memory_gib} GiB, Node ${m.node}, ws ${m.versions.ws}, socket.io ${m.versions['socket.io']}, Parlor ${m.parlor_commit ?? '?'}${opts.quick ? ' (--quick: smoke test, not a measurement)' : ''}`);
   console.log(`${opts.runs} run(s) per figure, ${opts.durationMs} ms measured after ${opts.warmupMs} ms warm-up; ratios are Parlor / reference (throughput: higher is better; latency, memory, time: lower is better)\n`);
   console.log(formatTable(results));
+  if (results.reads?.median) console.log(`\n${formatReads(results.reads)}`);
   for (const [t, reason] of Object.entries(missing)) console.log(`\n${TARGETS[t].label} column missing: ${reason}`);
   for (const idle of Object.values(results.idle)) if (idle.note) console.log(`\nidle: ${idle.note}`);
   if (results.halfload?.skipped) console.log(`\nhalf load: ${results.halfload.skipped}`);

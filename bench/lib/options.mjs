@@ -16,7 +16,10 @@ const DEFAULTS = {
   idleSpread: 0, // 0: spread client sockets over 127.0.0.x only past one address's port range; N: always over N
   connectConcurrency: 256, // connection attempts in flight per load process
   only: ['ws-relay', 'socketio', 'parlor'],
-  skip: [], // scenario names: private, halfload, group, idle
+  readsClients: 200, // expensive reads: signed-in users hammering them, one request in flight each
+  readsMessages: 300000, // expensive reads: messages in the group every reader belongs to
+  readsRateLimit: null, // expensive reads: HTTP_READ_RATE_LIMIT for Parlor (null: the server's default; 0: off)
+  skip: [], // scenario names: private, halfload, group, idle, reads
   out: null, // JSON path; default bench/results/<timestamp>.json
   parlorEntry: null, // Parlor's standalone server; default dist/server.js of this checkout
 };
@@ -29,6 +32,7 @@ const QUICK = {
   halfLoadRuns: 1,
   groups: [10, 100],
   idle: [1000],
+  readsMessages: 30000,
 };
 
 const FLAGS = {
@@ -46,6 +50,9 @@ const FLAGS = {
   '--idle-conns-per-user': ['idleConnsPerUser', Number],
   '--idle-spread': ['idleSpread', Number],
   '--connect-concurrency': ['connectConcurrency', Number],
+  '--reads-clients': ['readsClients', Number],
+  '--reads-messages': ['readsMessages', Number],
+  '--reads-rate-limit': ['readsRateLimit', Number],
   '--only': ['only', list],
   '--skip': ['skip', list],
   '--out': ['out', String],
@@ -55,7 +62,8 @@ const FLAGS = {
 const USAGE = `usage: node bench/run.mjs [--quick] [--runs N] [--duration-ms MS] [--warmup-ms MS]
   [--pairs N] [--window N] [--groups 10,100,1000] [--group-senders N]
   [--idle 10000,50000] [--idle-runs N] [--idle-conns-per-user N] [--idle-spread N]
-  [--half-load-runs N] [--only ws-relay,socketio,parlor] [--skip private,halfload,group,idle]
+  [--half-load-runs N] [--reads-clients N] [--reads-messages N] [--reads-rate-limit N]
+  [--only ws-relay,socketio,parlor] [--skip private,halfload,group,idle,reads]
   [--out FILE] [--parlor-entry PATH/dist/server.js]
 Every flag also reads from the environment: --duration-ms <-> BENCH_DURATION_MS, --quick <-> BENCH_QUICK=1.`;
 
@@ -90,10 +98,11 @@ export function parseOptions(argv = process.argv.slice(2), env = process.env) {
     if (value === undefined) throw new Error(`${flag} needs a value`);
     o[spec[0]] = spec[1](value);
   }
-  for (const key of ['runs', 'durationMs', 'pairs', 'window', 'halfLoadRuns', 'groupSenders', 'idleRuns', 'idleConnsPerUser', 'connectConcurrency', 'contentBytes']) {
+  for (const key of ['runs', 'durationMs', 'pairs', 'window', 'halfLoadRuns', 'groupSenders', 'idleRuns', 'idleConnsPerUser', 'connectConcurrency', 'contentBytes', 'readsClients', 'readsMessages']) {
     if (!Number.isInteger(o[key]) || o[key] <= 0) throw new Error(`option ${key} must be a positive integer, got ${o[key]}`);
   }
   if (!Number.isInteger(o.warmupMs) || o.warmupMs < 0) throw new Error('option warmupMs must be >= 0');
+  if (o.readsRateLimit !== null && (!Number.isInteger(o.readsRateLimit) || o.readsRateLimit < 0)) throw new Error('option readsRateLimit must be >= 0');
   if (!Number.isInteger(o.idleSpread) || o.idleSpread < 0 || o.idleSpread > 240) throw new Error('option idleSpread must be 0-240');
   for (const n of [...o.groups, ...o.idle]) if (!Number.isInteger(n) || n < 2) throw new Error(`bad size ${n}`);
   for (const t of o.only) if (!DEFAULTS.only.includes(t)) throw new Error(`unknown server ${t} (known: ${DEFAULTS.only.join(', ')})`);

@@ -85,6 +85,21 @@ export function formatTable(results) {
   return [line(header), sep, ...body.map(line)].join('\n');
 }
 
+/** The expensive-reads scenario (Parlor only): /healthz under the load against /healthz alone, same run. */
+export function formatReads(reads) {
+  const m = reads.median;
+  const limit = reads.read_rate_limit === 'server default' ? 'default read limit' : `HTTP_READ_RATE_LIMIT=${reads.read_rate_limit}`;
+  const lines = [
+    `expensive reads: ${reads.clients} clients, a group of ${reads.messages.toLocaleString('en-US')} unread messages, ${limit} (median of ${reads.runs.length} runs)`,
+    `| /healthz | alone | during the reads |   ratio |`,
+    `|----------|------:|-----------------:|--------:|`,
+    `| p50 ms   | ${fmt.ms(m.idle_p50).padStart(5)} | ${fmt.ms(m.loaded_p50).padStart(16)} | ${fmt.ratio(ratio(m.loaded_p50, m.idle_p50)).padStart(7)} |`,
+    `| p99 ms   | ${fmt.ms(m.idle_p99).padStart(5)} | ${fmt.ms(m.loaded_p99).padStart(16)} | ${fmt.ratio(ratio(m.loaded_p99, m.idle_p99)).padStart(7)} |`,
+    `reads answered ${fmt.rate(m.reads_ok_per_s)}/s (p50 ${fmt.ms(m.read_p50)} ms, p99 ${fmt.ms(m.read_p99)} ms), refused with 429 ${fmt.rate(m.reads_limited_per_s)}/s; /healthz max during the reads ${fmt.ms(m.loaded_max)} ms`,
+  ];
+  return lines.join('\n');
+}
+
 /** Issue 7 item 3, each a ratio from the same run. */
 export function checkTargets(results) {
   const checks = [];
