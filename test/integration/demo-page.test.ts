@@ -38,8 +38,12 @@ describe('the demo page (npm start)', () => {
   });
 
   it('never serves a source map, even one an older build left behind', async () => {
-    writeFileSync(join(publicDir, 'app.js.map'), '{"version":3,"sources":["demo/main.ts"]}');
-    const res = await server.http.get('/app.js.map').expect(404);
+    const stale = tempDir();
+    await promisify(execFile)(process.execPath, [buildScript, stale]);
+    writeFileSync(join(stale, 'app.js.map'), '{"version":3,"sources":["demo/main.ts"]}');
+    const old = await startTestServer({}, { publicDir: stale });
+    await old.http.get('/app.js').expect(200);
+    const res = await old.http.get('/app.js.map').expect(404);
     expect(res.text).not.toContain('demo/main.ts');
   });
 
