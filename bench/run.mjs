@@ -325,12 +325,12 @@ async function readsPhase() {
     for (let run = 0; run < opts.runs; run++) {
       log(`reads: run ${run + 1}/${opts.runs}`);
       const idle = await probeHealthz(server.url, opts.durationMs);
-      const hammering = load.call('runReads', { users, opts: { url: server.url, groupId, warmupMs: opts.warmupMs, durationMs: opts.durationMs } });
+      const hammering = load.call('runReads', { users, opts: { url: server.url, groupId, warmupMs: opts.warmupMs, durationMs: opts.durationMs, serverPid: server.pid } });
       await sleep(opts.warmupMs);
       const loaded = await probeHealthz(server.url, opts.durationMs);
       const reads = await hammering;
       results.reads.runs.push({ idle, loaded, reads });
-      log(`  /healthz p50 ${idle.p50?.toFixed(2)} -> ${loaded.p50?.toFixed(2)} ms, p99 ${idle.p99?.toFixed(2)} -> ${loaded.p99?.toFixed(2)} ms; reads ${fmtRate(reads.ok_per_s)}/s answered, ${fmtRate(reads.limited_per_s)}/s 429, read p50 ${reads.read_latency_ms.p50?.toFixed(1)} ms`);
+      log(`  /healthz p50 ${idle.p50?.toFixed(2)} -> ${loaded.p50?.toFixed(2)} ms, p99 ${idle.p99?.toFixed(2)} -> ${loaded.p99?.toFixed(2)} ms; reads ${fmtRate(reads.ok_per_s)}/s answered, ${fmtRate(reads.limited_per_s)}/s 429, read p50 ${reads.read_latency_ms.p50?.toFixed(1)} ms ${cpuNote(reads)}`);
     }
     const m = (f) => median(results.reads.runs.map(f));
     results.reads.median = {
@@ -343,6 +343,11 @@ async function readsPhase() {
       reads_limited_per_s: m((r) => r.reads.limited_per_s),
       read_p50: m((r) => r.reads.read_latency_ms.p50),
       read_p99: m((r) => r.reads.read_latency_ms.p99),
+      server_cpu_pct: m((r) => r.reads.server_cpu_pct),
+      load_cpu_pct: m((r) => r.reads.load_cpu_pct),
+      others_cpu_pct: m((r) => r.reads.others_cpu_pct),
+      // CPU time the server spent per answered read: the figure that noise on a shared machine moves least
+      server_cpu_ms_per_read: m((r) => (r.reads.server_cpu_pct * 10) / r.reads.ok_per_s),
     };
     await server.stop();
   } finally {

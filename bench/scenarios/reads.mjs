@@ -6,6 +6,7 @@
 // status and times the successful ones; bench/run.mjs probes /healthz meanwhile.
 
 import { Reservoir } from '../lib/stats.mjs';
+import { cpuWindow } from './common.mjs';
 
 const PATHS = [
   () => '/api/conversations',
@@ -15,9 +16,11 @@ const PATHS = [
 
 /**
  * @param users [{cookie}], one looping client each
- * @param opts {url, groupId, warmupMs, durationMs}
+ * @param opts {url, groupId, warmupMs, durationMs, serverPid}
  */
-export async function runReads(users, { url, groupId, warmupMs, durationMs }) {
+export async function runReads(users, { url, groupId, warmupMs, durationMs, serverPid }) {
+  const cpu = cpuWindow(serverPid);
+  const marks = [setTimeout(() => cpu.begin(), warmupMs), setTimeout(() => cpu.end(), warmupMs + durationMs)];
   const start = performance.now();
   const measureFrom = start + warmupMs;
   const end = measureFrom + durationMs;
@@ -48,6 +51,7 @@ export async function runReads(users, { url, groupId, warmupMs, durationMs }) {
     }
   };
   await Promise.all(users.map(client));
+  marks.forEach(clearTimeout);
   const seconds = durationMs / 1000;
   const ok = statuses[200] ?? 0;
   return {
@@ -57,5 +61,6 @@ export async function runReads(users, { url, groupId, warmupMs, durationMs }) {
     statuses,
     failures,
     read_latency_ms: latency.summary(),
+    ...cpu.result(seconds),
   };
 }
