@@ -46,6 +46,15 @@ describe('createParlor checks its options at construction (contract section 4)',
     expect(problemsOf({ stores, sessionSecret: [] })).toEqual(['sessionSecret: must hold at least one secret']);
   });
 
+  it('checks httpRateLimit: budgets with a positive rate and a burst of at least 1, or false', async () => {
+    expect(problemsOf({ stores, sessionSecret: SECRET, httpRateLimit: { sends: { rate: 0, burst: 1 }, reads: { rate: 1, burst: 0.5 } } })).toEqual([
+      expect.stringMatching(/^httpRateLimit\.sends/),
+      expect.stringMatching(/^httpRateLimit\.reads/),
+    ]);
+    expect(problemsOf({ stores, sessionSecret: SECRET, httpRateLimit: { writes: false } })).toEqual(['writes: unknown option']);
+    await createParlor({ stores, sessionSecret: SECRET, httpRateLimit: { sends: false, reads: { rate: 5, burst: 10 } } }).close();
+  });
+
   it('refuses stores that are not stores', () => {
     expect(problemsOf({ stores: {}, sessionSecret: SECRET })).toEqual(['stores: must be the stores of openSqliteStores(...) or openPostgresStores(...)']);
   });
