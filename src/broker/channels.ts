@@ -4,6 +4,7 @@
  * from one place.
  */
 import type { DeliveryTracking, Envelope } from '../websocket/broker.js';
+import { asDisconnectOrder, type DisconnectOrder } from '../websocket/disconnect-order.js';
 import type { ServerFrameType } from '../websocket/protocol.js';
 
 /** Names under one prefix (`parlor` by default; use `{parlor}` on Redis Cluster to keep every key in one slot). */
@@ -22,6 +23,11 @@ export class RedisNames {
   /** `all` envelopes (broadcast): subscribed by every instance. */
   get allChannel(): string {
     return `${this.prefix}:all`;
+  }
+
+  /** Disconnect orders (logout, revocation, `disconnectUser`): subscribed by every instance. */
+  get disconnectChannel(): string {
+    return `${this.prefix}:disconnect`;
   }
 
   /** The user id of a user channel, or undefined for any other channel. */
@@ -116,4 +122,35 @@ export function envelopeFromWire(wire: WireEnvelope, target: { userId: number } 
   if (wire.x !== undefined) envelope.except = wire.x;
   if (wire.d !== undefined) envelope.delivery = wire.d;
   return envelope;
+}
+
+/**
+ * A disconnect order on the wire: the publishing instance (which has closed
+ * its own sockets already) and the order. It carries a session id or a user
+ * id, never a cookie or a token.
+ */
+export interface WireDisconnect {
+  v: 1;
+  o: string;
+  order: DisconnectOrder;
+}
+
+export function encodeDisconnect(origin: string, order: DisconnectOrder): string {
+  const wire: WireDisconnect = { v: 1, o: origin, order };
+  return JSON.stringify(wire);
+}
+
+/** Parses a published disconnect order; undefined when it is not a version-1 order. */
+export function decodeDisconnect(message: string): WireDisconnect | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const w = value as Partial<WireDisconnect>;
+  const order = asDisconnectOrder(w.order);
+  if (w.v !== 1 || typeof w.o !== 'string' || !order) return undefined;
+  return { v: 1, o: w.o, order };
 }

@@ -9,12 +9,16 @@
  * target user; the publisher ignores its own echo. Redis down: local delivery
  * goes on, remote delivery is dropped (clients catch up with `sync`), nothing
  * queues, and both connections come back and resubscribe by themselves.
+ * Disconnect orders (logout, revocation) go on one more channel that every
+ * instance subscribes to; one missed during an outage is made up for by the
+ * session re-check (cookie sockets) and the token's expiry (token sockets).
  */
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Broker, Envelope } from '../websocket/broker.js';
-import { RedisNames, decodeWire, encodeWire, envelopeFromWire } from './channels.js';
+import type { DisconnectOrder } from '../websocket/disconnect-order.js';
+import { RedisNames, decodeDisconnect, decodeWire, encodeDisconnect, encodeWire, envelopeFromWire } from './channels.js';
 import { RedisPresence } from './redis-presence.js';
 
 export interface RedisBrokerOptions {
@@ -88,6 +92,7 @@ export class RedisBroker implements Broker {
   /** Channels this instance wants; resubscribed in full on every (re)connect of the subscriber. */
   private readonly channels = new Set<string>();
   private deliver: (envelope: Envelope) => void = () => {};
+  private onDisconnect: (order: DisconnectOrder) => void = () => {};
   private subscribed = false;
   private everReady = false;
   private down = false;
@@ -124,6 +129,7 @@ export class RedisBroker implements Broker {
       this.log,
     );
     this.channels.add(this.names.allChannel);
+    this.channels.add(this.names.disconnectChannel);
     this.watch(this.pub, 'publisher');
     this.watch(this.sub, 'subscriber');
     this.pub.on('ready', () => this.presence.onReady());
@@ -180,6 +186,21 @@ export class RedisBroker implements Broker {
     const pipeline = this.pub.pipeline();
     for (const u of users) pipeline.publish(this.names.userChannel(u), wire);
     return this.settle(pipeline.exec().then(firstError));
+  }
+
+  setDisconnectHandler(handler: (order: DisconnectOrder) => void): void {
+    this.onDisconnect = handler;
+  }
+
+  /** Publishes the order for the other instances (this one has acted on it already). Never rejects. */
+  publishDisconnect(order: DisconnectOrder): Promise<void> | void {
+    if (this.closed) return;
+    if (this.pub.status !== 'ready') {
+      this.droppedPublishes++;
+      this.log.warn('redis: a disconnect order reached local connections only; other instances catch up by re-checking sessions');
+      return;
+    }
+    return this.settle(this.pub.publish(this.names.disconnectChannel, encodeDisconnect(this.instanceId, order)));
   }
 
   /**
@@ -239,6 +260,7 @@ export class RedisBroker implements Broker {
   }
 
   private onMessage(channel: string, message: string): void {
+    if (channel === this.names.disconnectChannel) return this.onDisconnectMessage(message);
     const wire = decodeWire(message);
     if (!wire) {
       this.log.warn({ channel }, 'redis: ignored a message that is not a Parlor envelope');
@@ -248,6 +270,20 @@ export class RedisBroker implements Broker {
     if (channel === this.names.allChannel) return this.deliverHere(envelopeFromWire(wire, 'all'));
     const userId = this.names.userOfChannel(channel);
     if (userId !== undefined) this.deliverHere(envelopeFromWire(wire, { userId }));
+  }
+
+  private onDisconnectMessage(message: string): void {
+    const wire = decodeDisconnect(message);
+    if (!wire) {
+      this.log.warn({ channel: this.names.disconnectChannel }, 'redis: ignored a message that is not a Parlor disconnect order');
+      return;
+    }
+    if (wire.o === this.instanceId) return; // closed its own sockets before publishing
+    try {
+      this.onDisconnect(wire.order);
+    } catch (err) {
+      this.log.error({ err }, 'disconnect order failed');
+    }
   }
 
   private async subscribe(channel: string): Promise<void> {

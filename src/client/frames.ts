@@ -20,6 +20,7 @@ const SERVER_FRAME_TYPES: ReadonlySet<string> = new Set(
     presence: true,
     typing: true,
     synced: true,
+    refreshed: true,
     error: true,
   } satisfies Record<ServerFrameType, true>),
 );
@@ -62,6 +63,7 @@ export const encode = {
   read: (messageId: number, groupId?: number): string =>
     json<'read'>(groupId === undefined ? { type: 'read', message_id: messageId } : { type: 'read', message_id: messageId, group_id: groupId }),
   sync: (since: number): string => json<'sync'>({ type: 'sync', since }),
+  refresh: (token: string): string => json<'refresh'>({ type: 'refresh', token }),
 };
 
 function json<T extends ClientFrameType>(frame: ClientFrameOf<T>): string {

@@ -1,4 +1,5 @@
 import type { Awaitable } from '../types.js';
+import type { DisconnectOrder } from './disconnect-order.js';
 import type { ServerFrameType } from './protocol.js';
 
 /** For a private message: who should produce a `delivered` receipt when a connection of `recipientId` gets it. */
@@ -49,6 +50,14 @@ export interface Broker {
   setPresenceHandler?(handler: (userId: number, online: boolean) => void): void;
   /** Which of these users hold a connection on any instance. Absent: the Manager asks its own registry. */
   onlineAmong?(userIds: readonly number[]): Awaitable<number[]>;
+  /**
+   * Carries a disconnect order (logout, revocation, `disconnectUser`) to every
+   * other instance; the caller has already closed its own matching sockets.
+   * Never rejects. Absent: one process is the whole cluster.
+   */
+  publishDisconnect?(order: DisconnectOrder): Awaitable<void>;
+  /** Called once by the Manager: orders published by other instances arrive here. */
+  setDisconnectHandler?(handler: (order: DisconnectOrder) => void): void;
   close(): Awaitable<void>;
 }
 

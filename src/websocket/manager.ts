@@ -8,6 +8,8 @@ import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSI
 import { InProcessBroker, type Broker, type DeliveryTracking, type Envelope } from './broker.js';
 import { Connection, type SocketLike } from './connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
+import { CredentialDeadlines } from './credential-deadlines.js';
+import { matchesOrder, reasonOf, type DisconnectOrder } from './disconnect-order.js';
 import { startHeartbeat } from './heartbeat.js';
 import { HostEvents } from './host-events.js';
 import { InFlight } from './in-flight.js';
@@ -33,6 +35,7 @@ import {
   type ServerFrameType,
 } from './protocol.js';
 import type { Identity, SessionResolver } from './session-resolver.js';
+import { SessionRecheck } from './session-recheck.js';
 import { TypingTracker, type TypingKey } from './typing-tracker.js';
 
 /**
@@ -57,6 +60,8 @@ export class Manager {
   private readonly stopHeartbeat: () => void;
   private readonly delivery: LocalDelivery;
   private readonly presence: Presence;
+  private readonly deadlines: CredentialDeadlines;
+  private readonly recheck: SessionRecheck | undefined;
   private state: 'running' | 'closing' | 'closed' = 'running';
   /** Aborted when `close()` starts: wakes replays waiting for a slow client. */
   private readonly shutdown = new AbortController();
@@ -83,7 +88,13 @@ export class Manager {
       this.events.emit('delivered', envelope.type, written, performance.now() - started);
     });
     this.broker.setPresenceHandler?.((userId, online) => void this.track(this.presence.announce(userId, online)));
+    this.broker.setDisconnectHandler?.((order) => this.closeMatching(order));
     this.stopHeartbeat = startHeartbeat(this.registry, this.options.heartbeatIntervalMs);
+    this.deadlines = new CredentialDeadlines(this.options.now, (conn) => conn.close(CloseCode.logged_out, 'token expired'));
+    this.recheck = sessions.stillValid
+      ? new SessionRecheck(this.registry, sessions.stillValid.bind(sessions), (conn) => conn.close(CloseCode.logged_out, 'session ended'), this.log)
+      : undefined;
+    this.recheck?.start(this.options.sessionRecheckMs);
   }
 
   get isRunning(): boolean {
@@ -115,10 +126,12 @@ export class Manager {
     this.log.info({ conn: conn.id, userId: conn.userId, via: identity.via }, 'socket opened');
     conn.send(encodeFrame('welcome', { user_id: conn.userId, timestamp: this.options.now() }), false);
     if (first) this.track(this.presence.cameOnline(conn.userId));
+    if (identity.expiresAt !== undefined) this.deadlines.set(conn, identity.expiresAt);
     return conn;
   }
 
   private removeConnection(conn: Connection): void {
+    this.deadlines.clear(conn);
     if (!this.registry.remove(conn)) return;
     if (!this.registry.has(conn.userId)) this.track(this.presence.wentOffline(conn.userId));
   }
@@ -141,16 +154,41 @@ export class Manager {
     return this.registry.size;
   }
 
-  /** Closes every socket opened with this session id (logout): code 4401. */
-  closeSession(sessionId: string, code: number = CloseCode.logged_out): number {
-    let closed = 0;
-    for (const conn of this.registry.all()) {
-      if (conn.identity.sessionId === sessionId) {
-        conn.close(code, 'logged out');
-        closed++;
-      }
-    }
+  // ---- credentials end, sockets end (contract section 5) -----------------
+
+  /**
+   * Closes every socket the order matches with 4401: here at once, on every
+   * other instance when the broker delivers the order (within 2 s; Redis down:
+   * cookie sockets at the next session re-check, token sockets at `exp`).
+   * Returns how many sockets closed on this instance.
+   */
+  disconnect(order: DisconnectOrder): number {
+    const closed = this.closeMatching(order);
+    const published = this.broker.publishDisconnect?.(order);
+    if (published instanceof Promise) this.track(published);
     return closed;
+  }
+
+  /** Logout: every socket of this session, on every instance. */
+  closeSession(sessionId: string): number {
+    return this.disconnect({ sessionId });
+  }
+
+  /**
+   * Asks the resolver's `stillValid` about every cookie socket's session now
+   * (it also runs every `sessionRecheckMs`); resolves with how many sockets it
+   * closed. Without `stillValid`: 0.
+   */
+  recheckSessions(): Promise<number> {
+    return this.recheck ? this.recheck.run() : Promise.resolve(0);
+  }
+
+  private closeMatching(order: DisconnectOrder): number {
+    const candidates = 'userId' in order ? (this.registry.of(order.userId) ?? []) : this.registry.all();
+    const matching = [...candidates].filter((conn) => conn.isOpen && matchesOrder(conn.identity, order));
+    for (const conn of matching) conn.close(CloseCode.logged_out, reasonOf(order));
+    if (matching.length > 0) this.log.info({ sockets: matching.length, userId: 'userId' in order ? order.userId : undefined }, 'closed sockets: credentials ended');
+    return matching.length;
   }
 
   // ---- sending (also the host app's API) ---------------------------------
@@ -304,6 +342,8 @@ export class Manager {
         return this.onRead(conn, frame);
       case 'sync':
         return this.onSync(conn, frame);
+      case 'refresh':
+        return this.onRefresh(conn, frame);
     }
   }
 
@@ -366,6 +406,19 @@ export class Manager {
     });
   }
 
+  /** A newer token of the same user moves the socket's deadline; anything else leaves it where it was. */
+  private async onRefresh(conn: Connection, f: ClientFrameOf<'refresh'>): Promise<void> {
+    if (conn.identity.via !== 'token' || !this.options.verifyToken) {
+      throw new ParlorError('bad_request', 'refresh is for sockets opened with a bearer token');
+    }
+    const identity = await this.options.verifyToken(f.token);
+    if (!identity || identity.expiresAt === undefined) throw new ParlorError('bad_request', 'the token is invalid, expired or revoked');
+    if (identity.userId !== conn.userId) throw new ParlorError('forbidden', 'the token belongs to another user');
+    if (!conn.isOpen) return;
+    this.deadlines.set(conn, identity.expiresAt);
+    conn.send(encodeFrame('refreshed', { expires_at: identity.expiresAt }), false);
+  }
+
   // ---- helpers -----------------------------------------------------------
 
   /**
@@ -415,6 +468,8 @@ export class Manager {
     this.state = 'closing';
     this.shutdown.abort();
     this.stopHeartbeat();
+    this.recheck?.stop();
+    this.deadlines.clearAll();
     this.typing.clearAll();
     await this.inFlight.drain();
     for (const conn of this.registry.all()) conn.close(CloseCode.going_away, 'server shutting down');

@@ -31,6 +31,10 @@ export interface ManagerOptions {
   syncPageSize: number;
   /** The host's rules for private and group messages, checked before storing. Default: none. */
   messagePolicy?: MessagePolicy;
+  /** How often cookie sockets are checked against the session store (SESSION_RECHECK_MS); see SessionResolver.stillValid. */
+  sessionRecheckMs: number;
+  /** Checks the token of a `refresh` frame (Parlor's bearer tokens). Absent: `refresh` is refused. */
+  verifyToken?: (token: string) => Awaitable<Identity | null>;
   /** Whether a user may send `broadcast`. Default: nobody. */
   isAdmin: (identity: Identity) => Awaitable<boolean>;
   logger?: Logger;
@@ -48,6 +52,7 @@ export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
   heartbeatIntervalMs: 30_000,
   typingTimeoutMs: 3000,
   syncPageSize: 500,
+  sessionRecheckMs: 60_000,
   isAdmin: () => false,
   now: Date.now,
 };
@@ -66,6 +71,7 @@ export function resolveManagerOptions(partial: Partial<ManagerOptions> = {}): Ma
     'heartbeatIntervalMs',
     'typingTimeoutMs',
     'syncPageSize',
+    'sessionRecheckMs',
   ] as const;
   for (const key of positive) {
     if (!Number.isFinite(o[key]) || o[key] <= 0) {

@@ -75,6 +75,14 @@ export const SyncFrame = z.object({
   since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
 });
 
+/** Bearer tokens are a few hundred bytes; this bounds what a `refresh` makes the server verify. */
+export const MAX_TOKEN_CHARS = 4096;
+
+export const RefreshFrame = z.object({
+  type: z.literal('refresh'),
+  token: z.string().min(1).max(MAX_TOKEN_CHARS),
+});
+
 export const ClientFrame = z.discriminatedUnion('type', [
   PrivateFrame,
   GroupFrame,
@@ -82,6 +90,7 @@ export const ClientFrame = z.discriminatedUnion('type', [
   TypingFrame,
   ReadFrame,
   SyncFrame,
+  RefreshFrame,
 ]);
 
 export type ClientFrame = z.output<typeof ClientFrame>;
@@ -146,6 +155,8 @@ export interface ServerFrames {
   presence: { user_id: number; online: boolean };
   typing: { from: number; to?: number; group_id?: number; is_typing: boolean };
   synced: { last_id: number };
+  /** The answer to `refresh`: the socket now closes at this time (Unix ms) instead. */
+  refreshed: { expires_at: number };
   error: { code: string; message: string; client_id?: string };
 }
 export type ServerFrameType = keyof ServerFrames;

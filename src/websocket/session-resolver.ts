@@ -9,13 +9,25 @@ export interface Identity {
   sessionId?: string;
   /** How the request proved who it is. The Origin check applies to `cookie` only. */
   via: 'cookie' | 'token';
+  /**
+   * When the credential ends (Unix ms): a bearer token's `exp`. The socket is
+   * closed with 4401 then, unless a `refresh` frame moved it. Absent: no deadline.
+   */
+  expiresAt?: number;
 }
 
 /**
  * Required: `resolve(req)` -> the identity behind the request, or null when it
  * carries no valid credentials. Throwing (store unreachable) makes the upgrade
  * answer 503, never 401.
+ *
+ * Optional: `stillValid(sessionIds)` -> the ids among `sessionIds` whose
+ * session still exists and has not expired. The Manager asks it once per
+ * `sessionRecheckMs` with the session ids of all its cookie sockets, and
+ * closes the sockets of the missing ones with 4401; throwing keeps them open
+ * (an outage is not a logout). Without it, cookie sockets are not re-checked.
  */
 export interface SessionResolver {
   resolve(req: IncomingMessage): Awaitable<Identity | null>;
+  stillValid?(sessionIds: readonly string[]): Awaitable<Iterable<string>>;
 }

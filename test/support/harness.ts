@@ -4,7 +4,8 @@
  */
 import { Manager } from '../../src/websocket/manager.js';
 import type { ManagerOptions } from '../../src/websocket/options.js';
-import type { Identity } from '../../src/websocket/session-resolver.js';
+import type { Broker } from '../../src/websocket/broker.js';
+import type { Identity, SessionResolver } from '../../src/websocket/session-resolver.js';
 import { FakeSocket, type FakeSocketOptions } from './fake-socket.js';
 import { mockGroupMemberFetcher, mockPersister, mockSessionResolver, type GroupSpec } from './mock-interfaces.js';
 
@@ -13,6 +14,10 @@ export interface HarnessOptions {
   contacts?: Record<number, number[]>;
   knownUsers?: number[];
   options?: Partial<ManagerOptions>;
+  /** Default: `mockSessionResolver()` (no `stillValid`). */
+  sessionResolver?: SessionResolver;
+  /** Default: the in-process broker. */
+  broker?: Broker;
 }
 
 /**
@@ -20,10 +25,10 @@ export interface HarnessOptions {
  * which hands it a fresh FakeSocket. Call `stop()` in afterEach.
  */
 export function createHarness(h: HarnessOptions = {}) {
-  const resolver = mockSessionResolver();
+  const resolver = h.sessionResolver ?? mockSessionResolver();
   const groups = mockGroupMemberFetcher(h.groups, h.contacts);
   const persister = mockPersister({ groups, knownUsers: h.knownUsers, now: h.options?.now });
-  const manager = new Manager(resolver, groups, persister, h.options ?? {});
+  const manager = new Manager(resolver, groups, persister, h.options ?? {}, h.broker);
   const sockets: FakeSocket[] = [];
 
   const connect = (userId: number, extra: Partial<Identity> & FakeSocketOptions = {}): FakeSocket => {

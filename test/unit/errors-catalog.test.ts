@@ -65,7 +65,7 @@ describe('docs/protocol.md and src/errors.ts', () => {
 
   it('give every client frame type its own heading', () => {
     const types = ClientFrame.options.map((o) => o.shape.type.value);
-    expect(types).toHaveLength(6);
+    expect(types).toHaveLength(7);
     const headings = section(doc, 'Frames').filter((l) => l.startsWith('#### '));
     const documented = headings.map((l) => /^#### `(\w+)`/.exec(l)?.[1]).filter((t): t is string => t !== undefined);
     expect(drift(types, documented)).toEqual(noDrift);
@@ -92,6 +92,7 @@ const SERVER_FRAME_TYPES = [
   'presence',
   'typing',
   'synced',
+  'refreshed',
   'error',
 ] as const satisfies readonly ServerFrameType[];
 type Unlisted = Exclude<ServerFrameType, (typeof SERVER_FRAME_TYPES)[number]>;

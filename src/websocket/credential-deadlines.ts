@@ -1,0 +1,50 @@
+import type { Connection } from './connection.js';
+
+/** setTimeout's longest delay (about 24.8 days); a later deadline is reached in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * One timer per connection whose credential ends (a bearer token's `exp`):
+ * when it fires, `onExpired` closes the connection. A `refresh` moves it.
+ * Timers never keep the process alive.
+ */
+export class CredentialDeadlines {
+  private readonly timers = new Map<Connection, NodeJS.Timeout>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly onExpired: (conn: Connection) => void,
+  ) {}
+
+  /** Sets or moves the connection's deadline (Unix ms); one already past fires at once. */
+  set(conn: Connection, at: number): void {
+    this.clear(conn);
+    const arm = (): void => {
+      const left = at - this.now();
+      if (left <= 0) {
+        this.timers.delete(conn);
+        this.onExpired(conn);
+        return;
+      }
+      const timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+      timer.unref();
+      this.timers.set(conn, timer);
+    };
+    arm();
+  }
+
+  clear(conn: Connection): void {
+    clearTimeout(this.timers.get(conn));
+    this.timers.delete(conn);
+  }
+
+  clearAll(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** Connections with a deadline armed (observability and tests). */
+  get size(): number {
+    return this.timers.size;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * What "end these sockets" means, in one place: a disconnect order names a
+ * session, or a user (optionally only the sockets that user opened with a
+ * bearer token). The Manager closes the matching local sockets with 4401 and
+ * the broker carries the same order to every other instance.
+ */
+import type { Identity } from './session-resolver.js';
+
+export type DisconnectOrder =
+  /** Logout, or the host calling `parlor.disconnectSession(sessionId)`. */
+  | { sessionId: string }
+  /** `parlor.disconnectUser(userId)` (every socket), or token revocation (`via: 'token'`). */
+  | { userId: number; via?: Identity['via'] };
+
+/** Whether a socket opened with `identity` ends under `order`. */
+export function matchesOrder(identity: Identity, order: DisconnectOrder): boolean {
+  if ('sessionId' in order) return identity.sessionId === order.sessionId;
+  return identity.userId === order.userId && (order.via === undefined || identity.via === order.via);
+}
+
+/** The close reason the client sees (never the session id or the token). */
+export function reasonOf(order: DisconnectOrder): string {
+  if ('sessionId' in order) return 'logged out';
+  return order.via === 'token' ? 'tokens revoked' : 'signed out by the server';
+}
+
+/** An order as it arrives from another instance, checked field by field; undefined when it is not one. */
+export function asDisconnectOrder(value: unknown): DisconnectOrder | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.sessionId === 'string' && v.sessionId.length > 0 && v.userId === undefined) return { sessionId: v.sessionId };
+  if (typeof v.userId !== 'number' || !Number.isSafeInteger(v.userId) || v.userId <= 0 || v.sessionId !== undefined) return undefined;
+  if (v.via === undefined) return { userId: v.userId };
+  return v.via === 'token' || v.via === 'cookie' ? { userId: v.userId, via: v.via } : undefined;
+}

@@ -1,0 +1,207 @@
+/**
+ * Contract section 5 on one Manager, over mocks: disconnect orders (local
+ * close with 4401, then handed to the broker), token deadlines and the
+ * `refresh` frame, and the batched session re-check. Durations are tiny
+ * option values, never fake timers.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { InProcessBroker, type Broker } from '../../src/websocket/broker.js';
+import type { DisconnectOrder } from '../../src/websocket/disconnect-order.js';
+import type { Identity, SessionResolver } from '../../src/websocket/session-resolver.js';
+import { createHarness, framesOf, nextFrame, settle, type Harness } from '../support/mocks.js';
+
+let h: Harness;
+afterEach(() => h?.stop());
+
+/** An in-process broker that also records the disconnect orders handed to it, and lets a test play another instance. */
+function recordingBroker() {
+  const broker = new InProcessBroker() as Broker & { published: DisconnectOrder[]; fromElsewhere(order: DisconnectOrder): void };
+  let handler: (order: DisconnectOrder) => void = () => {};
+  broker.published = [];
+  broker.publishDisconnect = (order) => void broker.published.push(order);
+  broker.setDisconnectHandler = (h) => (handler = h);
+  broker.fromElsewhere = (order) => handler(order);
+  return broker;
+}
+
+describe('Manager.disconnect(): one order, every matching socket, 4401', () => {
+  it('closes every socket of a user, and only those; the order goes to the broker for the other instances', async () => {
+    const broker = recordingBroker();
+    h = createHarness({ broker });
+    const mine = [h.connect(1, { sessionId: 'a' }), h.connect(1, { via: 'token' })];
+    const other = h.connect(2, { sessionId: 'b' });
+    expect(h.manager.disconnect({ userId: 1 })).toBe(2);
+    for (const s of mine) expect([s.closeCode, s.closeReason]).toEqual([4401, 'signed out by the server']);
+    expect(other.closeCode).toBeUndefined();
+    expect(broker.published).toEqual([{ userId: 1 }]);
+    await settle();
+    expect(h.manager.isOnline(1)).toBe(false);
+  });
+
+  it('closes only the token sockets of the user for a revocation; cookie sockets stay', () => {
+    const broker = recordingBroker();
+    h = createHarness({ broker });
+    const cookie = h.connect(1, { sessionId: 'a' });
+    const token = h.connect(1, { via: 'token' });
+    const otherToken = h.connect(2, { via: 'token' });
+    expect(h.manager.disconnect({ userId: 1, via: 'token' })).toBe(1);
+    expect([token.closeCode, token.closeReason]).toEqual([4401, 'tokens revoked']);
+    expect(cookie.closeCode).toBeUndefined();
+    expect(otherToken.closeCode).toBeUndefined();
+  });
+
+  it('closeSession (logout) is a session order: published too', () => {
+    const broker = recordingBroker();
+    h = createHarness({ broker });
+    const s = h.connect(1, { sessionId: 'sess-1' });
+    expect(h.manager.closeSession('sess-1')).toBe(1);
+    expect(s.closeCode).toBe(4401);
+    expect(broker.published).toEqual([{ sessionId: 'sess-1' }]);
+  });
+
+  it('acts on an order from another instance without publishing it again', () => {
+    const broker = recordingBroker();
+    h = createHarness({ broker });
+    const s = h.connect(1, { sessionId: 'sess-1' });
+    const t = h.connect(3, { via: 'token' });
+    broker.fromElsewhere({ sessionId: 'sess-1' });
+    broker.fromElsewhere({ userId: 3, via: 'token' });
+    expect(s.closeCode).toBe(4401);
+    expect(t.closeCode).toBe(4401);
+    expect(broker.published).toEqual([]);
+  });
+});
+
+describe('token deadlines', () => {
+  it('closes a socket with 4401 at its expiresAt, not before; a socket without one stays', async () => {
+    h = createHarness();
+    const expiresAt = Date.now() + 80;
+    const token = h.connect(1, { via: 'token', expiresAt });
+    const cookie = h.connect(2);
+    await settle();
+    expect(token.closeCode).toBeUndefined();
+    await vi.waitFor(() => expect(token.closeCode).toBe(4401), { timeout: 1000, interval: 5 });
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+    expect(token.closeReason).toBe('token expired');
+    expect(cookie.closeCode).toBeUndefined();
+  });
+
+  it('closes at once a socket whose credential has already expired', () => {
+    h = createHarness();
+    const late = h.connect(1, { via: 'token', expiresAt: Date.now() - 1 });
+    expect(late.closeCode).toBe(4401);
+  });
+
+  it('forgets the deadline of a socket that closed by itself', async () => {
+    h = createHarness();
+    const s = h.connect(1, { via: 'token', expiresAt: Date.now() + 60_000 });
+    s.peerClose(1000);
+    await settle();
+    expect((h.manager as unknown as { deadlines: { size: number } }).deadlines.size).toBe(0);
+  });
+});
+
+describe('the refresh frame', () => {
+  const tokens: Record<string, Identity | null> = {};
+  const verifyToken = vi.fn(async (token: string) => tokens[token] ?? null);
+
+  it('moves the deadline with a newer token of the same user, answered `refreshed {expires_at}`', async () => {
+    h = createHarness({ options: { verifyToken } });
+    const later = Date.now() + 400;
+    tokens.newer = { userId: 1, via: 'token', expiresAt: later };
+    const s = h.connect(1, { via: 'token', expiresAt: Date.now() + 100 });
+    s.receive({ type: 'refresh', token: 'newer' });
+    expect(await nextFrame(s, 'refreshed')).toEqual({ type: 'refreshed', expires_at: later });
+    expect(verifyToken).toHaveBeenCalledWith('newer');
+    await new Promise((r) => setTimeout(r, 200)); // past the first deadline
+    expect(s.closeCode).toBeUndefined();
+    await vi.waitFor(() => expect(s.closeCode).toBe(4401), { timeout: 1000, interval: 5 });
+    expect(Date.now()).toBeGreaterThanOrEqual(later);
+  });
+
+  it("refuses another user's token (forbidden) and an invalid one (bad_request); the deadline stands", async () => {
+    h = createHarness({ options: { verifyToken } });
+    tokens.bobs = { userId: 2, via: 'token', expiresAt: Date.now() + 60_000 };
+    const expiresAt = Date.now() + 150;
+    const s = h.connect(1, { via: 'token', expiresAt });
+    s.receive({ type: 'refresh', token: 'bobs' });
+    expect(await nextFrame(s, 'error')).toMatchObject({ code: 'forbidden' });
+    s.receive({ type: 'refresh', token: 'garbage' });
+    expect(await nextFrame(s, 'error')).toMatchObject({ code: 'bad_request' });
+    await vi.waitFor(() => expect(s.closeCode).toBe(4401), { timeout: 1000, interval: 5 });
+    expect(framesOf(s, 'refreshed')).toEqual([]);
+  });
+
+  it('is refused on a cookie socket and without a token verifier (bad_request); a token over 4096 characters is too_large', async () => {
+    h = createHarness({ options: { verifyToken } });
+    tokens.alices = { userId: 1, via: 'token', expiresAt: Date.now() + 60_000 };
+    const cookie = h.connect(1);
+    cookie.receive({ type: 'refresh', token: 'alices' });
+    expect(await nextFrame(cookie, 'error')).toMatchObject({ code: 'bad_request' });
+    const token = h.connect(1, { via: 'token', expiresAt: Date.now() + 60_000 });
+    token.receive({ type: 'refresh', token: 'x'.repeat(4097) });
+    expect(await nextFrame(token, 'error')).toMatchObject({ code: 'too_large' });
+    verifyToken.mockClear();
+    await h.stop();
+
+    h = createHarness();
+    const s = h.connect(1, { via: 'token', expiresAt: Date.now() + 60_000 });
+    s.receive({ type: 'refresh', token: 'alices' });
+    expect(await nextFrame(s, 'error')).toMatchObject({ code: 'bad_request' });
+    expect(verifyToken).not.toHaveBeenCalled();
+  });
+});
+
+describe('the session re-check', () => {
+  function resolverWith(stillValid: NonNullable<SessionResolver['stillValid']>) {
+    return { resolve: vi.fn(() => null), stillValid: vi.fn(stillValid) };
+  }
+
+  it('asks once for every distinct session id of its cookie sockets, and closes the sockets of the missing ones', async () => {
+    const resolver = resolverWith((ids) => ids.filter((id) => id !== 'gone'));
+    h = createHarness({ sessionResolver: resolver });
+    const gone = [h.connect(1, { sessionId: 'gone' }), h.connect(1, { sessionId: 'gone' })];
+    const kept = h.connect(2, { sessionId: 'kept' });
+    const token = h.connect(3, { via: 'token' });
+    expect(await h.manager.recheckSessions()).toBe(2);
+    expect(resolver.stillValid).toHaveBeenCalledTimes(1);
+    expect([...resolver.stillValid.mock.calls[0]![0]].sort()).toEqual(['gone', 'kept']);
+    for (const s of gone) expect([s.closeCode, s.closeReason]).toEqual([4401, 'session ended']);
+    expect(kept.closeCode).toBeUndefined();
+    expect(token.closeCode).toBeUndefined();
+  });
+
+  it('runs by itself every sessionRecheckMs', async () => {
+    const live = new Set(['a']);
+    const resolver = resolverWith((ids) => ids.filter((id) => live.has(id)));
+    h = createHarness({ sessionResolver: resolver, options: { sessionRecheckMs: 20 } });
+    const s = h.connect(1, { sessionId: 'a' });
+    await vi.waitFor(() => expect(resolver.stillValid).toHaveBeenCalled(), { timeout: 1000, interval: 5 });
+    expect(s.closeCode).toBeUndefined();
+    live.delete('a');
+    await vi.waitFor(() => expect(s.closeCode).toBe(4401), { timeout: 1000, interval: 5 });
+  });
+
+  it('keeps every socket open when the store cannot answer (an outage is not a logout), and asks nothing without cookie sockets', async () => {
+    const resolver = resolverWith(() => Promise.reject(new Error('store down')));
+    h = createHarness({ sessionResolver: resolver });
+    expect(await h.manager.recheckSessions()).toBe(0);
+    expect(resolver.stillValid).not.toHaveBeenCalled();
+    const s = h.connect(1, { sessionId: 'a' });
+    expect(await h.manager.recheckSessions()).toBe(0);
+    expect(s.closeCode).toBeUndefined();
+  });
+
+  it('joins a check already running instead of asking twice', async () => {
+    let answer: (ids: string[]) => void = () => {};
+    const resolver = resolverWith(() => new Promise<string[]>((r) => (answer = r)));
+    h = createHarness({ sessionResolver: resolver });
+    const s = h.connect(1, { sessionId: 'a' });
+    const first = h.manager.recheckSessions();
+    const second = h.manager.recheckSessions();
+    answer([]);
+    expect(await Promise.all([first, second])).toEqual([1, 1]);
+    expect(resolver.stillValid).toHaveBeenCalledTimes(1);
+    expect(s.closeCode).toBe(4401);
+  });
+});
