@@ -15,6 +15,7 @@ import { createRegistry, observeManager, observeStores, timeStoreWrites } from '
 import { checkParlorOptions } from './parlor-options.js';
 import { FirstMatchResolver } from './session/first-match-resolver.js';
 import { createParlorSession, type ParlorSession } from './session/parlor-session.js';
+import { stillValidOf, withStillValid } from './session/still-valid.js';
 import type { Stores } from './store/types.js';
 import type { Broker } from './websocket/broker.js';
 import type { GroupMemberFetcher } from './websocket/group-member-fetcher.js';
@@ -108,6 +109,10 @@ export interface Parlor {
   readonly handleUpgrade: UpgradeHandler;
   /** Listens for upgrades on `path` (default `wsPath`); returns the function that stops listening. */
   attach(server: Server, options?: { path?: string }): () => void;
+  /** Logout done by the host: every socket of the session closes with 4401, on every instance, within 2 s. */
+  disconnectSession(sessionId: string): void;
+  /** Ban or deletion: every socket of the user closes with 4401, on every instance, within 2 s. */
+  disconnectUser(userId: number): void;
   /** Stops new sockets, finishes stored writes, closes sockets with 1001. Does not close `stores`. */
   close(): Promise<void>;
 }
@@ -138,9 +143,9 @@ export function createParlor(options: ParlorOptions): Parlor {
           options.tokens?.ttlSeconds,
         );
   const cookieResolver = options.sessionResolver ?? ownSession!.resolver;
-  const resolver = guardInterface(
-    'sessionResolver',
-    new FirstMatchResolver([cookieResolver, ...(tokens ? [new TokenSessionResolver(tokens)] : [])]),
+  const resolver = withStillValid(
+    guardInterface('sessionResolver', new FirstMatchResolver([cookieResolver, ...(tokens ? [new TokenSessionResolver(tokens)] : [])])),
+    stillValidOf(options.sessionResolver, options.stores.sessions),
   );
   const admins = new Set((options.adminUsers ?? []).map((u) => u.toLowerCase()));
   const isAdmin = (identity: Identity) => identity.username !== undefined && admins.has(identity.username.toLowerCase());
@@ -198,6 +203,8 @@ export function createParlor(options: ParlorOptions): Parlor {
       revokeAll: (userId) => (tokens ? tokens.revokeAll(userId) : tokensOff()),
     },
     handleUpgrade: upgrade.handle,
+    disconnectSession: (sessionId) => void manager.disconnect({ sessionId }),
+    disconnectUser: (userId) => void manager.disconnect({ userId }),
     attach(server, attachOptions = {}) {
       const handle = attachOptions.path === undefined ? upgrade.handle : upgrade.handleAt(attachOptions.path);
       const listener = (req: Parameters<UpgradeHandler>[0], socket: Parameters<UpgradeHandler>[1], head: Buffer) => {

@@ -38,6 +38,8 @@ export const EnvSchema = z.object({
   SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: Int(900, 30),
+  /** How often each instance checks its cookie sockets' sessions against the session store (one batched query). */
+  SESSION_RECHECK_MS: Int(60_000, 1000),
   ALLOWED_ORIGINS: List,
   ADMIN_USERS: List,
   MAX_FRAME_BYTES: Int(65536, 256),

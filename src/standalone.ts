@@ -87,6 +87,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
       shedBufferedBytes: Math.floor(config.MAX_BUFFERED_BYTES / 4),
       maxConnectionsPerUser: config.MAX_CONNECTIONS_PER_USER,
       heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+      sessionRecheckMs: config.SESSION_RECHECK_MS,
       ...options.manager,
     },
   });

@@ -95,6 +95,12 @@ export interface StoreHealth {
   membershipCache: (MembershipCacheStats & { enabled: boolean; groups: number }) | null;
 }
 
+/** The session re-check's one question to a session store (contract section 5). */
+export interface LiveSessions {
+  /** The ids among `sids` whose session exists and has not expired: one query, whatever the count. */
+  liveSessionIds(sids: readonly string[]): Promise<string[]>;
+}
+
 /** Every store of one backend, opened together and closed together. */
 export interface Stores {
   /** Human name for logs: "sqlite:./data/parlor.db", "postgres://host/db". */
@@ -106,7 +112,7 @@ export interface Stores {
   notifications: NotificationStore;
   conversations: ConversationStore;
   /** express-session store on the same backend (persistent: a restart keeps people logged in). */
-  sessions: SessionStore;
+  sessions: SessionStore & LiveSessions;
   /** Resolves when the backend answers; rejects otherwise (/healthz). */
   ping(): Awaitable<void>;
   /** For /metrics, read when scraped: the group-commit queue and the membership cache. */

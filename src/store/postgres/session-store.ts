@@ -59,6 +59,16 @@ export class PgSessionStore extends PGStore {
       );
   }
 
+  /** The ids among `sids` that `get` would find (the session re-check): one query with an array parameter. */
+  async liveSessionIds(sids: readonly string[]): Promise<string[]> {
+    if (sids.length === 0) return [];
+    const rows = await this.db.rows<{ sid: string }>(`SELECT sid FROM ${this.table} WHERE sid = ANY($1::text[]) AND expire >= to_timestamp($2)`, [
+      sids,
+      Math.ceil(Date.now() / 1000),
+    ]);
+    return rows.map((r) => r.sid);
+  }
+
   override clear(callback?: (err?: unknown) => void): void {
     this.db.query(`DELETE FROM ${this.table}`).then(
       () => later(callback, null),

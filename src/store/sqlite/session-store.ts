@@ -53,6 +53,7 @@ export class SqliteSessionStore extends session.Store {
   private readonly byId;
   private readonly live;
   private readonly count;
+  private readonly liveAmong;
 
   constructor(
     db: Database,
@@ -65,6 +66,10 @@ export class SqliteSessionStore extends session.Store {
     this.byId = db.prepare<[string, number], string>('SELECT sess FROM sessions WHERE sid = ? AND expires > ?').pluck();
     this.live = db.prepare<[number], { sid: string; sess: string }>('SELECT sid, sess FROM sessions WHERE expires > ?');
     this.count = db.prepare<[number], number>('SELECT count(*) FROM sessions WHERE expires > ?').pluck();
+    // One JSON array parameter, not one `?` per id: no limit on how many ids one question carries.
+    this.liveAmong = db
+      .prepare<[string, number], string>('SELECT sid FROM sessions WHERE sid IN (SELECT value FROM json_each(?)) AND expires > ?')
+      .pluck();
     const every = options.pruneIntervalMs ?? 15 * 60 * 1000;
     this.timer = every > 0 ? setInterval(() => this.pruneQuietly(), every).unref() : null;
   }
@@ -103,6 +108,16 @@ export class SqliteSessionStore extends session.Store {
       for (const row of this.live.all(this.now())) out[row.sid] = JSON.parse(row.sess) as SessionData;
       return out;
     });
+  }
+
+  /** The ids among `sids` that `get` would find (the session re-check). */
+  liveSessionIds(sids: readonly string[]): Promise<string[]> {
+    if (sids.length === 0) return Promise.resolve([]);
+    try {
+      return Promise.resolve(this.liveAmong.all(JSON.stringify(sids), this.now()));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Deletes expired rows now; resolves with how many. */
