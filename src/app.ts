@@ -4,6 +4,7 @@ import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { DependencyContainer } from 'tsyringe';
 import { TokenSessionResolver } from './auth/token-resolver.js';
+import { revokeTokens } from './auth/token-revocation.js';
 import { TokenService, tokenKey, type TokenOptions } from './auth/token-service.js';
 import { createParlorContainer } from './container.js';
 import { createOpsRouter, createRouter } from './http/router.js';
@@ -90,7 +91,7 @@ export interface ParlorOptions {
 export interface ParlorTokens {
   /** A signed token for the user: opens `/ws` and calls Parlor's routes like a session. Rejects when tokens are off. */
   issue(userId: number): Promise<{ token: string; expires_at: number }>;
-  /** Every token issued to the user so far stops working. */
+  /** Every token issued to the user so far stops working, and the sockets they opened close with 4401 on every instance. */
   revokeAll(userId: number): Promise<void>;
 }
 
@@ -156,7 +157,13 @@ export function createParlor(options: ParlorOptions): Parlor {
     sessionResolver: resolver,
     groupMemberFetcher: guardInterface('groupMemberFetcher', options.groupMemberFetcher ?? options.stores.groups),
     messagePersister: timeStoreWrites(options.messagePersister ?? options.stores.messages, metrics),
-    managerOptions: { isAdmin, logger, messagePolicy: options.messagePolicy, ...options.manager },
+    managerOptions: {
+      isAdmin,
+      logger,
+      messagePolicy: options.messagePolicy,
+      verifyToken: tokens && ((token) => tokens.verify(token)),
+      ...options.manager,
+    },
     broker: options.broker,
   });
   const manager = container.resolve(Manager);
@@ -200,7 +207,7 @@ export function createParlor(options: ParlorOptions): Parlor {
     events: manager.hostEvents,
     tokens: {
       issue: (userId) => (tokens ? tokens.issue(userId) : tokensOff()),
-      revokeAll: (userId) => (tokens ? tokens.revokeAll(userId) : tokensOff()),
+      revokeAll: (userId) => (tokens ? revokeTokens(tokens, manager, userId) : tokensOff()),
     },
     handleUpgrade: upgrade.handle,
     disconnectSession: (sessionId) => void manager.disconnect({ sessionId }),

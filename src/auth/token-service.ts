@@ -75,9 +75,11 @@ export class TokenService {
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.ver !== 'number') return null;
     if ((await this.versions.current(userId)) !== payload.ver) return null;
-    if (!this.accounts) return { userId, via: 'token' };
+    const identity: Identity = { userId, via: 'token' };
+    if (typeof payload.exp === 'number') identity.expiresAt = payload.exp * 1000;
+    if (!this.accounts) return identity;
     const user = await this.accounts.findById(userId);
-    return user ? { userId, username: user.username, via: 'token' } : null;
+    return user ? { ...identity, username: user.username } : null;
   }
 
   /** Invalidates every token issued to the user so far. */

@@ -1,4 +1,5 @@
 import { Router, type RequestHandler } from 'express';
+import { revokeTokens } from '../auth/token-revocation.js';
 import type { TokenService } from '../auth/token-service.js';
 import { checkCredentials } from './auth-routes.js';
 import { me, type HttpContext } from './context.js';
@@ -18,14 +19,15 @@ export function tokenRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, t
       userId = user.id;
     } else {
       const identity = await ctx.resolver.resolve(req);
-      if (!identity) throw httpError('unauthorized', 'sign in first, or send {username, password}');
+      // A bearer token cannot mint another: a leaked token would otherwise live until the user revokes everything.
+      if (identity?.via !== 'cookie') throw httpError('unauthorized', 'sign in first (session cookie), or send {username, password}');
       userId = identity.userId;
     }
     res.status(201).json(await tokens.issue(userId));
   });
 
   r.post('/revoke', ...signedIn, async (_req, res) => {
-    await tokens.revokeAll(me(res).userId);
+    await revokeTokens(tokens, ctx.manager, me(res).userId);
     res.status(204).end();
   });
 

@@ -19,6 +19,7 @@ describe('bearer tokens', () => {
   afterAll(closeAll);
 
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  const bobToken = async () => (await server.http.post('/api/auth/token').set('cookie', bob.cookie).expect(201)).body.token as string;
   const sign = (claims: Record<string, unknown>, sub: number, exp: number | string = '5m') =>
     new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(String(sub)).setIssuer('parlor').setIssuedAt().setExpirationTime(exp);
 
@@ -101,25 +102,38 @@ describe('bearer tokens', () => {
     });
   });
 
-  it('revoke stops every earlier token for new upgrades and requests, and leaves open sockets open', async () => {
+  it('revoke stops every earlier token for new upgrades and requests, and closes the sockets they opened with 4401; cookie sockets stay', async () => {
     const carol = await registerUser(server);
     const first = (await server.http.post('/api/auth/token').set('cookie', carol.cookie).expect(201)).body.token;
     const second = (await server.http.post('/api/auth/token').set('cookie', carol.cookie).expect(201)).body.token;
-    const open = await connect(server.url, first);
+    const [byToken, byQuery] = [
+      await connectClient(server, undefined, { headers: bearer(first) }),
+      await connectClient(server, undefined, { url: `${server.wsUrl}?access_token=${second}` }),
+    ];
+    const [byCookie, bobs] = [await connectClient(server, carol.cookie), await connectClient(server, undefined, { headers: bearer(await bobToken()) })];
 
     await server.http.post('/api/auth/revoke').set(bearer(second)).expect(204);
 
+    for (const client of [byToken, byQuery]) expect(await client.closed).toEqual({ code: 4401, reason: 'tokens revoked' });
     for (const token of [first, second]) {
       expect(await upgradeStatus(server.wsUrl, bearer(token))).toBe(401);
       await server.http.get('/api/auth/me').set(bearer(token)).expect(401);
     }
-    // The socket opened before the revoke still works (documented in docs/tokens.md).
-    const ack = await sendPrivate(open, alice.id, 'still here');
-    expect(ack.id).toBeGreaterThan(0);
+    expect([byCookie.ws.readyState, bobs.ws.readyState]).toEqual([byCookie.ws.OPEN, bobs.ws.OPEN]);
     // A token issued after the revoke works.
     const fresh = (await server.http.post('/api/auth/token').set('cookie', carol.cookie).expect(201)).body.token;
     await server.http.get('/api/auth/me').set(bearer(fresh)).expect(200);
-    open.close();
+    byCookie.ws.close();
+    bobs.ws.close();
+  });
+
+  it('a bearer token cannot mint another token; a cookie session or a password can', async () => {
+    const token = await bobToken();
+    const refused = await server.http.post('/api/auth/token').set(bearer(token)).expect(401);
+    expect(refused.body).toMatchObject({ error: 'unauthorized' });
+    await server.http.post('/api/auth/token').set(bearer(token)).send({}).expect(401);
+    await server.http.post('/api/auth/token').set('cookie', bob.cookie).expect(201);
+    await server.http.post('/api/auth/token').send({ username: bob.username, password: bob.password }).expect(201);
   });
 
   it('revoke needs authentication', async () => {

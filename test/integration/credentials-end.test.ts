@@ -1,0 +1,131 @@
+/**
+ * Contract section 5 on one real server (SQLite, real `ws` clients): a
+ * session deleted or expired in the store closes its sockets within
+ * SESSION_RECHECK_MS, a token socket ends at its `exp` unless a `refresh`
+ * moved it, and the host API (`parlor.disconnectSession`,
+ * `parlor.disconnectUser`) closes sockets with 4401. Revocation and the
+ * token-mints-token rule are in tokens.test.ts; several instances in
+ * scale-out-credentials.test.ts and redis-disconnect.test.ts.
+ */
+import Database from 'better-sqlite3';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SqliteStores } from '../../src/store/sqlite/index.js';
+import { closeAll, connectClient, login, registerUser, startTestServer, type TestClient, type TestServer, type TestUser } from '../support/server.js';
+
+const TOKEN_SECRET = 'token-secret-token-secret-token-secret-0123';
+const RECHECK_MS = 1000;
+
+/** The session id inside a `parlor.sid=s%3A<sid>.<signature>` cookie. */
+export function sessionIdOf(cookie: string): string {
+  const value = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1));
+  return value.slice(2, value.lastIndexOf('.'));
+}
+
+describe('credentials end, sockets end (one instance)', () => {
+  let server: TestServer;
+  let db: Database.Database;
+  let alice: TestUser, bob: TestUser;
+
+  beforeAll(async () => {
+    server = await startTestServer({ TOKEN_SECRET, SESSION_RECHECK_MS: String(RECHECK_MS) });
+    // A second connection to the same file: the test changes the store behind the server's back.
+    db = new Database((server.stores as SqliteStores).path);
+    [alice, bob] = [await registerUser(server), await registerUser(server)];
+  });
+  afterAll(async () => {
+    db?.close();
+    await closeAll();
+  });
+
+  /** A token of `user` expiring at `exp` (Unix seconds), signed as the server signs them. */
+  const tokenOf = (user: TestUser, exp: number) =>
+    new SignJWT({ ver: 0, name: user.username })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(String(user.id))
+      .setIssuer('parlor')
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .sign(new TextEncoder().encode(TOKEN_SECRET));
+  const withToken = (token: string) => connectClient(server, undefined, { headers: { authorization: `Bearer ${token}` } });
+  const closedWithin = async (client: TestClient, ms: number) => {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still open after ${ms} ms`)), ms));
+    return Promise.race([client.closed, timeout]);
+  };
+  const isOpen = (client: TestClient) => client.ws.readyState === client.ws.OPEN;
+
+  describe('cookie sockets are re-checked against the session store', () => {
+    it('a session row deleted from the store directly closes its sockets with 4401 within SESSION_RECHECK_MS; the other session stays', async () => {
+      const second = await login(server, alice);
+      const [doomed, doomed2, kept] = [await connectClient(server, second), await connectClient(server, second), await connectClient(server, alice.cookie)];
+      const deletedAt = Date.now();
+      expect(db.prepare('DELETE FROM sessions WHERE sid = ?').run(sessionIdOf(second)).changes).toBe(1);
+
+      for (const client of [doomed, doomed2]) expect(await closedWithin(client, RECHECK_MS + 1000)).toEqual({ code: 4401, reason: 'session ended' });
+      expect(Date.now() - deletedAt).toBeLessThanOrEqual(RECHECK_MS + 1000);
+      expect(isOpen(kept)).toBe(true);
+      kept.ws.close();
+    });
+
+    it('so does a session that expires in the store', async () => {
+      const cookie = await login(server, bob);
+      const client = await connectClient(server, cookie);
+      db.prepare('UPDATE sessions SET expires = ? WHERE sid = ?').run(Date.now(), sessionIdOf(cookie));
+      expect(await closedWithin(client, RECHECK_MS + 1000)).toMatchObject({ code: 4401 });
+    });
+  });
+
+  describe('token sockets end at exp', () => {
+    it('closes with 4401 at exp when no refresh came', async () => {
+      const exp = Math.ceil(Date.now() / 1000) + 1;
+      const client = await withToken(await tokenOf(alice, exp));
+      expect(await closedWithin(client, 3000)).toEqual({ code: 4401, reason: 'token expired' });
+      expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000);
+    });
+
+    it('a refresh with a newer token of the same user moves the deadline (answered refreshed), and the socket closes at the new exp', async () => {
+      const first = Math.ceil(Date.now() / 1000) + 1;
+      const client = await withToken(await tokenOf(alice, first));
+      client.send({ type: 'refresh', token: await tokenOf(alice, first + 1) });
+      expect(await client.next('refreshed')).toEqual({ type: 'refreshed', expires_at: (first + 1) * 1000 });
+
+      await new Promise((r) => setTimeout(r, first * 1000 + 300 - Date.now()));
+      expect(isOpen(client)).toBe(true); // past the first exp
+      expect(await closedWithin(client, 2000)).toMatchObject({ code: 4401 });
+      expect(Date.now()).toBeGreaterThanOrEqual((first + 1) * 1000);
+    });
+
+    it("refuses another user's token (forbidden) and a forged one (bad_request); the deadline stands", async () => {
+      const exp = Math.ceil(Date.now() / 1000) + 1;
+      const client = await withToken(await tokenOf(alice, exp));
+      client.send({ type: 'refresh', token: await tokenOf(bob, exp + 60) });
+      expect(await client.next('error')).toMatchObject({ code: 'forbidden' });
+      const [h, p] = (await tokenOf(alice, exp + 60)).split('.');
+      client.send({ type: 'refresh', token: `${h}.${p}.forged-signature` });
+      expect(await client.next('error')).toMatchObject({ code: 'bad_request' });
+      expect(await closedWithin(client, 3000)).toMatchObject({ code: 4401 });
+      expect(client.all('refreshed')).toEqual([]);
+    });
+  });
+
+  describe('the host API', () => {
+    it('parlor.disconnectSession closes exactly that session\'s sockets; parlor.disconnectUser every socket of the user', async () => {
+      const cookie = await login(server, bob);
+      const token = (await server.http.post('/api/auth/token').set('cookie', bob.cookie).expect(201)).body.token as string;
+      const [session, otherSession, byToken, alices] = [
+        await connectClient(server, cookie),
+        await connectClient(server, bob.cookie),
+        await withToken(token),
+        await connectClient(server, alice.cookie),
+      ];
+      server.parlor.disconnectSession(sessionIdOf(cookie));
+      expect(await closedWithin(session, 500)).toEqual({ code: 4401, reason: 'logged out' });
+      expect([isOpen(otherSession), isOpen(byToken)]).toEqual([true, true]);
+
+      server.parlor.disconnectUser(bob.id);
+      for (const client of [otherSession, byToken]) expect(await closedWithin(client, 500)).toMatchObject({ code: 4401 });
+      expect(isOpen(alices)).toBe(true);
+      alices.ws.close();
+    });
+  });
+});
