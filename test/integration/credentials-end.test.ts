@@ -11,16 +11,21 @@ import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqliteStores } from '../../src/store/sqlite/index.js';
-import { closeAll, connectClient, login, registerUser, startTestServer, type TestClient, type TestServer, type TestUser } from '../support/server.js';
+import {
+  closeAll,
+  closedWithin,
+  connectClient,
+  login,
+  registerUser,
+  sessionIdOf,
+  startTestServer,
+  type TestClient,
+  type TestServer,
+  type TestUser,
+} from '../support/server.js';
 
 const TOKEN_SECRET = 'token-secret-token-secret-token-secret-0123';
 const RECHECK_MS = 1000;
-
-/** The session id inside a `parlor.sid=s%3A<sid>.<signature>` cookie. */
-export function sessionIdOf(cookie: string): string {
-  const value = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1));
-  return value.slice(2, value.lastIndexOf('.'));
-}
 
 describe('credentials end, sockets end (one instance)', () => {
   let server: TestServer;
@@ -48,10 +53,6 @@ describe('credentials end, sockets end (one instance)', () => {
       .setExpirationTime(exp)
       .sign(new TextEncoder().encode(TOKEN_SECRET));
   const withToken = (token: string) => connectClient(server, undefined, { headers: { authorization: `Bearer ${token}` } });
-  const closedWithin = async (client: TestClient, ms: number) => {
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still open after ${ms} ms`)), ms));
-    return Promise.race([client.closed, timeout]);
-  };
   const isOpen = (client: TestClient) => client.ws.readyState === client.ws.OPEN;
 
   describe('cookie sockets are re-checked against the session store', () => {

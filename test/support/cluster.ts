@@ -52,7 +52,14 @@ export async function metric(instance: Instance, name: string): Promise<number |
   return line === undefined ? undefined : Number(line.slice(name.length + 1));
 }
 
-export async function startCluster(options: { databaseUrl: string; redisUrl: string; names: string[]; label: string }): Promise<Cluster> {
+/** `envOf(name)` adds to (or overrides) one instance's environment, e.g. a short SESSION_RECHECK_MS on one of them. */
+export async function startCluster(options: {
+  databaseUrl: string;
+  redisUrl: string;
+  names: string[];
+  label: string;
+  envOf?: (name: string) => Record<string, string>;
+}): Promise<Cluster> {
   const schema = freshSchema(options.label);
   const prefix = `parlor-test-${options.label}-${randomUUID().slice(0, 8)}`;
   const env = {
@@ -95,7 +102,7 @@ export async function startCluster(options: { databaseUrl: string; redisUrl: str
   };
   try {
     // All at once, like a deploy: the migration lock lets one apply the schema while the others wait.
-    const started = await Promise.all(options.names.map((name) => startServerProcess(env).then((proc) => ({ name, proc }))));
+    const started = await Promise.all(options.names.map((name) => startServerProcess({ ...env, ...options.envOf?.(name) }).then((proc) => ({ name, proc }))));
     for (const { name, proc } of started) instances.push({ name, process: proc, ...targetOf(proc.url) });
     await Promise.all(instances.map((i) => waitForLog(i, 'redis: subscribed')));
   } catch (err) {

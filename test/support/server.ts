@@ -239,6 +239,19 @@ export function upgradeStatus(url: string, headers: Record<string, string> = {})
   });
 }
 
+/** Resolves with the client's close code and reason; rejects when it is still open after `ms`. */
+export function closedWithin(client: TestClient, ms: number): Promise<{ code: number; reason: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`socket still open after ${ms} ms`)), ms)));
+  return Promise.race([client.closed, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The session id inside a session cookie `name=s%3A<sid>.<signature>` (to reach the row in the store). */
+export function sessionIdOf(cookie: string): string {
+  const value = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1));
+  return value.slice(2, value.lastIndexOf('.'));
+}
+
 /** Asserts that nothing matching arrives for `ms` (use sparingly: it waits). */
 export async function expectNoFrame(client: TestClient, type: string, ms = 150, where: (f: Record<string, any>) => boolean = () => true): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));

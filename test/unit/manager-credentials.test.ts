@@ -14,15 +14,23 @@ let h: Harness;
 afterEach(() => h?.stop());
 
 /** An in-process broker that also records the disconnect orders handed to it, and lets a test play another instance. */
-function recordingBroker() {
-  const broker = new InProcessBroker() as Broker & { published: DisconnectOrder[]; fromElsewhere(order: DisconnectOrder): void };
-  let handler: (order: DisconnectOrder) => void = () => {};
-  broker.published = [];
-  broker.publishDisconnect = (order) => void broker.published.push(order);
-  broker.setDisconnectHandler = (h) => (handler = h);
-  broker.fromElsewhere = (order) => handler(order);
-  return broker;
+class RecordingBroker extends InProcessBroker implements Broker {
+  readonly published: DisconnectOrder[] = [];
+  private handler: (order: DisconnectOrder) => void = () => {};
+
+  publishDisconnect(order: DisconnectOrder): void {
+    this.published.push(order);
+  }
+
+  setDisconnectHandler(handler: (order: DisconnectOrder) => void): void {
+    this.handler = handler;
+  }
+
+  fromElsewhere(order: DisconnectOrder): void {
+    this.handler(order);
+  }
 }
+const recordingBroker = () => new RecordingBroker();
 
 describe('Manager.disconnect(): one order, every matching socket, 4401', () => {
   it('closes every socket of a user, and only those; the order goes to the broker for the other instances', async () => {
