@@ -90,6 +90,19 @@ export function sessionContract(ctx: ContractContext): void {
     expect(await store().length()).toBe(0);
   });
 
+  it('liveSessionIds answers, in one call, which of many ids get would find (the session re-check)', async () => {
+    const [live, expired, destroyed] = [sid(), sid(), sid()];
+    await store().set(live, sessionData({ maxAge: DAY }, { userId: 1 }));
+    await store().set(expired, sessionData({ originalMaxAge: 1, expires: new Date(Date.now() - 1000).toISOString() }));
+    await store().set(destroyed, sessionData({ maxAge: DAY }));
+    await store().destroy(destroyed);
+    // Far more ids than a statement may carry as separate parameters (SQLite: 32766).
+    const unknown = Array.from({ length: 40_000 }, (_, i) => `${live}-unknown-${i}`);
+    const found = await ctx.stores().sessions.liveSessionIds([expired, ...unknown, live, destroyed, "it's; --"]);
+    expect(found).toEqual([live]);
+    expect(await ctx.stores().sessions.liveSessionIds([])).toEqual([]);
+  });
+
   it('calls back asynchronously, never inside the call', async () => {
     const s = ctx.stores().sessions;
     let inside = true;
