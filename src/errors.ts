@@ -39,10 +39,27 @@ export const CloseCode = {
   message_too_big: 1009,
   /** Slow consumer: buffered bytes over MAX_BUFFERED_BYTES. Reconnect and `sync`. */
   try_again_later: 1013,
-  /** The session was logged out (or the token revoked and the socket closed). */
+  /** The credential the socket was opened with ended: logout, session gone, token expired or revoked, user disconnected. */
   logged_out: 4401,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/**
+ * The reasons sent with 4401, so a client can tell an expired token (get a
+ * new one and reconnect) from the end of the user's sign-in (stop).
+ */
+export const LoggedOutReason = {
+  /** Logout (Parlor's route or `parlor.disconnectSession`). */
+  logout: 'logged out',
+  /** The session re-check found the session destroyed or expired. */
+  session_ended: 'session ended',
+  /** The bearer token reached its `exp` without a `refresh`. */
+  token_expired: 'token expired',
+  /** The user's tokens were revoked. */
+  tokens_revoked: 'tokens revoked',
+  /** `parlor.disconnectUser` (ban, deletion). */
+  user_disconnected: 'signed out by the server',
+} as const;
 
 /**
  * An error whose code may be shown to the client. Stores throw it for

@@ -4,6 +4,7 @@
  * bearer token). The Manager closes the matching local sockets with 4401 and
  * the broker carries the same order to every other instance.
  */
+import { LoggedOutReason } from '../errors.js';
 import type { Identity } from './session-resolver.js';
 
 export type DisconnectOrder =
@@ -20,8 +21,8 @@ export function matchesOrder(identity: Identity, order: DisconnectOrder): boolea
 
 /** The close reason the client sees (never the session id or the token). */
 export function reasonOf(order: DisconnectOrder): string {
-  if ('sessionId' in order) return 'logged out';
-  return order.via === 'token' ? 'tokens revoked' : 'signed out by the server';
+  if ('sessionId' in order) return LoggedOutReason.logout;
+  return order.via === 'token' ? LoggedOutReason.tokens_revoked : LoggedOutReason.user_disconnected;
 }
 
 /** An order as it arrives from another instance, checked field by field; undefined when it is not one. */

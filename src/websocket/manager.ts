@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { inject, injectable } from 'tsyringe';
 import type { RawData } from 'ws';
-import { CloseCode, FrameErrorCode, ParlorError } from '../errors.js';
+import { CloseCode, FrameErrorCode, LoggedOutReason, ParlorError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER } from '../tokens.js';
 import { InProcessBroker, type Broker, type DeliveryTracking, type Envelope } from './broker.js';
@@ -90,9 +90,9 @@ export class Manager {
     this.broker.setPresenceHandler?.((userId, online) => void this.track(this.presence.announce(userId, online)));
     this.broker.setDisconnectHandler?.((order) => this.closeMatching(order));
     this.stopHeartbeat = startHeartbeat(this.registry, this.options.heartbeatIntervalMs);
-    this.deadlines = new CredentialDeadlines(this.options.now, (conn) => conn.close(CloseCode.logged_out, 'token expired'));
+    this.deadlines = new CredentialDeadlines(this.options.now, (conn) => conn.close(CloseCode.logged_out, LoggedOutReason.token_expired));
     this.recheck = sessions.stillValid
-      ? new SessionRecheck(this.registry, sessions.stillValid.bind(sessions), (conn) => conn.close(CloseCode.logged_out, 'session ended'), this.log)
+      ? new SessionRecheck(this.registry, sessions.stillValid.bind(sessions), (conn) => conn.close(CloseCode.logged_out, LoggedOutReason.session_ended), this.log)
       : undefined;
     this.recheck?.start(this.options.sessionRecheckMs);
   }
