@@ -5,6 +5,7 @@
 import { generateClientId } from './client-id.js';
 import type { ClientEnvironment } from './environment.js';
 import type { WebSocketConstructor, WebSocketLike } from './socket.js';
+import type { GetToken } from './token-refresher.js';
 
 export interface ParlorClientOptions {
   /** `ws://host/ws` or `wss://host/ws` (http(s) URLs are accepted where the socket implementation accepts them). */
@@ -15,9 +16,20 @@ export interface ParlorClientOptions {
   protocols?: string | string[];
   /**
    * Build the socket yourself, e.g. in Node to send a bearer token or a cookie:
-   * `(url) => new WebSocket(url, { headers: { Authorization: 'Bearer ' + token } })` with `ws`.
+   * `(url, token) => new WebSocket(url, { headers: { Authorization: 'Bearer ' + token } })` with `ws`.
+   * `token` is the one `getToken` gave for this socket (undefined without `getToken`).
    */
-  createSocket?: (url: string) => WebSocketLike;
+  createSocket?: (url: string, token?: string) => WebSocketLike;
+  /**
+   * Bearer tokens instead of the cookie: called for every socket the client
+   * opens and again ahead of the token's expiry (sent as a `refresh` frame,
+   * so the server does not close the socket at `exp`). Resolve with
+   * `{token, expires_at}`, what `POST /api/auth/token` answers. Without
+   * `createSocket`, the token goes in the `access_token` query parameter.
+   */
+  getToken?: GetToken;
+  /** How long before the token's expiry it is refreshed (halfway for shorter tokens). Default 60 000. */
+  refreshAheadMs?: number;
   /** Connect on the next microtask, so listeners added right after construction see every event. Default true. */
   autoConnect?: boolean;
   /** `lastSeenId` to start from: the first `sync` replays messages with a larger id. Default 0 (everything). */
@@ -46,7 +58,9 @@ export interface ParlorClientOptions {
 
 export interface ResolvedClientOptions {
   url: string;
-  createSocket: (url: string) => WebSocketLike;
+  createSocket: (url: string, token?: string) => WebSocketLike;
+  getToken: GetToken | undefined;
+  refreshAheadMs: number;
   autoConnect: boolean;
   since: number;
   ackTimeoutMs: number;
@@ -71,12 +85,14 @@ export const CLIENT_DEFAULTS = {
   maxReconnectAttempts: Number.POSITIVE_INFINITY,
   pauseWhenHidden: true,
   dedupWindow: 10_000,
+  refreshAheadMs: 60_000,
 } as const;
 
 export function resolveClientOptions(options: ParlorClientOptions): ResolvedClientOptions {
   const o = { ...CLIENT_DEFAULTS, ...withoutUndefined(options) };
   checkUrl(o.url);
-  for (const name of ['ackTimeoutMs', 'syncTimeoutMs', 'reconnectBaseMs', 'reconnectMaxMs'] as const) {
+  if (options.getToken !== undefined && typeof options.getToken !== 'function') throw new TypeError('ParlorClient: getToken must be a function');
+  for (const name of ['ackTimeoutMs', 'syncTimeoutMs', 'reconnectBaseMs', 'reconnectMaxMs', 'refreshAheadMs'] as const) {
     if (!(Number.isFinite(o[name]) && o[name] > 0)) throw new TypeError(`ParlorClient: ${name} must be a positive number`);
   }
   if (o.reconnectMaxMs < o.reconnectBaseMs) throw new TypeError('ParlorClient: reconnectMaxMs must be >= reconnectBaseMs');
@@ -90,6 +106,8 @@ export function resolveClientOptions(options: ParlorClientOptions): ResolvedClie
   return {
     url: o.url,
     createSocket: socketFactory(options),
+    getToken: options.getToken,
+    refreshAheadMs: o.refreshAheadMs,
     autoConnect: o.autoConnect,
     since: o.since,
     ackTimeoutMs: o.ackTimeoutMs,
@@ -117,7 +135,7 @@ function checkUrl(url: unknown): asserts url is string {
   }
 }
 
-function socketFactory(options: ParlorClientOptions): (url: string) => WebSocketLike {
+function socketFactory(options: ParlorClientOptions): (url: string, token?: string) => WebSocketLike {
   if (options.createSocket) return options.createSocket;
   const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (typeof Ctor !== 'function') {
@@ -126,7 +144,17 @@ function socketFactory(options: ParlorClientOptions): (url: string) => WebSocket
     );
   }
   const protocols = options.protocols;
-  return (url) => (protocols === undefined ? new Ctor(url) : new Ctor(url, protocols));
+  // A browser WebSocket can set no header: the token goes in the query string (keep such tokens short-lived).
+  return (url, token) => {
+    const target = token === undefined ? url : withAccessToken(url, token);
+    return protocols === undefined ? new Ctor(target) : new Ctor(target, protocols);
+  };
+}
+
+function withAccessToken(url: string, token: string): string {
+  const u = new URL(url);
+  u.searchParams.set('access_token', token);
+  return u.toString();
 }
 
 function withoutUndefined<T extends object>(o: T): T {

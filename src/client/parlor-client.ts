@@ -14,6 +14,8 @@ import { resolveClientOptions, type ParlorClientOptions, type ResolvedClientOpti
 import { Outbox, type SendAck } from './outbox.js';
 import { Reconnector } from './reconnector.js';
 import { attachSocket, ReadyState, type WebSocketLike } from './socket.js';
+import { TokenRefresher } from './token-refresher.js';
+import { CloseCode, LoggedOutReason } from '../errors.js';
 
 export interface SendOptions {
   /** Reuse a client id to retry a send safely (after a `timeout`, or across a page reload). */
@@ -27,6 +29,9 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   private readonly outbox: Outbox;
   private readonly inbox: Inbox;
   private readonly reconnector: Reconnector;
+  private readonly tokens: TokenRefresher | undefined;
+  /** Counts openSocket() calls, so a token that arrives for an abandoned attempt is dropped. */
+  private attempts = 0;
   private current: ConnectionState = 'idle';
   private socket: WebSocketLike | null = null;
   private detachSocket: (() => void) | null = null;
@@ -42,6 +47,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     this.outbox = new Outbox(this.options.ackTimeoutMs);
     this.inbox = new Inbox(this.options.since, this.options.dedupWindow);
     this.reconnector = new Reconnector(this.options);
+    this.tokens = this.options.getToken ? new TokenRefresher(this.options.getToken, this.options.refreshAheadMs) : undefined;
     if (this.options.autoConnect) {
       queueMicrotask(() => {
         if (this.current === 'idle') this.openSocket();
@@ -153,9 +159,24 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     this.current = 'connecting';
     this.emit('connecting', { attempt: this.reconnector.attempt });
     if (this.current !== 'connecting' || this.socket) return;
+    if (!this.tokens) return this.createSocket(undefined);
+    const attempt = ++this.attempts;
+    const stillWanted = () => attempt === this.attempts && this.current === 'connecting' && !this.socket;
+    this.tokens.fresh().then(
+      ({ token }) => {
+        if (stillWanted()) this.createSocket(token);
+      },
+      (err: unknown) => {
+        if (stillWanted()) this.connectionLost(1006, `getToken failed: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+  }
+
+  private createSocket(token: string | undefined): void {
     let socket: WebSocketLike;
     try {
-      socket = this.options.createSocket(this.options.url);
+      const { url, createSocket } = this.options;
+      socket = token === undefined ? createSocket(url) : createSocket(url, token);
     } catch (err) {
       this.connectionLost(1006, err instanceof Error ? err.message : String(err));
       return;
@@ -182,13 +203,16 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     this.write(encode.sync(this.inbox.lastSeenId));
     this.armSyncTimer();
     this.flushOutbox();
+    this.tokens?.start((token) => this.write(encode.refresh(token)));
     this.emit('open', { reconnected });
   }
 
   /** The socket closed (or could not be created): reconnect, or stop for good when that cannot help. */
   private connectionLost(code: number, reason: string): void {
     this.dropSocket();
-    const error = terminalCloseError(code, reason) ?? this.refusal;
+    // An expired token is not a sign-out when the app can get a new one: reconnect with it.
+    const tokenExpired = this.tokens !== undefined && code === CloseCode.logged_out && reason === LoggedOutReason.token_expired;
+    const error = tokenExpired ? undefined : (terminalCloseError(code, reason) ?? this.refusal);
     if (error) return this.stop(code, reason, error);
     const plan = this.reconnector.plan();
     if (!plan) {
@@ -227,6 +251,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     this.detachSocket?.();
     this.detachSocket = null;
     this.socket = null;
+    this.tokens?.stop();
     this.welcome = null;
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
@@ -262,6 +287,9 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
         return;
       case 'synced':
         return this.finishSync(frame);
+      case 'refreshed':
+        this.tokens?.refreshed(frame.expires_at);
+        break;
       case 'welcome':
         this.welcome = frame;
         break;

@@ -3,13 +3,16 @@
  * session deleted or expired in the store closes its sockets within
  * SESSION_RECHECK_MS, a token socket ends at its `exp` unless a `refresh`
  * moved it, and the host API (`parlor.disconnectSession`,
- * `parlor.disconnectUser`) closes sockets with 4401. Revocation and the
+ * `parlor.disconnectUser`) closes sockets with 4401, and the client SDK
+ * keeps a token socket alive with `getToken()`. Revocation and the
  * token-mints-token rule are in tokens.test.ts; several instances in
  * scale-out-credentials.test.ts and redis-disconnect.test.ts.
  */
 import Database from 'better-sqlite3';
+import WebSocket from 'ws';
+import { ParlorClient } from '../../src/client/index.js';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SqliteStores } from '../../src/store/sqlite/index.js';
 import {
   closeAll,
@@ -106,6 +109,47 @@ describe('credentials end, sockets end (one instance)', () => {
       expect(await client.next('error')).toMatchObject({ code: 'bad_request' });
       expect(await closedWithin(client, 3000)).toMatchObject({ code: 4401 });
       expect(client.all('refreshed')).toEqual([]);
+    });
+  });
+
+  describe('the client SDK with getToken()', () => {
+    /** An SDK client on 2-second tokens of `user` (refreshed halfway), `ws` as the browser WebSocket would be: token in the query. */
+    const tokenClient = (getToken: () => Promise<{ token: string; expires_at: number }>) => {
+      const client = new ParlorClient({ url: server.wsUrl, WebSocket: WebSocket as never, getToken, reconnectBaseMs: 20, reconnectMaxMs: 100 });
+      const opens: boolean[] = [];
+      const closes: number[] = [];
+      client.on('open', ({ reconnected }) => opens.push(reconnected));
+      client.on('reconnecting', ({ code }) => closes.push(code));
+      return { client, opens, closes };
+    };
+    const twoSeconds = async (user: TestUser) => {
+      const exp = Math.floor(Date.now() / 1000) + 2;
+      return { token: await tokenOf(user, exp), expires_at: exp * 1000 };
+    };
+
+    it('refreshes ahead of expiry on the same socket: open once, refreshed, never closed', async () => {
+      const { client, opens, closes } = tokenClient(() => twoSeconds(alice));
+      const refreshed: number[] = [];
+      client.on('refreshed', (f) => refreshed.push(f.expires_at));
+      expect((await client.connect()).user_id).toBe(alice.id);
+      await new Promise((r) => setTimeout(r, 3500)); // past the first token's exp
+      expect(opens).toEqual([false]);
+      expect(closes).toEqual([]);
+      expect(refreshed.length).toBeGreaterThanOrEqual(1);
+      expect(client.state).toBe('open');
+      client.close();
+    });
+
+    it('reconnects with a fresh token when the server closed at exp (the refresh was refused), instead of stopping as for a logout', async () => {
+      // Sockets open with alice's tokens; every refresh brings bob's (refused: forbidden), so the server closes at exp.
+      const open = { now: false };
+      const { client, opens, closes } = tokenClient(() => twoSeconds(open.now ? bob : alice));
+      client.on('open', () => (open.now = true));
+      client.on('reconnecting', () => (open.now = false));
+      await client.connect();
+      await vi.waitFor(() => expect(opens).toEqual([false, true]), { timeout: 4000, interval: 20 });
+      expect(closes).toEqual([4401]);
+      client.close();
     });
   });
 

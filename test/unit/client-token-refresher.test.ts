@@ -1,0 +1,41 @@
+/**
+ * The client's token rules (src/client/token-refresher.ts): when a refresh
+ * is due, and what `getToken()` must answer.
+ */
+import { describe, expect, it } from 'vitest';
+import { refreshDelay, TokenRefresher } from '../../src/client/token-refresher.js';
+
+describe('refreshDelay', () => {
+  it('refreshes aheadMs before expiry when the token has more than twice that left', () => {
+    expect(refreshDelay(1_000_000 + 900_000, 1_000_000, 60_000)).toBe(840_000);
+  });
+
+  it('refreshes halfway for a shorter token, and at once for one already past', () => {
+    expect(refreshDelay(1_000_000 + 100_000, 1_000_000, 60_000)).toBe(50_000);
+    expect(refreshDelay(1_000_000 + 2_000, 1_000_000, 60_000)).toBe(1_000);
+    expect(refreshDelay(999_000, 1_000_000, 60_000)).toBe(0);
+  });
+});
+
+describe('TokenRefresher.fresh', () => {
+  it('hands back {token, expires_at} and refuses any other answer of getToken', async () => {
+    expect(await new TokenRefresher(() => ({ token: 't', expires_at: 5 }), 1000).fresh()).toEqual({ token: 't', expires_at: 5 });
+    for (const bad of [null, 'a-token', { token: '' , expires_at: 5 }, { token: 't' }, { token: 't', expires_at: '5' }]) {
+      await expect(new TokenRefresher(() => bad as never, 1000).fresh()).rejects.toThrow(/getToken\(\) must resolve to \{token, expires_at\}/);
+    }
+  });
+
+  it('sends a newer token ahead of expiry once started, and stops with stop()', async () => {
+    let n = 0;
+    const refresher = new TokenRefresher(() => ({ token: `t${++n}`, expires_at: Date.now() + 40 }), 1000);
+    await refresher.fresh();
+    const sent: string[] = [];
+    refresher.start((token) => sent.push(token));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(sent[0]).toBe('t2');
+    refresher.stop();
+    const after = sent.length;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(sent.length).toBe(after);
+  });
+});
