@@ -1,7 +1,8 @@
 /**
  * A client that never sees a cookie (desktop app, mobile app, bot): it trades
  * a password for a bearer token, connects with it, sends a message and
- * refreshes the token before it expires.
+ * refreshes the socket's token (a `refresh` frame) before it expires: the
+ * server closes a token socket with 4401 at the token's `exp` otherwise.
  * test/integration/tokens.test.ts runs this very file against a real server.
  */
 import WebSocket from 'ws';
@@ -44,6 +45,32 @@ export function scheduleRefresh(expiresAt: number, refresh: () => void, now = Da
   return () => clearTimeout(timer);
 }
 
+/**
+ * Keeps an open socket's token fresh: ahead of each expiry, a new token goes
+ * out in a `refresh` frame and the server's `refreshed` schedules the next
+ * one. Returns the function that stops it.
+ */
+export function keepFresh(ws: WebSocket, expiresAt: number, options: TokenClientOptions): () => void {
+  let cancel = () => {};
+  const refresh = () =>
+    void getToken(options).then(
+      ({ token }) => ws.send(JSON.stringify({ type: 'refresh', token })),
+      (err: unknown) => console.error('token refresh failed; the socket closes at expiry', err),
+    );
+  const onMessage = (data: WebSocket.RawData) => {
+    const frame = JSON.parse(data.toString());
+    if (frame.type !== 'refreshed') return;
+    cancel();
+    cancel = scheduleRefresh(frame.expires_at, refresh);
+  };
+  ws.on('message', onMessage);
+  cancel = scheduleRefresh(expiresAt, refresh);
+  return () => {
+    cancel();
+    ws.off('message', onMessage);
+  };
+}
+
 /** Sends a private message and resolves with its `ack` (the message is stored). */
 export function sendPrivate(ws: WebSocket, to: number, content: string): Promise<{ id: number }> {
   const clientId = `bot-${Date.now()}-${Math.random().toString(36).slice(2)}`;
@@ -65,8 +92,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const options = { baseUrl, username, password };
   const { token, expires_at } = await getToken(options);
   const ws = await connect(baseUrl, token);
-  scheduleRefresh(expires_at, () => void getToken(options).then((t) => console.log('refreshed, expires', t.expires_at)));
+  const stop = keepFresh(ws, expires_at, options);
   console.log('acked', await sendPrivate(ws, Number(to), 'hello from a bot'));
+  stop();
   ws.close();
   process.exit(0);
 }
