@@ -105,11 +105,11 @@ export async function main(o: ExistingAppOptions): Promise<ExistingApp> {
   app.use('/chat', parlor.router);
   app.use('/internal', requireLogin, parlor.opsRouter); // /internal/healthz, /internal/metrics
 
-  // The host's logout also ends the chat sockets of that session.
+  // The host's logout also ends the chat sockets of that session, on every instance.
   app.post('/logout', requireLogin, (req, res) => {
     const sessionId = req.sessionID;
     req.session.destroy(() => {
-      parlor.manager.closeSession(sessionId);
+      parlor.disconnectSession(sessionId);
       res.status(204).end();
     });
   });

@@ -13,7 +13,9 @@ import WebSocket from 'ws';
 import { ParlorClient } from '../../src/client/index.js';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { SqliteStores } from '../../src/store/sqlite/index.js';
+import { createParlor } from '../../src/app.js';
+import { openSqliteStores, type SqliteStores } from '../../src/store/sqlite/index.js';
+import { FakeSocket } from '../support/mocks.js';
 import {
   closeAll,
   closedWithin,
@@ -172,5 +174,39 @@ describe('credentials end, sockets end (one instance)', () => {
       expect(isOpen(alices)).toBe(true);
       alices.ws.close();
     });
+  });
+});
+
+describe("the session re-check with a host's own sessionResolver", () => {
+  const stores = () => openSqliteStores({ path: ':memory:', writer: 'inline' });
+
+  it('asks its stillValid, when it has one, and closes the sockets of the sessions it leaves out', async () => {
+    const live = new Set(['a', 'b']);
+    const s = stores();
+    const parlor = createParlor({
+      stores: s,
+      sessionResolver: { resolve: () => null, stillValid: (ids: readonly string[]) => ids.filter((id) => live.has(id)) },
+      tokens: false,
+      manager: { sessionRecheckMs: 20 },
+    });
+    const [a, b] = [new FakeSocket(), new FakeSocket()];
+    parlor.manager.addConnection(a, { userId: 1, via: 'cookie', sessionId: 'a' });
+    parlor.manager.addConnection(b, { userId: 2, via: 'cookie', sessionId: 'b' });
+    live.delete('a');
+    await vi.waitFor(() => expect(a.closeCode).toBe(4401), { timeout: 1000, interval: 10 });
+    expect(b.closeCode).toBeUndefined();
+    await parlor.close();
+    await s.close();
+  });
+
+  it('re-checks nothing without stillValid (Parlor cannot read a host session store)', async () => {
+    const s = stores();
+    const parlor = createParlor({ stores: s, sessionResolver: { resolve: () => null }, tokens: false });
+    const a = new FakeSocket();
+    parlor.manager.addConnection(a, { userId: 1, via: 'cookie', sessionId: 'a' });
+    expect(await parlor.manager.recheckSessions()).toBe(0);
+    expect(a.closeCode).toBeUndefined();
+    await parlor.close();
+    await s.close();
   });
 });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParlor, type Parlor } from '../../src/app.js';
 import { expressSessionResolver } from '../../src/session/express-session-resolver.js';
 import { openSqliteStores, type SqliteStores } from '../../src/store/sqlite/index.js';
-import { captureLogger, closeAll, connectClient, tempDir, targetOf, upgradeStatus, type HttpTarget } from '../support/server.js';
+import { captureLogger, closeAll, closedWithin, connectClient, tempDir, targetOf, upgradeStatus, type HttpTarget } from '../support/server.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -186,6 +186,7 @@ describe('inside a host app that owns its sessions', () => {
       await host.target.http.get('/api/conversations').set('authorization', `Bearer ${token}`).expect(200);
 
       await host.parlor.tokens.revokeAll(77);
+      expect(await closedWithin(socket, 1000)).toEqual({ code: 4401, reason: 'tokens revoked' });
       expect(await upgradeStatus(host.target.wsUrl, { authorization: `Bearer ${token}` })).toBe(401);
       await host.target.http.get('/api/conversations').set('authorization', `Bearer ${token}`).expect(401);
     });
