@@ -18,7 +18,7 @@ describe('no credential in any log line, at LOG_LEVEL=debug', () => {
   });
   afterAll(closeAll);
 
-  it('a whole session: register, login, token, sockets by cookie, header and query, messages, logout', async () => {
+  it('a whole session: register, login, token, sockets by cookie, header and query, messages, refresh, revoke, logout', async () => {
     const password = 'a password nobody may read';
     const reg = await server.http.post('/api/auth/register').send({ username: 'logwatch', password }).expect(201);
     const registerCookie = cookieOf(reg.headers['set-cookie']);
@@ -40,6 +40,10 @@ describe('no credential in any log line, at LOG_LEVEL=debug', () => {
     await byHeader.next('error');
     byQuery.send({ type: 'private', to: 999_999, content: 'to nobody' });
     await byQuery.next('error');
+    byHeader.send({ type: 'refresh', token });
+    await byHeader.next('refreshed');
+    await server.http.post('/api/auth/revoke').set('cookie', cookie).expect(204);
+    await Promise.all([byHeader.closed, byQuery.closed]);
     await server.http.post('/api/auth/logout').set('cookie', cookie).expect(204);
     await byCookie.closed;
     await server.http.post('/api/auth/login').send({ username: 'logwatch', password: 'wrong password' }).expect(401);
