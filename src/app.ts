@@ -14,6 +14,7 @@ import { guardInterface } from './interface-failure.js';
 import { silentLogger, type Logger } from './logger.js';
 import { createRegistry, observeManager, observeStores, timeStoreWrites } from './metrics.js';
 import { checkParlorOptions } from './parlor-options.js';
+import { accountDirectory, withAccountProfiles } from './store/account-directory.js';
 import { FirstMatchResolver } from './session/first-match-resolver.js';
 import { createParlorSession, type ParlorSession } from './session/parlor-session.js';
 import { stillValidOf, withStillValid } from './session/still-valid.js';
@@ -28,6 +29,7 @@ import type { ManagerOptions } from './websocket/options.js';
 import { createOriginPolicy } from './websocket/origin-policy.js';
 import type { Identity, SessionResolver } from './websocket/session-resolver.js';
 import { createUpgradeHandler, type UpgradeHandler } from './websocket/upgrade.js';
+import type { UserDirectory } from './websocket/user-directory.js';
 
 export interface ParlorOptions {
   /** Where messages, notifications (and Parlor's own accounts, groups and sessions) live. The caller opens and closes them. */
@@ -70,6 +72,12 @@ export interface ParlorOptions {
   logger?: Logger;
   /** Cross-instance delivery (Redis). Default: in-process. */
   broker?: Broker;
+  /**
+   * The host's users: `existing(ids)` (required) and `profiles(ids)`
+   * (optional). With it, messages, notifications and invitations go to any
+   * id it knows, Parlor account or not. Default: Parlor's own accounts.
+   */
+  userDirectory?: UserDirectory;
   /** Who is in a group. Default: Parlor's own groups (`stores.groups`). */
   groupMemberFetcher?: GroupMemberFetcher;
   /** Where messages are stored. Default: `stores.messages`. */
@@ -106,6 +114,8 @@ export interface Parlor {
   /** `message`, `notification` and `read`, after the commit, for host code (push, search, webhooks). */
   readonly events: HostEvents;
   readonly tokens: ParlorTokens;
+  /** Forgets what the user cache knows of one user (the host deleted it); this process only. */
+  invalidateUser(userId: number): void;
   /** The `'upgrade'` handler for `wsPath`; resolves false for other paths. */
   readonly handleUpgrade: UpgradeHandler;
   /** Listens for upgrades on `path` (default `wsPath`); returns the function that stops listening. */
@@ -157,6 +167,9 @@ export function createParlor(options: ParlorOptions): Parlor {
     sessionResolver: resolver,
     groupMemberFetcher: guardInterface('groupMemberFetcher', options.groupMemberFetcher ?? options.stores.groups),
     messagePersister: timeStoreWrites(options.messagePersister ?? options.stores.messages, metrics),
+    userDirectory: options.userDirectory
+      ? withAccountProfiles(guardInterface('userDirectory', options.userDirectory), options.stores.users)
+      : accountDirectory(options.stores.users),
     managerOptions: {
       isAdmin,
       logger,
@@ -209,6 +222,7 @@ export function createParlor(options: ParlorOptions): Parlor {
       issue: (userId) => (tokens ? tokens.issue(userId) : tokensOff()),
       revokeAll: (userId) => (tokens ? revokeTokens(tokens, manager, userId) : tokensOff()),
     },
+    invalidateUser: (userId) => manager.users.invalidate(userId),
     handleUpgrade: upgrade.handle,
     disconnectSession: (sessionId) => void manager.disconnect({ sessionId }),
     disconnectUser: (userId) => void manager.disconnect({ userId }),

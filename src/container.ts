@@ -6,12 +6,15 @@ import { Manager } from './websocket/manager.js';
 import type { MessagePersister } from './websocket/message-persister.js';
 import type { ManagerOptions } from './websocket/options.js';
 import type { SessionResolver } from './websocket/session-resolver.js';
-import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER } from './tokens.js';
+import type { UserDirectory } from './websocket/user-directory.js';
+import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER, USER_DIRECTORY } from './tokens.js';
 
 export interface ContainerBindings {
   sessionResolver: SessionResolver;
   groupMemberFetcher: GroupMemberFetcher;
   messagePersister: MessagePersister;
+  /** Who the users are; without it the Manager checks no user's existence (the persister decides). */
+  userDirectory?: UserDirectory;
   managerOptions?: Partial<ManagerOptions>;
   broker?: Broker;
 }
@@ -26,6 +29,7 @@ export function createParlorContainer(bindings: ContainerBindings, parent: Depen
   c.register(SESSION_RESOLVER, { useValue: bindings.sessionResolver });
   c.register(GROUP_MEMBER_FETCHER, { useValue: bindings.groupMemberFetcher });
   c.register(MESSAGE_PERSISTER, { useValue: bindings.messagePersister });
+  if (bindings.userDirectory) c.register(USER_DIRECTORY, { useValue: bindings.userDirectory });
   c.register(MANAGER_OPTIONS, { useValue: bindings.managerOptions ?? {} });
   c.register(BROKER, { useValue: bindings.broker ?? new InProcessBroker() });
   c.registerSingleton(Manager);

@@ -28,6 +28,7 @@ export type { SessionResolver, Identity } from './websocket/session-resolver.js'
 export type { GroupMemberFetcher, GroupMember, GroupOfUser } from './websocket/group-member-fetcher.js';
 export type { MessagePolicy, PolicyInput, PolicyResult } from './websocket/message-policy.js';
 export { HostEvents, type HostEventMap, type HostEventName, type HostListener } from './websocket/host-events.js';
+export type { Profile, UserDirectory } from './websocket/user-directory.js';
 export type {
   MessagePersister,
   SavePrivateInput,

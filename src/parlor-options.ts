@@ -20,6 +20,12 @@ const withMethods = (what: string, methods: readonly string[]) =>
     { message: `must be ${what} with the method${methods.length > 1 ? 's' : ''} ${methods.join(', ')}` },
   );
 
+/** An optional method is absent or a function. */
+const optionalMethod = (value: object, name: string): boolean => {
+  const method = (value as Record<string, unknown>)[name];
+  return method === undefined || typeof method === 'function';
+};
+
 const Secret = z.string().min(16, 'must be at least 16 characters');
 
 /** A per-user budget of HTTP requests (src/http/user-budgets.ts), or `false` for none. */
@@ -32,6 +38,7 @@ const RateBudget = z.union([
 export const REQUIRED_METHODS = {
   sessionResolver: ['resolve'],
   groupMemberFetcher: ['acceptedMembers'],
+  userDirectory: ['existing'],
   messagePersister: ['savePrivate', 'saveGroup', 'saveNotification', 'privateHistory', 'groupHistory'],
   messagePolicy: ['check'],
 } as const;
@@ -67,6 +74,9 @@ const OptionsSchema = z
     broker: withMethods('a Broker', ['publish', 'setDeliver', 'close']).optional(),
     sessionResolver: withMethods('a SessionResolver', REQUIRED_METHODS.sessionResolver).optional(),
     groupMemberFetcher: withMethods('a GroupMemberFetcher', REQUIRED_METHODS.groupMemberFetcher).optional(),
+    userDirectory: withMethods('a UserDirectory', REQUIRED_METHODS.userDirectory)
+      .refine((d) => optionalMethod(d, 'profiles'), 'profiles, when given, must be a method')
+      .optional(),
     messagePersister: withMethods('a MessagePersister', REQUIRED_METHODS.messagePersister).optional(),
     messagePolicy: withMethods('a MessagePolicy', REQUIRED_METHODS.messagePolicy).optional(),
     tokens: z

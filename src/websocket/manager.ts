@@ -4,7 +4,8 @@ import { inject, injectable } from 'tsyringe';
 import type { RawData } from 'ws';
 import { CloseCode, FrameErrorCode, LoggedOutReason, ParlorError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER } from '../tokens.js';
+import { InterfaceFailure } from '../interface-failure.js';
+import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER, USER_DIRECTORY } from '../tokens.js';
 import { InProcessBroker, type Broker, type DeliveryTracking, type Envelope } from './broker.js';
 import { Connection, type SocketLike } from './connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
@@ -18,6 +19,7 @@ import { Presence } from './presence.js';
 import { replaySince } from './sync-replay.js';
 import { clientIdOfRaw, parseClientFrame } from './frame-parser.js';
 import type { GroupMemberFetcher } from './group-member-fetcher.js';
+import { EVERYONE_EXISTS, KnownUsers } from './known-users.js';
 import type { MessagePersister, Saved, SaveGroupInput, SavePrivateInput } from './message-persister.js';
 import { applyPolicy } from './message-policy.js';
 import { resolveManagerOptions, type ManagerOptions } from './options.js';
@@ -37,10 +39,12 @@ import {
 import type { Identity, SessionResolver } from './session-resolver.js';
 import { SessionRecheck } from './session-recheck.js';
 import { TypingTracker, type TypingKey } from './typing-tracker.js';
+import type { UserDirectory } from './user-directory.js';
 
 /**
  * Keeps every user's connections and routes frames between them (contract
- * section 3). Storage, group membership and authentication are injected.
+ * section 3). Storage, group membership, authentication and the users
+ * themselves are injected.
  */
 @injectable()
 export class Manager {
@@ -53,6 +57,12 @@ export class Manager {
   readonly events: EventEmitter = new EventEmitter();
   /** For host code (`parlor.events`): `message`, `notification` and `read`, after the commit. */
   readonly hostEvents: HostEvents;
+  /**
+   * The UserDirectory behind its cache: who may receive a message, a
+   * notification or an invitation. Checked here, before anything is stored,
+   * so every store and transport answers an unknown id alike (`not_found`).
+   */
+  readonly users: KnownUsers;
   private readonly registry = new ConnectionRegistry();
   private readonly typing: TypingTracker;
   private readonly inFlight: InFlight;
@@ -72,8 +82,10 @@ export class Manager {
     @inject(MESSAGE_PERSISTER) readonly messages: MessagePersister,
     @inject(MANAGER_OPTIONS) options: Partial<ManagerOptions> = {},
     @inject(BROKER) private readonly broker: Broker = new InProcessBroker(),
+    @inject(USER_DIRECTORY, { isOptional: true }) directory: UserDirectory = EVERYONE_EXISTS,
   ) {
     this.options = resolveManagerOptions(options);
+    this.users = new KnownUsers(directory, this.options.userCacheSize);
     this.log = this.options.logger ?? silentLogger;
     this.inFlight = new InFlight(this.log);
     this.hostEvents = new HostEvents(this.log);
@@ -212,6 +224,7 @@ export class Manager {
 
   /** Stores a notification, then sends it to every connection of the user. */
   async notify(userId: number, subtype: string, message: string, data: Record<string, unknown> = {}): Promise<Notification> {
+    await this.users.require(userId);
     const notification = await this.track(this.messages.saveNotification(userId, subtype, message, data));
     this.sendToUser(userId, 'notification', notification);
     if (this.hostEvents.has('notification')) {
@@ -227,6 +240,7 @@ export class Manager {
    * both come here, so the two cannot drift apart.
    */
   async sendPrivate(input: SavePrivateInput, exceptConnection?: string): Promise<Saved<PrivateMessage>> {
+    await this.users.require(input.to);
     const content = await applyPolicy(this.options.messagePolicy, { from: input.from, to: input.to, content: input.content });
     const saved = await this.messages.savePrivate(content === input.content ? input : { ...input, content });
     if (!saved.duplicate) {
@@ -323,7 +337,8 @@ export class Manager {
         this.log.debug({ userId: conn.userId, type: frame.type, code: err.code }, 'frame refused');
         return this.sendError(conn, err.code as FrameErrorCode, err.message, clientId);
       }
-      this.log.error({ err, userId: conn.userId, type: frame.type }, 'frame failed');
+      const failed = err instanceof InterfaceFailure ? { interface: err.interfaceName } : {};
+      this.log.error({ err, ...failed, userId: conn.userId, type: frame.type }, 'frame failed');
       this.sendError(conn, 'internal', 'the frame could not be processed; nothing was stored', clientId);
     }
   }

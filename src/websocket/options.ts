@@ -2,6 +2,7 @@ import type { MessagePolicy } from './message-policy.js';
 import type { Identity } from './session-resolver.js';
 import type { Awaitable } from '../types.js';
 import type { Logger } from '../logger.js';
+import { DEFAULT_USER_CACHE_SIZE } from './known-users.js';
 
 /** Every knob of the Manager, each with its default below. Durations are options so tests pass tiny values. */
 export interface ManagerOptions {
@@ -35,6 +36,8 @@ export interface ManagerOptions {
   sessionRecheckMs: number;
   /** Checks the token of a `refresh` frame (Parlor's bearer tokens). Absent: `refresh` is refused. */
   verifyToken?: (token: string) => Awaitable<Identity | null>;
+  /** User ids the UserDirectory confirmed, kept so a message costs no lookup (src/websocket/known-users.ts); 0 turns the cache off. */
+  userCacheSize: number;
   /** Whether a user may send `broadcast`. Default: nobody. */
   isAdmin: (identity: Identity) => Awaitable<boolean>;
   logger?: Logger;
@@ -53,6 +56,7 @@ export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
   typingTimeoutMs: 3000,
   syncPageSize: 500,
   sessionRecheckMs: 60_000,
+  userCacheSize: DEFAULT_USER_CACHE_SIZE,
   isAdmin: () => false,
   now: Date.now,
 };
@@ -77,6 +81,9 @@ export function resolveManagerOptions(partial: Partial<ManagerOptions> = {}): Ma
     if (!Number.isFinite(o[key]) || o[key] <= 0) {
       throw new TypeError(`Manager option ${key} must be a positive number, got ${String(o[key])}`);
     }
+  }
+  if (!Number.isInteger(o.userCacheSize) || o.userCacheSize < 0) {
+    throw new TypeError(`Manager option userCacheSize must be a non-negative integer, got ${String(o.userCacheSize)}`);
   }
   if (o.abuseTolerance < 0) throw new TypeError('Manager option abuseTolerance must be >= 0');
   if (o.shedBufferedBytes > o.maxBufferedBytes) {

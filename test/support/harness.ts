@@ -6,6 +6,7 @@ import { Manager } from '../../src/websocket/manager.js';
 import type { ManagerOptions } from '../../src/websocket/options.js';
 import type { Broker } from '../../src/websocket/broker.js';
 import type { Identity, SessionResolver } from '../../src/websocket/session-resolver.js';
+import type { UserDirectory } from '../../src/websocket/user-directory.js';
 import { FakeSocket, type FakeSocketOptions } from './fake-socket.js';
 import { mockGroupMemberFetcher, mockPersister, mockSessionResolver, type GroupSpec } from './mock-interfaces.js';
 
@@ -13,6 +14,8 @@ export interface HarnessOptions {
   groups?: Record<number, GroupSpec>;
   contacts?: Record<number, number[]>;
   knownUsers?: number[];
+  /** The UserDirectory the Manager asks; none: every id is taken as it is. */
+  directory?: UserDirectory;
   options?: Partial<ManagerOptions>;
   /** Default: `mockSessionResolver()` (no `stillValid`). */
   sessionResolver?: SessionResolver;
@@ -28,7 +31,7 @@ export function createHarness(h: HarnessOptions = {}) {
   const resolver = h.sessionResolver ?? mockSessionResolver();
   const groups = mockGroupMemberFetcher(h.groups, h.contacts);
   const persister = mockPersister({ groups, knownUsers: h.knownUsers, now: h.options?.now });
-  const manager = new Manager(resolver, groups, persister, h.options ?? {}, h.broker);
+  const manager = new Manager(resolver, groups, persister, h.options ?? {}, h.broker, h.directory);
   const sockets: FakeSocket[] = [];
 
   const connect = (userId: number, extra: Partial<Identity> & FakeSocketOptions = {}): FakeSocket => {

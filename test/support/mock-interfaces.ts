@@ -23,10 +23,25 @@ import {
   type PrivateMessage,
 } from '../../src/websocket/protocol.js';
 import type { Identity, SessionResolver } from '../../src/websocket/session-resolver.js';
+import type { Profile, UserDirectory } from '../../src/websocket/user-directory.js';
 
 export function mockSessionResolver(identity: Identity | null = null) {
   return { resolve: vi.fn<SessionResolver['resolve']>(() => identity) };
 }
+
+/**
+ * A host's users: `existing` answers from `users` (add or delete ids in it
+ * during a test), `profiles` names each `user<id>`.
+ */
+export function mockUserDirectory(ids: readonly number[] = []) {
+  const users = new Set(ids);
+  return {
+    users,
+    existing: vi.fn((asked: readonly number[]): number[] => asked.filter((id) => users.has(id))),
+    profiles: vi.fn((asked: readonly number[]): Profile[] => asked.filter((id) => users.has(id)).map((id) => ({ id, username: `user${id}` }))),
+  } satisfies Required<UserDirectory> & { users: Set<number> };
+}
+export type MockUserDirectory = ReturnType<typeof mockUserDirectory>;
 
 export interface GroupSpec {
   accepted: number[];

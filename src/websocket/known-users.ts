@@ -1,0 +1,111 @@
+/**
+ * The UserDirectory as the Manager and the routes use it: existence checks
+ * answered from a bounded cache of the ids the directory confirmed, so a
+ * conversation does not cost a round trip to the host per message.
+ *
+ * Only confirmations are kept: an unknown id is asked again next time (the
+ * host may have just created that user). Least recently used ids leave
+ * first. Correct while every deletion of a user reaches `invalidate`
+ * (`parlor.invalidateUser(id)`); a lookup that was under way when an
+ * invalidation came is answered but not kept.
+ */
+import { ParlorError } from '../errors.js';
+import { toProfile, type Profile, type UserDirectory } from './user-directory.js';
+
+export const DEFAULT_USER_CACHE_SIZE = 100_000;
+
+export interface KnownUsersStats {
+  hits: number;
+  misses: number;
+  invalidations: number;
+}
+
+/** No directory at all (a Manager built by hand over mocks): every id is taken as it is, the stores decide. */
+export const EVERYONE_EXISTS: UserDirectory = { existing: (ids) => [...ids] };
+
+export class KnownUsers {
+  readonly stats: KnownUsersStats = { hits: 0, misses: 0, invalidations: 0 };
+  /** Map keeps insertion order: the first key is the least recently used. */
+  private readonly confirmed = new Map<number, true>();
+  /** Moves on every invalidation: a lookup that started before one is not kept. */
+  private epoch = 0;
+
+  /** @param capacity ids kept at most; 0 turns the cache off (every check asks the directory). */
+  constructor(
+    private readonly directory: UserDirectory,
+    private readonly capacity = DEFAULT_USER_CACHE_SIZE,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 0) throw new TypeError(`capacity must be a non-negative integer, got ${capacity}`);
+  }
+
+  get size(): number {
+    return this.confirmed.size;
+  }
+
+  /** Resolves when the user exists; `ParlorError('not_found')` otherwise. A failing directory rejects with its error. */
+  async require(userId: number): Promise<void> {
+    if (this.hit(userId)) return;
+    const found = await this.ask([userId]);
+    if (!found.has(userId)) throw new ParlorError('not_found', `user ${userId} does not exist`);
+  }
+
+  /** The ids among `ids` that exist, once each, in the order given. */
+  async existing(ids: readonly number[]): Promise<number[]> {
+    const unique = [...new Set(ids)];
+    const misses = unique.filter((id) => !this.hit(id));
+    const found = misses.length > 0 ? await this.ask(misses) : new Set<number>();
+    const missed = new Set(misses);
+    return unique.filter((id) => !missed.has(id) || found.has(id));
+  }
+
+  /** Profiles of the ids among `ids` that exist, in the order given; only the contract's fields. */
+  async profiles(ids: readonly number[]): Promise<Profile[]> {
+    const existing = await this.existing(ids);
+    if (existing.length === 0 || !this.directory.profiles) return [];
+    const byId = new Map<number, Profile>();
+    for (const p of await this.directory.profiles(existing)) {
+      if (isProfile(p) && !byId.has(p.id)) byId.set(p.id, toProfile(p));
+    }
+    return existing.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /** Forgets one user (the host deleted it): the next check asks the directory again. */
+  invalidate(userId: number): void {
+    this.stats.invalidations += 1;
+    this.epoch += 1;
+    this.confirmed.delete(userId);
+  }
+
+  private hit(userId: number): boolean {
+    if (!this.confirmed.has(userId)) {
+      this.stats.misses += 1;
+      return false;
+    }
+    this.stats.hits += 1;
+    this.confirmed.delete(userId);
+    this.confirmed.set(userId, true);
+    return true;
+  }
+
+  /** The directory's answer, limited to the ids asked; kept unless an invalidation came meanwhile. */
+  private async ask(ids: readonly number[]): Promise<Set<number>> {
+    const epoch = this.epoch;
+    const asked = new Set(ids);
+    const answer = await this.directory.existing(ids);
+    const found = new Set(answer.filter((id) => asked.has(id)));
+    if (epoch === this.epoch && this.capacity > 0) {
+      for (const id of found) this.keep(id);
+    }
+    return found;
+  }
+
+  private keep(userId: number): void {
+    this.confirmed.delete(userId);
+    this.confirmed.set(userId, true);
+    if (this.confirmed.size > this.capacity) this.confirmed.delete(this.confirmed.keys().next().value!);
+  }
+}
+
+function isProfile(p: unknown): p is Profile {
+  return typeof p === 'object' && p !== null && Number.isSafeInteger((p as Profile).id) && typeof (p as Profile).username === 'string';
+}
