@@ -1,13 +1,18 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Group } from '../store/types.js';
+import type { GroupMember } from '../websocket/group-member-fetcher.js';
 import { GroupId, Id, Text } from '../websocket/protocol.js';
+import type { Profile } from '../websocket/user-directory.js';
 import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
 import type { RouteChains } from './route-chains.js';
 import { idParam, parse } from './validation.js';
 
 const CreateGroup = z.object({ name: Text(100) });
+/** A member as listed: its profile when there is one, and its status. */
+type ListedMember = (Profile | { id: number; username?: undefined }) & { status: GroupMember['status'] };
+
 const Invite = z.object({ group_id: GroupId, user_id: Id, group_name: z.string().max(100).optional() });
 
 /** The group's row (Parlor's own groups), 404 when it does not exist, whoever asks. */
@@ -15,6 +20,19 @@ async function requireGroup(ctx: HttpContext, groupId: number): Promise<Group> {
   const group = await ctx.stores.groups.getGroup(groupId);
   if (!group) throw httpError('not_found', `group ${groupId} does not exist`);
   return group;
+}
+
+/**
+ * Members with the same fields as `GET /api/users` (contract section 4, "names
+ * for clients"): the UserDirectory's profile of each, else the name the
+ * GroupMemberFetcher gave, if any.
+ */
+async function withProfiles(ctx: HttpContext, members: readonly GroupMember[]): Promise<ListedMember[]> {
+  const profiles = new Map((await ctx.manager.users.profiles(members.map((m) => m.id))).map((p) => [p.id, p]));
+  return members.map((m) => {
+    const profile = profiles.get(m.id) ?? (typeof m.username === 'string' ? { id: m.id, username: m.username } : { id: m.id });
+    return { ...profile, status: m.status };
+  });
 }
 
 /**
@@ -41,7 +59,7 @@ export function groupReadRoutes(ctx: HttpContext, { signedIn }: RouteChains): Ro
       const members = await membersOf(groupId);
       // Invitees may see who is in a group before they accept; strangers may not.
       if (!members.some((m) => m.id === me(res).userId)) throw httpError('forbidden', `you are not a member of group ${groupId}`);
-      res.json({ members });
+      res.json({ members: await withProfiles(ctx, members) });
     });
   }
 
@@ -63,10 +81,10 @@ export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChain
     const inviter = me(res);
     await ctx.manager.requireMembership(groupId, inviter.userId);
     const group = await requireGroup(ctx, groupId);
-    const invitee = await ctx.stores.users.findById(userId);
-    if (!invitee) throw httpError('not_found', `user ${userId} does not exist`);
+    // Asked of the UserDirectory before anything is stored; the notification below asks again (cached).
+    await ctx.manager.users.require(userId);
     await groups.invite(groupId, userId, inviter.userId);
-    const inviterName = inviter.username ?? (await ctx.stores.users.findById(inviter.userId))?.username ?? `user ${inviter.userId}`;
+    const inviterName = inviter.username ?? (await ctx.manager.users.profiles([inviter.userId]))[0]?.username ?? `user ${inviter.userId}`;
     await ctx.manager.notify(userId, 'group_invite', `${inviterName} invited you to ${group.name}`, {
       group_id: groupId,
       group_name: group.name,

@@ -7,7 +7,7 @@ import type { Store as SessionStore } from 'express-session';
 import type { BatchStats } from './batch.js';
 import type { MembershipCacheStats } from './membership-cache.js';
 import type { Awaitable, Page, PageQuery } from '../types.js';
-import type { GroupMemberFetcher } from '../websocket/group-member-fetcher.js';
+import type { GroupMember, GroupMemberFetcher } from '../websocket/group-member-fetcher.js';
 import type { MessagePersister } from '../websocket/message-persister.js';
 import type { Message, Notification } from '../websocket/protocol.js';
 
@@ -47,14 +47,18 @@ export interface Group {
   owner_id: number;
 }
 
+/**
+ * Parlor's own groups. User ids are taken as they are (the host's or
+ * Parlor's accounts): whether an invitee exists is asked of the UserDirectory before.
+ */
 export interface GroupStore extends GroupMemberFetcher {
   /** Creates the group with its owner as an accepted member, in one transaction. */
   createGroup(ownerId: number, name: string): Awaitable<Group>;
   getGroup(groupId: number): Awaitable<Group | null>;
   /** Groups the user is invited to or has accepted, oldest first. */
   groupsOf(userId: number): Awaitable<Array<{ id: number; name: string; status: 'accepted' | 'invited' }>>;
-  /** Members with status invited or accepted (declined ones are left out). */
-  members(groupId: number): Awaitable<Array<{ id: number; username: string; status: 'accepted' | 'invited' }>>;
+  /** Members with status invited or accepted (declined ones are left out), by id only: names are the UserDirectory's. */
+  members(groupId: number): Awaitable<GroupMember[]>;
   memberStatus(groupId: number, userId: number): Awaitable<MemberStatus | null>;
   /**
    * Records an invitation. Throws `ParlorError('conflict')` when the user is

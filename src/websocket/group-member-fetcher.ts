@@ -7,11 +7,15 @@ export interface GroupOfUser {
   status: 'accepted' | 'invited';
 }
 
-/** A member as `GET /api/groups/:id/members` lists it. */
+/**
+ * A member of a group. `GET /api/groups/:id/members` adds the UserDirectory's
+ * profile of each (its `username`, `display_name`, `avatar_url`); `username`
+ * here is only the fallback for an id the directory has no profile of.
+ */
 export interface GroupMember {
   id: number;
-  username: string;
   status: 'accepted' | 'invited';
+  username?: string;
 }
 
 /**

@@ -1,10 +1,11 @@
 import type pg from 'pg';
 import { ParlorError } from '../../errors.js';
 import type { MembershipCache } from '../membership-cache.js';
+import type { GroupMember } from '../../websocket/group-member-fetcher.js';
 import type { Group, GroupStore, MemberStatus } from '../types.js';
 import { nextInviteWindow, type InviteWindow } from '../invite-limit.js';
 import type { PgDatabase } from './database.js';
-import { isForeignKeyViolation, isUniqueViolation } from './sql-errors.js';
+import { isUniqueViolation } from './sql-errors.js';
 
 type ListedStatus = 'accepted' | 'invited';
 
@@ -23,14 +24,8 @@ export class PgGroupStore implements GroupStore {
   /** The group and its owner's accepted membership, in one transaction. */
   createGroup(ownerId: number, name: string): Promise<Group> {
     return this.db.transaction(async (client) => {
-      let group: Group;
-      try {
-        group = (await client.query<Group>('INSERT INTO groups (name, owner_id) VALUES ($1, $2) RETURNING id, name, owner_id', [name, ownerId]))
-          .rows[0]!;
-      } catch (err) {
-        if (isForeignKeyViolation(err, 'groups_owner_fkey')) throw new ParlorError('not_found', `user ${ownerId} does not exist`);
-        throw err;
-      }
+      const group = (await client.query<Group>('INSERT INTO groups (name, owner_id) VALUES ($1, $2) RETURNING id, name, owner_id', [name, ownerId]))
+        .rows[0]!;
       await client.query(`INSERT INTO group_members (group_id, user_id, status) VALUES ($1, $2, 'accepted')`, [group.id, ownerId]);
       return { id: group.id, name: group.name, owner_id: group.owner_id };
     });
@@ -51,12 +46,11 @@ export class PgGroupStore implements GroupStore {
     );
   }
 
-  members(groupId: number): Promise<Array<{ id: number; username: string; status: ListedStatus }>> {
+  members(groupId: number): Promise<GroupMember[]> {
     return this.db.rows(
-      `SELECT u.id, u.username, gm.status
-       FROM group_members gm JOIN users u ON u.id = gm.user_id
-       WHERE gm.group_id = $1 AND gm.status IN ('accepted', 'invited')
-       ORDER BY u.id`,
+      `SELECT user_id AS id, status FROM group_members
+       WHERE group_id = $1 AND status IN ('accepted', 'invited')
+       ORDER BY user_id`,
       [groupId],
     );
   }
@@ -78,9 +72,6 @@ export class PgGroupStore implements GroupStore {
     return this.db.transaction(async (client) => {
       if (!(await exists(client, 'SELECT 1 FROM groups WHERE id = $1', groupId))) {
         throw new ParlorError('not_found', `group ${groupId} does not exist`);
-      }
-      if (!(await exists(client, 'SELECT 1 FROM users WHERE id = $1', userId))) {
-        throw new ParlorError('not_found', `user ${userId} does not exist`);
       }
       const [row] = (
         await client.query<{ status: MemberStatus; now: string } & InviteWindow>(

@@ -83,7 +83,6 @@ export async function insertMessage(
       input.clientId ?? null,
     ]);
   } catch (err) {
-    if (isForeignKeyViolation(err, 'messages_recipient_fkey')) throw new ParlorError('not_found', `user ${input.to} does not exist`);
     if (isForeignKeyViolation(err, 'messages_group_fkey')) throw new ParlorError('not_found', `group ${input.group} does not exist`);
     throw err;
   }

@@ -1,10 +1,8 @@
-import { ParlorError } from '../../errors.js';
 import type { Page, PageQuery } from '../../types.js';
 import type { Notification } from '../../websocket/protocol.js';
 import { pageParams, toPage } from '../rows.js';
 import type { NotificationStore, StoredNotification } from '../types.js';
 import type { PgDatabase } from './database.js';
-import { isForeignKeyViolation } from './sql-errors.js';
 import { UNREAD_CAP } from '../unread.js';
 
 interface NotificationRow {
@@ -31,16 +29,11 @@ export class PgNotificationStore implements NotificationStore {
   /** Stores a notification; resolves after COMMIT (MessagePersister.saveNotification). */
   async save(userId: number, subtype: string, message: string, data: Record<string, unknown> = {}): Promise<Notification> {
     const json = JSON.stringify(data);
-    try {
-      const [row] = await this.db.rows<{ id: number; created_at: number }>(
-        'INSERT INTO notifications (user_id, subtype, message, data) VALUES ($1, $2, $3, $4::jsonb) RETURNING id, created_at',
-        [userId, subtype, message, json],
-      );
-      return { ...data, id: row!.id, subtype, message, timestamp: row!.created_at };
-    } catch (err) {
-      if (isForeignKeyViolation(err, 'notifications_user_fkey')) throw new ParlorError('not_found', `user ${userId} does not exist`);
-      throw err;
-    }
+    const [row] = await this.db.rows<{ id: number; created_at: number }>(
+      'INSERT INTO notifications (user_id, subtype, message, data) VALUES ($1, $2, $3, $4::jsonb) RETURNING id, created_at',
+      [userId, subtype, message, json],
+    );
+    return { ...data, id: row!.id, subtype, message, timestamp: row!.created_at };
   }
 
   async list(userId: number, page: PageQuery): Promise<Page<StoredNotification>> {

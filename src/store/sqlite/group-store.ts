@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { MembershipCache } from '../membership-cache.js';
+import type { GroupMember } from '../../websocket/group-member-fetcher.js';
 import type { Group, GroupStore, MemberStatus } from '../types.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 
@@ -37,11 +38,10 @@ export class SqliteGroupStore implements GroupStore {
        WHERE gm.user_id = ? AND gm.status IN ('accepted', 'invited')
        ORDER BY g.id`,
     );
-    this.membersOf = db.prepare<[number], { id: number; username: string; status: ListedStatus }>(
-      `SELECT u.id, u.username, gm.status
-       FROM group_members gm JOIN users u ON u.id = gm.user_id
-       WHERE gm.group_id = ? AND gm.status IN ('accepted', 'invited')
-       ORDER BY u.id`,
+    this.membersOf = db.prepare<[number], GroupMember>(
+      `SELECT user_id AS id, status FROM group_members
+       WHERE group_id = ? AND status IN ('accepted', 'invited')
+       ORDER BY user_id`,
     );
     // Both sides accepted in a shared group, or a private conversation in either
     // direction (private_peers is kept by a trigger on messages).
@@ -71,8 +71,8 @@ export class SqliteGroupStore implements GroupStore {
     return this.groupsOfUser.all(userId).map((g) => ({ id: g.id, name: g.name, status: g.status }));
   }
 
-  members(groupId: number): Array<{ id: number; username: string; status: ListedStatus }> {
-    return this.membersOf.all(groupId).map((m) => ({ id: m.id, username: m.username, status: m.status }));
+  members(groupId: number): GroupMember[] {
+    return this.membersOf.all(groupId).map((m) => ({ id: m.id, status: m.status }));
   }
 
   memberStatus(groupId: number, userId: number): MemberStatus | null {

@@ -27,10 +27,8 @@ function isUniqueViolation(err: unknown): boolean {
 type MarkerKind = 'private' | 'group';
 
 export function prepareWrites(db: Database) {
-  const userExists = db.prepare<[number], number>('SELECT 1 FROM users WHERE id = ?').pluck();
-  const requireUser = (id: number): void => {
-    if (userExists.get(id) === undefined) throw new ParlorError('not_found', `user ${id} does not exist`);
-  };
+  // No user is looked up here: users may be the host's (no row in `users`).
+  // Whether a recipient exists is the Manager's question to the UserDirectory, asked before.
 
   // users
   const insertUser = db.prepare<[string, string, number], UserRow>(
@@ -163,7 +161,6 @@ export function prepareWrites(db: Database) {
     },
 
     createGroup(ownerId: number, name: string, now: number): Group {
-      requireUser(ownerId);
       const group = insertGroup.get(name, ownerId, now)!;
       insertMember.run(group.id, ownerId, 'accepted', null, now);
       return { id: group.id, name: group.name, owner_id: group.owner_id };
@@ -171,7 +168,6 @@ export function prepareWrites(db: Database) {
 
     invite(groupId: number, userId: number, invitedBy: number, now: number): void {
       if (groupExists.get(groupId) === undefined) throw new ParlorError('not_found', `group ${groupId} does not exist`);
-      requireUser(userId);
       const status = statusOf.get(groupId, userId);
       if (status === 'invited' || status === 'accepted') {
         throw new ParlorError('conflict', `user ${userId} is already ${status} in group ${groupId}`);
@@ -188,7 +184,6 @@ export function prepareWrites(db: Database) {
     savePrivate(input: SavePrivateInput, now: number): Saved<PrivateMessage> {
       const before = earlier(input.from, input.clientId, 'private');
       if (before) return { message: toPrivateMessage(before), duplicate: true };
-      requireUser(input.to);
       const row = insertMessage.get({
         from: input.from,
         to: input.to,
@@ -249,7 +244,6 @@ export function prepareWrites(db: Database) {
 
     saveNotification(userId: number, subtype: string, message: string, data: Record<string, unknown>, now: number): Notification {
       const json = JSON.stringify(data);
-      requireUser(userId);
       const id = insertNotification.get(userId, subtype, message, json, now)!;
       return { ...data, id, subtype, message, timestamp: now };
     },

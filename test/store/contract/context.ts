@@ -2,12 +2,23 @@
 import { expect } from 'vitest';
 import { ParlorError } from '../../../src/errors.js';
 import type { Stores, User } from '../../../src/store/types.js';
+import type { UserDirectory } from '../../../src/websocket/user-directory.js';
+
+/**
+ * Whose users the stores hold: Parlor's own accounts (`accounts`), or a
+ * host's (`host`): ids with no row in Parlor's `users`, known only to the
+ * host's directory (here an in-memory set).
+ */
+export type UserMode = 'accounts' | 'host';
 
 export interface ContractContext {
+  readonly mode: UserMode;
   /** The stores under test (opened in beforeAll). */
   stores(): Stores;
   /** A fresh user with a unique name, so tests sharing one store never see each other's rows. */
   user(prefix?: string): Promise<User>;
+  /** The mode's UserDirectory: `accountDirectory(stores.users)`, or the host's set of ids. */
+  directory(): UserDirectory;
 }
 
 /** An id that no row has (fits a 32-bit integer column). */

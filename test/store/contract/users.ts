@@ -1,7 +1,10 @@
 import { expect, it } from 'vitest';
 import { type ContractContext, MISSING, expectParlorError } from './context.js';
 
+/** Parlor's own accounts, in either user mode (a host's users are not accounts). */
 export function userContract(ctx: ContractContext): void {
+  let seq = 0;
+  const account = (prefix: string) => ctx.stores().users.createUser(`${prefix}_${Date.now().toString(36)}_${++seq}`, 'hash');
   it('createUser returns the id and the name as given; findById adds the hash', async () => {
     const users = ctx.stores().users;
     const name = `Mixed_${Date.now().toString(36)}`;
@@ -17,7 +20,7 @@ export function userContract(ctx: ContractContext): void {
 
   it('findByUsername ignores case and returns null for an unknown name', async () => {
     const users = ctx.stores().users;
-    const u = await ctx.user('Case');
+    const u = await account('Case');
     const expected = { id: u.id, username: u.username, passwordHash: expect.any(String) };
     expect(await users.findByUsername(u.username.toUpperCase())).toEqual(expected);
     expect(await users.findByUsername(u.username.toLowerCase())).toEqual(expected);
@@ -27,7 +30,7 @@ export function userContract(ctx: ContractContext): void {
 
   it('createUser with a taken name, in any case, is a conflict and changes nothing', async () => {
     const users = ctx.stores().users;
-    const u = await ctx.user('Taken');
+    const u = await account('Taken');
     await expectParlorError(() => users.createUser(u.username, 'other'), 'conflict');
     await expectParlorError(() => users.createUser(u.username.toUpperCase(), 'other'), 'conflict');
     const found = await users.findByUsername(u.username);
