@@ -16,6 +16,7 @@ import { opsRoutes } from './ops-routes.js';
 import type { RouteChains } from './route-chains.js';
 import { socialRoutes } from './social-routes.js';
 import { tokenRoutes } from './token-routes.js';
+import { userRoutes } from './user-routes.js';
 import type { TokenService } from '../auth/token-service.js';
 
 export interface RouterOptions {
@@ -58,6 +59,7 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
   api.use('/messages', messageRoutes(ctx, chains));
   api.use('/notifications', notificationRoutes(ctx, chains));
   api.use(socialRoutes(ctx, chains));
+  api.use(userRoutes(ctx, chains));
   // Reached only by an error from one of the routes above.
   api.use(errorHandler(ctx.logger));
 

@@ -1,0 +1,209 @@
+/**
+ * A host that owns its users (contract section 4, "host-owned users"): ids
+ * with no Parlor account message, read, get notifications and invitations on
+ * both bundled stores; an id the host's UserDirectory does not know is
+ * `not_found` on both, over WebSocket and HTTP; a directory that throws is 503
+ * / `internal` with nothing stored; names come from the directory's profiles.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openPostgresStores } from '../../src/store/postgres/index.js';
+import { openSqliteStores } from '../../src/store/sqlite/index.js';
+import type { Stores } from '../../src/store/types.js';
+import type { Profile, UserDirectory } from '../../src/websocket/user-directory.js';
+import { startHostApp, type HostApp } from '../support/host-app.js';
+import { dropSchema, freshSchema } from '../support/postgres.js';
+import { captureLogger, closeAll, expectNoFrame } from '../support/server.js';
+import { describeWithPostgres } from '../support/services.js';
+
+/** The host's users: ids far from any Parlor account id, with display names. */
+const ALICE = 501;
+const BOB = 502;
+const CAROL = 503;
+const NOBODY = 999;
+
+/** The host's user table as a UserDirectory; `failing` makes every call throw (the host's database is down). */
+function hostDirectory() {
+  const users = new Map<number, Profile & { email: string }>([
+    [ALICE, { id: ALICE, username: 'alice', display_name: 'Alice A.', avatar_url: 'https://host.example/a.png', email: 'alice@host.example' }],
+    [BOB, { id: BOB, username: 'bob', display_name: 'Bob B.', email: 'bob@host.example' }],
+    [CAROL, { id: CAROL, username: 'carol', email: 'carol@host.example' }],
+  ]);
+  const state = { failing: false };
+  const check = () => {
+    if (state.failing) throw new Error('host user database unreachable');
+  };
+  const directory = {
+    state,
+    existing: vi.fn(async (ids: readonly number[]) => (check(), ids.filter((id) => users.has(id)))),
+    profiles: vi.fn(async (ids: readonly number[]) => (check(), ids.flatMap((id) => users.get(id) ?? []))),
+  } satisfies Required<UserDirectory> & { state: { failing: boolean } };
+  return directory;
+}
+
+interface OpenedStores {
+  stores: Stores;
+  cleanup(): Promise<void>;
+}
+
+function hostUsersSuite(name: string, open: () => Promise<OpenedStores>): void {
+  describe(`host users on ${name}`, () => {
+    let opened: OpenedStores;
+    let host: HostApp;
+    let directory: ReturnType<typeof hostDirectory>;
+    const log = captureLogger();
+
+    beforeAll(async () => {
+      opened = await open();
+      directory = hostDirectory();
+      host = await startHostApp(opened.stores, { userDirectory: directory, logger: log.logger });
+    });
+    afterAll(async () => {
+      await closeAll();
+      await host?.close();
+      await opened?.cleanup();
+    });
+
+    it('private messages, receipts, read markers, history and conversations between host ids', async () => {
+      const [a, b] = await Promise.all([host.connect(ALICE), host.connect(BOB)]);
+      a.send({ type: 'private', to: BOB, content: 'hi bob', client_id: 'p1' });
+      const ack = await a.next('ack', (f) => f.client_id === 'p1');
+      const got = await b.next('private');
+      expect(got).toMatchObject({ id: ack.id, from: ALICE, to: BOB, content: 'hi bob' });
+      expect(await a.next('receipt', (f) => f.status === 'delivered')).toMatchObject({ message_id: ack.id, user_id: BOB });
+      b.send({ type: 'read', message_id: ack.id });
+      expect(await a.next('receipt', (f) => f.status === 'read')).toMatchObject({ message_id: ack.id, user_id: BOB });
+
+      const sent = await host.http.post('/api/messages/private').set(host.as(BOB)).send({ to: ALICE, content: 'hi alice' }).expect(201);
+      expect(await a.next('private', (f) => f.id === sent.body.id)).toMatchObject({ from: BOB, to: ALICE });
+      const history = await host.http.get(`/api/messages/private?user=${BOB}`).set(host.as(ALICE)).expect(200);
+      expect(history.body.messages.map((m: { content: string }) => m.content)).toEqual(['hi alice', 'hi bob']);
+      const conversations = await host.http.get('/api/conversations').set(host.as(ALICE)).expect(200);
+      expect(conversations.body.conversations).toEqual([
+        expect.objectContaining({ kind: 'private', user_id: BOB, unread: 1, last_message: expect.objectContaining({ id: sent.body.id }) }),
+      ]);
+    });
+
+    it('groups of host ids: create, invite (a notification naming the inviter), accept, group messages and read markers, member names', async () => {
+      const [a, c] = await Promise.all([host.connect(ALICE), host.connect(CAROL)]);
+      const group = await host.http.post('/api/groups').set(host.as(ALICE)).send({ name: 'hosts' }).expect(201);
+      expect(group.body).toMatchObject({ name: 'hosts', owner_id: ALICE });
+      await host.http.post('/api/groups/invite').set(host.as(ALICE)).send({ group_id: group.body.id, user_id: CAROL }).expect(201);
+      const invite = await c.next('notification');
+      expect(invite).toMatchObject({ subtype: 'group_invite', group_id: group.body.id, from: ALICE, message: 'alice invited you to hosts' });
+      const listed = await host.http.get('/api/notifications').set(host.as(CAROL)).expect(200);
+      expect(listed.body).toMatchObject({ unread: 1, notifications: [expect.objectContaining({ id: invite.id, read: false })] });
+      await host.http.post(`/api/groups/${group.body.id}/accept`).set(host.as(CAROL)).expect(200);
+
+      const members = await host.http.get(`/api/groups/${group.body.id}/members`).set(host.as(CAROL)).expect(200);
+      expect(members.body.members).toEqual([
+        { id: ALICE, username: 'alice', display_name: 'Alice A.', avatar_url: 'https://host.example/a.png', status: 'accepted' },
+        { id: CAROL, username: 'carol', status: 'accepted' },
+      ]);
+
+      c.send({ type: 'group', group_id: group.body.id, content: 'hello hosts', client_id: 'g1' });
+      const ack = await c.next('ack', (f) => f.client_id === 'g1');
+      expect(await a.next('group')).toMatchObject({ id: ack.id, from: CAROL, group_id: group.body.id });
+      a.send({ type: 'read', group_id: group.body.id, message_id: ack.id });
+      await expectNoFrame(a, 'error');
+      const groupHistory = await host.http.get(`/api/messages/group?group=${group.body.id}`).set(host.as(ALICE)).expect(200);
+      expect(groupHistory.body.messages.map((m: { id: number }) => m.id)).toEqual([ack.id]);
+    });
+
+    it('an id the directory does not know is not_found over WebSocket and HTTP, and nothing is stored', async () => {
+      const a = await host.connect(ALICE);
+      a.send({ type: 'private', to: NOBODY, content: 'anyone?', client_id: 'nf' });
+      expect(await a.next('error')).toMatchObject({ code: 'not_found', client_id: 'nf' });
+      const http = await host.http.post('/api/messages/private').set(host.as(ALICE)).send({ to: NOBODY, content: 'anyone?' }).expect(404);
+      expect(http.body.error).toBe('not_found');
+      const group = await host.http.post('/api/groups').set(host.as(ALICE)).send({ name: 'g' }).expect(201);
+      const invite = await host.http.post('/api/groups/invite').set(host.as(ALICE)).send({ group_id: group.body.id, user_id: NOBODY }).expect(404);
+      expect(invite.body.error).toBe('not_found');
+      await expect(host.parlor.manager.notify(NOBODY, 'system', 'nobody')).rejects.toMatchObject({ code: 'not_found' });
+
+      expect((await host.http.get(`/api/messages/private?user=${NOBODY}`).set(host.as(ALICE)).expect(200)).body.messages).toEqual([]);
+      expect(await opened.stores.groups.memberStatus(group.body.id, NOBODY)).toBeNull();
+      expect((await opened.stores.notifications.list(NOBODY, { limit: 5 })).items).toEqual([]);
+    });
+
+    it('a directory that throws: 503 on HTTP, internal over WebSocket, nothing stored, and the log names userDirectory', async () => {
+      const DAVE = 504; // never checked before: not in the cache
+      const a = await host.connect(ALICE);
+      const group = await host.http.post('/api/groups').set(host.as(ALICE)).send({ name: 'outage' }).expect(201);
+      directory.state.failing = true;
+      try {
+        const http = await host.http.post('/api/messages/private').set(host.as(ALICE)).send({ to: DAVE, content: 'x' }).expect(503);
+        expect(http.body.error).toBe('unavailable');
+        a.send({ type: 'private', to: DAVE, content: 'x', client_id: 'down' });
+        expect(await a.next('error')).toMatchObject({ code: 'internal', client_id: 'down' });
+        await host.http.post('/api/groups/invite').set(host.as(ALICE)).send({ group_id: group.body.id, user_id: DAVE }).expect(503);
+        await host.http.get(`/api/users?ids=${DAVE}`).set(host.as(ALICE)).expect(503);
+      } finally {
+        directory.state.failing = false;
+      }
+      expect((await host.http.get(`/api/messages/private?user=${DAVE}`).set(host.as(ALICE)).expect(200)).body.messages).toEqual([]);
+      expect(await opened.stores.groups.memberStatus(group.body.id, DAVE)).toBeNull();
+      expect((await opened.stores.notifications.list(DAVE, { limit: 5 })).items).toEqual([]);
+      const named = log.lines.filter((l) => l.interface === 'userDirectory');
+      expect(named.length).toBeGreaterThanOrEqual(2);
+      expect(named.every((l) => JSON.stringify(l).includes('host user database unreachable'))).toBe(true);
+    });
+
+    it('asks the directory once per recipient; parlor.invalidateUser makes it ask again', async () => {
+      const a = await host.connect(BOB);
+      const send = async (id: string) => {
+        a.send({ type: 'private', to: CAROL, content: id, client_id: id });
+        await a.next('ack', (f) => f.client_id === id);
+      };
+      await send('c1');
+      const calls = directory.existing.mock.calls.length;
+      await send('c2');
+      await host.http.post('/api/messages/private').set(host.as(BOB)).send({ to: CAROL, content: 'c3' }).expect(201);
+      expect(directory.existing.mock.calls.length).toBe(calls);
+      host.parlor.invalidateUser(CAROL);
+      await send('c4');
+      expect(directory.existing.mock.calls.slice(calls)).toEqual([[[CAROL]]]);
+    });
+
+    it('GET /api/users?ids= gives the profiles of the ids that exist, with only the contract fields', async () => {
+      const res = await host.http.get(`/api/users?ids=${BOB},${NOBODY},${ALICE},${BOB}`).set(host.as(CAROL)).expect(200);
+      expect(res.body).toEqual({
+        users: [
+          { id: BOB, username: 'bob', display_name: 'Bob B.' },
+          { id: ALICE, username: 'alice', display_name: 'Alice A.', avatar_url: 'https://host.example/a.png' },
+        ],
+      });
+      expect(JSON.stringify(res.body)).not.toContain('email');
+      await host.http.get(`/api/users?ids=${ALICE}`).expect(401);
+    });
+  });
+}
+
+hostUsersSuite('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parlor-host-users-'));
+  // Inline writer: which thread writes is the store contract suite's concern (it runs both).
+  const stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
+  return {
+    stores,
+    async cleanup() {
+      await stores.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+await describeWithPostgres('host users on postgres', (url) => {
+  hostUsersSuite('postgres', async () => {
+    const schema = freshSchema();
+    const stores = await openPostgresStores({ connectionString: url, schema, sessionPruneIntervalMs: 0 });
+    return {
+      stores,
+      async cleanup() {
+        await stores.close();
+        await dropSchema(url, schema);
+      },
+    };
+  });
+});
