@@ -16,7 +16,7 @@ export const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   SQLITE_PATH: z.string().min(1).default('./data/parlor.db'),
   DATABASE_URL: z.string().url().optional(),
-  /** PostgreSQL schema for Parlor's tables (created when missing); default: the server's search_path, usually `public`. */
+  /** PostgreSQL schema for Parlor's tables (created when missing); default `parlor`, apart from any host's tables. */
   DATABASE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)')

@@ -6,7 +6,7 @@ import type { Stores } from './types.js';
 export interface StoreSelection {
   sqlitePath: string;
   databaseUrl?: string;
-  /** PostgreSQL schema for every table (created when missing); default: the server's search_path. */
+  /** PostgreSQL schema for every table (created when missing); default `parlor`. */
   databaseSchema?: string;
   /** PostgreSQL connections per instance (default 10). */
   databasePoolSize?: number;

@@ -13,7 +13,8 @@ export interface PgDatabaseOptions {
   connectionString: string;
   /**
    * Schema for every table (created when missing); must be a lowercase SQL
-   * identifier. Default: the server's search_path (usually "public").
+   * identifier. Default `parlor`: Parlor's tables never land among a host's
+   * (its `users` or `session` table in `public`).
    */
   schema?: string;
   /** Connections at most (default 10). */
@@ -34,6 +35,9 @@ const types: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
 };
+
+/** Where Parlor's tables live unless told otherwise (DATABASE_SCHEMA, the `schema` option). */
+export const DEFAULT_SCHEMA = 'parlor';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -59,7 +63,7 @@ export function describeConnection(connectionString: string): string {
  * (`-c search_path=...`), appended to any the URL already carries: pg lets the
  * URL's parameters win over the config object's.
  */
-function poolConfig(options: PgDatabaseOptions): pg.PoolConfig {
+function poolConfig(options: PgDatabaseOptions & { schema: string }): pg.PoolConfig {
   const queryTimeout = options.queryTimeoutMs ?? 10_000;
   const config: pg.PoolConfig = {
     connectionString: options.connectionString,
@@ -76,7 +80,6 @@ function poolConfig(options: PgDatabaseOptions): pg.PoolConfig {
     application_name: 'parlor',
     types,
   };
-  if (options.schema === undefined) return config;
   const searchPath = `-c search_path=${options.schema}`;
   try {
     const url = new URL(options.connectionString);
@@ -92,18 +95,20 @@ function poolConfig(options: PgDatabaseOptions): pg.PoolConfig {
 export class PgDatabase {
   readonly pool: pg.Pool;
   readonly description: string;
-  readonly schema: string | undefined;
+  /** Every table's schema: the search_path of each connection, nothing else. */
+  readonly schema: string;
   private readonly inflight = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
   private readonly config: pg.PoolConfig;
 
   constructor(options: PgDatabaseOptions) {
-    if (options.schema !== undefined) assertSchemaName(options.schema);
+    const schema = options.schema ?? DEFAULT_SCHEMA;
+    assertSchemaName(schema);
     const poolSize = options.poolSize ?? 10;
     if (!Number.isInteger(poolSize) || poolSize < 1) throw new TypeError(`poolSize must be a positive integer, got ${poolSize}`);
-    this.schema = options.schema;
+    this.schema = schema;
     this.description = describeConnection(options.connectionString);
-    this.config = poolConfig(options);
+    this.config = poolConfig({ ...options, schema });
     this.pool = new pg.Pool(this.config);
     // An idle connection that breaks (server restart, network) is dropped by
     // the pool; without a listener the 'error' event would kill the process.

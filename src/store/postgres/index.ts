@@ -23,7 +23,7 @@ import { PgSessionStore } from './session-store.js';
 import { PgUserStore } from './user-store.js';
 import { PgTokenVersionStore } from './token-version-store.js';
 
-export { PgDatabase, describeConnection } from './database.js';
+export { DEFAULT_SCHEMA, PgDatabase, describeConnection } from './database.js';
 export { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.js';
 export { MESSAGE_LOCK_SQL, MessageQueue, type MessageQueueStats } from './message-queue.js';
 export { PgSessionStore } from './session-store.js';
@@ -73,14 +73,14 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
   const queue = new MessageQueue(db, { maxBatch: options.maxBatch });
   const cacheGroups = options.membershipCacheGroups ?? DEFAULT_MEMBERSHIP_CACHE_GROUPS;
   const cache = cacheGroups > 0 ? new MembershipCache(cacheGroups, { enabled: false }) : null;
-  const channel = membershipChannel(options.schema);
+  const channel = membershipChannel(db.schema);
   const listener = cache ? new MembershipListener(db, cache, channel, { ...options.membershipListener, logger: options.logger }) : null;
   listener?.start();
   const notifications = new PgNotificationStore(db);
   const sessions = new PgSessionStore(db, { pruneIntervalMs: options.sessionPruneIntervalMs, logger: options.logger });
   let closing: Promise<void> | undefined;
 
-  options.logger?.info({ store: db.description, schema: db.schema ?? '(search_path)', poolSize: options.poolSize ?? 10 }, 'opened PostgreSQL store');
+  options.logger?.info({ store: db.description, schema: db.schema, poolSize: options.poolSize ?? 10 }, 'opened PostgreSQL store');
   return {
     description: db.description,
     db,

@@ -1,11 +1,12 @@
 /**
  * Numbered SQL migrations (`db/postgres/NNN_name.sql`), applied in name
- * order, each once, each in its own transaction together with its
- * `schema_migrations` row. Every transaction first takes a
- * pg_advisory_xact_lock for the schema, so instances starting at the same
- * time queue up: the first applies a migration, the others find it recorded.
- * A migration that fails leaves no trace and is retried on the next start.
- * Files must not contain BEGIN/COMMIT of their own.
+ * order, each once, all pending ones in ONE transaction together with their
+ * `schema_migrations` rows, the schema and that table themselves: a failing
+ * migration leaves nothing behind (no schema, no empty `schema_migrations`,
+ * no half of the migrations before it) and everything is retried on the
+ * next start. The transaction first takes a pg_advisory_xact_lock for the
+ * schema, so instances starting at the same time queue up: the first applies,
+ * the others find it recorded. Files must not contain BEGIN/COMMIT of their own.
  */
 import type pg from 'pg';
 import type { Logger } from '../../logger.js';
@@ -42,44 +43,41 @@ export async function migrate(client: pg.Client, migrations: readonly Migration[
   if (options.schema !== undefined) assertSchemaName(options.schema);
   const schema = options.schema ?? (await client.query<{ s: string | null }>('SELECT current_schema() AS s')).rows[0]?.s;
   if (!schema) throw new Error('PostgreSQL migrations: no schema to create tables in (the search_path names none that exists)');
-
-  await inTransaction(client, async () => {
-    await client.query(LOCK, [schema]);
-    // Under the lock: CREATE ... IF NOT EXISTS is not safe against a concurrent twin.
-    if (options.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${options.schema}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.schema_migrations (
-      name       text   PRIMARY KEY,
-      applied_at bigint NOT NULL
-    )`);
-  });
-
   const table = `${quoteIdent(schema)}.schema_migrations`;
-  const applied = new Set((await client.query<{ name: string }>(`SELECT name FROM ${table}`)).rows.map((r) => r.name));
-  const done: string[] = [];
-  for (const m of migrations) {
-    if (applied.has(m.name)) continue;
-    let ran: boolean;
-    try {
-      ran = await inTransaction(client, async () => {
-        await client.query(LOCK, [schema]);
-        // Checked again under the lock: another instance may have applied it meanwhile.
-        const seen = await client.query(`SELECT 1 FROM ${table} WHERE name = $1`, [m.name]);
-        if (seen.rowCount) return false;
-        // The file's unqualified names land in the schema that was locked and is recorded.
-        await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
+
+  let current: Migration | undefined;
+  try {
+    return await inTransaction(client, async () => {
+      await client.query(LOCK, [schema]);
+      // Under the lock: CREATE ... IF NOT EXISTS is not safe against a concurrent twin.
+      if (options.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
+        name       text   PRIMARY KEY,
+        applied_at bigint NOT NULL
+      )`);
+      // Read under the lock: another instance may have applied some meanwhile.
+      const applied = new Set((await client.query<{ name: string }>(`SELECT name FROM ${table}`)).rows.map((r) => r.name));
+      // The files' unqualified names land in the schema that was locked and is recorded.
+      await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
+      const done: string[] = [];
+      for (const m of migrations) {
+        if (applied.has(m.name)) continue;
+        current = m;
         // No parameters: the simple query protocol, which runs a file of several statements.
         await client.query(m.sql);
         await client.query(`INSERT INTO ${table} (name, applied_at) VALUES ($1, $2)`, [m.name, Date.now()]);
-        return true;
-      });
-    } catch (err) {
-      throw new Error(`PostgreSQL migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
-    }
-    if (!ran) continue;
-    options.logger?.info({ migration: m.name, schema }, 'applied PostgreSQL migration');
-    done.push(m.name);
+        done.push(m.name);
+      }
+      current = undefined;
+      return done;
+    }).then((done) => {
+      for (const name of done) options.logger?.info({ migration: name, schema }, 'applied PostgreSQL migration');
+      return done;
+    });
+  } catch (err) {
+    const which = current ? `migration ${current.name}` : 'migrations';
+    throw new Error(`PostgreSQL ${which} failed: ${(err as Error).message}`, { cause: err });
   }
-  return done;
 }
 
 async function inTransaction<T>(client: pg.Client, work: () => Promise<T>): Promise<T> {

@@ -46,7 +46,7 @@ export class PgSessionStore extends PGStore {
       pruneSessionInterval: pruneEvery > 0 ? Math.max(1, Math.round(pruneEvery / 1000)) : false,
       errorLog: (...args: unknown[]) => options.logger?.warn({ err: String(args[1] ?? args[0]) }, 'PostgreSQL session store: pruning failed'),
     });
-    this.table = db.schema ? `"${db.schema}"."${SESSION_TABLE}"` : `"${SESSION_TABLE}"`;
+    this.table = `"${db.schema}"."${SESSION_TABLE}"`;
   }
 
   /** Live sessions: those `get` would return. */
