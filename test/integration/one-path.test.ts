@@ -12,7 +12,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParlor, type Parlor } from '../../src/app.js';
 import { openSqliteStores, type SqliteStores } from '../../src/store/sqlite/index.js';
-import { mockGroupMemberFetcher, mockPersister } from '../support/mock-interfaces.js';
+import { mockGroupMemberFetcher, mockPersister, mockUserDirectory } from '../support/mock-interfaces.js';
 import { closeAll, connectClient, tempDir, targetOf, type HttpTarget } from '../support/server.js';
 
 describe('one path: HTTP and WebSocket through the same injected interfaces', () => {
@@ -31,6 +31,8 @@ describe('one path: HTTP and WebSocket through the same injected interfaces', ()
       sessionResolver: { resolve: (req: IncomingMessage) => (req.headers['x-user'] ? { userId: Number(req.headers['x-user']), via: 'token' } : null) },
       groupMemberFetcher: groups,
       messagePersister: persister,
+      // The host's users: without a directory, Parlor's own accounts would be asked who exists.
+      userDirectory: mockUserDirectory([1, 2, 3, 4]),
       tokens: false,
     });
     const app = express();
@@ -93,6 +95,8 @@ describe('one path: HTTP and WebSocket through the same injected interfaces', ()
     expect((await target.http.get('/api/groups').set(as(3)).expect(200)).body).toEqual({ groups: [{ id: 7, name: 'group 7', status: 'invited' }] });
     const members = (await target.http.get('/api/groups/7/members').set(as(3)).expect(200)).body.members;
     expect(members.map((m: { id: number; status: string }) => [m.id, m.status])).toEqual([[1, 'accepted'], [2, 'accepted'], [3, 'invited']]);
+    // Names for clients: the host directory's profiles, as GET /api/users gives them.
+    expect(members[0]).toEqual({ id: 1, username: 'user1', status: 'accepted' });
     await target.http.get('/api/groups/7/members').set(as(4)).expect(403);
     await target.http.get('/api/groups/8/members').set(as(4)).expect(404);
     for (const path of ['/api/groups', '/api/groups/invite', '/api/groups/7/accept', '/api/groups/7/decline']) {
