@@ -32,9 +32,9 @@ export interface ReadResult {
  * the Manager acks after it.
  *
  * Required:
- * - `savePrivate(input)`: throws `ParlorError('not_found')` when `to` is unknown.
+ * - `savePrivate(input)`: the Manager has asked the UserDirectory that `to` exists.
  * - `saveGroup(input)`: membership is checked by the Manager before.
- * - `saveNotification(userId, subtype, message, data)`.
+ * - `saveNotification(userId, subtype, message, data)`: `userId` was checked the same way.
  * - `privateHistory(userId, otherId, page)`, `groupHistory(groupId, page)`: newest first.
  *
  * Optional (the feature is off without them):
