@@ -5,7 +5,10 @@
  *
  * Only confirmations are kept: an unknown id is asked again next time (the
  * host may have just created that user). Least recently used ids leave
- * first. Correct while every deletion of a user reaches `invalidate`
+ * first, approximately: a hit moves an id to the young end only once it is in
+ * the older half (a Map delete + set per message cost more than the rest of
+ * the check, bench/user-check.mjs), so an id used at least once per
+ * capacity/2 new confirmations is never evicted. Correct while every deletion of a user reaches `invalidate`
  * (`parlor.invalidateUser(id)`); a lookup that was under way when an
  * invalidation came is answered but not kept.
  */
@@ -25,8 +28,10 @@ export const EVERYONE_EXISTS: UserDirectory = { existing: (ids) => [...ids] };
 
 export class KnownUsers {
   readonly stats: KnownUsersStats = { hits: 0, misses: 0, invalidations: 0 };
-  /** Map keeps insertion order: the first key is the least recently used. */
-  private readonly confirmed = new Map<number, true>();
+  /** Id -> the stamp of its last (re)insertion. Map keeps insertion order: the first key is the least recently used. */
+  private readonly confirmed = new Map<number, number>();
+  /** Counts (re)insertions. */
+  private stamp = 0;
   /** Moves on every invalidation: a lookup that started before one is not kept. */
   private epoch = 0;
 
@@ -42,11 +47,17 @@ export class KnownUsers {
     return this.confirmed.size;
   }
 
-  /** Resolves when the user exists; `ParlorError('not_found')` otherwise. A failing directory rejects with its error. */
-  async require(userId: number): Promise<void> {
+  /**
+   * Nothing (synchronously) when the cache confirms the user, so the hot path
+   * allocates no promise; else a promise that resolves when the directory
+   * confirms, and rejects with `ParlorError('not_found')` when it does not
+   * (or with the directory's own error when it fails).
+   */
+  require(userId: number): void | Promise<void> {
     if (this.hit(userId)) return;
-    const found = await this.ask([userId]);
-    if (!found.has(userId)) throw new ParlorError('not_found', `user ${userId} does not exist`);
+    return this.ask([userId]).then((found) => {
+      if (!found.has(userId)) throw new ParlorError('not_found', `user ${userId} does not exist`);
+    });
   }
 
   /** The ids among `ids` that exist, once each, in the order given. */
@@ -77,13 +88,13 @@ export class KnownUsers {
   }
 
   private hit(userId: number): boolean {
-    if (!this.confirmed.has(userId)) {
+    const at = this.confirmed.get(userId);
+    if (at === undefined) {
       this.stats.misses += 1;
       return false;
     }
     this.stats.hits += 1;
-    this.confirmed.delete(userId);
-    this.confirmed.set(userId, true);
+    if (this.stamp - at >= this.capacity / 2) this.keep(userId);
     return true;
   }
 
@@ -101,7 +112,7 @@ export class KnownUsers {
 
   private keep(userId: number): void {
     this.confirmed.delete(userId);
-    this.confirmed.set(userId, true);
+    this.confirmed.set(userId, ++this.stamp);
     if (this.confirmed.size > this.capacity) this.confirmed.delete(this.confirmed.keys().next().value!);
   }
 }

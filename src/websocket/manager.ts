@@ -240,7 +240,8 @@ export class Manager {
    * both come here, so the two cannot drift apart.
    */
   async sendPrivate(input: SavePrivateInput, exceptConnection?: string): Promise<Saved<PrivateMessage>> {
-    await this.users.require(input.to);
+    const checking = this.users.require(input.to);
+    if (checking) await checking;
     const content = await applyPolicy(this.options.messagePolicy, { from: input.from, to: input.to, content: input.content });
     const saved = await this.messages.savePrivate(content === input.content ? input : { ...input, content });
     if (!saved.duplicate) {

@@ -63,6 +63,18 @@ describe('KnownUsers: the UserDirectory behind a cache of confirmed ids', () => 
     expect(off.size).toBe(0);
   });
 
+  it('an id in use is never evicted: used once per capacity/2 new confirmations, it stays however many others come', async () => {
+    const directory = mockUserDirectory(Array.from({ length: 100 }, (_, i) => i + 1));
+    const users = new KnownUsers(directory, 4);
+    await users.require(1);
+    for (let other = 2; other <= 100; other++) {
+      await users.require(other);
+      if (other % 2 === 0) await users.require(1);
+    }
+    expect(directory.existing.mock.calls.filter(([ids]) => ids.includes(1))).toHaveLength(1);
+    expect(users.size).toBeLessThanOrEqual(4);
+  });
+
   it('keeps only ids that were asked: a directory that answers more confirms nothing extra', async () => {
     const directory = { existing: vi.fn((_ids: readonly number[]) => [1, 99, 1]) };
     const users = new KnownUsers(directory);
