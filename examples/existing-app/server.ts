@@ -99,6 +99,12 @@ export async function main(o: ExistingAppOptions): Promise<ExistingApp> {
     // The host's own session, on HTTP and on the /chat/ws upgrade; Parlor mounts no account routes.
     sessionResolver: expressSessionResolver(hostSession, (s) => s.accountId, { cookieName: 'app.sid' }),
     stores,
+    // The host's users: who exists (asked before a message, a notification or an
+    // invitation is stored; confirmed ids are cached) and their names for clients.
+    userDirectory: {
+      existing: async (ids) => (await db.query<{ id: number }>('SELECT id FROM users WHERE id = ANY($1)', [ids])).rows.map((r) => r.id),
+      profiles: async (ids) => (await db.query<{ id: number; username: string }>('SELECT id, username FROM users WHERE id = ANY($1)', [ids])).rows,
+    },
     // Bearer tokens for the host's mobile app: parlor.tokens.issue(userId).
     tokens: { secret: o.sessionSecret ? `${o.sessionSecret}:tokens` : randomBytes(32).toString('hex') },
   });

@@ -82,4 +82,14 @@ await describeWithPostgres('examples/existing-app: a host app with its own users
     expect(otherDevice.ws.readyState).toBe(otherDevice.ws.OPEN);
     expect(await upgradeStatus(wsUrl, { cookie: me.cookie })).toBe(401);
   });
+
+  it("messages between the host's users (no Parlor account), names from the host's users table, unknown ids not_found", async () => {
+    const [ann, ben] = await Promise.all([signUpAndLogIn('ann'), signUpAndLogIn('ben')]);
+    const benSocket = await connectClient(target, ben.cookie, { url: wsUrl });
+    const sent = await target.http.post('/chat/api/messages/private').set('cookie', ann.cookie).send({ to: ben.id, content: 'hi ben' }).expect(201);
+    expect(await benSocket.next('private')).toMatchObject({ id: sent.body.id, from: ann.id, content: 'hi ben' });
+    const names = await target.http.get(`/chat/api/users?ids=${ann.id},${ben.id},999999`).set('cookie', ben.cookie).expect(200);
+    expect(names.body).toEqual({ users: [{ id: ann.id, username: 'ann' }, { id: ben.id, username: 'ben' }] });
+    await target.http.post('/chat/api/messages/private').set('cookie', ann.cookie).send({ to: 999999, content: 'nobody' }).expect(404);
+  });
 });
