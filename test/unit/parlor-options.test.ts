@@ -71,6 +71,16 @@ describe('createParlor checks its options at construction (contract section 4)',
     ]);
   });
 
+  it('refuses a userDirectory without existing, or with a profiles that is not a method', () => {
+    expect(problemsOf({ stores, sessionSecret: SECRET, userDirectory: { profiles: () => [] } })).toEqual([
+      'userDirectory: must be a UserDirectory with the method existing',
+    ]);
+    expect(problemsOf({ stores, sessionSecret: SECRET, userDirectory: { existing: () => [], profiles: [] } })).toEqual([
+      'userDirectory: profiles, when given, must be a method',
+    ]);
+    expect(() => createParlor({ stores, sessionSecret: SECRET, userDirectory: { existing: () => [] } })).not.toThrow();
+  });
+
   it('accounts: true with a host sessionResolver is an error: Parlor would write sessions it does not own', () => {
     expect(problemsOf({ stores, sessionResolver: hostResolver, accounts: true, sessionSecret: SECRET })).toEqual([
       'accounts: must not be true with a host sessionResolver: Parlor would write sessions it does not own',
