@@ -69,7 +69,7 @@ await describeWithPostgres('postgres store', (url) => {
       const before = { ...stores.messageQueue.stats };
       const results = await Promise.allSettled([
         stores.messages.savePrivate({ from: a.id, to: a.id, content: 'one' }),
-        stores.messages.savePrivate({ from: a.id, to: 2_000_000_000, content: 'lost' }),
+        stores.messages.saveGroup({ from: a.id, groupId: 2_000_000_000, content: 'lost' }),
         stores.messages.savePrivate({ from: a.id, to: a.id, content: 'bad \u0000 byte' }),
         stores.messages.savePrivate({ from: a.id, to: a.id, content: 'two' }),
       ]);

@@ -49,7 +49,7 @@ describe('sqlite: the write worker', () => {
     const err = await stores.users.createUser('ALICE', 'h').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ParlorError);
     expect(err).toMatchObject({ code: 'conflict', message: 'the username ALICE is taken' });
-    const missing = await stores.messages.savePrivate({ from: a.id, to: 9999, content: 'x' }).catch((e: unknown) => e);
+    const missing = await stores.messages.saveGroup({ from: a.id, groupId: 9999, content: 'x' }).catch((e: unknown) => e);
     expect(missing).toMatchObject({ code: 'not_found' });
   });
 
@@ -89,8 +89,12 @@ describe('sqlite: the write worker', () => {
 
   it('answers in order: results match their writes whatever the batching', async () => {
     const { stores, a, b } = await setup();
+    const send = (i: number) =>
+      i % 3
+        ? stores.messages.savePrivate({ from: i % 2 ? a.id : b.id, to: b.id, content: `m${i}` })
+        : stores.messages.saveGroup({ from: i % 2 ? a.id : b.id, groupId: 9999, content: `m${i}` });
     const sends = Array.from({ length: 300 }, (_, i) =>
-      stores.messages.savePrivate({ from: i % 2 ? a.id : b.id, to: i % 3 ? b.id : 9999, content: `m${i}` }).then(
+      send(i).then(
         (s) => s.message.content,
         (e: ParlorError) => e.code,
       ),

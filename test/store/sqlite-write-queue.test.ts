@@ -68,12 +68,13 @@ describe.each(['inline', 'worker'] as const)('sqlite: group commit, %s writer', 
     expect(stores.writer.stats.batches - before).toBe(3);
   });
 
-  it('an unknown recipient in a batch rejects alone with not_found; the rest commit in the same transaction', async () => {
+  it('a write to an unknown group in a batch rejects alone with not_found; the rest commit in the same transaction', async () => {
     const { stores, a, b } = await setup();
     const before = { ...stores.writer.stats };
     const results = await Promise.allSettled([
       stores.messages.savePrivate({ from: a.id, to: b.id, content: 'one', clientId: 'x1' }),
-      stores.messages.savePrivate({ from: a.id, to: 424242, content: 'lost', clientId: 'x2' }),
+      // Users are not checked by the store (the UserDirectory is asked before); groups are.
+      stores.messages.saveGroup({ from: a.id, groupId: 424242, content: 'lost', clientId: 'x2' }),
       stores.messages.savePrivate({ from: a.id, to: b.id, content: 'two', clientId: 'x3' }),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
