@@ -34,6 +34,8 @@ export class KnownUsers {
   private stamp = 0;
   /** Moves on every invalidation: a lookup that started before one is not kept. */
   private epoch = 0;
+  /** One lookup per id at a time: a burst of messages to a new recipient asks the directory once. */
+  private readonly pending = new Map<number, Promise<boolean>>();
 
   /** @param capacity ids kept at most; 0 turns the cache off (every check asks the directory). */
   constructor(
@@ -55,8 +57,8 @@ export class KnownUsers {
    */
   require(userId: number): void | Promise<void> {
     if (this.hit(userId)) return;
-    return this.ask([userId]).then((found) => {
-      if (!found.has(userId)) throw new ParlorError('not_found', `user ${userId} does not exist`);
+    return this.lookup(userId).then((exists) => {
+      if (!exists) throw new ParlorError('not_found', `user ${userId} does not exist`);
     });
   }
 
@@ -85,6 +87,8 @@ export class KnownUsers {
     this.stats.invalidations += 1;
     this.epoch += 1;
     this.confirmed.delete(userId);
+    // A check from now on must not join a lookup that started before.
+    this.pending.delete(userId);
   }
 
   private hit(userId: number): boolean {
@@ -96,6 +100,19 @@ export class KnownUsers {
     this.stats.hits += 1;
     if (this.stamp - at >= this.capacity / 2) this.keep(userId);
     return true;
+  }
+
+  /** Whether the directory knows `userId`, joining a lookup of the same id already under way. */
+  private lookup(userId: number): Promise<boolean> {
+    let answer = this.pending.get(userId);
+    if (!answer) {
+      const lookup = this.ask([userId]).then((found) => found.has(userId));
+      answer = lookup.finally(() => {
+        if (this.pending.get(userId) === answer) this.pending.delete(userId);
+      });
+      this.pending.set(userId, answer);
+    }
+    return answer;
   }
 
   /** The directory's answer, limited to the ids asked; kept unless an invalidation came meanwhile. */

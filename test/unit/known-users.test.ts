@@ -33,6 +33,29 @@ describe('KnownUsers: the UserDirectory behind a cache of confirmed ids', () => 
     expect(directory.existing.mock.calls).toEqual([[[1, 2]], [[1]]]);
   });
 
+  it('a burst of checks of one new id asks the directory once; after an invalidation a new check asks again', async () => {
+    const answer = deferred<number[]>();
+    const directory = { existing: vi.fn((_ids: readonly number[]) => answer.promise) };
+    const users = new KnownUsers(directory);
+    const burst = [1, 2, 3, 4, 5].map(() => users.require(8));
+    expect(directory.existing).toHaveBeenCalledTimes(1);
+    users.invalidate(8);
+    const after = users.require(8);
+    expect(directory.existing).toHaveBeenCalledTimes(2);
+    answer.resolve([8]);
+    await Promise.all([...burst, after]);
+  });
+
+  it('a burst of checks of one unknown id: one question, every check not_found', async () => {
+    const directory = mockUserDirectory([]);
+    const users = new KnownUsers(directory);
+    const results = await Promise.allSettled([1, 2, 3].map(() => users.require(9)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(directory.existing).toHaveBeenCalledTimes(1);
+    await expect(users.require(9)).rejects.toMatchObject({ code: 'not_found' });
+    expect(directory.existing).toHaveBeenCalledTimes(2);
+  });
+
   it('a lookup under way when an invalidation comes is answered but not kept', async () => {
     const answer = deferred<number[]>();
     const directory = { existing: vi.fn(() => answer.promise) };
