@@ -131,6 +131,8 @@ export function observeManager(registry: Registry, manager: Manager, broker?: Br
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
     registers: [registry],
   });
+  monotonicCounter(registry, 'parlor_user_cache_hits_total', 'Recipient checks answered from the cache of ids the UserDirectory confirmed', () => manager.users.stats.hits);
+  monotonicCounter(registry, 'parlor_user_cache_misses_total', 'Recipient checks that asked the UserDirectory (the host, or Parlor\'s accounts)', () => manager.users.stats.misses);
   manager.events.on('frame', (type: string) => frames.inc({ type }));
   manager.events.on('frameError', (code: string) => errors.inc({ code }));
   manager.events.on('delivered', (type: string, written: number, ms: number) => {

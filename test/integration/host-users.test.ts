@@ -165,6 +165,9 @@ function hostUsersSuite(name: string, open: () => Promise<OpenedStores>): void {
       host.parlor.invalidateUser(CAROL);
       await send('c4');
       expect(directory.existing.mock.calls.slice(calls)).toEqual([[[CAROL]]]);
+      const metrics = await host.parlor.metrics.metrics();
+      expect(metrics).toMatch(/^parlor_user_cache_hits_total [1-9]/m);
+      expect(metrics).toMatch(/^parlor_user_cache_misses_total [1-9]/m);
     });
 
     it('GET /api/users?ids= gives the profiles of the ids that exist, with only the contract fields', async () => {
