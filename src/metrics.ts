@@ -132,7 +132,7 @@ export function observeManager(registry: Registry, manager: Manager, broker?: Br
     registers: [registry],
   });
   monotonicCounter(registry, 'parlor_user_cache_hits_total', 'Recipient checks answered from the cache of ids the UserDirectory confirmed', () => manager.users.stats.hits);
-  monotonicCounter(registry, 'parlor_user_cache_misses_total', 'Recipient checks that asked the UserDirectory (the host, or Parlor\'s accounts)', () => manager.users.stats.misses);
+  monotonicCounter(registry, 'parlor_user_cache_misses_total', 'Recipient checks not answered from the cache: they asked the UserDirectory (the host, or Parlor\'s accounts) or joined a lookup under way', () => manager.users.stats.misses);
   manager.events.on('frame', (type: string) => frames.inc({ type }));
   manager.events.on('frameError', (code: string) => errors.inc({ code }));
   manager.events.on('delivered', (type: string, written: number, ms: number) => {
