@@ -193,7 +193,10 @@ describeWithBrowser('demo chat page in Chromium (e2e)', () => {
     await carol.close();
 
     await alice.page.reload();
+    // Carol shares no group with alice: her name comes from GET /api/users (the SDK's ProfileCache), not "user #N".
+    await alice.page.locator('#conversation-list button', { hasText: 'carol' }).waitFor();
     await openPrivate(alice, carolId);
+    await alice.page.locator('#chat-title', { hasText: 'carol' }).waitFor();
     await bubble(alice, 'old 69').waitFor();
     await expect.poll(async () => (await shownMessages(alice)).length).toBe(30);
     await alice.page.evaluate(`document.getElementById('messages').scrollTop = 0`);
