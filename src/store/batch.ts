@@ -28,16 +28,19 @@ export function newBatchStats(): BatchStats {
   return { batches: 0, committed: 0, failed: 0, largestBatch: 0 };
 }
 
+/** What one item of a batch came to: its value, or the error it failed with alone. */
+export type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; error: unknown };
+
 /** One queued write. `outcome` is set inside the transaction, and acted on only after it committed. */
 export interface BatchItem<W, T = unknown> {
   work: W;
   resolve: (value: T) => void;
   reject: (err: unknown) => void;
-  outcome?: { ok: true; value: T } | { ok: false; error: unknown };
+  outcome?: Outcome<T>;
 }
 
 /** The transaction committed: each item resolves or rejects by its own outcome. */
-export function settleCommitted(items: ReadonlyArray<BatchItem<unknown>>, stats: BatchStats): void {
+export function settleCommitted<T>(items: ReadonlyArray<BatchItem<unknown, T>>, stats: BatchStats): void {
   stats.batches += 1;
   stats.largestBatch = Math.max(stats.largestBatch, items.length);
   for (const item of items) {
@@ -53,7 +56,7 @@ export function settleCommitted(items: ReadonlyArray<BatchItem<unknown>>, stats:
 }
 
 /** The transaction failed as a whole: nothing of the batch is stored, every item rejects. */
-export function rejectBatch(items: ReadonlyArray<BatchItem<unknown>>, err: unknown, stats: BatchStats): void {
+export function rejectBatch<T>(items: ReadonlyArray<BatchItem<unknown, T>>, err: unknown, stats: BatchStats): void {
   stats.failed += items.length;
   for (const item of items) item.reject(err);
 }

@@ -13,6 +13,7 @@ import type { Stores } from '../types.js';
 import { PgConversationStore } from './conversation-store.js';
 import { PgDatabase, type PgDatabaseOptions } from './database.js';
 import { PgGroupStore } from './group-store.js';
+import { DeliveredQueue } from './delivered-queue.js';
 import { MembershipListener, type MembershipListenerOptions, membershipChannel } from './membership-listener.js';
 import { MessageQueue } from './message-queue.js';
 import { PgMessageStore } from './message-store.js';
@@ -32,7 +33,7 @@ export interface PostgresStoresOptions extends PgDatabaseOptions {
   logger?: Logger;
   /** Folder of numbered `.sql` migrations (default: the package's `db/postgres/`). */
   migrationsDir?: URL | string;
-  /** Message writes per group-commit transaction at most (default 256). */
+  /** Message writes (and `delivered` marks) per group-commit statement at most (default 256). */
   maxBatch?: number;
   /** How often expired sessions are deleted; 0 turns it off (default 15 minutes). */
   sessionPruneIntervalMs?: number;
@@ -51,6 +52,8 @@ export interface PostgresStores extends Stores {
   readonly db: PgDatabase;
   /** The group-commit queue message inserts go through; `stats` counts its transactions. */
   readonly messageQueue: MessageQueue;
+  /** The group-commit queue of `delivered` marks. */
+  readonly deliveredQueue: DeliveredQueue;
   users: PgUserStore;
   groups: PgGroupStore;
   messages: PgMessageStore;
@@ -71,6 +74,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
   }
 
   const queue = new MessageQueue(db, { maxBatch: options.maxBatch });
+  const delivered = new DeliveredQueue(db, { maxBatch: options.maxBatch });
   const cacheGroups = options.membershipCacheGroups ?? DEFAULT_MEMBERSHIP_CACHE_GROUPS;
   const cache = cacheGroups > 0 ? new MembershipCache(cacheGroups, { enabled: false }) : null;
   const channel = membershipChannel(db.schema);
@@ -85,10 +89,11 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     description: db.description,
     db,
     messageQueue: queue,
+    deliveredQueue: delivered,
     users: new PgUserStore(db),
     tokenVersions: new PgTokenVersionStore(db),
     groups: new PgGroupStore(db, cache, cache ? channel : null),
-    messages: new PgMessageStore(db, queue, new PgReceiptStore(db), notifications),
+    messages: new PgMessageStore(db, queue, new PgReceiptStore(db, delivered), notifications),
     notifications,
     conversations: new PgConversationStore(db),
     sessions,
@@ -102,7 +107,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
       return (closing ??= (async () => {
         sessions.close();
         await listener?.close();
-        await queue.close();
+        await Promise.all([queue.close(), delivered.close()]);
         await db.close();
       })());
     },

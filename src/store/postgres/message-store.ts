@@ -1,5 +1,3 @@
-import type pg from 'pg';
-import { ParlorError } from '../../errors.js';
 import type { Page, PageQuery } from '../../types.js';
 import type { ReadResult, SaveGroupInput, SavePrivateInput, Saved } from '../../websocket/message-persister.js';
 import type { GroupMessage, Message, Notification, PrivateMessage } from '../../websocket/protocol.js';
@@ -18,21 +16,12 @@ import type { PgDatabase } from './database.js';
 import type { MessageQueue } from './message-queue.js';
 import type { PgNotificationStore } from './notification-store.js';
 import type { PgReceiptStore } from './receipt-store.js';
-import { isForeignKeyViolation } from './sql-errors.js';
 
 /**
  * The SQL of the message paths, exported for the query plan test. Each read
  * is an index range on one of the partial indexes of db/postgres/001_init.sql.
  */
 export const MESSAGE_QUERIES = {
-  // Idempotent per (sender, client_id): a second insert does nothing and
-  // returns no row, also while the first is still uncommitted in another
-  // transaction (the unique index makes the second wait for it).
-  insert: `INSERT INTO messages (sender_id, recipient_id, group_id, content, client_id)
-    VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-    RETURNING ${MESSAGE_COLUMNS}`,
-  byClientId: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = $1 AND client_id = $2`,
   // Both directions of one conversation share the (pair_lo, pair_hi, id) index.
   privateHistory: `SELECT ${MESSAGE_COLUMNS} FROM messages
     WHERE pair_lo = $1 AND pair_hi = $2 AND id < $3
@@ -40,20 +29,24 @@ export const MESSAGE_QUERIES = {
   groupHistory: `SELECT ${MESSAGE_COLUMNS} FROM messages
     WHERE group_id = $1 AND id < $2
     ORDER BY id DESC LIMIT $3 OFFSET $4`,
+  // The visibility horizon (db/postgres/002_message_write_slots.sql): every
+  // id up to it is committed or rolled back. Waits for the batches in flight.
+  horizon: `SELECT parlor_message_horizon() AS horizon`,
   // sync: three kinds of rows, each from its own index and each at most
-  // `limit` rows, merged. One statement, so one snapshot. A message to
-  // oneself is already in the inbox.
+  // `limit` rows, merged, none above the horizon $4 (taken by a statement
+  // that returned before this one started). One statement, so one snapshot.
+  // A message to oneself is already in the inbox.
   since: `SELECT ${MESSAGE_COLUMNS} FROM (
       (SELECT ${MESSAGE_COLUMNS} FROM messages
-        WHERE recipient_id = $1 AND id > $2 ORDER BY id LIMIT $3)
+        WHERE recipient_id = $1 AND id > $2 AND id <= $4 ORDER BY id LIMIT $3)
       UNION ALL
       (SELECT ${MESSAGE_COLUMNS} FROM messages
-        WHERE sender_id = $1 AND recipient_id IS NOT NULL AND recipient_id <> $1 AND id > $2
+        WHERE sender_id = $1 AND recipient_id IS NOT NULL AND recipient_id <> $1 AND id > $2 AND id <= $4
         ORDER BY id LIMIT $3)
       UNION ALL
       (SELECT m.* FROM group_members gm CROSS JOIN LATERAL (
           SELECT ${MESSAGE_COLUMNS} FROM messages
-          WHERE group_id = gm.group_id AND id > $2 ORDER BY id LIMIT $3) m
+          WHERE group_id = gm.group_id AND id > $2 AND id <= $4 ORDER BY id LIMIT $3) m
         WHERE gm.user_id = $1 AND gm.status = 'accepted')
     ) visible ORDER BY id LIMIT $3`,
 } as const;
@@ -61,45 +54,8 @@ export const MESSAGE_QUERIES = {
 /** MessagePersister with every optional method present. */
 type FullMessagePersister = Stores['messages'];
 
-type Kind = 'private' | 'group';
-
-/**
- * Stores one message inside the caller's transaction: the new row, or the
- * one stored earlier under (sender, client_id). Exported so a test can race
- * two transactions on it directly.
- */
-export async function insertMessage(
-  client: pg.ClientBase,
-  input: { from: number; to: number | null; group: number | null; content: string; clientId?: string },
-): Promise<{ row: MessageRow; duplicate: boolean }> {
-  const kind: Kind = input.group === null ? 'private' : 'group';
-  let inserted: pg.QueryResult<MessageRow>;
-  try {
-    inserted = await client.query<MessageRow>(MESSAGE_QUERIES.insert, [
-      input.from,
-      input.to,
-      input.group,
-      input.content,
-      input.clientId ?? null,
-    ]);
-  } catch (err) {
-    if (isForeignKeyViolation(err, 'messages_group_fkey')) throw new ParlorError('not_found', `group ${input.group} does not exist`);
-    throw err;
-  }
-  const row = inserted.rows[0];
-  if (row) return { row, duplicate: false };
-
-  // ON CONFLICT did nothing: the row exists and is committed (READ COMMITTED:
-  // this statement sees what committed while the insert waited).
-  const earlier = (await client.query<MessageRow>(MESSAGE_QUERIES.byClientId, [input.from, input.clientId])).rows[0];
-  if (!earlier) throw new Error(`message (${input.from}, ${input.clientId}) conflicted but cannot be read`);
-  // The same client_id cannot name a private and a group message at once.
-  if ((earlier.group_id === null) !== (kind === 'private')) {
-    const other = kind === 'private' ? 'group' : 'private';
-    throw new ParlorError('bad_request', `client_id ${input.clientId} was already used for a ${other} message`);
-  }
-  return { row: earlier, duplicate: true };
-}
+/** Stores one message inside the caller's transaction; exported so a test can race two transactions on it. */
+export { insertMessage } from './message-insert.js';
 
 export class PgMessageStore implements FullMessagePersister {
   constructor(
@@ -110,16 +66,12 @@ export class PgMessageStore implements FullMessagePersister {
   ) {}
 
   async savePrivate(input: SavePrivateInput): Promise<Saved<PrivateMessage>> {
-    const { row, duplicate } = await this.queue.enqueue((client) =>
-      insertMessage(client, { from: input.from, to: input.to, group: null, content: input.content, clientId: input.clientId }),
-    );
+    const { row, duplicate } = await this.queue.enqueue({ from: input.from, to: input.to, group: null, content: input.content, clientId: input.clientId });
     return { message: toPrivateMessage(row), duplicate };
   }
 
   async saveGroup(input: SaveGroupInput): Promise<Saved<GroupMessage>> {
-    const { row, duplicate } = await this.queue.enqueue((client) =>
-      insertMessage(client, { from: input.from, to: null, group: input.groupId, content: input.content, clientId: input.clientId }),
-    );
+    const { row, duplicate } = await this.queue.enqueue({ from: input.from, to: null, group: input.groupId, content: input.content, clientId: input.clientId });
     return { message: toGroupMessage(row), duplicate };
   }
 
@@ -149,10 +101,15 @@ export class PgMessageStore implements FullMessagePersister {
    * Oldest first, ids > sinceId: private messages sent to or by the user, and
    * every message of the groups the user is an accepted member of now,
    * including those from before the user joined. Invited or declined: nothing.
+   * Only ids up to the horizon: a message still being committed, and every
+   * message after it, waits for the next call, so the last id returned is a
+   * cursor that never skips one.
    */
   async messagesSince(userId: number, sinceId: number, limit: number): Promise<Message[]> {
     if (limit <= 0) return [];
-    return (await this.db.rows<MessageRow>(MESSAGE_QUERIES.since, [userId, sinceId, limit])).map(toMessage);
+    const [{ horizon }] = (await this.db.rows<{ horizon: number }>(MESSAGE_QUERIES.horizon)) as [{ horizon: number }];
+    if (horizon <= sinceId) return [];
+    return (await this.db.rows<MessageRow>(MESSAGE_QUERIES.since, [userId, sinceId, limit, horizon])).map(toMessage);
   }
 
   markDelivered(messageId: number, recipientId: number): Promise<boolean> {

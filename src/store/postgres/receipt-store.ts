@@ -2,10 +2,12 @@
  * Delivery and read state: `delivered_at` / `read_at` on private messages, and
  * the per-user, per-conversation read markers that unread counts start from.
  * These writes do not go through the message queue (they draw no message id):
- * each is one statement or one short transaction of its own.
+ * `delivered` marks are batched by their own queue (one statement per
+ * batch); the others are each one statement or one short transaction.
  */
 import type { ReadResult } from '../../websocket/message-persister.js';
 import type { PgDatabase } from './database.js';
+import type { DeliveredQueue } from './delivered-queue.js';
 
 /** Forward only: a marker never moves back to an older message. */
 const MOVE_MARKER = `INSERT INTO read_markers (user_id, kind, target_id, last_read_id)
@@ -15,16 +17,14 @@ const MOVE_MARKER = `INSERT INTO read_markers (user_id, kind, target_id, last_re
   WHERE excluded.last_read_id > read_markers.last_read_id`;
 
 export class PgReceiptStore {
-  constructor(private readonly db: PgDatabase) {}
+  constructor(
+    private readonly db: PgDatabase,
+    private readonly delivered: DeliveredQueue,
+  ) {}
 
   /** True only the first time a private message to `recipientId` is marked delivered. */
-  async markDelivered(messageId: number, recipientId: number): Promise<boolean> {
-    const result = await this.db.query(
-      `UPDATE messages SET delivered_at = parlor_now_ms()
-       WHERE id = $1 AND recipient_id = $2 AND delivered_at IS NULL`,
-      [messageId, recipientId],
-    );
-    return result.rowCount === 1;
+  markDelivered(messageId: number, recipientId: number): Promise<boolean> {
+    return this.delivered.enqueue({ messageId, recipientId });
   }
 
   /**

@@ -57,7 +57,12 @@ export function connectionUsable(err: unknown): boolean {
  */
 export function asInputError(err: unknown): unknown {
   if (isServerError(err) && (err.code === SqlState.character_not_in_repertoire || err.code === SqlState.untranslatable_character)) {
-    return new ParlorError('bad_request', 'text cannot contain the NUL character (U+0000)');
+    return nulCharacterError();
   }
   return err;
+}
+
+/** The client's error for text with a NUL character, whether PostgreSQL refused it or we saw it first. */
+export function nulCharacterError(): ParlorError {
+  return new ParlorError('bad_request', 'text cannot contain the NUL character (U+0000)');
 }

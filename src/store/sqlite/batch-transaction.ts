@@ -17,8 +17,9 @@
  * SQLite work, and nothing of the first attempt survives its rollback.
  */
 import type { Database } from 'better-sqlite3';
+import type { Outcome } from '../batch.js';
 
-export type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; error: unknown };
+export type { Outcome };
 
 /** Thrown out of the fast attempt when one item failed inside a still-open transaction. */
 class ItemFailed {

@@ -1,0 +1,85 @@
+/**
+ * Group commit for PostgreSQL writes that are one statement per batch.
+ *
+ * Inputs enqueued while a batch is running (or in the same tick) form the
+ * next batch, up to `maxBatch`; the batch is handed to `run`, which sends ONE
+ * statement (one round trip, one implicit transaction, one WAL flush) and
+ * returns one outcome per input. Every promise settles only after that
+ * statement returned, i.e. after its COMMIT.
+ *
+ * Failure policy, the same as SQLite's WriteQueue (src/store/batch.ts): an
+ * input that failed on its own data gets its own failed outcome and the
+ * others are stored; when `run` throws (connection lost, timeout, COMMIT
+ * failed), every input of the batch rejects with that error and nothing of
+ * it is stored, since the statement was one transaction.
+ *
+ * One batch at a time per queue: under load batches grow by themselves, and
+ * the next one leaves as soon as the previous answered.
+ */
+import { maxBatchOf, newBatchStats, rejectBatch, settleCommitted, type BatchItem, type BatchStats, type Outcome } from '../batch.js';
+
+export interface StatementQueueOptions {
+  /** Inputs per statement at most (default 256). */
+  maxBatch?: number;
+}
+
+/** Sends one batch as one statement; the outcomes are in input order, one per input. */
+export type RunBatch<I, O> = (inputs: I[]) => Promise<Outcome<O>[]>;
+
+export class StatementQueue<I, O> {
+  readonly stats: BatchStats = newBatchStats();
+  private readonly maxBatch: number;
+  private pending: BatchItem<I, O>[] = [];
+  private running: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly run: RunBatch<I, O>,
+    options: StatementQueueOptions = {},
+  ) {
+    this.maxBatch = maxBatchOf(options.maxBatch);
+  }
+
+  /** Inputs waiting for the next batch. */
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** Sends `input` with the next batch; resolves with its own outcome once the batch committed. */
+  enqueue(input: I): Promise<O> {
+    if (this.closed) return Promise.reject(new Error('the PostgreSQL store is closed'));
+    return new Promise<O>((resolve, reject) => {
+      this.pending.push({ work: input, resolve, reject });
+      this.running ??= this.drain();
+    });
+  }
+
+  /** Refuses new inputs, then resolves once every queued one has settled. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    // Let the rest of this tick enqueue too: same-tick inputs share a batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      while (this.pending.length > 0) await this.send(this.pending.splice(0, this.maxBatch));
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async send(items: BatchItem<I, O>[]): Promise<void> {
+    let outcomes: Outcome<O>[];
+    try {
+      outcomes = await this.run(items.map((item) => item.work));
+      if (outcomes.length !== items.length) throw new Error(`a batch of ${items.length} came back with ${outcomes.length} outcomes`);
+    } catch (err) {
+      rejectBatch(items, err, this.stats);
+      return;
+    }
+    items.forEach((item, i) => (item.outcome = outcomes[i]));
+    settleCommitted(items, this.stats);
+  }
+}
