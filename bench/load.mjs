@@ -14,8 +14,9 @@ const adapters = new Map(); // target -> adapter
 const sets = new Map(); // `${target}/${set}` -> clients[]
 
 const commands = {
-  async init({ target, url }) {
-    const mod = await import(`./adapters/${target}.mjs`);
+  /** `adapter`: the module under bench/adapters/ (default: the target's name), so two instances of one server are two targets. */
+  async init({ target, url, adapter: module = target }) {
+    const mod = await import(`./adapters/${module}.mjs`);
     adapters.set(target, mod.createAdapter({ url }));
     return { target };
   },
@@ -29,12 +30,13 @@ const commands = {
   },
 
   /**
-   * Opens one connection per entry of `users` (a user may appear many times).
+   * Opens one connection per entry of `users` (a user may appear many times),
+   * through the target named by the user's `via` if it has one (a scale-out
+   * run spreads one set over several instances), else through `target`.
    * `source` {addresses, firstPort, offset}: connection i binds
    * addresses[g % n] : firstPort + floor(g / n), g = offset + i (see run.mjs).
    */
   async connect({ target, set, users, source, concurrency = 256, tolerateFailures = false }) {
-    const a = adapter(target);
     const clients = [];
     let failed = 0;
     let firstError;
@@ -42,7 +44,7 @@ const commands = {
     await mapLimit(users, concurrency, async (user, i) => {
       const bind = source ? sourceOf(source, i) : {};
       try {
-        clients[i] = await a.connect(user, bind);
+        clients[i] = await adapter(user.via ?? target).connect(user, bind);
       } catch (err) {
         failed++;
         firstError ??= String(err?.message ?? err);

@@ -19,6 +19,12 @@ import { seedGroupMessages } from './lib/seed-messages.mjs';
 import { median } from './lib/stats.mjs';
 import { parlorMissingReason, setParlorEntry, startTarget, TARGETS } from './lib/targets.mjs';
 
+// `--scale-out`: PostgreSQL + Redis, one and two instances, a delay knob (bench/scale-out.mjs).
+if (process.argv.slice(2).includes('--scale-out')) {
+  await import('./scale-out.mjs');
+  process.exit();
+}
+
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
 const T0 = performance.now();

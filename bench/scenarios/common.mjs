@@ -23,7 +23,9 @@ export function parseContent(content) {
   return { clientId: content.slice(0, a), t: Number(content.slice(a + 1, b)) };
 }
 
+/** CPU seconds of a process, or the sum over several (the instances of a cluster). */
 function cpuSeconds(pid) {
+  if (Array.isArray(pid)) return pid.reduce((sum, p) => sum + cpuSeconds(p), 0);
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
