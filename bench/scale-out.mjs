@@ -18,7 +18,7 @@ import { startDelayProxy } from './lib/delay-proxy.mjs';
 import { startLoad } from './lib/load-process.mjs';
 import { parseScaleOutOptions } from './lib/scale-out-options.mjs';
 import { median } from './lib/stats.mjs';
-import { parlorMissingReason, startTarget } from './lib/targets.mjs';
+import { PARLOR_ENTRY, parlorMissingReason, setParlorEntry, startTarget } from './lib/targets.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -30,13 +30,20 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 mkdirSync(RESULTS_DIR, { recursive: true });
 installCleanup();
 
-const missing = parlorMissingReason();
-if (missing) throw new Error(missing);
+const entry = opts.parlorEntry ?? PARLOR_ENTRY;
+for (const e of [entry, opts.beforeEntry].filter(Boolean)) {
+  setParlorEntry(e);
+  const missing = parlorMissingReason();
+  if (missing) throw new Error(missing);
+}
 
 /** The configurations measured, SQLite first: it is the baseline of the ratios. */
+const postgres = (prefix, build) =>
+  opts.delays.flatMap((delayMs) => opts.instances.map((instances) => ({ name: `${prefix}pg ${delayMs}ms x${instances}`, store: 'postgres', instances, delayMs, entry: build })));
 const configs = [
-  { name: 'sqlite', store: 'sqlite', instances: 1, delayMs: 0 },
-  ...opts.delays.flatMap((delayMs) => opts.instances.map((instances) => ({ name: `pg ${delayMs}ms x${instances}`, store: 'postgres', instances, delayMs }))),
+  { name: 'sqlite', store: 'sqlite', instances: 1, delayMs: 0, entry },
+  ...postgres('', entry),
+  ...(opts.beforeEntry ? postgres('before: ', opts.beforeEntry) : []),
 ];
 const cleanups = [];
 const results = { meta: { date: new Date().toISOString(), cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version }, options: opts, configs: {} };
@@ -86,6 +93,7 @@ async function setUp(c, load) {
     c.schema = schema;
   }
   c.servers = [];
+  setParlorEntry(c.entry);
   for (let i = 0; i < c.instances; i++) {
     const server = await startTarget('parlor', { logFile: join(RESULTS_DIR, `${stamp}-scale-out-${c.name.replace(/\W+/g, '-')}-${i + 1}.log`), parlorEnv: env });
     cleanups.push(() => server.stop());
@@ -104,7 +112,7 @@ async function setUp(c, load) {
     return { ...u, via: c.targets[at] };
   });
   await load.call('connect', { target: c.targets[0], set: 'private', users: placed });
-  results.configs[c.name] = { store: c.store, instances: c.instances, delay_ms: c.delayMs, runs: [] };
+  results.configs[c.name] = { store: c.store, instances: c.instances, delay_ms: c.delayMs, entry: c.entry, runs: [] };
   log(`${c.name}: ${c.instances} instance(s) up, ${users.length} users connected`);
 }
 
@@ -156,15 +164,17 @@ function report() {
     { target: `one instance at ${d} ms each way: p50 under 100 ms`, value: m(`pg ${d}ms x1`)?.p50, met: m(`pg ${d}ms x1`)?.p50 < 100 },
     { target: `two instances at ${d} ms >= 1.6x one instance's throughput`, value: ratio(`pg ${d}ms x2`, `pg ${d}ms x1`), met: ratio(`pg ${d}ms x2`, `pg ${d}ms x1`) >= 1.6 },
   ];
+  results.meta.entries = { measured: entry, before: opts.beforeEntry };
   const file = join(RESULTS_DIR, `${stamp}-scale-out.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   const fmt = (x, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
   console.log(`\nParlor scale-out benchmark, ${results.meta.date}, ${results.meta.cpus} x ${results.meta.cpu_model}, Node ${results.meta.node}`);
   console.log(`private messages, ${opts.pairs} pairs x ${opts.window} in flight; median of ${opts.runs} run(s) of ${opts.durationMs} ms; server CPU summed over the instances\n`);
-  console.log('| configuration | msgs/s | vs SQLite | p50 ms | p99 ms | server CPU % | others CPU % |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| configuration | msgs/s | vs SQLite | vs before | p50 ms | p99 ms | server CPU % | others CPU % |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const [name, r] of rows) {
-    console.log(`| ${name} | ${fmt(r.msgs_per_s)} | ${fmt(ratio(name, 'sqlite'), 2)}x | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.server_cpu_pct)} | ${fmt(r.others_cpu_pct)} |`);
+    const before = ratio(name, `before: ${name}`);
+    console.log(`| ${name} | ${fmt(r.msgs_per_s)} | ${fmt(ratio(name, 'sqlite'), 2)}x | ${Number.isFinite(before) ? `${fmt(before, 2)}x` : '-'} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.server_cpu_pct)} | ${fmt(r.others_cpu_pct)} |`);
   }
   console.log('\nIssue 20 targets:');
   for (const t of results.targets) console.log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.target}: ${fmt(t.value, 2)}`);

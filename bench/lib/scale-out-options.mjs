@@ -10,6 +10,8 @@ const DEFAULTS = {
   contentBytes: 100,
   delays: [0, 1], // ms added each way between Parlor and PostgreSQL (0: no proxy, loopback)
   instances: [1, 2], // Parlor processes sharing PostgreSQL and Redis
+  parlorEntry: null, // the build measured; default dist/server.js of this checkout
+  beforeEntry: null, // another build (e.g. a snapshot of main) measured on PostgreSQL in the same run, as "before"
   databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
   redisUrl: 'redis://127.0.0.1:6379',
 };
@@ -24,10 +26,13 @@ const FLAGS = {
   '--content-bytes': ['contentBytes', Number],
   '--pg-delay-ms': ['delays', list],
   '--instances': ['instances', list],
+  '--parlor-entry': ['parlorEntry', String],
+  '--before-entry': ['beforeEntry', String],
 };
 
 const USAGE = `usage: npm run bench -- --scale-out [--runs N] [--duration-ms MS] [--warmup-ms MS]
   [--pairs N] [--window N] [--content-bytes N] [--pg-delay-ms 0,1] [--instances 1,2]
+  [--parlor-entry PATH/dist/server.js] [--before-entry PATH/dist/server.js]
 PostgreSQL and Redis from DATABASE_URL and REDIS_URL (default: the local test services);
 each configuration works in a fresh schema and key prefix, removed afterwards.
 Every flag also reads from the environment: --pg-delay-ms <-> BENCH_PG_DELAY_MS.`;
