@@ -71,12 +71,17 @@ $$;
 
 -- Stores a batch of messages in one statement. Item i is (senders[i],
 -- recipients[i], groups[i], contents[i], client_ids[i]). Returns one row per
--- item: its stored message (inserted now, or stored earlier under the same
--- sender and client_id: `duplicate`), or the error that item alone failed
--- with (`failed_code` = SQLSTATE, `failed_constraint`, `failed_message`);
--- the other items are stored all the same. Any other error fails the whole
--- statement and nothing of the batch is stored.
-CREATE FUNCTION parlor_insert_messages(senders bigint[], recipients bigint[], groups bigint[], contents text[], client_ids text[])
+-- item, in item order:
+--   * stored now: `id` and `created_at` (the caller has the rest);
+--   * stored earlier under the same sender and client_id: `duplicate` and
+--     every column of that row;
+--   * with `isolate` only, failed alone on its own data: `failed_code`
+--     (SQLSTATE), `failed_constraint`, `failed_message`, and nothing of it
+--     is stored while the other items are.
+-- Without `isolate` any error fails the whole statement and nothing of the
+-- batch is stored; the caller sends the batch again with `isolate` when the
+-- error was one item's data (a subtransaction per item, only then).
+CREATE FUNCTION parlor_insert_messages(senders bigint[], recipients bigint[], groups bigint[], contents text[], client_ids text[], isolate boolean DEFAULT false)
   RETURNS TABLE (item integer, duplicate boolean, failed_code text, failed_constraint text, failed_message text,
                  id bigint, sender_id bigint, recipient_id bigint, group_id bigint, content text,
                  created_at bigint, delivered_at bigint, read_at bigint)
@@ -86,10 +91,14 @@ CREATE FUNCTION parlor_insert_messages(senders bigint[], recipients bigint[], gr
 DECLARE
   n integer := coalesce(cardinality(senders), 0);
   ids bigint[];
+  new_ids bigint[] := '{}';
+  new_times bigint[] := '{}';
   codes text[] := array_fill(NULL::text, ARRAY[n]);
   constraints text[] := array_fill(NULL::text, ARRAY[n]);
   errors text[] := array_fill(NULL::text, ARRAY[n]);
   i integer;
+  one_id bigint;
+  one_time bigint;
   code text;
   constraint_name text;
   error text;
@@ -107,20 +116,27 @@ BEGIN
 
   -- Rows are written in (sender, client_id) order, so two batches that meet on
   -- the same client_ids wait for each other in one direction only (no deadlock).
-  BEGIN
-    INSERT INTO messages (id, sender_id, recipient_id, group_id, content, client_id) OVERRIDING SYSTEM VALUE
-    SELECT ids[k], senders[k], recipients[k], groups[k], contents[k], client_ids[k]
-    FROM generate_series(1, n) k
-    ORDER BY senders[k], client_ids[k], k
-    ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING;
-  EXCEPTION WHEN integrity_constraint_violation OR data_exception THEN
-    -- One item failed on its own data: the batch again, each item isolated
-    -- (a subtransaction each; only on this rare path).
+  IF NOT isolate THEN
+    WITH stored AS (
+      INSERT INTO messages (id, sender_id, recipient_id, group_id, content, client_id) OVERRIDING SYSTEM VALUE
+      SELECT ids[k], senders[k], recipients[k], groups[k], contents[k], client_ids[k]
+      FROM generate_series(1, n) k
+      ORDER BY senders[k], client_ids[k], k
+      ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+      RETURNING messages.id, messages.created_at
+    )
+    SELECT coalesce(array_agg(stored.id), '{}'), coalesce(array_agg(stored.created_at), '{}') INTO new_ids, new_times FROM stored;
+  ELSE
     FOR i IN SELECT k FROM generate_series(1, n) k ORDER BY senders[k], client_ids[k], k LOOP
       BEGIN
         INSERT INTO messages (id, sender_id, recipient_id, group_id, content, client_id) OVERRIDING SYSTEM VALUE
         VALUES (ids[i], senders[i], recipients[i], groups[i], contents[i], client_ids[i])
-        ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING;
+        ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+        RETURNING messages.id, messages.created_at INTO one_id, one_time;
+        IF one_id IS NOT NULL THEN
+          new_ids := new_ids || one_id;
+          new_times := new_times || one_time;
+        END IF;
       EXCEPTION WHEN integrity_constraint_violation OR data_exception THEN
         GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, constraint_name = CONSTRAINT_NAME, error = MESSAGE_TEXT;
         codes[i] := code;
@@ -128,22 +144,21 @@ BEGIN
         errors[i] := error;
       END;
     END LOOP;
-  END;
+  END IF;
 
-  -- A new statement, so a new snapshot: it sees this batch's rows and the
-  -- committed rows an ON CONFLICT waited for.
+  -- A new statement, so a new snapshot: it sees the committed rows an
+  -- ON CONFLICT waited for (and rows of this batch, for a client_id twice in it).
   RETURN QUERY
-  SELECT k, m.id IS DISTINCT FROM ids[k], codes[k], constraints[k], errors[k],
-         m.id, m.sender_id, m.recipient_id, m.group_id, m.content, m.created_at, m.delivered_at, m.read_at
+  SELECT k, earlier.id IS NOT NULL, codes[k], constraints[k], errors[k],
+         coalesce(stored.id, earlier.id), earlier.sender_id, earlier.recipient_id, earlier.group_id, earlier.content,
+         coalesce(stored.created_at, earlier.created_at), earlier.delivered_at, earlier.read_at
   FROM generate_series(1, n) k
-  -- Its own row (by id), else the row stored earlier under its client_id
-  -- (its own row matches both, so whichever comes first is right).
+  LEFT JOIN unnest(new_ids, new_times) AS stored (id, created_at) ON stored.id = ids[k]
   LEFT JOIN LATERAL (
-    (SELECT * FROM messages x WHERE codes[k] IS NULL AND x.id = ids[k])
-    UNION ALL
-    (SELECT * FROM messages x WHERE codes[k] IS NULL AND x.sender_id = senders[k] AND x.client_id = client_ids[k])
-    LIMIT 1
-  ) m ON true
+    SELECT * FROM messages x
+    WHERE stored.id IS NULL AND codes[k] IS NULL AND client_ids[k] IS NOT NULL
+      AND x.sender_id = senders[k] AND x.client_id = client_ids[k]
+  ) earlier ON true
   ORDER BY k;
 END
 $$;

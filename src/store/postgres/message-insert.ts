@@ -7,13 +7,16 @@
  *
  * Per item: the stored row (new, or the one stored earlier under the same
  * client_id: `duplicate`), or the error that item alone failed with, while
- * the others are stored.
+ * the others are stored. As on SQLite (src/store/sqlite/batch-transaction.ts),
+ * the batch first goes without per-item isolation; only when it failed on
+ * one item's data is it sent again with each item in its own subtransaction
+ * (the first attempt left nothing behind: the statement failed as a whole).
  */
 import pg from 'pg';
 import { ParlorError } from '../../errors.js';
 import type { Outcome } from '../batch.js';
 import type { MessageRow } from '../rows.js';
-import { nulCharacterError } from './sql-errors.js';
+import { failsAlone, isForeignKeyViolation, nulCharacterError } from './sql-errors.js';
 
 export interface NewMessage {
   from: number;
@@ -37,11 +40,15 @@ export interface Queryable {
 }
 
 /** The statement, exported for the query plan test. */
-export const INSERT_MESSAGES = `SELECT * FROM parlor_insert_messages($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[])`;
+export const INSERT_MESSAGES = `SELECT * FROM parlor_insert_messages($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::boolean)`;
 
-/** One row per item: its message columns (null when it failed), and why it failed. */
-interface ItemRow extends Omit<MessageRow, 'id'> {
+/**
+ * One row per item: `id` and `created_at` of a row stored now; every column
+ * of the row stored earlier (`duplicate`); or why the item failed.
+ */
+interface ItemRow extends Omit<MessageRow, 'id' | 'created_at'> {
   id: number | null;
+  created_at: number | null;
   item: number;
   duplicate: boolean;
   failed_code: string | null;
@@ -57,13 +64,24 @@ export async function insertMessages(db: Queryable, inputs: readonly NewMessage[
   );
   const sent = inputs.flatMap((input, i) => (outcomes[i] ? [] : [{ input, i }]));
   if (sent.length > 0) {
-    const { rows } = await db.query<ItemRow>(INSERT_MESSAGES, [
-      sent.map(({ input }) => input.from),
-      sent.map(({ input }) => input.to),
-      sent.map(({ input }) => input.group),
-      sent.map(({ input }) => input.content),
-      sent.map(({ input }) => input.clientId ?? null),
-    ]);
+    const send = (isolate: boolean) =>
+      db.query<ItemRow>(INSERT_MESSAGES, [
+        sent.map(({ input }) => input.from),
+        sent.map(({ input }) => input.to),
+        sent.map(({ input }) => input.group),
+        sent.map(({ input }) => input.content),
+        sent.map(({ input }) => input.clientId ?? null),
+        isolate,
+      ]);
+    let rows: ItemRow[] = [];
+    try {
+      rows = (await send(false)).rows;
+    } catch (err) {
+      // One item failed on its own data: alone in its batch, that is its answer; else isolate them.
+      if (!failsAlone(err)) throw err;
+      if (sent.length > 1) rows = (await send(true)).rows;
+      else outcomes[sent[0]!.i] = { ok: false, error: itemError(sent[0]!.input, err) };
+    }
     for (const row of rows) {
       const { input, i } = sent[row.item - 1]!;
       outcomes[i] = outcomeOf(input, row);
@@ -84,23 +102,34 @@ function hasNul(input: NewMessage): boolean {
 }
 
 function outcomeOf(input: NewMessage, row: ItemRow): Outcome<StoredMessage> {
-  const { item: _item, duplicate, failed_code, failed_constraint: _constraint, failed_message: _message, ...stored } = row;
-  if (failed_code !== null) return { ok: false, error: itemError(input, row) };
-  if (stored.id === null) return { ok: false, error: new Error(`message (${input.from}, ${input.clientId}) conflicted but cannot be read`) };
+  if (row.failed_code !== null) return { ok: false, error: itemError(input, failureOf(row)) };
+  if (row.id === null || row.created_at === null) {
+    return { ok: false, error: new Error(`message (${input.from}, ${input.clientId}) conflicted but cannot be read`) };
+  }
+  if (!row.duplicate) {
+    const stored: MessageRow = { id: row.id, sender_id: input.from, recipient_id: input.to, group_id: input.group, content: input.content, created_at: row.created_at, delivered_at: null, read_at: null };
+    return { ok: true, value: { row: stored, duplicate: false } };
+  }
   // The same client_id cannot name a private and a group message at once.
-  if (duplicate && (stored.group_id === null) !== (input.group === null)) {
+  if ((row.group_id === null) !== (input.group === null)) {
     const other = input.group === null ? 'group' : 'private';
     return { ok: false, error: new ParlorError('bad_request', `client_id ${input.clientId} was already used for a ${other} message`) };
   }
-  return { ok: true, value: { row: { ...stored, id: stored.id }, duplicate } };
+  const { id, sender_id, recipient_id, group_id, content, created_at, delivered_at, read_at } = row;
+  return { ok: true, value: { row: { id, sender_id, recipient_id, group_id, content, created_at, delivered_at, read_at }, duplicate: true } };
 }
 
-/** The error of an item that failed alone: unknown recipient or group as `not_found`, else the server's error. */
-function itemError(input: NewMessage, row: ItemRow): Error {
-  if (row.failed_constraint === 'messages_recipient_fkey') return new ParlorError('not_found', `user ${input.to} does not exist`);
-  if (row.failed_constraint === 'messages_group_fkey') return new ParlorError('not_found', `group ${input.group} does not exist`);
+/** What an item failed with in the isolated pass, as the server error it was. */
+function failureOf(row: ItemRow): pg.DatabaseError {
   const error = new pg.DatabaseError(row.failed_message ?? 'message insert failed', 0, 'error');
   error.code = row.failed_code ?? undefined;
   error.constraint = row.failed_constraint ?? undefined;
   return error;
+}
+
+/** The error of an item that failed alone: an unknown recipient or group is `not_found`, anything else stays as it is. */
+function itemError(input: NewMessage, err: unknown): unknown {
+  if (isForeignKeyViolation(err, 'messages_recipient_fkey')) return new ParlorError('not_found', `user ${input.to} does not exist`);
+  if (isForeignKeyViolation(err, 'messages_group_fkey')) return new ParlorError('not_found', `group ${input.group} does not exist`);
+  return err;
 }
