@@ -39,7 +39,7 @@ export interface Queryable {
   query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
 }
 
-/** The statement, exported for the query plan test. */
+/** The one statement of a batch; `$6` isolates the items (the retry after one failed on its own data). */
 export const INSERT_MESSAGES = `SELECT * FROM parlor_insert_messages($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::boolean)`;
 
 /**
@@ -90,7 +90,11 @@ export async function insertMessages(db: Queryable, inputs: readonly NewMessage[
   return outcomes.map((outcome, i) => outcome ?? { ok: false, error: new Error(`message ${i} of the batch got no answer`) });
 }
 
-/** One message inside the caller's transaction: the new row, or the one stored earlier under (sender, client_id). */
+/**
+ * One message inside the caller's transaction: the new row, or the one stored
+ * earlier under (sender, client_id). A failure aborts that transaction, as
+ * any failed statement does.
+ */
 export async function insertMessage(client: Queryable, input: NewMessage): Promise<StoredMessage> {
   const [outcome] = await insertMessages(client, [input]);
   if (!outcome!.ok) throw outcome!.error;
