@@ -12,15 +12,17 @@
 --     reader returns only ids up to it.
 -- A batch of messages is one statement (parlor_insert_messages): one round
 -- trip, one transaction, one WAL flush.
+-- Applied once by the runner, in one transaction; written to be harmless if
+-- run again (CREATE OR REPLACE, DROP ... IF EXISTS).
 
 -- The advisory lock space of this schema's write slots (the slot number is the second key).
-CREATE FUNCTION parlor_message_slot_space() RETURNS integer
+CREATE OR REPLACE FUNCTION parlor_message_slot_space() RETURNS integer
   LANGUAGE sql STABLE
   AS $$ SELECT hashtext('parlor:message-slots:' || current_schema()) $$;
 
 -- Claims a free write slot until the end of the transaction. Waits only when
 -- all 64 are taken (then for a random one). Called before drawing ids.
-CREATE FUNCTION parlor_claim_message_slot() RETURNS integer
+CREATE OR REPLACE FUNCTION parlor_claim_message_slot() RETURNS integer
   LANGUAGE plpgsql VOLATILE
   AS $$
 DECLARE
@@ -47,7 +49,7 @@ $$;
 -- The reader holds each slot (shared) only for that moment, session-level so
 -- it is not kept until its own transaction ends; on any error or cancel
 -- (statement_timeout) every such lock of the session is dropped.
-CREATE FUNCTION parlor_message_horizon() RETURNS bigint
+CREATE OR REPLACE FUNCTION parlor_message_horizon() RETURNS bigint
   LANGUAGE plpgsql VOLATILE
   AS $$
 DECLARE
@@ -81,7 +83,7 @@ $$;
 -- Without `isolate` any error fails the whole statement and nothing of the
 -- batch is stored; the caller sends the batch again with `isolate` when the
 -- error was one item's data (a subtransaction per item, only then).
-CREATE FUNCTION parlor_insert_messages(senders bigint[], recipients bigint[], groups bigint[], contents text[], client_ids text[], isolate boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION parlor_insert_messages(senders bigint[], recipients bigint[], groups bigint[], contents text[], client_ids text[], isolate boolean DEFAULT false)
   RETURNS TABLE (item integer, duplicate boolean, failed_code text, failed_constraint text, failed_message text,
                  id bigint, sender_id bigint, recipient_id bigint, group_id bigint, content text,
                  created_at bigint, delivered_at bigint, read_at bigint)
@@ -167,10 +169,9 @@ $$;
 -- batch adds its pairs in one sorted INSERT, so two batches adding the same
 -- new pairs take them in the same order (no deadlock), and a batch of
 -- messages between the same two users writes each pair once.
-DROP TRIGGER messages_private_peers ON messages;
-DROP FUNCTION parlor_private_peers();
+DROP TRIGGER IF EXISTS messages_private_peers ON messages;
 
-CREATE FUNCTION parlor_private_peers() RETURNS trigger
+CREATE OR REPLACE FUNCTION parlor_private_peers() RETURNS trigger
   LANGUAGE plpgsql
   AS $$
 BEGIN
