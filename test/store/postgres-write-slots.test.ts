@@ -190,5 +190,22 @@ await describeWithPostgres('postgres store', (url) => {
       expect(await stores.messages.markDelivered(ids[2]!, b.id)).toBe(false);
       expect(await count(stores, 'messages WHERE delivered_at IS NOT NULL')).toBe(10);
     });
+
+    it('two instances marking the same messages delivered in opposite orders at once: no deadlock, each marked once', async () => {
+      const schema = db.schema();
+      const [one, two] = await Promise.all([db.open({ schema }), db.open({ schema })]);
+      const a = await one.users.createUser('alice', 'h');
+      const b = await one.users.createUser('bob', 'h');
+      for (let round = 0; round < 8; round++) {
+        const sent = await Promise.all(Array.from({ length: 100 }, (_, i) => one.messages.savePrivate({ from: a.id, to: b.id, content: `m${i}` })));
+        const ids = sent.map((s) => s.message.id);
+        // Bob on both instances: each instance marks every message, one in id order, the other backwards.
+        const marks = await Promise.all([
+          ...ids.map((id) => one.messages.markDelivered(id, b.id)),
+          ...[...ids].reverse().map((id) => two.messages.markDelivered(id, b.id)),
+        ]);
+        expect(marks.filter(Boolean)).toHaveLength(100);
+      }
+    });
   });
 });
