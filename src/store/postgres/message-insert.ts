@@ -131,9 +131,12 @@ function failureOf(row: ItemRow): pg.DatabaseError {
   return error;
 }
 
-/** The error of an item that failed alone: an unknown recipient or group is `not_found`, anything else stays as it is. */
+/**
+ * The error of an item that failed alone: an unknown group is `not_found`,
+ * anything else stays as it is. (Users are not checked here: since migration
+ * 006 the UserDirectory is asked before anything is stored.)
+ */
 function itemError(input: NewMessage, err: unknown): unknown {
-  if (isForeignKeyViolation(err, 'messages_recipient_fkey')) return new ParlorError('not_found', `user ${input.to} does not exist`);
   if (isForeignKeyViolation(err, 'messages_group_fkey')) return new ParlorError('not_found', `group ${input.group} does not exist`);
   return err;
 }
