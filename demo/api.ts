@@ -65,6 +65,8 @@ export const api = {
   login: (username: string, password: string) => request<User>('POST', '/api/auth/login', { username, password }),
   register: (username: string, password: string) => request<User>('POST', '/api/auth/register', { username, password }),
   logout: () => request<void>('POST', '/api/auth/logout'),
+  /** A bearer token for this session (the page's `?socket=token` mode): what a webview or a mobile app would do. */
+  token: () => request<{ token: string; expires_at: number }>('POST', '/api/auth/token'),
 
   groups: () => request<{ groups: GroupSummary[] }>('GET', '/api/groups'),
   createGroup: (name: string) => request<{ id: number; name: string; owner_id: number }>('POST', '/api/groups', { name }),

@@ -74,6 +74,9 @@ export class ChatApp {
       url: `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`,
       // Everything up to `since` is reachable over HTTP; the first sync brings only what is newer.
       since,
+      // `/?socket=token`: the socket authenticates with a bearer token (as a webview that cannot send the
+      // cookie would), fetched for every socket and refreshed ahead of its expiry with a `refresh` frame.
+      ...(new URLSearchParams(location.search).get('socket') === 'token' ? { getToken: () => api.token() } : {}),
     });
     this.listen();
     this.wireDom();

@@ -208,6 +208,22 @@ describeWithBrowser('demo chat page in Chromium (e2e)', () => {
     expectStrictlyIncreasing(all.map((m) => m.id));
   });
 
+  it('/?socket=token: the page opens its socket with a bearer token (getToken), not the cookie, and chats', async () => {
+    const page = await bob.context.newPage();
+    const sockets: string[] = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    await page.goto('/?socket=token');
+    await page.locator('#chat-screen[data-connection="open"]').waitFor();
+    expect(sockets).toHaveLength(1);
+    expect(new URL(sockets[0]!).searchParams.get('access_token')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const tokenBob = { ...bob, page };
+    await openPrivate(tokenBob, alice.id);
+    await openPrivate(alice, bob.id);
+    await send(alice, 'to the token socket');
+    await bubble(tokenBob, 'to the token socket').waitFor();
+    await page.close();
+  });
+
   it('threw no uncaught error in either page', () => {
     expect([...alice.pageErrors, ...bob.pageErrors].map(String)).toEqual([]);
   });
