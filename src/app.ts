@@ -178,6 +178,7 @@ export function createParlor(options: ParlorOptions): Parlor {
       ...options.manager,
     },
     broker: options.broker,
+    consentStore: options.stores.consent,
   });
   const manager = container.resolve(Manager);
   observeManager(metrics, manager, options.broker);

@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { InProcessBroker, type Broker } from './websocket/broker.js';
+import type { ConsentStore } from './websocket/consent-store.js';
 import type { GroupMemberFetcher } from './websocket/group-member-fetcher.js';
 import { Manager } from './websocket/manager.js';
 import type { MessagePersister } from './websocket/message-persister.js';
 import type { ManagerOptions } from './websocket/options.js';
 import type { SessionResolver } from './websocket/session-resolver.js';
 import type { UserDirectory } from './websocket/user-directory.js';
-import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER, USER_DIRECTORY } from './tokens.js';
+import { BROKER, CONSENT_STORE, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER, USER_DIRECTORY } from './tokens.js';
 
 export interface ContainerBindings {
   sessionResolver: SessionResolver;
@@ -17,6 +18,8 @@ export interface ContainerBindings {
   userDirectory?: UserDirectory;
   managerOptions?: Partial<ManagerOptions>;
   broker?: Broker;
+  /** Message requests and blocks; without one, everyone may write to everyone. */
+  consentStore?: ConsentStore;
 }
 
 /**
@@ -32,6 +35,7 @@ export function createParlorContainer(bindings: ContainerBindings, parent: Depen
   if (bindings.userDirectory) c.register(USER_DIRECTORY, { useValue: bindings.userDirectory });
   c.register(MANAGER_OPTIONS, { useValue: bindings.managerOptions ?? {} });
   c.register(BROKER, { useValue: bindings.broker ?? new InProcessBroker() });
+  if (bindings.consentStore) c.register(CONSENT_STORE, { useValue: bindings.consentStore });
   c.registerSingleton(Manager);
   return c;
 }

@@ -112,8 +112,8 @@ export function decodeWire(message: string): WireEnvelope | undefined {
 
 function isDelivery(d: unknown): d is DeliveryTracking {
   if (typeof d !== 'object' || d === null) return false;
-  const { messageId, senderId, recipientId } = d as Record<string, unknown>;
-  return [messageId, senderId, recipientId].every((n) => Number.isSafeInteger(n));
+  const { messageId, senderId, recipientId, receipt } = d as Record<string, unknown>;
+  return [messageId, senderId, recipientId].every((n) => Number.isSafeInteger(n)) && (receipt === undefined || typeof receipt === 'boolean');
 }
 
 /** The envelope a receiving instance hands to its Manager: the one user the channel names, or everyone. */

@@ -83,6 +83,7 @@ export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChain
     const group = await requireGroup(ctx, groupId);
     // Asked of the UserDirectory before anything is stored; the notification below asks again (cached).
     await ctx.manager.users.require(userId);
+    await ctx.manager.consent.admitInvite(inviter.userId, userId);
     await groups.invite(groupId, userId, inviter.userId);
     const inviterName = inviter.username ?? (await ctx.manager.users.profiles([inviter.userId]))[0]?.username ?? `user ${inviter.userId}`;
     await ctx.manager.notify(userId, 'group_invite', `${inviterName} invited you to ${group.name}`, {

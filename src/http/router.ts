@@ -5,6 +5,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { authRoutes } from './auth-routes.js';
+import { blockRoutes } from './block-routes.js';
 import { requireUser, type HttpContext } from './context.js';
 import { refuseCrossSiteWrites } from './cross-site.js';
 import { groupManagementRoutes, groupReadRoutes } from './group-routes.js';
@@ -60,6 +61,7 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
   api.use('/notifications', notificationRoutes(ctx, chains));
   api.use(socialRoutes(ctx, chains));
   api.use(userRoutes(ctx, chains));
+  api.use(blockRoutes(ctx, chains));
   // Reached only by an error from one of the routes above.
   api.use(errorHandler(ctx.logger));
 

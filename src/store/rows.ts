@@ -58,6 +58,8 @@ export interface ConversationRow extends MessageRow {
   kind: 'private' | 'group';
   target: number;
   unread: number;
+  /** 0/1 in SQLite, boolean in PostgreSQL. */
+  request: boolean | number;
 }
 
 /** MESSAGE_COLUMNS qualified with the alias `m.`, for the conversation queries. */
@@ -67,7 +69,9 @@ export const MESSAGE_COLUMNS_OF_M = MESSAGE_COLUMNS.split(', ')
 
 export function toConversation(r: ConversationRow): Conversation {
   const key = r.kind === 'private' ? { kind: 'private' as const, user_id: r.target } : { kind: 'group' as const, group_id: r.target };
-  return { ...key, last_message: toMessage(r), unread: r.unread };
+  const conversation: Conversation = { ...key, last_message: toMessage(r), unread: r.unread };
+  if (r.request) conversation.request = true;
+  return conversation;
 }
 
 /** A row of the users table. */

@@ -7,6 +7,7 @@ import type { Store as SessionStore } from 'express-session';
 import type { BatchStats } from './batch.js';
 import type { MembershipCacheStats } from './membership-cache.js';
 import type { Awaitable, Page, PageQuery } from '../types.js';
+import type { ConsentStore } from '../websocket/consent-store.js';
 import type { GroupMember, GroupMemberFetcher } from '../websocket/group-member-fetcher.js';
 import type { MessagePersister } from '../websocket/message-persister.js';
 import type { Message, Notification } from '../websocket/protocol.js';
@@ -84,7 +85,12 @@ export interface NotificationStore {
 }
 
 export type ConversationKey = { kind: 'private'; user_id: number } | { kind: 'group'; group_id: number };
-export type Conversation = ConversationKey & { last_message: Message; unread: number };
+export type Conversation = ConversationKey & {
+  last_message: Message;
+  unread: number;
+  /** Only on a private conversation the user has not written in yet (a message request, contract section 6). */
+  request?: true;
+};
 
 export interface ConversationStore {
   /** The user's conversations with their last message and unread count, most recent first. */
@@ -115,6 +121,8 @@ export interface Stores {
   messages: MessagePersister & Required<Pick<MessagePersister, 'messagesSince' | 'markDelivered' | 'markRead' | 'markGroupRead'>>;
   notifications: NotificationStore;
   conversations: ConversationStore;
+  /** Message requests and blocks (both bundled stores have it). */
+  consent?: ConsentStore;
   /** express-session store on the same backend (persistent: a restart keeps people logged in). */
   sessions: SessionStore & LiveSessions;
   /** Resolves when the backend answers; rejects otherwise (/healthz). */

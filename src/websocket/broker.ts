@@ -7,6 +7,11 @@ export interface DeliveryTracking {
   messageId: number;
   senderId: number;
   recipientId: number;
+  /**
+   * Whether the sender may get that receipt (false while the recipient has not
+   * accepted the conversation, contract section 6). Absent: the Manager asks.
+   */
+  receipt?: boolean;
 }
 
 /**

@@ -5,9 +5,11 @@ import type { RawData } from 'ws';
 import { CloseCode, FrameErrorCode, LoggedOutReason, ParlorError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { InterfaceFailure } from '../interface-failure.js';
-import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER, USER_DIRECTORY } from '../tokens.js';
+import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER, USER_DIRECTORY, CONSENT_STORE } from '../tokens.js';
 import { InProcessBroker, type Broker, type DeliveryTracking, type Envelope } from './broker.js';
 import { Connection, type SocketLike } from './connection.js';
+import { Consent } from './consent.js';
+import type { ConsentStore } from './consent-store.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { CredentialDeadlines } from './credential-deadlines.js';
 import { matchesOrder, reasonOf, type DisconnectOrder } from './disconnect-order.js';
@@ -63,6 +65,8 @@ export class Manager {
    * so every store and transport answers an unknown id alike (`not_found`).
    */
   readonly users: KnownUsers;
+  /** Message requests and blocks (contract section 6); open to everyone without a ConsentStore. */
+  readonly consent: Consent;
   private readonly registry = new ConnectionRegistry();
   private readonly typing: TypingTracker;
   private readonly inFlight: InFlight;
@@ -83,7 +87,9 @@ export class Manager {
     @inject(MANAGER_OPTIONS) options: Partial<ManagerOptions> = {},
     @inject(BROKER) private readonly broker: Broker = new InProcessBroker(),
     @inject(USER_DIRECTORY, { isOptional: true }) directory: UserDirectory = EVERYONE_EXISTS,
+    @inject(CONSENT_STORE, { isOptional: true }) consentStore: ConsentStore | null = null,
   ) {
+    this.consent = new Consent(consentStore);
     this.options = resolveManagerOptions(options);
     this.users = new KnownUsers(directory, this.options.userCacheSize);
     this.log = this.options.logger ?? silentLogger;
@@ -242,11 +248,14 @@ export class Manager {
   async sendPrivate(input: SavePrivateInput, exceptConnection?: string): Promise<Saved<PrivateMessage>> {
     const checking = this.users.require(input.to);
     if (checking) await checking;
+    // Built-in blocks first, then the host's policy (contract section 6).
+    const admitted = await this.consent.admitPrivate(input.from, input.to);
     const content = await applyPolicy(this.options.messagePolicy, { from: input.from, to: input.to, content: input.content });
     const saved = await this.messages.savePrivate(content === input.content ? input : { ...input, content });
     if (!saved.duplicate) {
-      this.routePrivate(saved.message, exceptConnection);
+      this.routePrivate(saved.message, exceptConnection, admitted.recipientAccepted);
       this.announceMessage(saved.message, [saved.message.to]);
+      if (admitted.nowMutual) void this.track(this.presence.introduce(input.from, input.to));
     }
     return saved;
   }
@@ -263,10 +272,16 @@ export class Manager {
     return saved;
   }
 
-  /** Routes an already stored private message live. */
-  routePrivate(m: PrivateMessage, exceptConnection?: string): void {
+  /**
+   * Routes an already stored private message live. `receipt`: whether the
+   * sender gets `delivered` (not while the recipient has not accepted the
+   * conversation); absent, it is looked up when the message is delivered.
+   */
+  routePrivate(m: PrivateMessage, exceptConnection?: string, receipt?: boolean): void {
     const users = m.to === m.from ? [m.to] : [m.to, m.from];
-    this.publish({ users, except: exceptConnection, delivery: { messageId: m.id, senderId: m.from, recipientId: m.to } }, 'private', m);
+    const delivery: DeliveryTracking = { messageId: m.id, senderId: m.from, recipientId: m.to };
+    if (receipt !== undefined) delivery.receipt = receipt;
+    this.publish({ users, except: exceptConnection, delivery }, 'private', m);
     this.stopTyping({ from: m.from, to: m.to });
   }
 
@@ -301,9 +316,11 @@ export class Manager {
     if (published instanceof Promise) this.track(published);
   }
 
-  private async markDelivered({ messageId, senderId, recipientId }: DeliveryTracking): Promise<void> {
+  private async markDelivered({ messageId, senderId, recipientId, receipt }: DeliveryTracking): Promise<void> {
     const fresh = this.messages.markDelivered ? await this.messages.markDelivered(messageId, recipientId) : true;
     if (!fresh) return;
+    // Recorded either way; the sender hears of it only once the recipient has accepted (a replayed message: ask).
+    if (!(receipt ?? (await this.consent.maySignal(recipientId, senderId)))) return;
     this.sendToUser(senderId, 'receipt', {
       message_id: messageId,
       status: 'delivered',
@@ -404,8 +421,9 @@ export class Manager {
     const result = await this.messages.markRead(conn.userId, f.message_id);
     if (!result) throw new ParlorError('not_found', `message ${f.message_id} is not a private message to you`);
     const body = { message_id: result.messageId, status: 'read' as const, user_id: conn.userId, timestamp: now };
-    // The sender learns it was read; the reader's other devices learn the marker moved.
-    this.publish({ users: [result.senderId, conn.userId], except: conn.id }, 'receipt', body);
+    // The sender learns it was read (once the reader has accepted the conversation); the reader's other devices learn the marker moved.
+    const toSender = await this.consent.maySignal(conn.userId, result.senderId);
+    this.publish({ users: toSender ? [result.senderId, conn.userId] : [conn.userId], except: conn.id }, 'receipt', body);
     this.hostEvents.emit('read', { user_id: conn.userId, message_id: result.messageId });
   }
 
@@ -451,6 +469,8 @@ export class Manager {
 
   private async sendTyping(key: TypingKey, isTyping: boolean): Promise<void> {
     if ('to' in key) {
+      // A stranger's recipient shows no typing before replying; blocked users none at all.
+      if (!(await this.consent.maySignal(key.from, key.to))) return;
       this.publish({ users: [key.to] }, 'typing', { from: key.from, to: key.to, is_typing: isTyping });
       return;
     }

@@ -33,6 +33,16 @@ export class Presence {
     if (contacts.length > 0) this.publishPresence(contacts, userId, online);
   }
 
+  /**
+   * Two users just became contacts (a reply accepted a message request): each
+   * one online is announced to the other, who would otherwise wait for the
+   * next change.
+   */
+  async introduce(a: number, b: number): Promise<void> {
+    const online = await this.filterOnline([a, b]);
+    for (const user of online) this.publishPresence([user === a ? b : a], user, true);
+  }
+
   /** The given users that hold a connection anywhere in the cluster (the broker knows); else on this process. */
   async filterOnline(userIds: readonly number[]): Promise<number[]> {
     if (this.broker.onlineAmong) {

@@ -42,9 +42,10 @@ describe('conversations and online contacts', () => {
     const c1 = await sendPrivate(carol, alice, 'c1');
 
     expect(await conversations(alice)).toEqual([
-      { kind: 'private', user_id: carol.id, last_message: c1, unread: 1 },
+      // Alice has written in neither private conversation yet: both are message requests to her.
+      { kind: 'private', user_id: carol.id, last_message: c1, unread: 1, request: true },
       { kind: 'group', group_id: groupId, last_message: g1, unread: 1 },
-      { kind: 'private', user_id: bob.id, last_message: expect.objectContaining(p2), unread: 2 },
+      { kind: 'private', user_id: bob.id, last_message: expect.objectContaining(p2), unread: 2, request: true },
     ]);
     // Bob's view: his own messages are never unread.
     expect(await conversations(bob)).toEqual([
@@ -59,7 +60,8 @@ describe('conversations and online contacts', () => {
       connectClient(server, bob.cookie),
     ]);
     reader.send({ type: 'read', message_id: p2.id });
-    await bobSocket.next('receipt', (f) => f.status === 'read' && f.message_id === p2.id);
+    // Bob gets no `read` while Alice has not accepted (tests/integration/consent.test.ts); her other tab does.
+    await otherTab.next('receipt', (f) => f.status === 'read' && f.message_id === p2.id);
     reader.send({ type: 'read', group_id: groupId, message_id: g1.id });
     await otherTab.next('receipt', (f) => f.group_id === groupId);
     expect((await conversations(alice)).map((c: { unread: number }) => c.unread)).toEqual([1, 0, 0]);
@@ -72,7 +74,9 @@ describe('conversations and online contacts', () => {
   it('GET /api/users/online: only online contacts, not online strangers nor mere invitees', async () => {
     const [me, friend, groupMate, invitee, stranger, offlineFriend] = await registerUsers(server, 6);
     await sendPrivate(friend, me, 'hi');
+    await sendPrivate(me, friend, 'hi back');
     await sendPrivate(me, offlineFriend, 'hi');
+    await sendPrivate(offlineFriend, me, 'hi back');
     await sendPrivate(me, me, 'a note to self does not make me my own contact');
     await createGroup(server, me, [groupMate], [invitee]);
     const mySocket = await connectClient(server, me.cookie);

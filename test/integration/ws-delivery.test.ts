@@ -36,6 +36,8 @@ describe('delivery over WebSocket', () => {
   describe('receipts', () => {
     it('delivered: once, to every connection of the sender, when the recipient is online', async () => {
       const [alice, bob] = await users(2);
+      // Bob has written to Alice: he accepted the conversation, so receipts flow (test/integration/consent.test.ts).
+      await sendPrivate(bob, alice, 'hello');
       const [a1, a2, b1, b2] = await connectAll(server, [alice, alice, bob, bob]);
       a1.send({ type: 'private', to: bob.id, content: 'are you there?', client_id: 'd-1' });
       const ack = await a1.next('ack');
@@ -48,6 +50,7 @@ describe('delivery over WebSocket', () => {
 
     it('delivered for an offline recipient only once it connects and syncs', async () => {
       const [alice, carol] = await users(2);
+      await sendPrivate(carol, alice, 'hello');
       const a1 = await connectClient(server, alice.cookie);
       a1.send({ type: 'private', to: carol.id, content: 'for later', client_id: 'off-1' });
       const ack = await a1.next('ack');
@@ -56,7 +59,7 @@ describe('delivery over WebSocket', () => {
       const c1 = await connectClient(server, carol.cookie);
       await expectNoFrame(a1, 'receipt', 100);
       c1.send({ type: 'sync', since: 0 });
-      expect(await c1.next('private')).toMatchObject({ id: ack.id, content: 'for later' });
+      expect(await c1.next('private', (f) => f.id === ack.id)).toMatchObject({ content: 'for later' });
       expect(await a1.next('receipt')).toEqual(receipt(ack.id, 'delivered', carol.id));
       await c1.next('synced');
       // A second replay delivers nothing new.
@@ -77,6 +80,7 @@ describe('delivery over WebSocket', () => {
 
     it('read: to the sender\'s connections and the reader\'s other ones; earlier messages count as read too', async () => {
       const [alice, bob] = await users(2);
+      await sendPrivate(bob, alice, 'hello');
       const first = await sendPrivate(alice, bob, 'one');
       const second = await sendPrivate(alice, bob, 'two');
       const [a1, a2, b1, b2] = await connectAll(server, [alice, alice, bob, bob]);
@@ -153,6 +157,7 @@ describe('delivery over WebSocket', () => {
     it('online when the first connection opens and offline when the last closes, to contacts only', async () => {
       const [alice, bob, mate, invitee, stranger] = await users(5);
       await sendPrivate(alice, bob, 'hi');
+      await sendPrivate(bob, alice, 'hi back');
       await createGroup(server, alice, [mate], [invitee]);
       const [a1, a2, s1] = await connectAll(server, [alice, alice, stranger]);
       const about = (user: TestUser) => (f: Record<string, any>) => f.user_id === user.id;
@@ -175,6 +180,7 @@ describe('delivery over WebSocket', () => {
     it('tells the user\'s contacts, not the user', async () => {
       const [alice, bob] = await users(2);
       await sendPrivate(alice, bob, 'hi');
+      await sendPrivate(bob, alice, 'hi back');
       const a1 = await connectClient(server, alice.cookie);
       await connectClient(server, alice.cookie);
       await expectNoFrame(a1, 'presence');

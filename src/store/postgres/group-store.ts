@@ -146,15 +146,24 @@ export class PgGroupStore implements GroupStore {
     return row!.found ? row!.ids.map(Number) : null;
   }
 
-  /** Both sides accepted in a shared group, or a private conversation in either direction. */
+  /**
+   * Both sides accepted in a shared group, or a private conversation both have
+   * written in (private_writers); never a user blocked either way.
+   */
   async contactsOf(userId: number): Promise<readonly number[]> {
     const rows = await this.db.rows<{ id: number }>(
-      `SELECT other.user_id AS id
-       FROM group_members me
-       JOIN group_members other ON other.group_id = me.group_id AND other.status = 'accepted'
-       WHERE me.user_id = $1 AND me.status = 'accepted' AND other.user_id <> $1
-       UNION
-       SELECT peer_id FROM private_peers WHERE user_id = $1 AND peer_id <> $1
+      `SELECT c.id FROM (
+         SELECT other.user_id AS id
+         FROM group_members me
+         JOIN group_members other ON other.group_id = me.group_id AND other.status = 'accepted'
+         WHERE me.user_id = $1 AND me.status = 'accepted' AND other.user_id <> $1
+         UNION
+         SELECT w.peer_id FROM private_writers w
+         JOIN private_writers back ON back.user_id = w.peer_id AND back.peer_id = $1
+         WHERE w.user_id = $1 AND w.peer_id <> $1
+       ) c
+       WHERE NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = $1 AND blocked_id = c.id)
+         AND NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = c.id AND blocked_id = $1)
        ORDER BY 1`,
       [userId],
     );

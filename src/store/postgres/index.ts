@@ -10,6 +10,7 @@
 import type { Logger } from '../../logger.js';
 import { DEFAULT_MEMBERSHIP_CACHE_GROUPS, MembershipCache } from '../membership-cache.js';
 import type { Stores } from '../types.js';
+import { PgConsentStore } from './consent-store.js';
 import { PgConversationStore } from './conversation-store.js';
 import { PgDatabase, type PgDatabaseOptions } from './database.js';
 import { PgGroupStore } from './group-store.js';
@@ -59,6 +60,7 @@ export interface PostgresStores extends Stores {
   messages: PgMessageStore;
   notifications: PgNotificationStore;
   conversations: PgConversationStore;
+  consent: PgConsentStore;
   sessions: PgSessionStore;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -96,6 +98,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     messages: new PgMessageStore(db, queue, new PgReceiptStore(db, delivered), notifications),
     notifications,
     conversations: new PgConversationStore(db),
+    consent: new PgConsentStore(db),
     sessions,
     health() {
       return { writes: { ...queue.stats, pending: queue.size }, membershipCache: cache?.snapshot() ?? null };

@@ -35,7 +35,10 @@ export const CONVERSATIONS_QUERY = `
       ELSE (SELECT count(*) FROM (SELECT sender_id FROM messages
         WHERE group_id = c.target AND id > c.marker
         ORDER BY id DESC LIMIT ${UNREAD_CAP}) WHERE sender_id <> @user)
-    END AS unread
+    END AS unread,
+    -- A request: a private conversation the user has not written in yet (contract section 6).
+    c.kind = 'private' AND NOT EXISTS (SELECT 1 FROM private_writers
+      WHERE user_id = @user AND peer_id = c.target) AS request
   FROM convs c JOIN messages m ON m.id = c.last_id
   ORDER BY m.id DESC`;
 

@@ -43,16 +43,23 @@ export class SqliteGroupStore implements GroupStore {
        WHERE group_id = ? AND status IN ('accepted', 'invited')
        ORDER BY user_id`,
     );
-    // Both sides accepted in a shared group, or a private conversation in either
-    // direction (private_peers is kept by a trigger on messages).
+    // Both sides accepted in a shared group, or a private conversation both
+    // have written in (private_writers, kept by a trigger on messages); never
+    // a user blocked either way (contract section 6).
     this.contacts = db
       .prepare<{ user: number }, number>(
-        `SELECT other.user_id
-         FROM group_members me
-         JOIN group_members other ON other.group_id = me.group_id AND other.status = 'accepted'
-         WHERE me.user_id = @user AND me.status = 'accepted' AND other.user_id <> @user
-         UNION
-         SELECT peer_id FROM private_peers WHERE user_id = @user AND peer_id <> @user
+        `SELECT c.id FROM (
+           SELECT other.user_id AS id
+           FROM group_members me
+           JOIN group_members other ON other.group_id = me.group_id AND other.status = 'accepted'
+           WHERE me.user_id = @user AND me.status = 'accepted' AND other.user_id <> @user
+           UNION
+           SELECT w.peer_id FROM private_writers w
+           JOIN private_writers back ON back.user_id = w.peer_id AND back.peer_id = @user
+           WHERE w.user_id = @user AND w.peer_id <> @user
+         ) c
+         WHERE NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = @user AND blocked_id = c.id)
+           AND NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = c.id AND blocked_id = @user)
          ORDER BY 1`,
       )
       .pluck();

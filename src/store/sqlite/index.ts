@@ -11,6 +11,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger } from '../../logger.js';
 import type { Stores } from '../types.js';
+import { SqliteConsentStore } from './consent-store.js';
 import { SqliteConversationStore } from './conversation-store.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, isInMemory, openDatabase } from './database.js';
 import { SqliteGroupStore } from './group-store.js';
@@ -62,6 +63,7 @@ export interface SqliteStores extends Stores {
   messages: SqliteMessageStore;
   notifications: SqliteNotificationStore;
   conversations: SqliteConversationStore;
+  consent: SqliteConsentStore;
   sessions: SqliteSessionStore;
   ping(): Promise<void>;
   /** Commits what is queued, then closes (an inline writer commits before close() returns). */
@@ -107,6 +109,7 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
     messages: new SqliteMessageStore(db, writer, now, notifications),
     notifications,
     conversations: new SqliteConversationStore(db),
+    consent: new SqliteConsentStore(db, writer, now),
     sessions,
     health() {
       return { writes: { ...writer.stats, pending: writer.size }, membershipCache: groups.membershipCache?.snapshot() ?? null };

@@ -18,6 +18,7 @@ import type { GroupMessage, Notification, PrivateMessage } from '../../websocket
 import { MESSAGE_COLUMNS, type MessageRow, USER_COLUMNS, type UserRow, toGroupMessage, toPrivateMessage } from '../rows.js';
 import { nextInviteWindow, type InviteWindow } from '../invite-limit.js';
 import type { Group, MemberStatus, User } from '../types.js';
+import { prepareConsentWrites } from './consent-writes.js';
 
 /** True for SQLite's UNIQUE constraint error (better-sqlite3 `SqliteError.code`). */
 function isUniqueViolation(err: unknown): boolean {
@@ -146,6 +147,8 @@ export function prepareWrites(db: Database) {
   const pruneSessions = db.prepare<[number]>('DELETE FROM sessions WHERE expires <= ?');
 
   return {
+    ...prepareConsentWrites(db),
+
     createUser(username: string, passwordHash: string, now: number): User {
       try {
         const row = insertUser.get(username, passwordHash, now)!;

@@ -127,7 +127,7 @@ export function groupContract(ctx: ContractContext): void {
     ]);
   });
 
-  it('contactsOf: accepted co-members and private peers in either direction, once each, never oneself', async () => {
+  it('contactsOf: accepted co-members and private conversations both have written in, once each, never oneself', async () => {
     const me = await ctx.user('me');
     const mate = await ctx.user('mate');
     const invitee = await ctx.user('invitee');
@@ -135,6 +135,7 @@ export function groupContract(ctx: ContractContext): void {
     const wrote = await ctx.user('wrote');
     const got = await ctx.user('got');
     const both = await ctx.user('both');
+    const mutual = await ctx.user('mutual');
     const stranger = await ctx.user('stranger');
     const g = await groups().createGroup(me.id, 'g');
     for (const u of [mate, invitee, decliner, both]) await groups().invite(g.id, u.id, me.id);
@@ -151,11 +152,16 @@ export function groupContract(ctx: ContractContext): void {
     await messages.savePrivate({ from: got.id, to: me.id, content: 'hi' });
     await messages.savePrivate({ from: both.id, to: me.id, content: 'hi' });
     await messages.savePrivate({ from: me.id, to: me.id, content: 'note to self' });
+    await messages.savePrivate({ from: mutual.id, to: me.id, content: 'hi' });
+    await messages.savePrivate({ from: me.id, to: mutual.id, content: 'hi back' });
 
-    expect(sortNumbers(await groups().contactsOf(me.id))).toEqual(sortNumbers([mate.id, both.id, wrote.id, got.id]));
+    // One direction only (a message request, or one unanswered) makes no contact (contract section 6).
+    expect(sortNumbers(await groups().contactsOf(me.id))).toEqual(sortNumbers([mate.id, both.id, mutual.id]));
     expect(sortNumbers(await groups().contactsOf(mate.id))).toEqual(sortNumbers([me.id, both.id]));
     expect(await groups().contactsOf(invitee.id)).toEqual([stranger.id]);
     expect(await groups().contactsOf(decliner.id)).toEqual([]);
-    expect(await groups().contactsOf(got.id)).toEqual([me.id]);
+    expect(await groups().contactsOf(got.id)).toEqual([]);
+    expect(await groups().contactsOf(wrote.id)).toEqual([]);
+    expect(await groups().contactsOf(mutual.id)).toEqual([me.id]);
   });
 }

@@ -145,7 +145,8 @@ export function readStateContract(ctx: ContractContext): void {
       { kind: 'private', user_id: me.id, last_message: note, unread: 0 },
       { kind: 'group', group_id: g.id, last_message: g2, unread: 1 },
       { kind: 'private', user_id: peer.id, last_message: myReply, unread: 2 },
-      { kind: 'private', user_id: old.id, last_message: fromOld, unread: 1 },
+      // Never answered: a message request (contract section 6).
+      { kind: 'private', user_id: old.id, last_message: fromOld, unread: 1, request: true },
     ]);
 
     await messages().markRead(me.id, p2.id);

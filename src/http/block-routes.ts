@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import { me, type HttpContext } from './context.js';
+import type { RouteChains } from './route-chains.js';
+import { idParam } from './validation.js';
+
+/**
+ * Blocking (contract section 6): the rules live in the Manager's Consent;
+ * these routes only name the user. Any positive id may be blocked (a host's
+ * users need no Parlor account).
+ */
+export function blockRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {
+  const r = Router();
+
+  r.get('/users/blocked', ...signedIn, async (_req, res) => {
+    res.json({ users: await ctx.manager.consent.blocked(me(res).userId) });
+  });
+
+  r.post('/users/:id/block', ...signedIn, async (req, res) => {
+    const userId = idParam(req.params.id);
+    const created = await ctx.manager.consent.block(me(res).userId, userId);
+    res.status(created ? 201 : 200).json({ user_id: userId, blocked: true });
+  });
+
+  r.delete('/users/:id/block', ...signedIn, async (req, res) => {
+    const userId = idParam(req.params.id);
+    await ctx.manager.consent.unblock(me(res).userId, userId);
+    res.json({ user_id: userId, blocked: false });
+  });
+
+  return r;
+}

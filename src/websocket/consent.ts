@@ -1,0 +1,86 @@
+import { ParlorError } from '../errors.js';
+import type { BlockedUser, ConsentStore, Relation } from './consent-store.js';
+
+/** What a Manager without a ConsentStore assumes: nobody blocks, every conversation is accepted. */
+const OPEN: Relation = { blocking: false, blockedBy: false, wrote: true, peerWrote: true };
+
+/** How many users one user may block: bounds the stored rows and `GET /api/users/blocked`. */
+export const MAX_BLOCKS_PER_USER = 1000;
+
+/**
+ * The rules of message requests and blocks (contract section 6), in one
+ * place. Every answer costs one store read (`relation`), never a scan.
+ */
+export class Consent {
+  constructor(private readonly store: ConsentStore | null = null) {}
+
+  get enabled(): boolean {
+    return this.store !== null;
+  }
+
+  /**
+   * Before a private message is stored: `forbidden` when either side blocks
+   * the other. Resolves whether the recipient has accepted the conversation
+   * (written in it): only then does the sender get `delivered` receipts; and
+   * whether this message makes them contacts (the reply to a request).
+   */
+  async admitPrivate(from: number, to: number): Promise<{ recipientAccepted: boolean; nowMutual: boolean }> {
+    if (from === to) return { recipientAccepted: true, nowMutual: false };
+    const r = await this.relationOf(from, to);
+    refuseBlocked(r, to);
+    return { recipientAccepted: r.peerWrote, nowMutual: this.enabled && r.peerWrote && !r.wrote };
+  }
+
+  /** Before an invitation: `forbidden` when inviter and invitee block each other either way. */
+  async admitInvite(inviter: number, invitee: number): Promise<void> {
+    if (inviter === invitee) return;
+    refuseBlocked(await this.relationOf(inviter, invitee), invitee);
+  }
+
+  /**
+   * Whether `from`'s typing and receipts may reach `to`: `from` has accepted
+   * the conversation (written in it) and neither blocks the other. A stranger
+   * learns nothing of the recipient before the reply.
+   */
+  async maySignal(from: number, to: number): Promise<boolean> {
+    if (from === to) return true;
+    const r = await this.relationOf(from, to);
+    return r.wrote && !r.blocking && !r.blockedBy;
+  }
+
+  /** `userId` blocks `peerId`; false when it already did. `conflict` past MAX_BLOCKS_PER_USER. */
+  async block(userId: number, peerId: number): Promise<boolean> {
+    if (userId === peerId) throw new ParlorError('bad_request', 'you cannot block yourself');
+    const store = this.requireStore();
+    const current = await store.blockedBy(userId);
+    if (current.some((b) => b.user_id === peerId)) return false;
+    if (current.length >= MAX_BLOCKS_PER_USER) {
+      throw new ParlorError('conflict', `you already block ${MAX_BLOCKS_PER_USER} users; unblock some first`);
+    }
+    return store.block(userId, peerId);
+  }
+
+  /** Lifts the block; false when there was none. */
+  async unblock(userId: number, peerId: number): Promise<boolean> {
+    return this.requireStore().unblock(userId, peerId);
+  }
+
+  /** The users `userId` blocks, most recent first (at most MAX_BLOCKS_PER_USER). */
+  async blocked(userId: number): Promise<BlockedUser[]> {
+    return this.requireStore().blockedBy(userId);
+  }
+
+  private requireStore(): ConsentStore {
+    if (!this.store) throw new ParlorError('bad_request', 'blocking is not enabled (no consent store)');
+    return this.store;
+  }
+
+  private relationOf(userId: number, peerId: number): Relation | Promise<Relation> {
+    return this.store ? this.store.relation(userId, peerId) : OPEN;
+  }
+}
+
+function refuseBlocked(r: Relation, peer: number): void {
+  if (r.blocking) throw new ParlorError('forbidden', `you have blocked user ${peer}; unblock them first`);
+  if (r.blockedBy) throw new ParlorError('forbidden', `user ${peer} does not accept messages or invitations from you`);
+}
