@@ -28,7 +28,7 @@ await describeWithPostgres('postgres store', (url) => {
       expect(stores.description).not.toContain('@');
       const tables = await adminQuery<{ t: string }>(url, 'SELECT tablename AS t FROM pg_tables WHERE schemaname = $1 ORDER BY 1', [schema]);
       expect(tables.map((r) => r.t)).toEqual(
-        ['group_members', 'groups', 'messages', 'notifications', 'private_peers', 'read_markers', 'schema_migrations', 'session', 'token_versions', 'users'].sort(),
+        ['group_members', 'groups', 'messages', 'notifications', 'private_peers', 'private_writers', 'read_markers', 'schema_migrations', 'session', 'token_versions', 'user_blocks', 'users'].sort(),
       );
     });
 

@@ -17,6 +17,7 @@ import type { Stores, User } from '../../src/store/types.js';
 import type { UserDirectory } from '../../src/websocket/user-directory.js';
 import type { ContractContext, UserMode } from './contract/context.js';
 import { directoryContract } from './contract/directory.js';
+import { consentContract } from './contract/consent.js';
 import { groupContract } from './contract/groups.js';
 import { messageContract } from './contract/messages.js';
 import { notificationContract } from './contract/notifications.js';
@@ -90,5 +91,6 @@ function runStoreContractIn(mode: UserMode, name: string, open: () => Promise<Op
     describe('receipts, read markers and conversations', () => readStateContract(ctx));
     describe('notifications', () => notificationContract(ctx));
     describe('sessions', () => sessionContract(ctx));
+    describe('message requests and blocks', () => consentContract(ctx));
   });
 }
