@@ -399,9 +399,11 @@ export class Manager {
     const key: TypingKey =
       f.group_id !== undefined ? { from: conn.userId, group_id: f.group_id } : { from: conn.userId, to: f.to! };
     if ('group_id' in key) await this.requireMembership(key.group_id, conn.userId);
+    // A stranger's recipient shows no typing before replying; blocked users none at all (not even a later stop).
+    else if (!(await this.consent.maySignal(key.from, key.to))) return;
     if (f.is_typing) this.typing.touch(key);
     else this.typing.clear(key);
-    await this.sendTyping(key, f.is_typing);
+    await this.sendTyping(key, f.is_typing, true);
   }
 
   private async onRead(conn: Connection, f: ClientFrameOf<'read'>): Promise<void> {
@@ -467,10 +469,10 @@ export class Manager {
     return members;
   }
 
-  private async sendTyping(key: TypingKey, isTyping: boolean): Promise<void> {
+  /** `admitted`: onTyping has just asked Consent; a stop from the timer or a message asks again (a block may have come since). */
+  private async sendTyping(key: TypingKey, isTyping: boolean, admitted = false): Promise<void> {
     if ('to' in key) {
-      // A stranger's recipient shows no typing before replying; blocked users none at all.
-      if (!(await this.consent.maySignal(key.from, key.to))) return;
+      if (!admitted && !(await this.consent.maySignal(key.from, key.to))) return;
       this.publish({ users: [key.to] }, 'typing', { from: key.from, to: key.to, is_typing: isTyping });
       return;
     }

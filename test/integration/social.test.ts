@@ -54,11 +54,7 @@ describe('conversations and online contacts', () => {
     ]);
 
     // `read` frames move the markers; the unread counts follow.
-    const [reader, otherTab, bobSocket] = await Promise.all([
-      connectClient(server, alice.cookie),
-      connectClient(server, alice.cookie),
-      connectClient(server, bob.cookie),
-    ]);
+    const [reader, otherTab] = await Promise.all([connectClient(server, alice.cookie), connectClient(server, alice.cookie)]);
     reader.send({ type: 'read', message_id: p2.id });
     // Bob gets no `read` while Alice has not accepted (tests/integration/consent.test.ts); her other tab does.
     await otherTab.next('receipt', (f) => f.status === 'read' && f.message_id === p2.id);
