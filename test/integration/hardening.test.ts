@@ -72,7 +72,8 @@ describe('heartbeats', () => {
   it('terminates a client that stops answering, and its contacts see it go offline', async () => {
     const a = await registerUser(server);
     const b = await registerUser(server);
-    await server.http.post('/api/messages/private').set('cookie', a.cookie).send({ to: b.id, content: 'now we are contacts' }).expect(201);
+    await server.http.post('/api/messages/private').set('cookie', a.cookie).send({ to: b.id, content: 'hello' }).expect(201);
+    await server.http.post('/api/messages/private').set('cookie', b.cookie).send({ to: a.id, content: 'now we are contacts' }).expect(201);
     const watcher = await connectClient(server, b.cookie);
     const silent = await connectClient(server, a.cookie);
     await watcher.next('presence', (f) => f.user_id === a.id && f.online === true);

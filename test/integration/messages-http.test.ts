@@ -33,6 +33,8 @@ describe('sending messages over HTTP', () => {
 
   describe('POST /api/messages/private', () => {
     it('201 with the message object, routed live to every socket of the recipient and of the sender', async () => {
+      // Bob has written to Alice (accepted the conversation): his sockets produce `delivered` for her (contract section 6).
+      await send(bob, 'private', { to: alice.id, content: 'hi alice' }).expect(201);
       const [a1, a2, b1, b2, c1] = await Promise.all([
         connectClient(server, alice.cookie),
         connectClient(server, alice.cookie),

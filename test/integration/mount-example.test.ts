@@ -40,6 +40,10 @@ describe('examples/mount-into-express.ts', () => {
     const [a, b] = await Promise.all([connectClient(target, alice.cookie), connectClient(target, bob.cookie)]);
     expect(a.frames[0]).toMatchObject({ type: 'welcome', user_id: alice.id });
 
+    // Bob writes first, so Alice's message to him is no request: his socket reports `delivered` (contract section 6).
+    b.send({ type: 'private', to: alice.id, content: 'hi alice', client_id: 'm-0' });
+    const hello = await b.next('ack');
+    await a.next('private');
     a.send({ type: 'private', to: bob.id, content: 'hi bob', client_id: 'm-1' });
     const ack = await a.next('ack');
     expect(ack).toMatchObject({ client_id: 'm-1', id: expect.any(Number) });
@@ -51,7 +55,7 @@ describe('examples/mount-into-express.ts', () => {
     expect(await a.next('group')).toMatchObject({ from: bob.id, group_id: groupId, content: 'hi group' });
 
     const history = await target.http.get(`/api/messages/private?user=${alice.id}`).set('cookie', bob.cookie).expect(200);
-    expect(history.body.messages.map((m: { id: number }) => m.id)).toEqual([ack.id]);
+    expect(history.body.messages.map((m: { id: number }) => m.id).sort((x: number, y: number) => x - y)).toEqual([hello.id, ack.id]);
   });
 
   it('lets the host reach a user: POST /hooks/ping/:userId stores a notification and sends it live', async () => {

@@ -11,6 +11,8 @@ describe('typing expiry on a real server', () => {
   it('sends is_typing false by itself after the timeout, and at once when the typist sends', async () => {
     const alice = await registerUser(server);
     const bob = await registerUser(server);
+    // Typing reaches bob once alice has written to him (contract section 6).
+    await server.http.post('/api/messages/private').set('cookie', alice.cookie).send({ to: bob.id, content: 'hi' }).expect(201);
     const a = await connectClient(server, alice.cookie);
     const b = await connectClient(server, bob.cookie);
 
