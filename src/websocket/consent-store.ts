@@ -13,6 +13,8 @@ export interface Relation {
   wrote: boolean;
   /** `peer` has written to `user`. */
   peerWrote: boolean;
+  /** Both are accepted members of one group: contacts already, so no conversation between them is a request. */
+  shareGroup: boolean;
 }
 
 export interface BlockedUser {

@@ -2,7 +2,7 @@ import { ParlorError } from '../errors.js';
 import type { BlockedUser, ConsentStore, Relation } from './consent-store.js';
 
 /** What a Manager without a ConsentStore assumes: nobody blocks, every conversation is accepted. */
-const OPEN: Relation = { blocking: false, blockedBy: false, wrote: true, peerWrote: true };
+const OPEN: Relation = { blocking: false, blockedBy: false, wrote: true, peerWrote: true, shareGroup: false };
 
 /** How many users one user may block: bounds the stored rows and `GET /api/users/blocked`. */
 export const MAX_BLOCKS_PER_USER = 1000;
@@ -28,7 +28,7 @@ export class Consent {
     if (from === to) return { recipientAccepted: true, nowMutual: false };
     const r = await this.relationOf(from, to);
     refuseBlocked(r, to);
-    return { recipientAccepted: r.peerWrote, nowMutual: this.enabled && r.peerWrote && !r.wrote };
+    return { recipientAccepted: r.peerWrote || r.shareGroup, nowMutual: this.enabled && r.peerWrote && !r.wrote && !r.shareGroup };
   }
 
   /** Before an invitation: `forbidden` when inviter and invitee block each other either way. */
@@ -39,13 +39,14 @@ export class Consent {
 
   /**
    * Whether `from`'s typing and receipts may reach `to`: `from` has accepted
-   * the conversation (written in it) and neither blocks the other. A stranger
-   * learns nothing of the recipient before the reply.
+   * the conversation (written in it) or they share an accepted group (contacts
+   * already), and neither blocks the other. A stranger learns nothing of the
+   * recipient before the reply.
    */
   async maySignal(from: number, to: number): Promise<boolean> {
     if (from === to) return true;
     const r = await this.relationOf(from, to);
-    return r.wrote && !r.blocking && !r.blockedBy;
+    return (r.wrote || r.shareGroup) && !r.blocking && !r.blockedBy;
   }
 
   /** `userId` blocks `peerId`; false when it already did. `conflict` past MAX_BLOCKS_PER_USER. */

@@ -107,6 +107,21 @@ describe('message requests and blocking', () => {
       await connectClient(server, me.cookie);
       expect(await s1.next('presence', about(me))).toEqual({ type: 'presence', user_id: me.id, online: true });
     });
+
+    it('a group mate is no stranger: typing and receipts flow before any reply, and the conversation is no request', async () => {
+      const [mate, me] = await registerUsers(server, 2);
+      await createGroup(server, mate, [me]);
+      const [g1, m1] = await connectAll(server, [mate, me]);
+      g1.send({ type: 'private', to: me.id, content: 'hi from the book club', client_id: 'mate-1' });
+      const ack = await g1.next('ack');
+      expect(await g1.next('receipt', (f) => f.status === 'delivered')).toMatchObject({ message_id: ack.id, user_id: me.id });
+      m1.send({ type: 'typing', to: mate.id, is_typing: true });
+      expect(await g1.next('typing')).toMatchObject({ from: me.id, is_typing: true });
+      const [conversation, ...rest] = await conversations(me);
+      expect(rest).toEqual([]); // the group has no message yet
+      expect(conversation).toMatchObject({ kind: 'private', user_id: mate.id, unread: 1 });
+      expect(conversation).not.toHaveProperty('request');
+    });
   });
 
   describe('blocking', () => {

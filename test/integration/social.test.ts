@@ -42,10 +42,10 @@ describe('conversations and online contacts', () => {
     const c1 = await sendPrivate(carol, alice, 'c1');
 
     expect(await conversations(alice)).toEqual([
-      // Alice has written in neither private conversation yet: both are message requests to her.
+      // Carol shares no group with Alice, who has not answered: a message request. Bob is a group mate: none.
       { kind: 'private', user_id: carol.id, last_message: c1, unread: 1, request: true },
       { kind: 'group', group_id: groupId, last_message: g1, unread: 1 },
-      { kind: 'private', user_id: bob.id, last_message: expect.objectContaining(p2), unread: 2, request: true },
+      { kind: 'private', user_id: bob.id, last_message: expect.objectContaining(p2), unread: 2 },
     ]);
     // Bob's view: his own messages are never unread.
     expect(await conversations(bob)).toEqual([
@@ -56,7 +56,6 @@ describe('conversations and online contacts', () => {
     // `read` frames move the markers; the unread counts follow.
     const [reader, otherTab] = await Promise.all([connectClient(server, alice.cookie), connectClient(server, alice.cookie)]);
     reader.send({ type: 'read', message_id: p2.id });
-    // Bob gets no `read` while Alice has not accepted (tests/integration/consent.test.ts); her other tab does.
     await otherTab.next('receipt', (f) => f.status === 'read' && f.message_id === p2.id);
     reader.send({ type: 'read', group_id: groupId, message_id: g1.id });
     await otherTab.next('receipt', (f) => f.group_id === groupId);

@@ -1,13 +1,16 @@
 import type { BlockedUser, ConsentStore, Relation } from '../../websocket/consent-store.js';
 import type { PgDatabase } from './database.js';
 
-/** Four primary-key lookups in one round trip: the whole relation for one private message. */
+/** Four primary-key lookups and the user's group memberships (group_members_by_user), in one round trip: the whole relation for one private message. */
 export const RELATION_QUERY = `
   SELECT
     EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2) AS blocking,
     EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = $2 AND blocked_id = $1) AS "blockedBy",
     EXISTS (SELECT 1 FROM private_writers WHERE user_id = $1 AND peer_id = $2) AS wrote,
-    EXISTS (SELECT 1 FROM private_writers WHERE user_id = $2 AND peer_id = $1) AS "peerWrote"`;
+    EXISTS (SELECT 1 FROM private_writers WHERE user_id = $2 AND peer_id = $1) AS "peerWrote",
+    EXISTS (SELECT 1 FROM group_members me
+      JOIN group_members other ON other.group_id = me.group_id AND other.user_id = $2 AND other.status = 'accepted'
+      WHERE me.user_id = $1 AND me.status = 'accepted') AS "shareGroup"`;
 
 export class PgConsentStore implements ConsentStore {
   constructor(private readonly db: PgDatabase) {}

@@ -36,9 +36,13 @@ export const CONVERSATIONS_QUERY = `
         WHERE group_id = c.target AND id > c.marker
         ORDER BY id DESC LIMIT ${UNREAD_CAP}) AS newest WHERE sender_id <> $1)
     END AS unread,
-    -- A request: a private conversation the user has not written in yet (contract section 6).
-    c.kind = 'private' AND NOT EXISTS (SELECT 1 FROM private_writers
-      WHERE user_id = $1 AND peer_id = c.target) AS request
+    -- A request: a private conversation the user has not written in yet, with
+    -- someone who shares no accepted group with the user (contract section 6).
+    c.kind = 'private'
+      AND NOT EXISTS (SELECT 1 FROM private_writers WHERE user_id = $1 AND peer_id = c.target)
+      AND NOT EXISTS (SELECT 1 FROM group_members me
+        JOIN group_members other ON other.group_id = me.group_id AND other.user_id = c.target AND other.status = 'accepted'
+        WHERE me.user_id = $1 AND me.status = 'accepted') AS request
   FROM convs c JOIN messages m ON m.id = c.last_id
   ORDER BY m.id DESC`;
 

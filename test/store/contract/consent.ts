@@ -10,7 +10,7 @@ export function consentContract(ctx: ContractContext): void {
     return store;
   };
   const messages = () => ctx.stores().messages;
-  const none = { blocking: false, blockedBy: false, wrote: false, peerWrote: false };
+  const none = { blocking: false, blockedBy: false, wrote: false, peerWrote: false, shareGroup: false };
 
   it('relation: who has written to whom, one row per direction, kept by the messages themselves', async () => {
     const [stranger, me] = [await ctx.user('stranger'), await ctx.user('me')];
@@ -19,13 +19,18 @@ export function consentContract(ctx: ContractContext): void {
     await messages().savePrivate({ from: stranger.id, to: me.id, content: 'hello?' });
     expect(await consent().relation(stranger.id, me.id)).toEqual({ ...none, wrote: true });
     expect(await consent().relation(me.id, stranger.id)).toEqual({ ...none, peerWrote: true });
-    // A group message accepts no private conversation.
-    const g = await ctx.stores().groups.createGroup(me.id, 'g');
+    // A group message accepts no private conversation; sharing an accepted group is known apart.
+    const groups = ctx.stores().groups;
+    const g = await groups.createGroup(me.id, 'g');
     await messages().saveGroup({ from: me.id, groupId: g.id, content: 'in the group' });
-    expect((await consent().relation(me.id, stranger.id)).wrote).toBe(false);
+    await groups.invite(g.id, stranger.id, me.id);
+    expect(await consent().relation(me.id, stranger.id)).toEqual({ ...none, peerWrote: true });
+    await groups.respond(g.id, stranger.id, true);
+    expect(await consent().relation(me.id, stranger.id)).toEqual({ ...none, peerWrote: true, shareGroup: true });
+    expect(await consent().relation(stranger.id, me.id)).toEqual({ ...none, wrote: true, shareGroup: true });
 
     await messages().savePrivate({ from: me.id, to: stranger.id, content: 'hi' });
-    expect(await consent().relation(me.id, stranger.id)).toEqual({ ...none, wrote: true, peerWrote: true });
+    expect(await consent().relation(me.id, stranger.id)).toEqual({ ...none, wrote: true, peerWrote: true, shareGroup: true });
   });
 
   it('block, unblock and the list: idempotent, one direction each, most recent first', async () => {
@@ -73,18 +78,25 @@ export function consentContract(ctx: ContractContext): void {
     expect(sortNumbers(await groups.contactsOf!(me.id))).toEqual(sortNumbers([friend.id, mate.id, other.id]));
   });
 
-  it('conversations: request until the user writes in it, for the recipient only', async () => {
-    const [me, stranger] = [await ctx.user('me'), await ctx.user('stranger')];
-    const first = (await messages().savePrivate({ from: stranger.id, to: me.id, content: 'hello?' })).message;
+  it('conversations: request until the user writes in it, for the recipient only, never from a group mate', async () => {
+    const [me, stranger, mate] = [await ctx.user('me'), await ctx.user('stranger'), await ctx.user('mate')];
+    const groups = ctx.stores().groups;
+    const g = await groups.createGroup(mate.id, 'g');
+    await groups.invite(g.id, me.id, mate.id);
+    await groups.respond(g.id, me.id, true);
+    const fromMate = (await messages().savePrivate({ from: mate.id, to: me.id, content: 'hi from the group' })).message;
     expect(await ctx.stores().conversations.conversations(me.id)).toEqual([
+      { kind: 'private', user_id: mate.id, last_message: fromMate, unread: 1 },
+    ]);
+
+    const first = (await messages().savePrivate({ from: stranger.id, to: me.id, content: 'hello?' })).message;
+    expect((await ctx.stores().conversations.conversations(me.id)).filter((c) => c.kind === 'private' && c.user_id === stranger.id)).toEqual([
       { kind: 'private', user_id: stranger.id, last_message: first, unread: 1, request: true },
     ]);
     expect(await ctx.stores().conversations.conversations(stranger.id)).toEqual([
       { kind: 'private', user_id: me.id, last_message: first, unread: 0 },
     ]);
     const reply = (await messages().savePrivate({ from: me.id, to: stranger.id, content: 'hi' })).message;
-    expect(await ctx.stores().conversations.conversations(me.id)).toEqual([
-      { kind: 'private', user_id: stranger.id, last_message: reply, unread: 1 },
-    ]);
+    expect((await ctx.stores().conversations.conversations(me.id))[0]).toEqual({ kind: 'private', user_id: stranger.id, last_message: reply, unread: 1 });
   });
 }
