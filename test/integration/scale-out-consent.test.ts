@@ -1,0 +1,73 @@
+/**
+ * Consent across instances (contract section 6) with real processes: two
+ * instances sharing one PostgreSQL schema and one Redis prefix. A block made
+ * on one instance holds on the other at once (it is read from PostgreSQL for
+ * every message, never cached); a stranger on one instance sees no presence
+ * of a recipient on the other until the reply, then at once.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithServices, startCluster, type Cluster, type Instance } from '../support/cluster.js';
+import { closeAll, connectClient, expectNoFrame, registerUser, type TestClient, type TestUser } from '../support/server.js';
+
+await describeWithServices('consent across instances: PostgreSQL + Redis', { redis: true }, ({ databaseUrl, redisUrl }) => {
+  let cluster: Cluster;
+  let A: Instance, B: Instance;
+
+  const connect = async (at: Instance, user: TestUser): Promise<TestClient> => {
+    const client = await connectClient(at, user.cookie);
+    await cluster.waitForSubscribers(user.id, 1);
+    return client;
+  };
+  const about = (user: TestUser) => (f: Record<string, any>) => f.user_id === user.id;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ databaseUrl, redisUrl, names: ['A', 'B'], label: 'consent' });
+    [A, B] = cluster.instances as [Instance, Instance];
+  }, 90_000);
+  afterAll(async () => {
+    await closeAll();
+    await cluster?.stop();
+  }, 30_000);
+
+  it('a block made on A refuses the blocked user on B (WebSocket and HTTP), stores nothing, and lifts on B', async () => {
+    const me = await registerUser(A);
+    const pest = await registerUser(B);
+    const mine = await connect(A, me);
+    const theirs = await connect(B, pest);
+    await A.http.post(`/api/users/${pest.id}/block`).set('cookie', me.cookie).expect(201);
+
+    theirs.send({ type: 'private', to: me.id, content: 'over the socket on B', client_id: 'x-1' });
+    expect(await theirs.next('error')).toMatchObject({ code: 'forbidden', client_id: 'x-1' });
+    const http = await B.http.post('/api/messages/private').set('cookie', pest.cookie).send({ to: me.id, content: 'over HTTP on B' }).expect(403);
+    expect(http.body).toMatchObject({ error: 'forbidden' });
+    await expectNoFrame(mine, 'private', 200);
+    expect((await A.http.get(`/api/messages/private?user=${pest.id}`).set('cookie', me.cookie).expect(200)).body.messages).toEqual([]);
+    expect((await B.http.get('/api/users/blocked').set('cookie', me.cookie).expect(200)).body.users).toEqual([
+      { user_id: pest.id, since: expect.any(Number) },
+    ]);
+
+    await B.http.delete(`/api/users/${pest.id}/block`).set('cookie', me.cookie).expect(200);
+    theirs.send({ type: 'private', to: me.id, content: 'after the unblock', client_id: 'x-2' });
+    await theirs.next('ack');
+    expect(await mine.next('private')).toMatchObject({ from: pest.id, content: 'after the unblock' });
+  });
+
+  it('a stranger on B sees no presence of the recipient on A before the reply, and does at once after', async () => {
+    const recipient = await registerUser(A);
+    const stranger = await registerUser(B);
+    const s = await connect(B, stranger);
+    await B.http.post('/api/messages/private').set('cookie', stranger.cookie).send({ to: recipient.id, content: 'hello from B' }).expect(201);
+
+    const r = await connect(A, recipient);
+    r.ws.close();
+    await cluster.waitForSubscribers(recipient.id, 0);
+    await expectNoFrame(s, 'presence', 300, about(recipient));
+    expect((await B.http.get('/api/users/online').set('cookie', stranger.cookie).expect(200)).body.users).toEqual([]);
+
+    const r2 = await connect(A, recipient);
+    r2.send({ type: 'private', to: stranger.id, content: 'hello back from A', client_id: 'reply' });
+    await r2.next('ack');
+    expect(await s.next('presence', about(recipient))).toEqual({ type: 'presence', user_id: recipient.id, online: true });
+    expect((await B.http.get('/api/users/online').set('cookie', stranger.cookie).expect(200)).body.users).toEqual([recipient.id]);
+  });
+});
