@@ -5,8 +5,9 @@ import { idParam } from './validation.js';
 
 /**
  * Blocking (contract section 6): the rules live in the Manager's Consent;
- * these routes only name the user. Any positive id may be blocked (a host's
- * users need no Parlor account).
+ * these routes only name the user, who must be known to the UserDirectory
+ * (404 otherwise). Unblocking takes any id, so a user deleted since can be
+ * taken off the list.
  */
 export function blockRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {
   const r = Router();
@@ -17,6 +18,8 @@ export function blockRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router
 
   r.post('/users/:id/block', ...signedIn, async (req, res) => {
     const userId = idParam(req.params.id);
+    const known = ctx.manager.users.require(userId);
+    if (known) await known;
     const created = await ctx.manager.consent.block(me(res).userId, userId);
     res.status(created ? 201 : 200).json({ user_id: userId, blocked: true });
   });

@@ -140,6 +140,7 @@ describe('message requests and blocking', () => {
       expect((await block(server, me, me).expect(400)).body).toEqual(error('bad_request'));
       expect((await server.http.post('/api/users/abc/block').set('cookie', me.cookie).expect(400)).body).toEqual(error('bad_request'));
       expect((await server.http.post('/api/users/0/block').set('cookie', me.cookie).expect(400)).body).toEqual(error('bad_request'));
+      expect((await server.http.post('/api/users/2000000000/block').set('cookie', me.cookie).expect(404)).body).toEqual(error('not_found'));
       expect((await server.http.post(`/api/users/${pest.id}/block`).expect(401)).body).toEqual(error('unauthorized'));
       expect((await server.http.get('/api/users/blocked').expect(401)).body).toEqual(error('unauthorized'));
     });

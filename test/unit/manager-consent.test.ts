@@ -26,7 +26,7 @@ afterEach(async () => {
 function build(consent: ConsentStore | null, policy?: MessagePolicy) {
   const groups = mockGroupMemberFetcher();
   const persister = mockPersister({ groups });
-  const manager = new Manager(mockSessionResolver(), groups, persister, { messagePolicy: policy }, undefined, consent);
+  const manager = new Manager(mockSessionResolver(), groups, persister, { messagePolicy: policy }, undefined, undefined, consent);
   managers.push(manager);
   const connect = (userId: number) => {
     const socket = new FakeSocket();
