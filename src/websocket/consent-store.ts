@@ -32,7 +32,7 @@ export interface BlockedUser {
  * because a host that brings those two usually keeps blocks in Parlor's
  * store. Both bundled stores implement it (`stores.consent`).
  *
- * Required: `relation(userId, peerId)`, `block`, `unblock`, `blockedBy`.
+ * Required: `relation(userId, peerId)`, `block`, `unblock`, `blockedBy`, `blockedEitherWay`.
  * A store that implements contactsOf should leave out of it the users
  * blocked either way, and count a private conversation only once both have
  * written (the bundled stores do).
@@ -45,4 +45,6 @@ export interface ConsentStore {
   unblock(userId: number, peerId: number): Awaitable<boolean>;
   /** The users `userId` blocks, most recent first. */
   blockedBy(userId: number): Awaitable<BlockedUser[]>;
+  /** The users `userId` blocks or is blocked by (two indexed reads): kept out of `userId`'s group typing. */
+  blockedEitherWay(userId: number): Awaitable<number[]>;
 }

@@ -49,6 +49,13 @@ export class Consent {
     return (r.wrote || r.shareGroup) && !r.blocking && !r.blockedBy;
   }
 
+  /** `users` without those `userId` blocks or is blocked by: the audience of a group typing frame. */
+  async withoutBlocked(userId: number, users: readonly number[]): Promise<readonly number[]> {
+    if (!this.store || users.length === 0) return users;
+    const blocked = new Set(await this.store.blockedEitherWay(userId));
+    return blocked.size === 0 ? users : users.filter((u) => !blocked.has(u));
+  }
+
   /** `userId` blocks `peerId`; false when it already did. `conflict` past MAX_BLOCKS_PER_USER. */
   async block(userId: number, peerId: number): Promise<boolean> {
     if (userId === peerId) throw new ParlorError('bad_request', 'you cannot block yourself');

@@ -477,7 +477,7 @@ export class Manager {
       return;
     }
     const members = (await this.groups.acceptedMembers(key.group_id)) ?? [];
-    const others = members.filter((u) => u !== key.from);
+    const others = await this.consent.withoutBlocked(key.from, members.filter((u) => u !== key.from));
     this.publish({ users: others }, 'typing', { from: key.from, group_id: key.group_id, is_typing: isTyping });
   }
 

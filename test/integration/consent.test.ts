@@ -175,17 +175,19 @@ describe('message requests and blocking', () => {
     });
 
     it('no presence or typing either way, in a shared group too; group messages there are unchanged', async () => {
-      const [me, pest] = await registerUsers(server, 2);
-      const groupId = await createGroup(server, me, [pest]);
+      const [me, pest, other] = await registerUsers(server, 3);
+      const groupId = await createGroup(server, me, [pest, other]);
+      const third = await connectClient(server, other.cookie);
       await sendPrivate(pest, me, 'hi');
       await sendPrivate(me, pest, 'hi');
       const [m1, p1] = await connectAll(server, [me, pest]);
       await m1.next('presence', about(pest));
-      expect(await online(me)).toEqual([pest.id]);
+      const sorted = (ids: number[]) => [...ids].sort((x, y) => x - y);
+      expect(sorted(await online(me))).toEqual(sorted([pest.id, other.id]));
 
       await block(server, me, pest).expect(201);
-      expect(await online(me)).toEqual([]);
-      expect(await online(pest)).toEqual([]);
+      expect(await online(me)).toEqual([other.id]);
+      expect(await online(pest)).toEqual([other.id]);
       m1.send({ type: 'typing', to: pest.id, is_typing: true });
       p1.send({ type: 'typing', to: me.id, is_typing: true });
       const p2 = await connectClient(server, pest.cookie);
@@ -200,12 +202,20 @@ describe('message requests and blocking', () => {
       await expectNoFrame(m1, 'typing', 0);
       await expectNoFrame(p3, 'presence', 0);
 
+      // Group typing in the group they share does not pass either way; the others still see it.
+      p3.send({ type: 'typing', group_id: groupId, is_typing: true });
+      m1.send({ type: 'typing', group_id: groupId, is_typing: true });
+      expect(await third.next('typing', (f) => f.from === pest.id)).toMatchObject({ group_id: groupId });
+      expect(await third.next('typing', (f) => f.from === me.id)).toMatchObject({ group_id: groupId });
+      await expectNoFrame(m1, 'typing', 100);
+      await expectNoFrame(p3, 'typing', 0);
+
       // Group messages in a group they share still reach both (documented).
       await server.http.post('/api/messages/group').set('cookie', pest.cookie).send({ group_id: groupId, content: 'to the group' }).expect(201);
       expect(await m1.next('group')).toMatchObject({ from: pest.id, content: 'to the group' });
 
       await unblock(server, me, pest).expect(200);
-      expect(await online(me)).toEqual([pest.id]);
+      expect(sorted(await online(me))).toEqual(sorted([pest.id, other.id]));
       p3.send({ type: 'typing', to: me.id, is_typing: true });
       expect(await m1.next('typing')).toMatchObject({ from: pest.id, is_typing: true });
     });

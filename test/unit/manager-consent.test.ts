@@ -14,6 +14,7 @@ function mockConsentStore(relations: Record<string, Partial<Relation>> = {}) {
     block: vi.fn<ConsentStore['block']>(() => true),
     unblock: vi.fn<ConsentStore['unblock']>(() => true),
     blockedBy: vi.fn<ConsentStore['blockedBy']>(() => []),
+    blockedEitherWay: vi.fn<ConsentStore['blockedEitherWay']>(() => []),
   };
 }
 

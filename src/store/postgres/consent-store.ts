@@ -34,6 +34,14 @@ export class PgConsentStore implements ConsentStore {
     return (result.rowCount ?? 0) > 0;
   }
 
+  async blockedEitherWay(userId: number): Promise<number[]> {
+    const rows = await this.db.rows<{ id: number }>(
+      'SELECT blocked_id AS id FROM user_blocks WHERE blocker_id = $1 UNION SELECT blocker_id FROM user_blocks WHERE blocked_id = $1',
+      [userId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async blockedBy(userId: number): Promise<BlockedUser[]> {
     return this.db.rows<BlockedUser>(
       `SELECT blocked_id AS user_id, created_at AS since FROM user_blocks

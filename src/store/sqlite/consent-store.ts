@@ -18,6 +18,7 @@ type RelationRow = Record<keyof Relation, 0 | 1>;
 export class SqliteConsentStore implements ConsentStore {
   private readonly relationOf;
   private readonly blockedList;
+  private readonly eitherWay;
 
   constructor(
     db: Database,
@@ -28,6 +29,11 @@ export class SqliteConsentStore implements ConsentStore {
     this.blockedList = db.prepare<[number], BlockedUser>(
       'SELECT blocked_id AS user_id, created_at AS since FROM user_blocks WHERE blocker_id = ? ORDER BY created_at DESC, blocked_id DESC',
     );
+    this.eitherWay = db
+      .prepare<{ user: number }, number>(
+        'SELECT blocked_id FROM user_blocks WHERE blocker_id = @user UNION SELECT blocker_id FROM user_blocks WHERE blocked_id = @user',
+      )
+      .pluck();
   }
 
   relation(userId: number, peerId: number): Relation {
@@ -45,5 +51,9 @@ export class SqliteConsentStore implements ConsentStore {
 
   blockedBy(userId: number): BlockedUser[] {
     return this.blockedList.all(userId);
+  }
+
+  blockedEitherWay(userId: number): number[] {
+    return this.eitherWay.all({ user: userId });
   }
 }

@@ -48,6 +48,9 @@ export function consentContract(ctx: ContractContext): void {
     expect(list.map((b) => b.user_id)).toEqual([spammer.id, pest.id]);
     for (const b of list) expect(b.since).toEqual(expect.any(Number));
     expect(await consent().blockedBy(pest.id)).toEqual([]);
+    expect(sortNumbers(await consent().blockedEitherWay(me.id))).toEqual(sortNumbers([pest.id, spammer.id]));
+    expect(await consent().blockedEitherWay(pest.id)).toEqual([me.id]);
+    expect(await consent().blockedEitherWay(other.id)).toEqual([]);
 
     expect(await consent().unblock(me.id, pest.id)).toBe(true);
     expect(await consent().unblock(me.id, pest.id)).toBe(false);
