@@ -24,6 +24,11 @@ if (process.argv.slice(2).includes('--scale-out')) {
   await import('./scale-out.mjs');
   process.exit();
 }
+// `--policy`: private throughput with an allow-everything messagePolicy against none, same run (bench/policy.mjs).
+if (process.argv.slice(2).includes('--policy')) {
+  await import('./policy.mjs');
+  process.exit();
+}
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
