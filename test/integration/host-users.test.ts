@@ -67,6 +67,8 @@ function hostUsersSuite(name: string, open: () => Promise<OpenedStores>): void {
     });
 
     it('private messages, receipts, read markers, history and conversations between host ids', async () => {
+      // Bob writes first, so Alice's message is no request to him: receipts flow (contract section 6).
+      await host.http.post('/api/messages/private').set(host.as(BOB)).send({ to: ALICE, content: 'hello alice' }).expect(201);
       const [a, b] = await Promise.all([host.connect(ALICE), host.connect(BOB)]);
       a.send({ type: 'private', to: BOB, content: 'hi bob', client_id: 'p1' });
       const ack = await a.next('ack', (f) => f.client_id === 'p1');
@@ -79,10 +81,10 @@ function hostUsersSuite(name: string, open: () => Promise<OpenedStores>): void {
       const sent = await host.http.post('/api/messages/private').set(host.as(BOB)).send({ to: ALICE, content: 'hi alice' }).expect(201);
       expect(await a.next('private', (f) => f.id === sent.body.id)).toMatchObject({ from: BOB, to: ALICE });
       const history = await host.http.get(`/api/messages/private?user=${BOB}`).set(host.as(ALICE)).expect(200);
-      expect(history.body.messages.map((m: { content: string }) => m.content)).toEqual(['hi alice', 'hi bob']);
+      expect(history.body.messages.map((m: { content: string }) => m.content)).toEqual(['hi alice', 'hi bob', 'hello alice']);
       const conversations = await host.http.get('/api/conversations').set(host.as(ALICE)).expect(200);
       expect(conversations.body.conversations).toEqual([
-        expect.objectContaining({ kind: 'private', user_id: BOB, unread: 1, last_message: expect.objectContaining({ id: sent.body.id }) }),
+        expect.objectContaining({ kind: 'private', user_id: BOB, unread: 2, last_message: expect.objectContaining({ id: sent.body.id }) }),
       ]);
     });
 

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { BlockedUser, ConsentStore, Relation } from '../../websocket/consent-store.js';
+import { lazyStatement } from './lazy-statement.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 
 /** Four primary-key lookups and the user's group memberships (group_members_by_user), in one statement: the whole relation for one private message. */
@@ -25,19 +26,23 @@ export class SqliteConsentStore implements ConsentStore {
     private readonly writer: SqliteWriter,
     private readonly now: () => number,
   ) {
-    this.relationOf = db.prepare<{ user: number; peer: number }, RelationRow>(RELATION_QUERY);
-    this.blockedList = db.prepare<[number], BlockedUser>(
+    this.relationOf = lazyStatement(() => db.prepare<{ user: number; peer: number }, RelationRow>(RELATION_QUERY));
+    this.blockedList = lazyStatement(() =>
+      db.prepare<[number], BlockedUser>(
       'SELECT blocked_id AS user_id, created_at AS since FROM user_blocks WHERE blocker_id = ? ORDER BY created_at DESC, blocked_id DESC',
+      ),
     );
-    this.eitherWay = db
-      .prepare<{ user: number }, number>(
-        'SELECT blocked_id FROM user_blocks WHERE blocker_id = @user UNION SELECT blocker_id FROM user_blocks WHERE blocked_id = @user',
-      )
-      .pluck();
+    this.eitherWay = lazyStatement(() =>
+      db
+        .prepare<{ user: number }, number>(
+          'SELECT blocked_id FROM user_blocks WHERE blocker_id = @user UNION SELECT blocker_id FROM user_blocks WHERE blocked_id = @user',
+        )
+        .pluck(),
+    );
   }
 
   relation(userId: number, peerId: number): Relation {
-    const r = this.relationOf.get({ user: userId, peer: peerId })!;
+    const r = this.relationOf().get({ user: userId, peer: peerId })!;
     return { blocking: r.blocking === 1, blockedBy: r.blockedBy === 1, wrote: r.wrote === 1, peerWrote: r.peerWrote === 1, shareGroup: r.shareGroup === 1 };
   }
 
@@ -50,10 +55,10 @@ export class SqliteConsentStore implements ConsentStore {
   }
 
   blockedBy(userId: number): BlockedUser[] {
-    return this.blockedList.all(userId);
+    return this.blockedList().all(userId);
   }
 
   blockedEitherWay(userId: number): number[] {
-    return this.eitherWay.all({ user: userId });
+    return this.eitherWay().all({ user: userId });
   }
 }

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { Conversation, ConversationStore } from '../types.js';
 import { UNREAD_CAP } from '../unread.js';
 import { MESSAGE_COLUMNS_OF_M, toConversation, type ConversationRow } from '../rows.js';
+import { lazyStatement } from './lazy-statement.js';
 
 /**
  * One row per private peer (from private_peers) and per accepted group, with
@@ -50,7 +51,7 @@ export class SqliteConversationStore implements ConversationStore {
   private readonly list;
 
   constructor(db: Database) {
-    this.list = db.prepare<{ user: number }, ConversationRow>(CONVERSATIONS_QUERY);
+    this.list = lazyStatement(() => db.prepare<{ user: number }, ConversationRow>(CONVERSATIONS_QUERY));
   }
 
   /**
@@ -60,6 +61,6 @@ export class SqliteConversationStore implements ConversationStore {
    * group the user joined late, older messages count until read.
    */
   conversations(userId: number): Conversation[] {
-    return this.list.all({ user: userId }).map(toConversation);
+    return this.list().all({ user: userId }).map(toConversation);
   }
 }

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { MembershipCache } from '../membership-cache.js';
 import type { GroupMember } from '../../websocket/group-member-fetcher.js';
 import type { Group, GroupStore, MemberStatus } from '../types.js';
+import { lazyStatement } from './lazy-statement.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 
 type ListedStatus = 'accepted' | 'invited';
@@ -46,23 +47,25 @@ export class SqliteGroupStore implements GroupStore {
     // Both sides accepted in a shared group, or a private conversation both
     // have written in (private_writers, kept by a trigger on messages); never
     // a user blocked either way (contract section 6).
-    this.contacts = db
-      .prepare<{ user: number }, number>(
-        `SELECT c.id FROM (
-           SELECT other.user_id AS id
-           FROM group_members me
-           JOIN group_members other ON other.group_id = me.group_id AND other.status = 'accepted'
-           WHERE me.user_id = @user AND me.status = 'accepted' AND other.user_id <> @user
-           UNION
-           SELECT w.peer_id FROM private_writers w
-           JOIN private_writers back ON back.user_id = w.peer_id AND back.peer_id = @user
-           WHERE w.user_id = @user AND w.peer_id <> @user
-         ) c
-         WHERE NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = @user AND blocked_id = c.id)
-           AND NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = c.id AND blocked_id = @user)
-         ORDER BY 1`,
-      )
-      .pluck();
+    this.contacts = lazyStatement(() =>
+      db
+        .prepare<{ user: number }, number>(
+          `SELECT c.id FROM (
+             SELECT other.user_id AS id
+             FROM group_members me
+             JOIN group_members other ON other.group_id = me.group_id AND other.status = 'accepted'
+             WHERE me.user_id = @user AND me.status = 'accepted' AND other.user_id <> @user
+             UNION
+             SELECT w.peer_id FROM private_writers w
+             JOIN private_writers back ON back.user_id = w.peer_id AND back.peer_id = @user
+             WHERE w.user_id = @user AND w.peer_id <> @user
+           ) c
+           WHERE NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = @user AND blocked_id = c.id)
+             AND NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = c.id AND blocked_id = @user)
+           ORDER BY 1`,
+        )
+        .pluck(),
+    );
   }
 
   createGroup(ownerId: number, name: string): Promise<Group> {
@@ -109,6 +112,6 @@ export class SqliteGroupStore implements GroupStore {
   }
 
   contactsOf(userId: number): readonly number[] {
-    return this.contacts.all({ user: userId });
+    return this.contacts().all({ user: userId });
   }
 }
