@@ -95,6 +95,27 @@ describe('message requests and blocking', () => {
       expect(await conversations(me)).toEqual([expect.not.objectContaining({ request: true })]);
     });
 
+    it('a request replayed by sync is marked delivered but tells the stranger nothing; after the reply, replays do', async () => {
+      const [stranger, me] = await registerUsers(server, 2);
+      const s1 = await connectClient(server, stranger.cookie);
+      const first = await sendPrivate(stranger, me, 'while you were away');
+      const m1 = await connectClient(server, me.cookie);
+      m1.send({ type: 'sync', since: 0 });
+      await m1.next('private', (f) => f.id === first.id);
+      await m1.next('synced');
+      await expectNoFrame(s1, 'receipt', 200);
+
+      m1.send({ type: 'private', to: stranger.id, content: 'back now', client_id: 'back' });
+      await m1.next('ack');
+      m1.ws.close();
+      await m1.closed;
+      const second = await sendPrivate(stranger, me, 'great');
+      const m2 = await connectClient(server, me.cookie);
+      m2.send({ type: 'sync', since: first.id });
+      await m2.next('private', (f) => f.id === second.id);
+      expect(await s1.next('receipt')).toMatchObject({ message_id: second.id, status: 'delivered', user_id: me.id });
+    });
+
     it('a stranger sees no presence before the reply and does after, on the next change too', async () => {
       const [stranger, me] = await registerUsers(server, 2);
       const s1 = await connectClient(server, stranger.cookie);
