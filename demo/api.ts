@@ -22,6 +22,8 @@ export interface Member {
 export type ConversationSummary = ({ kind: 'private'; user_id: number } | { kind: 'group'; group_id: number }) & {
   last_message: PrivateMessage | GroupMessage;
   unread: number;
+  /** A stranger's first messages to me, until I reply (contract section 6). */
+  request?: true;
 };
 export interface Page<M> {
   messages: M[];
@@ -67,6 +69,7 @@ export const api = {
   logout: () => request<void>('POST', '/api/auth/logout'),
   /** A bearer token for this session (the page's `?socket=token` mode): what a webview or a mobile app would do. */
   token: () => request<{ token: string; expires_at: number }>('POST', '/api/auth/token'),
+  block: (userId: number) => request<unknown>('POST', `/api/users/${userId}/block`),
 
   groups: () => request<{ groups: GroupSummary[] }>('GET', '/api/groups'),
   createGroup: (name: string) => request<{ id: number; name: string; owner_id: number }>('POST', '/api/groups', { name }),

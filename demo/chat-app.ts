@@ -12,6 +12,7 @@ import { ChatView } from './chat-view.js';
 import { retry, wireComposer } from './composer.js';
 import { listenToConnection } from './connection-banner.js';
 import { wireStartForm } from './conversation-list.js';
+import { wireRequestBar } from './message-requests.js';
 import { byId } from './dom.js';
 import { wireGroupForms } from './group-forms.js';
 import { loadMembers } from './groups.js';
@@ -63,6 +64,7 @@ export class ChatApp {
       const c = state.conversation(summary.kind === 'private' ? privateKey(summary.user_id) : groupKey(summary.group_id));
       c.add(fromFrame(summary.last_message));
       c.unread = summary.unread;
+      c.request = summary.request === true;
       if (summary.unread === 0) c.readSent = summary.last_message.id;
       since = Math.max(since, summary.last_message.id);
     }
@@ -120,6 +122,7 @@ export class ChatApp {
     wireNotificationsPanel(this);
     byId('logout').addEventListener('click', () => void logout(this));
     wireReadOnVisible(this);
+    wireRequestBar(this);
   }
 }
 

@@ -14,6 +14,8 @@ export class ConversationHeaderView {
     groupDetails: byId<HTMLDetailsElement>('group-details'),
     memberList: byId('member-list'),
     composer: byId<HTMLFormElement>('composer'),
+    requestBar: byId('request-bar'),
+    requestText: byId('request-text'),
   };
 
   constructor(private readonly state: ChatState) {}
@@ -23,6 +25,13 @@ export class ConversationHeaderView {
     const c = state.active ? state.conversations.get(state.active) : undefined;
     el.composer.hidden = !c;
     el.groupDetails.hidden = c?.kind !== 'group';
+    el.requestBar.hidden = !c || !state.isRequest(c);
+    if (c && !el.requestBar.hidden) {
+      setText(
+        el.requestText,
+        `${state.nameOf(c.targetId)} wants to message you. Until you reply, they cannot see whether you are online, typing or have read it.`,
+      );
+    }
     if (!c) {
       setText(el.title, 'Pick a conversation');
       setText(el.subtitle, 'Choose one on the left, message a user by id, or create a group.');

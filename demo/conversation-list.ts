@@ -23,6 +23,8 @@ export function wireStartForm(app: ChatApp): void {
 
 export class ConversationListView {
   private readonly el = {
+    requests: byId('requests'),
+    requestList: byId('request-list'),
     conversationList: byId('conversation-list'),
     conversationsEmpty: byId('conversations-empty'),
     contactList: byId('contact-list'),
@@ -38,8 +40,16 @@ export class ConversationListView {
     const { state, el } = this;
     const list = state.sortedConversations();
     el.conversationsEmpty.hidden = list.length > 0;
+    const requests = state.requests();
+    el.requests.hidden = requests.length === 0;
+    this.renderList(el.requestList, requests);
+    this.renderList(el.conversationList, list);
+  }
+
+  private renderList(into: HTMLElement, list: Conversation[]): void {
+    const { state } = this;
     reconcile(
-      el.conversationList,
+      into,
       list,
       (c) => c.key,
       (c) =>

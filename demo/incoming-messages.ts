@@ -18,6 +18,8 @@ export function onMessage(app: ChatApp, m: PrivateMessage | GroupMessage): void 
   const wasContact = c.kind === 'private' && c.stored > 0;
   if (!c.add(fromFrame(m))) return;
   const mine = m.from === state.me.id;
+  // A stranger's first message opens a message request (the server's rule: no shared group, no reply yet).
+  if (c.kind === 'private' && !wasContact && !mine && !state.sharesGroupWith(m.from)) c.request = true;
   stopTypingOf(c, m.from);
   if (!mine) {
     if (state.active === c.key && document.visibilityState === 'visible') markRead(app, c);

@@ -47,6 +47,8 @@ export class Conversation {
   hasMore = true;
   loading = false;
   unread = 0;
+  /** The server listed it as a message request (a stranger wrote first); see ChatState.isRequest. */
+  request = false;
   /** The newest incoming message id I told the server I read. */
   readSent = 0;
   /** Users typing here, with the timer that forgets them if `is_typing: false` never comes. */
@@ -196,9 +198,31 @@ export class ChatState {
   }
 
   /** Conversations to list: private ones, and groups I accepted; most recent first. */
+  /** Conversations, most recent first; message requests are listed apart (`requests()`). */
   sortedConversations(): Conversation[] {
-    const list = [...this.conversations.values()].filter((c) => c.kind === 'private' || this.groups.get(c.targetId)?.status === 'accepted');
+    const list = [...this.conversations.values()].filter(
+      (c) => (c.kind === 'private' && !this.isRequest(c)) || this.groups.get(c.targetId)?.status === 'accepted',
+    );
     return list.sort((a, b) => b.lastId - a.lastId || a.key.localeCompare(b.key));
+  }
+
+  /** Message requests: a stranger's messages I have not answered, most recent first. */
+  requests(): Conversation[] {
+    return [...this.conversations.values()].filter((c) => this.isRequest(c)).sort((a, b) => b.lastId - a.lastId);
+  }
+
+  /** A stranger wrote first and I have not replied (replying accepts it; contract section 6). */
+  isRequest(c: Conversation): boolean {
+    return c.kind === 'private' && c.request && !c.messages.some((m) => m.from === this.me.id);
+  }
+
+  /** Whether we are both accepted members of a group (then a first message is never a request). */
+  sharesGroupWith(userId: number): boolean {
+    for (const [groupId, members] of this.members) {
+      if (this.groups.get(groupId)?.status !== 'accepted') continue;
+      if (members.some((m) => m.id === userId && m.status === 'accepted')) return true;
+    }
+    return false;
   }
 
   /**
@@ -207,7 +231,7 @@ export class ChatState {
    */
   contacts(): number[] {
     const ids = new Set<number>();
-    for (const c of this.conversations.values()) if (c.kind === 'private' && c.stored > 0) ids.add(c.targetId);
+    for (const c of this.conversations.values()) if (c.kind === 'private' && c.stored > 0 && !this.isRequest(c)) ids.add(c.targetId);
     for (const [groupId, members] of this.members) {
       if (this.groups.get(groupId)?.status !== 'accepted') continue;
       for (const m of members) if (m.status === 'accepted') ids.add(m.id);

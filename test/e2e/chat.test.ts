@@ -193,10 +193,14 @@ describeWithBrowser('demo chat page in Chromium (e2e)', () => {
     await carol.close();
 
     await alice.page.reload();
-    // Carol shares no group with alice: her name comes from GET /api/users (the SDK's ProfileCache), not "user #N".
-    await alice.page.locator('#conversation-list button', { hasText: 'carol' }).waitFor();
+    // Carol shares no group with alice: her name comes from GET /api/users (the SDK's ProfileCache), not "user #N",
+    // and her messages are a message request, listed apart with Accept and Block (contract section 6).
+    await alice.page.locator('#request-list button', { hasText: 'carol' }).waitFor();
+    expect(await alice.page.locator('#conversation-list button', { hasText: 'carol' }).count()).toBe(0);
     await openPrivate(alice, carolId);
     await alice.page.locator('#chat-title', { hasText: 'carol' }).waitFor();
+    await alice.page.locator('#request-bar', { hasText: 'carol wants to message you' }).waitFor();
+    await alice.page.screenshot({ path: join(SCREENSHOT_DIR, 'parlor-e2e-request.png'), animations: 'disabled' });
     await bubble(alice, 'old 69').waitFor();
     await expect.poll(async () => (await shownMessages(alice)).length).toBe(30);
     await alice.page.evaluate(`document.getElementById('messages').scrollTop = 0`);
@@ -206,6 +210,17 @@ describeWithBrowser('demo chat page in Chromium (e2e)', () => {
     const all = await shownMessages(alice);
     expect(all.map((m) => m.text)).toEqual(Array.from({ length: 70 }, (_, i) => `old ${i}`));
     expectStrictlyIncreasing(all.map((m) => m.id));
+  });
+
+  it('a message request: alice blocks carol from the request bar, and carol can no longer write to her', async () => {
+    await alice.page.locator('#request-bar').getByRole('button', { name: 'Block' }).click();
+    await expect.poll(() => alice.page.locator('#request-list button', { hasText: 'carol' }).count()).toBe(0);
+    await alice.page.locator('#chat-title', { hasText: 'Pick a conversation' }).waitFor();
+    const carol = await browser.newContext({ baseURL: server.url });
+    await carol.request.post('/api/auth/login', { data: { username: 'carol', password: 'correct horse battery' } });
+    const refused = await carol.request.post('/api/messages/private', { data: { to: alice.id, content: 'still there?' } });
+    expect(refused.status()).toBe(403);
+    await carol.close();
   });
 
   it('/?socket=token: the page opens its socket with a bearer token (getToken), not the cookie, and chats', async () => {

@@ -1,0 +1,29 @@
+/**
+ * A message request (contract section 6): a stranger wrote first. The open
+ * conversation says so, with Accept (a reply accepts it) and Block
+ * (`POST /api/users/:id/block`: their messages are refused from then on).
+ */
+import { api } from './api.js';
+import type { ChatApp } from './chat-app.js';
+import { byId, setText } from './dom.js';
+import { errorText } from './errors.js';
+
+export function wireRequestBar(app: ChatApp): void {
+  byId('request-accept').addEventListener('click', () => byId<HTMLTextAreaElement>('composer-input').focus());
+  byId('request-block').addEventListener('click', () => void block(app));
+}
+
+async function block(app: ChatApp): Promise<void> {
+  const c = app.activeConversation();
+  if (!c || c.kind !== 'private') return;
+  setText(byId('request-error'), '');
+  try {
+    await api.block(c.targetId);
+  } catch (err) {
+    setText(byId('request-error'), errorText(err));
+    return;
+  }
+  app.state.conversations.delete(c.key);
+  app.state.active = null;
+  app.render();
+}
