@@ -94,16 +94,20 @@ export function encodeWire(origin: string, envelope: Envelope): string {
   return JSON.stringify(wire);
 }
 
-/** Parses a published message; undefined when it is not a version-1 envelope. */
-export function decodeWire(message: string): WireEnvelope | undefined {
-  let value: unknown;
+/** A published message as a JSON object; undefined for anything else (another instance's garbage, a foreign publisher). */
+function parseObject(message: string): Record<string, unknown> | undefined {
   try {
-    value = JSON.parse(message);
+    const value: unknown = JSON.parse(message);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const w = value as Partial<WireEnvelope>;
+}
+
+/** Parses a published message; undefined when it is not a version-1 envelope. */
+export function decodeWire(message: string): WireEnvelope | undefined {
+  const w = parseObject(message) as Partial<WireEnvelope> | undefined;
+  if (!w) return undefined;
   if (w.v !== 1 || typeof w.o !== 'string' || typeof w.t !== 'string' || typeof w.r !== 'string') return undefined;
   if (w.x !== undefined && typeof w.x !== 'string') return undefined;
   if (w.d !== undefined && !isDelivery(w.d)) return undefined;
@@ -142,14 +146,8 @@ export function encodeDisconnect(origin: string, order: DisconnectOrder): string
 
 /** Parses a published disconnect order; undefined when it is not a version-1 order. */
 export function decodeDisconnect(message: string): WireDisconnect | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(message);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const w = value as Partial<WireDisconnect>;
+  const w = parseObject(message) as Partial<WireDisconnect> | undefined;
+  if (!w) return undefined;
   const order = asDisconnectOrder(w.order);
   if (w.v !== 1 || typeof w.o !== 'string' || !order) return undefined;
   return { v: 1, o: w.o, order };
