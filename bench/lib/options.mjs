@@ -77,27 +77,38 @@ function list(s) {
   return String(s).split(',').map((x) => x.trim()).filter(Boolean);
 }
 
-export function parseOptions(argv = process.argv.slice(2), env = process.env) {
-  const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
-  const o = { ...DEFAULTS, ...(quick ? QUICK : {}), quick };
-  for (const [flag, [key, conv]] of Object.entries(FLAGS)) {
+/**
+ * Sets `o[key]` from each flag of `flags` (`{'--flag': [key, convert]}`): first
+ * from the environment (`--duration-ms` <-> `BENCH_DURATION_MS`), then from
+ * `argv` (`--flag value` or `--flag=value`). `switches` take no value and are
+ * skipped; `--help` prints `usage` and exits; an unknown flag throws.
+ */
+export function applyFlags(o, { flags, usage, switches = [] }, argv, env) {
+  for (const [flag, [key, conv]] of Object.entries(flags)) {
     const envName = `BENCH_${flag.slice(2).replace(/-/g, '_').toUpperCase()}`;
     if (env[envName] !== undefined && env[envName] !== '') o[key] = conv(env[envName]);
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--quick') continue;
+    if (switches.includes(arg)) continue;
     if (arg === '--help' || arg === '-h') {
-      console.log(USAGE);
+      console.log(usage);
       process.exit(0);
     }
     const [flag, inline] = arg.split('=', 2);
-    const spec = FLAGS[flag];
-    if (!spec) throw new Error(`unknown option ${arg}\n${USAGE}`);
+    const spec = flags[flag];
+    if (!spec) throw new Error(`unknown option ${arg}\n${usage}`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value`);
     o[spec[0]] = spec[1](value);
   }
+  return o;
+}
+
+export function parseOptions(argv = process.argv.slice(2), env = process.env) {
+  const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
+  const o = { ...DEFAULTS, ...(quick ? QUICK : {}), quick };
+  applyFlags(o, { flags: FLAGS, usage: USAGE, switches: ['--quick'] }, argv, env);
   for (const key of ['runs', 'durationMs', 'pairs', 'window', 'halfLoadRuns', 'groupSenders', 'idleRuns', 'idleConnsPerUser', 'connectConcurrency', 'contentBytes', 'readsClients', 'readsMessages']) {
     if (!Number.isInteger(o[key]) || o[key] <= 0) throw new Error(`option ${key} must be a positive integer, got ${o[key]}`);
   }

@@ -1,6 +1,8 @@
 // Options of the scale-out mode (bench/scale-out.mjs): defaults in one place,
 // overridden by flags or BENCH_* env, like bench/lib/options.mjs.
 
+import { applyFlags } from './options.mjs';
+
 const DEFAULTS = {
   runs: 3,
   warmupMs: 1000,
@@ -39,24 +41,7 @@ Every flag also reads from the environment: --pg-delay-ms <-> BENCH_PG_DELAY_MS.
 
 export function parseScaleOutOptions(argv = process.argv.slice(2), env = process.env) {
   const o = { ...DEFAULTS, databaseUrl: env.DATABASE_URL || DEFAULTS.databaseUrl, redisUrl: env.REDIS_URL || DEFAULTS.redisUrl };
-  for (const [flag, [key, conv]] of Object.entries(FLAGS)) {
-    const envName = `BENCH_${flag.slice(2).replace(/-/g, '_').toUpperCase()}`;
-    if (env[envName]) o[key] = conv(env[envName]);
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--scale-out') continue;
-    if (arg === '--help' || arg === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    const [flag, inline] = arg.split('=', 2);
-    const spec = FLAGS[flag];
-    if (!spec) throw new Error(`unknown option ${arg}\n${USAGE}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    o[spec[0]] = spec[1](value);
-  }
+  applyFlags(o, { flags: FLAGS, usage: USAGE, switches: ['--scale-out'] }, argv, env);
   for (const key of ['runs', 'durationMs', 'pairs', 'window', 'contentBytes']) {
     if (!Number.isInteger(o[key]) || o[key] <= 0) throw new Error(`option ${key} must be a positive integer, got ${o[key]}`);
   }
