@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { atExit, installCleanup, machineLimits, sleep, stopAll } from './lib/children.mjs';
+import { atExit, installCleanup, machineLimits, pinTo, sleep, stopAll } from './lib/children.mjs';
 import { probeHealthz } from './lib/healthz-probe.mjs';
 import { startLoad } from './lib/load-process.mjs';
 import { parseOptions } from './lib/options.mjs';
@@ -45,6 +45,14 @@ mkdirSync(RESULTS_DIR, { recursive: true });
 installCleanup();
 
 setParlorEntry(opts.parlorEntry);
+if (opts.pinned) {
+  // One core for each server under test, the other for the load: what a core buys, not what the machine does.
+  if (pinTo({ server: '0', load: '1' })) log('pinned: servers on CPU 0, load processes on CPU 1 (taskset)');
+  else {
+    opts.pinned = false;
+    log('--pinned asked for, but taskset is not available: running unpinned');
+  }
+}
 const missing = {};
 let targets = [...opts.only];
 if (targets.includes('parlor')) {
@@ -409,7 +417,7 @@ function report() {
   const file = opts.out ?? join(RESULTS_DIR, `${stamp}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   const m = results.meta;
-  console.log(`\nParlor benchmark, ${m.date} - ${m.cpus} x ${m.cpu_model}, ${m.memory_gib} GiB, Node ${m.node}, ws ${m.versions.ws}, socket.io ${m.versions['socket.io']}, Parlor ${m.parlor_commit ?? '?'}${opts.quick ? ' (--quick: smoke test, not a measurement)' : ''}`);
+  console.log(`\nParlor benchmark, ${m.date} - ${m.cpus} x ${m.cpu_model}, ${m.memory_gib} GiB, Node ${m.node}, ws ${m.versions.ws}, socket.io ${m.versions['socket.io']}, Parlor ${m.parlor_commit ?? '?'}${opts.pinned ? ', pinned (servers on CPU 0, load on CPU 1)' : ', unpinned'}${opts.quick ? ' (--quick: smoke test, not a measurement)' : ''}`);
   console.log(`${opts.runs} run(s) per figure, ${opts.durationMs} ms measured after ${opts.warmupMs} ms warm-up; ratios are Parlor / reference (throughput: higher is better; latency, memory, time: lower is better)\n`);
   console.log(formatTable(results));
   if (results.reads?.median) console.log(`\n${formatReads(results.reads)}`);

@@ -2,13 +2,31 @@
 // generator is its own process. All of them are tracked here so that a normal
 // end, an error or Ctrl-C kills every one of them.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const PROBE = fileURLToPath(new URL('./server-probe.mjs', import.meta.url));
 const live = new Set();
+
+/**
+ * Pinned mode (`--pinned`): every server under test on one core, every load
+ * process on another (`taskset -c`), so a server's throughput is what one
+ * core buys. Null: unpinned, the scheduler decides (the default).
+ */
+let pinning = null;
+
+/** Pins servers and load processes to these CPU lists from now on; false when taskset is missing. */
+export function pinTo({ server, load }) {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return false;
+  }
+  pinning = { server, load };
+  return true;
+}
 
 /** Wanted open-files limit for children; raised as far as the hard limit allows. */
 export const WANTED_NOFILE = 200000;
@@ -22,12 +40,15 @@ export const WANTED_NOFILE = 200000;
  *   channel (the probe answers memory questions and exits when the parent goes).
  * options.ipc: an IPC channel (load processes).
  * options.log: a file path that receives the child's stdout and stderr.
+ * options.role: 'server' or 'load', for pinned mode (see pinTo).
  */
 export function spawnNode(name, script, args = [], options = {}) {
   const nodeArgs = [...(options.nodeArgs ?? [])];
   if (options.probe) nodeArgs.push('--expose-gc', '--import', PROBE);
   const argv = [...nodeArgs, script, ...args].map(shellQuote).join(' ');
-  const cmd = `ulimit -n ${WANTED_NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${shellQuote(process.execPath)} ${argv}`;
+  const cpus = pinning && options.role ? pinning[options.role] : undefined;
+  const pin = cpus === undefined ? '' : `taskset -c ${shellQuote(cpus)} `;
+  const cmd = `ulimit -n ${WANTED_NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${pin}${shellQuote(process.execPath)} ${argv}`;
   const ipc = options.ipc || options.probe;
   const child = spawn('bash', ['-c', cmd], {
     cwd: options.cwd,

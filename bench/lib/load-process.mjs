@@ -7,7 +7,7 @@ import { spawnNode, stopChild } from './children.mjs';
 const LOAD = fileURLToPath(new URL('../load.mjs', import.meta.url));
 
 export async function startLoad(name) {
-  const child = spawnNode(name, LOAD, [], { ipc: true, inheritStderr: true });
+  const child = spawnNode(name, LOAD, [], { ipc: true, inheritStderr: true, role: 'load' });
   const pending = new Map();
   let nextId = 1;
   await new Promise((resolve, reject) => {

@@ -59,13 +59,14 @@ const FLAGS = {
   '--parlor-entry': ['parlorEntry', String],
 };
 
-const USAGE = `usage: node bench/run.mjs [--quick] [--runs N] [--duration-ms MS] [--warmup-ms MS]
+const USAGE = `usage: node bench/run.mjs [--quick] [--pinned] [--runs N] [--duration-ms MS] [--warmup-ms MS]
   [--pairs N] [--window N] [--groups 10,100,1000] [--group-senders N]
   [--idle 10000,50000] [--idle-runs N] [--idle-conns-per-user N] [--idle-spread N]
   [--half-load-runs N] [--reads-clients N] [--reads-messages N] [--reads-rate-limit N]
   [--only ws-relay,socketio,parlor] [--skip private,halfload,group,idle,reads]
   [--out FILE] [--parlor-entry PATH/dist/server.js]
-Every flag also reads from the environment: --duration-ms <-> BENCH_DURATION_MS, --quick <-> BENCH_QUICK=1.`;
+--pinned: servers on CPU 0, load processes on CPU 1 (taskset), so throughput is what one core buys.
+Every flag also reads from the environment: --duration-ms <-> BENCH_DURATION_MS, --quick <-> BENCH_QUICK=1, --pinned <-> BENCH_PINNED=1.`;
 
 function numberList(s) {
   return String(s)
@@ -107,8 +108,9 @@ export function applyFlags(o, { flags, usage, switches = [] }, argv, env) {
 
 export function parseOptions(argv = process.argv.slice(2), env = process.env) {
   const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
-  const o = { ...DEFAULTS, ...(quick ? QUICK : {}), quick };
-  applyFlags(o, { flags: FLAGS, usage: USAGE, switches: ['--quick'] }, argv, env);
+  const pinned = argv.includes('--pinned') || env.BENCH_PINNED === '1';
+  const o = { ...DEFAULTS, ...(quick ? QUICK : {}), quick, pinned };
+  applyFlags(o, { flags: FLAGS, usage: USAGE, switches: ['--quick', '--pinned'] }, argv, env);
   for (const key of ['runs', 'durationMs', 'pairs', 'window', 'halfLoadRuns', 'groupSenders', 'idleRuns', 'idleConnsPerUser', 'connectConcurrency', 'contentBytes', 'readsClients', 'readsMessages']) {
     if (!Number.isInteger(o[key]) || o[key] <= 0) throw new Error(`option ${key} must be a positive integer, got ${o[key]}`);
   }

@@ -24,6 +24,7 @@ function rows(results) {
     out.push(['private latency p50 ms', pick(p, 'p50'), 'ms']);
     out.push(['private latency p99 ms', pick(p, 'p99'), 'ms']);
     out.push(['private latency max ms', pick(p, 'max'), 'ms']);
+    out.push(['private server CPU µs per message', pick(p, 'server_cpu_us_per_msg'), 'ms']);
     out.push(['private CPU % server', pick(p, 'server_cpu_pct'), 'pct', false]);
     out.push(['private CPU % load process', pick(p, 'load_cpu_pct'), 'pct', false]);
     out.push(['private CPU % other processes (noise)', pick(p, 'others_cpu_pct'), 'pct', false]);

@@ -38,7 +38,7 @@ export function parlorMissingReason() {
 export async function startTarget(target, { logFile, parlorEnv = {} } = {}) {
   const spec = TARGETS[target];
   if (target !== 'parlor') {
-    const child = spawnNode(target, spec.script, [], { probe: true, env: { PORT: '0', HOST: '127.0.0.1' }, log: logFile });
+    const child = spawnNode(target, spec.script, [], { probe: true, role: 'server', env: { PORT: '0', HOST: '127.0.0.1' }, log: logFile });
     const line = await waitForJsonLine(child, (o) => o.event === 'listening');
     return handle(target, child, `http://127.0.0.1:${line.port}`, () => {});
   }
@@ -60,7 +60,7 @@ export async function startTarget(target, { logFile, parlorEnv = {} } = {}) {
   // cwd: the package root of that build (dist/..), as `npm start` would run it
   // BENCH_PARLOR_NODE_ARGS: extra node flags for the Parlor server only, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'
   const nodeArgs = (process.env.BENCH_PARLOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawnNode('parlor', spec.script, [], { probe: true, nodeArgs, env, cwd: dirname(dirname(spec.script)), log: logFile });
+  const child = spawnNode('parlor', spec.script, [], { probe: true, role: 'server', nodeArgs, env, cwd: dirname(dirname(spec.script)), log: logFile });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttpOk(`${url}/healthz`, child, 30000);

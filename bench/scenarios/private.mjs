@@ -108,6 +108,8 @@ export async function runPrivate(pairs, opts) {
     offered_per_s: rate > 0 ? rate : null,
     sent_per_s: sent / seconds,
     msgs_per_s: delivered / seconds,
+    // What a message costs the server: comparable across servers even when they are not all CPU-bound.
+    server_cpu_us_per_msg: delivered > 0 ? ((cpu.server_cpu_pct / 100) * seconds * 1e6) / delivered : NaN,
     acks_per_s: acked / seconds,
     latency_ms: latency.summary(),
     unanswered_after_drain: inflight.size,
