@@ -379,7 +379,7 @@ async function readsPhase() {
 // ---------------------------------------------------------------------------
 
 function privateFields(r) {
-  return { msgs_per_s: r.msgs_per_s, acks_per_s: r.acks_per_s, p50: r.latency_ms.p50, p99: r.latency_ms.p99, max: r.latency_ms.max, server_cpu_pct: r.server_cpu_pct, load_cpu_pct: r.load_cpu_pct, others_cpu_pct: r.others_cpu_pct, iowait_cpu_pct: r.iowait_cpu_pct, load_loop_delay_p99_ms: r.load_loop_delay_p99_ms, errors: r.errors };
+  return { msgs_per_s: r.msgs_per_s, acks_per_s: r.acks_per_s, p50: r.latency_ms.p50, p99: r.latency_ms.p99, max: r.latency_ms.max, server_cpu_pct: r.server_cpu_pct, server_cpu_us_per_msg: r.server_cpu_us_per_msg, load_cpu_pct: r.load_cpu_pct, others_cpu_pct: r.others_cpu_pct, iowait_cpu_pct: r.iowait_cpu_pct, load_loop_delay_p99_ms: r.load_loop_delay_p99_ms, errors: r.errors };
 }
 function groupFields(r) {
   return { deliveries_per_s: r.deliveries_per_s, msgs_per_s: r.msgs_per_s, p50: r.last_member_latency_ms.p50, p99: r.last_member_latency_ms.p99, max: r.last_member_latency_ms.max, server_cpu_pct: r.server_cpu_pct, load_cpu_pct: r.load_cpu_pct, others_cpu_pct: r.others_cpu_pct, iowait_cpu_pct: r.iowait_cpu_pct, errors: r.errors };
