@@ -9,12 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openPostgresStores } from '../../src/store/postgres/index.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Stores } from '../../src/store/types.js';
 import type { Profile, UserDirectory } from '../../src/websocket/user-directory.js';
 import { startHostApp, type HostApp } from '../support/host-app.js';
-import { dropSchema, freshSchema } from '../support/postgres.js';
+import { freshPostgresStores } from '../support/postgres-stores.js';
 import { captureLogger, closeAll, expectNoFrame } from '../support/server.js';
 import { describeWithPostgres } from '../support/services.js';
 
@@ -200,15 +199,5 @@ hostUsersSuite('sqlite', async () => {
 });
 
 await describeWithPostgres('host users on postgres', (url) => {
-  hostUsersSuite('postgres', async () => {
-    const schema = freshSchema();
-    const stores = await openPostgresStores({ connectionString: url, schema, sessionPruneIntervalMs: 0 });
-    return {
-      stores,
-      async cleanup() {
-        await stores.close();
-        await dropSchema(url, schema);
-      },
-    };
-  });
+  hostUsersSuite('postgres', () => freshPostgresStores(url));
 });

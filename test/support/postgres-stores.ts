@@ -35,6 +35,19 @@ export function useSchemas(url: string) {
   };
 }
 
+/** Stores in a fresh schema, and the cleanup that closes them and drops it (the shape suites that open their own stores want). */
+export async function freshPostgresStores(url: string): Promise<{ stores: PostgresStores; cleanup(): Promise<void> }> {
+  const schema = freshSchema();
+  const stores = await openPostgresStores({ connectionString: url, schema, sessionPruneIntervalMs: 0 });
+  return {
+    stores,
+    async cleanup() {
+      await stores.close();
+      await dropSchema(url, schema);
+    },
+  };
+}
+
 /** `SELECT count(*)` over `FROM <sql>`, through the store's own pool. */
 export const count = async (stores: PostgresStores, sql: string, values?: unknown[]) =>
   (await stores.db.rows<{ n: number }>(`SELECT count(*) AS n FROM ${sql}`, values))[0]!.n;
