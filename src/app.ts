@@ -7,7 +7,8 @@ import { TokenSessionResolver } from './auth/token-resolver.js';
 import { revokeTokens } from './auth/token-revocation.js';
 import { TokenService, tokenKey, type TokenOptions } from './auth/token-service.js';
 import { createParlorContainer } from './container.js';
-import { createOpsRouter, createRouter } from './http/router.js';
+import { opsRoutes } from './http/ops-routes.js';
+import { createRouter } from './http/router.js';
 import { DEFAULT_READ_BUDGET, UserRateLimit, type HttpRateLimitOptions } from './http/user-rate-limit.js';
 import { scryptParams } from './http/password.js';
 import { guardInterface } from './interface-failure.js';
@@ -214,7 +215,7 @@ export function createParlor(options: ParlorOptions): Parlor {
 
   return {
     router,
-    opsRouter: createOpsRouter(ctx, metrics),
+    opsRouter: opsRoutes(ctx, metrics),
     manager,
     container,
     metrics,

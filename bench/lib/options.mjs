@@ -35,13 +35,18 @@ const QUICK = {
   readsMessages: 30000,
 };
 
-const FLAGS = {
+/** The flags of one measurement window of private messages, shared by every mode (bench/run.mjs, --scale-out). */
+export const WINDOW_FLAGS = {
   '--runs': ['runs', Number],
   '--warmup-ms': ['warmupMs', Number],
   '--duration-ms': ['durationMs', Number],
   '--pairs': ['pairs', Number],
   '--window': ['window', Number],
   '--content-bytes': ['contentBytes', Number],
+};
+
+const FLAGS = {
+  ...WINDOW_FLAGS,
   '--half-load-runs': ['halfLoadRuns', Number],
   '--groups': ['groups', numberList],
   '--group-senders': ['groupSenders', Number],

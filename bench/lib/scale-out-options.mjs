@@ -1,7 +1,7 @@
 // Options of the scale-out mode (bench/scale-out.mjs): defaults in one place,
 // overridden by flags or BENCH_* env, like bench/lib/options.mjs.
 
-import { applyFlags } from './options.mjs';
+import { WINDOW_FLAGS, applyFlags } from './options.mjs';
 
 const DEFAULTS = {
   runs: 3,
@@ -20,12 +20,7 @@ const DEFAULTS = {
 
 const list = (s) => String(s).split(',').filter(Boolean).map(Number);
 const FLAGS = {
-  '--runs': ['runs', Number],
-  '--warmup-ms': ['warmupMs', Number],
-  '--duration-ms': ['durationMs', Number],
-  '--pairs': ['pairs', Number],
-  '--window': ['window', Number],
-  '--content-bytes': ['contentBytes', Number],
+  ...WINDOW_FLAGS,
   '--pg-delay-ms': ['delays', list],
   '--instances': ['instances', list],
   '--parlor-entry': ['parlorEntry', String],

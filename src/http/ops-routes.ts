@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { HttpContext } from './context.js';
 
-/** /healthz and /metrics: no session needed. */
+/** `GET /healthz` and `GET /metrics`, no session needed: `parlor.opsRouter`, mounted where the host wants them. */
 export function opsRoutes(ctx: HttpContext, metrics: Registry): Router {
   const r = Router();
 

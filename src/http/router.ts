@@ -3,7 +3,6 @@ import { pinoHttp } from 'pino-http';
 import express, { Router, type NextFunction, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import type { Registry } from 'prom-client';
 import { authRoutes } from './auth-routes.js';
 import { blockRoutes } from './block-routes.js';
 import { requireUser, type HttpContext } from './context.js';
@@ -13,7 +12,6 @@ import { errorHandler, httpError } from './http-error.js';
 import { redactUrl } from './log-redaction.js';
 import { messageRoutes } from './message-routes.js';
 import { notificationRoutes } from './notification-routes.js';
-import { opsRoutes } from './ops-routes.js';
 import type { RouteChains } from './route-chains.js';
 import { socialRoutes } from './social-routes.js';
 import { tokenRoutes } from './token-routes.js';
@@ -68,11 +66,6 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
   const r = Router();
   r.use('/api', api);
   return r;
-}
-
-/** `/healthz` and `/metrics`, for the host to mount where it wants them (`parlor.opsRouter`). */
-export function createOpsRouter(ctx: HttpContext, metrics: Registry): Router {
-  return opsRoutes(ctx, metrics);
 }
 
 /**
