@@ -250,8 +250,8 @@ export class Manager {
     if (checking) await checking;
     // Built-in blocks first, then the host's policy (contract section 6).
     const admitted = await this.consent.admitPrivate(input.from, input.to);
-    const content = await applyPolicy(this.options.messagePolicy, { from: input.from, to: input.to, content: input.content });
-    const saved = await this.messages.savePrivate(content === input.content ? input : { ...input, content });
+    const toSave = this.options.messagePolicy ? await this.policed(input, { to: input.to }) : input;
+    const saved = await this.messages.savePrivate(toSave);
     if (!saved.duplicate) {
       this.routePrivate(saved.message, exceptConnection, admitted.recipientAccepted);
       this.announceMessage(saved.message, [saved.message.to]);
@@ -263,8 +263,8 @@ export class Manager {
   /** The same for a group: 404/403 (`not_found`/`forbidden`) unless the sender is an accepted member. */
   async sendGroup(input: SaveGroupInput, exceptConnection?: string): Promise<Saved<GroupMessage>> {
     const members = await this.requireMembership(input.groupId, input.from);
-    const content = await applyPolicy(this.options.messagePolicy, { from: input.from, group_id: input.groupId, content: input.content });
-    const saved = await this.messages.saveGroup(content === input.content ? input : { ...input, content });
+    const toSave = this.options.messagePolicy ? await this.policed(input, { group_id: input.groupId }) : input;
+    const saved = await this.messages.saveGroup(toSave);
     if (!saved.duplicate) {
       this.routeGroup(saved.message, members, exceptConnection);
       this.announceMessage(saved.message, members.filter((u) => u !== input.from));
@@ -289,6 +289,12 @@ export class Manager {
   routeGroup(m: GroupMessage, members: readonly number[], exceptConnection?: string): void {
     this.publish({ users: members, except: exceptConnection }, 'group', m);
     this.stopTyping({ from: m.from, group_id: m.group_id });
+  }
+
+  /** The input as the host's policy lets it be stored (its content rewritten, or `forbidden`); only called when there is a policy. */
+  private async policed<I extends SavePrivateInput | SaveGroupInput>(input: I, target: { to: number } | { group_id: number }): Promise<I> {
+    const content = await applyPolicy(this.options.messagePolicy, { from: input.from, ...target, content: input.content });
+    return content === input.content ? input : { ...input, content };
   }
 
   /** `parlor.events` 'message', after the commit; nothing is computed when nobody listens. */
