@@ -13,6 +13,7 @@ import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Stores } from '../../src/store/types.js';
 import type { Profile, UserDirectory } from '../../src/websocket/user-directory.js';
 import { startHostApp, type HostApp } from '../support/host-app.js';
+import { mockGroupMemberFetcher } from '../support/mock-interfaces.js';
 import { freshPostgresStores } from '../support/postgres-stores.js';
 import { captureLogger, closeAll, expectNoFrame } from '../support/server.js';
 import { describeWithPostgres } from '../support/services.js';
@@ -111,6 +112,33 @@ function hostUsersSuite(name: string, open: () => Promise<OpenedStores>): void {
       await expectNoFrame(a, 'error');
       const groupHistory = await host.http.get(`/api/messages/group?group=${group.body.id}`).set(host.as(ALICE)).expect(200);
       expect(groupHistory.body.messages.map((m: { id: number }) => m.id)).toEqual([ack.id]);
+    });
+
+    it("groups the host owns, on the bundled store: group messages, history and read markers with no row in Parlor's groups", async () => {
+      const HOST_GROUP = 9100;
+      const fetcher = mockGroupMemberFetcher({ [HOST_GROUP]: { accepted: [ALICE, BOB], invited: [CAROL] } });
+      const owned = await startHostApp(opened.stores, { userDirectory: directory, groupMemberFetcher: fetcher, logger: log.logger });
+      try {
+        const [a, b, c] = await Promise.all([owned.connect(ALICE), owned.connect(BOB), owned.connect(CAROL)]);
+        a.send({ type: 'group', group_id: HOST_GROUP, content: 'in the host group', client_id: 'hg1' });
+        const ack = await a.next('ack', (f) => f.client_id === 'hg1');
+        expect(await b.next('group')).toMatchObject({ id: ack.id, from: ALICE, group_id: HOST_GROUP, content: 'in the host group' });
+        const sent = await owned.http.post('/api/messages/group').set(owned.as(BOB)).send({ group_id: HOST_GROUP, content: 'over HTTP' }).expect(201);
+        b.send({ type: 'read', group_id: HOST_GROUP, message_id: sent.body.id });
+        await expectNoFrame(b, 'error');
+        const history = await owned.http.get(`/api/messages/group?group=${HOST_GROUP}`).set(owned.as(ALICE)).expect(200);
+        expect(history.body.messages.map((m: { id: number }) => m.id)).toEqual([sent.body.id, ack.id]);
+        // Only accepted members write, and an unknown group is not_found: the fetcher's answers, nothing stored.
+        c.send({ type: 'group', group_id: HOST_GROUP, content: 'not yet', client_id: 'hg2' });
+        expect(await c.next('error')).toMatchObject({ code: 'forbidden', client_id: 'hg2' });
+        a.send({ type: 'group', group_id: HOST_GROUP + 1, content: 'nowhere', client_id: 'hg3' });
+        expect(await a.next('error')).toMatchObject({ code: 'not_found', client_id: 'hg3' });
+        expect((await opened.stores.messages.groupHistory(HOST_GROUP + 1, { limit: 5 })).items).toEqual([]);
+        expect((await opened.stores.messages.groupHistory(HOST_GROUP, { limit: 5 })).items).toHaveLength(2);
+        expect(await opened.stores.groups.getGroup(HOST_GROUP)).toBeNull();
+      } finally {
+        await owned.close();
+      }
     });
 
     it('an id the directory does not know is not_found over WebSocket and HTTP, and nothing is stored', async () => {

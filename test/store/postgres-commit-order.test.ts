@@ -66,20 +66,22 @@ await describeWithPostgres('postgres store', (url) => {
     it('same-tick writes share one transaction; one bad write fails alone', async () => {
       const stores = await db.open({ schema: db.schema() });
       const a = await stores.users.createUser('alice', 'h');
+      await stores.messages.savePrivate({ from: a.id, to: a.id, content: 'earlier', clientId: 'taken' });
       const before = { ...stores.messageQueue.stats };
       const results = await Promise.allSettled([
         stores.messages.savePrivate({ from: a.id, to: a.id, content: 'one' }),
-        stores.messages.saveGroup({ from: a.id, groupId: 2_000_000_000, content: 'lost' }),
+        // A client_id already used for a private message cannot name a group message.
+        stores.messages.saveGroup({ from: a.id, groupId: 2_000_000_000, content: 'lost', clientId: 'taken' }),
         stores.messages.savePrivate({ from: a.id, to: a.id, content: 'bad \u0000 byte' }),
         stores.messages.savePrivate({ from: a.id, to: a.id, content: 'two' }),
       ]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
-      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ name: 'ParlorError', code: 'not_found' });
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ name: 'ParlorError', code: 'bad_request' });
       // PostgreSQL text cannot hold U+0000: the sender's error (bad_request), not `internal`, so no resend loop.
       expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ name: 'ParlorError', code: 'bad_request' });
       expect(stores.messageQueue.stats.batches - before.batches).toBe(1);
       expect(stores.messageQueue.stats.largestBatch).toBeGreaterThanOrEqual(4);
-      expect((await stores.messages.privateHistory(a.id, a.id, { limit: 10 })).items.map((m) => m.content)).toEqual(['two', 'one']);
+      expect((await stores.messages.privateHistory(a.id, a.id, { limit: 10 })).items.map((m) => m.content)).toEqual(['two', 'one', 'earlier']);
     });
   });
 });

@@ -49,8 +49,10 @@ describe('sqlite: the write worker', () => {
     const err = await stores.users.createUser('ALICE', 'h').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ParlorError);
     expect(err).toMatchObject({ code: 'conflict', message: 'the username ALICE is taken' });
-    const missing = await stores.messages.saveGroup({ from: a.id, groupId: 9999, content: 'x' }).catch((e: unknown) => e);
-    expect(missing).toMatchObject({ code: 'not_found' });
+    await stores.messages.savePrivate({ from: a.id, to: a.id, content: 'p', clientId: 'taken' });
+    const refused = await stores.messages.saveGroup({ from: a.id, groupId: 9999, content: 'x', clientId: 'taken' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ParlorError);
+    expect(refused).toMatchObject({ code: 'bad_request', message: 'client_id taken was already used for a private message' });
   });
 
   it('a SQLite error keeps its code across the thread boundary and is not a ParlorError', async () => {
@@ -89,17 +91,20 @@ describe('sqlite: the write worker', () => {
 
   it('answers in order: results match their writes whatever the batching', async () => {
     const { stores, a, b } = await setup();
+    // Every third write is refused: its client_id was used for a private message.
+    await stores.messages.savePrivate({ from: a.id, to: b.id, content: 'p', clientId: 'taken' });
+    await stores.messages.savePrivate({ from: b.id, to: b.id, content: 'p', clientId: 'taken' });
     const send = (i: number) =>
       i % 3
         ? stores.messages.savePrivate({ from: i % 2 ? a.id : b.id, to: b.id, content: `m${i}` })
-        : stores.messages.saveGroup({ from: i % 2 ? a.id : b.id, groupId: 9999, content: `m${i}` });
+        : stores.messages.saveGroup({ from: i % 2 ? a.id : b.id, groupId: 9999, content: `m${i}`, clientId: 'taken' });
     const sends = Array.from({ length: 300 }, (_, i) =>
       send(i).then(
         (s) => s.message.content,
         (e: ParlorError) => e.code,
       ),
     );
-    expect(await Promise.all(sends)).toEqual(Array.from({ length: 300 }, (_, i) => (i % 3 ? `m${i}` : 'not_found')));
+    expect(await Promise.all(sends)).toEqual(Array.from({ length: 300 }, (_, i) => (i % 3 ? `m${i}` : 'bad_request')));
   });
 
   it('when the worker dies, waiting writes reject, later writes reject, and ping() reports it', async () => {

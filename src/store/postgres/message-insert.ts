@@ -16,7 +16,7 @@ import pg from 'pg';
 import { ParlorError } from '../../errors.js';
 import type { Outcome } from '../batch.js';
 import type { MessageRow } from '../rows.js';
-import { failsAlone, isForeignKeyViolation, nulCharacterError } from './sql-errors.js';
+import { failsAlone, nulCharacterError } from './sql-errors.js';
 
 export interface NewMessage {
   from: number;
@@ -80,7 +80,7 @@ export async function insertMessages(db: Queryable, inputs: readonly NewMessage[
       // One item failed on its own data: alone in its batch, that is its answer; else isolate them.
       if (!failsAlone(err)) throw err;
       if (sent.length > 1) rows = (await send(true)).rows;
-      else outcomes[sent[0]!.i] = { ok: false, error: itemError(sent[0]!.input, err) };
+      else outcomes[sent[0]!.i] = { ok: false, error: err };
     }
     for (const row of rows) {
       const { input, i } = sent[row.item - 1]!;
@@ -106,7 +106,7 @@ function hasNul(input: NewMessage): boolean {
 }
 
 function outcomeOf(input: NewMessage, row: ItemRow): Outcome<StoredMessage> {
-  if (row.failed_code !== null) return { ok: false, error: itemError(input, failureOf(row)) };
+  if (row.failed_code !== null) return { ok: false, error: failureOf(row) };
   if (row.id === null || row.created_at === null) {
     return { ok: false, error: new Error(`message (${input.from}, ${input.clientId}) conflicted but cannot be read`) };
   }
@@ -131,12 +131,3 @@ function failureOf(row: ItemRow): pg.DatabaseError {
   return error;
 }
 
-/**
- * The error of an item that failed alone: an unknown group is `not_found`,
- * anything else stays as it is. (Users are not checked here: since migration
- * 006 the UserDirectory is asked before anything is stored.)
- */
-function itemError(input: NewMessage, err: unknown): unknown {
-  if (isForeignKeyViolation(err, 'messages_group_fkey')) return new ParlorError('not_found', `group ${input.group} does not exist`);
-  return err;
-}

@@ -8,7 +8,6 @@ import { isParlorError, ParlorError } from '../../errors.js';
 /** SQLSTATE codes the stores act on (PostgreSQL appendix A). */
 export const SqlState = {
   unique_violation: '23505',
-  foreign_key_violation: '23503',
   /** Text with a NUL character (U+0000): PostgreSQL text cannot hold it. */
   character_not_in_repertoire: '22021',
   /** `\u0000` inside JSONB. */
@@ -22,11 +21,6 @@ export function isServerError(err: unknown): err is pg.DatabaseError {
 
 export function isUniqueViolation(err: unknown): boolean {
   return isServerError(err) && err.code === SqlState.unique_violation;
-}
-
-/** A foreign key violation, optionally of one named constraint. */
-export function isForeignKeyViolation(err: unknown, constraint?: string): boolean {
-  return isServerError(err) && err.code === SqlState.foreign_key_violation && (constraint === undefined || err.constraint === constraint);
 }
 
 /**

@@ -201,9 +201,6 @@ export function prepareWrites(db: Database) {
     saveGroup(input: SaveGroupInput, now: number): Saved<GroupMessage> {
       const before = earlier(input.from, input.clientId, 'group');
       if (before) return { message: toGroupMessage(before), duplicate: true };
-      if (groupExists.get(input.groupId) === undefined) {
-        throw new ParlorError('not_found', `group ${input.groupId} does not exist`);
-      }
       const row = insertMessage.get({
         from: input.from,
         to: null,

@@ -77,15 +77,17 @@ export function messageContract(ctx: ContractContext): void {
   it('one bad write fails alone: the others sent in the same tick are stored', async () => {
     const a = await ctx.user();
     const b = await ctx.user();
+    await messages().savePrivate({ from: a.id, to: b.id, content: 'earlier', clientId: 'taken' });
     const results = await Promise.allSettled([
       messages().savePrivate({ from: a.id, to: b.id, content: 'one' }),
-      messages().saveGroup({ from: a.id, groupId: MISSING, content: 'lost' }),
+      // A client_id already used for a private message cannot name a group message.
+      messages().saveGroup({ from: a.id, groupId: MISSING, content: 'lost', clientId: 'taken' }),
       messages().savePrivate({ from: a.id, to: b.id, content: 'two' }),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ name: 'ParlorError', code: 'not_found' });
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ name: 'ParlorError', code: 'bad_request' });
     const page = await messages().privateHistory(a.id, b.id, { limit: 10 });
-    expect(page.items.map((m) => m.content)).toEqual(['two', 'one']);
+    expect(page.items.map((m) => m.content)).toEqual(['two', 'one', 'earlier']);
   });
 
   it('ids only increase, across private and group messages', async () => {
@@ -120,9 +122,12 @@ export function messageContract(ctx: ContractContext): void {
     expect((await messages().groupHistory(g.id, { limit: 10 })).items).toEqual([x.message, saved.message]);
   });
 
-  it('saveGroup to a missing group is not_found', async () => {
+  it("saveGroup stores a message for a group with no row here (a host's group): who may write is asked before, of the GroupMemberFetcher", async () => {
     const a = await ctx.user();
-    await expectParlorError(() => messages().saveGroup({ from: a.id, groupId: MISSING, content: 'x' }), 'not_found');
+    const hostGroup = MISSING - 3;
+    const saved = await messages().saveGroup({ from: a.id, groupId: hostGroup, content: 'host group' });
+    expect(saved.message).toMatchObject({ from: a.id, group_id: hostGroup, content: 'host group' });
+    expect((await messages().groupHistory(hostGroup, { limit: 10 })).items).toEqual([saved.message]);
   });
 
   it('privateHistory: one conversation, both directions, newest first, with limit/offset/before/hasMore', async () => {

@@ -1,8 +1,9 @@
 /**
- * db/sqlite/006_host_user_ids.sql: the table rebuild that drops every
- * reference to Parlor's `users` (a host's users have no row there) keeps
- * every row, index, trigger, generated column and the message id high-water
- * mark, and the references to `groups`.
+ * The table rebuilds that drop Parlor's references to its own `users`
+ * (db/sqlite/006_host_user_ids.sql: a host's users have no row there) and
+ * from messages to its own `groups` (008_host_group_ids.sql: nor do a host's
+ * groups) keep every row, index, trigger, generated column and the message id
+ * high-water mark, and every other reference.
  */
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,6 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MIGRATIONS_DIR } from '../../src/store/sqlite/index.js';
 import { useTempDir } from './sqlite-support.js';
 
-const MIGRATION = '006_host_user_ids.sql';
 const REBUILT = ['groups', 'group_members', 'messages', 'private_peers', 'read_markers', 'notifications'];
 const migrationFiles = readdirSync(DEFAULT_MIGRATIONS_DIR).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
 
@@ -35,10 +35,37 @@ function inspect(path: string) {
   }
 }
 
-describe(`sqlite: ${MIGRATION}`, () => {
+const REBUILDS = [
+  {
+    migration: '006_host_user_ids.sql',
+    dropped: 'sender_id->users',
+    references: {
+      groups: [],
+      group_members: ['group_id->groups'],
+      messages: ['group_id->groups'],
+      private_peers: [],
+      read_markers: [],
+      notifications: [],
+    },
+  },
+  {
+    migration: '008_host_group_ids.sql',
+    dropped: 'group_id->groups',
+    references: {
+      groups: [],
+      group_members: ['group_id->groups'],
+      messages: [],
+      private_peers: [],
+      read_markers: [],
+      notifications: [],
+    },
+  },
+];
+
+describe.each(REBUILDS)('sqlite: $migration', ({ migration: MIGRATION, dropped, references }) => {
   const tmp = useTempDir();
 
-  it('keeps every row, index, trigger and the id high-water mark; drops the references to users, keeps those to groups', async () => {
+  it(`keeps every row, index, trigger and the id high-water mark; drops ${dropped} and no other reference`, async () => {
     const dir = join(tmp.dir(), 'migrations');
     mkdirSync(dir);
     for (const f of migrationFiles.filter((f) => f < MIGRATION)) copyFileSync(new URL(f, DEFAULT_MIGRATIONS_DIR), join(dir, f));
@@ -59,7 +86,7 @@ describe(`sqlite: ${MIGRATION}`, () => {
     before.db.prepare('DELETE FROM messages WHERE id = ?').run(newest.message.id);
     await before.close();
     const old = inspect(tmp.path());
-    expect(old.references.messages).toContain('sender_id->users');
+    expect(Object.values(old.references).flat()).toContain(dropped);
 
     copyFileSync(new URL(MIGRATION, DEFAULT_MIGRATIONS_DIR), join(dir, MIGRATION));
     const after = tmp.open({ migrationsDir: dir, writer: 'inline' });
@@ -70,14 +97,7 @@ describe(`sqlite: ${MIGRATION}`, () => {
     expect(migrated.objects).toEqual(old.objects);
     expect(migrated.sequence).toBe(newest.message.id);
     expect(migrated.violations).toEqual([]);
-    expect(migrated.references).toEqual({
-      groups: [],
-      group_members: ['group_id->groups'],
-      messages: ['group_id->groups'],
-      private_peers: [],
-      read_markers: [],
-      notifications: [],
-    });
+    expect(migrated.references).toEqual(references);
 
     // And it works, with the later migrations too: ids with no account, the triggers keep
     // private_peers (and private_writers: a reply makes contacts, 007), no id is reused.
@@ -87,9 +107,9 @@ describe(`sqlite: ${MIGRATION}`, () => {
     await again.messages.savePrivate({ from: 9002, to: 9001, content: 'hello back' });
     expect(host.message.id).toBeGreaterThan(newest.message.id);
     expect(await again.groups.contactsOf(9001)).toEqual([9002]);
-    // The group's members still go with it (ON DELETE CASCADE), its messages still hold it back.
-    expect(() => again.db.prepare('DELETE FROM groups WHERE id = ?').run(g.id)).toThrow(/FOREIGN KEY/);
-    again.db.prepare('DELETE FROM messages WHERE group_id = ?').run(g.id);
+    // A host group's message needs no row in groups (008); a Parlor group's members still go with it (ON DELETE CASCADE).
+    const hostGroup = await again.messages.saveGroup({ from: 9001, groupId: 777_777, content: 'host group' });
+    expect(hostGroup.message.id).toBeGreaterThan(host.message.id);
     again.db.prepare('DELETE FROM groups WHERE id = ?').run(g.id);
     expect(again.db.prepare('SELECT count(*) FROM group_members WHERE group_id = ?').pluck().get(g.id)).toBe(0);
   });
