@@ -1,23 +1,48 @@
 import type { BlockedUser, ConsentStore, Relation } from '../../websocket/consent-store.js';
 import type { PgDatabase } from './database.js';
+import { StatementQueue } from './statement-queue.js';
 
-/** Four primary-key lookups and the user's group memberships (group_members_by_user), in one round trip: the whole relation for one private message. */
-export const RELATION_QUERY = `
+/**
+ * The relations of a batch of (user, peer) pairs in one round trip: per pair
+ * four primary-key lookups and the user's group memberships
+ * (group_members_by_user), one row per pair in pair order. Every private
+ * message, typing frame and receipt asks for one relation; the asks of a tick
+ * (and those made while a batch is on its way) leave together.
+ */
+export const RELATIONS_QUERY = `
   SELECT
-    EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2) AS blocking,
-    EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = $2 AND blocked_id = $1) AS "blockedBy",
-    EXISTS (SELECT 1 FROM private_writers WHERE user_id = $1 AND peer_id = $2) AS wrote,
-    EXISTS (SELECT 1 FROM private_writers WHERE user_id = $2 AND peer_id = $1) AS "peerWrote",
+    EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = p.user_id AND blocked_id = p.peer_id) AS blocking,
+    EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = p.peer_id AND blocked_id = p.user_id) AS "blockedBy",
+    EXISTS (SELECT 1 FROM private_writers WHERE user_id = p.user_id AND peer_id = p.peer_id) AS wrote,
+    EXISTS (SELECT 1 FROM private_writers WHERE user_id = p.peer_id AND peer_id = p.user_id) AS "peerWrote",
     EXISTS (SELECT 1 FROM group_members me
-      JOIN group_members other ON other.group_id = me.group_id AND other.user_id = $2 AND other.status = 'accepted'
-      WHERE me.user_id = $1 AND me.status = 'accepted') AS "shareGroup"`;
+      JOIN group_members other ON other.group_id = me.group_id AND other.user_id = p.peer_id AND other.status = 'accepted'
+      WHERE me.user_id = p.user_id AND me.status = 'accepted') AS "shareGroup"
+  FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS p (user_id, peer_id, n)
+  ORDER BY p.n`;
+
+interface Pair {
+  userId: number;
+  peerId: number;
+}
 
 export class PgConsentStore implements ConsentStore {
-  constructor(private readonly db: PgDatabase) {}
+  /**
+   * Batched reads. A read enqueued after a write returned (a block, a stored
+   * message) leaves in a later statement, so it sees that write, exactly as
+   * a read of its own would: batching changes the round trips, not the answers.
+   */
+  readonly relations: StatementQueue<Pair, Relation>;
 
-  async relation(userId: number, peerId: number): Promise<Relation> {
-    const [row] = await this.db.rows<Relation>(RELATION_QUERY, [userId, peerId]);
-    return row!;
+  constructor(private readonly db: PgDatabase) {
+    this.relations = new StatementQueue(async (pairs) => {
+      const rows = await db.rows<Relation>(RELATIONS_QUERY, [pairs.map((p) => p.userId), pairs.map((p) => p.peerId)]);
+      return rows.map((value) => ({ ok: true, value }));
+    });
+  }
+
+  relation(userId: number, peerId: number): Promise<Relation> {
+    return this.relations.enqueue({ userId, peerId });
   }
 
   async block(userId: number, peerId: number): Promise<boolean> {
@@ -48,5 +73,10 @@ export class PgConsentStore implements ConsentStore {
        WHERE blocker_id = $1 ORDER BY created_at DESC, blocked_id DESC`,
       [userId],
     );
+  }
+
+  /** Settles the reads already asked for; refuses new ones. */
+  close(): Promise<void> {
+    return this.relations.close();
   }
 }

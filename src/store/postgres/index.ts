@@ -84,6 +84,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
   listener?.start();
   const notifications = new PgNotificationStore(db);
   const sessions = new PgSessionStore(db, { pruneIntervalMs: options.sessionPruneIntervalMs, logger: options.logger });
+  const consent = new PgConsentStore(db);
   let closing: Promise<void> | undefined;
 
   options.logger?.info({ store: db.description, schema: db.schema, poolSize: options.poolSize ?? 10 }, 'opened PostgreSQL store');
@@ -98,7 +99,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     messages: new PgMessageStore(db, queue, new PgReceiptStore(db, delivered), notifications),
     notifications,
     conversations: new PgConversationStore(db),
-    consent: new PgConsentStore(db),
+    consent,
     sessions,
     health() {
       return { writes: { ...queue.stats, pending: queue.size }, membershipCache: cache?.snapshot() ?? null };
@@ -110,7 +111,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
       return (closing ??= (async () => {
         sessions.close();
         await listener?.close();
-        await Promise.all([queue.close(), delivered.close()]);
+        await Promise.all([queue.close(), delivered.close(), consent.close()]);
         await db.close();
       })());
     },
