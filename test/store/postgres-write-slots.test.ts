@@ -4,6 +4,7 @@
  * per batch. Every test works in a fresh schema, dropped after.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { INSERT_MESSAGES } from '../../src/store/postgres/message-insert.js';
 import { insertMessage } from '../../src/store/postgres/message-store.js';
 import { count, useSchemas } from '../support/postgres-stores.js';
 import { describeWithPostgres } from '../support/services.js';
@@ -43,6 +44,44 @@ await describeWithPostgres('postgres store', (url) => {
       } finally {
         first.release();
         second.release();
+      }
+    });
+
+    it("a batch's cost does not grow with the table: no row of messages is scanned, whatever plan the session cached", async () => {
+      const stores = await db.open({ schema: db.schema(), poolSize: 1 });
+      const client = await stores.db.pool.connect();
+      const batch = (tag: string, n: number) =>
+        client.query(INSERT_MESSAGES, [
+          Array.from({ length: n }, (_, i) => 1 + (i % 5)),
+          Array.from({ length: n }, (_, i) => 11 + (i % 5)),
+          Array.from({ length: n }, () => null),
+          Array.from({ length: n }, () => 'x'),
+          Array.from({ length: n }, (_, i) => `${tag}-${i}`),
+          false,
+        ]);
+      try {
+        // Past five calls PL/pgSQL keeps a generic plan, made while the table was small...
+        for (let i = 0; i < 8; i++) await batch(`warm${i}`, 20);
+        // ...and the table then grows.
+        await client.query(
+          `INSERT INTO messages (sender_id, recipient_id, content, client_id) SELECT 1 + g % 5, 11 + g % 5, 'bulk', 'bulk-' || g FROM generate_series(1, 20000) g`,
+        );
+        await client.query('BEGIN');
+        const { rows } = await batch('measured', 20);
+        const [scanned] = (
+          await client.query<{ seq: string; idx: string }>(
+            `SELECT coalesce(seq_tup_read, 0) AS seq, coalesce(idx_tup_fetch, 0) AS idx FROM pg_stat_xact_user_tables WHERE relid = 'messages'::regclass`,
+          )
+        ).rows;
+        await client.query('COMMIT');
+        expect(rows.filter((r: { duplicate: boolean }) => !r.duplicate)).toHaveLength(20);
+        // A lookup of the rows stored earlier under the same client_id is one index probe per item, never a scan.
+        expect(Number(scanned!.seq)).toBe(0);
+        // And a duplicate in a later batch is still found, through the index.
+        const again = await batch('measured', 1);
+        expect(again.rows[0]).toMatchObject({ duplicate: true, id: rows[0].id });
+      } finally {
+        client.release();
       }
     });
 
