@@ -13,7 +13,7 @@ import type { ConsentStore } from './consent-store.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { CredentialDeadlines } from './credential-deadlines.js';
 import { matchesOrder, reasonOf, type DisconnectOrder } from './disconnect-order.js';
-import { startHeartbeat } from './heartbeat.js';
+import { Heartbeat } from './heartbeat.js';
 import { HostEvents } from './host-events.js';
 import { InFlight } from './in-flight.js';
 import { LocalDelivery } from './local-delivery.js';
@@ -71,7 +71,7 @@ export class Manager {
   private readonly typing: TypingTracker;
   private readonly inFlight: InFlight;
   private readonly log: Logger;
-  private readonly stopHeartbeat: () => void;
+  private readonly heartbeat: Heartbeat;
   private readonly delivery: LocalDelivery;
   private readonly presence: Presence;
   private readonly deadlines: CredentialDeadlines;
@@ -107,7 +107,7 @@ export class Manager {
     });
     this.broker.setPresenceHandler?.((userId, online) => void this.track(this.presence.announce(userId, online)));
     this.broker.setDisconnectHandler?.((order) => this.closeMatching(order));
-    this.stopHeartbeat = startHeartbeat(this.registry, this.options.heartbeatIntervalMs);
+    this.heartbeat = new Heartbeat(this.registry, this.options.heartbeatIntervalMs);
     this.deadlines = new CredentialDeadlines(this.options.now, (conn) => conn.close(CloseCode.logged_out, LoggedOutReason.token_expired));
     this.recheck = sessions.stillValid
       ? new SessionRecheck(this.registry, sessions.stillValid.bind(sessions), (conn) => conn.close(CloseCode.logged_out, LoggedOutReason.session_ended), this.log)
@@ -125,7 +125,7 @@ export class Manager {
   addConnection(socket: SocketLike, identity: Identity): Connection {
     const conn = new Connection(socket, identity, this.options);
     socket.on('message', (data: RawData, isBinary: boolean) => void this.onFrame(conn, data, isBinary));
-    socket.on('pong', () => (conn.missedPongs = 0));
+    this.heartbeat.watch(conn);
     socket.on('close', (code: number) => {
       this.log.info({ conn: conn.id, userId: conn.userId, code }, 'socket closed');
       this.removeConnection(conn);
@@ -511,7 +511,7 @@ export class Manager {
     if (this.state !== 'running') return;
     this.state = 'closing';
     this.shutdown.abort();
-    this.stopHeartbeat();
+    this.heartbeat.stop();
     this.recheck?.stop();
     this.deadlines.clearAll();
     this.typing.clearAll();
