@@ -1,6 +1,6 @@
 import type { DeliveryTracking, Envelope } from './broker.js';
 import type { ConnectionRegistry } from './connection-registry.js';
-import { utf8Frame, type OutgoingFrame } from './connection.js';
+import { utf8Frame, type OutgoingFrame } from './outbound-flow.js';
 import { EPHEMERAL_FRAMES } from './protocol.js';
 
 /**
@@ -30,7 +30,7 @@ export class LocalDelivery {
         if (conn.id === envelope.except) continue;
         const cb = onWritten && conn.userId === delivery!.recipientId ? onWritten : undefined;
         frame = utf8Frame(frame);
-        if (conn.send(frame, ephemeral, cb, latestKey) === 'sent') written++;
+        if ((ephemeral ? conn.sendEphemeral(frame, latestKey) : conn.send(frame, cb)) === 'sent') written++;
       }
     }
     return written;

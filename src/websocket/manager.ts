@@ -39,6 +39,7 @@ import {
   type ServerFrameType,
 } from './protocol.js';
 import type { Identity, SessionResolver } from './session-resolver.js';
+import type { Transport } from './transport.js';
 import { SessionRecheck } from './session-recheck.js';
 import { TypingTracker, type TypingKey } from './typing-tracker.js';
 import type { UserDirectory } from './user-directory.js';
@@ -121,9 +122,13 @@ export class Manager {
 
   // ---- connections -------------------------------------------------------
 
-  /** Takes over an authenticated socket: welcome, presence, then frames. */
-  addConnection(socket: SocketLike, identity: Identity): Connection {
-    const conn = new Connection(socket, identity, this.options);
+  /**
+   * Takes over an authenticated socket: welcome, presence, then frames.
+   * `transport`: the socket of its HTTP upgrade, which corks the frames of one
+   * tick together and says when a slow client has caught up (see Transport).
+   */
+  addConnection(socket: SocketLike, identity: Identity, transport?: Transport): Connection {
+    const conn = new Connection(socket, identity, this.options, transport);
     socket.on('message', (data: RawData, isBinary: boolean) => void this.onFrame(conn, data, isBinary));
     this.heartbeat.watch(conn);
     socket.on('close', (code: number) => {
@@ -142,7 +147,7 @@ export class Manager {
     }
     const first = this.registry.add(conn);
     this.log.info({ conn: conn.id, userId: conn.userId, via: identity.via }, 'socket opened');
-    conn.send(encodeFrame('welcome', { user_id: conn.userId, timestamp: this.options.now() }), false);
+    conn.send(encodeFrame('welcome', { user_id: conn.userId, timestamp: this.options.now() }));
     if (first) this.track(this.presence.cameOnline(conn.userId));
     if (identity.expiresAt !== undefined) this.deadlines.set(conn, identity.expiresAt);
     return conn;
@@ -458,7 +463,7 @@ export class Manager {
     if (identity.userId !== conn.userId) throw new ParlorError('forbidden', 'the token belongs to another user');
     if (!conn.isOpen) return;
     this.deadlines.set(conn, identity.expiresAt);
-    conn.send(encodeFrame('refreshed', { expires_at: identity.expiresAt }), false);
+    conn.send(encodeFrame('refreshed', { expires_at: identity.expiresAt }));
   }
 
   // ---- helpers -----------------------------------------------------------
@@ -492,12 +497,12 @@ export class Manager {
   }
 
   private ack(conn: Connection, clientId: string | undefined, m: Message): void {
-    conn.send(encodeFrame('ack', { client_id: clientId ?? null, id: m.id, timestamp: m.timestamp }), false);
+    conn.send(encodeFrame('ack', { client_id: clientId ?? null, id: m.id, timestamp: m.timestamp }));
   }
 
   private sendError(conn: Connection, code: FrameErrorCode, message: string, clientId?: string): void {
     this.events.emit('frameError', code);
-    conn.send(encodeFrame('error', clientId === undefined ? { code, message } : { code, message, client_id: clientId }), false);
+    conn.send(encodeFrame('error', clientId === undefined ? { code, message } : { code, message, client_id: clientId }));
   }
 
   private track<T>(work: T | Promise<T>): Promise<T> {

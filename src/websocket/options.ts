@@ -20,6 +20,14 @@ export interface ManagerOptions {
   maxBufferedBytes: number;
   /** Buffered bytes above which ephemeral frames (typing, presence) to that connection are shed. */
   shedBufferedBytes: number;
+  /**
+   * How often a connection with held-back frames is checked for having caught
+   * up, when its transport will not say so with 'drain' (a backlog under the
+   * socket's 16 KiB high-water mark, or no transport: see OutboundFlow).
+   */
+  drainCheckMs: number;
+  /** After closing a socket, how long the peer has to finish the closing handshake before the socket is destroyed. */
+  closeTimeoutMs: number;
   /** Largest incoming frame (MAX_FRAME_BYTES); larger closes with 1009. */
   maxFrameBytes: number;
   /** Open connections one user may hold; the next is closed with 1008. */
@@ -50,6 +58,8 @@ export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
   abuseTolerance: 60,
   maxBufferedBytes: 4 * 1024 * 1024,
   shedBufferedBytes: 1024 * 1024,
+  drainCheckMs: 50,
+  closeTimeoutMs: 5000,
   maxFrameBytes: 65536,
   maxConnectionsPerUser: 32,
   heartbeatIntervalMs: 30_000,
@@ -70,6 +80,8 @@ export function resolveManagerOptions(partial: Partial<ManagerOptions> = {}): Ma
     'rateBurst',
     'maxBufferedBytes',
     'shedBufferedBytes',
+    'drainCheckMs',
+    'closeTimeoutMs',
     'maxFrameBytes',
     'maxConnectionsPerUser',
     'heartbeatIntervalMs',

@@ -41,7 +41,7 @@ export class ReplayPacer {
   /** Writes a stored frame of the replay; `onWritten` (the `delivered` receipt) runs after the write. */
   write(frame: Buffer, onWritten?: (err?: Error) => void): void {
     this.unwritten++;
-    this.conn.send(frame, false, (err) => {
+    this.conn.send(frame, (err) => {
       this.unwritten--;
       onWritten?.(err);
       this.wake?.();

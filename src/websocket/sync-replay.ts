@@ -1,6 +1,7 @@
 import { ParlorError } from '../errors.js';
-import { utf8Frame, type Connection } from './connection.js';
+import type { Connection } from './connection.js';
 import type { MessagePersister } from './message-persister.js';
+import { utf8Frame } from './outbound-flow.js';
 import { encodeFrame, isGroupMessage, type Message } from './protocol.js';
 import { ReplayPacer } from './replay-pacer.js';
 
@@ -35,7 +36,7 @@ export async function replaySince(conn: Connection, since: number, o: ReplayOpti
     // Cleared before `synced` is written: the client may sync again as soon as it reads it.
     conn.replaying = false;
   }
-  if (lastId !== undefined) conn.send(encodeFrame('synced', { last_id: lastId }), false);
+  if (lastId !== undefined) conn.send(encodeFrame('synced', { last_id: lastId }));
 }
 
 /** Writes every page; returns the last id replayed (or `since`), or undefined when the replay had to stop. */

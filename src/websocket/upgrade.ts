@@ -66,7 +66,7 @@ export function createUpgradeHandler(
       return abort(socket, 403, 'forbidden', 'origin not allowed');
     }
     if (socket.destroyed) return true;
-    wss.handleUpgrade(req, socket, head, (ws) => manager.addConnection(ws, identity));
+    wss.handleUpgrade(req, socket, head, (ws) => manager.addConnection(ws, identity, socket));
     return true;
   };
   return { handle: handleAt(options.path), handleAt, wss };
