@@ -1,1 +1,2 @@
 import 'reflect-metadata';
+import './write-worker-bundle.js';
