@@ -2,7 +2,7 @@ import type { Logger } from './logger.js';
 import type { UserStore } from './store/types.js';
 
 /** The names of `ADMIN_USERS` that no account holds yet. */
-export async function unregisteredAdmins(users: UserStore, admins: readonly string[]): Promise<string[]> {
+async function unregisteredAdmins(users: UserStore, admins: readonly string[]): Promise<string[]> {
   const missing: string[] = [];
   for (const name of admins) if (!(await users.findByUsername(name))) missing.push(name);
   return missing;

@@ -35,7 +35,7 @@ const RateBudget = z.union([
 ]);
 
 /** The public interfaces and their required methods (README "Bring your own auth and data"). */
-export const REQUIRED_METHODS = {
+const REQUIRED_METHODS = {
   sessionResolver: ['resolve'],
   groupMemberFetcher: ['acceptedMembers'],
   userDirectory: ['existing'],

@@ -8,5 +8,4 @@ export const MESSAGE_PERSISTER = Symbol.for('parlor.MessagePersister');
 export const USER_DIRECTORY = Symbol.for('parlor.UserDirectory');
 export const MANAGER_OPTIONS = Symbol.for('parlor.ManagerOptions');
 export const BROKER = Symbol.for('parlor.Broker');
-export const LOGGER = Symbol.for('parlor.Logger');
 export const CONSENT_STORE = Symbol.for('parlor.ConsentStore');

@@ -41,12 +41,12 @@ export interface RedisBrokerOptions {
   logger?: Logger;
 }
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 type Resolved = Required<Omit<RedisBrokerOptions, 'redis' | 'logger'>> & Pick<RedisBrokerOptions, 'redis'> & { logger: Logger };
 
 /** Defaults merged in one place; values that cannot work throw here, at construction. */
-export function resolveRedisBrokerOptions(options: RedisBrokerOptions = {}): Resolved {
+function resolveRedisBrokerOptions(options: RedisBrokerOptions = {}): Resolved {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as RedisBrokerOptions;
   const ttl = defined.presenceTtlMs ?? 15_000;
   const o: Resolved = {

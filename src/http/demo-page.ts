@@ -7,7 +7,7 @@ import helmet from 'helmet';
  * only, and no framing at all (clickjacking). Kept in step with the meta tag
  * of demo/index.html, which cannot say `frame-ancestors`.
  */
-export const DEMO_CSP = {
+const DEMO_CSP = {
   'default-src': ["'self'"],
   'script-src': ["'self'"],
   'style-src': ["'self'"],

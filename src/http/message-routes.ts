@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ClientId, GroupId, Id } from '../websocket/protocol.js';
+import { ClientId, Content, GroupId, Id } from '../websocket/protocol.js';
 import { me, type HttpContext } from './context.js';
 import type { RouteChains } from './route-chains.js';
-import { HttpContent, QueryId, pageOf, parse } from './validation.js';
+import { QueryId, pageOf, parse } from './validation.js';
 
-const SendPrivate = z.object({ to: Id, content: HttpContent, client_id: ClientId.optional() });
-const SendGroup = z.object({ group_id: GroupId, content: HttpContent, client_id: ClientId.optional() });
+const SendPrivate = z.object({ to: Id, content: Content, client_id: ClientId.optional() });
+const SendGroup = z.object({ group_id: GroupId, content: Content, client_id: ClientId.optional() });
 
 /**
  * REST sends and history, through the very interfaces the Manager uses (the

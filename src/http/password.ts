@@ -1,7 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /** scrypt (RFC 7914). The default cost is OWASP's recommendation, N=2^17, r=8, p=1 (~0.35 s here). */
-export const DEFAULT_HASH_COST = 17;
+const DEFAULT_HASH_COST = 17;
 const KEY_LENGTH = 32;
 
 /** scrypt parameters for a cost (log2 of N); tests and benchmarks pass a lower cost. */

@@ -74,7 +74,7 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
  * express-session leaves `req.session` unset while its store has emitted
  * 'disconnect'; bearer-token requests do not need the store and pass.
  */
-export function sessionOrUnavailable(session: RequestHandler, ctx: HttpContext): RequestHandler {
+function sessionOrUnavailable(session: RequestHandler, ctx: HttpContext): RequestHandler {
   const unavailable = (err: unknown, next: NextFunction) => {
     ctx.logger.warn({ err }, 'session store failed');
     next(httpError('unavailable', 'the session store is unavailable'));

@@ -5,7 +5,7 @@ import type { RouteChains } from './route-chains.js';
 import { parse } from './validation.js';
 
 /** Ids per `GET /api/users` at most: each may cost the host's directory a lookup. */
-export const MAX_PROFILE_IDS = 100;
+const MAX_PROFILE_IDS = 100;
 
 /** `?ids=1,2,3`: 1 to 100 positive integers, repeats counted once. */
 const IdList = z

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { Content } from '../websocket/protocol.js';
 import { httpError } from './http-error.js';
 import type { PageQuery } from '../types.js';
 
@@ -20,13 +19,13 @@ const QueryInt = z
 
 export const QueryId = QueryInt.pipe(z.number().int().positive('must be a positive integer'));
 
-export const MAX_PAGE = 100;
-export const DEFAULT_PAGE = 50;
+const MAX_PAGE = 100;
+const DEFAULT_PAGE = 50;
 /**
  * The deepest `offset`: a store walks past every skipped row, so an unbounded
  * offset lets one request cost a scan. Deeper pages use `before=<oldest id>`.
  */
-export const MAX_OFFSET = 1000;
+const MAX_OFFSET = 1000;
 
 export const PageParams = z.object({
   limit: QueryInt.pipe(z.number().min(1, 'must be at least 1')).optional(),
@@ -46,6 +45,3 @@ export function pageOf(query: unknown): PageQuery {
 export function idParam(value: unknown, name = 'id'): number {
   return parse(z.object({ [name]: QueryId }), { [name]: value })[name] as number;
 }
-
-/** Message content: the very schema the `private`/`group` frames use. */
-export const HttpContent = Content;

@@ -5,7 +5,7 @@ import type { BlockedUser, ConsentStore, Relation } from './consent-store.js';
 const OPEN: Relation = { blocking: false, blockedBy: false, wrote: true, peerWrote: true, shareGroup: false };
 
 /** How many users one user may block: bounds the stored rows and `GET /api/users/blocked`. */
-export const MAX_BLOCKS_PER_USER = 1000;
+const MAX_BLOCKS_PER_USER = 1000;
 
 /**
  * The rules of message requests and blocks (contract section 6), in one

@@ -33,7 +33,7 @@ function fail(code: FrameErrorCode, message: string, clientId?: string): ParseRe
 }
 
 /** The client_id of a rejected frame, when it had a usable one, so the client can match the error. */
-export function clientIdOf(json: unknown): string | undefined {
+function clientIdOf(json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
   const id = (json as Record<string, unknown>).client_id;
   return typeof id === 'string' && id.length <= 64 ? id : undefined;
