@@ -3,32 +3,26 @@ import type { Server } from 'node:http';
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { DependencyContainer } from 'tsyringe';
-import { TokenSessionResolver } from './auth/token-resolver.js';
-import { revokeTokens } from './auth/token-revocation.js';
-import { TokenService, tokenKey, type TokenOptions } from './auth/token-service.js';
-import { createParlorContainer } from './container.js';
-import { opsRoutes } from './http/ops-routes.js';
-import { createRouter } from './http/router.js';
-import { DEFAULT_READ_BUDGET, UserRateLimit, type HttpRateLimitOptions } from './http/user-rate-limit.js';
-import { scryptParams } from './http/password.js';
-import { guardInterface } from './interface-failure.js';
+import type { TokenOptions } from './auth/token-service.js';
+import { buildAccess } from './composition/access.js';
+import { buildAuthentication } from './composition/authentication.js';
+import { buildManager } from './composition/manager.js';
+import { parlorTokens } from './composition/parlor-tokens.js';
+import { buildRoutes } from './composition/routes.js';
+import { listenForUpgrades } from './composition/upgrade-listener.js';
+import type { HttpRateLimitOptions } from './http/user-rate-limit.js';
 import { silentLogger, type Logger } from './logger.js';
-import { createRegistry, observeManager, observeStores, timeStoreWrites } from './metrics.js';
+import { createRegistry } from './metrics.js';
 import { checkParlorOptions } from './parlor-options.js';
-import { accountDirectory, withAccountProfiles } from './store/account-directory.js';
-import { FirstMatchResolver } from './session/first-match-resolver.js';
-import { createParlorSession, type ParlorSession } from './session/parlor-session.js';
-import { stillValidOf, withStillValid } from './session/still-valid.js';
 import type { Stores } from './store/types.js';
 import type { Broker } from './websocket/broker.js';
 import type { GroupMemberFetcher } from './websocket/group-member-fetcher.js';
-import { Manager } from './websocket/manager.js';
 import type { HostEvents } from './websocket/host-events.js';
+import type { Manager } from './websocket/manager.js';
 import type { MessagePersister } from './websocket/message-persister.js';
 import type { MessagePolicy } from './websocket/message-policy.js';
 import type { ManagerOptions } from './websocket/options.js';
-import { createOriginPolicy } from './websocket/origin-policy.js';
-import type { Identity, SessionResolver } from './websocket/session-resolver.js';
+import type { SessionResolver } from './websocket/session-resolver.js';
 import { createUpgradeHandler, type UpgradeHandler } from './websocket/upgrade.js';
 import type { UserDirectory } from './websocket/user-directory.js';
 
@@ -129,122 +123,38 @@ export interface Parlor {
   close(): Promise<void>;
 }
 
-/** The composition root: one call builds the Manager, its wiring, the routes and the upgrade handler. */
+/**
+ * The composition root: one call builds the Manager, its wiring, the routes
+ * and the upgrade handler, each step in src/composition/.
+ */
 export function createParlor(options: ParlorOptions): Parlor {
   checkParlorOptions(options);
   const logger = options.logger ?? silentLogger;
-  const cookieName = options.cookieName ?? 'parlor.sid';
-  const accounts = options.accounts ?? options.sessionResolver === undefined;
-  // Parlor's own cookie session exists only when no host resolver is given: it never writes a host's session.
-  const ownSession: ParlorSession | undefined =
-    options.sessionResolver === undefined
-      ? createParlorSession({
-          secret: options.sessionSecret!,
-          store: options.stores.sessions,
-          cookieName,
-          maxAgeMs: options.sessionMaxAgeMs ?? 30 * 24 * 3600 * 1000,
-        })
-      : undefined;
-  const tokens =
-    options.tokens === false
-      ? undefined
-      : new TokenService(
-          tokenKey(options.sessionSecret ?? [], options.tokens?.secret),
-          options.stores.tokenVersions,
-          accounts ? options.stores.users : undefined,
-          options.tokens?.ttlSeconds,
-        );
-  const cookieResolver = options.sessionResolver ?? ownSession!.resolver;
-  const resolver = withStillValid(
-    guardInterface('sessionResolver', new FirstMatchResolver([cookieResolver, ...(tokens ? [new TokenSessionResolver(tokens)] : [])])),
-    stillValidOf(options.sessionResolver, options.stores.sessions),
-  );
-  const admins = new Set((options.adminUsers ?? []).map((u) => u.toLowerCase()));
-  const isAdmin = (identity: Identity) => identity.username !== undefined && admins.has(identity.username.toLowerCase());
-  const isOriginAllowed = createOriginPolicy(options.allowedOrigins, { trustProxy: options.trustProxy });
-
+  const auth = buildAuthentication(options);
+  const access = buildAccess(options);
   const metrics = createRegistry(options.processMetrics ?? true);
-  const container = createParlorContainer({
-    sessionResolver: resolver,
-    groupMemberFetcher: guardInterface('groupMemberFetcher', options.groupMemberFetcher ?? options.stores.groups),
-    messagePersister: timeStoreWrites(options.messagePersister ?? options.stores.messages, metrics),
-    userDirectory: options.userDirectory
-      ? withAccountProfiles(guardInterface('userDirectory', options.userDirectory), options.stores.users)
-      : accountDirectory(options.stores.users),
-    managerOptions: {
-      isAdmin,
-      logger,
-      messagePolicy: options.messagePolicy,
-      verifyToken: tokens && ((token) => tokens.verify(token)),
-      ...options.manager,
-    },
-    broker: options.broker,
-    consentStore: options.stores.consent,
-  });
-  const manager = container.resolve(Manager);
-  observeManager(metrics, manager, options.broker);
-  observeStores(metrics, options.stores);
-
-  const ctx = {
-    stores: options.stores,
-    manager,
-    resolver,
-    logger,
-    isAdmin,
-    isOriginAllowed,
-    hashParams: scryptParams(options.passwordHashCost),
-    cookieName,
-    rateLimit: new UserRateLimit({
-      sends: options.httpRateLimit?.sends ?? { rate: manager.options.rateLimit, burst: manager.options.rateBurst },
-      reads: options.httpRateLimit?.reads ?? DEFAULT_READ_BUDGET,
-    }),
-  };
-  const router = createRouter(ctx, {
-    bodyLimit: options.bodyLimit ?? '100kb',
-    hostGroups: options.groupMemberFetcher !== undefined,
-    accounts:
-      accounts && ownSession ? { session: ownSession.middleware, authRateLimit: options.authRateLimit ?? 30, tokens } : undefined,
-  });
+  const { container, manager } = buildManager(options, auth, access, logger, metrics);
+  const { router, opsRouter } = buildRoutes(options, auth, access, manager, logger, metrics);
   const upgrade = createUpgradeHandler(manager, {
     path: options.wsPath ?? '/ws',
-    isOriginAllowed,
+    isOriginAllowed: access.isOriginAllowed,
     logger,
     sessionTimeoutMs: options.sessionTimeoutMs,
   });
-  const tokensOff = () => Promise.reject(new Error('bearer tokens are turned off (tokens: false)'));
 
   return {
     router,
-    opsRouter: opsRoutes(ctx, metrics),
+    opsRouter,
     manager,
     container,
     metrics,
     events: manager.hostEvents,
-    tokens: {
-      issue: (userId) => (tokens ? tokens.issue(userId) : tokensOff()),
-      revokeAll: (userId) => (tokens ? revokeTokens(tokens, manager, userId) : tokensOff()),
-    },
+    tokens: parlorTokens(auth.tokens, manager),
     invalidateUser: (userId) => manager.users.invalidate(userId),
     handleUpgrade: upgrade.handle,
     disconnectSession: (sessionId) => void manager.disconnect({ sessionId }),
     disconnectUser: (userId) => void manager.disconnect({ userId }),
-    attach(server, attachOptions = {}) {
-      const handle = attachOptions.path === undefined ? upgrade.handle : upgrade.handleAt(attachOptions.path);
-      const listener = (req: Parameters<UpgradeHandler>[0], socket: Parameters<UpgradeHandler>[1], head: Buffer) => {
-        handle(req, socket, head).then(
-          (taken) => {
-            // Another listener may own other paths; alone, we refuse them.
-            if (!taken && server.listenerCount('upgrade') === 1) socket.destroy();
-          },
-          (err: unknown) => {
-            logger.error({ err }, 'upgrade failed');
-            socket.destroy();
-          },
-        );
-      };
-      server.on('upgrade', listener);
-      return () => server.off('upgrade', listener);
-    },
+    attach: (server, { path } = {}) => listenForUpgrades(server, path === undefined ? upgrade.handle : upgrade.handleAt(path), logger),
     async close() {
       await manager.close();
       upgrade.wss.close();

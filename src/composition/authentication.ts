@@ -1,0 +1,52 @@
+import { TokenSessionResolver } from '../auth/token-resolver.js';
+import { TokenService, tokenKey } from '../auth/token-service.js';
+import type { ParlorOptions } from '../app.js';
+import { guardInterface } from '../interface-failure.js';
+import { FirstMatchResolver } from '../session/first-match-resolver.js';
+import { createParlorSession, type ParlorSession } from '../session/parlor-session.js';
+import { stillValidOf, withStillValid } from '../session/still-valid.js';
+import type { SessionResolver } from '../websocket/session-resolver.js';
+
+const DEFAULT_SESSION_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+
+/** Who a request or an upgrade is, and what Parlor owns of it. */
+export interface Authentication {
+  /** Parlor's own account routes are mounted (default: only without a host `sessionResolver`). */
+  accounts: boolean;
+  cookieName: string;
+  /** Parlor's own cookie session; only without a host `sessionResolver`: Parlor never writes a host's session. */
+  ownSession: ParlorSession | undefined;
+  /** Bearer tokens, unless `tokens: false`. */
+  tokens: TokenService | undefined;
+  /** The session cookie (the host's or Parlor's) first, then a bearer token; ended sessions found by `stillValid`. */
+  resolver: SessionResolver;
+}
+
+export function buildAuthentication(options: ParlorOptions): Authentication {
+  const cookieName = options.cookieName ?? 'parlor.sid';
+  const accounts = options.accounts ?? options.sessionResolver === undefined;
+  const ownSession =
+    options.sessionResolver === undefined
+      ? createParlorSession({
+          secret: options.sessionSecret!,
+          store: options.stores.sessions,
+          cookieName,
+          maxAgeMs: options.sessionMaxAgeMs ?? DEFAULT_SESSION_MAX_AGE_MS,
+        })
+      : undefined;
+  const tokens =
+    options.tokens === false
+      ? undefined
+      : new TokenService(
+          tokenKey(options.sessionSecret ?? [], options.tokens?.secret),
+          options.stores.tokenVersions,
+          accounts ? options.stores.users : undefined,
+          options.tokens?.ttlSeconds,
+        );
+  const cookieResolver = options.sessionResolver ?? ownSession!.resolver;
+  const resolver = withStillValid(
+    guardInterface('sessionResolver', new FirstMatchResolver([cookieResolver, ...(tokens ? [new TokenSessionResolver(tokens)] : [])])),
+    stillValidOf(options.sessionResolver, options.stores.sessions),
+  );
+  return { accounts, cookieName, ownSession, tokens, resolver };
+}

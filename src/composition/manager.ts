@@ -1,0 +1,47 @@
+import type { Registry } from 'prom-client';
+import type { DependencyContainer } from 'tsyringe';
+import type { ParlorOptions } from '../app.js';
+import { createParlorContainer } from '../container.js';
+import { guardInterface } from '../interface-failure.js';
+import type { Logger } from '../logger.js';
+import { observeManager, observeStores, timeStoreWrites } from '../metrics.js';
+import { accountDirectory, withAccountProfiles } from '../store/account-directory.js';
+import { Manager } from '../websocket/manager.js';
+import type { Access } from './access.js';
+import type { Authentication } from './authentication.js';
+
+/**
+ * The container with every interface bound (the host's, else the stores'),
+ * and the Manager it builds, observed by `metrics`.
+ */
+export function buildManager(
+  options: ParlorOptions,
+  auth: Authentication,
+  access: Access,
+  logger: Logger,
+  metrics: Registry,
+): { container: DependencyContainer; manager: Manager } {
+  const { stores } = options;
+  const tokens = auth.tokens;
+  const container = createParlorContainer({
+    sessionResolver: auth.resolver,
+    groupMemberFetcher: guardInterface('groupMemberFetcher', options.groupMemberFetcher ?? stores.groups),
+    messagePersister: timeStoreWrites(options.messagePersister ?? stores.messages, metrics),
+    userDirectory: options.userDirectory
+      ? withAccountProfiles(guardInterface('userDirectory', options.userDirectory), stores.users)
+      : accountDirectory(stores.users),
+    managerOptions: {
+      isAdmin: access.isAdmin,
+      logger,
+      messagePolicy: options.messagePolicy,
+      verifyToken: tokens && ((token) => tokens.verify(token)),
+      ...options.manager,
+    },
+    broker: options.broker,
+    consentStore: stores.consent,
+  });
+  const manager = container.resolve(Manager);
+  observeManager(metrics, manager, options.broker);
+  observeStores(metrics, stores);
+  return { container, manager };
+}
