@@ -167,3 +167,11 @@ describe('Connection: closing', () => {
     expect(socket.readyState).toBe(3);
   });
 });
+
+describe('Connection: its timeouts are Manager options', () => {
+  it('defaults to the former constants, and refuses values that cannot work like every other duration', () => {
+    expect(resolveManagerOptions()).toMatchObject({ closeTimeoutMs: 5000, drainCheckMs: 50 });
+    expect(() => resolveManagerOptions({ closeTimeoutMs: 0 })).toThrow(/closeTimeoutMs must be a positive number/);
+    expect(() => resolveManagerOptions({ drainCheckMs: Number.NaN })).toThrow(/drainCheckMs must be a positive number/);
+  });
+});
