@@ -10,7 +10,7 @@
  */
 import type pg from 'pg';
 import type { Logger } from '../../logger.js';
-import { loadMigrations as loadMigrationFiles, type Migration } from '../sqlite/migrations.js';
+import { loadMigrationFiles, type Migration } from '../migration-files.js';
 import { assertSchemaName } from './database.js';
 
 export type { Migration };

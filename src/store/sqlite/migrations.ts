@@ -4,29 +4,18 @@
  * `schema_migrations` row: a migration that fails leaves no trace and is
  * retried on the next start.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from '../../logger.js';
+import { loadMigrationFiles, type Migration } from '../migration-files.js';
+
+export type { Migration };
 
 /** `db/sqlite/` of the package: src/store/sqlite/ and dist/store/sqlite/ are both three levels below the root. */
 export const DEFAULT_MIGRATIONS_DIR = new URL('../../../db/sqlite/', import.meta.url);
 
-const MIGRATION_FILE = /^\d+_[\w.-]+\.sql$/;
-
-export interface Migration {
-  name: string;
-  sql: string;
-}
-
 /** The migration files of a folder (a path or a `file:` URL), in the order they apply. */
 export function loadMigrations(dir: URL | string = DEFAULT_MIGRATIONS_DIR): Migration[] {
-  const folder = dir instanceof URL ? fileURLToPath(dir) : dir;
-  return readdirSync(folder)
-    .filter((name) => MIGRATION_FILE.test(name))
-    .sort()
-    .map((name) => ({ name, sql: readFileSync(join(folder, name), 'utf8') }));
+  return loadMigrationFiles(dir);
 }
 
 /** Applies the migrations not applied yet; returns the names it applied. */
