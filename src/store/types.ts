@@ -64,7 +64,7 @@ export interface GroupStore extends GroupMemberFetcher {
   /**
    * Records an invitation. Throws `ParlorError('conflict')` when the user is
    * already invited or accepted; a user who declined may be invited again,
-   * up to INVITE_LIMIT invitations a day in all (src/store/invite-limit.ts),
+   * up to INVITE_LIMIT invitations a day in all (src/store/domain/invitations.ts),
    * then `ParlorError('rate_limited')`.
    */
   invite(groupId: number, userId: number, invitedBy: number): Awaitable<void>;

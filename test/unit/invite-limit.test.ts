@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ParlorError } from '../../src/errors.js';
-import { INVITE_LIMIT, nextInviteWindow } from '../../src/store/invite-limit.js';
+import { INVITE_LIMIT, nextInviteWindow } from '../../src/store/domain/invitations.js';
 
 describe('the invitation window of one user and one group', () => {
   const day = INVITE_LIMIT.windowMs;

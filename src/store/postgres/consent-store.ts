@@ -1,23 +1,21 @@
 import type { BlockedUser, ConsentStore, Relation } from '../../websocket/consent-store.js';
+import { BLOCKED_BY_SQL, BLOCKED_EITHER_WAY_SQL, relationColumns, UNBLOCK_SQL } from '../domain/consent.js';
 import type { PgDatabase } from './database.js';
+import { positional } from './named-params.js';
 import { StatementQueue } from './statement-queue.js';
 
+const BLOCKED_BY = positional<{ user: number }>(BLOCKED_BY_SQL);
+const BLOCKED_EITHER_WAY = positional<{ user: number }>(BLOCKED_EITHER_WAY_SQL);
+const UNBLOCK = positional<{ user: number; peer: number }>(UNBLOCK_SQL);
+
 /**
- * The relations of a batch of (user, peer) pairs in one round trip: per pair
- * four primary-key lookups and the user's group memberships
- * (group_members_by_user), one row per pair in pair order. Every private
+ * The relations of a batch of (user, peer) pairs in one round trip
+ * (src/store/domain/consent.ts), one row per pair in pair order. Every private
  * message, typing frame and receipt asks for one relation; the asks of a tick
  * (and those made while a batch is on its way) leave together.
  */
 export const RELATIONS_QUERY = `
-  SELECT
-    EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = p.user_id AND blocked_id = p.peer_id) AS blocking,
-    EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = p.peer_id AND blocked_id = p.user_id) AS "blockedBy",
-    EXISTS (SELECT 1 FROM private_writers WHERE user_id = p.user_id AND peer_id = p.peer_id) AS wrote,
-    EXISTS (SELECT 1 FROM private_writers WHERE user_id = p.peer_id AND peer_id = p.user_id) AS "peerWrote",
-    EXISTS (SELECT 1 FROM group_members me
-      JOIN group_members other ON other.group_id = me.group_id AND other.user_id = p.peer_id AND other.status = 'accepted'
-      WHERE me.user_id = p.user_id AND me.status = 'accepted') AS "shareGroup"
+  SELECT ${relationColumns('p.user_id', 'p.peer_id')}
   FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS p (user_id, peer_id, n)
   ORDER BY p.n`;
 
@@ -55,24 +53,17 @@ export class PgConsentStore implements ConsentStore {
   }
 
   async unblock(userId: number, peerId: number): Promise<boolean> {
-    const result = await this.db.query('DELETE FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2', [userId, peerId]);
+    const result = await this.db.query(UNBLOCK.text, UNBLOCK.values({ user: userId, peer: peerId }));
     return (result.rowCount ?? 0) > 0;
   }
 
   async blockedEitherWay(userId: number): Promise<number[]> {
-    const rows = await this.db.rows<{ id: number }>(
-      'SELECT blocked_id AS id FROM user_blocks WHERE blocker_id = $1 UNION SELECT blocker_id FROM user_blocks WHERE blocked_id = $1',
-      [userId],
-    );
+    const rows = await this.db.rows<{ id: number }>(BLOCKED_EITHER_WAY.text, BLOCKED_EITHER_WAY.values({ user: userId }));
     return rows.map((r) => r.id);
   }
 
   async blockedBy(userId: number): Promise<BlockedUser[]> {
-    return this.db.rows<BlockedUser>(
-      `SELECT blocked_id AS user_id, created_at AS since FROM user_blocks
-       WHERE blocker_id = $1 ORDER BY created_at DESC, blocked_id DESC`,
-      [userId],
-    );
+    return this.db.rows<BlockedUser>(BLOCKED_BY.text, BLOCKED_BY.values({ user: userId }));
   }
 
   /** Settles the reads already asked for; refuses new ones. */

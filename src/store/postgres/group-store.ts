@@ -1,11 +1,31 @@
-import type pg from 'pg';
-import { ParlorError } from '../../errors.js';
+import { CONTACTS_SQL, GROUP_SQL, GROUPS_OF_SQL, MEMBER_STATUS_SQL, MEMBERS_SQL } from '../domain/groups.js';
+import { INVITATION_SQL, type InvitationParams, type InviteeRow, alreadyInGroup, invitation, noSuchGroup } from '../domain/invitations.js';
 import type { MembershipCache } from '../membership-cache.js';
 import type { GroupMember } from '../../websocket/group-member-fetcher.js';
 import type { Group, GroupStore, MemberStatus } from '../types.js';
-import { nextInviteWindow, type InviteWindow } from '../invite-limit.js';
 import type { PgDatabase } from './database.js';
+import { positional } from './named-params.js';
 import { isUniqueViolation } from './sql-errors.js';
+
+const GROUP = positional<{ group: number }>(GROUP_SQL);
+const GROUPS_OF = positional<{ user: number }>(GROUPS_OF_SQL);
+const MEMBERS = positional<{ group: number }>(MEMBERS_SQL);
+const MEMBER_STATUS = positional<{ group: number; user: number }>(MEMBER_STATUS_SQL);
+const CONTACTS = positional<{ user: number }>(CONTACTS_SQL);
+const INSERT_INVITEE = positional<InvitationParams>(INVITATION_SQL.insert);
+const REOPEN_INVITEE = positional<InvitationParams>(INVITATION_SQL.reopen);
+
+/**
+ * What an invitation is decided on, in one round trip: whether the group
+ * exists, the invitee's row (all NULL when there is none), and the clock.
+ */
+const INVITEE = positional<{ group: number; user: number }>(`SELECT parlor_now_ms() AS now,
+    EXISTS (SELECT 1 FROM groups WHERE id = @group) AS group_exists,
+    gm.status, gm.invite_count, gm.invite_window_at::float8 AS invite_window_at
+  FROM (SELECT 1) AS one
+  LEFT JOIN group_members gm ON gm.group_id = @group AND gm.user_id = @user`);
+
+type InviteeLookup = { now: number; group_exists: boolean } & ({ status: null } | InviteeRow);
 
 type ListedStatus = 'accepted' | 'invited';
 
@@ -32,75 +52,45 @@ export class PgGroupStore implements GroupStore {
   }
 
   async getGroup(groupId: number): Promise<Group | null> {
-    const [g] = await this.db.rows<Group>('SELECT id, name, owner_id FROM groups WHERE id = $1', [groupId]);
+    const [g] = await this.db.rows<Group>(GROUP.text, GROUP.values({ group: groupId }));
     return g ? { id: g.id, name: g.name, owner_id: g.owner_id } : null;
   }
 
   groupsOf(userId: number): Promise<Array<{ id: number; name: string; status: ListedStatus }>> {
-    return this.db.rows(
-      `SELECT g.id, g.name, gm.status
-       FROM group_members gm JOIN groups g ON g.id = gm.group_id
-       WHERE gm.user_id = $1 AND gm.status IN ('accepted', 'invited')
-       ORDER BY g.id`,
-      [userId],
-    );
+    return this.db.rows(GROUPS_OF.text, GROUPS_OF.values({ user: userId }));
   }
 
   members(groupId: number): Promise<GroupMember[]> {
-    return this.db.rows(
-      `SELECT user_id AS id, status FROM group_members
-       WHERE group_id = $1 AND status IN ('accepted', 'invited')
-       ORDER BY user_id`,
-      [groupId],
-    );
+    return this.db.rows(MEMBERS.text, MEMBERS.values({ group: groupId }));
   }
 
   async memberStatus(groupId: number, userId: number): Promise<MemberStatus | null> {
-    const [row] = await this.db.rows<{ status: MemberStatus }>('SELECT status FROM group_members WHERE group_id = $1 AND user_id = $2', [
-      groupId,
-      userId,
-    ]);
+    const [row] = await this.db.rows<{ status: MemberStatus }>(MEMBER_STATUS.text, MEMBER_STATUS.values({ group: groupId, user: userId }));
     return row?.status ?? null;
   }
 
   /**
-   * One transaction. Two invitations of the same user racing: the second
-   * insert hits the primary key (or finds no declined row to reopen) and is
-   * the same conflict a sequential second invitation gets.
+   * One transaction (src/store/domain/invitations.ts decides what it writes).
+   * Two invitations of the same user racing: the second insert hits the
+   * primary key (or finds no declined row to reopen) and is the same conflict
+   * a sequential second invitation gets.
    */
   invite(groupId: number, userId: number, invitedBy: number): Promise<void> {
     return this.db.transaction(async (client) => {
-      if (!(await exists(client, 'SELECT 1 FROM groups WHERE id = $1', groupId))) {
-        throw new ParlorError('not_found', `group ${groupId} does not exist`);
-      }
-      const [row] = (
-        await client.query<{ status: MemberStatus; now: string } & InviteWindow>(
-          `SELECT status, invite_count, invite_window_at::float8 AS invite_window_at, parlor_now_ms() AS now
-           FROM group_members WHERE group_id = $1 AND user_id = $2`,
-          [groupId, userId],
-        )
-      ).rows;
-      const conflict = () => new ParlorError('conflict', `user ${userId} is already ${row?.status ?? 'invited'} in group ${groupId}`);
-      if (row?.status === 'invited' || row?.status === 'accepted') throw conflict();
-      if (row?.status === 'declined') {
-        const next = nextInviteWindow(row, Number(row.now), groupId, userId);
-        const reopened = await client.query(
-          `UPDATE group_members SET status = 'invited', invited_by = $1, updated_at = parlor_now_ms(),
-             invite_count = $4, invite_window_at = $5
-           WHERE group_id = $2 AND user_id = $3 AND status = 'declined'`,
-          [invitedBy, groupId, userId, next.invite_count, next.invite_window_at],
-        );
-        if (reopened.rowCount !== 1) throw conflict();
+      const row = (await client.query<InviteeLookup>(INVITEE.text, INVITEE.values({ group: groupId, user: userId }))).rows[0]!;
+      if (!row.group_exists) throw noSuchGroup(groupId);
+      const now = Number(row.now);
+      const { statement, ...window } = invitation(row.status === null ? undefined : row, now, groupId, userId);
+      const params: InvitationParams = { group: groupId, user: userId, by: invitedBy, now, ...window };
+      if (statement === 'reopen') {
+        const reopened = await client.query(REOPEN_INVITEE.text, REOPEN_INVITEE.values(params));
+        if (reopened.rowCount !== 1) throw alreadyInGroup(groupId, userId);
         return;
       }
       try {
-        await client.query(
-          `INSERT INTO group_members (group_id, user_id, status, invited_by, invite_count, invite_window_at)
-           VALUES ($1, $2, 'invited', $3, 1, parlor_now_ms())`,
-          [groupId, userId, invitedBy],
-        );
+        await client.query(INSERT_INVITEE.text, INSERT_INVITEE.values(params));
       } catch (err) {
-        if (isUniqueViolation(err)) throw conflict();
+        if (isUniqueViolation(err)) throw alreadyInGroup(groupId, userId);
         throw err;
       }
     });
@@ -151,26 +141,7 @@ export class PgGroupStore implements GroupStore {
    * written in (private_writers); never a user blocked either way.
    */
   async contactsOf(userId: number): Promise<readonly number[]> {
-    const rows = await this.db.rows<{ id: number }>(
-      `SELECT c.id FROM (
-         SELECT other.user_id AS id
-         FROM group_members me
-         JOIN group_members other ON other.group_id = me.group_id AND other.status = 'accepted'
-         WHERE me.user_id = $1 AND me.status = 'accepted' AND other.user_id <> $1
-         UNION
-         SELECT w.peer_id FROM private_writers w
-         JOIN private_writers back ON back.user_id = w.peer_id AND back.peer_id = $1
-         WHERE w.user_id = $1 AND w.peer_id <> $1
-       ) c
-       WHERE NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = $1 AND blocked_id = c.id)
-         AND NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = c.id AND blocked_id = $1)
-       ORDER BY 1`,
-      [userId],
-    );
+    const rows = await this.db.rows<{ id: number }>(CONTACTS.text, CONTACTS.values({ user: userId }));
     return rows.map((r) => r.id);
   }
-}
-
-async function exists(client: pg.PoolClient, sql: string, id: number): Promise<boolean> {
-  return ((await client.query(sql, [id])).rowCount ?? 0) > 0;
 }

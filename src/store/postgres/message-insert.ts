@@ -13,8 +13,8 @@
  * (the first attempt left nothing behind: the statement failed as a whole).
  */
 import pg from 'pg';
-import { ParlorError } from '../../errors.js';
 import type { Outcome } from '../batch.js';
+import { clientIdKindConflict } from '../domain/idempotency.js';
 import type { MessageRow } from '../rows.js';
 import { failsAlone, nulCharacterError } from './sql-errors.js';
 
@@ -114,11 +114,8 @@ function outcomeOf(input: NewMessage, row: ItemRow): Outcome<StoredMessage> {
     const stored: MessageRow = { id: row.id, sender_id: input.from, recipient_id: input.to, group_id: input.group, content: input.content, created_at: row.created_at, delivered_at: null, read_at: null };
     return { ok: true, value: { row: stored, duplicate: false } };
   }
-  // The same client_id cannot name a private and a group message at once.
-  if ((row.group_id === null) !== (input.group === null)) {
-    const other = input.group === null ? 'group' : 'private';
-    return { ok: false, error: new ParlorError('bad_request', `client_id ${input.clientId} was already used for a ${other} message`) };
-  }
+  const conflict = clientIdKindConflict(row, input.group === null ? 'private' : 'group', input.clientId);
+  if (conflict) return { ok: false, error: conflict };
   const { id, sender_id, recipient_id, group_id, content, created_at, delivered_at, read_at } = row;
   return { ok: true, value: { row: { id, sender_id, recipient_id, group_id, content, created_at, delivered_at, read_at }, duplicate: true } };
 }

@@ -1,27 +1,13 @@
 import type { Page, PageQuery } from '../../types.js';
 import type { Notification } from '../../websocket/protocol.js';
+import { NOTIFICATION_PAGE_SQL, type NotificationRow, toNotification, toStoredNotification } from '../domain/notifications.js';
 import { pageParams, toPage } from '../rows.js';
 import type { NotificationStore, StoredNotification } from '../types.js';
 import type { PgDatabase } from './database.js';
+import { positional } from './named-params.js';
 import { UNREAD_CAP } from '../unread.js';
 
-interface NotificationRow {
-  id: number;
-  subtype: string;
-  message: string;
-  data: Record<string, unknown>;
-  read: boolean;
-  created_at: number;
-}
-
-/**
- * `data` is stored as a JSONB object and spread into the notification. The
- * stored fields come last, so data can never override `id`, `subtype`,
- * `message`, `read` or `timestamp`.
- */
-function toStored(r: NotificationRow): StoredNotification {
-  return { ...r.data, id: r.id, subtype: r.subtype, message: r.message, read: r.read, timestamp: r.created_at };
-}
+const PAGE = positional<{ user: number; before: number; take: number; offset: number }>(NOTIFICATION_PAGE_SQL);
 
 export class PgNotificationStore implements NotificationStore {
   constructor(private readonly db: PgDatabase) {}
@@ -33,18 +19,12 @@ export class PgNotificationStore implements NotificationStore {
       'INSERT INTO notifications (user_id, subtype, message, data) VALUES ($1, $2, $3, $4::jsonb) RETURNING id, created_at',
       [userId, subtype, message, json],
     );
-    return { ...data, id: row!.id, subtype, message, timestamp: row!.created_at };
+    return toNotification(data, row!.id, subtype, message, row!.created_at);
   }
 
   async list(userId: number, page: PageQuery): Promise<Page<StoredNotification>> {
-    const p = pageParams(page);
-    const rows = await this.db.rows<NotificationRow>(
-      `SELECT id, subtype, message, data, read, created_at FROM notifications
-       WHERE user_id = $1 AND id < $2
-       ORDER BY id DESC LIMIT $3 OFFSET $4`,
-      [userId, p.before, p.take, p.offset],
-    );
-    return toPage(rows, page.limit, toStored);
+    const rows = await this.db.rows<NotificationRow>(PAGE.text, PAGE.values({ user: userId, ...pageParams(page) }));
+    return toPage(rows, page.limit, toStoredNotification);
   }
 
   /** At most UNREAD_CAP (src/store/unread.ts): a long unread backlog costs no more than that. */

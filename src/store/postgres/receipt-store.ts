@@ -6,15 +6,26 @@
  * batch); the others are each one statement or one short transaction.
  */
 import type { ReadResult } from '../../websocket/message-persister.js';
+import { postgresDialect } from '../dialect.js';
+import { MARKER_SQL, type MarkerKind, moveMarkerFromSql, moveMarkerSql } from '../domain/read-markers.js';
+import { MESSAGE_FOR_READ_SQL, type ReadRange, readRange, readRangeSql, readResult, readSender } from '../domain/receipts.js';
 import type { PgDatabase } from './database.js';
 import type { DeliveredQueue } from './delivered-queue.js';
+import { positional } from './named-params.js';
 
-/** Forward only: a marker never moves back to an older message. */
-const MOVE_MARKER = `INSERT INTO read_markers (user_id, kind, target_id, last_read_id)
-  VALUES ($1, $2, $3, $4)
-  ON CONFLICT (user_id, kind, target_id) DO UPDATE
-  SET last_read_id = excluded.last_read_id, updated_at = excluded.updated_at
-  WHERE excluded.last_read_id > read_markers.last_read_id`;
+type MarkerKey = { user: number; kind: MarkerKind; target: number };
+
+const MESSAGE_FOR_READ = positional<{ id: number }>(MESSAGE_FOR_READ_SQL);
+const MARKER = positional<MarkerKey>(MARKER_SQL);
+const MARK_RANGE = positional<ReadRange>(readRangeSql(postgresDialect));
+const MOVE_MARKER = positional<MarkerKey & { id: number }>(moveMarkerSql(postgresDialect));
+
+/** markGroupRead in one statement: the message's check and the marker's move, answering whether the message is in the group. */
+const MARK_GROUP_READ = positional<{ user: number; group: number; id: number }>(`WITH m AS (SELECT id FROM messages WHERE id = @id AND group_id = @group),
+  moved AS (
+    ${moveMarkerFromSql(postgresDialect, `SELECT @user::bigint AS user_id, 'group' AS kind, @group::bigint AS target_id, m.id AS last_read_id FROM m`)}
+  )
+  SELECT EXISTS (SELECT 1 FROM m) AS found`);
 
 export class PgReceiptStore {
   constructor(
@@ -27,52 +38,27 @@ export class PgReceiptStore {
     return this.delivered.enqueue({ messageId, recipientId });
   }
 
-  /**
-   * Marks a private message to `userId`, and every earlier one from the same
-   * sender, read; moves the user's marker for that conversation. Null when
-   * the message is not a private message to the user. One transaction.
-   */
+  /** src/store/domain/receipts.ts, in one transaction. Null when the message is not a private message to the user. */
   markRead(userId: number, messageId: number): Promise<ReadResult | null> {
     return this.db.transaction(async (client) => {
-      const m = (await client.query<{ sender_id: number; recipient_id: number | null }>(
-        'SELECT sender_id, recipient_id FROM messages WHERE id = $1',
-        [messageId],
-      )).rows[0];
-      if (!m || m.recipient_id !== userId) return null;
-      const sender = m.sender_id;
-      const marker = (await client.query<{ last_read_id: number }>(
-        `SELECT last_read_id FROM read_markers WHERE user_id = $1 AND kind = 'private' AND target_id = $2`,
-        [userId, sender],
-      )).rows[0];
-      const after = marker?.last_read_id ?? 0;
-      if (messageId > after) {
-        // Everything at or below the old marker is read already, so only the
-        // range (marker, id] of the conversation is touched.
-        await client.query(
-          `UPDATE messages SET read_at = parlor_now_ms(), delivered_at = coalesce(delivered_at, parlor_now_ms())
-           WHERE pair_lo = $1 AND pair_hi = $2 AND id > $3 AND id <= $4 AND sender_id = $5 AND read_at IS NULL`,
-          [Math.min(userId, sender), Math.max(userId, sender), after, messageId, sender],
-        );
-        await client.query(MOVE_MARKER, [userId, 'private', sender, messageId]);
+      const message = (await client.query<{ sender_id: number; recipient_id: number | null }>(MESSAGE_FOR_READ.text, MESSAGE_FOR_READ.values({ id: messageId })))
+        .rows[0];
+      const sender = readSender(userId, message);
+      if (sender === null) return null;
+      const key: MarkerKey = { user: userId, kind: 'private', target: sender };
+      const marker = (await client.query<{ last_read_id: number }>(MARKER.text, MARKER.values(key))).rows[0];
+      const range = readRange(userId, sender, messageId, marker?.last_read_id);
+      if (range) {
+        await client.query(MARK_RANGE.text, MARK_RANGE.values(range));
+        await client.query(MOVE_MARKER.text, MOVE_MARKER.values({ ...key, id: messageId }));
       }
-      return { senderId: sender, messageId };
+      return readResult(sender, messageId);
     });
   }
 
   /** Moves the user's read marker in a group forward; false when the message is not in that group. One statement. */
   async markGroupRead(userId: number, groupId: number, messageId: number): Promise<boolean> {
-    const result = await this.db.query<{ found: boolean }>(
-      `WITH m AS (SELECT id FROM messages WHERE id = $3 AND group_id = $2),
-       moved AS (
-         INSERT INTO read_markers (user_id, kind, target_id, last_read_id)
-         SELECT $1::bigint, 'group', $2::bigint, m.id FROM m
-         ON CONFLICT (user_id, kind, target_id) DO UPDATE
-         SET last_read_id = excluded.last_read_id, updated_at = excluded.updated_at
-         WHERE excluded.last_read_id > read_markers.last_read_id
-       )
-       SELECT EXISTS (SELECT 1 FROM m) AS found`,
-      [userId, groupId, messageId],
-    );
+    const result = await this.db.query<{ found: boolean }>(MARK_GROUP_READ.text, MARK_GROUP_READ.values({ user: userId, group: groupId, id: messageId }));
     return result.rows[0]?.found === true;
   }
 }

@@ -1,4 +1,4 @@
-import { ParlorError } from '../../errors.js';
+import { usernameTaken } from '../domain/users.js';
 import { USER_COLUMNS, toUser, type UserRow } from '../rows.js';
 import type { User, UserStore, UserWithSecret } from '../types.js';
 import type { PgDatabase } from './database.js';
@@ -16,7 +16,7 @@ export class PgUserStore implements UserStore {
       );
       return { id: row!.id, username: row!.username };
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ParlorError('conflict', `the username ${username} is taken`);
+      if (isUniqueViolation(err)) throw usernameTaken(username);
       throw err;
     }
   }

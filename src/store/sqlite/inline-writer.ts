@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 import type { BatchStats } from '../batch.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 import { WriteQueue, type WriteQueueOptions } from './write-queue.js';
-import { prepareWrites, type SqliteWrites, type WriteArgs, type WriteOp, type WriteResult } from './writes.js';
+import { prepareWrites, runWrite, type SqliteWrites, type WriteArgs, type WriteOp, type WriteResult } from './writes.js';
 
 export class InlineWriter implements SqliteWriter {
   readonly kind = 'inline' as const;
@@ -17,8 +17,7 @@ export class InlineWriter implements SqliteWriter {
   }
 
   run<K extends WriteOp>(op: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
-    const write = this.writes[op] as (...a: WriteArgs<K>) => WriteResult<K>;
-    return this.queue.enqueue(() => write(...args));
+    return this.queue.enqueue(() => runWrite(this.writes, op, args));
   }
 
   get stats(): BatchStats {

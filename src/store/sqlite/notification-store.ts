@@ -2,27 +2,19 @@ import type { Database } from 'better-sqlite3';
 import type { Page, PageQuery } from '../../types.js';
 import type { Notification } from '../../websocket/protocol.js';
 import type { NotificationStore, StoredNotification } from '../types.js';
+import { NOTIFICATION_PAGE_SQL, type NotificationRow, toStoredNotification } from '../domain/notifications.js';
 import { pageParams, toPage } from '../rows.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 import { UNREAD_CAP } from '../unread.js';
 
-interface NotificationRow {
-  id: number;
-  subtype: string;
-  message: string;
+/** A row as SQLite returns it: `data` is JSON text, `read` 0 or 1. */
+interface SqliteNotificationRow extends Omit<NotificationRow, 'data' | 'read'> {
   data: string;
   read: 0 | 1;
-  created_at: number;
 }
 
-/**
- * `data` is stored as a JSON object and spread into the notification. The
- * stored fields come last, so data can never override `id`, `subtype`,
- * `message`, `read` or `timestamp`.
- */
-function toStored(r: NotificationRow): StoredNotification {
-  const data = JSON.parse(r.data) as Record<string, unknown>;
-  return { ...data, id: r.id, subtype: r.subtype, message: r.message, read: r.read === 1, timestamp: r.created_at };
+function toStored(r: SqliteNotificationRow): StoredNotification {
+  return toStoredNotification({ ...r, data: JSON.parse(r.data) as Record<string, unknown>, read: r.read === 1 });
 }
 
 export class SqliteNotificationStore implements NotificationStore {
@@ -34,11 +26,7 @@ export class SqliteNotificationStore implements NotificationStore {
     private readonly writer: SqliteWriter,
     private readonly now: () => number,
   ) {
-    this.page = db.prepare<{ user: number; before: number; take: number; offset: number }, NotificationRow>(
-      `SELECT id, subtype, message, data, read, created_at FROM notifications
-       WHERE user_id = @user AND id < @before
-       ORDER BY id DESC LIMIT @take OFFSET @offset`,
-    );
+    this.page = db.prepare<{ user: number; before: number; take: number; offset: number }, SqliteNotificationRow>(NOTIFICATION_PAGE_SQL);
     this.unread = db
       .prepare<[number], number>(`SELECT count(*) FROM (SELECT 1 FROM notifications WHERE user_id = ? AND read = 0 LIMIT ${UNREAD_CAP})`)
       .pluck();

@@ -15,7 +15,7 @@ import { type BatchItem, type BatchStats, maxBatchOf, newBatchStats, rejectBatch
 import { closedError, type SqliteWriter } from './sqlite-writer.js';
 import { writeWorkerUrl } from './write-worker-entry.js';
 import { type WorkerReply, type WorkerRequest, type WriteWorkerData, fromWireError } from './write-worker-protocol.js';
-import type { WriteArgs, WriteOp, WriteResult } from './writes.js';
+import type { WriteArgs, WriteCall, WriteOp, WriteResult } from './writes.js';
 
 export interface WorkerWriterOptions {
   path: string;
@@ -31,7 +31,7 @@ export class WorkerWriter implements SqliteWriter {
   failure: Error | null = null;
   /** The thread, for diagnostics and tests. */
   readonly worker: Worker;
-  private outbox: Array<[WriteOp, unknown[]]> = [];
+  private outbox: WriteCall[] = [];
   /** Sent or about to be sent, oldest first: the order the worker answers in. */
   private readonly waiting: Waiting[] = [];
   private scheduled: NodeJS.Immediate | null = null;
@@ -57,7 +57,7 @@ export class WorkerWriter implements SqliteWriter {
     if (this.closing) return Promise.reject(closedError());
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<WriteResult<K>>((resolve, reject) => {
-      this.outbox.push([op, args]);
+      this.outbox.push([op, args] satisfies WriteCall<K>);
       this.waiting.push({ work: undefined, resolve: resolve as (value: unknown) => void, reject });
       this.scheduled ??= setImmediate(() => this.send());
     });

@@ -4,7 +4,7 @@
  * ids: it answers the next `outcomes.length` (or `count`) waiting writes.
  */
 import { ParlorError, isParlorError } from '../../errors.js';
-import type { WriteOp } from './writes.js';
+import type { WriteCall } from './writes.js';
 
 export interface WriteWorkerData {
   path: string;
@@ -12,8 +12,10 @@ export interface WriteWorkerData {
   maxBatch: number;
 }
 
-export type WorkerRequest = { type: 'write'; items: Array<[WriteOp, unknown[]]> } | { type: 'close' };
+/** Writes in the order they were made (each an operation of writes.ts and its own arguments), or the last message: close. */
+export type WorkerRequest = { type: 'write'; items: WriteCall[] } | { type: 'close' };
 
+/** An item's answer: its operation's result (matched to it by order), or the error it failed with alone. */
 export type WireOutcome = { ok: true; value: unknown } | { ok: false; error: WireError };
 
 export type WorkerReply =

@@ -11,15 +11,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createBatchTransaction, type Outcome } from './batch-transaction.js';
 import { openConnection } from './database.js';
 import { type WireOutcome, type WorkerReply, type WorkerRequest, type WriteWorkerData, toWireError } from './write-worker-protocol.js';
-import { prepareWrites, type WriteOp } from './writes.js';
+import { prepareWrites, runWrite, type WriteCall } from './writes.js';
 
 const port = parentPort!;
 const data = workerData as WriteWorkerData;
 const db = openConnection(data.path, data.busyTimeoutMs);
-const writes = prepareWrites(db) as unknown as Record<WriteOp, (...args: unknown[]) => unknown>;
-const runBatch = createBatchTransaction(db, ([op, args]: [WriteOp, unknown[]]) => writes[op](...args));
+const writes = prepareWrites(db);
+const runBatch = createBatchTransaction(db, ([op, args]: WriteCall) => runWrite(writes, op, args));
 
-const pending: Array<[WriteOp, unknown[]]> = [];
+const pending: WriteCall[] = [];
 let scheduled: NodeJS.Immediate | null = null;
 
 function flush(): void {

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { INVITE_LIMIT } from '../../../src/store/invite-limit.js';
+import { INVITE_LIMIT } from '../../../src/store/domain/invitations.js';
 import { type ContractContext, MISSING, expectParlorError, sortNumbers } from './context.js';
 
 export function groupContract(ctx: ContractContext): void {

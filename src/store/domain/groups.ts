@@ -1,0 +1,47 @@
+/**
+ * The reads of Parlor's own groups that both stores make with the same SQL.
+ * Parameters: @user, @group.
+ */
+
+/** Groups the user is invited to or has accepted, oldest first. */
+export const GROUPS_OF_SQL = `SELECT g.id, g.name, gm.status
+  FROM group_members gm JOIN groups g ON g.id = gm.group_id
+  WHERE gm.user_id = @user AND gm.status IN ('accepted', 'invited')
+  ORDER BY g.id`;
+
+/** Members invited or accepted (declined ones are left out), by id. */
+export const MEMBERS_SQL = `SELECT user_id AS id, status FROM group_members
+  WHERE group_id = @group AND status IN ('accepted', 'invited')
+  ORDER BY user_id`;
+
+export const GROUP_SQL = 'SELECT id, name, owner_id FROM groups WHERE id = @group';
+
+export const MEMBER_STATUS_SQL = 'SELECT status FROM group_members WHERE group_id = @group AND user_id = @user';
+
+/**
+ * True when `a` and `b` are both accepted in one group (group_members_by_user):
+ * part of contactsOf, of the relation of a private message, and of what makes
+ * a conversation a request.
+ */
+export const SHARE_AN_ACCEPTED_GROUP = (a: string, b: string): string => `EXISTS (SELECT 1 FROM group_members me
+      JOIN group_members other ON other.group_id = me.group_id AND other.user_id = ${b} AND other.status = 'accepted'
+      WHERE me.user_id = ${a} AND me.status = 'accepted')`;
+
+/**
+ * Both sides accepted in a shared group, or a private conversation both have
+ * written in (private_writers, kept by a trigger on messages); never a user
+ * blocked either way (contract section 6).
+ */
+export const CONTACTS_SQL = `SELECT c.id FROM (
+     SELECT other.user_id AS id
+     FROM group_members me
+     JOIN group_members other ON other.group_id = me.group_id AND other.status = 'accepted'
+     WHERE me.user_id = @user AND me.status = 'accepted' AND other.user_id <> @user
+     UNION
+     SELECT w.peer_id FROM private_writers w
+     JOIN private_writers back ON back.user_id = w.peer_id AND back.peer_id = @user
+     WHERE w.user_id = @user AND w.peer_id <> @user
+   ) c
+   WHERE NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = @user AND blocked_id = c.id)
+     AND NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = c.id AND blocked_id = @user)
+   ORDER BY 1`;

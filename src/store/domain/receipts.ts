@@ -1,0 +1,53 @@
+/**
+ * Read receipts of private messages, one home for both stores. markRead of a
+ * message marks it, and every earlier message from the same sender, read,
+ * and moves the reader's marker of that conversation forward
+ * (domain/read-markers.ts). Each store runs the same steps in one
+ * transaction: fetch the message (MESSAGE_FOR_READ_SQL), `readSender`, fetch
+ * the marker, `readRange`, then, if there is a range, READ_RANGE_SQL and the
+ * marker's move.
+ *
+ * `delivered` marks are one statement on SQLite and a batched statement on
+ * PostgreSQL (src/store/postgres/delivered-queue.ts); the rule is the same:
+ * a private message to that recipient, marked only the first time.
+ */
+import type { ReadResult } from '../../websocket/message-persister.js';
+import type { Dialect } from '../dialect.js';
+
+export const MESSAGE_FOR_READ_SQL = 'SELECT sender_id, recipient_id FROM messages WHERE id = @id';
+
+/** The sender whose messages the reader reads, or null when the message is not a private message to the reader. */
+export function readSender(readerId: number, message: { sender_id: number; recipient_id: number | null } | undefined): number | null {
+  return message && message.recipient_id === readerId ? message.sender_id : null;
+}
+
+/** The messages a markRead marks: from `sender` to the reader in the conversation, ids in (after, upTo]. */
+export interface ReadRange {
+  lo: number;
+  hi: number;
+  sender: number;
+  after: number;
+  upTo: number;
+}
+
+/**
+ * Everything at or below the reader's marker is read already, so only the
+ * range (marker, messageId] is touched; null when the marker is there or beyond.
+ */
+export function readRange(readerId: number, sender: number, messageId: number, marker: number | undefined): ReadRange | null {
+  const after = marker ?? 0;
+  if (messageId <= after) return null;
+  return { lo: Math.min(readerId, sender), hi: Math.max(readerId, sender), sender, after, upTo: messageId };
+}
+
+/** What markRead answers once the range (if any) is marked. */
+export function readResult(sender: number, messageId: number): ReadResult {
+  return { senderId: sender, messageId };
+}
+
+/** Marks a ReadRange read (and delivered, if it was not). */
+export function readRangeSql(d: Dialect): string {
+  return `UPDATE messages SET read_at = ${d.now}, delivered_at = coalesce(delivered_at, ${d.now})
+    WHERE pair_lo = @lo AND pair_hi = @hi AND id > @after AND id <= @upTo
+      AND sender_id = @sender AND read_at IS NULL`;
+}

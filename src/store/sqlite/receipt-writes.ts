@@ -1,0 +1,43 @@
+import type { Database } from 'better-sqlite3';
+import type { ReadResult } from '../../websocket/message-persister.js';
+import { sqliteDialect } from '../dialect.js';
+import { MARKER_SQL, type MarkerKind, moveMarkerSql } from '../domain/read-markers.js';
+import { MESSAGE_FOR_READ_SQL, type ReadRange, readRange, readRangeSql, readResult, readSender } from '../domain/receipts.js';
+
+/** The writes of delivery and read state (the rules of writes.ts; src/store/domain/receipts.ts and read-markers.ts). */
+export function prepareReceiptWrites(db: Database) {
+  const delivered = db.prepare<{ id: number; recipient: number; now: number }>(
+    'UPDATE messages SET delivered_at = @now WHERE id = @id AND recipient_id = @recipient AND delivered_at IS NULL',
+  );
+  const messageForRead = db.prepare<{ id: number }, { sender_id: number; recipient_id: number | null }>(MESSAGE_FOR_READ_SQL);
+  const inGroup = db.prepare<[number, number], number>('SELECT 1 FROM messages WHERE id = ? AND group_id = ?').pluck();
+  const marker = db.prepare<{ user: number; kind: MarkerKind; target: number }, number>(MARKER_SQL).pluck();
+  const moveMarker = db.prepare<{ user: number; kind: MarkerKind; target: number; id: number; now: number }>(moveMarkerSql(sqliteDialect));
+  const markRange = db.prepare<ReadRange & { now: number }>(readRangeSql(sqliteDialect));
+
+  return {
+    /** True only the first time a private message to `recipientId` is marked delivered. */
+    markDelivered(messageId: number, recipientId: number, now: number): boolean {
+      return delivered.run({ id: messageId, recipient: recipientId, now }).changes === 1;
+    },
+
+    /** src/store/domain/receipts.ts. Null when the message is not a private message to the user. */
+    markRead(userId: number, messageId: number, now: number): ReadResult | null {
+      const sender = readSender(userId, messageForRead.get({ id: messageId }));
+      if (sender === null) return null;
+      const range = readRange(userId, sender, messageId, marker.get({ user: userId, kind: 'private', target: sender }));
+      if (range) {
+        markRange.run({ ...range, now });
+        moveMarker.run({ user: userId, kind: 'private', target: sender, id: messageId, now });
+      }
+      return readResult(sender, messageId);
+    },
+
+    /** Moves the user's read marker in a group forward; false when the message is not in that group. */
+    markGroupRead(userId: number, groupId: number, messageId: number, now: number): boolean {
+      if (inGroup.get(messageId, groupId) === undefined) return false;
+      moveMarker.run({ user: userId, kind: 'group', target: groupId, id: messageId, now });
+      return true;
+    },
+  };
+}

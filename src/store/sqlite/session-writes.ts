@@ -1,0 +1,34 @@
+import type { Database } from 'better-sqlite3';
+
+/** The writes of express-session rows (the rules of writes.ts). */
+export function prepareSessionWrites(db: Database) {
+  const upsertSession = db.prepare<[string, string, number]>(
+    `INSERT INTO sessions (sid, sess, expires) VALUES (?, ?, ?)
+     ON CONFLICT (sid) DO UPDATE SET sess = excluded.sess, expires = excluded.expires`,
+  );
+  const removeSession = db.prepare<[string]>('DELETE FROM sessions WHERE sid = ?');
+  const extendSession = db.prepare<[number, string]>('UPDATE sessions SET expires = ? WHERE sid = ?');
+  const removeAllSessions = db.prepare('DELETE FROM sessions');
+  const removeExpired = db.prepare<[number]>('DELETE FROM sessions WHERE expires <= ?');
+  return {
+    setSession(sid: string, json: string, expires: number): void {
+      upsertSession.run(sid, json, expires);
+    },
+
+    destroySession(sid: string): void {
+      removeSession.run(sid);
+    },
+
+    touchSession(sid: string, expires: number): void {
+      extendSession.run(expires, sid);
+    },
+
+    clearSessions(): void {
+      removeAllSessions.run();
+    },
+
+    pruneSessions(now: number): number {
+      return removeExpired.run(now).changes;
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { Database } from 'better-sqlite3';
+import { usernameTaken } from '../domain/users.js';
+import { USER_COLUMNS, type UserRow } from '../rows.js';
+import type { User } from '../types.js';
+
+/** True for SQLite's UNIQUE constraint error (better-sqlite3 `SqliteError.code`). */
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** The writes of Parlor's own accounts (the rules of writes.ts). */
+export function prepareUserWrites(db: Database) {
+  const insertUser = db.prepare<[string, string, number], UserRow>(
+    `INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) RETURNING ${USER_COLUMNS}`,
+  );
+  return {
+    createUser(username: string, passwordHash: string, now: number): User {
+      try {
+        const row = insertUser.get(username, passwordHash, now)!;
+        return { id: row.id, username: row.username };
+      } catch (err) {
+        if (isUniqueViolation(err)) throw usernameTaken(username);
+        throw err;
+      }
+    },
+  };
+}
