@@ -7,14 +7,15 @@
  *
  * Per item: the stored row (new, or the one stored earlier under the same
  * client_id: `duplicate`), or the error that item alone failed with, while
- * the others are stored. As on SQLite (src/store/sqlite/batch-transaction.ts),
- * the batch first goes without per-item isolation; only when it failed on
- * one item's data is it sent again with each item in its own subtransaction
- * (the first attempt left nothing behind: the statement failed as a whole).
+ * the others are stored. As on SQLite, the batch first goes without per-item
+ * isolation; only when it failed on one item's data is it sent again with
+ * each item in its own subtransaction (the first attempt left nothing behind:
+ * the statement failed as a whole). That retry: src/store/isolated-retry.ts.
  */
 import pg from 'pg';
 import type { Outcome } from '../batch.js';
 import { clientIdKindConflict } from '../domain/idempotency.js';
+import { withIsolatedRetry } from '../isolated-retry.js';
 import type { MessageRow } from '../rows.js';
 import { failsAlone, nulCharacterError } from './sql-errors.js';
 
@@ -64,8 +65,8 @@ export async function insertMessages(db: Queryable, inputs: readonly NewMessage[
   );
   const sent = inputs.flatMap((input, i) => (outcomes[i] ? [] : [{ input, i }]));
   if (sent.length > 0) {
-    const send = (isolate: boolean) =>
-      db.query<ItemRow>(INSERT_MESSAGES, [
+    const send = async (isolate: boolean): Promise<Outcome<StoredMessage>[]> => {
+      const { rows } = await db.query<ItemRow>(INSERT_MESSAGES, [
         sent.map(({ input }) => input.from),
         sent.map(({ input }) => input.to),
         sent.map(({ input }) => input.group),
@@ -73,19 +74,12 @@ export async function insertMessages(db: Queryable, inputs: readonly NewMessage[
         sent.map(({ input }) => input.clientId ?? null),
         isolate,
       ]);
-    let rows: ItemRow[] = [];
-    try {
-      rows = (await send(false)).rows;
-    } catch (err) {
-      // One item failed on its own data: alone in its batch, that is its answer; else isolate them.
-      if (!failsAlone(err)) throw err;
-      if (sent.length > 1) rows = (await send(true)).rows;
-      else outcomes[sent[0]!.i] = { ok: false, error: err };
-    }
-    for (const row of rows) {
-      const { input, i } = sent[row.item - 1]!;
-      outcomes[i] = outcomeOf(input, row);
-    }
+      const answers: Outcome<StoredMessage>[] = [];
+      for (const row of rows) answers[row.item - 1] = outcomeOf(sent[row.item - 1]!.input, row);
+      return answers;
+    };
+    const answers = await withIsolatedRetry(sent.length, send, (err) => (failsAlone(err) ? { error: err } : null));
+    sent.forEach(({ i }, k) => (outcomes[i] = answers[k]));
   }
   return outcomes.map((outcome, i) => outcome ?? { ok: false, error: new Error(`message ${i} of the batch got no answer`) });
 }

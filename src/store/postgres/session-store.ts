@@ -12,6 +12,7 @@ import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import type pg from 'pg';
 import type { Logger } from '../../logger.js';
+import { later } from '../later.js';
 import type { PgDatabase } from './database.js';
 
 export const SESSION_TABLE = 'session';
@@ -23,11 +24,6 @@ export interface PgSessionStoreOptions {
 }
 
 const PGStore = connectPgSimple(session);
-
-/** Calls back on a later turn, outside any promise chain, as connect-pg-simple does. */
-function later<T>(cb: ((err: unknown, value?: T) => void) | undefined, err: unknown, value?: T): void {
-  if (cb) process.nextTick(() => (err ? cb(err) : cb(null, value)));
-}
 
 export class PgSessionStore extends PGStore {
   private readonly table: string;

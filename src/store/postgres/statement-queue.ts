@@ -17,6 +17,7 @@
  * the next one leaves as soon as the previous answered.
  */
 import { maxBatchOf, newBatchStats, rejectBatch, settleCommitted, type BatchItem, type BatchStats, type Outcome } from '../batch.js';
+import { BatchBuffer } from '../batch-buffer.js';
 
 export interface StatementQueueOptions {
   /** Inputs per statement at most (default 256). */
@@ -28,8 +29,8 @@ export type RunBatch<I, O> = (inputs: I[]) => Promise<Outcome<O>[]>;
 
 export class StatementQueue<I, O> {
   readonly stats: BatchStats = newBatchStats();
-  private readonly maxBatch: number;
-  private pending: BatchItem<I, O>[] = [];
+  /** Same-tick inputs wait together; the first batch leaves on the next turn. */
+  private readonly pending: BatchBuffer<BatchItem<I, O>>;
   private running: Promise<void> | null = null;
   private closed = false;
 
@@ -37,34 +38,41 @@ export class StatementQueue<I, O> {
     private readonly run: RunBatch<I, O>,
     options: StatementQueueOptions = {},
   ) {
-    this.maxBatch = maxBatchOf(options.maxBatch);
+    this.pending = new BatchBuffer(() => this.start(), maxBatchOf(options.maxBatch));
   }
 
   /** Inputs waiting for the next batch. */
   get size(): number {
-    return this.pending.length;
+    return this.pending.size;
   }
 
   /** Sends `input` with the next batch; resolves with its own outcome once the batch committed. */
   enqueue(input: I): Promise<O> {
     if (this.closed) return Promise.reject(new Error('the PostgreSQL store is closed'));
     return new Promise<O>((resolve, reject) => {
-      this.pending.push({ work: input, resolve, reject });
-      this.running ??= this.drain();
+      this.pending.add({ work: input, resolve, reject });
     });
   }
 
   /** Refuses new inputs, then resolves once every queued one has settled. */
   async close(): Promise<void> {
     this.closed = true;
+    // Inputs of this very turn would otherwise wait for the next one.
+    this.pending.cancel();
+    this.start();
     while (this.running) await this.running;
   }
 
+  /** Sends batches until none is left, one at a time; a batch already on its way sends the new inputs when it answered. */
+  private start(): void {
+    // With nothing pending, drain() would finish before `running` is assigned and leave it set.
+    if (this.running || this.pending.size === 0) return;
+    this.running = this.drain();
+  }
+
   private async drain(): Promise<void> {
-    // Let the rest of this tick enqueue too: same-tick inputs share a batch.
-    await new Promise((resolve) => setImmediate(resolve));
     try {
-      while (this.pending.length > 0) await this.send(this.pending.splice(0, this.maxBatch));
+      while (this.pending.size > 0) await this.send(this.pending.take());
     } finally {
       this.running = null;
     }

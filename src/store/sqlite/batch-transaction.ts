@@ -13,11 +13,13 @@
  * CPU profile of the private-message benchmark, so a batch first runs without
  * them. Only when an item throws is that transaction rolled back and the batch
  * run again with each item in its own SAVEPOINT, where a throwing item rolls
- * back only its own statements. Items are re-runnable: they are synchronous
- * SQLite work, and nothing of the first attempt survives its rollback.
+ * back only its own statements (that retry: src/store/isolated-retry.ts, the
+ * same for PostgreSQL's message inserts). Items are re-runnable: they are
+ * synchronous SQLite work, and nothing of the first attempt survives its rollback.
  */
 import type { Database } from 'better-sqlite3';
 import type { Outcome } from '../batch.js';
+import { withIsolatedRetry } from '../isolated-retry.js';
 
 export type { Outcome };
 
@@ -61,14 +63,10 @@ export function createBatchTransaction<I>(db: Database, execute: (item: I) => un
     }),
   ).immediate;
 
-  return (items) => {
-    try {
-      return fast(items);
-    } catch (err) {
-      if (!(err instanceof ItemFailed)) throw err;
-      // Alone in its batch, the item's failure is its answer (nothing was stored);
-      // otherwise run the batch again with each item isolated by a savepoint.
-      return items.length === 1 ? [{ ok: false, error: err.error }] : isolated(items);
-    }
-  };
+  return (items) =>
+    withIsolatedRetry(
+      items.length,
+      (isolate) => (isolate ? isolated(items) : fast(items)),
+      (err) => (err instanceof ItemFailed ? { error: err.error } : null),
+    );
 }

@@ -10,6 +10,7 @@
 import type { Database } from 'better-sqlite3';
 import session, { type SessionData } from 'express-session';
 import type { Logger } from '../../logger.js';
+import { later } from '../later.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 
 export const DEFAULT_SESSION_TTL_MS = 24 * 60 * 60 * 1000;
@@ -39,11 +40,6 @@ export function sessionExpiry(sess: SessionData, now: number): number {
   const maxAge = cookie?.maxAge ?? cookie?.originalMaxAge;
   if (typeof maxAge === 'number' && Number.isFinite(maxAge)) return now + maxAge;
   return now + DEFAULT_SESSION_TTL_MS;
-}
-
-/** Calls back on a later turn, outside any promise chain: a throwing callback is the caller's, not ours. */
-function later<T>(cb: Callback<T> | undefined, err: unknown, value?: T): void {
-  if (cb) setImmediate(() => (err ? cb(err) : cb(null, value)));
 }
 
 export class SqliteSessionStore extends session.Store {

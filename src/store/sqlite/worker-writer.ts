@@ -12,6 +12,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { type BatchItem, type BatchStats, maxBatchOf, newBatchStats, rejectBatch, settleCommitted } from '../batch.js';
+import { BatchBuffer } from '../batch-buffer.js';
 import { closedError, type SqliteWriter } from './sqlite-writer.js';
 import { writeWorkerUrl } from './write-worker-entry.js';
 import { type WorkerReply, type WorkerRequest, type WriteWorkerData, fromWireError } from './write-worker-protocol.js';
@@ -31,10 +32,10 @@ export class WorkerWriter implements SqliteWriter {
   failure: Error | null = null;
   /** The thread, for diagnostics and tests. */
   readonly worker: Worker;
-  private outbox: WriteCall[] = [];
+  /** Writes of this turn, sent together on the next one. */
+  private readonly outbox = new BatchBuffer<WriteCall>(() => this.send());
   /** Sent or about to be sent, oldest first: the order the worker answers in. */
   private readonly waiting: Waiting[] = [];
-  private scheduled: NodeJS.Immediate | null = null;
   private closing: Promise<void> | null = null;
 
   constructor(options: WorkerWriterOptions) {
@@ -57,9 +58,9 @@ export class WorkerWriter implements SqliteWriter {
     if (this.closing) return Promise.reject(closedError());
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<WriteResult<K>>((resolve, reject) => {
-      this.outbox.push([op, args] satisfies WriteCall<K>);
+      this.outbox.add([op, args] satisfies WriteCall<K>);
+      // The worker answers in order: the value that settles this item is its operation's result.
       this.waiting.push({ work: undefined, resolve: resolve as (value: unknown) => void, reject });
-      this.scheduled ??= setImmediate(() => this.send());
     });
   }
 
@@ -76,11 +77,9 @@ export class WorkerWriter implements SqliteWriter {
   }
 
   private send(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = null;
-    if (this.outbox.length === 0) return;
-    const items = this.outbox;
-    this.outbox = [];
+    this.outbox.cancel();
+    if (this.outbox.size === 0) return;
+    const items = this.outbox.takeAll();
     try {
       this.worker.postMessage({ type: 'write', items } satisfies WorkerRequest);
       return;
@@ -115,9 +114,8 @@ export class WorkerWriter implements SqliteWriter {
   private stop(err: Error): void {
     if (this.failure) return;
     this.failure = this.closing ? closedError() : err;
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = null;
-    this.outbox = [];
+    this.outbox.cancel();
+    this.outbox.takeAll();
     rejectBatch(this.waiting.splice(0), this.failure, this.stats);
   }
 }

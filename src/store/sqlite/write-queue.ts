@@ -3,8 +3,8 @@
  * `synchronous = FULL` every COMMIT is an fsync, so committing each message
  * on its own caps throughput at the disk's fsync rate. Writes enqueued in the
  * same tick run instead in ONE transaction (batch-transaction.ts), flushed on
- * `setImmediate` (or as soon as a batch is full), and every promise of the
- * batch settles only after that COMMIT returned.
+ * the next turn (src/store/batch-buffer.ts) or as soon as a batch is full,
+ * and every promise of the batch settles only after that COMMIT returned.
  *
  * The stores use it through InlineWriter (src/store/sqlite/inline-writer.ts)
  * for `:memory:` databases; the write worker runs the same batches on its own
@@ -12,6 +12,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { maxBatchOf, newBatchStats, rejectBatch, settleCommitted, type BatchItem, type BatchStats } from '../batch.js';
+import { BatchBuffer } from '../batch-buffer.js';
 import { createBatchTransaction } from './batch-transaction.js';
 import { closedError } from './sqlite-writer.js';
 
@@ -26,20 +27,18 @@ type Pending<T = unknown> = BatchItem<() => T, T>;
 
 export class WriteQueue {
   readonly stats: WriteQueueStats = newBatchStats();
-  private readonly maxBatch: number;
-  private pending: Pending[] = [];
-  private scheduled: NodeJS.Immediate | null = null;
+  private readonly pending: BatchBuffer<Pending>;
   private closed = false;
   private readonly runBatch: (items: readonly Pending[]) => ReturnType<ReturnType<typeof createBatchTransaction>>;
 
   constructor(db: Database, options: WriteQueueOptions = {}) {
-    this.maxBatch = maxBatchOf(options.maxBatch);
+    this.pending = new BatchBuffer(() => this.flush(), maxBatchOf(options.maxBatch));
     this.runBatch = createBatchTransaction(db, (item: Pending) => item.work());
   }
 
   /** Number of writes waiting for the next flush. */
   get size(): number {
-    return this.pending.length;
+    return this.pending.size;
   }
 
   /**
@@ -49,19 +48,15 @@ export class WriteQueue {
   enqueue<T>(work: () => T): Promise<T> {
     if (this.closed) return Promise.reject(closedError());
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ work, resolve, reject } as Pending);
-      if (this.pending.length >= this.maxBatch) this.flush();
-      else this.scheduled ??= setImmediate(() => this.flush());
+      this.pending.add({ work, resolve, reject } as Pending);
+      if (this.pending.size >= this.pending.maxBatch) this.flush();
     });
   }
 
   /** Commits everything waiting now, synchronously. */
   flush(): void {
-    if (this.scheduled) {
-      clearImmediate(this.scheduled);
-      this.scheduled = null;
-    }
-    while (this.pending.length > 0) this.commit(this.pending.splice(0, this.maxBatch));
+    this.pending.cancel();
+    while (this.pending.size > 0) this.commit(this.pending.take());
   }
 
   /** Flushes, then refuses new writes. */

@@ -8,6 +8,7 @@
  * for a COMMIT. Replies go back in the order the writes came in.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { BatchBuffer } from '../batch-buffer.js';
 import { createBatchTransaction, type Outcome } from './batch-transaction.js';
 import { openConnection } from './database.js';
 import { type WireOutcome, type WorkerReply, type WorkerRequest, type WriteWorkerData, toWireError } from './write-worker-protocol.js';
@@ -18,14 +19,12 @@ const data = workerData as WriteWorkerData;
 const db = openConnection(data.path, data.busyTimeoutMs);
 const writes = prepareWrites(db);
 const runBatch = createBatchTransaction(db, ([op, args]: WriteCall) => runWrite(writes, op, args));
-
-const pending: WriteCall[] = [];
-let scheduled: NodeJS.Immediate | null = null;
+const pending = new BatchBuffer<WriteCall>(flush, data.maxBatch);
 
 function flush(): void {
-  scheduled = null;
-  while (pending.length > 0) {
-    const items = pending.splice(0, data.maxBatch);
+  pending.cancel();
+  while (pending.size > 0) {
+    const items = pending.take();
     let reply: WorkerReply;
     try {
       reply = { type: 'committed', outcomes: runBatch(items).map(toWire) };
@@ -42,12 +41,10 @@ function toWire(outcome: Outcome): WireOutcome {
 
 port.on('message', (request: WorkerRequest) => {
   if (request.type === 'write') {
-    for (const item of request.items) pending.push(item);
-    scheduled ??= setImmediate(flush);
+    pending.addAll(request.items);
     return;
   }
   // close: everything sent before it is already in `pending` (the port keeps order).
-  if (scheduled) clearImmediate(scheduled);
   flush();
   db.close();
   port.close();
