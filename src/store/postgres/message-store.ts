@@ -11,24 +11,24 @@ import {
   toPrivateMessage,
   toPrivateWithStatus,
 } from '../rows.js';
+import { HISTORY_SQL } from '../domain/messages.js';
 import type { Stores } from '../types.js';
 import type { PgDatabase } from './database.js';
 import type { MessageQueue } from './message-queue.js';
+import { positional } from './named-params.js';
 import type { PgNotificationStore } from './notification-store.js';
 import type { PgReceiptStore } from './receipt-store.js';
+
+const PRIVATE_HISTORY = positional<{ lo: number; hi: number; before: number; take: number; offset: number }>(HISTORY_SQL.private);
+const GROUP_HISTORY = positional<{ group: number; before: number; take: number; offset: number }>(HISTORY_SQL.group);
 
 /**
  * The SQL of the message paths, exported for the query plan test. Each read
  * is an index range on one of the partial indexes of db/postgres/001_init.sql.
  */
 export const MESSAGE_QUERIES = {
-  // Both directions of one conversation share the (pair_lo, pair_hi, id) index.
-  privateHistory: `SELECT ${MESSAGE_COLUMNS} FROM messages
-    WHERE pair_lo = $1 AND pair_hi = $2 AND id < $3
-    ORDER BY id DESC LIMIT $4 OFFSET $5`,
-  groupHistory: `SELECT ${MESSAGE_COLUMNS} FROM messages
-    WHERE group_id = $1 AND id < $2
-    ORDER BY id DESC LIMIT $3 OFFSET $4`,
+  privateHistory: PRIVATE_HISTORY.text,
+  groupHistory: GROUP_HISTORY.text,
   // The visibility horizon (db/postgres/002_message_write_slots.sql): every
   // id up to it is committed or rolled back. Waits for the batches in flight.
   horizon: `SELECT parlor_message_horizon() AS horizon`,
@@ -80,20 +80,13 @@ export class PgMessageStore implements FullMessagePersister {
   }
 
   async privateHistory(userId: number, otherId: number, page: PageQuery): Promise<Page<PrivateMessage>> {
-    const p = pageParams(page);
-    const rows = await this.db.rows<MessageRow>(MESSAGE_QUERIES.privateHistory, [
-      Math.min(userId, otherId),
-      Math.max(userId, otherId),
-      p.before,
-      p.take,
-      p.offset,
-    ]);
+    const pair = { lo: Math.min(userId, otherId), hi: Math.max(userId, otherId) };
+    const rows = await this.db.rows<MessageRow>(PRIVATE_HISTORY.text, PRIVATE_HISTORY.values({ ...pair, ...pageParams(page) }));
     return toPage(rows, page.limit, toPrivateWithStatus);
   }
 
   async groupHistory(groupId: number, page: PageQuery): Promise<Page<GroupMessage>> {
-    const p = pageParams(page);
-    const rows = await this.db.rows<MessageRow>(MESSAGE_QUERIES.groupHistory, [groupId, p.before, p.take, p.offset]);
+    const rows = await this.db.rows<MessageRow>(GROUP_HISTORY.text, GROUP_HISTORY.values({ group: groupId, ...pageParams(page) }));
     return toPage(rows, page.limit, toGroupMessage);
   }
 

@@ -1,20 +1,21 @@
+import { BUMP_TOKEN_VERSION_SQL, TOKEN_VERSION_SQL } from '../domain/token-versions.js';
 import type { TokenVersionStore } from '../types.js';
 import type { PgDatabase } from './database.js';
+import { positional } from './named-params.js';
+
+const CURRENT = positional<{ user: number }>(TOKEN_VERSION_SQL);
+const BUMP = positional<{ user: number }>(BUMP_TOKEN_VERSION_SQL);
 
 export class PgTokenVersionStore implements TokenVersionStore {
   constructor(private readonly db: PgDatabase) {}
 
   async current(userId: number): Promise<number> {
-    const [row] = await this.db.rows<{ version: number }>('SELECT version FROM token_versions WHERE user_id = $1', [userId]);
+    const [row] = await this.db.rows<{ version: number }>(CURRENT.text, CURRENT.values({ user: userId }));
     return row?.version ?? 0;
   }
 
   async bump(userId: number): Promise<number> {
-    const [row] = await this.db.rows<{ version: number }>(
-      `INSERT INTO token_versions (user_id, version) VALUES ($1, 1)
-       ON CONFLICT (user_id) DO UPDATE SET version = token_versions.version + 1 RETURNING version`,
-      [userId],
-    );
+    const [row] = await this.db.rows<{ version: number }>(BUMP.text, BUMP.values({ user: userId }));
     return row!.version;
   }
 }

@@ -7,6 +7,7 @@ import type {
   Saved,
 } from '../../websocket/message-persister.js';
 import type { GroupMessage, Message, Notification, PrivateMessage } from '../../websocket/protocol.js';
+import { HISTORY_SQL } from '../domain/messages.js';
 import type { Stores } from '../types.js';
 import type { SqliteNotificationStore } from './notification-store.js';
 import { MESSAGE_COLUMNS, type MessageRow, pageParams, toGroupMessage, toMessage, toPage, toPrivateWithStatus } from '../rows.js';
@@ -21,13 +22,8 @@ const byId = (a: MessageRow, b: MessageRow): number => a.id - b.id;
  * PLAN that each one is an index range, never a scan of the messages table.
  */
 export const MESSAGE_QUERIES = {
-  // Both directions of one conversation share the (pair_lo, pair_hi, id) index.
-  privateHistory: `SELECT ${MESSAGE_COLUMNS} FROM messages
-    WHERE pair_lo = @lo AND pair_hi = @hi AND id < @before
-    ORDER BY id DESC LIMIT @take OFFSET @offset`,
-  groupHistory: `SELECT ${MESSAGE_COLUMNS} FROM messages
-    WHERE group_id = @group AND id < @before
-    ORDER BY id DESC LIMIT @take OFFSET @offset`,
+  privateHistory: HISTORY_SQL.private,
+  groupHistory: HISTORY_SQL.group,
   // sync reads each private conversation (from private_peers) and each accepted
   // group from its own index range above the cursor, and merges them; once
   // `limit` rows are found, later ranges only look below the newest kept id.

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { TOKEN_VERSION_SQL } from '../domain/token-versions.js';
 import type { TokenVersionStore } from '../types.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 
@@ -9,11 +10,11 @@ export class SqliteTokenVersionStore implements TokenVersionStore {
     db: Database,
     private readonly writer: SqliteWriter,
   ) {
-    this.byUser = db.prepare<[number], number>('SELECT version FROM token_versions WHERE user_id = ?').pluck();
+    this.byUser = db.prepare<{ user: number }, number>(TOKEN_VERSION_SQL).pluck();
   }
 
   current(userId: number): number {
-    return this.byUser.get(userId) ?? 0;
+    return this.byUser.get({ user: userId }) ?? 0;
   }
 
   bump(userId: number): Promise<number> {

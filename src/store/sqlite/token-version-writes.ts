@@ -1,15 +1,12 @@
 import type { Database } from 'better-sqlite3';
+import { BUMP_TOKEN_VERSION_SQL } from '../domain/token-versions.js';
 
 /** The writes of bearer-token versions (the rules of writes.ts). */
 export function prepareTokenVersionWrites(db: Database) {
-  const bumpVersion = db
-    .prepare<[number], number>(
-      'INSERT INTO token_versions (user_id, version) VALUES (?, 1) ON CONFLICT (user_id) DO UPDATE SET version = version + 1 RETURNING version',
-    )
-    .pluck();
+  const bumpVersion = db.prepare<{ user: number }, number>(BUMP_TOKEN_VERSION_SQL).pluck();
   return {
     bumpTokenVersion(userId: number): number {
-      return bumpVersion.get(userId)!;
+      return bumpVersion.get({ user: userId })!;
     },
   };
 }
