@@ -1,7 +1,30 @@
 /**
- * The reads of Parlor's own groups that both stores make with the same SQL.
- * Parameters: @user, @group.
+ * Parlor's own groups: the statements both stores make with the same SQL
+ * (the invitations have their own module, invitations.ts). Parameters:
+ * @user, @group, and the others each statement names.
  */
+import type { Dialect } from '../dialect.js';
+
+/**
+ * A group is created together with its owner's accepted membership, in one
+ * transaction: CREATE_GROUP (@name, @owner) returning the group, then
+ * ADD_OWNER (@group, @user).
+ */
+export function createGroupSql(d: Dialect): { group: string; owner: string } {
+  return {
+    group: `INSERT INTO groups (name, owner_id, created_at) VALUES (@name, @owner, ${d.now}) RETURNING id, name, owner_id`,
+    owner: `INSERT INTO group_members (group_id, user_id, status, updated_at) VALUES (@group, @user, 'accepted', ${d.now})`,
+  };
+}
+
+/**
+ * The answer to a pending invitation (@status accepted or declined): changes
+ * the row only while it is `invited`, so a second answer changes nothing.
+ */
+export function answerInvitationSql(d: Dialect): string {
+  return `UPDATE group_members SET status = @status, updated_at = ${d.now}
+    WHERE group_id = @group AND user_id = @user AND status = 'invited'`;
+}
 
 /** Groups the user is invited to or has accepted, oldest first. */
 export const GROUPS_OF_SQL = `SELECT g.id, g.name, gm.status

@@ -1,4 +1,5 @@
-import { CONTACTS_SQL, GROUP_SQL, GROUPS_OF_SQL, MEMBER_STATUS_SQL, MEMBERS_SQL } from '../domain/groups.js';
+import { postgresDialect } from '../dialect.js';
+import { answerInvitationSql, CONTACTS_SQL, createGroupSql, GROUP_SQL, GROUPS_OF_SQL, MEMBER_STATUS_SQL, MEMBERS_SQL } from '../domain/groups.js';
 import { INVITATION_SQL, type InvitationParams, type InviteeRow, alreadyInGroup, invitation, noSuchGroup } from '../domain/invitations.js';
 import type { MembershipCache } from '../membership-cache.js';
 import type { GroupMember } from '../../websocket/group-member-fetcher.js';
@@ -12,6 +13,15 @@ const GROUPS_OF = positional<{ user: number }>(GROUPS_OF_SQL);
 const MEMBERS = positional<{ group: number }>(MEMBERS_SQL);
 const MEMBER_STATUS = positional<{ group: number; user: number }>(MEMBER_STATUS_SQL);
 const CONTACTS = positional<{ user: number }>(CONTACTS_SQL);
+const CREATE = createGroupSql(postgresDialect);
+const INSERT_GROUP = positional<{ name: string; owner: number }>(CREATE.group);
+const INSERT_OWNER = positional<{ group: number; user: number }>(CREATE.owner);
+type Answer = { status: 'accepted' | 'declined'; group: number; user: number };
+const ANSWER = positional<Answer>(answerInvitationSql(postgresDialect));
+/** The answer and, exactly when it commits, the NOTIFY every instance's membership cache listens for. */
+const ANSWER_AND_NOTIFY = positional<Answer & { channel: string }>(
+  `WITH changed AS (${answerInvitationSql(postgresDialect)} RETURNING group_id) SELECT pg_notify(@channel, group_id::text) FROM changed`,
+);
 const INSERT_INVITEE = positional<InvitationParams>(INVITATION_SQL.insert);
 const REOPEN_INVITEE = positional<InvitationParams>(INVITATION_SQL.reopen);
 
@@ -44,9 +54,8 @@ export class PgGroupStore implements GroupStore {
   /** The group and its owner's accepted membership, in one transaction. */
   createGroup(ownerId: number, name: string): Promise<Group> {
     return this.db.transaction(async (client) => {
-      const group = (await client.query<Group>('INSERT INTO groups (name, owner_id) VALUES ($1, $2) RETURNING id, name, owner_id', [name, ownerId]))
-        .rows[0]!;
-      await client.query(`INSERT INTO group_members (group_id, user_id, status) VALUES ($1, $2, 'accepted')`, [group.id, ownerId]);
+      const group = (await client.query<Group>(INSERT_GROUP.text, INSERT_GROUP.values({ name, owner: ownerId }))).rows[0]!;
+      await client.query(INSERT_OWNER.text, INSERT_OWNER.values({ group: group.id, user: ownerId }));
       return { id: group.id, name: group.name, owner_id: group.owner_id };
     });
   }
@@ -101,18 +110,11 @@ export class PgGroupStore implements GroupStore {
    * of the statement, so it is sent exactly when the UPDATE commits.
    */
   async respond(groupId: number, userId: number, accept: boolean): Promise<boolean> {
-    const update = `UPDATE group_members SET status = $1, updated_at = parlor_now_ms()
-      WHERE group_id = $2 AND user_id = $3 AND status = 'invited'`;
-    const status = accept ? 'accepted' : 'declined';
+    const answer: Answer = { status: accept ? 'accepted' : 'declined', group: groupId, user: userId };
     try {
       const result = this.channel
-        ? await this.db.query(`WITH changed AS (${update} RETURNING group_id) SELECT pg_notify($4, group_id::text) FROM changed`, [
-            status,
-            groupId,
-            userId,
-            this.channel,
-          ])
-        : await this.db.query(update, [status, groupId, userId]);
+        ? await this.db.query(ANSWER_AND_NOTIFY.text, ANSWER_AND_NOTIFY.values({ ...answer, channel: this.channel }))
+        : await this.db.query(ANSWER.text, ANSWER.values(answer));
       return result.rowCount === 1;
     } finally {
       this.membershipCache?.invalidate(groupId);

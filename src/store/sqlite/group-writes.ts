@@ -1,16 +1,14 @@
 import type { Database } from 'better-sqlite3';
-import { GROUP_SQL } from '../domain/groups.js';
+import { sqliteDialect } from '../dialect.js';
+import { answerInvitationSql, createGroupSql, GROUP_SQL } from '../domain/groups.js';
 import { INVITATION_SQL, type InvitationParams, type InviteeRow, invitation, noSuchGroup } from '../domain/invitations.js';
 import type { Group, MemberStatus } from '../types.js';
 
 /** The writes of Parlor's own groups (the rules of writes.ts; invitations: src/store/domain/invitations.ts). */
 export function prepareGroupWrites(db: Database) {
-  const insertGroup = db.prepare<[string, number, number], Group>(
-    'INSERT INTO groups (name, owner_id, created_at) VALUES (?, ?, ?) RETURNING id, name, owner_id',
-  );
-  const insertOwner = db.prepare<[number, number, number]>(
-    `INSERT INTO group_members (group_id, user_id, status, invited_by, updated_at) VALUES (?, ?, 'accepted', NULL, ?)`,
-  );
+  const create = createGroupSql(sqliteDialect);
+  const insertGroup = db.prepare<{ name: string; owner: number; now: number }, Group>(create.group);
+  const insertOwner = db.prepare<{ group: number; user: number; now: number }>(create.owner);
   const groupById = db.prepare<{ group: number }, Group>(GROUP_SQL);
   const inviteeOf = db.prepare<[number, number], InviteeRow>(
     'SELECT status, invite_count, invite_window_at FROM group_members WHERE group_id = ? AND user_id = ?',
@@ -19,15 +17,12 @@ export function prepareGroupWrites(db: Database) {
     insert: db.prepare<InvitationParams>(INVITATION_SQL.insert),
     reopen: db.prepare<InvitationParams>(INVITATION_SQL.reopen),
   };
-  const answer = db.prepare<[MemberStatus, number, number, number]>(
-    `UPDATE group_members SET status = ?, updated_at = ?
-     WHERE group_id = ? AND user_id = ? AND status = 'invited'`,
-  );
+  const answer = db.prepare<{ status: MemberStatus; group: number; user: number; now: number }>(answerInvitationSql(sqliteDialect));
 
   return {
     createGroup(ownerId: number, name: string, now: number): Group {
-      const group = insertGroup.get(name, ownerId, now)!;
-      insertOwner.run(group.id, ownerId, now);
+      const group = insertGroup.get({ name, owner: ownerId, now })!;
+      insertOwner.run({ group: group.id, user: ownerId, now });
       return { id: group.id, name: group.name, owner_id: group.owner_id };
     },
 
@@ -39,7 +34,7 @@ export function prepareGroupWrites(db: Database) {
     },
 
     respond(groupId: number, userId: number, accept: boolean, now: number): boolean {
-      return answer.run(accept ? 'accepted' : 'declined', now, groupId, userId).changes === 1;
+      return answer.run({ status: accept ? 'accepted' : 'declined', group: groupId, user: userId, now }).changes === 1;
     },
   };
 }
