@@ -2,6 +2,7 @@
  * Blocks and message requests (contract section 6): the reads both stores
  * make with the same SQL. Parameters: @user, @peer.
  */
+import type { Dialect } from '../dialect.js';
 import { SHARE_AN_ACCEPTED_GROUP } from './groups.js';
 
 /**
@@ -29,5 +30,10 @@ export const BLOCKED_BY_SQL = `SELECT blocked_id AS user_id, created_at AS since
 /** Everyone blocked by the user or blocking the user. */
 export const BLOCKED_EITHER_WAY_SQL =
   'SELECT blocked_id AS id FROM user_blocks WHERE blocker_id = @user UNION SELECT blocker_id FROM user_blocks WHERE blocked_id = @user';
+
+/** @user blocks @peer; a block that exists already changes nothing (and its `since` stays). */
+export function blockSql(d: Dialect): string {
+  return `INSERT INTO user_blocks (blocker_id, blocked_id, created_at) VALUES (@user, @peer, ${d.now}) ON CONFLICT DO NOTHING`;
+}
 
 export const UNBLOCK_SQL = 'DELETE FROM user_blocks WHERE blocker_id = @user AND blocked_id = @peer';

@@ -1,11 +1,13 @@
 import type { BlockedUser, ConsentStore, Relation } from '../../websocket/consent-store.js';
-import { BLOCKED_BY_SQL, BLOCKED_EITHER_WAY_SQL, relationColumns, UNBLOCK_SQL } from '../domain/consent.js';
+import { postgresDialect } from '../dialect.js';
+import { BLOCKED_BY_SQL, BLOCKED_EITHER_WAY_SQL, blockSql, relationColumns, UNBLOCK_SQL } from '../domain/consent.js';
 import type { PgDatabase } from './database.js';
 import { positional } from './named-params.js';
 import { StatementQueue } from './statement-queue.js';
 
 const BLOCKED_BY = positional<{ user: number }>(BLOCKED_BY_SQL);
 const BLOCKED_EITHER_WAY = positional<{ user: number }>(BLOCKED_EITHER_WAY_SQL);
+const BLOCK = positional<{ user: number; peer: number }>(blockSql(postgresDialect));
 const UNBLOCK = positional<{ user: number; peer: number }>(UNBLOCK_SQL);
 
 /**
@@ -44,11 +46,7 @@ export class PgConsentStore implements ConsentStore {
   }
 
   async block(userId: number, peerId: number): Promise<boolean> {
-    const result = await this.db.query(
-      `INSERT INTO user_blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, parlor_now_ms())
-       ON CONFLICT DO NOTHING`,
-      [userId, peerId],
-    );
+    const result = await this.db.query(BLOCK.text, BLOCK.values({ user: userId, peer: peerId }));
     return (result.rowCount ?? 0) > 0;
   }
 
