@@ -4,9 +4,6 @@ import { BLOCKED_BY_SQL, BLOCKED_EITHER_WAY_SQL, RELATION_SQL } from '../domain/
 import { lazyStatement } from './lazy-statement.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 
-/** src/store/domain/consent.ts; exported for the query plan test. */
-export const RELATION_QUERY = RELATION_SQL;
-
 type RelationRow = Record<keyof Relation, 0 | 1>;
 
 export class SqliteConsentStore implements ConsentStore {
@@ -19,7 +16,7 @@ export class SqliteConsentStore implements ConsentStore {
     private readonly writer: SqliteWriter,
     private readonly now: () => number,
   ) {
-    this.relationOf = lazyStatement(() => db.prepare<{ user: number; peer: number }, RelationRow>(RELATION_QUERY));
+    this.relationOf = lazyStatement(() => db.prepare<{ user: number; peer: number }, RelationRow>(RELATION_SQL));
     this.blockedList = lazyStatement(() => db.prepare<{ user: number }, BlockedUser>(BLOCKED_BY_SQL));
     this.eitherWay = lazyStatement(() => db.prepare<{ user: number }, number>(BLOCKED_EITHER_WAY_SQL).pluck());
   }

@@ -72,7 +72,8 @@ type KeysOfAny<U> = U extends object ? keyof U : never;
 type Shadowed<T extends readonly object[]> = T extends readonly [infer F, ...infer R extends readonly object[]]
   ? (keyof F & KeysOfAny<R[number]>) | Shadowed<R>
   : never;
-export const NO_OPERATION_IN_TWO_DOMAINS: [Shadowed<Domains>] extends [never] ? true : Shadowed<Domains> = true;
+const noOperationInTwoDomains: [Shadowed<Domains>] extends [never] ? true : Shadowed<Domains> = true;
+void noOperationInTwoDomains;
 
 /** Runs one operation; the result is that operation's. */
 export function runWrite<K extends WriteOp>(writes: SqliteWrites, op: K, args: WriteArgs<K>): WriteResult<K> {
