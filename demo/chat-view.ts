@@ -4,21 +4,14 @@
  * after each event is cheap and keeps the focused button, the scroll position
  * and the reading context in place.
  */
+import type { ViewActions } from './context.js';
 import { ConversationHeaderView } from './conversation-header.js';
 import { ConversationListView } from './conversation-list.js';
 import { byId, setText } from './dom.js';
 import { MessagePaneView } from './message-pane.js';
 import { NotificationsView } from './notifications-panel.js';
-import type { ChatMessage, ChatState, ConversationKey } from './state.js';
+import type { ChatState } from './state.js';
 import { TypingView } from './typing-indicator.js';
-
-/** What the rendered controls do: the controller (chat-app.ts) supplies them. */
-export interface ViewActions {
-  open(key: ConversationKey): void;
-  answerInvite(groupId: number, accept: boolean): void;
-  retry(message: ChatMessage): void;
-  loadOlder(): void;
-}
 
 export class ChatView {
   private readonly notifications: NotificationsView;

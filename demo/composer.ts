@@ -5,20 +5,21 @@
  */
 import { isParlorClientError } from '../src/client/index.js';
 import { announce } from './announcer.js';
-import type { ChatApp } from './chat-app.js';
+import type { ChatContext } from './context.js';
 import { byId } from './dom.js';
 import { errorText } from './errors.js';
 import { refreshOnline } from './presence.js';
 import type { ChatMessage, Conversation } from './state.js';
-import { sendTyping } from './typing-indicator.js';
+import type { TypingSender } from './typing-indicator.js';
 
-export function wireComposer(app: ChatApp): void {
+/** `scrollToEnd`: show the newest message on the next render, wherever the list was scrolled. */
+export function wireComposer(ctx: ChatContext, typing: TypingSender, scrollToEnd: () => void): void {
   const input = byId<HTMLTextAreaElement>('composer-input');
   byId<HTMLFormElement>('composer').addEventListener('submit', (event) => {
     event.preventDefault();
-    send(app, input.value);
+    if (send(ctx, input.value)) scrollToEnd();
     input.value = '';
-    app.lastTypingSent = 0; // the server ends the indicator when the message arrives
+    typing.messageSent();
   });
   input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
@@ -26,47 +27,48 @@ export function wireComposer(app: ChatApp): void {
       byId<HTMLFormElement>('composer').requestSubmit();
     }
   });
-  input.addEventListener('input', () => sendTyping(app, input.value.trim() !== ''));
-  input.addEventListener('blur', () => sendTyping(app, false));
+  input.addEventListener('input', () => typing.send(input.value.trim() !== ''));
+  input.addEventListener('blur', () => typing.send(false));
 }
 
-function send(app: ChatApp, text: string): void {
-  const c = app.activeConversation();
+/** Show `text` as sending in the open conversation and hand it to the client; false when there is nothing to send. */
+function send(ctx: ChatContext, text: string): boolean {
+  const c = ctx.state.activeConversation();
   const content = text.trim();
-  if (!c || !content) return;
+  if (!c || !content) return false;
   const clientId = crypto.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-  const message: ChatMessage = { uid: `c${clientId}`, id: null, clientId, from: app.state.me.id, content, timestamp: Date.now(), status: 'pending' };
+  const message: ChatMessage = { uid: `c${clientId}`, id: null, clientId, from: ctx.state.me.id, content, timestamp: Date.now(), status: 'pending' };
   c.addPending(message);
-  deliver(app, c, message);
-  app.view.scrollToEnd();
-  app.render();
+  deliver(ctx, c, message);
+  ctx.render();
+  return true;
 }
 
 /** Hand a send to the client: queued while disconnected, resent with its client id until acked. */
-function deliver(app: ChatApp, c: Conversation, message: ChatMessage): void {
+function deliver(ctx: ChatContext, c: Conversation, message: ChatMessage): void {
   const clientId = message.clientId!;
-  const sent = c.kind === 'private' ? app.client.sendPrivate(c.targetId, message.content, { clientId }) : app.client.sendGroup(c.targetId, message.content, { clientId });
+  const sent = c.kind === 'private' ? ctx.client.sendPrivate(c.targetId, message.content, { clientId }) : ctx.client.sendGroup(c.targetId, message.content, { clientId });
   sent.then(
     (ack) => {
       c.acknowledge(message, ack.id, ack.timestamp);
-      if (c.kind === 'private' && c.stored === 1) void refreshOnline(app);
-      app.render();
+      if (c.kind === 'private' && c.stored === 1) void refreshOnline(ctx);
+      ctx.render();
     },
     (err: unknown) => {
       message.status = 'failed';
       message.error = isParlorClientError(err) ? err.code : 'error';
       announce(`Message not sent: ${errorText(err)}`);
-      app.render();
+      ctx.render();
     },
   );
 }
 
-export function retry(app: ChatApp, message: ChatMessage): void {
-  const c = [...app.state.conversations.values()].find((x) => x.messages.includes(message));
+export function retry(ctx: ChatContext, message: ChatMessage): void {
+  const c = [...ctx.state.conversations.values()].find((x) => x.messages.includes(message));
   if (!c || message.status !== 'failed') return;
   message.status = 'pending';
   delete message.error;
-  if (app.client.state === 'closed') void app.client.connect().catch(() => {});
-  deliver(app, c, message);
-  app.render();
+  if (ctx.client.state === 'closed') void ctx.client.connect().catch(() => {});
+  deliver(ctx, c, message);
+  ctx.render();
 }

@@ -6,58 +6,62 @@
  */
 import { api } from './api.js';
 import { announce } from './announcer.js';
-import type { ChatApp } from './chat-app.js';
+import type { ParlorClient } from '../src/client/index.js';
+import type { ChatContext, PageContext } from './context.js';
 import { byId } from './dom.js';
 import { refreshGroups } from './groups.js';
 import { refreshOnline } from './presence.js';
 import { checkSession, signedOut } from './session.js';
 
-export function listenToConnection(app: ChatApp): void {
-  const c = app.client;
+export function listenToConnection(ctx: ChatContext): void {
+  const c = ctx.client;
+  /** Whether this page was ever connected: only the very first attempt says *Connecting…*. */
+  let everOpened = false;
   // The connection state as an attribute too, for styles and tests: idle, connecting, open, reconnecting, closed.
   for (const event of ['connecting', 'open', 'reconnecting', 'closed'] as const) {
     c.on(event, () => (byId('chat-screen').dataset.connection = c.state));
   }
   c.on('connecting', ({ attempt }) => {
-    if (!app.everOpened && attempt === 0) banner(app, 'Connecting…', 'info');
+    if (!everOpened && attempt === 0) banner(c, 'Connecting…', 'info');
   });
   c.on('open', ({ reconnected }) => {
-    app.everOpened = true;
-    banner(app, null);
+    everOpened = true;
+    banner(c, null);
     if (reconnected) {
       announce('Reconnected.');
-      void refreshAfterReconnect(app);
+      void refreshAfterReconnect(ctx);
     } else {
-      void refreshOnline(app); // presence frames from now on; the list read at boot may be stale already
+      void refreshOnline(ctx); // presence frames from now on; the list read at boot may be stale already
     }
   });
   c.on('reconnecting', ({ delayMs, waitingFor, attempt }) => {
-    if (waitingFor === 'offline') banner(app, 'You are offline. Messages you send now go out when the connection is back.', 'warn');
-    else if (waitingFor === 'hidden') banner(app, 'Paused while this tab is in the background.', 'info');
-    else banner(app, `Connection lost. Reconnecting${delayMs >= 1000 ? ` in ${Math.round(delayMs / 1000)} s` : ''}…`, 'warn');
+    if (waitingFor === 'offline') banner(c, 'You are offline. Messages you send now go out when the connection is back.', 'warn');
+    else if (waitingFor === 'hidden') banner(c, 'Paused while this tab is in the background.', 'info');
+    else banner(c, `Connection lost. Reconnecting${delayMs >= 1000 ? ` in ${Math.round(delayMs / 1000)} s` : ''}…`, 'warn');
     // Browsers hide a 401 on the upgrade: after a few failures, check whether the session ended.
     if (attempt >= 3 && !waitingFor) void checkSession();
   });
   c.on('closed', ({ error }) => {
     if (error?.code === 'logged_out' || error?.code === 'unauthorized') return signedOut();
-    banner(app, `Disconnected${error ? `: ${error.message}` : ''}.`, 'error', true);
+    banner(c, `Disconnected${error ? `: ${error.message}` : ''}.`, 'error', true);
   });
 }
 
 /** Notifications, groups and presence are not replayed by `sync`: read them again. */
-async function refreshAfterReconnect(app: ChatApp): Promise<void> {
+async function refreshAfterReconnect(page: PageContext): Promise<void> {
   try {
     const notifications = await api.notifications();
-    app.state.notifications = notifications.notifications;
-    app.state.unreadNotifications = byId('notifications-panel').hidden ? notifications.unread : 0;
-    await refreshGroups(app);
-    await refreshOnline(app);
+    page.state.notifications = notifications.notifications;
+    page.state.unreadNotifications = byId('notifications-panel').hidden ? notifications.unread : 0;
+    await refreshGroups(page);
+    await refreshOnline(page);
   } catch {
     // The next reconnect or refresh tries again.
   }
 }
 
-export function banner(app: ChatApp, text: string | null, kind: 'info' | 'warn' | 'error' = 'info', offerReconnect = false): void {
+/** Show `text` in the banner (null hides it); `offerReconnect` adds *Reconnect now*. */
+function banner(client: ParlorClient, text: string | null, kind: 'info' | 'warn' | 'error' = 'info', offerReconnect = false): void {
   const el = byId('banner');
   el.hidden = text === null;
   el.dataset.kind = kind;
@@ -71,7 +75,7 @@ export function banner(app: ChatApp, text: string | null, kind: 'info' | 'warn' 
     button.type = 'button';
     button.className = 'link-button';
     button.textContent = 'Reconnect now';
-    button.addEventListener('click', () => void app.client.connect().catch(() => {}));
+    button.addEventListener('click', () => void client.connect().catch(() => {}));
     el.append(' ', button);
   }
 }

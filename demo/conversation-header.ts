@@ -22,7 +22,7 @@ export class ConversationHeaderView {
 
   render(): void {
     const { state, el } = this;
-    const c = state.active ? state.conversations.get(state.active) : undefined;
+    const c = state.activeConversation();
     el.composer.hidden = !c;
     el.groupDetails.hidden = c?.kind !== 'group';
     el.requestBar.hidden = !c || !state.isRequest(c);

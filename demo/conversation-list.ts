@@ -2,22 +2,20 @@
  * The sidebar: conversations (most recent first, with unread counts and a
  * preview), contacts with presence dots, and *Message a user*.
  */
-import type { ChatApp } from './chat-app.js';
-import type { ViewActions } from './chat-view.js';
+import type { OpenConversation, ViewActions } from './context.js';
 import { byId, h, reconcile, setAttr, setText } from './dom.js';
 import { wireForm } from './forms.js';
-import { openConversation } from './message-pane.js';
 import { presenceDot } from './presence.js';
 import { privateKey, type ChatState, type Conversation } from './state.js';
 
 /** *Message a user*: by user id, or a username the page already knows. */
-export function wireStartForm(app: ChatApp): void {
+export function wireStartForm(state: ChatState, open: OpenConversation): void {
   wireForm('start-form', 'start-error', async (form) => {
     const text = (form.elements.namedItem('user') as HTMLInputElement).value;
-    const userId = app.state.resolveUser(text);
+    const userId = state.resolveUser(text);
     if (userId === undefined) throw new Error(`No user "${text.trim()}" known here: ask them for their user id (top of their page).`);
     form.reset();
-    openConversation(app, privateKey(userId));
+    open(privateKey(userId));
   });
 }
 

@@ -1,32 +1,32 @@
 /** The group forms: *New group* in the sidebar, and *Invite a user* under a group's *Members and invitations*. */
 import { api } from './api.js';
 import { announce } from './announcer.js';
-import type { ChatApp } from './chat-app.js';
+import type { OpenConversation, PageContext } from './context.js';
 import { byId, setText } from './dom.js';
 import { wireForm } from './forms.js';
 import { loadMembers } from './groups.js';
-import { openConversation } from './message-pane.js';
 import { groupKey } from './state.js';
 
-export function wireGroupForms(app: ChatApp): void {
+export function wireGroupForms(page: PageContext, open: OpenConversation): void {
+  const { state } = page;
   wireForm('group-form', 'group-error', async (form) => {
     const name = (form.elements.namedItem('name') as HTMLInputElement).value.trim();
     const group = await api.createGroup(name);
     form.reset();
-    app.state.groups.set(group.id, { id: group.id, name: group.name, status: 'accepted' });
-    app.state.setMembers(group.id, [{ id: app.state.me.id, username: app.state.me.username, status: 'accepted' }]);
+    state.groups.set(group.id, { id: group.id, name: group.name, status: 'accepted' });
+    state.setMembers(group.id, [{ id: state.me.id, username: state.me.username, status: 'accepted' }]);
     announce(`Group ${group.name} created.`);
-    openConversation(app, groupKey(group.id));
+    open(groupKey(group.id));
   });
   wireForm('invite-form', 'invite-result', async (form) => {
-    const c = app.activeConversation();
+    const c = state.activeConversation();
     if (c?.kind !== 'group') return;
     const text = (form.elements.namedItem('user') as HTMLInputElement).value;
-    const userId = app.state.resolveUser(text);
+    const userId = state.resolveUser(text);
     if (userId === undefined) throw new Error(`No user "${text.trim()}" known here: use their user id.`);
     await api.invite(c.targetId, userId);
     form.reset();
-    await loadMembers(app, c.targetId);
-    setText(byId('invite-result'), `Invited ${app.state.nameOf(userId)}.`);
+    await loadMembers(page, c.targetId);
+    setText(byId('invite-result'), `Invited ${state.nameOf(userId)}.`);
   });
 }

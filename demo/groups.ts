@@ -1,20 +1,20 @@
 /** Groups and their member lists, read over HTTP (membership changes are not replayed by `sync`). */
 import { api } from './api.js';
-import type { ChatApp } from './chat-app.js';
+import type { PageContext } from './context.js';
 
-export async function refreshGroups(app: ChatApp): Promise<void> {
-  const before = new Set([...app.state.groups.values()].filter((g) => g.status === 'accepted').map((g) => g.id));
-  app.state.setGroups((await api.groups()).groups);
+export async function refreshGroups(page: PageContext): Promise<void> {
+  const before = new Set([...page.state.groups.values()].filter((g) => g.status === 'accepted').map((g) => g.id));
+  page.state.setGroups((await api.groups()).groups);
   await Promise.all(
-    [...app.state.groups.values()].filter((g) => !app.state.members.has(g.id) || (g.status === 'accepted' && !before.has(g.id))).map((g) => loadMembers(app, g.id)),
+    [...page.state.groups.values()].filter((g) => !page.state.members.has(g.id) || (g.status === 'accepted' && !before.has(g.id))).map((g) => loadMembers(page, g.id)),
   );
-  app.render();
+  page.render();
 }
 
-export async function loadMembers(app: ChatApp, groupId: number): Promise<void> {
+export async function loadMembers(page: PageContext, groupId: number): Promise<void> {
   try {
-    app.state.setMembers(groupId, (await api.members(groupId)).members);
-    app.render();
+    page.state.setMembers(groupId, (await api.members(groupId)).members);
+    page.render();
   } catch {
     // Declined meanwhile, or offline: the list stays as it was.
   }

@@ -1,7 +1,7 @@
 /**
  * The demo chat page served by `npm start` at `/` (the bundle's entry point):
  * resume the session, or show the login screen. The chat itself is
- * `ChatApp` (chat-app.ts); the client SDK (src/client) does the hard parts
+ * `startChat()` (chat-app.ts); the client SDK (src/client) does the hard parts
  * (reconnect, outbox, sync, exactly-once delivery).
  */
 import { api, ApiError } from './api.js';

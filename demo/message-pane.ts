@@ -6,37 +6,36 @@
  */
 import { api } from './api.js';
 import { announce } from './announcer.js';
-import type { ChatApp } from './chat-app.js';
-import type { ViewActions } from './chat-view.js';
+import type { ChatContext, ViewActions } from './context.js';
 import { byId, formatTime, h, reconcile, setAttr, setText } from './dom.js';
 import { errorText } from './errors.js';
 import { loadMembers } from './groups.js';
 import { markRead } from './read-receipts.js';
 import { fromFrame, raiseStatus, type ChatMessage, type ChatState, type Conversation, type ConversationKey, type MessageStatus } from './state.js';
-import { sendTyping } from './typing-indicator.js';
+import type { TypingSender } from './typing-indicator.js';
 
 // ---- controller ------------------------------------------------------------
 
-export function openConversation(app: ChatApp, key: ConversationKey): void {
-  const previous = app.activeConversation();
-  if (previous && previous.key !== key) sendTyping(app, false);
-  app.state.active = key;
-  const c = app.state.conversation(key);
+export function openConversation(ctx: ChatContext, typing: TypingSender, key: ConversationKey): void {
+  const previous = ctx.state.activeConversation();
+  if (previous && previous.key !== key) typing.send(false);
+  ctx.state.active = key;
+  const c = ctx.state.conversation(key);
   byId<HTMLTextAreaElement>('composer-input').value = '';
   setText(byId('invite-result'), '');
-  if (!c.historyLoaded) void loadHistory(app, false);
-  else markRead(app, c);
-  if (c.kind === 'group') void loadMembers(app, c.targetId);
-  app.render();
+  if (!c.historyLoaded) void loadHistory(ctx, false);
+  else markRead(ctx, c);
+  if (c.kind === 'group') void loadMembers(ctx, c.targetId);
+  ctx.render();
   requestAnimationFrame(() => byId('composer-input').focus());
 }
 
 /** The newest page (first open) or the page before the oldest message shown. */
-export async function loadHistory(app: ChatApp, older: boolean): Promise<void> {
-  const c = app.activeConversation();
+export async function loadHistory(ctx: ChatContext, older: boolean): Promise<void> {
+  const c = ctx.state.activeConversation();
   if (!c || c.loading || (older && (!c.hasMore || !c.historyLoaded))) return;
   c.loading = true;
-  app.render();
+  ctx.render();
   try {
     const before = older ? c.oldestId : undefined;
     const page = c.kind === 'private' ? await api.privateHistory(c.targetId, before) : await api.groupHistory(c.targetId, before);
@@ -49,21 +48,21 @@ export async function loadHistory(app: ChatApp, older: boolean): Promise<void> {
     }
     c.hasMore = page.has_more;
     c.historyLoaded = true;
-    if (app.state.active === c.key) markRead(app, c);
+    if (ctx.state.active === c.key) markRead(ctx, c);
   } catch (err) {
     announce(`Could not load messages: ${errorText(err)}`);
     if (!older) c.historyLoaded = true;
   } finally {
     c.loading = false;
-    app.render();
+    ctx.render();
   }
 }
 
 /** Scrolling near the top loads the page before. */
-export function wireHistoryScroll(app: ChatApp): void {
+export function wireHistoryScroll(ctx: ChatContext): void {
   const messages = byId('messages');
   messages.addEventListener('scroll', () => {
-    if (messages.scrollTop < 80) void loadHistory(app, true);
+    if (messages.scrollTop < 80) void loadHistory(ctx, true);
   });
 }
 
@@ -105,7 +104,7 @@ export class MessagePaneView {
 
   render(): void {
     const { state, el } = this;
-    const c = state.active ? state.conversations.get(state.active) : undefined;
+    const c = state.activeConversation();
     const switched = this.shown !== (c?.key ?? null);
     this.shown = c?.key ?? null;
     const box = el.messages;

@@ -4,17 +4,18 @@
  * (`POST /api/users/:id/block`: their messages are refused from then on).
  */
 import { api } from './api.js';
-import type { ChatApp } from './chat-app.js';
+import type { PageContext } from './context.js';
 import { byId, setText } from './dom.js';
 import { errorText } from './errors.js';
 
-export function wireRequestBar(app: ChatApp): void {
+export function wireRequestBar(page: PageContext): void {
   byId('request-accept').addEventListener('click', () => byId<HTMLTextAreaElement>('composer-input').focus());
-  byId('request-block').addEventListener('click', () => void block(app));
+  byId('request-block').addEventListener('click', () => void block(page));
 }
 
-async function block(app: ChatApp): Promise<void> {
-  const c = app.activeConversation();
+async function block(page: PageContext): Promise<void> {
+  const { state } = page;
+  const c = state.activeConversation();
   if (!c || c.kind !== 'private') return;
   setText(byId('request-error'), '');
   try {
@@ -23,7 +24,7 @@ async function block(app: ChatApp): Promise<void> {
     setText(byId('request-error'), errorText(err));
     return;
   }
-  app.state.conversations.delete(c.key);
-  app.state.active = null;
-  app.render();
+  state.conversations.delete(c.key);
+  state.active = null;
+  page.render();
 }

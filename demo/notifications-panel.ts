@@ -7,72 +7,71 @@
 import type { Notification } from '../src/client/index.js';
 import { api } from './api.js';
 import { announce } from './announcer.js';
-import type { ChatApp } from './chat-app.js';
-import type { ViewActions } from './chat-view.js';
+import type { OpenConversation, PageContext, ViewActions } from './context.js';
 import { byId, formatTime, h, reconcile, setText } from './dom.js';
 import { errorText } from './errors.js';
 import { refreshGroups } from './groups.js';
-import { openConversation } from './message-pane.js';
 import { refreshOnline } from './presence.js';
 import { groupKey, type ChatState } from './state.js';
 
 // ---- controller ------------------------------------------------------------
 
-export function onNotification(app: ChatApp, n: Notification): void {
-  const { state } = app;
+export function onNotification(page: PageContext, n: Notification): void {
+  const { state } = page;
   if (state.notifications.some((x) => x.id === n.id)) return;
   state.notifications = [{ ...n, read: false }, ...state.notifications];
   const panelOpen = !byId('notifications-panel').hidden;
   if (panelOpen) void api.readNotifications();
   else state.unreadNotifications++;
   announce(`Notification: ${n.message}`);
-  if (n.subtype === 'group_invite') void refreshGroups(app);
-  app.render();
+  if (n.subtype === 'group_invite') void refreshGroups(page);
+  page.render();
 }
 
-export async function answerInvite(app: ChatApp, groupId: number, accept: boolean): Promise<void> {
+/** Accept or decline an invitation; accepting opens the group with `open`. */
+export async function answerInvite(page: PageContext, open: OpenConversation, groupId: number, accept: boolean): Promise<void> {
   try {
     await api.respond(groupId, accept);
-    app.state.responses.set(groupId, accept ? 'accepted' : 'declined');
-    await refreshGroups(app);
-    announce(accept ? `You joined ${app.state.groups.get(groupId)?.name ?? 'the group'}.` : 'Invitation declined.');
+    page.state.responses.set(groupId, accept ? 'accepted' : 'declined');
+    await refreshGroups(page);
+    announce(accept ? `You joined ${page.state.groups.get(groupId)?.name ?? 'the group'}.` : 'Invitation declined.');
     if (accept) {
-      void refreshOnline(app);
-      closePanel(app, false);
-      openConversation(app, groupKey(groupId));
+      void refreshOnline(page);
+      closePanel(page, false);
+      open(groupKey(groupId));
     }
   } catch (err) {
     announce(`Could not answer the invitation: ${errorText(err)}`);
   }
-  app.render();
+  page.render();
 }
 
-export function wireNotificationsPanel(app: ChatApp): void {
+export function wireNotificationsPanel(page: PageContext): void {
   const bell = byId<HTMLButtonElement>('bell');
-  bell.addEventListener('click', () => (byId('notifications-panel').hidden ? openPanel(app) : closePanel(app, true)));
+  bell.addEventListener('click', () => (byId('notifications-panel').hidden ? openPanel(page) : closePanel(page, true)));
   document.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && !byId('notifications-panel').hidden) closePanel(app, true);
+    if (event.key === 'Escape' && !byId('notifications-panel').hidden) closePanel(page, true);
   });
 }
 
-function openPanel(app: ChatApp): void {
+function openPanel(page: PageContext): void {
   const panel = byId('notifications-panel');
   panel.hidden = false;
   byId('bell').setAttribute('aria-expanded', 'true');
-  if (app.state.unreadNotifications > 0) {
-    app.state.unreadNotifications = 0;
+  if (page.state.unreadNotifications > 0) {
+    page.state.unreadNotifications = 0;
     void api.readNotifications().catch(() => {});
   }
   (panel.querySelector('button') ?? panel).focus();
-  app.render();
+  page.render();
 }
 
-function closePanel(app: ChatApp, focusBell: boolean): void {
+function closePanel(page: PageContext, focusBell: boolean): void {
   byId('notifications-panel').hidden = true;
   byId('bell').setAttribute('aria-expanded', 'false');
-  app.state.notifications = app.state.notifications.map((n) => (n.read ? n : { ...n, read: true }));
+  page.state.notifications = page.state.notifications.map((n) => (n.read ? n : { ...n, read: true }));
   if (focusBell) byId('bell').focus();
-  app.render();
+  page.render();
 }
 
 // ---- view ------------------------------------------------------------------

@@ -5,40 +5,40 @@
  */
 import type { ServerFrame } from '../src/client/index.js';
 import { api } from './api.js';
-import type { ChatApp } from './chat-app.js';
+import type { ChatContext, PageContext } from './context.js';
 import { h } from './dom.js';
 import { loadMembers } from './groups.js';
 
 /** Presence frames describe changes only; the online list is re-read this often to catch new contacts. */
 const ONLINE_REFRESH_MS = 30_000;
 
-export function onPresence(app: ChatApp, { user_id, online }: ServerFrame<'presence'>): void {
-  if (online) app.state.online.add(user_id);
-  else app.state.online.delete(user_id);
-  app.render();
+export function onPresence(page: PageContext, { user_id, online }: ServerFrame<'presence'>): void {
+  if (online) page.state.online.add(user_id);
+  else page.state.online.delete(user_id);
+  page.render();
 }
 
-export async function refreshOnline(app: ChatApp): Promise<void> {
+export async function refreshOnline(page: PageContext): Promise<void> {
   try {
     const { users } = await api.online();
-    const online = app.state.online;
+    const online = page.state.online;
     online.clear();
     for (const id of users) online.add(id);
-    app.render();
+    page.render();
   } catch {
     // Presence frames keep it roughly right until the next refresh.
   }
 }
 
-export function scheduleOnlineRefresh(app: ChatApp): void {
-  clearTimeout(app.onlineTimer);
-  app.onlineTimer = setTimeout(async () => {
-    if (app.client.state === 'open' && document.visibilityState === 'visible') {
-      await refreshOnline(app);
-      const active = app.activeConversation();
-      if (active?.kind === 'group') await loadMembers(app, active.targetId);
+/** Re-read the online list (and the open group's members) every 30 s while connected and visible, for the page's life. */
+export function refreshOnlinePeriodically(ctx: ChatContext): void {
+  setTimeout(async () => {
+    if (ctx.client.state === 'open' && document.visibilityState === 'visible') {
+      await refreshOnline(ctx);
+      const active = ctx.state.activeConversation();
+      if (active?.kind === 'group') await loadMembers(ctx, active.targetId);
     }
-    scheduleOnlineRefresh(app);
+    refreshOnlinePeriodically(ctx);
   }, ONLINE_REFRESH_MS);
 }
 

@@ -5,11 +5,11 @@
  * while the tab is visible.
  */
 import type { ServerFrame } from '../src/client/index.js';
-import type { ChatApp } from './chat-app.js';
+import type { ChatContext, PageContext } from './context.js';
 import { groupKey, privateKey, raiseStatus, type Conversation } from './state.js';
 
-export function onReceipt(app: ChatApp, r: ServerFrame<'receipt'>): void {
-  const { state } = app;
+export function onReceipt(page: PageContext, r: ServerFrame<'receipt'>): void {
+  const { state } = page;
   if (r.user_id === state.me.id) {
     // I read it on another device: this one's counter follows.
     const c = r.group_id !== undefined ? state.conversations.get(groupKey(r.group_id)) : [...state.conversations.values()].find((x) => x.has(r.message_id));
@@ -28,30 +28,30 @@ export function onReceipt(app: ChatApp, r: ServerFrame<'receipt'>): void {
       for (const m of c.messages) if (m.from === state.me.id && m.id !== null && m.id <= r.message_id) raiseStatus(m, 'read');
     }
   }
-  app.render();
+  page.render();
 }
 
 /** Tell the server I read the newest incoming message of the open conversation. */
-export function markRead(app: ChatApp, c: Conversation): void {
+export function markRead({ state, client }: ChatContext, c: Conversation): void {
   c.unread = 0;
   for (let i = c.messages.length - 1; i >= 0; i--) {
     const m = c.messages[i]!;
-    if (m.id === null || m.from === app.state.me.id) continue;
+    if (m.id === null || m.from === state.me.id) continue;
     if (m.id > c.readSent) {
       c.readSent = m.id;
-      app.client.markRead(m.id, c.kind === 'group' ? c.targetId : undefined);
+      client.markRead(m.id, c.kind === 'group' ? c.targetId : undefined);
     }
     return;
   }
 }
 
 /** Coming back to the tab reads what arrived in the open conversation meanwhile. */
-export function wireReadOnVisible(app: ChatApp): void {
+export function wireReadOnVisible(ctx: ChatContext): void {
   document.addEventListener('visibilitychange', () => {
-    const c = app.activeConversation();
+    const c = ctx.state.activeConversation();
     if (c && document.visibilityState === 'visible') {
-      markRead(app, c);
-      app.render();
+      markRead(ctx, c);
+      ctx.render();
     }
   });
 }

@@ -4,7 +4,7 @@
  * the login screen.
  */
 import { api, ApiError } from './api.js';
-import type { ChatApp } from './chat-app.js';
+import type { ParlorClient } from '../src/client/index.js';
 
 /** The session ended (here or in another tab): start over at the login screen. */
 export function signedOut(): void {
@@ -19,11 +19,11 @@ export async function checkSession(): Promise<void> {
   }
 }
 
-export async function logout(app: ChatApp): Promise<void> {
+export async function logout(client: ParlorClient): Promise<void> {
   try {
     await api.logout();
   } finally {
-    app.client.close('signed out');
+    client.close('signed out');
     signedOut();
   }
 }

@@ -1,8 +1,8 @@
 /**
  * What the page knows, without any DOM: conversations and their messages,
  * names, groups, presence and notifications. The views render from it; the
- * controller (chat-app.ts and the feature modules) changes it from HTTP
- * answers and client events.
+ * feature modules change it from HTTP answers and client events (they get it
+ * through context.ts).
  */
 import type { GroupMessage, Notification, PrivateMessage } from '../src/client/index.js';
 import { ProfileCache, fetchProfilesOverHttp } from '../src/client/index.js';
@@ -176,6 +176,11 @@ export class ChatState {
     return undefined;
   }
 
+  /** The open conversation, if any. */
+  activeConversation(): Conversation | undefined {
+    return this.active ? this.conversations.get(this.active) : undefined;
+  }
+
   conversation(key: ConversationKey): Conversation {
     let c = this.conversations.get(key);
     if (!c) {
@@ -197,8 +202,7 @@ export class ChatState {
     return c.targetId === this.me.id ? `${this.me.username} (you)` : this.nameOf(c.targetId);
   }
 
-  /** Conversations to list: private ones, and groups I accepted; most recent first. */
-  /** Conversations, most recent first; message requests are listed apart (`requests()`). */
+  /** Conversations to list: private ones and groups I accepted, most recent first; message requests are listed apart (`requests()`). */
   sortedConversations(): Conversation[] {
     const list = [...this.conversations.values()].filter(
       (c) => (c.kind === 'private' && !this.isRequest(c)) || this.groups.get(c.targetId)?.status === 'accepted',

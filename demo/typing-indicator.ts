@@ -4,7 +4,7 @@
  * message, or a stale timer).
  */
 import type { ServerFrame } from '../src/client/index.js';
-import type { ChatApp } from './chat-app.js';
+import type { ChatContext, PageContext } from './context.js';
 import { byId, setText } from './dom.js';
 import { groupKey, privateKey, type ChatState, type Conversation } from './state.js';
 
@@ -13,10 +13,10 @@ const TYPING_EVERY_MS = 2_000;
 /** Forget a typist if `is_typing: false` never arrives (it should, 3 s after their last frame). */
 const TYPING_STALE_MS = 6_000;
 
-export function onTyping(app: ChatApp, t: ServerFrame<'typing'>): void {
-  if (t.from === app.state.me.id) return;
+export function onTyping(page: PageContext, t: ServerFrame<'typing'>): void {
+  if (t.from === page.state.me.id) return;
   // Only where a conversation is already listed: typing alone does not start one.
-  const c = app.state.conversations.get(t.group_id !== undefined ? groupKey(t.group_id) : privateKey(t.from));
+  const c = page.state.conversations.get(t.group_id !== undefined ? groupKey(t.group_id) : privateKey(t.from));
   if (!c) return;
   stopTypingOf(c, t.from);
   if (t.is_typing) {
@@ -24,11 +24,11 @@ export function onTyping(app: ChatApp, t: ServerFrame<'typing'>): void {
       t.from,
       setTimeout(() => {
         c.typing.delete(t.from);
-        app.render();
+        page.render();
       }, TYPING_STALE_MS),
     );
   }
-  app.render();
+  page.render();
 }
 
 export function stopTypingOf(c: Conversation, userId: number): void {
@@ -36,14 +36,29 @@ export function stopTypingOf(c: Conversation, userId: number): void {
   c.typing.delete(userId);
 }
 
-export function sendTyping(app: ChatApp, isTyping: boolean): void {
-  const c = app.activeConversation();
-  if (!c || (c.kind === 'private' && c.targetId === app.state.me.id)) return;
-  const now = Date.now();
-  if (isTyping && now - app.lastTypingSent < TYPING_EVERY_MS) return;
-  if (!isTyping && app.lastTypingSent === 0) return;
-  app.lastTypingSent = isTyping ? now : 0;
-  app.client.typing(c.kind === 'group' ? { group_id: c.targetId } : { to: c.targetId }, isTyping);
+/** My side of the indicator: `typing` frames for the open conversation, at most every 2 s. */
+export class TypingSender {
+  /** When I last sent `typing: true` (0: the indicator is off). */
+  private lastSent = 0;
+
+  constructor(private readonly ctx: ChatContext) {}
+
+  /** I am typing, or stopped (left the box, or switched conversations). */
+  send(isTyping: boolean): void {
+    const { state, client } = this.ctx;
+    const c = state.activeConversation();
+    if (!c || (c.kind === 'private' && c.targetId === state.me.id)) return;
+    const now = Date.now();
+    if (isTyping && now - this.lastSent < TYPING_EVERY_MS) return;
+    if (!isTyping && this.lastSent === 0) return;
+    this.lastSent = isTyping ? now : 0;
+    client.typing(c.kind === 'group' ? { group_id: c.targetId } : { to: c.targetId }, isTyping);
+  }
+
+  /** I sent a message: the server ends my indicator when it arrives. */
+  messageSent(): void {
+    this.lastSent = 0;
+  }
 }
 
 /** The "… is typing" line under the message list. */
@@ -53,7 +68,7 @@ export class TypingView {
   constructor(private readonly state: ChatState) {}
 
   render(): void {
-    const c = this.state.active ? this.state.conversations.get(this.state.active) : undefined;
+    const c = this.state.activeConversation();
     const names = c ? [...c.typing.keys()].map((id) => this.state.nameOf(id)) : [];
     setText(
       this.typing,
