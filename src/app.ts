@@ -109,8 +109,10 @@ export interface Parlor {
   /** `message`, `notification` and `read`, after the commit, for host code (push, search, webhooks). */
   readonly events: HostEvents;
   readonly tokens: ParlorTokens;
-  /** Forgets what the user cache knows of one user (the host deleted it); this process only. */
+  /** Forgets what the user cache knows of one user (the host deleted it), on every instance. */
   invalidateUser(userId: number): void;
+  /** Forgets the cached members of one host-owned group (the host changed them or deleted the group), on every instance. */
+  invalidateGroup(groupId: number): void;
   /** The `'upgrade'` handler for `wsPath`; resolves false for other paths. */
   readonly handleUpgrade: UpgradeHandler;
   /** Listens for upgrades on `path` (default `wsPath`); returns the function that stops listening. */
@@ -150,7 +152,8 @@ export function createParlor(options: ParlorOptions): Parlor {
     metrics,
     events: manager.hostEvents,
     tokens: parlorTokens(auth.tokens, manager),
-    invalidateUser: (userId) => manager.users.invalidate(userId),
+    invalidateUser: (userId) => manager.invalidate({ userId }),
+    invalidateGroup: (groupId) => manager.invalidate({ groupId }),
     handleUpgrade: upgrade.handle,
     disconnectSession: (sessionId) => void manager.disconnect({ sessionId }),
     disconnectUser: (userId) => void manager.disconnect({ userId }),

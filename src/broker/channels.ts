@@ -4,6 +4,7 @@
  * from one place.
  */
 import type { DeliveryTracking, Envelope } from '../websocket/broker.js';
+import { asCacheInvalidation, type CacheInvalidation } from '../websocket/cache-invalidation.js';
 import { asDisconnectOrder, type DisconnectOrder } from '../websocket/disconnect-order.js';
 import type { ServerFrameType } from '../websocket/protocol.js';
 
@@ -28,6 +29,11 @@ export class RedisNames {
   /** Disconnect orders (logout, revocation, `disconnectUser`): subscribed by every instance. */
   get disconnectChannel(): string {
     return `${this.prefix}:disconnect`;
+  }
+
+  /** Cache invalidations (`parlor.invalidateUser` / `invalidateGroup`): subscribed by every instance. */
+  get invalidateChannel(): string {
+    return `${this.prefix}:invalidate`;
   }
 
   /** The user id of a user channel, or undefined for any other channel. */
@@ -151,4 +157,28 @@ export function decodeDisconnect(message: string): WireDisconnect | undefined {
   const order = asDisconnectOrder(w.order);
   if (w.v !== 1 || typeof w.o !== 'string' || !order) return undefined;
   return { v: 1, o: w.o, order };
+}
+
+/**
+ * A cache invalidation on the wire: the publishing instance (which has
+ * applied it already) and what to forget, a user id or a group id.
+ */
+export interface WireInvalidation {
+  v: 1;
+  o: string;
+  forget: CacheInvalidation;
+}
+
+export function encodeInvalidation(origin: string, invalidation: CacheInvalidation): string {
+  const wire: WireInvalidation = { v: 1, o: origin, forget: invalidation };
+  return JSON.stringify(wire);
+}
+
+/** Parses a published invalidation; undefined when it is not a version-1 invalidation. */
+export function decodeInvalidation(message: string): WireInvalidation | undefined {
+  const w = parseObject(message) as Partial<WireInvalidation> | undefined;
+  if (!w) return undefined;
+  const forget = asCacheInvalidation(w.forget);
+  if (w.v !== 1 || typeof w.o !== 'string' || !forget) return undefined;
+  return { v: 1, o: w.o, forget };
 }

@@ -12,13 +12,25 @@
  * Disconnect orders (logout, revocation) go on one more channel that every
  * instance subscribes to; one missed during an outage is made up for by the
  * session re-check (cookie sockets) and the token's expiry (token sockets).
+ * Cache invalidations (`parlor.invalidateUser` / `invalidateGroup`) have a
+ * channel of their own, subscribed by every instance the same way.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Broker, Envelope } from '../websocket/broker.js';
+import type { CacheInvalidation } from '../websocket/cache-invalidation.js';
 import type { DisconnectOrder } from '../websocket/disconnect-order.js';
-import { RedisNames, decodeDisconnect, decodeWire, encodeDisconnect, encodeWire, envelopeFromWire } from './channels.js';
+import {
+  RedisNames,
+  decodeDisconnect,
+  decodeInvalidation,
+  decodeWire,
+  encodeDisconnect,
+  encodeInvalidation,
+  encodeWire,
+  envelopeFromWire,
+} from './channels.js';
 import { RedisPresence } from './redis-presence.js';
 
 export interface RedisBrokerOptions {
@@ -93,6 +105,7 @@ export class RedisBroker implements Broker {
   private readonly channels = new Set<string>();
   private deliver: (envelope: Envelope) => void = () => {};
   private onDisconnect: (order: DisconnectOrder) => void = () => {};
+  private onInvalidation: (invalidation: CacheInvalidation) => void = () => {};
   private subscribed = false;
   private everReady = false;
   private down = false;
@@ -130,6 +143,7 @@ export class RedisBroker implements Broker {
     );
     this.channels.add(this.names.allChannel);
     this.channels.add(this.names.disconnectChannel);
+    this.channels.add(this.names.invalidateChannel);
     this.watch(this.pub, 'publisher');
     this.watch(this.sub, 'subscriber');
     this.pub.on('ready', () => this.presence.onReady());
@@ -203,6 +217,25 @@ export class RedisBroker implements Broker {
     return this.settle(this.pub.publish(this.names.disconnectChannel, encodeDisconnect(this.instanceId, order)));
   }
 
+  setInvalidationHandler(handler: (invalidation: CacheInvalidation) => void): void {
+    this.onInvalidation = handler;
+  }
+
+  /**
+   * Publishes the invalidation for the other instances (this one has applied
+   * it already). Never rejects. While Redis is down the others keep their
+   * entry: the host calls again once it is back (docs/scaling.md).
+   */
+  publishInvalidation(invalidation: CacheInvalidation): Promise<void> | void {
+    if (this.closed) return;
+    if (this.pub.status !== 'ready') {
+      this.droppedPublishes++;
+      this.log.warn(invalidation, 'redis: a cache invalidation reached this instance only');
+      return;
+    }
+    return this.settle(this.pub.publish(this.names.invalidateChannel, encodeInvalidation(this.instanceId, invalidation)));
+  }
+
   /**
    * Subscribes to the user's channel, then records presence. Both commands go
    * out before any await, so a quick offline for the same user is ordered
@@ -261,6 +294,7 @@ export class RedisBroker implements Broker {
 
   private onMessage(channel: string, message: string): void {
     if (channel === this.names.disconnectChannel) return this.onDisconnectMessage(message);
+    if (channel === this.names.invalidateChannel) return this.onInvalidationMessage(message);
     const wire = decodeWire(message);
     if (!wire) {
       this.log.warn({ channel }, 'redis: ignored a message that is not a Parlor envelope');
@@ -283,6 +317,20 @@ export class RedisBroker implements Broker {
       this.onDisconnect(wire.order);
     } catch (err) {
       this.log.error({ err }, 'disconnect order failed');
+    }
+  }
+
+  private onInvalidationMessage(message: string): void {
+    const wire = decodeInvalidation(message);
+    if (!wire) {
+      this.log.warn({ channel: this.names.invalidateChannel }, 'redis: ignored a message that is not a Parlor cache invalidation');
+      return;
+    }
+    if (wire.o === this.instanceId) return; // applied before publishing
+    try {
+      this.onInvalidation(wire.forget);
+    } catch (err) {
+      this.log.error({ err }, 'cache invalidation failed');
     }
   }
 

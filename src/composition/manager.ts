@@ -6,6 +6,7 @@ import { guardInterface } from '../interface-failure.js';
 import type { Logger } from '../logger.js';
 import { observeManager, observeStores, timeStoreWrites } from '../metrics.js';
 import { accountDirectory, withAccountProfiles } from '../store/account-directory.js';
+import { DEFAULT_GROUP_CACHE_SIZE } from '../websocket/known-groups.js';
 import { Manager } from '../websocket/manager.js';
 import type { Access } from './access.js';
 import type { Authentication } from './authentication.js';
@@ -36,6 +37,8 @@ export function buildManager(
       messagePolicy: options.messagePolicy,
       verifyToken: tokens && ((token) => tokens.verify(token)),
       ...options.manager,
+      // Parlor's own group stores cache members themselves (invalidated by their writes); only a host's fetcher needs this one.
+      groupCacheSize: options.groupMemberFetcher ? (options.manager?.groupCacheSize ?? DEFAULT_GROUP_CACHE_SIZE) : 0,
     },
     broker: options.broker,
     consentStore: stores.consent,

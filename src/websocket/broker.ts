@@ -1,4 +1,5 @@
 import type { Awaitable } from '../types.js';
+import type { CacheInvalidation } from './cache-invalidation.js';
 import type { DisconnectOrder } from './disconnect-order.js';
 import type { ServerFrameType } from './protocol.js';
 
@@ -63,6 +64,14 @@ export interface Broker {
   publishDisconnect?(order: DisconnectOrder): Awaitable<void>;
   /** Called once by the Manager: orders published by other instances arrive here. */
   setDisconnectHandler?(handler: (order: DisconnectOrder) => void): void;
+  /**
+   * Carries a cache invalidation (`parlor.invalidateUser` / `invalidateGroup`)
+   * to every other instance; the caller has already applied it. Never rejects.
+   * Absent: one process is the whole cluster.
+   */
+  publishInvalidation?(invalidation: CacheInvalidation): Awaitable<void>;
+  /** Called once by the Manager: invalidations published by other instances arrive here. */
+  setInvalidationHandler?(handler: (invalidation: CacheInvalidation) => void): void;
   close(): Awaitable<void>;
 }
 

@@ -12,6 +12,7 @@ import { Consent } from './consent.js';
 import type { ConsentStore } from './consent-store.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { CredentialDeadlines } from './credential-deadlines.js';
+import type { CacheInvalidation } from './cache-invalidation.js';
 import { matchesOrder, reasonOf, type DisconnectOrder } from './disconnect-order.js';
 import { Heartbeat } from './heartbeat.js';
 import { HostEvents } from './host-events.js';
@@ -21,6 +22,7 @@ import { Presence } from './presence.js';
 import { replaySince } from './sync-replay.js';
 import { clientIdOfRaw, parseClientFrame } from './frame-parser.js';
 import type { GroupMemberFetcher } from './group-member-fetcher.js';
+import { KnownGroups } from './known-groups.js';
 import { EVERYONE_EXISTS, KnownUsers } from './known-users.js';
 import type { MessagePersister, Saved, SaveGroupInput, SavePrivateInput } from './message-persister.js';
 import { applyPolicy } from './message-policy.js';
@@ -66,6 +68,13 @@ export class Manager {
    * so every store and transport answers an unknown id alike (`not_found`).
    */
   readonly users: KnownUsers;
+  /**
+   * Who is in a group, for every frame and route: the injected fetcher, behind
+   * a cache of accepted members when `groupCacheSize` > 0 (a host's groups).
+   */
+  readonly groups: GroupMemberFetcher;
+  /** That cache; null when off. */
+  readonly groupCache: KnownGroups | null;
   /** Message requests and blocks (contract section 6); open to everyone without a ConsentStore. */
   readonly consent: Consent;
   private readonly registry = new ConnectionRegistry();
@@ -83,7 +92,7 @@ export class Manager {
 
   constructor(
     @inject(SESSION_RESOLVER) readonly sessions: SessionResolver,
-    @inject(GROUP_MEMBER_FETCHER) readonly groups: GroupMemberFetcher,
+    @inject(GROUP_MEMBER_FETCHER) fetcher: GroupMemberFetcher,
     @inject(MESSAGE_PERSISTER) readonly messages: MessagePersister,
     @inject(MANAGER_OPTIONS) options: Partial<ManagerOptions> = {},
     @inject(BROKER) private readonly broker: Broker = new InProcessBroker(),
@@ -93,6 +102,8 @@ export class Manager {
     this.consent = new Consent(consentStore);
     this.options = resolveManagerOptions(options);
     this.users = new KnownUsers(directory, this.options.userCacheSize);
+    this.groupCache = this.options.groupCacheSize > 0 ? new KnownGroups(fetcher, this.options.groupCacheSize) : null;
+    this.groups = this.groupCache ?? fetcher;
     this.log = this.options.logger ?? silentLogger;
     this.inFlight = new InFlight(this.log);
     this.hostEvents = new HostEvents(this.log);
@@ -108,6 +119,7 @@ export class Manager {
     });
     this.broker.setPresenceHandler?.((userId, online) => void this.track(this.presence.announce(userId, online)));
     this.broker.setDisconnectHandler?.((order) => this.closeMatching(order));
+    this.broker.setInvalidationHandler?.((invalidation) => this.forget(invalidation));
     this.heartbeat = new Heartbeat(this.registry, this.options.heartbeatIntervalMs);
     this.deadlines = new CredentialDeadlines(this.options.now, (conn) => conn.close(CloseCode.logged_out, LoggedOutReason.token_expired));
     this.recheck = sessions.stillValid
@@ -190,6 +202,22 @@ export class Manager {
     const published = this.broker.publishDisconnect?.(order);
     if (published instanceof Promise) this.track(published);
     return closed;
+  }
+
+  /**
+   * Forgets a user or a group from this process's caches at once, and from
+   * every other instance's when the broker delivers it (the host changed it:
+   * `parlor.invalidateUser` / `invalidateGroup`).
+   */
+  invalidate(invalidation: CacheInvalidation): void {
+    this.forget(invalidation);
+    const published = this.broker.publishInvalidation?.(invalidation);
+    if (published instanceof Promise) this.track(published);
+  }
+
+  private forget(invalidation: CacheInvalidation): void {
+    if ('userId' in invalidation) this.users.invalidate(invalidation.userId);
+    else this.groupCache?.invalidate(invalidation.groupId);
   }
 
   /** Logout: every socket of this session, on every instance. */

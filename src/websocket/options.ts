@@ -46,6 +46,13 @@ export interface ManagerOptions {
   verifyToken?: (token: string) => Awaitable<Identity | null>;
   /** User ids the UserDirectory confirmed, kept so a message costs no lookup (src/websocket/known-users.ts); 0 turns the cache off. */
   userCacheSize: number;
+  /**
+   * Groups whose accepted members are kept from a host's GroupMemberFetcher
+   * (src/websocket/known-groups.ts); 0 turns the cache off. Default 0 for a
+   * Manager built by hand; `createParlor` uses 10,000 with a host's fetcher
+   * and 0 with Parlor's own groups, whose stores cache them already.
+   */
+  groupCacheSize: number;
   /** Whether a user may send `broadcast`. Default: nobody. */
   isAdmin: (identity: Identity) => Awaitable<boolean>;
   logger?: Logger;
@@ -67,6 +74,7 @@ export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
   syncPageSize: 500,
   sessionRecheckMs: 60_000,
   userCacheSize: DEFAULT_USER_CACHE_SIZE,
+  groupCacheSize: 0,
   isAdmin: () => false,
   now: Date.now,
 };
@@ -94,8 +102,10 @@ export function resolveManagerOptions(partial: Partial<ManagerOptions> = {}): Ma
       throw new TypeError(`Manager option ${key} must be a positive number, got ${String(o[key])}`);
     }
   }
-  if (!Number.isInteger(o.userCacheSize) || o.userCacheSize < 0) {
-    throw new TypeError(`Manager option userCacheSize must be a non-negative integer, got ${String(o.userCacheSize)}`);
+  for (const key of ['userCacheSize', 'groupCacheSize'] as const) {
+    if (!Number.isInteger(o[key]) || o[key] < 0) {
+      throw new TypeError(`Manager option ${key} must be a non-negative integer, got ${String(o[key])}`);
+    }
   }
   if (o.abuseTolerance < 0) throw new TypeError('Manager option abuseTolerance must be >= 0');
   if (o.shedBufferedBytes > o.maxBufferedBytes) {

@@ -1,0 +1,101 @@
+/**
+ * A host that owns its groups (contract section 4, "host-owned groups"),
+ * through its GroupMemberFetcher: the accepted members are asked once per
+ * group and kept until `parlor.invalidateGroup(id)`, so group traffic costs
+ * no round trip to the host; a group the host does not know is `not_found`
+ * (and not kept); a fetcher that throws is 503 / `internal`, naming
+ * groupMemberFetcher in the log, with nothing stored.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteStores } from '../../src/store/sqlite/index.js';
+import type { Stores } from '../../src/store/types.js';
+import { hostGroups } from '../support/host-groups.js';
+import { startHostApp, type HostApp } from '../support/host-app.js';
+import { captureLogger, closeAll, expectNoFrame } from '../support/server.js';
+
+const ALICE = 601;
+const BOB = 602;
+const CAROL = 603;
+const TEAM = 7001;
+const UNKNOWN_GROUP = 7999;
+
+describe('host-owned groups: the members cache and its invalidation (SQLite)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parlor-host-groups-'));
+  const tables = new Map([[TEAM, { name: 'team', members: [ALICE, BOB] }]]);
+  const users = new Set([ALICE, BOB, CAROL]);
+  const fetcher = hostGroups(tables);
+  const log = captureLogger();
+  let stores: Stores;
+  let host: HostApp;
+  const askedFor = (groupId: number) => fetcher.acceptedMembers.mock.calls.filter(([id]) => id === groupId).length;
+
+  beforeAll(async () => {
+    stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
+    host = await startHostApp(stores, {
+      userDirectory: { existing: (ids) => ids.filter((id) => users.has(id)) },
+      groupMemberFetcher: fetcher,
+      logger: log.logger,
+    });
+  });
+  afterAll(async () => {
+    await closeAll();
+    await host?.close();
+    await stores?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('asks the host once per group for group history, typing and member lists; invalidateGroup makes it ask again', async () => {
+    const [a, b] = await Promise.all([host.connect(ALICE), host.connect(BOB)]);
+    for (let i = 0; i < 3; i++) await host.http.get(`/api/messages/group?group=${TEAM}`).set(host.as(ALICE)).expect(200);
+    a.send({ type: 'typing', group_id: TEAM, is_typing: true });
+    expect(await b.next('typing')).toMatchObject({ from: ALICE, group_id: TEAM, is_typing: true });
+    await host.http.get(`/api/groups/${TEAM}/members`).set(host.as(BOB)).expect(200);
+    expect(askedFor(TEAM)).toBe(1);
+
+    // The host adds Carol; until it says so, Parlor still knows the old members.
+    tables.get(TEAM)!.members.push(CAROL);
+    expect((await host.http.get(`/api/messages/group?group=${TEAM}`).set(host.as(CAROL)).expect(403)).body.error).toBe('forbidden');
+    host.parlor.invalidateGroup(TEAM);
+    await host.http.get(`/api/messages/group?group=${TEAM}`).set(host.as(CAROL)).expect(200);
+    await host.http.get(`/api/messages/group?group=${TEAM}`).set(host.as(ALICE)).expect(200);
+    expect(askedFor(TEAM)).toBe(2);
+    expect(host.parlor.manager.groupCache?.stats).toMatchObject({ invalidations: 1 });
+  });
+
+  it('a group the host does not know is not_found over HTTP and WebSocket, and is asked again next time (not kept)', async () => {
+    const a = await host.connect(ALICE);
+    expect((await host.http.get(`/api/messages/group?group=${UNKNOWN_GROUP}`).set(host.as(ALICE)).expect(404)).body.error).toBe('not_found');
+    a.send({ type: 'group', group_id: UNKNOWN_GROUP, content: 'anyone?', client_id: 'ng' });
+    expect(await a.next('error')).toMatchObject({ code: 'not_found', client_id: 'ng' });
+    expect((await host.http.get(`/api/groups/${UNKNOWN_GROUP}/members`).set(host.as(ALICE)).expect(404)).body.error).toBe('not_found');
+    expect(askedFor(UNKNOWN_GROUP)).toBe(3);
+    expect((await stores.messages.groupHistory(UNKNOWN_GROUP, { limit: 5 })).items).toEqual([]);
+  });
+
+  it('a fetcher that throws: 503 on HTTP, internal over WebSocket, nothing stored, and the log names groupMemberFetcher', async () => {
+    const OUTAGE = 7003;
+    tables.set(OUTAGE, { name: 'outage', members: [ALICE, BOB] }); // never asked before: not in the cache
+    const a = await host.connect(ALICE);
+    fetcher.state.failing = true;
+    try {
+      expect((await host.http.get(`/api/messages/group?group=${OUTAGE}`).set(host.as(ALICE)).expect(503)).body.error).toBe('unavailable');
+      expect((await host.http.post('/api/messages/group').set(host.as(ALICE)).send({ group_id: OUTAGE, content: 'x' }).expect(503)).body.error).toBe('unavailable');
+      a.send({ type: 'group', group_id: OUTAGE, content: 'x', client_id: 'down' });
+      expect(await a.next('error')).toMatchObject({ code: 'internal', client_id: 'down' });
+      await host.http.get('/api/groups').set(host.as(ALICE)).expect(503);
+      await host.http.get(`/api/groups/${OUTAGE}/members`).set(host.as(ALICE)).expect(503);
+    } finally {
+      fetcher.state.failing = false;
+    }
+    // A failed lookup is not kept either: the next one asks and succeeds.
+    await host.http.get(`/api/messages/group?group=${OUTAGE}`).set(host.as(ALICE)).expect(200);
+    expect((await stores.messages.groupHistory(OUTAGE, { limit: 5 })).items).toEqual([]);
+    await expectNoFrame(a, 'group');
+    const named = log.lines.filter((l) => l.interface === 'groupMemberFetcher');
+    expect(named.length).toBeGreaterThanOrEqual(3);
+    expect(named.every((l) => JSON.stringify(l).includes('host group database unreachable'))).toBe(true);
+  });
+});
