@@ -133,6 +133,11 @@ export function observeManager(registry: Registry, manager: Manager, broker?: Br
   });
   monotonicCounter(registry, 'parlor_user_cache_hits_total', 'Recipient checks answered from the cache of ids the UserDirectory confirmed', () => manager.users.stats.hits);
   monotonicCounter(registry, 'parlor_user_cache_misses_total', 'Recipient checks not answered from the cache: they asked the UserDirectory (the host, or Parlor\'s accounts) or joined a lookup under way', () => manager.users.stats.misses);
+  if (manager.groupCache) {
+    const cache = manager.groupCache;
+    monotonicCounter(registry, 'parlor_host_group_cache_hits_total', "Group member lookups answered from the cache of the host's GroupMemberFetcher", () => cache.stats.hits);
+    monotonicCounter(registry, 'parlor_host_group_cache_misses_total', "Group member lookups that asked the host's GroupMemberFetcher (or joined a lookup under way)", () => cache.stats.misses);
+  }
   manager.events.on('frame', (type: string) => frames.inc({ type }));
   manager.events.on('frameError', (code: string) => errors.inc({ code }));
   manager.events.on('delivered', (type: string, written: number, ms: number) => {

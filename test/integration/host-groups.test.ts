@@ -63,6 +63,9 @@ describe('host-owned groups: the members cache and its invalidation (SQLite)', (
     await host.http.get(`/api/messages/group?group=${TEAM}`).set(host.as(ALICE)).expect(200);
     expect(askedFor(TEAM)).toBe(2);
     expect(host.parlor.manager.groupCache?.stats).toMatchObject({ invalidations: 1 });
+    const metrics = await host.parlor.metrics.metrics();
+    expect(metrics).toMatch(/^parlor_host_group_cache_hits_total [1-9]/m);
+    expect(metrics).toMatch(/^parlor_host_group_cache_misses_total [1-9]/m);
   });
 
   it('a group the host does not know is not_found over HTTP and WebSocket, and is asked again next time (not kept)', async () => {
