@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import { warnAboutUnregisteredAdmins } from './admin-users.js';
-import { createParlor, type Parlor } from './app.js';
+import { createParlor, type Parlor, type ParlorOptions } from './app.js';
 import { RedisBroker } from './broker/redis-broker.js';
 import { demoPage } from './http/demo-page.js';
 import { loadConfig, trustProxySetting, type Config } from './config.js';
@@ -30,6 +30,10 @@ export interface StartServerOptions {
   logger?: Logger;
   /** Manager options that have no environment variable (e.g. `typingTimeoutMs`), for embedders and tests. */
   manager?: Partial<ManagerOptions>;
+  /** The host's users and groups (contract section 4), for embedders and `npm run bench -- --host-interfaces`. Default: Parlor's own. */
+  host?: Pick<ParlorOptions, 'userDirectory' | 'groupMemberFetcher'>;
+  /** Routes served before Parlor's, e.g. the host's own group management when it owns the groups. */
+  hostRoutes?: (parlor: Parlor) => RequestHandler;
   /** The demo page's folder. Default: `public` next to this file (dist/public once built). */
   publicDir?: string;
 }
@@ -65,6 +69,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
   broker?.waitUntilReady(5000).catch(() => log.warn({ broker: broker.description }, 'Redis not reachable yet: serving local connections only, retrying'));
 
   const parlor = createParlor({
+    ...options.host,
     stores,
     broker,
     sessionSecret: secret.secret,
@@ -98,6 +103,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
   // The demo chat page at `/` (scripts/build-demo.mjs puts it in dist/public, next to this file once built).
   const publicDir = options.publicDir ?? fileURLToPath(new URL('./public', import.meta.url));
   if (existsSync(publicDir)) app.use(demoPage(publicDir));
+  if (options.hostRoutes) app.use(options.hostRoutes(parlor));
   app.use(parlor.router);
   app.use(parlor.opsRouter);
   // The standalone server owns every path: an unknown API route is a JSON 404, not Express's HTML page.
