@@ -24,6 +24,11 @@ if (process.argv.slice(2).includes('--scale-out')) {
   await import('./scale-out.mjs');
   process.exit();
 }
+// `--host-interfaces`: private and fan-out throughput with a host UserDirectory and GroupMemberFetcher against the built-in ones, same run (bench/host-interfaces.mjs).
+if (process.argv.slice(2).includes('--host-interfaces')) {
+  await import('./host-interfaces.mjs');
+  process.exit();
+}
 // `--policy`: private throughput with an allow-everything messagePolicy against none, same run (bench/policy.mjs).
 if (process.argv.slice(2).includes('--policy')) {
   await import('./policy.mjs');
