@@ -1,6 +1,10 @@
 /**
  * Runs examples/existing-app/server.ts (the README's first example) against the
- * real PostgreSQL: a fresh database for the host, dropped afterwards.
+ * real PostgreSQL: a fresh database for the host, dropped afterwards, with
+ * Parlor's chat store in SQLite and in PostgreSQL (its own schema in the
+ * host's database). The host owns its users, groups, group_members and
+ * session tables; every route and frame works for its users, and Parlor
+ * writes nothing to those tables.
  */
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,17 +14,22 @@ import { adminQuery } from '../support/postgres.js';
 import { closeAll, connectClient, cookieOf, tempDir, targetOf, upgradeStatus, type HttpTarget } from '../support/server.js';
 import { describeWithPostgres } from '../support/services.js';
 
-await describeWithPostgres('examples/existing-app: a host app with its own users, login and connect-pg-simple sessions', (url) => {
+for (const chatStore of ['sqlite', 'postgres'] as const) {
+await describeWithPostgres(`examples/existing-app (chat store: ${chatStore}): a host app with its own users, groups, login and connect-pg-simple sessions`, (url) => {
   const database = `parlor_example_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   let app: ExistingApp;
   let target: HttpTarget;
   let wsUrl: string;
 
+  const hostUrl = (admin: string) => {
+    const u = new URL(admin);
+    u.pathname = `/${database}`;
+    return u.toString();
+  };
+
   beforeAll(async () => {
     await adminQuery(url, `CREATE DATABASE ${database}`);
-    const hostUrl = new URL(url);
-    hostUrl.pathname = `/${database}`;
-    app = await main({ databaseUrl: hostUrl.toString(), chatDbPath: join(tempDir(), 'chat.db'), port: 0, sessionSecret: 'the host app secret, long enough' });
+    app = await main({ databaseUrl: hostUrl(url), chatStore, chatDbPath: join(tempDir(), 'chat.db'), port: 0, sessionSecret: 'the host app secret, long enough' });
     target = targetOf(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
     wsUrl = target.wsUrl.replace(/\/ws$/, '/chat/ws');
   });
@@ -92,4 +101,64 @@ await describeWithPostgres('examples/existing-app: a host app with its own users
     expect(names.body).toEqual({ users: [{ id: ann.id, username: 'ann' }, { id: ben.id, username: 'ben' }] });
     await target.http.post('/chat/api/messages/private').set('cookie', ann.cookie).send({ to: 999999, content: 'nobody' }).expect(404);
   });
+
+  /** Every row of the host's own tables, to show Parlor wrote none of them. */
+  const hostTables = async () => {
+    const rows = async (sql: string) => adminQuery(hostUrl(url), sql);
+    return {
+      users: await rows('SELECT id, username, password_hash FROM public.users ORDER BY id'),
+      groups: await rows('SELECT id, name FROM public.groups ORDER BY id'),
+      group_members: await rows('SELECT group_id, user_id FROM public.group_members ORDER BY group_id, user_id'),
+      session: await rows('SELECT sid, sess FROM public.session ORDER BY sid'),
+    };
+  };
+
+  it("group messages in the host's groups, group history and private history over HTTP, member names, notifications; nothing written to the host's tables", async () => {
+    const [cat, dan, eve] = await Promise.all([signUpAndLogIn('cat'), signUpAndLogIn('dan'), signUpAndLogIn('eve')]);
+    // The host's own routes create the group and add Dan (Parlor hears of it through invalidateGroup and notifies Dan).
+    const group = (await target.http.post('/groups').set('cookie', cat.cookie).send({ name: 'book club' }).expect(201)).body;
+    const danSocket = await connectClient(target, dan.cookie, { url: wsUrl });
+    await target.http.post(`/groups/${group.id}/members`).set('cookie', cat.cookie).send({ user_id: dan.id }).expect(201);
+    const added = await danSocket.next('notification');
+    expect(added).toMatchObject({ subtype: 'group_added', message: 'you were added to book club', group_id: group.id });
+
+    const before = await hostTables();
+    const catSocket = await connectClient(target, cat.cookie, { url: wsUrl });
+    catSocket.send({ type: 'group', group_id: group.id, content: 'chapter one?', client_id: 'g1' });
+    const ack = await catSocket.next('ack', (f) => f.client_id === 'g1');
+    expect(await danSocket.next('group')).toMatchObject({ id: ack.id, from: cat.id, group_id: group.id, content: 'chapter one?' });
+    const reply = await target.http.post('/chat/api/messages/group').set('cookie', dan.cookie).send({ group_id: group.id, content: 'yes' }).expect(201);
+    expect(await catSocket.next('group', (f) => f.id === reply.body.id)).toMatchObject({ from: dan.id });
+    danSocket.send({ type: 'read', group_id: group.id, message_id: reply.body.id });
+    danSocket.send({ type: 'private', to: cat.id, content: 'see you there', client_id: 'p1' });
+    await danSocket.next('ack', (f) => f.client_id === 'p1');
+
+    const history = await target.http.get(`/chat/api/messages/group?group=${group.id}`).set('cookie', cat.cookie).expect(200);
+    expect(history.body.messages.map((m: { content: string }) => m.content)).toEqual(['yes', 'chapter one?']);
+    const priv = await target.http.get(`/chat/api/messages/private?user=${dan.id}`).set('cookie', cat.cookie).expect(200);
+    expect(priv.body.messages.map((m: { content: string }) => m.content)).toEqual(['see you there']);
+    const groups = await target.http.get('/chat/api/groups').set('cookie', dan.cookie).expect(200);
+    expect(groups.body.groups).toEqual([{ id: group.id, name: 'book club', status: 'accepted' }]);
+    const members = await target.http.get(`/chat/api/groups/${group.id}/members`).set('cookie', dan.cookie).expect(200);
+    expect(members.body.members).toEqual([
+      { id: cat.id, username: 'cat', status: 'accepted' },
+      { id: dan.id, username: 'dan', status: 'accepted' },
+    ]);
+    const notifications = await target.http.get('/chat/api/notifications').set('cookie', dan.cookie).expect(200);
+    expect(notifications.body).toMatchObject({ unread: 1, notifications: [expect.objectContaining({ id: added.id, subtype: 'group_added' })] });
+    const read = await target.http.post('/chat/api/notifications/read').set('cookie', dan.cookie).send({ ids: [added.id] }).expect(200);
+    expect(read.body).toEqual({ updated: 1 });
+
+    // Eve is not in the group: forbidden both ways; an unknown host group is not_found.
+    await target.http.get(`/chat/api/messages/group?group=${group.id}`).set('cookie', eve.cookie).expect(403);
+    const eveSocket = await connectClient(target, eve.cookie, { url: wsUrl });
+    eveSocket.send({ type: 'group', group_id: group.id, content: 'let me in', client_id: 'x' });
+    expect(await eveSocket.next('error')).toMatchObject({ code: 'forbidden', client_id: 'x' });
+    expect((await target.http.get('/chat/api/messages/group?group=999999').set('cookie', cat.cookie).expect(404)).body.error).toBe('not_found');
+    // Group management stays the host's: Parlor's routes for it fall through.
+    expect((await target.http.post('/chat/api/groups').set('cookie', cat.cookie).send({ name: 'x' }).expect(404)).body).toEqual({ error: 'no such page' });
+
+    expect(await hostTables()).toEqual(before);
+  });
 });
+}
