@@ -117,6 +117,8 @@ await describeWithPostgres(`examples/existing-app (chat store: ${chatStore}): a 
     const [cat, dan, eve] = await Promise.all([signUpAndLogIn('cat'), signUpAndLogIn('dan'), signUpAndLogIn('eve')]);
     // The host's own routes create the group and add Dan (Parlor hears of it through invalidateGroup and notifies Dan).
     const group = (await target.http.post('/groups').set('cookie', cat.cookie).send({ name: 'book club' }).expect(201)).body;
+    // Parlor now knows (and caches) the group with Cat alone; the host's route invalidates it when Dan joins.
+    expect((await target.http.get(`/chat/api/messages/group?group=${group.id}`).set('cookie', cat.cookie).expect(200)).body.messages).toEqual([]);
     const danSocket = await connectClient(target, dan.cookie, { url: wsUrl });
     await target.http.post(`/groups/${group.id}/members`).set('cookie', cat.cookie).send({ user_id: dan.id }).expect(201);
     const added = await danSocket.next('notification');
@@ -140,10 +142,13 @@ await describeWithPostgres(`examples/existing-app (chat store: ${chatStore}): a 
     const groups = await target.http.get('/chat/api/groups').set('cookie', dan.cookie).expect(200);
     expect(groups.body.groups).toEqual([{ id: group.id, name: 'book club', status: 'accepted' }]);
     const members = await target.http.get(`/chat/api/groups/${group.id}/members`).set('cookie', dan.cookie).expect(200);
-    expect(members.body.members).toEqual([
-      { id: cat.id, username: 'cat', status: 'accepted' },
-      { id: dan.id, username: 'dan', status: 'accepted' },
-    ]);
+    // The host's members() lists them by id (the sign-ups above ran at once, so either may be first).
+    expect(members.body.members).toEqual(
+      [
+        { id: cat.id, username: 'cat', status: 'accepted' },
+        { id: dan.id, username: 'dan', status: 'accepted' },
+      ].sort((x, y) => x.id - y.id),
+    );
     const notifications = await target.http.get('/chat/api/notifications').set('cookie', dan.cookie).expect(200);
     expect(notifications.body).toMatchObject({ unread: 1, notifications: [expect.objectContaining({ id: added.id, subtype: 'group_added' })] });
     const read = await target.http.post('/chat/api/notifications/read').set('cookie', dan.cookie).send({ ids: [added.id] }).expect(200);
