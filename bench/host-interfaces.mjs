@@ -87,7 +87,19 @@ try {
 
 const med = (name, scenario, f) => median(results.configs[name]?.[scenario].map(f) ?? []);
 const ratioOf = (scenario, f) => med('host interfaces', scenario, f) / med('built-in', scenario, f);
-results.ratio = { private: ratioOf('private', (r) => r.msgs_per_s), group: ratioOf('group', (r) => r.deliveries_per_s) };
+/** The median of each round's host/built-in ratio: the two runs of a round are back to back, so slow drift of a shared machine cancels. */
+const pairedRatioOf = (scenario, f) => {
+  const host = results.configs['host interfaces']?.[scenario] ?? [];
+  return median((results.configs['built-in']?.[scenario] ?? []).map((b, i) => (host[i] ? f(host[i]) / f(b) : NaN)).filter(Number.isFinite));
+};
+const privateRate = (r) => r.msgs_per_s;
+const groupRate = (r) => r.deliveries_per_s;
+/** Server CPU per unit of work: less sensitive than throughput to what else runs on the machine. */
+const privateCpu = (r) => r.server_cpu_us_per_msg;
+const groupCpu = (r) => (r.server_cpu_pct * 1e4) / r.deliveries_per_s;
+results.ratio = { private: ratioOf('private', privateRate), group: ratioOf('group', groupRate) };
+results.paired_ratio = { private: pairedRatioOf('private', privateRate), group: pairedRatioOf('group', groupRate) };
+results.cpu_ratio = { private: ratioOf('private', privateCpu), group: ratioOf('group', groupCpu) };
 results.target = {
   target: 'host interfaces >= 0.9x the built-in throughput, private and fan-out',
   value: results.ratio,
@@ -98,13 +110,15 @@ writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 console.log(`\nParlor host-interfaces benchmark, ${results.meta.date}, ${results.meta.cpus} x ${results.meta.cpu_model}, Node ${results.meta.node}`);
 console.log(`SQLite; private: ${opts.pairs} pairs x ${opts.window} in flight; group: ${opts.groupSize} members, 1 sender; median of ${opts.runs} run(s) of ${opts.durationMs} ms\n`);
-console.log('| configuration | private msgs/s | private p50 ms | group deliveries/s | group last-member p50 ms |');
-console.log('| --- | --- | --- | --- | --- |');
+console.log('| configuration | private msgs/s | private p50 ms | server CPU µs/msg | group deliveries/s | group last-member p50 ms | server CPU µs/delivery |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const name of Object.keys(results.configs)) {
   console.log(
-    `| ${name} | ${fmt(med(name, 'private', (r) => r.msgs_per_s))} | ${fmt(med(name, 'private', (r) => r.latency_ms.p50), 1)} | ` +
-      `${fmt(med(name, 'group', (r) => r.deliveries_per_s))} | ${fmt(med(name, 'group', (r) => r.last_member_latency_ms.p50), 1)} |`,
+    `| ${name} | ${fmt(med(name, 'private', privateRate))} | ${fmt(med(name, 'private', (r) => r.latency_ms.p50), 1)} | ${fmt(med(name, 'private', privateCpu), 1)} | ` +
+      `${fmt(med(name, 'group', groupRate))} | ${fmt(med(name, 'group', (r) => r.last_member_latency_ms.p50), 1)} | ${fmt(med(name, 'group', groupCpu), 2)} |`,
   );
 }
 console.log(`\n${results.target.met ? 'met    ' : 'NOT met'}  ${results.target.target}: private ${fmt(results.ratio.private, 2)}x, group ${fmt(results.ratio.group, 2)}x`);
+console.log(`paired (median of per-round ratios): private ${fmt(results.paired_ratio.private, 2)}x, group ${fmt(results.paired_ratio.group, 2)}x`);
+console.log(`server CPU per unit, host / built-in: private ${fmt(results.cpu_ratio.private, 2)}x, group ${fmt(results.cpu_ratio.group, 2)}x`);
 console.log(`results: ${file}`);
