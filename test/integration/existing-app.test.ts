@@ -8,7 +8,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { main, type ExistingApp } from '../../examples/existing-app/server.js';
 import { adminQuery } from '../support/postgres.js';
 import { closeAll, connectClient, cookieOf, tempDir, targetOf, upgradeStatus, type HttpTarget } from '../support/server.js';
@@ -36,6 +36,11 @@ await describeWithPostgres(`examples/existing-app (chat store: ${chatStore}): a 
   afterAll(async () => {
     await closeAll();
     await app?.close();
+    // pg's pool.end() resolves before its sockets have closed: let them go first, or FORCE kills one mid-goodbye
+    // and its FATAL surfaces as an uncaught error in this process.
+    await vi
+      .waitFor(async () => expect(await adminQuery(url, 'SELECT 1 FROM pg_stat_activity WHERE datname = $1', [database])).toEqual([]), { timeout: 3000, interval: 50 })
+      .catch(() => {});
     await adminQuery(url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   });
 
