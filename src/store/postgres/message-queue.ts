@@ -4,7 +4,7 @@
  * (`parlor_insert_messages`, src/store/postgres/message-insert.ts): one round
  * trip, one transaction, one WAL flush; every promise of the batch settles
  * after that statement returned. A message that fails on its own data
- * (an unknown group, a NUL character) fails alone; when the
+ * (a NUL character, a client_id used for the other kind) fails alone; when the
  * statement fails (connection lost, timeout), every message of the batch
  * rejects and none is stored.
  *
