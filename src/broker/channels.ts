@@ -94,10 +94,23 @@ export interface WireEnvelope {
 }
 
 export function encodeWire(origin: string, envelope: Envelope): string {
+  // `v` then `o` first, always: wireOriginHead(origin) is how an instance recognizes its own echo unparsed.
   const wire: WireEnvelope = { v: 1, o: origin, t: envelope.type, r: envelope.raw };
   if (envelope.except !== undefined) wire.x = envelope.except;
   if (envelope.delivery !== undefined) wire.d = envelope.delivery;
   return JSON.stringify(wire);
+}
+
+/**
+ * How every envelope `encodeWire(origin, ...)` produces begins. An instance
+ * receives its own publication of every frame it published to a user it also
+ * holds (it delivered that frame locally before publishing); comparing this
+ * head lets it drop the echo without JSON.parse. Instance ids are restricted
+ * to `[A-Za-z0-9_.:-]`, so the id needs no escaping and no other origin can
+ * share the head.
+ */
+export function wireOriginHead(origin: string): string {
+  return `{"v":1,"o":${JSON.stringify(origin)},`;
 }
 
 /** A published message as a JSON object; undefined for anything else (another instance's garbage, a foreign publisher). */

@@ -30,6 +30,7 @@ import {
   encodeInvalidation,
   encodeWire,
   envelopeFromWire,
+  wireOriginHead,
 } from './channels.js';
 import { RedisPresence } from './redis-presence.js';
 
@@ -101,6 +102,8 @@ export class RedisBroker implements Broker {
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly presence: RedisPresence;
+  /** The head of this instance's own envelopes: its echo is dropped on sight, unparsed. */
+  private readonly echoHead: string;
   /** Channels this instance wants; resubscribed in full on every (re)connect of the subscriber. */
   private readonly channels = new Set<string>();
   private deliver: (envelope: Envelope) => void = () => {};
@@ -119,6 +122,7 @@ export class RedisBroker implements Broker {
     this.instanceId = this.options.instanceId;
     this.description = describeRedisUrl(this.options.url);
     this.names = new RedisNames(this.options.prefix);
+    this.echoHead = wireOriginHead(this.instanceId);
 
     // Fail fast instead of queueing: no offline queue, and commands in flight when the
     // connection drops are rejected at once rather than resent later (no late duplicates).
@@ -295,6 +299,7 @@ export class RedisBroker implements Broker {
   private onMessage(channel: string, message: string): void {
     if (channel === this.names.disconnectChannel) return this.onDisconnectMessage(message);
     if (channel === this.names.invalidateChannel) return this.onInvalidationMessage(message);
+    if (message.startsWith(this.echoHead)) return; // already delivered locally before publishing
     const wire = decodeWire(message);
     if (!wire) {
       this.log.warn({ channel }, 'redis: ignored a message that is not a Parlor envelope');
