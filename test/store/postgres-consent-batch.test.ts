@@ -5,7 +5,7 @@
  * sees that write. Every test works in a fresh schema, dropped after.
  */
 import { describe, expect, it } from 'vitest';
-import { useSchemas } from '../support/postgres-stores.js';
+import { count, useSchemas } from '../support/postgres-stores.js';
 import { describeWithPostgres } from '../support/services.js';
 
 await describeWithPostgres('postgres store', (url) => {
@@ -43,6 +43,24 @@ await describeWithPostgres('postgres store', (url) => {
       expect(await stores.consent.relation(a, b)).toMatchObject({ blockedBy: true, peerWrote: true });
       // Whether the early read saw the block depends on when its statement started; it is answered either way.
       expect(await early).toMatchObject({ blocking: false, wrote: false });
+    });
+
+    it('one batch of private messages records each (writer, peer) pair once, in its direction only', async () => {
+      const stores = await db.open({ schema: db.schema() });
+      const [a, b, c] = [301, 302, 303];
+      // Same tick: one statement (one trigger call) for all five, with a pair repeated and both directions of another.
+      await Promise.all([
+        stores.messages.savePrivate({ from: a, to: b, content: '1' }),
+        stores.messages.savePrivate({ from: a, to: b, content: '2' }),
+        stores.messages.savePrivate({ from: b, to: a, content: '3' }),
+        stores.messages.savePrivate({ from: c, to: a, content: '4' }),
+        stores.messages.savePrivate({ from: a, to: b, content: '5', clientId: 'k' }),
+      ]);
+      const pairs = await stores.db.rows<{ user_id: string; peer_id: string }>('SELECT user_id, peer_id FROM private_writers ORDER BY user_id, peer_id');
+      expect(pairs.map((p) => [Number(p.user_id), Number(p.peer_id)])).toEqual([[a, b], [b, a], [c, a]]);
+      await stores.messages.savePrivate({ from: c, to: a, content: 'again' });
+      expect(await count(stores, 'private_writers')).toBe(3);
+      expect(await stores.consent.relation(a, c)).toMatchObject({ wrote: false, peerWrote: true });
     });
 
     it('after close, a read is refused and the ones asked for before are answered', async () => {
