@@ -6,7 +6,9 @@
  * user `id`, and to `<prefix>:all`; so it receives the frames of its own
  * users and broadcasts, never the whole cluster's traffic. Every envelope is
  * first delivered to this process's connections, then published once per
- * target user; the publisher ignores its own echo. Redis down: local delivery
+ * target user; the publisher ignores its own echo. The PUBLISH commands of
+ * one event-loop turn leave together, as one pipeline (one socket write),
+ * in the order they were asked for. Redis down: local delivery
  * goes on, remote delivery is dropped (clients catch up with `sync`), nothing
  * queues, and both connections come back and resubscribe by themselves.
  * Disconnect orders (logout, revocation) go on one more channel that every
@@ -113,6 +115,9 @@ export class RedisBroker implements Broker {
   private everReady = false;
   private down = false;
   private closed = false;
+  /** PUBLISH commands asked for in this event-loop turn, sent together by flush(). */
+  private outgoing: Outgoing[] = [];
+  private flushScheduled = false;
   /** Envelopes that reached only local connections because Redis was unreachable (observability). */
   droppedPublishes = 0;
 
@@ -197,13 +202,13 @@ export class RedisBroker implements Broker {
       return;
     }
     const wire = encodeWire(this.instanceId, envelope);
-    if (envelope.all) return this.settle(this.pub.publish(this.names.allChannel, wire));
+    if (envelope.all) return this.send([this.names.allChannel], wire);
     const users = [...new Set(envelope.users ?? [])];
     if (users.length === 0) return;
-    if (users.length === 1) return this.settle(this.pub.publish(this.names.userChannel(users[0]!), wire));
-    const pipeline = this.pub.pipeline();
-    for (const u of users) pipeline.publish(this.names.userChannel(u), wire);
-    return this.settle(pipeline.exec().then(firstError));
+    return this.send(
+      users.map((u) => this.names.userChannel(u)),
+      wire,
+    );
   }
 
   setDisconnectHandler(handler: (order: DisconnectOrder) => void): void {
@@ -218,7 +223,7 @@ export class RedisBroker implements Broker {
       this.log.warn('redis: a disconnect order reached local connections only; other instances catch up by re-checking sessions');
       return;
     }
-    return this.settle(this.pub.publish(this.names.disconnectChannel, encodeDisconnect(this.instanceId, order)));
+    return this.send([this.names.disconnectChannel], encodeDisconnect(this.instanceId, order));
   }
 
   setInvalidationHandler(handler: (invalidation: CacheInvalidation) => void): void {
@@ -269,6 +274,7 @@ export class RedisBroker implements Broker {
    */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.flush(); // what was published before close() goes out
     await this.presence.leave();
     this.closed = true;
     await Promise.all([quit(this.pub), quit(this.sub)]);
@@ -386,21 +392,61 @@ export class RedisBroker implements Broker {
     });
   }
 
-  private settle(work: Promise<unknown>): Promise<void> {
-    return work.then(
-      () => undefined,
-      (err: unknown) => {
-        this.droppedPublishes++;
-        this.log.warn({ err }, 'redis: publish failed; remote recipients recover with sync');
-      },
-    );
+  /**
+   * Queues one message for `channels` (one envelope or order) for this turn's
+   * pipeline; resolves once that pipeline has answered. Never rejects.
+   */
+  private send(channels: string[], message: string): Promise<void> {
+    return new Promise((done) => {
+      this.outgoing.push({ channels, message, done });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      setImmediate(() => void this.flush());
+    });
+  }
+
+  /**
+   * Sends the queued messages as one pipeline, in the order they were queued.
+   * A message whose PUBLISH failed (or all of them, when the connection is
+   * gone) counts once in `droppedPublishes`: its remote recipients recover
+   * with `sync`, as when it was published alone.
+   */
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    const batch = this.outgoing;
+    this.outgoing = [];
+    if (batch.length === 0) return;
+    let failures: (unknown | undefined)[];
+    if (this.pub.status !== 'ready') {
+      failures = batch.map(() => new Error(`redis publisher is ${this.pub.status}`));
+    } else {
+      const pipeline = this.pub.pipeline();
+      for (const { channels, message } of batch) for (const channel of channels) pipeline.publish(channel, message);
+      try {
+        const results = (await pipeline.exec()) ?? [];
+        let k = 0;
+        failures = batch.map(({ channels }) => {
+          const errs = results.slice(k, (k += channels.length)).map(([err]) => err);
+          return errs.find((err) => err) ?? undefined;
+        });
+      } catch (err) {
+        failures = batch.map(() => err);
+      }
+    }
+    const failed = failures.filter((err) => err !== undefined);
+    if (failed.length > 0) {
+      this.droppedPublishes += failed.length;
+      this.log.warn({ err: failed[0], messages: failed.length }, 'redis: publish failed; remote recipients recover with sync');
+    }
+    for (const { done } of batch) done();
   }
 }
 
-/** A pipeline resolves even when its commands fail: surface the first failure. */
-function firstError(results: [Error | null, unknown][] | null): void {
-  const failed = results?.find(([err]) => err);
-  if (failed) throw failed[0];
+/** One envelope or disconnect order waiting for this turn's pipeline. */
+interface Outgoing {
+  channels: string[];
+  message: string;
+  done: () => void;
 }
 
 /** QUIT when connected (pending replies arrive first), else just stop reconnecting. */

@@ -77,6 +77,24 @@ await describeWithRedis('RedisBroker: delivery across instances', (url) => {
     expect(counts).toEqual([1, 1, 1, 1]);
   });
 
+  it('the envelopes of one event-loop turn leave as one pipeline, and arrive in the order they were published', async () => {
+    const two = await cluster.connect(B, 2);
+    const aPub = (A.broker as unknown as { pub: Redis }).pub;
+    const pipelines = vi.spyOn(aPub, 'pipeline');
+    const published = vi.spyOn(aPub, 'publish');
+    try {
+      const sent = Array.from({ length: 50 }, (_, i) => A.broker.publish({ type: 'notification', raw: JSON.stringify({ type: 'notification', n: i }), users: [2] }));
+      await Promise.all(sent);
+      expect(pipelines).toHaveBeenCalledTimes(1);
+      expect(published).not.toHaveBeenCalled();
+      await vi.waitFor(() => expect(framesOf(two, 'notification')).toHaveLength(50));
+      expect(framesOf(two, 'notification').map((f) => f.n)).toEqual([...Array(50).keys()]);
+    } finally {
+      pipelines.mockRestore();
+      published.mockRestore();
+    }
+  });
+
   it('ignores a message on its channels that is not a Parlor envelope, and keeps delivering', async () => {
     const admin = new Redis(url);
     try {
