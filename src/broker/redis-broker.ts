@@ -242,7 +242,7 @@ export class RedisBroker implements Broker {
       this.log.warn(invalidation, 'redis: a cache invalidation reached this instance only');
       return;
     }
-    return this.settle(this.pub.publish(this.names.invalidateChannel, encodeInvalidation(this.instanceId, invalidation)));
+    return this.send([this.names.invalidateChannel], encodeInvalidation(this.instanceId, invalidation));
   }
 
   /**
