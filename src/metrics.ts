@@ -1,7 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Stores } from './store/types.js';
 import type { Broker } from './websocket/broker.js';
 import type { Manager } from './websocket/manager.js';
+import type { LabelledCounts } from './websocket/traffic.js';
 import type { MessagePersister } from './websocket/message-persister.js';
 
 /** What a broker that talks to a server (RedisBroker) reports about that link. */
@@ -33,6 +35,24 @@ function monotonicCounter(registry: Registry, name: string, help: string, read: 
   });
 }
 
+/** The same for counts by label (LabelledCounts): each label's total is followed on scrape. */
+function labelledCounter(registry: Registry, name: string, help: string, labelName: string, counts: LabelledCounts): void {
+  const counted = new Map<string, number>();
+  new Counter({
+    name,
+    help,
+    labelNames: [labelName],
+    registers: [registry],
+    collect() {
+      for (const [label, now] of counts.entries()) {
+        const before = counted.get(label) ?? 0;
+        if (now > before) this.inc({ [labelName]: label }, now - before);
+        counted.set(label, now);
+      }
+    },
+  });
+}
+
 /** One Prometheus registry per Parlor instance: two mounts never share counters. */
 export function createRegistry(withProcessMetrics = true): Registry {
   const registry = new Registry();
@@ -58,21 +78,23 @@ export function timeStoreWrites(persister: MessagePersister, registry: Registry)
   const timed = Object.create(persister) as MessagePersister;
   for (const op of STORE_WRITES) {
     const write = persister[op].bind(persister) as (...args: unknown[]) => unknown;
-    (timed as unknown as Record<string, unknown>)[op] = async (...args: unknown[]) => {
-      const end = histogram.startTimer({ op });
-      try {
-        return await write(...args);
-      } finally {
-        end();
-      }
+    const observe = histogram.labels({ op });
+    // The caller awaits the store's own promise: timing it adds no promise hop before the ack.
+    (timed as unknown as Record<string, unknown>)[op] = (...args: unknown[]) => {
+      const started = performance.now();
+      const done = (): void => observe.observe((performance.now() - started) / 1000);
+      const result = write(...args);
+      if (result instanceof Promise) result.then(done, done);
+      else done();
+      return result;
     };
   }
   return timed;
 }
 
 /**
- * Counters and gauges of the Manager. Gauges read it when scraped; counters
- * follow its events (one increment per frame or envelope, not per recipient).
+ * Counters and gauges of the Manager, read when scraped from the numbers it
+ * keeps (Manager.traffic); only the fan-out histogram observes each envelope.
  */
 export function observeManager(registry: Registry, manager: Manager, broker?: Broker): void {
   new Gauge({
@@ -91,18 +113,8 @@ export function observeManager(registry: Registry, manager: Manager, broker?: Br
       this.set(manager.onlineUsers().length);
     },
   });
-  const frames = new Counter({
-    name: 'parlor_ws_frames_received_total',
-    help: 'Client frames received, by type (invalid frames count as "invalid")',
-    labelNames: ['type'],
-    registers: [registry],
-  });
-  const errors = new Counter({
-    name: 'parlor_ws_errors_sent_total',
-    help: 'error frames sent, by code',
-    labelNames: ['code'],
-    registers: [registry],
-  });
+  labelledCounter(registry, 'parlor_ws_frames_received_total', 'Client frames received, by type (invalid frames count as "invalid")', 'type', manager.traffic.received);
+  labelledCounter(registry, 'parlor_ws_errors_sent_total', 'error frames sent, by code', 'code', manager.traffic.errors);
   if (isObservable(broker)) {
     new Gauge({
       name: 'parlor_broker_connected',
@@ -119,12 +131,7 @@ export function observeManager(registry: Registry, manager: Manager, broker?: Br
       () => broker.droppedPublishes,
     );
   }
-  const sent = new Counter({
-    name: 'parlor_ws_frames_sent_total',
-    help: 'Frames written to client connections by this instance, by type (a fan-out to N connections counts N)',
-    labelNames: ['type'],
-    registers: [registry],
-  });
+  labelledCounter(registry, 'parlor_ws_frames_sent_total', 'Frames written to client connections by this instance, by type (a fan-out to N connections counts N)', 'type', manager.traffic.sent);
   const fanOut = new Histogram({
     name: 'parlor_fanout_seconds',
     help: 'Time to write one routed frame to every recipient connection on this instance',
@@ -138,12 +145,7 @@ export function observeManager(registry: Registry, manager: Manager, broker?: Br
     monotonicCounter(registry, 'parlor_host_group_cache_hits_total', "Group member lookups answered from the cache of the host's GroupMemberFetcher", () => cache.stats.hits);
     monotonicCounter(registry, 'parlor_host_group_cache_misses_total', "Group member lookups that asked the host's GroupMemberFetcher (or joined a lookup under way)", () => cache.stats.misses);
   }
-  manager.events.on('frame', (type: string) => frames.inc({ type }));
-  manager.events.on('frameError', (code: string) => errors.inc({ code }));
-  manager.events.on('delivered', (type: string, written: number, ms: number) => {
-    if (written > 0) sent.inc({ type }, written);
-    fanOut.observe(ms / 1000);
-  });
+  manager.traffic.onFanOut = (seconds) => fanOut.observe(seconds);
 }
 
 /**

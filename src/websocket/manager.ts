@@ -43,6 +43,7 @@ import {
 import type { Identity, SessionResolver } from './session-resolver.js';
 import type { Transport } from './transport.js';
 import { SessionRecheck } from './session-recheck.js';
+import { Traffic } from './traffic.js';
 import { TypingTracker, type TypingKey } from './typing-tracker.js';
 import type { UserDirectory } from './user-directory.js';
 
@@ -57,9 +58,11 @@ export class Manager {
   /**
    * Observability hooks: 'frame' (type) for each valid frame, 'frameError' (code)
    * for each error frame sent, 'delivered' (type, connections written, ms) for
-   * each envelope written out by this process.
+   * each envelope written out by this process. Emitted only while someone listens.
    */
   readonly events: EventEmitter = new EventEmitter();
+  /** The counts behind /metrics, in plain numbers: what a frame costs the metrics is an addition. */
+  readonly traffic = new Traffic();
   /** For host code (`parlor.events`): `message`, `notification` and `read`, after the commit. */
   readonly hostEvents: HostEvents;
   /**
@@ -112,11 +115,7 @@ export class Manager {
     this.delivery = new LocalDelivery(this.registry, (d) => void this.track(this.markDelivered(d)));
     this.presence = new Presence(this.registry, this.broker, this.groups, (contacts, user_id, online) =>
       this.publish({ users: contacts }, 'presence', { user_id, online }), this.log);
-    this.broker.setDeliver((envelope) => {
-      const started = performance.now();
-      const written = this.delivery.deliver(envelope);
-      this.events.emit('delivered', envelope.type, written, performance.now() - started);
-    });
+    this.broker.setDeliver((envelope) => this.deliverLocally(envelope));
     this.broker.setPresenceHandler?.((userId, online) => void this.track(this.presence.announce(userId, online)));
     this.broker.setDisconnectHandler?.((order) => this.closeMatching(order));
     this.broker.setInvalidationHandler?.((invalidation) => this.forget(invalidation));
@@ -355,6 +354,18 @@ export class Manager {
     if (published instanceof Promise) this.track(published);
   }
 
+  /** Writes an envelope to this process's connections, counted for /metrics. */
+  private deliverLocally(envelope: Envelope): void {
+    const timed = this.traffic.onFanOut !== null || this.events.listenerCount('delivered') > 0;
+    const started = timed ? performance.now() : 0;
+    const written = this.delivery.deliver(envelope);
+    if (written > 0) this.traffic.sent.add(envelope.type, written);
+    if (!timed) return;
+    const ms = performance.now() - started;
+    this.traffic.onFanOut?.(ms / 1000);
+    if (this.events.listenerCount('delivered') > 0) this.events.emit('delivered', envelope.type, written, ms);
+  }
+
   private async markDelivered({ messageId, senderId, recipientId, receipt }: DeliveryTracking): Promise<void> {
     const fresh = this.messages.markDelivered ? await this.messages.markDelivered(messageId, recipientId) : true;
     if (!fresh) return;
@@ -380,6 +391,7 @@ export class Manager {
     }
     const parsed = parseClientFrame(data, isBinary);
     if (!parsed.ok) return this.sendError(conn, parsed.code, parsed.message, parsed.clientId);
+    this.traffic.received.add(parsed.frame.type);
     this.events.emit('frame', parsed.frame.type);
     await this.track(this.answer(conn, parsed.frame));
   }
@@ -529,6 +541,7 @@ export class Manager {
   }
 
   private sendError(conn: Connection, code: FrameErrorCode, message: string, clientId?: string): void {
+    this.traffic.errors.add(code);
     this.events.emit('frameError', code);
     conn.send(encodeFrame('error', clientId === undefined ? { code, message } : { code, message, client_id: clientId }));
   }
