@@ -28,7 +28,10 @@ import type { MessagePersister, Saved, SaveGroupInput, SavePrivateInput } from '
 import { applyPolicy } from './message-policy.js';
 import { resolveManagerOptions, type ManagerOptions } from './options.js';
 import {
+  encodeAck,
+  encodeDelivered,
   encodeFrame,
+  encodePrivate,
   latestStateKey,
   isGroupMessage,
   type ClientFrame,
@@ -313,7 +316,7 @@ export class Manager {
     const users = m.to === m.from ? [m.to] : [m.to, m.from];
     const delivery: DeliveryTracking = { messageId: m.id, senderId: m.from, recipientId: m.to };
     if (receipt !== undefined) delivery.receipt = receipt;
-    this.publish({ users, except: exceptConnection, delivery }, 'private', m);
+    this.publish({ users, except: exceptConnection, delivery }, 'private', m, encodePrivate(m));
     this.stopTyping({ from: m.from, to: m.to });
   }
 
@@ -345,8 +348,9 @@ export class Manager {
     target: Omit<Envelope, 'type' | 'raw'>,
     type: T,
     body: ServerFrames[T],
+    raw = encodeFrame(type, body),
   ): void {
-    const envelope: Envelope = { ...target, type, raw: encodeFrame(type, body) };
+    const envelope: Envelope = { ...target, type, raw };
     const key = latestStateKey(type, body);
     if (key !== undefined) envelope.latestKey = key;
     const published = this.broker.publish(envelope);
@@ -371,12 +375,8 @@ export class Manager {
     if (!fresh) return;
     // Recorded either way; the sender hears of it only once the recipient has accepted (a replayed message: ask).
     if (!(receipt ?? (await this.consent.maySignal(recipientId, senderId)))) return;
-    this.sendToUser(senderId, 'receipt', {
-      message_id: messageId,
-      status: 'delivered',
-      user_id: recipientId,
-      timestamp: this.options.now(),
-    });
+    const body = { message_id: messageId, status: 'delivered' as const, user_id: recipientId, timestamp: this.options.now() };
+    this.publish({ users: [senderId] }, 'receipt', body, encodeDelivered(messageId, recipientId, body.timestamp));
   }
 
   // ---- incoming frames ---------------------------------------------------
@@ -537,7 +537,7 @@ export class Manager {
   }
 
   private ack(conn: Connection, clientId: string | undefined, m: Message): void {
-    conn.send(encodeFrame('ack', { client_id: clientId ?? null, id: m.id, timestamp: m.timestamp }));
+    conn.send(encodeAck(clientId ?? null, m.id, m.timestamp));
   }
 
   private sendError(conn: Connection, code: FrameErrorCode, message: string, clientId?: string): void {

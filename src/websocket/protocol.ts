@@ -182,3 +182,26 @@ export function latestStateKey<T extends ServerFrameType>(type: T, body: ServerF
 export function encodeFrame<T extends ServerFrameType>(type: T, body: ServerFrames[T]): string {
   return JSON.stringify({ type, ...body });
 }
+
+/*
+ * The three frames of every private message (the message, the sender's ack,
+ * the delivered receipt), written from a template: the same JSON as
+ * encodeFrame gives for these shapes, without building a merged object to
+ * stringify (half the time, and no garbage). Strings still go through
+ * JSON.stringify, so escaping is exactly JSON's; ids and times are integers.
+ */
+
+/** A live private message; one carrying `status` or `replayed` takes the general path. */
+export function encodePrivate(m: PrivateMessage & ReplayMark): string {
+  if (m.status !== undefined || m.replayed !== undefined) return encodeFrame('private', m);
+  return `{"type":"private","id":${m.id},"from":${m.from},"to":${m.to},"content":${JSON.stringify(m.content)},"timestamp":${m.timestamp}}`;
+}
+
+export function encodeAck(clientId: string | null, id: number, timestamp: number): string {
+  return `{"type":"ack","client_id":${clientId === null ? 'null' : JSON.stringify(clientId)},"id":${id},"timestamp":${timestamp}}`;
+}
+
+/** A `delivered` receipt of a private message (a read receipt, or a group's, takes the general path). */
+export function encodeDelivered(messageId: number, userId: number, timestamp: number): string {
+  return `{"type":"receipt","message_id":${messageId},"status":"delivered","user_id":${userId},"timestamp":${timestamp}}`;
+}
