@@ -4,6 +4,16 @@ import type { BlockedUser, ConsentStore, Relation } from './consent-store.js';
 /** What a Manager without a ConsentStore assumes: nobody blocks, every conversation is accepted. */
 const OPEN: Relation = { blocking: false, blockedBy: false, wrote: true, peerWrote: true, shareGroup: false };
 
+/** What admitPrivate answers. */
+export interface Admission {
+  /** The recipient has accepted the conversation: the sender gets `delivered` receipts. */
+  recipientAccepted: boolean;
+  /** This message is the reply to a request: the two become contacts. */
+  nowMutual: boolean;
+}
+
+const TO_ONESELF: Admission = { recipientAccepted: true, nowMutual: false };
+
 /** How many users one user may block: bounds the stored rows and `GET /api/users/blocked`. */
 const MAX_BLOCKS_PER_USER = 1000;
 
@@ -20,15 +30,16 @@ export class Consent {
 
   /**
    * Before a private message is stored: `forbidden` when either side blocks
-   * the other. Resolves whether the recipient has accepted the conversation
+   * the other. Gives whether the recipient has accepted the conversation
    * (written in it): only then does the sender get `delivered` receipts; and
    * whether this message makes them contacts (the reply to a request).
+   * Synchronous when the store answers synchronously (SQLite): no promise on
+   * the message path for a question answered from the same thread.
    */
-  async admitPrivate(from: number, to: number): Promise<{ recipientAccepted: boolean; nowMutual: boolean }> {
-    if (from === to) return { recipientAccepted: true, nowMutual: false };
-    const r = await this.relationOf(from, to);
-    refuseBlocked(r, to);
-    return { recipientAccepted: r.peerWrote || r.shareGroup, nowMutual: this.enabled && r.peerWrote && !r.wrote && !r.shareGroup };
+  admitPrivate(from: number, to: number): Admission | Promise<Admission> {
+    if (from === to) return TO_ONESELF;
+    const r = this.relationOf(from, to);
+    return r instanceof Promise ? r.then((relation) => this.admission(relation, to)) : this.admission(r, to);
   }
 
   /** Before an invitation: `forbidden` when inviter and invitee block each other either way. */
@@ -76,6 +87,11 @@ export class Consent {
   /** The users `userId` blocks, most recent first (at most MAX_BLOCKS_PER_USER). */
   async blocked(userId: number): Promise<BlockedUser[]> {
     return this.requireStore().blockedBy(userId);
+  }
+
+  private admission(r: Relation, to: number): Admission {
+    refuseBlocked(r, to);
+    return { recipientAccepted: r.peerWrote || r.shareGroup, nowMutual: this.enabled && r.peerWrote && !r.wrote && !r.shareGroup };
   }
 
   private requireStore(): ConsentStore {

@@ -143,7 +143,7 @@ export class Manager {
    */
   addConnection(socket: SocketLike, identity: Identity, transport?: Transport): Connection {
     const conn = new Connection(socket, identity, this.options, transport);
-    socket.on('message', (data: RawData, isBinary: boolean) => void this.onFrame(conn, data, isBinary));
+    socket.on('message', (data: RawData, isBinary: boolean) => this.onFrame(conn, data, isBinary));
     this.heartbeat.watch(conn);
     socket.on('close', (code: number) => {
       this.log.info({ conn: conn.id, userId: conn.userId, code }, 'socket closed');
@@ -284,7 +284,8 @@ export class Manager {
     const checking = this.users.require(input.to);
     if (checking) await checking;
     // Built-in blocks first, then the host's policy (contract section 6).
-    const admitted = await this.consent.admitPrivate(input.from, input.to);
+    const admission = this.consent.admitPrivate(input.from, input.to);
+    const admitted = admission instanceof Promise ? await admission : admission;
     const toSave = this.options.messagePolicy ? await this.policed(input, { to: input.to }) : input;
     const saved = await this.messages.savePrivate(toSave);
     if (!saved.duplicate) {
@@ -381,7 +382,8 @@ export class Manager {
 
   // ---- incoming frames ---------------------------------------------------
 
-  private async onFrame(conn: Connection, data: RawData, isBinary: boolean): Promise<void> {
+  /** Not async itself: the frame's work is one tracked promise, with no second one around it. */
+  private onFrame(conn: Connection, data: RawData, isBinary: boolean): void {
     // ws still emits frames while CLOSING: a refused, logged-out or shut-down socket must not store or route.
     if (!conn.isOpen) return;
     const admitted = conn.admitFrame();
@@ -393,7 +395,7 @@ export class Manager {
     if (!parsed.ok) return this.sendError(conn, parsed.code, parsed.message, parsed.clientId);
     this.traffic.received.add(parsed.frame.type);
     this.events.emit('frame', parsed.frame.type);
-    await this.track(this.answer(conn, parsed.frame));
+    void this.track(this.answer(conn, parsed.frame));
   }
 
   /** Runs a frame; a failure becomes its `error` frame. Client mistakes are logged at debug only, without a stack. */
