@@ -8,82 +8,51 @@
 // built-in ones. Same load as the main benchmark's scenarios; see docs/benchmarks.md.
 // Env: BENCH_RUNS (7), BENCH_DURATION_MS (5000), BENCH_PAIRS (50), BENCH_WINDOW (4), BENCH_GROUP_SIZE (100).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { installCleanup, stopAll } from './lib/children.mjs';
-import { startLoad } from './lib/load-process.mjs';
 import { median } from './lib/stats.mjs';
-import { PARLOR_ENTRY, parlorMissingReason, setParlorEntry, startTarget } from './lib/targets.mjs';
+import { PARLOR_ENTRY } from './lib/targets.mjs';
+import { RESULTS_DIR, ROOT, envNumber, modeLogger, runRotatedPair } from './lib/rotated-pair.mjs';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const RESULTS_DIR = join(ROOT, 'bench', 'results');
-const T0 = performance.now();
-const log = (msg) => console.log(`[host-interfaces ${((performance.now() - T0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
-
-const num = (name, fallback) => Number(process.env[`BENCH_${name}`] ?? fallback);
+const log = modeLogger('host-interfaces');
 const opts = {
-  runs: num('RUNS', 7),
-  warmupMs: num('WARMUP_MS', 1000),
-  durationMs: num('DURATION_MS', 5000),
-  pairs: num('PAIRS', 50),
-  window: num('WINDOW', 4),
-  groupSize: num('GROUP_SIZE', 100),
+  runs: envNumber('RUNS', 7),
+  warmupMs: envNumber('WARMUP_MS', 1000),
+  durationMs: envNumber('DURATION_MS', 5000),
+  pairs: envNumber('PAIRS', 50),
+  window: envNumber('WINDOW', 4),
+  groupSize: envNumber('GROUP_SIZE', 100),
   contentBytes: 100,
 };
-const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-mkdirSync(RESULTS_DIR, { recursive: true });
-installCleanup();
-setParlorEntry(PARLOR_ENTRY);
-const missing = parlorMissingReason();
-if (missing) throw new Error(missing);
 
-const configs = [
-  { name: 'built-in', entry: PARLOR_ENTRY },
-  { name: 'host interfaces', entry: join(ROOT, 'bench', 'servers', 'parlor-host-interfaces.mjs') },
-];
-const results = { meta: { date: new Date().toISOString(), cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version }, options: opts, configs: {} };
-const cleanups = [];
-
-try {
-  const load = await startLoad('load-host-interfaces');
-  cleanups.push(() => load.stop());
-  for (const c of configs) {
-    setParlorEntry(c.entry);
-    const server = await startTarget('parlor', { logFile: join(RESULTS_DIR, `${stamp}-host-interfaces-${c.name.replace(/\W+/g, '-')}.log`) });
-    cleanups.push(() => server.stop());
-    c.server = server;
-    c.target = c.name.replace(/\W+/g, '-');
-    await load.call('init', { target: c.target, url: server.url, adapter: 'parlor' });
+const { results, stamp } = await runRotatedPair({
+  mode: 'host-interfaces',
+  configs: [
+    { name: 'built-in', entry: PARLOR_ENTRY },
+    { name: 'host interfaces', entry: join(ROOT, 'bench', 'servers', 'parlor-host-interfaces.mjs') },
+  ],
+  runs: opts.runs,
+  options: opts,
+  async prepare(load, c) {
     const users = await load.call('prepareUsers', { target: c.target, count: 2 * opts.pairs });
     await load.call('connect', { target: c.target, set: 'private', users: users.map((u) => ({ ...u, via: c.target })) });
     const members = await load.call('prepareUsers', { target: c.target, count: opts.groupSize });
     c.groupId = await load.call('createGroup', { target: c.target, users: members });
     await load.call('connect', { target: c.target, set: 'group', users: members });
-    results.configs[c.name] = { private: [], group: [] };
-  }
-  for (let run = 0; run < opts.runs; run++) {
-    for (const c of configs.map((_, i) => configs[(i + run) % configs.length])) {
-      const common = { window: opts.window, warmupMs: opts.warmupMs, durationMs: opts.durationMs, contentBytes: opts.contentBytes, serverPid: [c.server.pid] };
-      const p = await load.call('runPrivate', { target: c.target, set: 'private', opts: common });
-      results.configs[c.name].private.push(p);
-      const g = await load.call('runGroup', { target: c.target, set: 'group', groupId: c.groupId, opts: { ...common, senders: 1 } });
-      results.configs[c.name].group.push(g);
-      log(
-        `run ${run + 1}/${opts.runs} ${c.name}: private ${Math.round(p.msgs_per_s)} msgs/s${p.errors ? ` (${p.errors} error frames)` : ''}, ` +
-          `group of ${opts.groupSize} ${Math.round(g.deliveries_per_s)} deliveries/s${g.errors ? ` (${g.errors} error frames)` : ''}`,
-      );
-    }
-  }
-} catch (err) {
-  results.error = String(err?.stack ?? err);
-  console.error(`\nhost-interfaces benchmark failed: ${results.error}`);
-  process.exitCode = 1;
-} finally {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-  await stopAll();
-}
+    return { private: [], group: [] };
+  },
+  async measure(load, c, run, record) {
+    const common = { window: opts.window, warmupMs: opts.warmupMs, durationMs: opts.durationMs, contentBytes: opts.contentBytes, serverPid: [c.server.pid] };
+    const p = await load.call('runPrivate', { target: c.target, set: 'private', opts: common });
+    record.private.push(p);
+    const g = await load.call('runGroup', { target: c.target, set: 'group', groupId: c.groupId, opts: { ...common, senders: 1 } });
+    record.group.push(g);
+    log(
+      `run ${run + 1}/${opts.runs} ${c.name}: private ${Math.round(p.msgs_per_s)} msgs/s${p.errors ? ` (${p.errors} error frames)` : ''}, ` +
+        `group of ${opts.groupSize} ${Math.round(g.deliveries_per_s)} deliveries/s${g.errors ? ` (${g.errors} error frames)` : ''}`,
+    );
+  },
+});
 
 const med = (name, scenario, f) => median(results.configs[name]?.[scenario].map(f) ?? []);
 const ratioOf = (scenario, f) => med('host interfaces', scenario, f) / med('built-in', scenario, f);
