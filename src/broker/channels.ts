@@ -148,50 +148,35 @@ export function envelopeFromWire(wire: WireEnvelope, target: { userId: number } 
 }
 
 /**
- * A disconnect order on the wire: the publishing instance (which has closed
- * its own sockets already) and the order. It carries a session id or a user
- * id, never a cookie or a token.
+ * A control message every instance receives: `{"v":1,"o":<origin>,<key>:<body>}`,
+ * from the instance that has acted on it already (and ignores its echo).
+ * Disconnect orders carry a session id or a user id, never a cookie or a
+ * token; cache invalidations a user id or a group id.
  */
-export interface WireDisconnect {
-  v: 1;
-  o: string;
-  order: DisconnectOrder;
+export class ControlMessages<T> {
+  constructor(
+    /** The body's key on the wire. */
+    readonly key: string,
+    /** What the body is named in logs ("disconnect order"). */
+    readonly name: string,
+    private readonly asBody: (value: unknown) => T | undefined,
+  ) {}
+
+  encode(origin: string, body: T): string {
+    return JSON.stringify({ v: 1, o: origin, [this.key]: body });
+  }
+
+  /** The origin and body of a published message; undefined when it is not a version-1 message of this kind. */
+  decode(message: string): { origin: string; body: T } | undefined {
+    const w = parseObject(message);
+    if (!w || w.v !== 1 || typeof w.o !== 'string') return undefined;
+    const body = this.asBody(w[this.key]);
+    return body === undefined ? undefined : { origin: w.o, body };
+  }
 }
 
-export function encodeDisconnect(origin: string, order: DisconnectOrder): string {
-  const wire: WireDisconnect = { v: 1, o: origin, order };
-  return JSON.stringify(wire);
-}
+/** Logouts, revocations and `disconnectUser`, on `<prefix>:disconnect`. */
+export const disconnectMessages = new ControlMessages<DisconnectOrder>('order', 'disconnect order', asDisconnectOrder);
 
-/** Parses a published disconnect order; undefined when it is not a version-1 order. */
-export function decodeDisconnect(message: string): WireDisconnect | undefined {
-  const w = parseObject(message) as Partial<WireDisconnect> | undefined;
-  if (!w) return undefined;
-  const order = asDisconnectOrder(w.order);
-  if (w.v !== 1 || typeof w.o !== 'string' || !order) return undefined;
-  return { v: 1, o: w.o, order };
-}
-
-/**
- * A cache invalidation on the wire: the publishing instance (which has
- * applied it already) and what to forget, a user id or a group id.
- */
-export interface WireInvalidation {
-  v: 1;
-  o: string;
-  forget: CacheInvalidation;
-}
-
-export function encodeInvalidation(origin: string, invalidation: CacheInvalidation): string {
-  const wire: WireInvalidation = { v: 1, o: origin, forget: invalidation };
-  return JSON.stringify(wire);
-}
-
-/** Parses a published invalidation; undefined when it is not a version-1 invalidation. */
-export function decodeInvalidation(message: string): WireInvalidation | undefined {
-  const w = parseObject(message) as Partial<WireInvalidation> | undefined;
-  if (!w) return undefined;
-  const forget = asCacheInvalidation(w.forget);
-  if (w.v !== 1 || typeof w.o !== 'string' || !forget) return undefined;
-  return { v: 1, o: w.o, forget };
-}
+/** `invalidateUser` / `invalidateGroup`, on `<prefix>:invalidate`. */
+export const invalidationMessages = new ControlMessages<CacheInvalidation>('forget', 'cache invalidation', asCacheInvalidation);

@@ -25,14 +25,13 @@ import type { CacheInvalidation } from '../websocket/cache-invalidation.js';
 import type { DisconnectOrder } from '../websocket/disconnect-order.js';
 import {
   RedisNames,
-  decodeDisconnect,
-  decodeInvalidation,
   decodeWire,
-  encodeDisconnect,
-  encodeInvalidation,
+  disconnectMessages,
   encodeWire,
   envelopeFromWire,
+  invalidationMessages,
   wireOriginHead,
+  type ControlMessages,
 } from './channels.js';
 import { RedisPresence } from './redis-presence.js';
 
@@ -217,13 +216,11 @@ export class RedisBroker implements Broker {
 
   /** Publishes the order for the other instances (this one has acted on it already). Never rejects. */
   publishDisconnect(order: DisconnectOrder): Promise<void> | void {
-    if (this.closed) return;
-    if (this.pub.status !== 'ready') {
-      this.droppedPublishes++;
-      this.log.warn('redis: a disconnect order reached local connections only; other instances catch up by re-checking sessions');
-      return;
-    }
-    return this.send([this.names.disconnectChannel], encodeDisconnect(this.instanceId, order));
+    return this.publishControl(
+      this.names.disconnectChannel,
+      disconnectMessages.encode(this.instanceId, order),
+      'redis: a disconnect order reached local connections only; other instances catch up by re-checking sessions',
+    );
   }
 
   setInvalidationHandler(handler: (invalidation: CacheInvalidation) => void): void {
@@ -236,13 +233,23 @@ export class RedisBroker implements Broker {
    * entry: the host calls again once it is back (docs/scaling.md).
    */
   publishInvalidation(invalidation: CacheInvalidation): Promise<void> | void {
+    return this.publishControl(
+      this.names.invalidateChannel,
+      invalidationMessages.encode(this.instanceId, invalidation),
+      'redis: a cache invalidation reached this instance only',
+      invalidation,
+    );
+  }
+
+  /** A control message for every other instance, through the same pipeline as frames. While Redis is down: counted, logged, dropped. */
+  private publishControl(channel: string, message: string, whenDown: string, context: object = {}): Promise<void> | void {
     if (this.closed) return;
     if (this.pub.status !== 'ready') {
       this.droppedPublishes++;
-      this.log.warn(invalidation, 'redis: a cache invalidation reached this instance only');
+      this.log.warn(context, whenDown);
       return;
     }
-    return this.send([this.names.invalidateChannel], encodeInvalidation(this.instanceId, invalidation));
+    return this.send([channel], message);
   }
 
   /**
@@ -303,8 +310,8 @@ export class RedisBroker implements Broker {
   }
 
   private onMessage(channel: string, message: string): void {
-    if (channel === this.names.disconnectChannel) return this.onDisconnectMessage(message);
-    if (channel === this.names.invalidateChannel) return this.onInvalidationMessage(message);
+    if (channel === this.names.disconnectChannel) return this.onControl(channel, message, disconnectMessages, this.onDisconnect);
+    if (channel === this.names.invalidateChannel) return this.onControl(channel, message, invalidationMessages, this.onInvalidation);
     if (message.startsWith(this.echoHead)) return; // already delivered locally before publishing
     const wire = decodeWire(message);
     if (!wire) {
@@ -317,31 +324,18 @@ export class RedisBroker implements Broker {
     if (userId !== undefined) this.deliverHere(envelopeFromWire(wire, { userId }));
   }
 
-  private onDisconnectMessage(message: string): void {
-    const wire = decodeDisconnect(message);
+  /** A control message from another instance (its own echo is skipped: it acted before publishing). */
+  private onControl<T>(channel: string, message: string, kind: ControlMessages<T>, handle: (body: T) => void): void {
+    const wire = kind.decode(message);
     if (!wire) {
-      this.log.warn({ channel: this.names.disconnectChannel }, 'redis: ignored a message that is not a Parlor disconnect order');
+      this.log.warn({ channel }, `redis: ignored a message that is not a Parlor ${kind.name}`);
       return;
     }
-    if (wire.o === this.instanceId) return; // closed its own sockets before publishing
+    if (wire.origin === this.instanceId) return;
     try {
-      this.onDisconnect(wire.order);
+      handle(wire.body);
     } catch (err) {
-      this.log.error({ err }, 'disconnect order failed');
-    }
-  }
-
-  private onInvalidationMessage(message: string): void {
-    const wire = decodeInvalidation(message);
-    if (!wire) {
-      this.log.warn({ channel: this.names.invalidateChannel }, 'redis: ignored a message that is not a Parlor cache invalidation');
-      return;
-    }
-    if (wire.o === this.instanceId) return; // applied before publishing
-    try {
-      this.onInvalidation(wire.forget);
-    } catch (err) {
-      this.log.error({ err }, 'cache invalidation failed');
+      this.log.error({ err }, `${kind.name} failed`);
     }
   }
 

@@ -4,7 +4,7 @@
  * instance's envelope for it.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeWire, encodeWire, wireOriginHead } from '../../src/broker/channels.js';
+import { decodeWire, disconnectMessages, encodeWire, invalidationMessages, wireOriginHead } from '../../src/broker/channels.js';
 import type { Envelope } from '../../src/websocket/broker.js';
 
 const envelopes: Envelope[] = [
@@ -26,5 +26,23 @@ describe('Redis wire envelopes', () => {
     for (const other of ['instance-ab', 'instance', 'INSTANCE-A', 'x']) {
       for (const envelope of envelopes) expect(encodeWire(other, envelope).startsWith(wireOriginHead('instance-a'))).toBe(false);
     }
+  });
+});
+
+describe('control messages (disconnect orders, cache invalidations)', () => {
+  it('keep their wire format, round-trip, and refuse another version, another kind or a bad body', () => {
+    const order = disconnectMessages.encode('i-1', { userId: 7, via: 'token' });
+    expect(order).toBe('{"v":1,"o":"i-1","order":{"userId":7,"via":"token"}}');
+    expect(disconnectMessages.decode(order)).toEqual({ origin: 'i-1', body: { userId: 7, via: 'token' } });
+    const forget = invalidationMessages.encode('i-2', { groupId: 42 });
+    expect(forget).toBe('{"v":1,"o":"i-2","forget":{"groupId":42}}');
+    expect(invalidationMessages.decode(forget)).toEqual({ origin: 'i-2', body: { groupId: 42 } });
+
+    expect(disconnectMessages.decode(forget)).toBeUndefined();
+    expect(invalidationMessages.decode(order)).toBeUndefined();
+    expect(disconnectMessages.decode('{"v":2,"o":"i-1","order":{"userId":7}}')).toBeUndefined();
+    expect(invalidationMessages.decode('{"v":1,"o":"i-1","forget":{"userId":-1}}')).toBeUndefined();
+    expect(invalidationMessages.decode('{"v":1,"forget":{"userId":1}}')).toBeUndefined();
+    expect(disconnectMessages.decode('not json')).toBeUndefined();
   });
 });
