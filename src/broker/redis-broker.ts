@@ -202,7 +202,7 @@ export class RedisBroker implements Broker {
     }
     const wire = encodeWire(this.instanceId, envelope);
     if (envelope.all) return this.send([this.names.allChannel], wire);
-    const users = [...new Set(envelope.users ?? [])];
+    const users = envelope.users ?? []; // each user once (Manager.publish)
     if (users.length === 0) return;
     return this.send(
       users.map((u) => this.names.userChannel(u)),

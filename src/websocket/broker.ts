@@ -22,7 +22,7 @@ export interface DeliveryTracking {
 export interface Envelope {
   type: ServerFrameType;
   raw: string;
-  /** Target users; ignored when `all` is set. */
+  /** Target users, each once (the Manager removes repeats before publishing); ignored when `all` is set. */
   users?: readonly number[];
   all?: boolean;
   /** A connection id to skip (the sending connection). */

@@ -20,8 +20,8 @@ export class LocalDelivery {
     const ephemeral = EPHEMERAL_FRAMES.has(envelope.type);
     const delivery = envelope.delivery;
     const onWritten = delivery ? this.deliveredOnce(delivery) : undefined;
-    // A user listed twice (a read of a note to oneself, a store's duplicate contact) still gets each frame once.
-    const targets = envelope.all ? [this.registry.all()] : [...new Set(envelope.users ?? [])].map((u) => this.registry.of(u) ?? []);
+    // `users` holds each user once (Manager.publish).
+    const targets = envelope.all ? [this.registry.all()] : (envelope.users ?? []).map((u) => this.registry.of(u) ?? []);
     const latestKey = envelope.latestKey ?? envelope.raw;
     let frame: OutgoingFrame = envelope.raw;
     let written = 0;

@@ -352,6 +352,8 @@ export class Manager {
     raw = encodeFrame(type, body),
   ): void {
     const envelope: Envelope = { ...target, type, raw };
+    // Each user once, here for every broker and the local delivery alike (a read of a note to oneself, a store's duplicate contact).
+    if (envelope.users && envelope.users.length > 1) envelope.users = [...new Set(envelope.users)];
     const key = latestStateKey(type, body);
     if (key !== undefined) envelope.latestKey = key;
     const published = this.broker.publish(envelope);
