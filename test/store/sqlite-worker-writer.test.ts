@@ -89,6 +89,31 @@ describe('sqlite: the write worker', () => {
     expect((await stores.messages.privateHistory(a.id, a.id, { limit: 300 })).items).toHaveLength(200);
   });
 
+  it('while a batch is in flight, writes of later ticks wait and leave together with its answer', async () => {
+    const { stores, a } = await setup();
+    const writer = stores.writer as WorkerWriter;
+    const posted: number[] = [];
+    const post = writer.worker.postMessage.bind(writer.worker);
+    writer.worker.postMessage = (message: { type: string; items?: unknown[] }) => {
+      if (message.type === 'write') posted.push(message.items!.length);
+      post(message);
+    };
+    const sends: Array<Promise<unknown>> = [];
+    const first = stores.messages.savePrivate({ from: a.id, to: a.id, content: 'first' });
+    sends.push(first);
+    // Ten more ticks of writes while the first one is in the worker: none of them may wake it.
+    for (let tick = 0; tick < 10; tick++) {
+      await new Promise((r) => setImmediate(r));
+      for (let i = 0; i < 3; i++) sends.push(stores.messages.savePrivate({ from: a.id, to: a.id, content: `m${tick}.${i}` }));
+    }
+    await Promise.all(sends);
+    expect(posted.reduce((n, k) => n + k, 0)).toBe(31);
+    // The first write alone, then whatever waited, in as few messages as the answers allowed (not one per tick).
+    expect(posted[0]).toBe(1);
+    expect(posted.length).toBeLessThan(11);
+    expect((await stores.messages.privateHistory(a.id, a.id, { limit: 50 })).items).toHaveLength(31);
+  });
+
   it('answers in order: results match their writes whatever the batching', async () => {
     const { stores, a, b } = await setup();
     // Every third write is refused: its client_id was used for a private message.

@@ -1,9 +1,14 @@
 /**
- * SqliteWriter backed by the write worker (write-worker.ts). Writes of one
- * tick travel to the worker as one message; the worker commits them in one
- * transaction (with whatever else arrived meanwhile) and answers in order.
- * A reply settles the oldest waiting writes, by the same rules as the inline
- * queue (src/store/batch.ts).
+ * SqliteWriter backed by the write worker (write-worker.ts). Writes travel to
+ * the worker as one message per batch, and only while the worker is idle:
+ * writes made while a batch is committing wait here and leave together with
+ * the reply that ends it, so each commit costs one message each way and one
+ * wake-up of each thread, however many event-loop turns the writes came in
+ * (one message per turn had the main thread waking the worker several times
+ * per commit, for nothing: the worker cannot start a batch before the
+ * previous one committed). The worker commits what it received in one
+ * transaction and answers in order. A reply settles the oldest waiting
+ * writes, by the same rules as the inline queue (src/store/batch.ts).
  *
  * When the worker dies (it should not: it catches every SQLite error), every
  * waiting write rejects, later writes reject, and `failure` is set so that
@@ -32,10 +37,12 @@ export class WorkerWriter implements SqliteWriter {
   failure: Error | null = null;
   /** The thread, for diagnostics and tests. */
   readonly worker: Worker;
-  /** Writes of this turn, sent together on the next one. */
-  private readonly outbox = new BatchBuffer<WriteCall>(() => this.send());
+  /** Writes not sent yet: they leave on the next turn, or with the reply to the batch in flight. */
+  private readonly outbox = new BatchBuffer<WriteCall>(() => this.sendUnlessBusy());
   /** Sent or about to be sent, oldest first: the order the worker answers in. */
   private readonly waiting: Waiting[] = [];
+  /** Writes sent and not answered yet: while there are any, new writes wait in the outbox. */
+  private unanswered = 0;
   private closing: Promise<void> | null = null;
 
   constructor(options: WorkerWriterOptions) {
@@ -76,12 +83,17 @@ export class WorkerWriter implements SqliteWriter {
     await exited;
   }
 
+  private sendUnlessBusy(): void {
+    if (this.unanswered === 0) this.send();
+  }
+
   private send(): void {
     this.outbox.cancel();
     if (this.outbox.size === 0) return;
     const items = this.outbox.takeAll();
     try {
       this.worker.postMessage({ type: 'write', items } satisfies WorkerRequest);
+      this.unanswered += items.length;
       return;
     } catch {
       // An argument that cannot be cloned (a caller's bug, e.g. a function in
@@ -92,6 +104,7 @@ export class WorkerWriter implements SqliteWriter {
     items.forEach((item, i) => {
       try {
         this.worker.postMessage({ type: 'write', items: [item] } satisfies WorkerRequest);
+        this.unanswered += 1;
         this.waiting.push(theirs[i]!);
       } catch (err) {
         rejectBatch([theirs[i]!], err, this.stats);
@@ -100,6 +113,10 @@ export class WorkerWriter implements SqliteWriter {
   }
 
   private settle(reply: WorkerReply): void {
+    this.unanswered -= reply.type === 'failed' ? reply.count : reply.outcomes.length;
+    // The worker is idle once everything sent is answered: what waited leaves
+    // now, before this batch's promises settle, so the next commit overlaps them.
+    this.sendUnlessBusy();
     if (reply.type === 'failed') {
       rejectBatch(this.waiting.splice(0, reply.count), fromWireError(reply.error), this.stats);
       return;
