@@ -89,7 +89,7 @@ describe('sqlite: the write worker', () => {
     expect((await stores.messages.privateHistory(a.id, a.id, { limit: 300 })).items).toHaveLength(200);
   });
 
-  it('while a batch is in flight, writes of later ticks wait and leave together with its answer', async () => {
+  it('while two messages are unanswered, writes of later ticks wait and leave together when the first is answered', async () => {
     const { stores, a } = await setup();
     const writer = stores.writer as WorkerWriter;
     const posted: number[] = [];
@@ -112,6 +112,18 @@ describe('sqlite: the write worker', () => {
     expect(posted[0]).toBe(1);
     expect(posted.length).toBeLessThan(11);
     expect((await stores.messages.privateHistory(a.id, a.id, { limit: 50 })).items).toHaveLength(31);
+  });
+
+  it('a message answered in several batches (maxBatch) frees its place once all are in: later writes still leave', async () => {
+    const stores = tmp.open({ maxBatch: 16 });
+    const a = await stores.users.createUser('alice', 'h');
+    const stuck = (ms: number) => new Promise((_, reject) => setTimeout(() => reject(new Error('writes stuck in the outbox')), ms).unref());
+    for (let round = 0; round < 3; round++) {
+      // 50 writes in one tick: one message, answered as 16 + 16 + 16 + 2.
+      const burst = Array.from({ length: 50 }, (_, i) => stores.messages.savePrivate({ from: a.id, to: a.id, content: `r${round}.${i}` }));
+      await Promise.race([Promise.all(burst), stuck(5000)]);
+    }
+    expect((await stores.messages.privateHistory(a.id, a.id, { limit: 200 })).items).toHaveLength(150);
   });
 
   it('answers in order: results match their writes whatever the batching', async () => {

@@ -1,14 +1,16 @@
 /**
  * SqliteWriter backed by the write worker (write-worker.ts). Writes travel to
- * the worker as one message per batch, and only while the worker is idle:
- * writes made while a batch is committing wait here and leave together with
- * the reply that ends it, so each commit costs one message each way and one
- * wake-up of each thread, however many event-loop turns the writes came in
- * (one message per turn had the main thread waking the worker several times
- * per commit, for nothing: the worker cannot start a batch before the
- * previous one committed). The worker commits what it received in one
- * transaction and answers in order. A reply settles the oldest waiting
- * writes, by the same rules as the inline queue (src/store/batch.ts).
+ * the worker as one message per batch, at most two messages unanswered: one
+ * the worker is committing, one waiting for it in its port. Writes made while
+ * both are out wait here and leave together when the first is answered. So a
+ * commit costs one message each way and one wake-up of each thread, however
+ * many event-loop turns its writes came in (one message per turn had the main
+ * thread waking the worker 4-7 times per commit, for nothing: the worker
+ * cannot start a batch before the previous one committed), and the worker
+ * never waits for the main thread: its next batch is already there. The
+ * worker commits what it received in one transaction and answers in order.
+ * A reply settles the oldest waiting writes, by the same rules as the inline
+ * queue (src/store/batch.ts).
  *
  * When the worker dies (it should not: it catches every SQLite error), every
  * waiting write rejects, later writes reject, and `failure` is set so that
@@ -31,6 +33,9 @@ export interface WorkerWriterOptions {
 
 type Waiting = BatchItem<undefined>;
 
+/** Messages sent to the worker and not fully answered, at most. */
+const MESSAGES_IN_FLIGHT = 2;
+
 export class WorkerWriter implements SqliteWriter {
   readonly kind = 'worker' as const;
   readonly stats: BatchStats = newBatchStats();
@@ -41,8 +46,8 @@ export class WorkerWriter implements SqliteWriter {
   private readonly outbox = new BatchBuffer<WriteCall>(() => this.sendUnlessBusy());
   /** Sent or about to be sent, oldest first: the order the worker answers in. */
   private readonly waiting: Waiting[] = [];
-  /** Writes sent and not answered yet: while there are any, new writes wait in the outbox. */
-  private unanswered = 0;
+  /** Per message sent and not fully answered, oldest first: how many of its writes are unanswered. */
+  private readonly inFlight: number[] = [];
   private closing: Promise<void> | null = null;
 
   constructor(options: WorkerWriterOptions) {
@@ -83,8 +88,9 @@ export class WorkerWriter implements SqliteWriter {
     await exited;
   }
 
+  /** One message being committed, one queued behind it: more would only wake the worker for nothing. */
   private sendUnlessBusy(): void {
-    if (this.unanswered === 0) this.send();
+    if (this.inFlight.length < MESSAGES_IN_FLIGHT) this.send();
   }
 
   private send(): void {
@@ -93,7 +99,7 @@ export class WorkerWriter implements SqliteWriter {
     const items = this.outbox.takeAll();
     try {
       this.worker.postMessage({ type: 'write', items } satisfies WorkerRequest);
-      this.unanswered += items.length;
+      this.inFlight.push(items.length);
       return;
     } catch {
       // An argument that cannot be cloned (a caller's bug, e.g. a function in
@@ -104,7 +110,7 @@ export class WorkerWriter implements SqliteWriter {
     items.forEach((item, i) => {
       try {
         this.worker.postMessage({ type: 'write', items: [item] } satisfies WorkerRequest);
-        this.unanswered += 1;
+        this.inFlight.push(1);
         this.waiting.push(theirs[i]!);
       } catch (err) {
         rejectBatch([theirs[i]!], err, this.stats);
@@ -113,9 +119,8 @@ export class WorkerWriter implements SqliteWriter {
   }
 
   private settle(reply: WorkerReply): void {
-    this.unanswered -= reply.type === 'failed' ? reply.count : reply.outcomes.length;
-    // The worker is idle once everything sent is answered: what waited leaves
-    // now, before this batch's promises settle, so the next commit overlaps them.
+    this.answered(reply.type === 'failed' ? reply.count : reply.outcomes.length);
+    // What waited leaves now, before this batch's promises settle.
     this.sendUnlessBusy();
     if (reply.type === 'failed') {
       rejectBatch(this.waiting.splice(0, reply.count), fromWireError(reply.error), this.stats);
@@ -126,6 +131,16 @@ export class WorkerWriter implements SqliteWriter {
       items[i]!.outcome = outcome.ok ? outcome : { ok: false, error: fromWireError(outcome.error) };
     });
     settleCommitted(items, this.stats);
+  }
+
+  /** The worker answers in order, a message's writes possibly over several batches (maxBatch). */
+  private answered(count: number): void {
+    let left = count;
+    while (left > 0 && this.inFlight.length > 0) {
+      const first = Math.min(left, this.inFlight[0]!);
+      left -= first;
+      if ((this.inFlight[0]! -= first) === 0) this.inFlight.shift();
+    }
   }
 
   private stop(err: Error): void {
