@@ -1,0 +1,72 @@
+// What the SQLite write worker's part of a private message costs, by batch
+// size: the worker's own functions (prepareWrites, createBatchTransaction)
+// on a migrated database file with the server's pragmas (WAL, synchronous =
+// FULL), each batch holding B `savePrivate` writes (P sender/recipient pairs
+// in turn, a client_id each) and the `markDelivered` updates of the batch
+// before, as the private-message benchmark produces them. Prints CPU µs per
+// message (user and system) and the WAL frames (pages) each commit wrote.
+//
+//   npm run build && node bench/sqlite-batch-cost.mjs [--batches 4,15,60,200] [--pairs 50] [--messages 20000]
+//
+// Run it pinned (`taskset -c 0 node ...`) for steadier figures.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../dist/store/sqlite/database.js';
+import { createBatchTransaction } from '../dist/store/sqlite/batch-transaction.js';
+import { prepareWrites, runWrite } from '../dist/store/sqlite/writes.js';
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i < 0 ? fallback : args[i + 1];
+};
+const batchSizes = flag('--batches', '4,15,60,200').split(',').map(Number);
+const pairs = Number(flag('--pairs', '50'));
+const messages = Number(flag('--messages', '20000'));
+const WARMUP_MESSAGES = 2000;
+const content = 'x'.repeat(64);
+
+function measure(batchSize) {
+  const dir = mkdtempSync(join(tmpdir(), 'parlor-batch-cost-'));
+  const db = openDatabase({ path: join(dir, 'parlor.db') });
+  try {
+    const writes = prepareWrites(db);
+    const runBatch = createBatchTransaction(db, ([op, opArgs]) => runWrite(writes, op, opArgs));
+    let sent = 0;
+    let delivered = [];
+    const batch = () => {
+      const items = delivered.map(({ id, to }) => ['markDelivered', [id, to, Date.now()]]);
+      const recipients = [];
+      for (let i = 0; i < batchSize; i++, sent++) {
+        const from = 1 + (sent % pairs) * 2;
+        recipients.push(from + 1);
+        items.push(['savePrivate', [{ from, to: from + 1, content, clientId: `c${sent}` }, Date.now()]]);
+      }
+      const outcomes = runBatch(items);
+      delivered = outcomes.slice(delivered.length).map((o, i) => ({ id: o.value.message.id, to: recipients[i] }));
+    };
+    while (sent < WARMUP_MESSAGES) batch();
+    // Count frames from an empty WAL, with no checkpoint in the window (the server checkpoints every 1000 frames).
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('wal_autocheckpoint = 0');
+    const batches = Math.max(1, Math.round(messages / batchSize));
+    const cpu = process.cpuUsage();
+    for (let i = 0; i < batches; i++) batch();
+    const used = process.cpuUsage(cpu);
+    const frames = db.pragma('wal_checkpoint(PASSIVE)')[0].log;
+    const n = batches * batchSize;
+    return { batchSize, user: used.user / n, system: used.system / n, framesPerCommit: frames / batches, framesPerMessage: frames / n };
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(`SQLite write worker's work per private message, ${pairs} pairs, ${messages} messages per size (savePrivate + the markDelivered of the batch before)`);
+console.log('| messages per commit | CPU µs/msg (user + system) | WAL frames per commit | frames per message |');
+console.log('| ---: | ---: | ---: | ---: |');
+for (const size of batchSizes) {
+  const r = measure(size);
+  console.log(`| ${size} | ${(r.user + r.system).toFixed(1)} (${r.user.toFixed(1)} + ${r.system.toFixed(1)}) | ${r.framesPerCommit.toFixed(1)} | ${r.framesPerMessage.toFixed(2)} |`);
+}
