@@ -41,10 +41,10 @@ function measure(batchSize) {
       for (let i = 0; i < batchSize; i++, sent++) {
         const from = 1 + (sent % pairs) * 2;
         recipients.push(from + 1);
-        items.push(['savePrivate', [{ from, to: from + 1, content, clientId: `c${sent}` }, Date.now()]]);
+        items.push(['savePrivate', [from, from + 1, content, `c${sent}`, Date.now()]]);
       }
       const outcomes = runBatch(items);
-      delivered = outcomes.slice(delivered.length).map((o, i) => ({ id: o.value.message.id, to: recipients[i] }));
+      delivered = outcomes.slice(delivered.length).map((o, i) => ({ id: o.value[0], to: recipients[i] }));
     };
     while (sent < WARMUP_MESSAGES) batch();
     // Count frames from an empty WAL, with no checkpoint in the window (the server checkpoints every 1000 frames).

@@ -11,6 +11,7 @@ import { HISTORY_SQL } from '../domain/messages.js';
 import type { Stores } from '../types.js';
 import type { SqliteNotificationStore } from './notification-store.js';
 import { MESSAGE_COLUMNS, type MessageRow, pageParams, toGroupMessage, toMessage, toPage, toPrivateWithStatus } from '../rows.js';
+import { savedGroup, savedPrivate } from './message-writes.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 
 type PageParams = { before: number; offset: number; take: number };
@@ -78,12 +79,15 @@ export class SqliteMessageStore implements FullMessagePersister {
     });
   }
 
-  savePrivate(input: SavePrivateInput): Promise<Saved<PrivateMessage>> {
-    return this.writer.run('savePrivate', input, this.now());
+  /** The writer answers a new message with its id and timestamp only (message-writes.ts); the rest is the input. */
+  savePrivate({ from, to, content, clientId }: SavePrivateInput): Promise<Saved<PrivateMessage>> {
+    const saving = this.writer.run('savePrivate', from, to, content, clientId ?? null, this.now());
+    return saving.then((answer) => savedPrivate(answer, from, to, content));
   }
 
-  saveGroup(input: SaveGroupInput): Promise<Saved<GroupMessage>> {
-    return this.writer.run('saveGroup', input, this.now());
+  saveGroup({ from, groupId, content, clientId }: SaveGroupInput): Promise<Saved<GroupMessage>> {
+    const saving = this.writer.run('saveGroup', from, groupId, content, clientId ?? null, this.now());
+    return saving.then((answer) => savedGroup(answer, from, groupId, content));
   }
 
   saveNotification(userId: number, subtype: string, message: string, data?: Record<string, unknown>): Promise<Notification> {

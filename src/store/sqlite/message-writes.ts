@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { SaveGroupInput, SavePrivateInput, Saved } from '../../websocket/message-persister.js';
+import type { Saved } from '../../websocket/message-persister.js';
 import type { GroupMessage, PrivateMessage } from '../../websocket/protocol.js';
 import { clientIdKindConflict, type MessageKind } from '../domain/idempotency.js';
 import { MESSAGE_COLUMNS, type MessageRow, toGroupMessage, toPrivateMessage } from '../rows.js';
@@ -7,9 +7,34 @@ import { MESSAGE_COLUMNS, type MessageRow, toGroupMessage, toPrivateMessage } fr
 type Insert = { from: number; to: number | null; group: number | null; content: string; clientId: string | null; now: number };
 
 /**
+ * What saving a message answers, small because it crosses back from the write
+ * worker for every message: a new message stored exactly as the caller gave
+ * it is only `[id, created_at]`, the rest being what the caller already holds
+ * (`savedPrivate`/`savedGroup` rebuild it); anything else is the whole
+ * `Saved`: a duplicate (the earlier message, with its own content), or a new
+ * row that differs from the input (a string SQLite stored other than given,
+ * say, a lone surrogate made U+FFFD).
+ */
+export type SaveAnswer<M> = [id: number, createdAt: number] | Saved<M>;
+
+/** The message savePrivate stored, from its answer and the arguments it was given: the same object `toPrivateMessage` makes of the row. */
+export function savedPrivate(answer: SaveAnswer<PrivateMessage>, from: number, to: number, content: string): Saved<PrivateMessage> {
+  if (!Array.isArray(answer)) return answer;
+  return { message: { id: answer[0], from, to, content, timestamp: answer[1] }, duplicate: false };
+}
+
+/** The message saveGroup stored, from its answer and the arguments it was given: the same object `toGroupMessage` makes of the row. */
+export function savedGroup(answer: SaveAnswer<GroupMessage>, from: number, groupId: number, content: string): Saved<GroupMessage> {
+  if (!Array.isArray(answer)) return answer;
+  return { message: { id: answer[0], from, group_id: groupId, content, timestamp: answer[1] }, duplicate: false };
+}
+
+/**
  * The writes of messages (the rules of writes.ts). No user or group is looked
  * up here: users and groups may be the host's. Whether a recipient exists or
  * a sender may write to a group is the Manager's question, asked before.
+ * Their arguments are flat (no input object): each is one plain value of the
+ * worker's message (write-worker-protocol.ts).
  */
 export function prepareMessageWrites(db: Database) {
   const insertMessage = db.prepare<Insert, MessageRow>(
@@ -19,8 +44,8 @@ export function prepareMessageWrites(db: Database) {
   const byClientId = db.prepare<[number, string], MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = ? AND client_id = ?`);
 
   /** The message stored earlier under (sender, clientId), if any (src/store/domain/idempotency.ts). */
-  const earlier = (from: number, clientId: string | undefined, kind: MessageKind): MessageRow | undefined => {
-    if (clientId === undefined) return undefined;
+  const earlier = (from: number, clientId: string | null, kind: MessageKind): MessageRow | undefined => {
+    if (clientId === null) return undefined;
     const row = byClientId.get(from, clientId);
     const conflict = row && clientIdKindConflict(row, kind, clientId);
     if (conflict) throw conflict;
@@ -28,17 +53,19 @@ export function prepareMessageWrites(db: Database) {
   };
 
   return {
-    savePrivate(input: SavePrivateInput, now: number): Saved<PrivateMessage> {
-      const before = earlier(input.from, input.clientId, 'private');
+    savePrivate(from: number, to: number, content: string, clientId: string | null, now: number): SaveAnswer<PrivateMessage> {
+      const before = earlier(from, clientId, 'private');
       if (before) return { message: toPrivateMessage(before), duplicate: true };
-      const row = insertMessage.get({ from: input.from, to: input.to, group: null, content: input.content, clientId: input.clientId ?? null, now })!;
+      const row = insertMessage.get({ from, to, group: null, content, clientId, now })!;
+      if (row.sender_id === from && row.recipient_id === to && row.content === content) return [row.id, row.created_at];
       return { message: toPrivateMessage(row), duplicate: false };
     },
 
-    saveGroup(input: SaveGroupInput, now: number): Saved<GroupMessage> {
-      const before = earlier(input.from, input.clientId, 'group');
+    saveGroup(from: number, groupId: number, content: string, clientId: string | null, now: number): SaveAnswer<GroupMessage> {
+      const before = earlier(from, clientId, 'group');
       if (before) return { message: toGroupMessage(before), duplicate: true };
-      const row = insertMessage.get({ from: input.from, to: null, group: input.groupId, content: input.content, clientId: input.clientId ?? null, now })!;
+      const row = insertMessage.get({ from, to: null, group: groupId, content, clientId, now })!;
+      if (row.sender_id === from && row.group_id === groupId && row.content === content) return [row.id, row.created_at];
       return { message: toGroupMessage(row), duplicate: false };
     },
   };

@@ -2,7 +2,7 @@
  * Every write Parlor makes to its SQLite file, as named operations on plain
  * (structured-clonable) arguments, written per domain beside that domain's
  * reads (user-writes.ts next to user-store.ts, ...). The stores never write
- * themselves: they call `writer.run('savePrivate', input, now)`, and a
+ * themselves: they call `writer.run('savePrivate', from, to, content, clientId, now)`, and a
  * SqliteWriter runs the operation in its group-commit transaction, either on
  * the main thread (InlineWriter, for `:memory:`) or in the write worker
  * (WorkerWriter). The same functions run in both places, prepared on
