@@ -137,6 +137,40 @@ const variants = {
     },
     settle: (reply, waiting) => variants['clone-flat'].settle(reply, waiting),
   },
+  // What write-worker-protocol.ts sends since the wire cut: [op index, argc] pairs and flat plain
+  // arguments (savePrivate takes no input object), the reply one value per item ([id, created_at]
+  // for a new message, the store rebuilding the rest) and `failures: null`.
+  shipped: {
+    encode(batch) {
+      const calls = batch.map((w) =>
+        w.op === 0 ? [0, [w.input.from, w.input.to, w.input.content, w.input.clientId ?? null, w.now]] : [1, [w.id, w.recipient, w.now]],
+      );
+      const ops = [];
+      const args = [];
+      for (const [op, opArgs] of calls) {
+        ops.push(op, opArgs.length);
+        for (const arg of opArgs) args.push(arg);
+      }
+      return { type: 'write', ops, args };
+    },
+    decode(req, run) {
+      const calls = [];
+      let at = 0;
+      for (let i = 0; i < req.ops.length; i += 2) {
+        const count = req.ops[i + 1];
+        calls.push([req.ops[i], req.args.slice(at, at + count)]);
+        at += count;
+      }
+      return calls.map(([op, args]) => (op === 0 ? run(0, [{ from: args[0], to: args[1], content: args[2] }, args[4]]) : run(1, args)));
+    },
+    reply: (results) => variants['clone-generic'].reply(results),
+    settle(reply, waiting) {
+      const outcomes = reply.values.map((value) => ({ ok: true, value }));
+      outcomes.forEach((o, i) => waiting[i].resolve(o.value));
+    },
+    // The store rebuilds a new message from its answer in a .then (message-store.ts).
+    storeThen: (answer, w) => ({ message: { id: answer[0], from: w.input.from, to: w.input.to, content: w.input.content, timestamp: answer[1] }, duplicate: false }),
+  },
   // The nested shapes as one JSON string each way.
   'json-nested': {
     encode: (batch) => JSON.stringify(variants['clone-nested'].encode(batch)),
@@ -226,7 +260,10 @@ async function runVariant(name, seconds, batchSize) {
       writes.push({ op: 1, id: seq, recipient: input.to, now, resolve: null });
     }
     // A promise per write, as WorkerWriter.run makes them.
-    const promises = writes.map((w) => new Promise((resolve) => (w.resolve = resolve)));
+    const promises = writes.map((w) => {
+      const promise = new Promise((resolve) => (w.resolve = resolve));
+      return v.storeThen && w.op === 0 ? promise.then((answer) => v.storeThen(answer, w)) : promise;
+    });
     inFlight.push(writes);
     worker.postMessage(v.encode(writes));
     return Promise.all(promises);

@@ -8,6 +8,7 @@ import { ParlorError } from '../../src/errors.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { WorkerWriter } from '../../src/store/sqlite/worker-writer.js';
 import { resolveWriteWorker } from '../../src/store/sqlite/write-worker-entry.js';
+import { decodeWrites, type WorkerRequest } from '../../src/store/sqlite/write-worker-protocol.js';
 import { useTempDir } from './sqlite-support.js';
 
 describe('sqlite: the write worker', () => {
@@ -94,8 +95,8 @@ describe('sqlite: the write worker', () => {
     const writer = stores.writer as WorkerWriter;
     const posted: number[] = [];
     const post = writer.worker.postMessage.bind(writer.worker);
-    writer.worker.postMessage = (message: { type: string; items?: unknown[] }) => {
-      if (message.type === 'write') posted.push(message.items!.length);
+    writer.worker.postMessage = (message: WorkerRequest) => {
+      if (message.type === 'write') posted.push(decodeWrites(message).length);
       post(message);
     };
     const sends: Array<Promise<unknown>> = [];

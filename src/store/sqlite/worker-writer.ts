@@ -22,7 +22,14 @@ import { type BatchItem, type BatchStats, maxBatchOf, newBatchStats, rejectBatch
 import { BatchBuffer } from '../batch-buffer.js';
 import { closedError, type SqliteWriter } from './sqlite-writer.js';
 import { writeWorkerUrl } from './write-worker-entry.js';
-import { type WorkerReply, type WorkerRequest, type WriteWorkerData, fromWireError } from './write-worker-protocol.js';
+import {
+  type WorkerReply,
+  type WorkerRequest,
+  type WriteWorkerData,
+  committedOutcomes,
+  encodeWrites,
+  fromWireError,
+} from './write-worker-protocol.js';
 import type { WriteArgs, WriteCall, WriteOp, WriteResult } from './writes.js';
 
 export interface WorkerWriterOptions {
@@ -98,7 +105,7 @@ export class WorkerWriter implements SqliteWriter {
     if (this.outbox.size === 0) return;
     const items = this.outbox.takeAll();
     try {
-      this.worker.postMessage({ type: 'write', items } satisfies WorkerRequest);
+      this.worker.postMessage(encodeWrites(items) satisfies WorkerRequest);
       this.inFlight.push(items.length);
       return;
     } catch {
@@ -109,7 +116,7 @@ export class WorkerWriter implements SqliteWriter {
     const theirs = this.waiting.splice(this.waiting.length - items.length);
     items.forEach((item, i) => {
       try {
-        this.worker.postMessage({ type: 'write', items: [item] } satisfies WorkerRequest);
+        this.worker.postMessage(encodeWrites([item]) satisfies WorkerRequest);
         this.inFlight.push(1);
         this.waiting.push(theirs[i]!);
       } catch (err) {
@@ -119,16 +126,16 @@ export class WorkerWriter implements SqliteWriter {
   }
 
   private settle(reply: WorkerReply): void {
-    this.answered(reply.type === 'failed' ? reply.count : reply.outcomes.length);
+    this.answered(reply.type === 'failed' ? reply.count : reply.values.length);
     // What waited leaves now, before this batch's promises settle.
     this.sendUnlessBusy();
     if (reply.type === 'failed') {
       rejectBatch(this.waiting.splice(0, reply.count), fromWireError(reply.error), this.stats);
       return;
     }
-    const items = this.waiting.splice(0, reply.outcomes.length);
-    reply.outcomes.forEach((outcome, i) => {
-      items[i]!.outcome = outcome.ok ? outcome : { ok: false, error: fromWireError(outcome.error) };
+    const items = this.waiting.splice(0, reply.values.length);
+    committedOutcomes(reply).forEach((outcome, i) => {
+      items[i]!.outcome = outcome;
     });
     settleCommitted(items, this.stats);
   }

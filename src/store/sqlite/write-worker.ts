@@ -9,9 +9,16 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BatchBuffer } from '../batch-buffer.js';
-import { createBatchTransaction, type Outcome } from './batch-transaction.js';
+import { createBatchTransaction } from './batch-transaction.js';
 import { openConnection } from './database.js';
-import { type WireOutcome, type WorkerReply, type WorkerRequest, type WriteWorkerData, toWireError } from './write-worker-protocol.js';
+import {
+  type WorkerReply,
+  type WorkerRequest,
+  type WriteWorkerData,
+  committedReply,
+  decodeWrites,
+  toWireError,
+} from './write-worker-protocol.js';
 import { prepareWrites, runWrite, type WriteCall } from './writes.js';
 
 const port = parentPort!;
@@ -27,7 +34,7 @@ function flush(): void {
     const items = pending.take();
     let reply: WorkerReply;
     try {
-      reply = { type: 'committed', outcomes: runBatch(items).map(toWire) };
+      reply = committedReply(runBatch(items));
     } catch (err) {
       reply = { type: 'failed', count: items.length, error: toWireError(err) };
     }
@@ -35,13 +42,9 @@ function flush(): void {
   }
 }
 
-function toWire(outcome: Outcome): WireOutcome {
-  return outcome.ok ? outcome : { ok: false, error: toWireError(outcome.error) };
-}
-
 port.on('message', (request: WorkerRequest) => {
   if (request.type === 'write') {
-    pending.addAll(request.items);
+    pending.addAll(decodeWrites(request));
     return;
   }
   // close: everything sent before it is already in `pending` (the port keeps order).

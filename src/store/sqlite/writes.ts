@@ -11,11 +11,15 @@
  * Rules for an operation: synchronous better-sqlite3 work only, re-runnable
  * (a failed batch is rolled back and run again, see batch-transaction.ts),
  * the clock passed in as `now` (the worker must not read its own clock: tests
- * inject one), and a result that survives structured cloning.
+ * inject one), plain arguments (numbers and strings rather than an input
+ * object: they travel flat, write-worker-protocol.ts), and a result that
+ * survives structured cloning and carries only what the caller does not
+ * already know (savePrivate: the id and timestamp, message-writes.ts).
  *
- * Operations are addressed by name (a name crosses the thread boundary, a
- * function cannot), typed end to end: `WriteCall` pairs each name with its
- * own arguments, and `runWrite` answers with that operation's result.
+ * Operations are addressed by name (a function cannot cross the thread
+ * boundary; on the wire a name is its index in WRITE_OPS), typed end to end:
+ * `WriteCall` pairs each name with its own arguments, and `runWrite` answers
+ * with that operation's result.
  */
 import type { Database } from 'better-sqlite3';
 import { prepareConsentWrites } from './consent-writes.js';
@@ -53,6 +57,36 @@ export type WriteResult<K extends WriteOp> = ReturnType<SqliteWrites[K]>;
  * arguments are checked against that operation's.
  */
 export type WriteCall<K extends WriteOp = WriteOp> = [op: K, args: WriteArgs<K>];
+
+/**
+ * Every operation, once, in a fixed order: the worker protocol sends an
+ * operation as its index here. Both threads load this same list; leaving an
+ * operation out is a compile error below.
+ */
+export const WRITE_OPS = [
+  'createUser',
+  'bumpTokenVersion',
+  'createGroup',
+  'invite',
+  'respond',
+  'savePrivate',
+  'saveGroup',
+  'markDelivered',
+  'markRead',
+  'markGroupRead',
+  'saveNotification',
+  'markNotificationsRead',
+  'setSession',
+  'destroySession',
+  'touchSession',
+  'clearSessions',
+  'pruneSessions',
+  'block',
+  'unblock',
+] as const satisfies readonly WriteOp[];
+type Unlisted = Exclude<WriteOp, (typeof WRITE_OPS)[number]>;
+const everyOperationListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyOperationListed;
 
 /** The operations as a table of functions from their arguments to their result: what `runWrite` dispatches on. */
 type WriteTable = { [K in WriteOp]: (...args: WriteArgs<K>) => WriteResult<K> };
