@@ -195,6 +195,24 @@ describe('message requests and blocking', () => {
       expect(policyCalls).toHaveLength(1);
     });
 
+    it('a block in a conversation under way refuses the very next message; the unblock lets the next one through', async () => {
+      // Both have written, twice: the store has their relation in memory (src/store/sqlite/relation-cache.ts).
+      const [me, friend] = await registerUsers(server, 2);
+      const [f1, m1] = await connectAll(server, [friend, me]);
+      for (const [from, to, socket] of [[friend, me, m1], [me, friend, f1], [friend, me, m1], [me, friend, f1]] as const) {
+        const sent = await sendPrivate(from, to, `from ${from.id}`);
+        await socket.next('private', (f) => f.id === sent.id);
+      }
+      await block(server, me, friend).expect(201);
+      f1.send({ type: 'private', to: me.id, content: 'right after the block', client_id: 'warm-1' });
+      expect(await f1.next('error')).toEqual({ type: 'error', code: 'forbidden', message: expect.any(String), client_id: 'warm-1' });
+      expect(await sendPrivate(me, friend, 'to the blocked', 403)).toEqual(error('forbidden'));
+      await unblock(server, me, friend).expect(200);
+      f1.send({ type: 'private', to: me.id, content: 'right after the unblock', client_id: 'warm-2' });
+      expect(await m1.next('private', (f) => f.content === 'right after the unblock')).toMatchObject({ from: friend.id });
+      expect((await history(me, friend)).map((m: { content: string }) => m.content)).not.toContain('right after the block');
+    });
+
     it('no presence or typing either way, in a shared group too; group messages there are unchanged', async () => {
       const [me, pest, other] = await registerUsers(server, 3);
       const groupId = await createGroup(server, me, [pest, other]);

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { BlockedUser, ConsentStore, Relation } from '../../websocket/consent-store.js';
 import { BLOCKED_BY_SQL, BLOCKED_EITHER_WAY_SQL, RELATION_SQL } from '../domain/consent.js';
 import { lazyStatement } from './lazy-statement.js';
+import type { RelationCache } from './relation-cache.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 
 type RelationRow = Record<keyof Relation, 0 | 1>;
@@ -15,6 +16,8 @@ export class SqliteConsentStore implements ConsentStore {
     db: Database,
     private readonly writer: SqliteWriter,
     private readonly now: () => number,
+    /** Null: every relation() reads the database. */
+    private readonly relations: RelationCache | null = null,
   ) {
     this.relationOf = lazyStatement(() => db.prepare<{ user: number; peer: number }, RelationRow>(RELATION_SQL));
     this.blockedList = lazyStatement(() => db.prepare<{ user: number }, BlockedUser>(BLOCKED_BY_SQL));
@@ -22,16 +25,21 @@ export class SqliteConsentStore implements ConsentStore {
   }
 
   relation(userId: number, peerId: number): Relation {
-    const r = this.relationOf().get({ user: userId, peer: peerId })!;
-    return { blocking: r.blocking === 1, blockedBy: r.blockedBy === 1, wrote: r.wrote === 1, peerWrote: r.peerWrote === 1, shareGroup: r.shareGroup === 1 };
+    if (!this.relations) return this.readRelation(userId, peerId);
+    return this.relations.get(userId, peerId) ?? this.relations.keep(userId, peerId, this.readRelation(userId, peerId));
   }
 
   block(userId: number, peerId: number): Promise<boolean> {
-    return this.writer.run('block', userId, peerId, this.now());
+    return this.changingRelations(() => this.writer.run('block', userId, peerId, this.now()));
   }
 
   unblock(userId: number, peerId: number): Promise<boolean> {
-    return this.writer.run('unblock', userId, peerId);
+    return this.changingRelations(() => this.writer.run('unblock', userId, peerId));
+  }
+
+  private readRelation(userId: number, peerId: number): Relation {
+    const r = this.relationOf().get({ user: userId, peer: peerId })!;
+    return { blocking: r.blocking === 1, blockedBy: r.blockedBy === 1, wrote: r.wrote === 1, peerWrote: r.peerWrote === 1, shareGroup: r.shareGroup === 1 };
   }
 
   blockedBy(userId: number): BlockedUser[] {
@@ -40,5 +48,11 @@ export class SqliteConsentStore implements ConsentStore {
 
   blockedEitherWay(userId: number): number[] {
     return this.eitherWay().all({ user: userId });
+  }
+
+  /** The cache is dropped once the write is answered, before its caller goes on (relation-cache.ts). */
+  private changingRelations<T>(write: () => Promise<T>): Promise<T> {
+    const relations = this.relations;
+    return relations ? write().finally(() => relations.changed()) : write();
   }
 }

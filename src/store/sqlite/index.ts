@@ -17,6 +17,7 @@ import { DEFAULT_BUSY_TIMEOUT_MS, isInMemory, openDatabase } from './database.js
 import { SqliteGroupStore } from './group-store.js';
 import { InlineWriter } from './inline-writer.js';
 import { SqliteMessageStore } from './message-store.js';
+import { RelationCache } from './relation-cache.js';
 import { SqliteNotificationStore } from './notification-store.js';
 import { SqliteSessionStore } from './session-store.js';
 import { closedError, type SqliteWriter, type WriterKind } from './sqlite-writer.js';
@@ -50,6 +51,8 @@ export interface SqliteStoresOptions {
   writer?: WriterKind;
   /** Groups whose accepted members are kept in memory (default 10,000; least recently used leave first; 0: off). */
   membershipCacheGroups?: number;
+  /** Pairs of users whose consent relation (blocks, who wrote, a shared group) is kept in memory (default 10,000 per direction; least recently used leave first; 0: off). */
+  relationCachePairs?: number;
 }
 
 export interface SqliteStores extends Stores {
@@ -58,6 +61,8 @@ export interface SqliteStores extends Stores {
   readonly db: Database;
   /** What every write goes through; `stats` counts its transactions. */
   readonly writer: SqliteWriter;
+  /** The consent relations kept in memory (null: relationCachePairs 0), for diagnostics and tests. */
+  readonly relations: RelationCache | null;
   users: SqliteUserStore;
   groups: SqliteGroupStore;
   messages: SqliteMessageStore;
@@ -94,7 +99,8 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
     now,
     logger: options.logger,
   });
-  const groups = new SqliteGroupStore(db, writer, now, options.membershipCacheGroups);
+  const relations = options.relationCachePairs === 0 ? null : new RelationCache(options.relationCachePairs);
+  const groups = new SqliteGroupStore(db, writer, now, options.membershipCacheGroups, relations);
   const ping = db.prepare('SELECT 1');
   let closing: Promise<void> | null = null;
 
@@ -103,13 +109,14 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
     path: options.path,
     db,
     writer,
+    relations,
     users: new SqliteUserStore(db, writer, now),
     tokenVersions: new SqliteTokenVersionStore(db, writer),
     groups,
-    messages: new SqliteMessageStore(db, writer, now, notifications),
+    messages: new SqliteMessageStore(db, writer, now, notifications, relations),
     notifications,
     conversations: new SqliteConversationStore(db),
-    consent: new SqliteConsentStore(db, writer, now),
+    consent: new SqliteConsentStore(db, writer, now, relations),
     sessions,
     health() {
       return { writes: { ...writer.stats, pending: writer.size }, membershipCache: groups.membershipCache?.snapshot() ?? null };
