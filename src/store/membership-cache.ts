@@ -11,6 +11,8 @@
  * A missing group (null) is not cached, so ids that do not exist cannot push
  * real groups out.
  */
+import { LruMap } from './lru-map.js';
+
 export interface MembershipCacheStats {
   hits: number;
   misses: number;
@@ -23,16 +25,16 @@ type Members = readonly number[] | null;
 
 export class MembershipCache {
   readonly stats: MembershipCacheStats = { hits: 0, misses: 0, invalidations: 0 };
-  private readonly entries = new Map<number, readonly number[]>();
+  private readonly entries: LruMap<number, readonly number[]>;
   /** Moves on every invalidation: a load that started before one is not kept. */
   private epoch = 0;
   private on: boolean;
 
   constructor(
-    private readonly capacity = DEFAULT_MEMBERSHIP_CACHE_GROUPS,
+    capacity = DEFAULT_MEMBERSHIP_CACHE_GROUPS,
     options: { enabled?: boolean } = {},
   ) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError(`capacity must be a positive integer, got ${capacity}`);
+    this.entries = new LruMap(capacity, this.stats);
     this.on = options.enabled ?? true;
   }
 
@@ -47,12 +49,12 @@ export class MembershipCache {
 
   /** The cached members of `groupId`, or `load()`'s answer (kept unless null). The array is frozen: it is shared. */
   members(groupId: number, load: () => Members): Members {
-    return this.lookup(groupId) ?? this.keep(groupId, load(), this.epoch);
+    return this.entries.get(groupId) ?? this.keep(groupId, load(), this.epoch);
   }
 
   /** `members` for a load that is asynchronous: an invalidation while it runs means its answer is not kept. */
   async membersAsync(groupId: number, load: () => Promise<Members>): Promise<Members> {
-    const hit = this.lookup(groupId);
+    const hit = this.entries.get(groupId);
     if (hit) return hit;
     const epoch = this.epoch;
     return this.keep(groupId, await load(), epoch);
@@ -86,25 +88,11 @@ export class MembershipCache {
     this.entries.clear();
   }
 
-  private lookup(groupId: number): readonly number[] | undefined {
-    const hit = this.entries.get(groupId);
-    if (hit === undefined) {
-      this.stats.misses += 1;
-      return undefined;
-    }
-    this.stats.hits += 1;
-    // Map keeps insertion order: re-inserting makes this the most recently used.
-    this.entries.delete(groupId);
-    this.entries.set(groupId, hit);
-    return hit;
-  }
-
   private keep(groupId: number, loaded: Members, epoch: number): Members {
     if (loaded === null) return null;
     const members = Object.freeze([...loaded]);
     if (!this.on || epoch !== this.epoch) return members;
     this.entries.set(groupId, members);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
     return members;
   }
 }

@@ -20,21 +20,20 @@
  * and whatever it left in the cache is dropped with the rest.
  */
 import type { Relation } from '../../websocket/consent-store.js';
+import { LruMap, type LruStats } from '../lru-map.js';
 
 export const DEFAULT_RELATION_CACHE_PAIRS = 10_000;
 
-export interface RelationCacheStats {
-  hits: number;
-  misses: number;
-}
-
 export class RelationCache {
-  readonly stats: RelationCacheStats = { hits: 0, misses: 0 };
   /** By "user,peer": one entry per direction, as relation() is asked. */
-  private readonly entries = new Map<string, Relation>();
+  private readonly entries: LruMap<string, Relation>;
 
-  constructor(private readonly capacity = DEFAULT_RELATION_CACHE_PAIRS) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError(`capacity must be a positive integer, got ${capacity}`);
+  constructor(capacity = DEFAULT_RELATION_CACHE_PAIRS) {
+    this.entries = new LruMap(capacity);
+  }
+
+  get stats(): LruStats {
+    return this.entries.stats;
   }
 
   get size(): number {
@@ -43,33 +42,22 @@ export class RelationCache {
 
   /** The cached relation of `userId` to `peerId`, if any (it is then the most recently used). */
   get(userId: number, peerId: number): Relation | undefined {
-    const key = keyOf(userId, peerId);
-    const hit = this.entries.get(key);
-    if (hit === undefined) {
-      this.stats.misses += 1;
-      return undefined;
-    }
-    this.stats.hits += 1;
-    // Map keeps insertion order: re-inserting makes this the most recently used.
-    this.entries.delete(key);
-    this.entries.set(key, hit);
-    return hit;
+    return this.entries.get(keyOf(userId, peerId));
   }
 
   /** Keeps a relation just read; returns it frozen (it is shared). */
   keep(userId: number, peerId: number, relation: Relation): Relation {
     const kept = Object.freeze(relation);
     this.entries.set(keyOf(userId, peerId), kept);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
     return kept;
   }
 
   /** A private message from → to committed: private_writers has (from, to) now. */
   messageStored(from: number, to: number): void {
     const mine = keyOf(from, to);
-    if (this.entries.get(mine)?.wrote === false) this.entries.delete(mine);
+    if (this.entries.peek(mine)?.wrote === false) this.entries.delete(mine);
     const theirs = keyOf(to, from);
-    if (this.entries.get(theirs)?.peerWrote === false) this.entries.delete(theirs);
+    if (this.entries.peek(theirs)?.peerWrote === false) this.entries.delete(theirs);
   }
 
   /** A block, an unblock or a group answer was answered: every cached relation may be wrong. */
