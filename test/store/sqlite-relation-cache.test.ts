@@ -100,13 +100,45 @@ describe('RelationCache', () => {
     const cache = new RelationCache();
     cache.keep(1, 2, { ...open });
     cache.keep(2, 1, { ...open });
-    cache.messageStored(1, 2);
+    cache.committed(['savePrivate', [1, 2, 'hi', null, 0]]);
     expect(cache.get(1, 2)).toBeDefined();
     expect(cache.get(2, 1)).toBeDefined();
     cache.keep(3, 4, { ...open, wrote: false });
     cache.keep(4, 3, { ...open, peerWrote: false });
-    cache.messageStored(3, 4);
+    cache.committed(['savePrivate', [3, 4, 'hi', null, 0]]);
     expect(cache.get(3, 4)).toBeUndefined();
     expect(cache.get(4, 3)).toBeUndefined();
+  });
+
+  it('a declined invitation or a write that touches no relation keeps everything; an accepted one drops everything', () => {
+    const cache = new RelationCache();
+    cache.keep(1, 2, { ...open, shareGroup: false });
+    cache.committed(['respond', [7, 2, false, 0]]);
+    cache.committed(['markDelivered', [5, 2, 0]]);
+    cache.committed(['saveGroup', [1, 7, 'hi', null, 0]]);
+    expect(cache.size).toBe(1);
+    cache.committed(['respond', [7, 2, true, 0]]);
+    expect(cache.size).toBe(0);
+  });
+});
+
+describe('SqliteWriter.afterCommit', () => {
+  const tmp = useTempDir();
+
+  it.each(['worker', 'inline'] as const)('%s writer: every committed write, in order, before its promise settles; a write that failed alone is not reported', async (writer) => {
+    const stores = writer === 'inline' ? tmp.open({ path: ':memory:' }) : tmp.open();
+    const a = await stores.users.createUser('alice', 'h');
+    const seen: string[] = [];
+    stores.writer.afterCommit(([op]) => seen.push(op));
+    await stores.messages.savePrivate({ from: a.id, to: a.id, content: 'p', clientId: 'taken' });
+    const settledAfter: string[][] = [];
+    await Promise.all([
+      stores.messages.markDelivered!(1, a.id).then(() => settledAfter.push([...seen])),
+      // The client_id is taken by a private message: this write fails alone in the same batch.
+      stores.messages.saveGroup({ from: a.id, groupId: 9, content: 'g', clientId: 'taken' }).catch(() => 'refused'),
+      stores.consent.block(a.id, a.id + 1),
+    ]);
+    expect(seen).toEqual(['savePrivate', 'markDelivered', 'block']);
+    expect(settledAfter[0]).toEqual(['savePrivate', 'markDelivered', 'block']);
   });
 });

@@ -16,7 +16,7 @@ export class SqliteConsentStore implements ConsentStore {
     db: Database,
     private readonly writer: SqliteWriter,
     private readonly now: () => number,
-    /** Null: every relation() reads the database. */
+    /** Null: every relation() reads the database. Kept current by the writer's afterCommit (relation-cache.ts). */
     private readonly relations: RelationCache | null = null,
   ) {
     this.relationOf = lazyStatement(() => db.prepare<{ user: number; peer: number }, RelationRow>(RELATION_SQL));
@@ -30,11 +30,11 @@ export class SqliteConsentStore implements ConsentStore {
   }
 
   block(userId: number, peerId: number): Promise<boolean> {
-    return this.changingRelations(() => this.writer.run('block', userId, peerId, this.now()));
+    return this.writer.run('block', userId, peerId, this.now());
   }
 
   unblock(userId: number, peerId: number): Promise<boolean> {
-    return this.changingRelations(() => this.writer.run('unblock', userId, peerId));
+    return this.writer.run('unblock', userId, peerId);
   }
 
   private readRelation(userId: number, peerId: number): Relation {
@@ -48,11 +48,5 @@ export class SqliteConsentStore implements ConsentStore {
 
   blockedEitherWay(userId: number): number[] {
     return this.eitherWay().all({ user: userId });
-  }
-
-  /** The cache is dropped once the write is answered, before its caller goes on (relation-cache.ts). */
-  private changingRelations<T>(write: () => Promise<T>): Promise<T> {
-    const relations = this.relations;
-    return relations ? write().finally(() => relations.changed()) : write();
   }
 }

@@ -4,7 +4,6 @@ import { MembershipCache } from '../membership-cache.js';
 import type { GroupMember } from '../../websocket/group-member-fetcher.js';
 import type { Group, GroupStore, MemberStatus } from '../types.js';
 import { lazyStatement } from './lazy-statement.js';
-import type { RelationCache } from './relation-cache.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 
 type ListedStatus = 'accepted' | 'invited';
@@ -24,8 +23,6 @@ export class SqliteGroupStore implements GroupStore {
     private readonly writer: SqliteWriter,
     private readonly now: () => number,
     membershipCacheGroups?: number,
-    /** Accepting makes group-mates (ConsentStore.relation's shareGroup): answers drop it (relation-cache.ts). */
-    private readonly relations: RelationCache | null = null,
   ) {
     this.membershipCache = membershipCacheGroups === 0 ? null : new MembershipCache(membershipCacheGroups);
     this.groupById = db.prepare<{ group: number }, Group>(GROUP_SQL);
@@ -68,10 +65,7 @@ export class SqliteGroupStore implements GroupStore {
   respond(groupId: number, userId: number, accept: boolean): Promise<boolean> {
     // Invalidated when the answer is back, committed or not: a read between the
     // COMMIT and this point already saw the new members, one before it is dropped.
-    return this.writer.run('respond', groupId, userId, accept, this.now()).finally(() => {
-      this.membershipCache?.invalidate(groupId);
-      this.relations?.changed();
-    });
+    return this.writer.run('respond', groupId, userId, accept, this.now()).finally(() => this.membershipCache?.invalidate(groupId));
   }
 
   acceptedMembers(groupId: number): readonly number[] | null {

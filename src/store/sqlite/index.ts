@@ -100,7 +100,8 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
     logger: options.logger,
   });
   const relations = options.relationCachePairs === 0 ? null : new RelationCache(options.relationCachePairs);
-  const groups = new SqliteGroupStore(db, writer, now, options.membershipCacheGroups, relations);
+  if (relations) writer.afterCommit((call) => relations.committed(call));
+  const groups = new SqliteGroupStore(db, writer, now, options.membershipCacheGroups);
   const ping = db.prepare('SELECT 1');
   let closing: Promise<void> | null = null;
 
@@ -113,7 +114,7 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
     users: new SqliteUserStore(db, writer, now),
     tokenVersions: new SqliteTokenVersionStore(db, writer),
     groups,
-    messages: new SqliteMessageStore(db, writer, now, notifications, relations),
+    messages: new SqliteMessageStore(db, writer, now, notifications),
     notifications,
     conversations: new SqliteConversationStore(db),
     consent: new SqliteConsentStore(db, writer, now, relations),

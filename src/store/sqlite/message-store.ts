@@ -12,7 +12,6 @@ import type { Stores } from '../types.js';
 import type { SqliteNotificationStore } from './notification-store.js';
 import { MESSAGE_COLUMNS, type MessageRow, pageParams, toGroupMessage, toMessage, toPage, toPrivateWithStatus } from '../rows.js';
 import { savedGroup, savedPrivate } from './message-writes.js';
-import type { RelationCache } from './relation-cache.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 
 type PageParams = { before: number; offset: number; take: number };
@@ -52,8 +51,6 @@ export class SqliteMessageStore implements FullMessagePersister {
     private readonly writer: SqliteWriter,
     private readonly now: () => number,
     private readonly notifications: SqliteNotificationStore,
-    /** A stored private message is a write in the conversation (ConsentStore.relation's wrote): reported once committed. */
-    private readonly relations: RelationCache | null = null,
   ) {
     this.privatePage = db.prepare<PageParams & { lo: number; hi: number }, MessageRow>(MESSAGE_QUERIES.privateHistory);
     this.groupPage = db.prepare<PageParams & { group: number }, MessageRow>(MESSAGE_QUERIES.groupHistory);
@@ -82,18 +79,10 @@ export class SqliteMessageStore implements FullMessagePersister {
     });
   }
 
-  /**
-   * The writer answers a new message with its id and timestamp only
-   * (message-writes.ts); the rest is the input. Once committed, the message
-   * is a write in the conversation: the relation cache hears of it in the
-   * same step, with no promise of its own.
-   */
+  /** The writer answers a new message with its id and timestamp only (message-writes.ts); the rest is the input. */
   savePrivate({ from, to, content, clientId }: SavePrivateInput): Promise<Saved<PrivateMessage>> {
     const saving = this.writer.run('savePrivate', from, to, content, clientId ?? null, this.now());
-    return saving.then((answer) => {
-      this.relations?.messageStored(from, to);
-      return savedPrivate(answer, from, to, content);
-    });
+    return saving.then((answer) => savedPrivate(answer, from, to, content));
   }
 
   saveGroup({ from, groupId, content, clientId }: SaveGroupInput): Promise<Saved<GroupMessage>> {

@@ -2,31 +2,59 @@
  * The relations (ConsentStore.relation: blocks each way, written each way, a
  * shared accepted group) of recently active pairs, so that a private message
  * does not run the relation's five sub-queries on the main thread every time
- * (about 10% of the main thread's time per message in the pinned benchmark).
+ * (7.3 µs per read pinned; bench/RESULTS.md, "Issue 19, second pass").
  * Bounded: the least recently used pairs leave first.
  *
  * Correct only while every write that changes a relation reaches it. SQLite
  * is one process by design (as for MembershipCache), so every such write goes
- * through this process's SqliteWriter, and the stores report them here:
- * - a private message from → to, once committed: `messageStored` drops the
- *   two entries it can change (from's `wrote`, to's `peerWrote`), when they
- *   still say false; in a conversation under way they already say true, and
- *   nothing is dropped;
- * - a block, an unblock or an answer to a group invitation (accepting makes
- *   group-mates): `changed` drops everything. They are rare.
- * Both are reported once the write is answered, before its caller goes on:
- * a read before that (even one after the worker's COMMIT) answers what the
- * database said before the write, as a read without the cache could have,
- * and whatever it left in the cache is dropped with the rest.
+ * through this process's SqliteWriter, which reports each committed write
+ * here (`committed`, registered with `afterCommit`) before the write's
+ * promise settles. What each operation changes is the table below, one entry
+ * per operation of writes.ts (a new operation does not compile until it has
+ * one):
+ * - a private message from → to drops the two entries it can change (from's
+ *   `wrote`, to's `peerWrote`) while they still say false; in a conversation
+ *   under way they already say true, and nothing is dropped;
+ * - a block, an unblock or an accepted group invitation (it makes
+ *   group-mates) drops everything. They are rare.
+ * A read before that report (even one after the worker's COMMIT) answers
+ * what the database said before the write, as a read without the cache
+ * could have, and whatever it left in the cache is dropped with the rest.
  */
 import type { Relation } from '../../websocket/consent-store.js';
 import { LruMap, type LruStats } from '../lru-map.js';
+import type { WriteArgs, WriteCall, WriteOp } from './writes.js';
 
 export const DEFAULT_RELATION_CACHE_PAIRS = 10_000;
+
+type Effects = { [K in WriteOp]: ((...args: WriteArgs<K>) => void) | null };
 
 export class RelationCache {
   /** By "user,peer": one entry per direction, as relation() is asked. */
   private readonly entries: LruMap<string, Relation>;
+
+  /** What each write does to the cached relations; null: nothing. */
+  private readonly effects: Effects = {
+    savePrivate: (from, to) => this.messageStored(from, to),
+    block: () => this.entries.clear(),
+    unblock: () => this.entries.clear(),
+    respond: (_group, _user, accept) => accept && this.entries.clear(),
+    createUser: null,
+    bumpTokenVersion: null,
+    createGroup: null, // its only member is the owner: nobody becomes a group-mate
+    invite: null, // an invited member is not yet a group-mate
+    saveGroup: null,
+    markDelivered: null,
+    markRead: null,
+    markGroupRead: null,
+    saveNotification: null,
+    markNotificationsRead: null,
+    setSession: null,
+    destroySession: null,
+    touchSession: null,
+    clearSessions: null,
+    pruneSessions: null,
+  };
 
   constructor(capacity = DEFAULT_RELATION_CACHE_PAIRS) {
     this.entries = new LruMap(capacity);
@@ -52,18 +80,20 @@ export class RelationCache {
     return kept;
   }
 
+  /** A write committed (SqliteWriter.afterCommit). */
+  committed([op, args]: WriteCall): void {
+    const effect = this.effects[op] as ((...args: unknown[]) => void) | null;
+    effect?.(...args);
+  }
+
   /** A private message from → to committed: private_writers has (from, to) now. */
-  messageStored(from: number, to: number): void {
+  private messageStored(from: number, to: number): void {
     const mine = keyOf(from, to);
     if (this.entries.peek(mine)?.wrote === false) this.entries.delete(mine);
     const theirs = keyOf(to, from);
     if (this.entries.peek(theirs)?.peerWrote === false) this.entries.delete(theirs);
   }
 
-  /** A block, an unblock or a group answer was answered: every cached relation may be wrong. */
-  changed(): void {
-    this.entries.clear();
-  }
 }
 
 function keyOf(userId: number, peerId: number): string {

@@ -7,7 +7,7 @@
  * event loop that serves the sockets).
  */
 import type { BatchStats } from '../batch.js';
-import type { WriteArgs, WriteOp, WriteResult } from './writes.js';
+import type { WriteArgs, WriteCall, WriteOp, WriteResult } from './writes.js';
 
 export type WriterKind = 'inline' | 'worker';
 
@@ -23,6 +23,32 @@ export interface SqliteWriter {
   readonly failure: Error | null;
   /** Commits what is queued, then refuses new writes. */
   close(): Promise<void>;
+  /**
+   * `listener` is called with every write that committed, in order, before
+   * its promise settles: how an in-memory cache of this process hears of the
+   * writes that change what it keeps (relation-cache.ts), whichever store
+   * made them, with no promise of its own. A listener must not throw.
+   */
+  afterCommit(listener: CommitListener): void;
+}
+
+export type CommitListener = (call: WriteCall) => void;
+
+/** The listeners of one writer. */
+export class CommitListeners {
+  private readonly listeners: CommitListener[] = [];
+
+  get any(): boolean {
+    return this.listeners.length > 0;
+  }
+
+  add(listener: CommitListener): void {
+    this.listeners.push(listener);
+  }
+
+  committed(call: WriteCall): void {
+    for (const listener of this.listeners) listener(call);
+  }
 }
 
 /** The error of a write made after close(). */

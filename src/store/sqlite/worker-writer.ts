@@ -20,7 +20,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { type BatchItem, type BatchStats, maxBatchOf, newBatchStats, rejectBatch, settleCommitted } from '../batch.js';
 import { BatchBuffer } from '../batch-buffer.js';
-import { closedError, type SqliteWriter } from './sqlite-writer.js';
+import { closedError, type CommitListener, CommitListeners, type SqliteWriter } from './sqlite-writer.js';
 import { writeWorkerUrl } from './write-worker-entry.js';
 import {
   type WorkerReply,
@@ -38,7 +38,8 @@ export interface WorkerWriterOptions {
   maxBatch?: number;
 }
 
-type Waiting = BatchItem<undefined>;
+/** A write sent or about to be sent, with its call: what commit listeners are told. */
+type Waiting = BatchItem<WriteCall>;
 
 /** Messages sent to the worker and not fully answered, at most. */
 const MESSAGES_IN_FLIGHT = 2;
@@ -56,6 +57,7 @@ export class WorkerWriter implements SqliteWriter {
   /** Per message sent and not fully answered, oldest first: how many of its writes are unanswered. */
   private readonly inFlight: number[] = [];
   private closing: Promise<void> | null = null;
+  private readonly commits = new CommitListeners();
 
   constructor(options: WorkerWriterOptions) {
     const workerData: WriteWorkerData = {
@@ -76,11 +78,16 @@ export class WorkerWriter implements SqliteWriter {
   run<K extends WriteOp>(op: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
     if (this.closing) return Promise.reject(closedError());
     if (this.failure) return Promise.reject(this.failure);
+    const call: WriteCall<K> = [op, args];
     return new Promise<WriteResult<K>>((resolve, reject) => {
-      this.outbox.add([op, args] satisfies WriteCall<K>);
+      this.outbox.add(call);
       // The worker answers in order: the value that settles this item is its operation's result.
-      this.waiting.push({ work: undefined, resolve: resolve as (value: unknown) => void, reject });
+      this.waiting.push({ work: call, resolve: resolve as (value: unknown) => void, reject });
     });
+  }
+
+  afterCommit(listener: CommitListener): void {
+    this.commits.add(listener);
   }
 
   close(): Promise<void> {
@@ -135,7 +142,9 @@ export class WorkerWriter implements SqliteWriter {
     }
     const items = this.waiting.splice(0, reply.values.length);
     committedOutcomes(reply).forEach((outcome, i) => {
-      items[i]!.outcome = outcome;
+      const item = items[i]!;
+      item.outcome = outcome;
+      if (outcome.ok && this.commits.any) this.commits.committed(item.work);
     });
     settleCommitted(items, this.stats);
   }

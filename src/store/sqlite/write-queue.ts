@@ -23,7 +23,7 @@ export interface WriteQueueOptions {
 
 export type WriteQueueStats = BatchStats;
 
-type Pending<T = unknown> = BatchItem<() => T, T>;
+type Pending<T = unknown> = BatchItem<() => T, T> & { committed?: () => void };
 
 export class WriteQueue {
   readonly stats: WriteQueueStats = newBatchStats();
@@ -43,12 +43,13 @@ export class WriteQueue {
 
   /**
    * Runs `work` (synchronous better-sqlite3 calls) in the next batch
-   * transaction; resolves with its result after COMMIT.
+   * transaction; resolves with its result after COMMIT, once `committed`
+   * (if given) has been called.
    */
-  enqueue<T>(work: () => T): Promise<T> {
+  enqueue<T>(work: () => T, committed?: () => void): Promise<T> {
     if (this.closed) return Promise.reject(closedError());
     return new Promise<T>((resolve, reject) => {
-      this.pending.add({ work, resolve, reject } as Pending);
+      this.pending.add({ work, resolve, reject, committed } as Pending);
       if (this.pending.size >= this.pending.maxBatch) this.flush();
     });
   }
@@ -73,6 +74,7 @@ export class WriteQueue {
       rejectBatch(items, err, this.stats);
       return;
     }
+    for (const item of items) if (item.outcome!.ok) item.committed?.();
     settleCommitted(items, this.stats);
   }
 }
