@@ -44,6 +44,12 @@ describe('withIsolatedRetry', () => {
   const failedItem = new Error('item 2');
   const itemFailure = (err: unknown) => (err === failedItem ? { error: err } : null);
   const isolatedAnswer: Outcome<string>[] = [{ ok: true, value: 'a' }, { ok: false, error: failedItem }];
+  /** An attempt that throws one item's failure unless isolated, recording each call. */
+  const failingOnceThenIsolated = (attempts: boolean[]) => (isolated: boolean) => {
+    attempts.push(isolated);
+    if (!isolated) throw failedItem;
+    return isolatedAnswer;
+  };
 
   it('answers the first attempt when it succeeds, without isolating', () => {
     const attempts: boolean[] = [];
@@ -54,15 +60,7 @@ describe('withIsolatedRetry', () => {
 
   it('one item failed: runs the batch again isolated (synchronously for a synchronous attempt)', () => {
     const attempts: boolean[] = [];
-    const out = withIsolatedRetry<string>(
-      2,
-      (isolated) => {
-        attempts.push(isolated);
-        if (!isolated) throw failedItem;
-        return isolatedAnswer;
-      },
-      itemFailure,
-    );
+    const out = withIsolatedRetry<string>(2, failingOnceThenIsolated(attempts), itemFailure);
     expect(attempts).toEqual([false, true]);
     expect(out).toBe(isolatedAnswer);
   });
@@ -89,15 +87,8 @@ describe('withIsolatedRetry', () => {
 
   it('an asynchronous attempt that failed on one item is retried isolated', async () => {
     const attempts: boolean[] = [];
-    const out = await withIsolatedRetry<string>(
-      2,
-      async (isolated) => {
-        attempts.push(isolated);
-        if (!isolated) throw failedItem;
-        return isolatedAnswer;
-      },
-      itemFailure,
-    );
+    const attempt = failingOnceThenIsolated(attempts);
+    const out = await withIsolatedRetry<string>(2, async (isolated) => attempt(isolated), itemFailure);
     expect(attempts).toEqual([false, true]);
     expect(out).toBe(isolatedAnswer);
   });
