@@ -152,25 +152,36 @@ describe('ParlorClient sends', () => {
 });
 
 describe('client ids', () => {
-  it('come from crypto.randomUUID by default', () => {
+  const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+  it('are UUIDv7 by default', () => {
     const h = createClient({ generateClientId: undefined });
     const socket = connectAndSync(h);
     void h.client.sendPrivate(2, 'x');
-    expect(socket.frames()[1]!.client_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(socket.frames()[1]!.client_id).toMatch(UUID_V7);
   });
 
-  it('fall back to getRandomValues, then Math.random, where randomUUID is missing (insecure contexts)', () => {
+  it('start with the time in milliseconds, so later ids sort after earlier ones', () => {
+    const t = Date.UTC(2026, 11, 4, 17, 0, 0, 123);
+    const id = generateClientId(undefined, () => t);
+    expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBe(t);
+    const ids = [t, t + 1, t + 1000, t + 86_400_000].map((ms) => generateClientId(undefined, () => ms));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(Array.from({ length: 1000 }, () => generateClientId(undefined, () => t))).size).toBe(1000);
+  });
+
+  it('take their random bits from getRandomValues, then Math.random where Web Crypto is missing', () => {
+    const t = 0x0123456789ab;
     const getRandomValues = <T extends Uint8Array>(a: T): T => {
-      a.fill(0xab);
+      a.fill(0xff);
       return a;
     };
-    expect(generateClientId({ getRandomValues })).toBe('ab'.repeat(16));
-    const spy = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    expect(generateClientId({ getRandomValues }, () => t)).toBe('01234567-89ab-7fff-bfff-ffffffffffff');
+    const spy = vi.spyOn(Math, 'random').mockReturnValue(0);
     try {
-      expect(generateClientId({})).toBe('80'.repeat(16));
+      expect(generateClientId({}, () => t)).toBe('01234567-89ab-7000-8000-000000000000');
     } finally {
       spy.mockRestore();
     }
-    expect(generateClientId({ randomUUID: () => 'from-crypto' })).toBe('from-crypto');
   });
 });
