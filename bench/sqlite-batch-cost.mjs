@@ -2,16 +2,19 @@
 // size: the worker's own functions (prepareWrites, createBatchTransaction)
 // on a migrated database file with the server's pragmas (WAL, synchronous =
 // FULL), each batch holding B `savePrivate` writes (P sender/recipient pairs
-// in turn, a client_id each) and the `markDelivered` updates of the batch
+// in turn, a client_id each: the SDK's UUIDv7, or `--ids random` UUIDv4s as
+// a client without the SDK may send) and the `markDelivered` updates of the batch
 // before, as the private-message benchmark produces them. Prints CPU µs per
 // message (user and system) and the WAL frames (pages) each commit wrote.
 //
-//   npm run build && node bench/sqlite-batch-cost.mjs [--batches 4,15,60,200] [--pairs 50] [--messages 20000]
+//   npm run build && node bench/sqlite-batch-cost.mjs [--batches 4,15,60,200] [--pairs 50] [--messages 20000] [--ids time|random]
 //
 // Run it pinned (`taskset -c 0 node ...`) for steadier figures.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateClientId } from '../dist/client/client-id.js';
 import { openDatabase } from '../dist/store/sqlite/database.js';
 import { createBatchTransaction } from '../dist/store/sqlite/batch-transaction.js';
 import { prepareWrites, runWrite } from '../dist/store/sqlite/writes.js';
@@ -24,6 +27,9 @@ const flag = (name, fallback) => {
 const batchSizes = flag('--batches', '4,15,60,200').split(',').map(Number);
 const pairs = Number(flag('--pairs', '50'));
 const messages = Number(flag('--messages', '20000'));
+const ids = flag('--ids', 'time');
+const nextClientId = { time: () => generateClientId(), random: () => randomUUID() }[ids];
+if (!nextClientId) throw new Error(`--ids ${ids}: time or random`);
 const WARMUP_MESSAGES = 2000;
 const content = 'x'.repeat(64);
 
@@ -41,7 +47,7 @@ function measure(batchSize) {
       for (let i = 0; i < batchSize; i++, sent++) {
         const from = 1 + (sent % pairs) * 2;
         recipients.push(from + 1);
-        items.push(['savePrivate', [from, from + 1, content, `c${sent}`, Date.now()]]);
+        items.push(['savePrivate', [from, from + 1, content, nextClientId(), Date.now()]]);
       }
       const outcomes = runBatch(items);
       delivered = outcomes.slice(delivered.length).map((o, i) => ({ id: o.value[0], to: recipients[i] }));
@@ -63,7 +69,7 @@ function measure(batchSize) {
   }
 }
 
-console.log(`SQLite write worker's work per private message, ${pairs} pairs, ${messages} messages per size (savePrivate + the markDelivered of the batch before)`);
+console.log(`SQLite write worker's work per private message, ${pairs} pairs, ${messages} messages per size, ${ids} client ids (savePrivate + the markDelivered of the batch before)`);
 console.log('| messages per commit | CPU µs/msg (user + system) | WAL frames per commit | frames per message |');
 console.log('| ---: | ---: | ---: | ---: |');
 for (const size of batchSizes) {

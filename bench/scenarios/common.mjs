@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { generateClientId } from '../../dist/client/client-id.js';
 
-let runCounter = 0;
 /**
- * A prefix that makes client_ids unique across every run of a load process:
- * Parlor treats a repeated client_id from the same sender as a resend (it acks
- * the stored message and routes nothing), so ids must never repeat.
+ * A client_id as Parlor's SDK makes one (a UUIDv7: the time first, then
+ * random bits), so the server's idempotency index sees the ids it will see in
+ * production. Never repeated: Parlor treats a repeated client_id from the
+ * same sender as a resend (it acks the stored message and routes nothing).
  */
-export function runTag() {
-  return `${process.pid.toString(36)}r${(runCounter++).toString(36)}`;
+export function nextClientId() {
+  return generateClientId();
 }
 
 /** "<client_id> <send time ms> xxxx..." padded to `bytes` characters (Parlor trims; no trailing blanks). */

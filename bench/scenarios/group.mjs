@@ -5,7 +5,7 @@
 // send -> LAST member (p50/p99/max). Runs inside a load process.
 
 import { Reservoir } from '../lib/stats.mjs';
-import { makeContent, measurementWindow, parseContent, runTag } from './common.mjs';
+import { makeContent, measurementWindow, parseContent, nextClientId } from './common.mjs';
 
 export async function runGroup(members, groupId, opts) {
   const { senders: senderCount = 1, window = 4, warmupMs = 1000, durationMs = 5000, drainMs = 5000, contentBytes = 100 } = opts;
@@ -19,8 +19,6 @@ export async function runGroup(members, groupId, opts) {
   let deliveries = 0;
   let completed = 0;
   let errors = 0;
-  let seq = 0;
-  const tag = runTag();
 
   const complete = (entry, clientId) => {
     inflight.delete(clientId);
@@ -31,7 +29,7 @@ export async function runGroup(members, groupId, opts) {
 
   const pump = (sender) => {
     while (running && sender.inflight < window) {
-      const clientId = `${tag}g${sender.index}.${seq++}`;
+      const clientId = nextClientId();
       const t = performance.now();
       inflight.set(clientId, { sender, t, acked: false, remaining: expected });
       sender.inflight++;

@@ -11,7 +11,7 @@
 // starts with "<client_id> <performance.now() at send>".
 
 import { Reservoir } from '../lib/stats.mjs';
-import { makeContent, measurementWindow, parseContent, runTag } from './common.mjs';
+import { makeContent, measurementWindow, parseContent, nextClientId } from './common.mjs';
 
 export async function runPrivate(pairs, opts) {
   const { window = 4, warmupMs = 1000, durationMs = 5000, drainMs = 3000, rate = 0, maxInFlight = 256, contentBytes = 100 } = opts;
@@ -25,8 +25,6 @@ export async function runPrivate(pairs, opts) {
   let sent = 0;
   let skipped = 0;
   let errors = 0;
-  let seq = 0;
-  const tag = runTag();
 
   const complete = (entry, clientId) => {
     inflight.delete(clientId);
@@ -36,7 +34,7 @@ export async function runPrivate(pairs, opts) {
   };
 
   const send = (pair) => {
-    const clientId = `${tag}p${pair.index}.${seq++}`;
+    const clientId = nextClientId();
     const t = performance.now();
     const entry = { pair, t, acked: false, delivered: false };
     inflight.set(clientId, entry);
