@@ -3,7 +3,10 @@
 // stage is the STAGES table below, first match wins.
 //
 //   BENCH_PARLOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" node bench/run.mjs --only parlor --skip group,idle,reads,halfload --runs 1
-//   node bench/profile-stages.mjs DIR/*.cpuprofile
+//   node bench/profile-stages.mjs [--last-ms N] DIR/*.cpuprofile
+//
+// `--last-ms N` keeps only the window's last N ms: with `--half-load-runs 1`
+// the half-load run comes last, so its profile is the end of the window.
 //
 // Only the samples between the first and the last one inside `onPrivate` are
 // counted (the measured load, not the server's start or the users' creation).
@@ -51,6 +54,10 @@ function windowOf(nodes, samples, times, marker) {
   return first < 0 ? null : [times[first], times[last]];
 }
 
+const args = process.argv.slice(2);
+const lastAt = args.indexOf('--last-ms');
+const lastMs = lastAt < 0 ? Infinity : Number(args.splice(lastAt, 2)[1]);
+
 function stagesOf(file) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -60,6 +67,7 @@ function stagesOf(file) {
   const window =
     windowOf(profile.nodes, profile.samples, times, /^onPrivate .*manager/) ??
     windowOf(profile.nodes, profile.samples, times, /^savePrivate .*message-writes/);
+  if (window) window[0] = Math.max(window[0], window[1] - lastMs * 1000);
   const totals = new Map();
   const unmatched = new Map();
   let all = 0;
@@ -77,7 +85,7 @@ function stagesOf(file) {
 }
 
 const pct = (part, whole) => `${((100 * part) / whole).toFixed(1)}%`;
-for (const file of process.argv.slice(2)) {
+for (const file of args) {
   const { totals, unmatched, all, windowMs } = stagesOf(file);
   const idle = totals.get('idle') ?? 0;
   const busy = all - idle;
