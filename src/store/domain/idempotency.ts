@@ -4,7 +4,9 @@
  * time answers it, marked `duplicate`. How the earlier row is found differs
  * (a lookup before the insert on SQLite, the insert function's ON CONFLICT
  * on PostgreSQL, db/postgres/002_message_write_slots.sql); what it may answer
- * is decided here.
+ * is decided here. Both find it through the unique index messages_client_id,
+ * ordered (client_id, sender_id) so that time-first ids (the SDK's UUIDv7)
+ * are written at its right edge (db/sqlite/009, db/postgres/011).
  */
 import { ParlorError } from '../../errors.js';
 
