@@ -7,13 +7,17 @@
  * in time is bench/sqlite-batch-cost.mjs's to say.
  */
 import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateClientId } from '../../src/client/client-id.js';
 import { createBatchTransaction } from '../../src/store/sqlite/batch-transaction.js';
 import { openDatabase } from '../../src/store/sqlite/database.js';
+import { DEFAULT_MIGRATIONS_DIR } from '../../src/store/sqlite/index.js';
 import { prepareWrites, runWrite, type WriteCall } from '../../src/store/sqlite/writes.js';
 import { useTempDir } from './sqlite-support.js';
 
+const MIGRATION = '009_client_id_first.sql';
 const SENDERS = 60;
 const HISTORY = 8_000; // enough that each sender's entries span pages of their own
 const COMMITS = 10;
@@ -52,5 +56,29 @@ describe('sqlite: the client id index', () => {
     // Measured: 0.45 (the pair index still takes a page per pair). Ordered by sender first,
     // as before migration 009, the two cost the same (1.03).
     expect(timeOrdered / random).toBeLessThan(0.75);
+  });
+
+  it(`keeps sends stored before ${MIGRATION} idempotent after it: a resend answers the earlier message`, async () => {
+    const dir = join(tmp.dir(), 'migrations');
+    mkdirSync(dir);
+    const files = readdirSync(DEFAULT_MIGRATIONS_DIR).filter((f) => /^\d+_.*\.sql$/.test(f));
+    for (const f of files.filter((f) => f < MIGRATION)) copyFileSync(new URL(f, DEFAULT_MIGRATIONS_DIR), join(dir, f));
+    const before = tmp.open({ migrationsDir: dir, writer: 'inline' });
+    const first = await before.messages.savePrivate({ from: 1, to: 2, content: 'hello', clientId: 'same-id' });
+    const group = await before.messages.saveGroup({ from: 1, groupId: 5, content: 'to the group', clientId: 'group-id' });
+    await before.close();
+
+    for (const f of files.filter((f) => f >= MIGRATION)) copyFileSync(new URL(f, DEFAULT_MIGRATIONS_DIR), join(dir, f));
+    const after = tmp.open({ migrationsDir: dir, writer: 'inline' });
+    const again = await after.messages.savePrivate({ from: 1, to: 2, content: 'hello', clientId: 'same-id' });
+    expect(again).toEqual({ message: first.message, duplicate: true });
+    // Per sender: another user's same id is a new message.
+    const other = await after.messages.savePrivate({ from: 3, to: 2, content: 'hello', clientId: 'same-id' });
+    expect(other.duplicate).toBe(false);
+    expect(other.message.id).toBeGreaterThan(group.message.id);
+    // The same id for the other kind is still refused.
+    await expect(after.messages.savePrivate({ from: 1, to: 2, content: 'x', clientId: 'group-id' })).rejects.toThrow(/already used for a group message/);
+    const sql = after.db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'messages_client_id'`).pluck().get();
+    expect(sql).toMatch(/\(client_id, sender_id\)/);
   });
 });
