@@ -205,7 +205,12 @@ describeWithBrowser('demo chat page in Chromium (e2e)', () => {
     await expect.poll(async () => (await shownMessages(alice)).length).toBe(30);
     await alice.page.evaluate(`document.getElementById('messages').scrollTop = 0`);
     await expect.poll(async () => (await shownMessages(alice)).length).toBe(60);
-    await alice.page.getByRole('button', { name: 'Load older messages' }).click(); // the keyboard way
+    // The keyboard way: Enter on the focused button. Focused without scrolling, because scrolling to the
+    // button (a click does) brings the list's top into view, which loads the next page by itself.
+    const loadOlder = alice.page.getByRole('button', { name: 'Load older messages' });
+    await expect.poll(() => loadOlder.isEnabled()).toBe(true);
+    await alice.page.evaluate(`document.getElementById('load-older').focus({ preventScroll: true })`);
+    await alice.page.keyboard.press('Enter');
     await alice.page.getByText('This is the beginning of the conversation.').waitFor();
     const all = await shownMessages(alice);
     expect(all.map((m) => m.text)).toEqual(Array.from({ length: 70 }, (_, i) => `old ${i}`));
