@@ -6,7 +6,7 @@
  * milliseconds, the rest random. Parlor's unique index on client ids starts
  * with the client id, so ids that start with the time are all written at the
  * index's right edge, a page or two per commit, where random ids (UUIDv4)
- * write one page per message (bench/RESULTS.md, "Time-ordered client ids").
+ * write one page per message (bench/RESULTS.md, "Issue 19, third pass").
  * Written here rather than taken from a UUID library because the client
  * bundle depends on nothing (test/unit/client-portability.test.ts).
  */
