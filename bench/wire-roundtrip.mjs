@@ -3,7 +3,7 @@
  * write worker (issue 19, "wire" cut): what one private message costs each
  * thread in postMessage round trips, SQLite left out.
  *
- *   node bench/wire-roundtrip.mjs [--seconds 4] [--batch 60] [--only name,name]
+ *   npm run build && node bench/wire-roundtrip.mjs [--seconds 4] [--batch 60] [--only name,name]
  *
  * Every batch is what the private benchmark produces per event-loop turn:
  * `--batch` savePrivate writes (64-character content, a client_id) and as many
@@ -21,6 +21,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { savedPrivate } from '../dist/store/sqlite/message-writes.js';
+import { committedOutcomes, committedReply, decodeWrites, encodeWrites } from '../dist/store/sqlite/write-worker-protocol.js';
 
 const threadCpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
 
@@ -137,39 +139,25 @@ const variants = {
     },
     settle: (reply, waiting) => variants['clone-flat'].settle(reply, waiting),
   },
-  // What write-worker-protocol.ts sends since the wire cut: [op index, argc] pairs and flat plain
-  // arguments (savePrivate takes no input object), the reply one value per item ([id, created_at]
-  // for a new message, the store rebuilding the rest) and `failures: null`.
+  // What Parlor ships: write-worker-protocol.ts's own encodeWrites / decodeWrites / committedReply /
+  // committedOutcomes and message-writes.ts's savedPrivate, from dist/ ([op index, argc] pairs and flat
+  // arguments; the reply one value per item, [id, created_at] for a new message, rebuilt by the store).
   shipped: {
-    encode(batch) {
-      const calls = batch.map((w) =>
-        w.op === 0 ? [0, [w.input.from, w.input.to, w.input.content, w.input.clientId ?? null, w.now]] : [1, [w.id, w.recipient, w.now]],
-      );
-      const ops = [];
-      const args = [];
-      for (const [op, opArgs] of calls) {
-        ops.push(op, opArgs.length);
-        for (const arg of opArgs) args.push(arg);
-      }
-      return { type: 'write', ops, args };
-    },
-    decode(req, run) {
-      const calls = [];
-      let at = 0;
-      for (let i = 0; i < req.ops.length; i += 2) {
-        const count = req.ops[i + 1];
-        calls.push([req.ops[i], req.args.slice(at, at + count)]);
-        at += count;
-      }
-      return calls.map(([op, args]) => (op === 0 ? run(0, [{ from: args[0], to: args[1], content: args[2] }, args[4]]) : run(1, args)));
-    },
-    reply: (results) => variants['clone-generic'].reply(results),
+    encode: (batch) =>
+      encodeWrites(
+        batch.map((w) =>
+          w.op === 0 ? ['savePrivate', [w.input.from, w.input.to, w.input.content, w.input.clientId ?? null, w.now]] : ['markDelivered', [w.id, w.recipient, w.now]],
+        ),
+      ),
+    decode: (req, run) =>
+      decodeWrites(req).map(([op, args]) => (op === 'savePrivate' ? run(0, [{ from: args[0], to: args[1], content: args[2] }, args[4]]) : run(1, args))),
+    // As the worker's batch transaction answers: an outcome per item.
+    reply: (results) => committedReply(results.map((r) => ({ ok: true, value: r.op === 0 ? [r.row.id, r.row.created_at] : r.changed }))),
     settle(reply, waiting) {
-      const outcomes = reply.values.map((value) => ({ ok: true, value }));
-      outcomes.forEach((o, i) => waiting[i].resolve(o.value));
+      committedOutcomes(reply).forEach((o, i) => waiting[i].resolve(o.value));
     },
     // The store rebuilds a new message from its answer in a .then (message-store.ts).
-    storeThen: (answer, w) => ({ message: { id: answer[0], from: w.input.from, to: w.input.to, content: w.input.content, timestamp: answer[1] }, duplicate: false }),
+    storeThen: (answer, w) => savedPrivate(answer, w.input.from, w.input.to, w.input.content),
   },
   // The nested shapes as one JSON string each way.
   'json-nested': {
