@@ -3,8 +3,9 @@
  * typing frame or a read receipt does not query the members again. Bounded
  * (least recently used groups leave first). Correct only while every change
  * of membership reaches `invalidate`:
- * - SQLite (one process by design): the group store invalidates once its
- *   write committed;
+ * - SQLite (one process by design): the writer tells the group store of
+ *   every committed `respond` (SqliteWriter.afterCommit, as for the
+ *   relation cache), before the write's promise settles;
  * - PostgreSQL (several instances): each instance also LISTENs for the
  *   NOTIFY that a committed change sends, and while it cannot listen the
  *   cache is disabled (every lookup goes to the database).

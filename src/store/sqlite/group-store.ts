@@ -5,11 +5,12 @@ import type { GroupMember } from '../../websocket/group-member-fetcher.js';
 import type { Group, GroupStore, MemberStatus } from '../types.js';
 import { lazyStatement } from './lazy-statement.js';
 import type { SqliteWriter } from './sqlite-writer.js';
+import type { WriteCall } from './writes.js';
 
 type ListedStatus = 'accepted' | 'invited';
 
 export class SqliteGroupStore implements GroupStore {
-  /** acceptedMembers per group (null: off); `respond` (the only change of who is accepted) invalidates its group. */
+  /** acceptedMembers per group (null: off); a committed `respond` (the only change of who is accepted) invalidates its group, told by the writer's afterCommit. */
   readonly membershipCache: MembershipCache | null;
   private readonly groupById;
   private readonly statusOf;
@@ -24,7 +25,15 @@ export class SqliteGroupStore implements GroupStore {
     private readonly now: () => number,
     membershipCacheGroups?: number,
   ) {
-    this.membershipCache = membershipCacheGroups === 0 ? null : new MembershipCache(membershipCacheGroups);
+    const cache = membershipCacheGroups === 0 ? null : new MembershipCache(membershipCacheGroups);
+    this.membershipCache = cache;
+    // Told before the write's promise settles: a read between the COMMIT and this point saw the new
+    // members already, one before it is dropped (and a load under way is not kept: its epoch moved).
+    if (cache) {
+      writer.afterCommit((call) => {
+        if (call[0] === 'respond') cache.invalidate((call as WriteCall<'respond'>)[1][0]);
+      });
+    }
     this.groupById = db.prepare<{ group: number }, Group>(GROUP_SQL);
     this.statusOf = db.prepare<{ group: number; user: number }, MemberStatus>(MEMBER_STATUS_SQL).pluck();
     this.accepted = db
@@ -63,9 +72,7 @@ export class SqliteGroupStore implements GroupStore {
   }
 
   respond(groupId: number, userId: number, accept: boolean): Promise<boolean> {
-    // Invalidated when the answer is back, committed or not: a read between the
-    // COMMIT and this point already saw the new members, one before it is dropped.
-    return this.writer.run('respond', groupId, userId, accept, this.now()).finally(() => this.membershipCache?.invalidate(groupId));
+    return this.writer.run('respond', groupId, userId, accept, this.now());
   }
 
   acceptedMembers(groupId: number): readonly number[] | null {
