@@ -14,7 +14,7 @@ import { atExit, installCleanup, machineLimits, pinTo, sleep, stopAll } from './
 import { probeHealthz } from './lib/healthz-probe.mjs';
 import { startLoad } from './lib/load-process.mjs';
 import { parseOptions } from './lib/options.mjs';
-import { checkTargets, formatReads, formatTable, formatTargets } from './lib/report.mjs';
+import { checkTargets, formatReads, formatTable, formatTargets, loadName } from './lib/report.mjs';
 import { seedGroupMessages } from './lib/seed-messages.mjs';
 import { median } from './lib/stats.mjs';
 import { parlorMissingReason, setParlorEntry, startTarget, TARGETS } from './lib/targets.mjs';
@@ -136,7 +136,7 @@ async function messagingPhase() {
     results.setup_s[t] = setupS;
     log(`  ${TARGETS[t].label}: ${2 * opts.pairs + maxGroup} users, groups of ${groupSizes.join('/') || '-'} set up in ${setupS.toFixed(1)} s`);
   }
-  const msgOpts = { window: opts.window, warmupMs: opts.warmupMs, durationMs: opts.durationMs, contentBytes: opts.contentBytes };
+  const msgOpts = { window: opts.window, warmupMs: opts.warmupMs, durationMs: opts.durationMs, contentBytes: opts.contentBytes, timeline: opts.timeline };
 
   if (wants('private') || wants('halfload')) {
     for (const t of targets) await load.call('connect', { target: t, set: 'private', users: users[t].priv });
@@ -157,11 +157,11 @@ async function messagingPhase() {
         results.halfload = { skipped: 'no Parlor peak measured in this run (needs the Parlor column)' };
         log(`half load: skipped, ${results.halfload.skipped}`);
       } else {
-        const rate = peak / 2;
-        results.halfload = { offered_per_s: rate, runs: Object.fromEntries(targets.map((t) => [t, []])) };
+        const rate = peak * opts.loadFraction;
+        results.halfload = { offered_per_s: rate, fraction: opts.loadFraction, runs: Object.fromEntries(targets.map((t) => [t, []])) };
         for (let run = 0; run < opts.halfLoadRuns; run++) {
           for (const t of rotated(targets, run)) {
-            log(`half load (${fmtRate(rate)} msgs/s offered): run ${run + 1}/${opts.halfLoadRuns}, ${TARGETS[t].label}`);
+            log(`${loadName(opts.loadFraction)} (${fmtRate(rate)} msgs/s offered): run ${run + 1}/${opts.halfLoadRuns}, ${TARGETS[t].label}`);
             const r = await load.call('runPrivate', { target: t, set: 'private', opts: { ...msgOpts, rate, serverPid: servers[t].pid } });
             results.halfload.runs[t].push(r);
             log(`  achieved ${fmtRate(r.msgs_per_s)} msgs/s, p50 ${r.latency_ms.p50?.toFixed(2)} ms, p99 ${r.latency_ms.p99?.toFixed(2)} ms ${cpuNote(r)}${r.skipped ? `, ${r.skipped} sends skipped (window full)` : ''}`);

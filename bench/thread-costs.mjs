@@ -6,7 +6,11 @@
 // are what the machine's noise disturbs least, so a change that is meant to
 // save syscalls or wake-ups can be checked with them on a shared machine.
 //
-//   npm run build && node bench/thread-costs.mjs [--parlor-entry PATH/dist/server.js] [--label NAME]
+//   npm run build && node bench/thread-costs.mjs [--parlor-entry PATH/dist/server.js] [--label NAME] [--load-fraction F]
+//
+// `--load-fraction F` runs the second window at F of the peak instead of half
+// (bench/run.mjs's flag): what a message costs at lighter or heavier load.
+// `core` is the server's CPU at that rate as a share of one core.
 //
 // The windows are the measured seconds of each run, less their first 1.5 s
 // (the run's own start-up); the message rate is the run's own (its JSON).
@@ -15,6 +19,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadName } from './lib/report.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -23,6 +28,7 @@ const flag = (name, fallback) => {
 };
 const entry = flag('--parlor-entry', fileURLToPath(new URL('../dist/server.js', import.meta.url)));
 const label = flag('--label', entry);
+const loadFraction = flag('--load-fraction', '0.5');
 const SETTLE_MS = 1500;
 const TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
@@ -30,7 +36,7 @@ const dir = mkdtempSync(join(tmpdir(), 'parlor-thread-costs-'));
 const out = join(dir, 'run.json');
 const bench = spawn(
   process.execPath,
-  [fileURLToPath(new URL('run.mjs', import.meta.url)), '--pinned', '--only', 'parlor', '--skip', 'group,idle,reads', '--runs', '1', '--half-load-runs', '1', '--parlor-entry', entry, '--out', out],
+  [fileURLToPath(new URL('run.mjs', import.meta.url)), '--pinned', '--only', 'parlor', '--skip', 'group,idle,reads', '--runs', '1', '--half-load-runs', '1', '--load-fraction', loadFraction, '--parlor-entry', entry, '--out', out],
   { stdio: ['ignore', 'pipe', 'pipe'] },
 );
 let log = '';
@@ -94,7 +100,7 @@ try {
   const windows = {};
   for (const [name, start, end] of [
     ['peak', /private: run 1\/1/, /msgs\/s, p50/],
-    ['half', /half load \(.*\): run 1\/1/, /achieved/],
+    ['half', /(half load|of peak) \(.*\): run 1\/1/, /achieved/],
   ]) {
     await until(start);
     await sleep(SETTLE_MS);
@@ -112,7 +118,7 @@ try {
     const w = windows[name];
     const c = costs(w.before, w.after, (run.msgs_per_s * w.ms) / 1000);
     console.log(
-      `${label} ${name}: ${f(run.msgs_per_s, 0)} msgs/s, p50 ${f(run.latency_ms.p50, 2)} p99 ${f(run.latency_ms.p99, 2)} ms, others ${f(run.others_cpu_pct, 0)}% | ` +
+      `${label} ${name === 'half' ? loadName(result.halfload.fraction) : name}: ${f(run.msgs_per_s, 0)} msgs/s, core ${f((c.cpu_us.total * run.msgs_per_s) / 1e4, 0)}%, p50 ${f(run.latency_ms.p50, 2)} p99 ${f(run.latency_ms.p99, 2)} ms, others ${f(run.others_cpu_pct, 0)}% | ` +
         `CPU µs/msg main ${f(c.cpu_us.main)} worker ${f(c.cpu_us.worker)} other ${f(c.cpu_us.other)} total ${f(c.cpu_us.total)} | ` +
         `per msg: main writes ${f(c.per_message.main_writes, 2)} switches ${f(c.per_message.main_switches, 2)}, worker writes ${f(c.per_message.worker_writes, 2)} switches ${f(c.per_message.worker_switches, 2)}`,
     );

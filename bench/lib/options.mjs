@@ -8,6 +8,8 @@ const DEFAULTS = {
   window: 4, // messages in flight per sender (private and group)
   contentBytes: 100,
   halfLoadRuns: 3,
+  loadFraction: 0.5, // the latency scenario offers this share of Parlor's measured peak (0.5: the issues' "half load")
+  timeline: false, // per 100 ms of each private run: messages, worst latency, how many over 10 ms (in the JSON)
   groups: [10, 100, 1000], // group sizes (members = connections of distinct users)
   groupSenders: 1,
   idle: [10000, 50000], // idle connection counts (capped by the fd limit, see docs)
@@ -48,6 +50,7 @@ export const WINDOW_FLAGS = {
 const FLAGS = {
   ...WINDOW_FLAGS,
   '--half-load-runs': ['halfLoadRuns', Number],
+  '--load-fraction': ['loadFraction', Number],
   '--groups': ['groups', numberList],
   '--group-senders': ['groupSenders', Number],
   '--idle': ['idle', numberList],
@@ -67,10 +70,12 @@ const FLAGS = {
 const USAGE = `usage: node bench/run.mjs [--quick] [--pinned] [--runs N] [--duration-ms MS] [--warmup-ms MS]
   [--pairs N] [--window N] [--groups 10,100,1000] [--group-senders N]
   [--idle 10000,50000] [--idle-runs N] [--idle-conns-per-user N] [--idle-spread N]
-  [--half-load-runs N] [--reads-clients N] [--reads-messages N] [--reads-rate-limit N]
+  [--half-load-runs N] [--load-fraction F] [--timeline] [--reads-clients N] [--reads-messages N] [--reads-rate-limit N]
   [--only ws-relay,socketio,parlor] [--skip private,halfload,group,idle,reads]
   [--out FILE] [--parlor-entry PATH/dist/server.js]
 --pinned: servers on CPU 0, load processes on CPU 1 (taskset), so throughput is what one core buys.
+--load-fraction F: the latency scenario offers F x Parlor's peak (default 0.5, "half load").
+--timeline: each private run's JSON gets, per 100 ms of send time, the messages, the worst latency and how many took over 10 ms.
 Every flag also reads from the environment: --duration-ms <-> BENCH_DURATION_MS, --quick <-> BENCH_QUICK=1, --pinned <-> BENCH_PINNED=1.`;
 
 function numberList(s) {
@@ -114,12 +119,14 @@ export function applyFlags(o, { flags, usage, switches = [] }, argv, env) {
 export function parseOptions(argv = process.argv.slice(2), env = process.env) {
   const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
   const pinned = argv.includes('--pinned') || env.BENCH_PINNED === '1';
-  const o = { ...DEFAULTS, ...(quick ? QUICK : {}), quick, pinned };
-  applyFlags(o, { flags: FLAGS, usage: USAGE, switches: ['--quick', '--pinned'] }, argv, env);
+  const timeline = argv.includes('--timeline') || env.BENCH_TIMELINE === '1';
+  const o = { ...DEFAULTS, ...(quick ? QUICK : {}), quick, pinned, timeline };
+  applyFlags(o, { flags: FLAGS, usage: USAGE, switches: ['--quick', '--pinned', '--timeline'] }, argv, env);
   for (const key of ['runs', 'durationMs', 'pairs', 'window', 'halfLoadRuns', 'groupSenders', 'idleRuns', 'idleConnsPerUser', 'connectConcurrency', 'contentBytes', 'readsClients', 'readsMessages']) {
     if (!Number.isInteger(o[key]) || o[key] <= 0) throw new Error(`option ${key} must be a positive integer, got ${o[key]}`);
   }
   if (!Number.isInteger(o.warmupMs) || o.warmupMs < 0) throw new Error('option warmupMs must be >= 0');
+  if (!(o.loadFraction > 0 && o.loadFraction <= 1)) throw new Error(`option loadFraction must be in (0, 1], got ${o.loadFraction}`);
   if (o.readsRateLimit !== null && (!Number.isInteger(o.readsRateLimit) || o.readsRateLimit < 0)) throw new Error('option readsRateLimit must be >= 0');
   if (!Number.isInteger(o.idleSpread) || o.idleSpread < 0 || o.idleSpread > 240) throw new Error('option idleSpread must be 0-240');
   for (const n of [...o.groups, ...o.idle]) if (!Number.isInteger(n) || n < 2) throw new Error(`bad size ${n}`);

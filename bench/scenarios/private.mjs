@@ -8,15 +8,19 @@
 // with `maxInFlight` unanswered messages skips its slot (counted as skipped).
 //
 // Latency is send -> recipient on the load process's own clock: the content
-// starts with "<client_id> <performance.now() at send>".
+// starts with "<client_id> <performance.now() at send>". With `timeline`, the
+// result also holds, per 100 ms of send time, the messages delivered, the
+// worst latency and how many took over 10 ms: whether a tail is a few stalls
+// or a steady queue.
 
 import { Reservoir } from '../lib/stats.mjs';
 import { makeContent, measurementWindow, parseContent, nextClientId } from './common.mjs';
 
 export async function runPrivate(pairs, opts) {
-  const { window = 4, warmupMs = 1000, durationMs = 5000, drainMs = 3000, rate = 0, maxInFlight = 256, contentBytes = 100 } = opts;
+  const { window = 4, warmupMs = 1000, durationMs = 5000, drainMs = 3000, rate = 0, maxInFlight = 256, contentBytes = 100, timeline = false } = opts;
   const inflight = new Map();
   const latency = new Reservoir();
+  const slices = timeline ? [] : null;
   const clock = measurementWindow({ warmupMs, durationMs, drainMs, serverPid: opts.serverPid });
   const { start, inWindow } = clock;
   let running = true;
@@ -59,6 +63,7 @@ export async function runPrivate(pairs, opts) {
       if (inWindow(now)) {
         delivered++;
         latency.add(now - t);
+        if (slices) addToSlice(slices, t - start, now - t);
       }
       if (entry.acked) complete(entry, clientId);
     };
@@ -113,6 +118,17 @@ export async function runPrivate(pairs, opts) {
     unanswered_after_drain: inflight.size,
     skipped,
     errors,
+    ...(slices ? { timeline: slices.map((s, i) => ({ from_ms: i * SLICE_MS, ...s })).filter((s) => s.messages > 0) } : {}),
     ...cpu,
   };
+}
+
+const SLICE_MS = 100;
+
+/** One delivered message into its 100 ms slice of send time (`--timeline`). */
+function addToSlice(slices, sentAtMs, latencyMs) {
+  const slice = (slices[Math.floor(sentAtMs / SLICE_MS)] ??= { messages: 0, max_ms: 0, over_10ms: 0 });
+  slice.messages++;
+  slice.max_ms = Math.max(slice.max_ms, latencyMs);
+  if (latencyMs > 10) slice.over_10ms++;
 }
