@@ -39,32 +39,35 @@ export function savedGroup(answer: SaveAnswer<GroupMessage>, from: number, group
 export function prepareMessageWrites(db: Database) {
   const insertMessage = db.prepare<Insert, MessageRow>(
     `INSERT INTO messages (sender_id, recipient_id, group_id, content, client_id, created_at)
-     VALUES (@from, @to, @group, @content, @clientId, @now) RETURNING ${MESSAGE_COLUMNS}`,
+     VALUES (@from, @to, @group, @content, @clientId, @now) ON CONFLICT DO NOTHING RETURNING ${MESSAGE_COLUMNS}`,
   );
   const byClientId = db.prepare<[number, string], MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = ? AND client_id = ?`);
 
-  /** The message stored earlier under (sender, clientId), if any (src/store/domain/idempotency.ts). */
-  const earlier = (from: number, clientId: string | null, kind: MessageKind): MessageRow | undefined => {
-    if (clientId === null) return undefined;
-    const row = byClientId.get(from, clientId);
-    const conflict = row && clientIdKindConflict(row, kind, clientId);
+  /**
+   * The message stored earlier under (sender, clientId), once the insert did
+   * nothing: the unique index `messages_client_id` is the only constraint an
+   * insert can meet (ids are the table's own), so a row is there. Stored as
+   * the other kind, it is the caller's error (src/store/domain/idempotency.ts).
+   */
+  const earlier = (from: number, clientId: string | null, kind: MessageKind): MessageRow => {
+    const row = clientId === null ? undefined : byClientId.get(from, clientId);
+    if (!row) throw new Error('the message insert did nothing, and no message has its (sender, client_id)');
+    const conflict = clientIdKindConflict(row, kind, clientId!);
     if (conflict) throw conflict;
     return row;
   };
 
   return {
     savePrivate(from: number, to: number, content: string, clientId: string | null, now: number): SaveAnswer<PrivateMessage> {
-      const before = earlier(from, clientId, 'private');
-      if (before) return { message: toPrivateMessage(before), duplicate: true };
-      const row = insertMessage.get({ from, to, group: null, content, clientId, now })!;
+      const row = insertMessage.get({ from, to, group: null, content, clientId, now });
+      if (!row) return { message: toPrivateMessage(earlier(from, clientId, 'private')), duplicate: true };
       if (row.sender_id === from && row.recipient_id === to && row.content === content) return [row.id, row.created_at];
       return { message: toPrivateMessage(row), duplicate: false };
     },
 
     saveGroup(from: number, groupId: number, content: string, clientId: string | null, now: number): SaveAnswer<GroupMessage> {
-      const before = earlier(from, clientId, 'group');
-      if (before) return { message: toGroupMessage(before), duplicate: true };
-      const row = insertMessage.get({ from, to: null, group: groupId, content, clientId, now })!;
+      const row = insertMessage.get({ from, to: null, group: groupId, content, clientId, now });
+      if (!row) return { message: toGroupMessage(earlier(from, clientId, 'group')), duplicate: true };
       if (row.sender_id === from && row.group_id === groupId && row.content === content) return [row.id, row.created_at];
       return { message: toGroupMessage(row), duplicate: false };
     },
