@@ -2,8 +2,9 @@
  * Idempotent sends, one home for both stores: a message sent again under the
  * same (sender, client_id) is not stored twice; the message stored the first
  * time answers it, marked `duplicate`. How the earlier row is found differs
- * (a lookup before the insert on SQLite, the insert function's ON CONFLICT
- * on PostgreSQL, db/postgres/002_message_write_slots.sql); what it may answer
+ * (on SQLite an insert with ON CONFLICT DO NOTHING, then a lookup only when
+ * it did nothing; on PostgreSQL the insert function's ON CONFLICT,
+ * db/postgres/002_message_write_slots.sql); what it may answer
  * is decided here. Both find it through the unique index messages_client_id,
  * ordered (client_id, sender_id) so that time-first ids (the SDK's UUIDv7)
  * are written at its right edge (db/sqlite/009, db/postgres/011).
