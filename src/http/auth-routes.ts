@@ -1,5 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { ownSessionView } from '../session/own-session-view.js';
 import '../session/session-data.js';
 import type { User } from '../store/types.js';
 import { me, type HttpContext } from './context.js';
@@ -26,14 +27,15 @@ export async function checkCredentials(ctx: HttpContext, body: unknown): Promise
   return ok && user ? { id: user.id, username: user.username } : null;
 }
 
-/** Replaces the session id (no fixation) and signs the user in. */
+/** Replaces Parlor's session id (no fixation) and signs the user in; a host's `req.session` is not touched. */
 function signIn(req: Request, user: User): Promise<void> {
+  const own = ownSessionView(req);
   return new Promise((resolve, reject) =>
-    req.session.regenerate((err) => {
+    own.session!.regenerate((err) => {
       if (err) return reject(err);
-      req.session.userId = user.id;
-      req.session.username = user.username;
-      req.session.save((e) => (e ? reject(e) : resolve()));
+      own.session!.userId = user.id;
+      own.session!.username = user.username;
+      own.session!.save((e) => (e ? reject(e) : resolve()));
     }),
   );
 }
@@ -59,7 +61,7 @@ export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, au
   r.post('/logout', ...signedIn, async (req, res) => {
     const { sessionId, via } = me(res);
     if (via !== 'cookie' || !sessionId) throw httpError('unauthorized', 'logout ends a cookie session; revoke tokens instead');
-    await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => ownSessionView(req).session!.destroy((err) => (err ? reject(err) : resolve())));
     ctx.manager.closeSession(sessionId);
     res.clearCookie(ctx.cookieName, { path: '/' });
     res.status(204).end();

@@ -17,11 +17,12 @@ import { socialRoutes } from './social-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import { userRoutes } from './user-routes.js';
 import type { TokenService } from '../auth/token-service.js';
+import { ownSessionView } from '../session/own-session-view.js';
 
 export interface RouterOptions {
   /** Parlor's own accounts (register, login, logout, me, token, revoke); absent when the host owns sessions. */
   accounts?: {
-    /** Parlor's express-session middleware. */
+    /** Parlor's express-session middleware: it runs on `ownSessionView(req)`, never on the host's `req.session`. */
     session: RequestHandler;
     /** register + login requests per minute per client IP; 0 turns the limit off. */
     authRateLimit: number;
@@ -69,10 +70,12 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
 }
 
 /**
- * The session middleware, with a failing session store answered as an outage
- * (503, as the upgrade does) rather than a bug (500) or a sign-out (401).
- * express-session leaves `req.session` unset while its store has emitted
- * 'disconnect'; bearer-token requests do not need the store and pass.
+ * Parlor's session middleware, run on Parlor's own view of the request
+ * (src/session/own-session-view.ts: a host's `req.session` stays the host's),
+ * with a failing session store answered as an outage (503, as the upgrade
+ * does) rather than a bug (500) or a sign-out (401). express-session leaves
+ * the session unset while its store has emitted 'disconnect'; bearer-token
+ * requests do not need the store and pass.
  */
 function sessionOrUnavailable(session: RequestHandler, ctx: HttpContext): RequestHandler {
   const unavailable = (err: unknown, next: NextFunction) => {
@@ -81,11 +84,12 @@ function sessionOrUnavailable(session: RequestHandler, ctx: HttpContext): Reques
   };
   return (req, res, next) => {
     let called = false;
+    const own = ownSessionView(req);
     try {
-      session(req, res, (err?: unknown) => {
+      session(own as never, res, (err?: unknown) => {
         called = true;
         if (err) return unavailable(err, next);
-        if (!req.session && !req.headers.authorization) return unavailable(new Error('session store disconnected'), next);
+        if (!own.session && !req.headers.authorization) return unavailable(new Error('session store disconnected'), next);
         next();
       });
     } catch (err) {

@@ -34,12 +34,26 @@ export function expressSessionResolver(
   userIdOf: UserIdOf,
   options: ExpressSessionResolverOptions = {},
 ): SessionResolver {
+  return sessionResolverOn((req) => req as RequestWithSession, middleware, userIdOf, options);
+}
+
+/**
+ * The same resolver, reading the session the middleware puts on
+ * `holderOf(req)` instead of on the request itself: Parlor's own session,
+ * which lives on its own view of the request (own-session-view.ts).
+ */
+export function sessionResolverOn(
+  holderOf: (req: IncomingMessage) => RequestWithSession,
+  middleware: RequestHandler,
+  userIdOf: UserIdOf,
+  options: ExpressSessionResolverOptions = {},
+): SessionResolver {
   if (typeof middleware !== 'function') throw new TypeError('expressSessionResolver: middleware must be the express-session middleware');
   if (typeof userIdOf !== 'function') throw new TypeError('expressSessionResolver: userIdOf must be a function (session, req) => user id');
   const cookieName = options.cookieName ?? 'connect.sid';
   return {
     async resolve(req: IncomingMessage): Promise<Identity | null> {
-      const r = req as RequestWithSession;
+      const r = holderOf(req);
       if (!r.session) await runMiddleware(middleware, r);
       if (!r.session) {
         // express-session leaves req.session unset while its store is disconnected.
