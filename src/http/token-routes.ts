@@ -9,11 +9,12 @@ import type { RouteChains } from './route-chains.js';
 /** POST /api/auth/token (from a session or a password) and POST /api/auth/revoke. */
 export function tokenRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, tokens: TokenService, authLimiter: RequestHandler): Router {
   const r = Router();
+  // Only a password attempt counts toward AUTH_RATE_LIMIT, as a login would: renewing with the cookie tries no password.
+  const passwordAttempts: RequestHandler = (req, res, next) => (carriesCredentials(req.body) ? authLimiter(req, res, next) : next());
 
-  r.post('/token', ...open, authLimiter, async (req, res) => {
-    const hasCredentials = req.body && typeof req.body === 'object' && ('username' in req.body || 'password' in req.body);
+  r.post('/token', ...open, passwordAttempts, async (req, res) => {
     let userId: number;
-    if (hasCredentials) {
+    if (carriesCredentials(req.body)) {
       const user = await checkCredentials(ctx, req.body);
       if (!user) throw httpError('unauthorized', 'wrong username or password');
       userId = user.id;
@@ -32,4 +33,9 @@ export function tokenRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, t
   });
 
   return r;
+}
+
+/** A body that tries a username or password (the password form of POST /token). */
+function carriesCredentials(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && ('username' in body || 'password' in body);
 }

@@ -218,6 +218,16 @@ describe('AUTH_RATE_LIMIT', () => {
     expect(res.body).toEqual(error('rate_limited'));
   });
 
+  it('does not count a token requested with the session cookie: renewing tokens cannot lock a NAT out of login', async () => {
+    const server = await startTestServer({ AUTH_RATE_LIMIT: '2' });
+    const cookie = cookieOf((await server.http.post('/api/auth/register').send({ username: 'renewer', password }).expect(201)).headers['set-cookie']);
+    for (let i = 0; i < 4; i++) await server.http.post('/api/auth/token').set('cookie', cookie).send({}).expect(201);
+    // Nor a token request with neither a cookie nor a password (a 401 that tried no password).
+    await server.http.post('/api/auth/token').send({}).expect(401);
+    await server.http.post('/api/auth/login').send({ username: 'renewer', password }).expect(200);
+    await server.http.post('/api/auth/login').send({ username: 'renewer', password }).expect(429);
+  });
+
   it('behind TRUST_PROXY=1, a forged X-Forwarded-For prefix does not buy a fresh budget', async () => {
     const server = await startTestServer({ AUTH_RATE_LIMIT: '2', TRUST_PROXY: '1' });
     // The proxy appends the address it saw (10.0.0.9); the client wrote everything to its left.
