@@ -32,8 +32,10 @@ export function messageRoutes(ctx: HttpContext, { signedIn }: RouteChains): Rout
 
   r.get('/private', ...signedIn, async (req, res) => {
     const { user } = parse(z.object({ user: QueryId }), { user: req.query.user });
-    const page = await messages.privateHistory(me(res).userId, user, pageOf(req.query));
-    res.json({ messages: page.items, has_more: page.hasMore });
+    const viewer = me(res).userId;
+    const page = await messages.privateHistory(viewer, user, pageOf(req.query));
+    // A stranger learns from history no more than from receipts (contract section 6).
+    res.json({ messages: await ctx.manager.consent.historyFor(viewer, user, page.items), has_more: page.hasMore });
   });
 
   r.get('/group', ...signedIn, async (req, res) => {

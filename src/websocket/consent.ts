@@ -1,5 +1,6 @@
 import { ParlorError } from '../errors.js';
 import type { BlockedUser, ConsentStore, Relation } from './consent-store.js';
+import type { PrivateMessage } from './protocol.js';
 
 /** What a Manager without a ConsentStore assumes: nobody blocks, every conversation is accepted. */
 const OPEN: Relation = { blocking: false, blockedBy: false, wrote: true, peerWrote: true, shareGroup: false };
@@ -58,6 +59,17 @@ export class Consent {
     if (from === to) return true;
     const r = await this.relationOf(from, to);
     return (r.wrote || r.shareGroup) && !r.blocking && !r.blockedBy;
+  }
+
+  /**
+   * A private history page as `viewer` sees it. The `status` of the viewer's
+   * own messages (`delivered`, `read`) is what the peer's receipts say, so it
+   * is withheld like them: `sent` while the peer's receipts may not reach the
+   * viewer (maySignal: a request not yet answered, a block either way).
+   */
+  async historyFor<M extends PrivateMessage>(viewer: number, peer: number, items: M[]): Promise<M[]> {
+    if (await this.maySignal(peer, viewer)) return items;
+    return items.map((m) => (m.from === viewer && m.status !== undefined && m.status !== 'sent' ? { ...m, status: 'sent' } : m));
   }
 
   /** `users` without those `userId` blocks or is blocked by: the audience of a group typing frame. */

@@ -77,6 +77,9 @@ describe('message requests and blocking', () => {
       expect(await online(me)).toEqual([]);
       expect(await conversations(me)).toEqual([expect.objectContaining({ kind: 'private', user_id: stranger.id, request: true })]);
       expect(await conversations(stranger)).toEqual([expect.not.objectContaining({ request: true })]);
+      // Nor from history: the stranger's message stays `sent` there, though it was delivered and read.
+      expect((await history(stranger, me)).map((m: { status: string }) => m.status)).toEqual(['sent']);
+      expect((await history(me, stranger)).map((m: { status: string }) => m.status)).toEqual(['read']);
 
       // The reply accepts: each learns the other is online at once, then typing and receipts flow.
       m2.send({ type: 'private', to: stranger.id, content: 'hi, who are you?', client_id: 'reply-1' });
@@ -88,6 +91,7 @@ describe('message requests and blocking', () => {
       expect(await s1.next('typing')).toEqual({ type: 'typing', from: me.id, to: stranger.id, is_typing: true });
       m2.send({ type: 'read', message_id: ack.id });
       expect(await s1.next('receipt', (f) => f.status === 'read')).toMatchObject({ message_id: ack.id, user_id: me.id });
+      expect((await history(stranger, me)).find((m: { id: number }) => m.id === ack.id)).toMatchObject({ status: 'read' });
       s1.send({ type: 'private', to: me.id, content: 'an old friend', client_id: 'req-2' });
       const second = await s1.next('ack');
       expect(await s1.next('receipt', (f) => f.status === 'delivered')).toMatchObject({ message_id: second.id, user_id: me.id });
@@ -104,6 +108,7 @@ describe('message requests and blocking', () => {
       await m1.next('private', (f) => f.id === first.id);
       await m1.next('synced');
       await expectNoFrame(s1, 'receipt', 200);
+      expect(await history(stranger, me)).toEqual([expect.objectContaining({ id: first.id, status: 'sent' })]);
 
       m1.send({ type: 'private', to: stranger.id, content: 'back now', client_id: 'back' });
       await m1.next('ack');
