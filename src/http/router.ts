@@ -65,9 +65,17 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
   api.use(errorHandler(ctx.logger));
 
   const r = Router();
-  r.use('/api', api);
+  r.use('/api', passOptions, api);
   return r;
 }
+
+/**
+ * Parlor serves no OPTIONS. Express's router would answer one itself (200,
+ * `Allow: GET, POST`) for any path it has routes on, so a host's CORS
+ * preflight handler mounted after `parlor.router` would never see the
+ * preflights for Parlor's paths: they leave Parlor's router untouched instead.
+ */
+const passOptions: RequestHandler = (req, _res, next) => next(req.method === 'OPTIONS' ? 'router' : undefined);
 
 /**
  * Parlor's session middleware, run on Parlor's own view of the request

@@ -123,6 +123,16 @@ describe('inside a host app that owns its sessions', () => {
   });
 
   describe('a router without side effects', () => {
+    it("an OPTIONS request (a CORS preflight) for Parlor's paths reaches the host: Parlor serves no OPTIONS", async () => {
+      const before = host.log.lines.length;
+      for (const path of ['/api/messages/private', '/api/groups', '/api/conversations']) {
+        const res = await host.target.http.options(path).set('origin', 'https://app.example').set('access-control-request-method', 'POST').expect(404);
+        expect(res.body).toEqual({ host: 'no such page' });
+        expect(res.headers.allow).toBeUndefined();
+      }
+      expect(host.log.lines.slice(before)).toEqual([]);
+    });
+
     it("the host's own /api route after Parlor's router: answered by the host, no Parlor header, no Parlor log line", async () => {
       const before = host.log.lines.length;
       const res = await host.target.http.get('/api/profile').expect(200);
