@@ -451,6 +451,8 @@ export class Manager {
   }
 
   private async onTyping(conn: Connection, f: ClientFrameOf<'typing'>): Promise<void> {
+    // Typing in a note to self tells nobody: typing never reaches the typist's own connections.
+    if (f.to === conn.userId) return;
     const key: TypingKey =
       f.group_id !== undefined ? { from: conn.userId, group_id: f.group_id } : { from: conn.userId, to: f.to! };
     if ('group_id' in key) await this.requireMembership(key.group_id, conn.userId);

@@ -46,6 +46,20 @@ describe('Manager: typing', () => {
     expect(framesAfterWelcome(c)).toEqual([]);
   });
 
+  it('relays typing to oneself (a note to self) to nobody, and starts no expiry', async () => {
+    h = createHarness({ contacts: noContacts });
+    fakeTypingClock();
+    const a1 = h.connect(1);
+    const a2 = h.connect(1);
+    a1.receive({ type: 'typing', to: 1 });
+    await settle();
+    vi.advanceTimersByTime(3500);
+    await settle();
+    expect(framesOf(a1, 'typing')).toEqual([]);
+    expect(framesOf(a2, 'typing')).toEqual([]);
+    expect(framesOf(a1, 'error')).toEqual([]);
+  });
+
   it('relays group typing to the other accepted members only', async () => {
     h = createHarness({ groups: { 9: { accepted: [1, 2, 3], invited: [4] } }, contacts: noContacts });
     const a1 = h.connect(1);
