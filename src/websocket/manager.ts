@@ -14,6 +14,7 @@ import { ConnectionRegistry } from './connection-registry.js';
 import { CredentialDeadlines } from './credential-deadlines.js';
 import type { CacheInvalidation } from './cache-invalidation.js';
 import { matchesOrder, reasonOf, type DisconnectOrder } from './disconnect-order.js';
+import { OrdersDuringUpgrade, type UpgradeWatch } from './orders-during-upgrade.js';
 import { Heartbeat } from './heartbeat.js';
 import { HostEvents } from './host-events.js';
 import { InFlight } from './in-flight.js';
@@ -84,6 +85,7 @@ export class Manager {
   /** Message requests and blocks (contract section 6); open to everyone without a ConsentStore. */
   readonly consent: Consent;
   private readonly registry = new ConnectionRegistry();
+  private readonly ordersDuringUpgrade = new OrdersDuringUpgrade();
   private readonly typing: TypingTracker;
   private readonly inFlight: InFlight;
   private readonly log: Logger;
@@ -236,7 +238,16 @@ export class Manager {
     return this.recheck ? this.recheck.run() : Promise.resolve(0);
   }
 
+  /**
+   * An upgrade's session lookup begins: orders heard until it `end`s are kept
+   * for it, so that one that came meanwhile closes its socket too (upgrade.ts).
+   */
+  watchUpgrade(): UpgradeWatch {
+    return this.ordersDuringUpgrade.watch();
+  }
+
   private closeMatching(order: DisconnectOrder): number {
+    this.ordersDuringUpgrade.heard(order);
     const candidates = 'userId' in order ? (this.registry.of(order.userId) ?? []) : this.registry.all();
     const matching = [...candidates].filter((conn) => conn.isOpen && matchesOrder(conn.identity, order));
     for (const conn of matching) conn.close(CloseCode.logged_out, reasonOf(order));

@@ -1,7 +1,9 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions } from 'ws';
+import { CloseCode } from '../errors.js';
 import { InterfaceFailure } from '../interface-failure.js';
+import { reasonOf } from './disconnect-order.js';
 import type { Logger } from '../logger.js';
 import type { Manager } from './manager.js';
 
@@ -52,22 +54,32 @@ export function createUpgradeHandler(
     upgradeRequests.add(req);
     socket.on('error', () => socket.destroy());
     if (!manager.isRunning) return abort(socket, 503, 'unavailable', 'the server is shutting down');
-    let identity;
+    // A logout, revoke or ban that comes during the lookup ends this socket too.
+    const orders = manager.watchUpgrade();
     try {
-      // Node applies no timeout to an upgraded socket: a store that never answers would pin it forever.
-      identity = await withTimeout(manager.sessions.resolve(req), options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
-    } catch (err) {
-      const failed = err instanceof InterfaceFailure ? err.interfaceName : 'sessionResolver';
-      options.logger.warn({ err: err instanceof InterfaceFailure ? err.cause : err, interface: failed }, `${failed} failed during upgrade`);
-      return abort(socket, 503, 'unavailable', `${failed} is unavailable, try again later`);
+      let identity;
+      try {
+        // Node applies no timeout to an upgraded socket: a store that never answers would pin it forever.
+        identity = await withTimeout(manager.sessions.resolve(req), options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
+      } catch (err) {
+        const failed = err instanceof InterfaceFailure ? err.interfaceName : 'sessionResolver';
+        options.logger.warn({ err: err instanceof InterfaceFailure ? err.cause : err, interface: failed }, `${failed} failed during upgrade`);
+        return abort(socket, 503, 'unavailable', `${failed} is unavailable, try again later`);
+      }
+      if (!identity) return abort(socket, 401, 'unauthorized', 'no valid session');
+      if (identity.via === 'cookie' && !options.isOriginAllowed(req)) {
+        return abort(socket, 403, 'forbidden', 'origin not allowed');
+      }
+      if (socket.destroyed) return true;
+      const ended = orders.end(identity);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        if (ended) ws.close(CloseCode.logged_out, reasonOf(ended));
+        else manager.addConnection(ws, identity, socket);
+      });
+      return true;
+    } finally {
+      orders.end();
     }
-    if (!identity) return abort(socket, 401, 'unauthorized', 'no valid session');
-    if (identity.via === 'cookie' && !options.isOriginAllowed(req)) {
-      return abort(socket, 403, 'forbidden', 'origin not allowed');
-    }
-    if (socket.destroyed) return true;
-    wss.handleUpgrade(req, socket, head, (ws) => manager.addConnection(ws, identity, socket));
-    return true;
   };
   return { handle: handleAt(options.path), handleAt, wss };
 }

@@ -1,0 +1,60 @@
+import { matchesOrder, type DisconnectOrder } from './disconnect-order.js';
+import type { Identity } from './session-resolver.js';
+
+/** One upgrade's watch: `end(identity)` stops it and gives the order heard meanwhile that ends that identity, if any. */
+export interface UpgradeWatch {
+  end(identity?: Identity): DisconnectOrder | undefined;
+}
+
+/**
+ * Disconnect orders heard while upgrades are still looking up their session
+ * (up to `sessionTimeoutMs`). An order closes the sockets already registered;
+ * a socket whose lookup was under way when it came would open afterwards and
+ * stay open (a ban for good, a logout until the next session re-check). So
+ * each upgrade notes where this log stood when its lookup began, and before
+ * it becomes a connection asks for an order heard since that matches it.
+ *
+ * The log keeps only the orders newer than the oldest lookup still under
+ * way, and nothing while none is: its size is what arrives during one
+ * lookup, whatever the number of upgrades.
+ */
+export class OrdersDuringUpgrade {
+  private readonly heardOrders: Array<{ seq: number; order: DisconnectOrder }> = [];
+  private seq = 0;
+  /** Per lookup under way, the seq it began at; insertion order is seq order, so the first is the oldest. */
+  private readonly watching = new Map<symbol, number>();
+
+  /** An order was carried out (here or from another instance). */
+  heard(order: DisconnectOrder): void {
+    this.seq += 1;
+    if (this.watching.size > 0) this.heardOrders.push({ seq: this.seq, order });
+  }
+
+  /** A lookup begins; `end` it on every path (idempotent). */
+  watch(): UpgradeWatch {
+    const key = Symbol('upgrade');
+    const since = this.seq;
+    this.watching.set(key, since);
+    return {
+      end: (identity) => {
+        if (!this.watching.delete(key)) return undefined;
+        const found = identity && this.heardOrders.find((e) => e.seq > since && matchesOrder(identity, e.order))?.order;
+        this.forgetOld();
+        return found;
+      },
+    };
+  }
+
+  /** How many orders are kept (for tests). */
+  get size(): number {
+    return this.heardOrders.length;
+  }
+
+  private forgetOld(): void {
+    const oldest = this.watching.values().next();
+    const keepAfter = oldest.done ? Number.POSITIVE_INFINITY : oldest.value;
+    let drop = 0;
+    while (drop < this.heardOrders.length && this.heardOrders[drop]!.seq <= keepAfter) drop++;
+    this.heardOrders.splice(0, drop);
+  }
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { OrdersDuringUpgrade } from '../../src/websocket/orders-during-upgrade.js';
+
+const alice = { userId: 1, sessionId: 'sa', via: 'cookie' as const };
+const bob = { userId: 2, sessionId: 'sb', via: 'token' as const };
+
+describe('OrdersDuringUpgrade', () => {
+  it('gives a lookup the order heard during it that matches, not earlier ones or other users', () => {
+    const log = new OrdersDuringUpgrade();
+    log.heard({ userId: 1 });
+    const a = log.watch();
+    const b = log.watch();
+    log.heard({ userId: 2, via: 'cookie' }); // bob's cookie sockets only: bob came with a token
+    log.heard({ sessionId: 'sa' });
+    expect(a.end(alice)).toEqual({ sessionId: 'sa' });
+    expect(b.end(bob)).toBeUndefined();
+  });
+
+  it('keeps nothing while no lookup is under way, and only what is newer than the oldest one', () => {
+    const log = new OrdersDuringUpgrade();
+    log.heard({ userId: 1 });
+    expect(log.size).toBe(0);
+    const first = log.watch();
+    log.heard({ userId: 1 });
+    const second = log.watch();
+    log.heard({ userId: 2 });
+    expect(log.size).toBe(2);
+    first.end();
+    expect(log.size).toBe(1); // only what the second lookup may still need
+    expect(second.end(bob)).toEqual({ userId: 2 });
+    expect(log.size).toBe(0);
+  });
+
+  it('end is idempotent: a second end answers nothing and changes nothing', () => {
+    const log = new OrdersDuringUpgrade();
+    const w = log.watch();
+    log.heard({ userId: 1 });
+    expect(w.end(alice)).toEqual({ userId: 1 });
+    expect(w.end(alice)).toBeUndefined();
+    expect(log.size).toBe(0);
+  });
+});
