@@ -498,9 +498,12 @@ export class Manager {
   }
 
   private async onSync(conn: Connection, f: ClientFrameOf<'sync'>): Promise<void> {
-    if (!this.messages.messagesSince) throw new ParlorError('bad_request', 'sync is not enabled');
+    const messagesSince = this.messages.messagesSince?.bind(this.messages);
+    if (!messagesSince) throw new ParlorError('bad_request', 'sync is not enabled');
+    // A host's groups have no membership row in the store: their ids come from the fetcher, asked once per replay.
+    const groupIds = this.groups.groupsOf ? acceptedIds(await this.groups.groupsOf(conn.userId)) : undefined;
     await replaySince(conn, f.since, {
-      messagesSince: this.messages.messagesSince.bind(this.messages),
+      messagesSince: (userId, sinceId, limit) => messagesSince(userId, sinceId, limit, groupIds),
       pageSize: this.options.syncPageSize,
       bufferBudget: this.options.shedBufferedBytes,
       // A replayed private message to this user counts as delivered, exactly like a live one.
@@ -583,4 +586,9 @@ export class Manager {
     await this.broker.close();
     this.state = 'closed';
   }
+}
+
+/** The ids of the groups a `groupsOf` answer lists as accepted. */
+function acceptedIds(groups: ReadonlyArray<{ id: number; status: string }>): number[] {
+  return groups.filter((g) => g.status === 'accepted').map((g) => g.id);
 }

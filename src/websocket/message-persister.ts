@@ -38,7 +38,9 @@ export interface ReadResult {
  * - `privateHistory(userId, otherId, page)`, `groupHistory(groupId, page)`: newest first.
  *
  * Optional (the feature is off without them):
- * - `messagesSince(userId, sinceId, limit)`: `sync`; oldest first, ids > sinceId the user may see.
+ * - `messagesSince(userId, sinceId, limit, groupIds?)`: `sync`; oldest first, ids > sinceId the user may see.
+ *   `groupIds`: the groups the GroupMemberFetcher's `groupsOf` lists the user as an accepted member of
+ *   (a host's groups, which no store table knows); their messages are visible too.
  * - `markDelivered(messageId, recipientId)`: true when it was not delivered before.
  * - `markRead(userId, messageId)`: private read; null when the message is not to the user.
  * - `markGroupRead(userId, groupId, messageId)`: moves the user's read marker in a group.
@@ -55,7 +57,7 @@ export interface MessagePersister {
   privateHistory(userId: number, otherId: number, page: PageQuery): Awaitable<Page<PrivateMessage>>;
   groupHistory(groupId: number, page: PageQuery): Awaitable<Page<GroupMessage>>;
 
-  messagesSince?(userId: number, sinceId: number, limit: number): Awaitable<Message[]>;
+  messagesSince?(userId: number, sinceId: number, limit: number, groupIds?: readonly number[]): Awaitable<Message[]>;
   markDelivered?(messageId: number, recipientId: number): Awaitable<boolean>;
   markRead?(userId: number, messageId: number): Awaitable<ReadResult | null>;
   markGroupRead?(userId: number, groupId: number, messageId: number): Awaitable<boolean>;

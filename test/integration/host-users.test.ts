@@ -128,6 +128,18 @@ function hostUsersSuite(name: string, open: () => Promise<OpenedStores>): void {
         await expectNoFrame(b, 'error');
         const history = await owned.http.get(`/api/messages/group?group=${HOST_GROUP}`).set(owned.as(ALICE)).expect(200);
         expect(history.body.messages.map((m: { id: number }) => m.id)).toEqual([sent.body.id, ack.id]);
+        // sync replays them to an accepted member (the fetcher's groupsOf names the group), and not to the invitee.
+        const bobAgain = await owned.connect(BOB);
+        bobAgain.send({ type: 'sync', since: 0 });
+        const synced = await bobAgain.next('synced');
+        const inHostGroup = (m: Record<string, any>) => m.group_id === HOST_GROUP;
+        expect(bobAgain.all('group').filter(inHostGroup).map((m) => m.id)).toEqual([ack.id, sent.body.id]);
+        expect(bobAgain.all('group').filter(inHostGroup).every((m) => m.replayed === true)).toBe(true);
+        expect(synced.last_id).toBe(sent.body.id);
+        const carolAgain = await owned.connect(CAROL);
+        carolAgain.send({ type: 'sync', since: 0 });
+        await carolAgain.next('synced');
+        expect(carolAgain.all('group').filter(inHostGroup)).toEqual([]);
         // Only accepted members write, and an unknown group is not_found: the fetcher's answers, nothing stored.
         c.send({ type: 'group', group_id: HOST_GROUP, content: 'not yet', client_id: 'hg2' });
         expect(await c.next('error')).toMatchObject({ code: 'forbidden', client_id: 'hg2' });

@@ -41,12 +41,15 @@ describe('Manager: sync', () => {
       visibleTo2(all).map((m) => ({ type: 'group_id' in m ? 'group' : 'private', ...m, replayed: true })),
     );
     expect(framesAfterWelcome(b).at(-1)).toEqual({ type: 'synced', last_id: 7 });
-    // Pages of 2 from cursors 0, 3, 6; the third page is short, so the replay stops there.
+    // Pages of 2 from cursors 0, 3, 6; the third page is short, so the replay stops there. Each page is
+    // asked with the groups the fetcher's groupsOf lists user 2 as accepted in (a host's groups have no row
+    // in the store), read once for the whole replay.
     expect(h.persister.messagesSince.mock.calls).toEqual([
-      [2, 0, 2],
-      [2, 3, 2],
-      [2, 6, 2],
+      [2, 0, 2, [5]],
+      [2, 3, 2, [5]],
+      [2, 6, 2, [5]],
     ]);
+    expect(h.groups.groupsOf).toHaveBeenCalledTimes(1);
   });
 
   it('replays only what is newer than since', async () => {

@@ -35,6 +35,8 @@ export const MESSAGE_QUERIES = {
   // sync: three kinds of rows, each from its own index and each at most
   // `limit` rows, merged, none above the horizon $4 (taken by a statement
   // that returned before this one started). One statement, so one snapshot.
+  // The groups: the user's accepted memberships here, and $5, a host's
+  // groups the user is an accepted member of (no row here).
   // A message to oneself is already in the inbox.
   since: `SELECT ${MESSAGE_COLUMNS} FROM (
       (SELECT ${MESSAGE_COLUMNS} FROM messages
@@ -44,10 +46,11 @@ export const MESSAGE_QUERIES = {
         WHERE sender_id = $1 AND recipient_id IS NOT NULL AND recipient_id <> $1 AND id > $2 AND id <= $4
         ORDER BY id LIMIT $3)
       UNION ALL
-      (SELECT m.* FROM group_members gm CROSS JOIN LATERAL (
+      (SELECT m.* FROM (
+          SELECT group_id FROM group_members WHERE user_id = $1 AND status = 'accepted'
+          UNION SELECT unnest($5::bigint[])) gm CROSS JOIN LATERAL (
           SELECT ${MESSAGE_COLUMNS} FROM messages
-          WHERE group_id = gm.group_id AND id > $2 AND id <= $4 ORDER BY id LIMIT $3) m
-        WHERE gm.user_id = $1 AND gm.status = 'accepted')
+          WHERE group_id = gm.group_id AND id > $2 AND id <= $4 ORDER BY id LIMIT $3) m)
     ) visible ORDER BY id LIMIT $3`,
 } as const;
 
@@ -96,13 +99,14 @@ export class PgMessageStore implements FullMessagePersister {
    * including those from before the user joined. Invited or declined: nothing.
    * Only ids up to the horizon: a message still being committed, and every
    * message after it, waits for the next call, so the last id returned is a
-   * cursor that never skips one.
+   * cursor that never skips one. `groupIds`: a host's groups the user is an
+   * accepted member of (no `group_members` row here), read the same way.
    */
-  async messagesSince(userId: number, sinceId: number, limit: number): Promise<Message[]> {
+  async messagesSince(userId: number, sinceId: number, limit: number, groupIds: readonly number[] = []): Promise<Message[]> {
     if (limit <= 0) return [];
     const [{ horizon }] = (await this.db.rows<{ horizon: number }>(MESSAGE_QUERIES.horizon)) as [{ horizon: number }];
     if (horizon <= sinceId) return [];
-    return (await this.db.rows<MessageRow>(MESSAGE_QUERIES.since, [userId, sinceId, limit, horizon])).map(toMessage);
+    return (await this.db.rows<MessageRow>(MESSAGE_QUERIES.since, [userId, sinceId, limit, horizon, [...groupIds]])).map(toMessage);
   }
 
   markDelivered(messageId: number, recipientId: number): Promise<boolean> {

@@ -44,7 +44,7 @@ export class SqliteMessageStore implements FullMessagePersister {
   private readonly groupSince;
   private readonly peersOf;
   private readonly acceptedGroups;
-  private readonly readSince: (userId: number, sinceId: number, limit: number) => MessageRow[];
+  private readonly readSince: (userId: number, sinceId: number, limit: number, groupIds: readonly number[]) => MessageRow[];
 
   constructor(
     db: Database,
@@ -62,7 +62,7 @@ export class SqliteMessageStore implements FullMessagePersister {
       .prepare<[number], number>(`SELECT group_id FROM group_members WHERE user_id = ? AND status = 'accepted'`)
       .pluck();
     // One read transaction, so the pieces come from the same snapshot.
-    this.readSince = db.transaction((user: number, since: number, limit: number) => {
+    this.readSince = db.transaction((user: number, since: number, limit: number, groupIds: readonly number[]) => {
       const rows: MessageRow[] = [];
       const range = { since, below: Number.MAX_SAFE_INTEGER, limit };
       const keep = (found: MessageRow[]): void => {
@@ -74,7 +74,7 @@ export class SqliteMessageStore implements FullMessagePersister {
       for (const peer of this.peersOf.all(user)) {
         keep(this.pairSince.all({ ...range, lo: Math.min(user, peer), hi: Math.max(user, peer) }));
       }
-      for (const group of this.acceptedGroups.all(user)) keep(this.groupSince.all({ ...range, group }));
+      for (const group of new Set([...this.acceptedGroups.all(user), ...groupIds])) keep(this.groupSince.all({ ...range, group }));
       return rows.sort(byId);
     });
   }
@@ -108,10 +108,12 @@ export class SqliteMessageStore implements FullMessagePersister {
    * every message of the groups the user is an accepted member of now,
    * including those from before the user joined (the group's history is the
    * member's to read, as in groupHistory). Invited or declined: nothing.
+   * `groupIds`: a host's groups the user is an accepted member of (no
+   * `group_members` row here), read the same way.
    */
-  messagesSince(userId: number, sinceId: number, limit: number): Message[] {
+  messagesSince(userId: number, sinceId: number, limit: number, groupIds: readonly number[] = []): Message[] {
     if (limit <= 0) return [];
-    return this.readSince(userId, sinceId, limit).map(toMessage);
+    return this.readSince(userId, sinceId, limit, groupIds).map(toMessage);
   }
 
   markDelivered(messageId: number, recipientId: number): Promise<boolean> {
