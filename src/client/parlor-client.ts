@@ -310,8 +310,28 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   }
 
   private onError(frame: ServerFrame<'error'>): void {
-    if (typeof frame.client_id !== 'string') return;
-    this.outbox.fail(frame.client_id, new ParlorClientError(frame.code as ParlorClientErrorCode, frame.message));
+    if (typeof frame.client_id === 'string') {
+      this.outbox.fail(frame.client_id, new ParlorClientError(frame.code as ParlorClientErrorCode, frame.message));
+      return;
+    }
+    if (this.inbox.syncing && (frame.code === 'internal' || frame.code === 'unavailable')) this.replayFailed(frame.message);
+  }
+
+  /**
+   * The server could not finish the replay (its store failed): no `synced`
+   * will come. Waiting for the sync timer would deliver the held live
+   * messages and move `lastSeenId` past the ones the replay never reached, so
+   * the client reconnects instead (with the usual backoff) and syncs again
+   * from the last replayed id.
+   */
+  private replayFailed(message: string): void {
+    const socket = this.socket;
+    this.connectionLost(1011, `the server could not replay missed messages (${message})`);
+    try {
+      socket?.close(1000, 'sync failed');
+    } catch {
+      // Already closing: nothing more to do.
+    }
   }
 
   /** Deliver the held messages in id order, then `synced`. */

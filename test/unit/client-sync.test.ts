@@ -183,6 +183,39 @@ describe('ParlorClient sync after every (re)connect', () => {
     expect(deliveredIds(h.events)).toEqual([11, 12, 13, 14, 500]);
   });
 
+  it('a replay the server could not finish (error internal, no synced): reconnects and syncs again from the last replayed id', () => {
+    const h = createClient({ since: 0 });
+    startConnecting(h.client);
+    const first = h.net.last;
+    first.accept();
+    first.push(replayed(privateMessage(1)));
+    first.push(privateMessage(10)); // live, above what the replay reached: 4-9 may still be missing
+    first.push(replayed(privateMessage(3)));
+    first.push({ type: 'error', code: 'internal', message: 'internal error' });
+    expect(first.closeCalls).toHaveLength(1);
+    vi.advanceTimersByTime(30_000); // no sync timer delivers 10 and moves lastSeenId past 4-9
+    expect(deliveredIds(h.events)).toEqual([1, 3]);
+    expect(h.client.lastSeenId).toBe(3);
+    const second = h.net.last;
+    expect(second).not.toBe(first);
+    second.accept();
+    expect(second.frames()[0]).toEqual({ type: 'sync', since: 3 });
+    for (const id of [5, 9, 10]) second.push(replayed(privateMessage(id)));
+    second.push({ type: 'synced', last_id: 10 });
+    expect(deliveredIds(h.events)).toEqual([1, 3, 5, 9, 10]);
+  });
+
+  it('an error without client_id that is not a failed replay (a bad read) changes nothing about the sync', () => {
+    const h = createClient({ since: 0 });
+    startConnecting(h.client);
+    const first = h.net.last;
+    first.accept();
+    first.push({ type: 'error', code: 'not_found', message: 'message 7 is not a private message to you' });
+    first.push({ type: 'synced', last_id: 0 });
+    expect(first.closeCalls).toEqual([]);
+    expect(h.net.last).toBe(first);
+  });
+
   it('keeps held messages across a close when the server marks nothing as replayed, and asks again from lastSeenId', () => {
     const h = createClient({ since: 10 });
     startConnecting(h.client);
