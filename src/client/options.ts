@@ -48,6 +48,10 @@ export interface ParlorClientOptions {
   pauseWhenHidden?: boolean;
   /** How many ids below `lastSeenId` are remembered for deduplication. Default 10 000. */
   dedupWindow?: number;
+  /** Queued messages and `read` frames written per second at most, under the server's `WS_RATE_LIMIT` (20). Default 15. */
+  sendRate?: number;
+  /** How many of them may leave at once, under the server's `WS_RATE_BURST` (40). Default 30. */
+  sendBurst?: number;
   /** Random numbers in [0, 1) for the backoff jitter. Default `Math.random`. */
   random?: () => number;
   /** Client ids for sends that do not bring their own. Default `crypto.randomUUID()` with a fallback. */
@@ -70,6 +74,8 @@ export interface ResolvedClientOptions {
   maxReconnectAttempts: number;
   pauseWhenHidden: boolean;
   dedupWindow: number;
+  sendRate: number;
+  sendBurst: number;
   random: () => number;
   generateClientId: () => string;
   environment: ClientEnvironment;
@@ -86,13 +92,15 @@ export const CLIENT_DEFAULTS = {
   pauseWhenHidden: true,
   dedupWindow: 10_000,
   refreshAheadMs: 60_000,
+  sendRate: 15,
+  sendBurst: 30,
 } as const;
 
 export function resolveClientOptions(options: ParlorClientOptions): ResolvedClientOptions {
   const o = { ...CLIENT_DEFAULTS, ...withoutUndefined(options) };
   checkUrl(o.url);
   if (options.getToken !== undefined && typeof options.getToken !== 'function') throw new TypeError('ParlorClient: getToken must be a function');
-  for (const name of ['ackTimeoutMs', 'syncTimeoutMs', 'reconnectBaseMs', 'reconnectMaxMs', 'refreshAheadMs'] as const) {
+  for (const name of ['ackTimeoutMs', 'syncTimeoutMs', 'reconnectBaseMs', 'reconnectMaxMs', 'refreshAheadMs', 'sendRate'] as const) {
     if (!(Number.isFinite(o[name]) && o[name] > 0)) throw new TypeError(`ParlorClient: ${name} must be a positive number`);
   }
   if (o.reconnectMaxMs < o.reconnectBaseMs) throw new TypeError('ParlorClient: reconnectMaxMs must be >= reconnectBaseMs');
@@ -103,6 +111,7 @@ export function resolveClientOptions(options: ParlorClientOptions): ResolvedClie
   if (!(Number.isSafeInteger(o.dedupWindow) && o.dedupWindow > 0)) {
     throw new TypeError('ParlorClient: dedupWindow must be a positive integer');
   }
+  if (!(Number.isSafeInteger(o.sendBurst) && o.sendBurst > 0)) throw new TypeError('ParlorClient: sendBurst must be a positive integer');
   return {
     url: o.url,
     createSocket: socketFactory(options),
@@ -117,6 +126,8 @@ export function resolveClientOptions(options: ParlorClientOptions): ResolvedClie
     maxReconnectAttempts: o.maxReconnectAttempts,
     pauseWhenHidden: o.pauseWhenHidden,
     dedupWindow: o.dedupWindow,
+    sendRate: o.sendRate,
+    sendBurst: o.sendBurst,
     random: options.random ?? Math.random,
     generateClientId: options.generateClientId ?? (() => generateClientId()),
     environment: options.environment ?? (globalThis as ClientEnvironment),

@@ -108,6 +108,19 @@ export class Outbox {
     return entry !== undefined;
   }
 
+  /**
+   * The server dropped this message unread (`rate_limited`): it waits to be
+   * written again, its ack clock stopped; false when none waits for it.
+   */
+  requeue(clientId: string): boolean {
+    const entry = this.entries.get(messageKey(clientId));
+    if (!entry) return false;
+    entry.written = false;
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    return true;
+  }
+
   /** The connection is gone: nothing is in flight any more, everything will be written again. */
   disconnected(): void {
     for (const entry of this.entries.values()) {

@@ -13,6 +13,7 @@ import { Inbox, type MessageFrame } from './inbox.js';
 import { resolveClientOptions, type ParlorClientOptions, type ResolvedClientOptions } from './options.js';
 import { Outbox, type SendAck } from './outbox.js';
 import { Reconnector } from './reconnector.js';
+import { SendPacer } from './send-pacer.js';
 import { attachSocket, ReadyState, type WebSocketLike } from './socket.js';
 import { TokenRefresher } from './token-refresher.js';
 import { CloseCode, LoggedOutReason } from '../errors.js';
@@ -37,6 +38,9 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   private detachSocket: (() => void) | null = null;
   private opened = false;
   private syncTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while queued frames wait for the pacer. */
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly pacer: SendPacer;
   /** Why the upgrade was refused, when the socket implementation said so in an `error` event. */
   private refusal: ParlorClientError | undefined;
   private welcome: ServerFrame<'welcome'> | null = null;
@@ -45,6 +49,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     super();
     this.options = resolveClientOptions(options);
     this.outbox = new Outbox(this.options.ackTimeoutMs);
+    this.pacer = new SendPacer(this.options.sendRate, this.options.sendBurst);
     this.inbox = new Inbox(this.options.since, this.options.dedupWindow);
     this.reconnector = new Reconnector(this.options);
     this.tokens = this.options.getToken ? new TokenRefresher(this.options.getToken, this.options.refreshAheadMs) : undefined;
@@ -135,8 +140,22 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     return acked;
   }
 
+  /** Writes what waits in the outbox, in order, as fast as the pacer allows; the rest goes when it allows more. */
   private flushOutbox(): void {
-    if (this.current === 'open') this.outbox.flush((frame) => this.write(frame));
+    if (this.current !== 'open') return;
+    this.outbox.flush((frame) => {
+      if (this.pacer.take()) return this.write(frame);
+      this.flushLater();
+      return false;
+    });
+  }
+
+  private flushLater(): void {
+    if (this.flushTimer !== undefined) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flushOutbox();
+    }, this.pacer.waitMs());
   }
 
   /** Write a frame to the open socket; false when there is none or it refused. */
@@ -255,6 +274,8 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     this.welcome = null;
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     this.inbox.abortSync();
     this.outbox.disconnected();
   }
@@ -311,6 +332,12 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
 
   private onError(frame: ServerFrame<'error'>): void {
     if (typeof frame.client_id === 'string') {
+      // Dropped unread by the server's frame limit: slow down and write it again, same client_id.
+      if (frame.code === 'rate_limited' && this.outbox.requeue(frame.client_id)) {
+        this.pacer.slowDown();
+        this.flushLater();
+        return;
+      }
       this.outbox.fail(frame.client_id, new ParlorClientError(frame.code as ParlorClientErrorCode, frame.message));
       return;
     }

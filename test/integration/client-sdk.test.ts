@@ -276,3 +276,23 @@ describe('ParlorClient after a flood (issue #15, 2)', () => {
     client.close();
   }, 30_000);
 });
+
+describe("ParlorClient under the server's default frame limit (WS_RATE_LIMIT 20/s, burst 40)", () => {
+  it('80 messages queued before the connection opens are all stored and acked once: none rate_limited, no 1008', async () => {
+    const server = await startTestServer();
+    const [a, b] = [await registerUser(server), await registerUser(server)];
+    const alice = sdkClient(server.wsUrl, a);
+    const rejected: unknown[] = [];
+    let closed: unknown;
+    alice.client.on('closed', (event) => (closed = event));
+    const sends = Array.from({ length: 80 }, (_, i) => alice.client.sendPrivate(b.id, `queued ${i}`).catch((err) => (rejected.push(err), null)));
+    await alice.client.connect();
+    const acks = await Promise.all(sends);
+    expect(rejected).toEqual([]);
+    expect(closed).toBeUndefined();
+    const ids = acks.map((ack) => ack!.id);
+    expect(new Set(ids).size).toBe(80);
+    expect((await stored(server, a, `user=${b.id}`)).map((m) => m.content)).toEqual(Array.from({ length: 80 }, (_, i) => `queued ${i}`));
+    alice.client.close();
+  }, 20_000);
+});
