@@ -9,6 +9,15 @@ import type { GroupMemberFetcher } from './group-member-fetcher.js';
  * offline); without one that knows, this process's connections are the truth.
  */
 export class Presence {
+  /**
+   * Per user, the last change under way. Each waits for the one before: a
+   * connection that closes while its "came online" is still asking the
+   * broker (Redis: a SUBSCRIBE reply) or `contactsOf` (a pool of connections)
+   * would otherwise announce offline first and online last, and contacts
+   * would see it online for good. Emptied as changes finish.
+   */
+  private readonly changes = new Map<number, Promise<void>>();
+
   constructor(
     private readonly registry: ConnectionRegistry,
     private readonly broker: Broker,
@@ -18,13 +27,29 @@ export class Presence {
   ) {}
 
   /** The user's first local connection opened. */
-  async cameOnline(userId: number): Promise<void> {
-    if ((await this.broker.userOnline?.(userId)) !== false) await this.announce(userId, true);
+  cameOnline(userId: number): Promise<void> {
+    return this.inOrder(userId, async () => {
+      if ((await this.broker.userOnline?.(userId)) !== false) await this.announce(userId, true);
+    });
   }
 
   /** The user's last local connection closed. */
-  async wentOffline(userId: number): Promise<void> {
-    if ((await this.broker.userOffline?.(userId)) !== false) await this.announce(userId, false);
+  wentOffline(userId: number): Promise<void> {
+    return this.inOrder(userId, async () => {
+      if ((await this.broker.userOffline?.(userId)) !== false) await this.announce(userId, false);
+    });
+  }
+
+  /** Runs `change` once the user's previous change has finished (failed or not); its own result is returned. */
+  private inOrder(userId: number, change: () => Promise<void>): Promise<void> {
+    const previous = this.changes.get(userId);
+    const run = previous ? previous.then(change) : change();
+    const settled = run.catch(() => {});
+    this.changes.set(userId, settled);
+    void settled.then(() => {
+      if (this.changes.get(userId) === settled) this.changes.delete(userId);
+    });
+    return run;
   }
 
   /** Sends `presence` to the user's contacts only (users sharing an accepted group or a private conversation). */

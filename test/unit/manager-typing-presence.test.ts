@@ -217,6 +217,21 @@ describe('Manager: presence', () => {
     expect(framesOf(stranger, 'presence')).toEqual([]);
   });
 
+  it('a connection that closes while its online announcement is still under way: contacts hear online, then offline, in that order', async () => {
+    // The cluster's answer for "came online" is slow (Redis: the SUBSCRIBE reply), for "went offline" quick.
+    const broker: Broker = new InProcessBroker();
+    broker.userOnline = () => new Promise<boolean>((ok) => setTimeout(() => ok(true), 20));
+    broker.userOffline = () => true;
+    h = createHarness({ contacts: { 1: [2], 2: [1] }, broker });
+    const b = h.connect(2);
+    await settle();
+    const a = h.connect(1);
+    a.peerClose();
+    await new Promise((ok) => setTimeout(ok, 50));
+    await settle();
+    expect(framesOf(b, 'presence').filter((f) => f.user_id === 1).map((f) => f.online)).toEqual([true, false]);
+  });
+
   it("announces online once for the user's second connection, offline only when the last one closes", async () => {
     h = createHarness({ contacts: { 1: [2], 2: [1] } });
     const b = h.connect(2);
