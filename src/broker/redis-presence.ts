@@ -15,12 +15,18 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { RedisNames } from './channels.js';
 
-// KEYS: instances, instanceUsers, presence. ARGV: instanceId, userId. 1 when the user thereby came online.
+// KEYS: instances, instanceUsers, presence. ARGV: instanceId, userId.
+// Bit 1 (ONLINE_FIRST): the user thereby came online. Bit 2 (ONLINE_REJOINED): the instance was
+// missing from the registry (swept, or Redis lost it): the heartbeat that follows would not notice,
+// since this script has put it back, so the caller must reconcile.
 const ONLINE = `
-redis.call('SADD', KEYS[1], ARGV[1])
+local rejoined = redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[2])
-if redis.call('SADD', KEYS[3], ARGV[1]) == 1 and redis.call('SCARD', KEYS[3]) == 1 then return 1 end
-return 0`;
+local first = 0
+if redis.call('SADD', KEYS[3], ARGV[1]) == 1 and redis.call('SCARD', KEYS[3]) == 1 then first = 1 end
+return first + 2 * rejoined`;
+const ONLINE_FIRST = 1;
+const ONLINE_REJOINED = 2;
 
 // KEYS: instanceUsers, presence. ARGV: instanceId, userId. 1 when the user thereby went offline.
 const OFFLINE = `
@@ -140,7 +146,9 @@ export class RedisPresence {
     if (!this.connected) return this.stopped ? false : this.unreachable(userId);
     const n = this.names;
     try {
-      return (await this.redis.parlorOnline(n.instances, n.instanceUsers(this.instanceId), n.presence(userId), this.instanceId, userId)) === 1;
+      const answer = await this.redis.parlorOnline(n.instances, n.instanceUsers(this.instanceId), n.presence(userId), this.instanceId, userId);
+      if (answer & ONLINE_REJOINED) this.dirty = true;
+      return (answer & ONLINE_FIRST) !== 0;
     } catch (err) {
       this.log.warn({ err, userId }, 'redis: could not record presence; will reconcile');
       return this.unreachable(userId);
@@ -202,7 +210,8 @@ export class RedisPresence {
   /**
    * Refreshes the heartbeat key and the registry entry. Finding our id missing
    * from the registry means Redis lost our records (restart, failover) or a
-   * survivor swept us (we were silent for longer than the TTL): reconcile.
+   * survivor swept us (we were silent for longer than the TTL): reconcile. (A
+   * user's online script that found it missing first has already said so.)
    */
   async beat(): Promise<void> {
     if (!this.connected) return;
@@ -264,7 +273,7 @@ export class RedisPresence {
       const results = (await pipeline.exec()) ?? [];
       const announce = new Map<number, boolean>();
       const failed = (i: number) => results[i]?.[0] != null;
-      added.forEach((u, i) => results[i]?.[1] === 1 && announce.set(u, true));
+      added.forEach((u, i) => (Number(results[i]?.[1]) & ONLINE_FIRST) !== 0 && announce.set(u, true));
       removed.forEach((u, i) => results[added.length + i]?.[1] === 1 && announce.set(u, false));
       unsettled.forEach((u, i) => {
         const at = added.length + removed.length + i;

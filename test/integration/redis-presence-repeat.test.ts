@@ -59,4 +59,31 @@ await describeWithRedis('RedisPresence: announcements of a reconcile', (url) => 
     await expect.poll(() => heard.length, { timeout: 3000 }).toBe(2);
     expect(heard[1]).toEqual([8, false]);
   });
+
+  it('an instance swept while it stalled re-registers its users even when a connection opens before its next beat', async () => {
+    const prefix = `parlor-test-${randomUUID().slice(0, 8)}`;
+    const names = new RedisNames(prefix);
+    const timing = { ttlMs: 3000, heartbeatIntervalMs: 60_000, sweepIntervalMs: 60_000 };
+    const [ra, rs] = [new Redis(url, { maxRetriesPerRequest: 0 }), new Redis(url, { maxRetriesPerRequest: 0 })];
+    const a = new RedisPresence(ra, names, 'inst-a', timing, silentLogger);
+    const s = new RedisPresence(rs, names, 'inst-s', timing, silentLogger);
+    cleanups.push(() => deleteRedisKeys(url, prefix), () => ra.quit(), () => rs.quit(), async () => (a.stop(), s.stop()));
+    await Promise.all([new Promise((ok) => ra.once('ready', ok)), new Promise((ok) => rs.once('ready', ok))]);
+    const heardBySurvivor: Array<[number, boolean]> = [];
+    s.setHandler((userId, online) => heardBySurvivor.push([userId, online]));
+    a.setHandler(() => {});
+
+    expect(await a.userOnline(1)).toBe(true);
+    await a.beat();
+    // A stalls past its TTL (its heartbeat key expires) and the survivor sweeps it: user 1 is announced offline.
+    await ra.del(names.heartbeat('inst-a'));
+    await s.sweep();
+    expect(heardBySurvivor).toEqual([[1, false]]);
+    expect(await s.onlineAmong([1])).toEqual([]);
+
+    // A resumes: a connection of user 2 opens before A's next heartbeat.
+    await a.userOnline(2);
+    await a.beat();
+    expect(await s.onlineAmong([1, 2])).toEqual([1, 2]);
+  });
 });
