@@ -25,6 +25,13 @@ export function refreshDelay(expiresAt: number, now: number, aheadMs: number): n
   return Math.max(0, left > 2 * aheadMs ? left - aheadMs : left / 2);
 }
 
+/**
+ * The least time between two tries of one refresh. Near (or, with a client
+ * clock ahead of the server's, past) the deadline the rule above gives 0, and
+ * a `getToken()` that keeps failing would be called in a tight loop.
+ */
+export const REFRESH_RETRY_FLOOR_MS = 1000;
+
 export class TokenRefresher {
   private expiresAt: number | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -62,10 +69,10 @@ export class TokenRefresher {
     this.send = undefined;
   }
 
-  private schedule(): void {
+  private schedule(floorMs = 0): void {
     clearTimeout(this.timer);
     if (this.expiresAt === undefined) return;
-    this.timer = setTimeout(() => void this.refresh(), refreshDelay(this.expiresAt, this.now(), this.aheadMs));
+    this.timer = setTimeout(() => void this.refresh(), Math.max(floorMs, refreshDelay(this.expiresAt, this.now(), this.aheadMs)));
   }
 
   private async refresh(): Promise<void> {
@@ -76,8 +83,8 @@ export class TokenRefresher {
     } catch {
       // Tried again at the same rule; the server closes with 4401 'token expired' if every try fails.
     }
-    // Until `refreshed` arrives, the old deadline stands: retry ahead of it.
-    if (this.send === send) this.schedule();
+    // Until `refreshed` arrives, the old deadline stands: retry ahead of it, but not at once.
+    if (this.send === send) this.schedule(REFRESH_RETRY_FLOOR_MS);
   }
 }
 

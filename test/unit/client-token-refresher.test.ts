@@ -2,8 +2,8 @@
  * The client's token rules (src/client/token-refresher.ts): when a refresh
  * is due, and what `getToken()` must answer.
  */
-import { describe, expect, it } from 'vitest';
-import { refreshDelay, TokenRefresher } from '../../src/client/token-refresher.js';
+import { describe, expect, it, vi } from 'vitest';
+import { REFRESH_RETRY_FLOOR_MS, refreshDelay, TokenRefresher } from '../../src/client/token-refresher.js';
 
 describe('refreshDelay', () => {
   it('refreshes aheadMs before expiry when the token has more than twice that left', () => {
@@ -37,5 +37,24 @@ describe('TokenRefresher.fresh', () => {
     const after = sent.length;
     await new Promise((r) => setTimeout(r, 60));
     expect(sent.length).toBe(after);
+  });
+});
+
+describe('TokenRefresher retries', () => {
+  it('a getToken that keeps failing past the deadline (a client clock ahead) is tried once a second, not in a tight loop', async () => {
+    vi.useFakeTimers();
+    try {
+      let calls = 0;
+      const refresher = new TokenRefresher(() => (++calls === 1 ? { token: 't', expires_at: Date.now() - 5_000 } : Promise.reject(new Error('backend down'))), 60_000);
+      await refresher.fresh();
+      refresher.start(() => {});
+      await vi.advanceTimersByTimeAsync(10_000);
+      refresher.stop();
+      // The first retry at once (the deadline is past), then one every REFRESH_RETRY_FLOOR_MS.
+      expect(calls - 1).toBeGreaterThanOrEqual(10);
+      expect(calls - 1).toBeLessThanOrEqual(10_000 / REFRESH_RETRY_FLOOR_MS + 1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
