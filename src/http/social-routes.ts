@@ -11,7 +11,8 @@ export function socialRoutes(ctx: HttpContext, { signedIn }: RouteChains): Route
   const r = Router();
 
   r.get('/conversations', ...signedIn, async (_req, res) => {
-    res.json({ conversations: await ctx.stores.conversations.conversations(me(res).userId) });
+    const userId = me(res).userId;
+    res.json({ conversations: await ctx.stores.conversations.conversations(userId, await ctx.manager.hostGroupIdsOf(userId)) });
   });
 
   r.get('/users/online', ...signedIn, async (_req, res) => {

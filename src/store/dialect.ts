@@ -18,12 +18,15 @@ export interface Dialect {
   readonly now: string;
   /** The messages of the private conversation of `user` (a parameter) and `peer` (a column or a parameter): its pair index condition. */
   pairOf(user: string, peer: string): string;
+  /** A one-column row source of the ids in a list parameter (SQLite: a JSON array text; PostgreSQL: a bigint array). */
+  idsIn(param: string): string;
 }
 
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
   now: '@now',
   pairOf: (user, peer) => `pair_lo = min(${user}, ${peer}) AND pair_hi = max(${user}, ${peer})`,
+  idsIn: (param) => `SELECT value FROM json_each(${param})`,
 };
 
 export const postgresDialect: Dialect = {
@@ -31,4 +34,5 @@ export const postgresDialect: Dialect = {
   now: 'parlor_now_ms()',
   // The cast: least()/greatest() of a parameter and a bigint column needs the parameter's type.
   pairOf: (user, peer) => `pair_lo = least(${user}::bigint, ${peer}) AND pair_hi = greatest(${user}::bigint, ${peer})`,
+  idsIn: (param) => `SELECT unnest(${param}::bigint[])`,
 };

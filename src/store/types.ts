@@ -93,8 +93,12 @@ export type Conversation = ConversationKey & {
 };
 
 export interface ConversationStore {
-  /** The user's conversations with their last message and unread count, most recent first. */
-  conversations(userId: number): Awaitable<Conversation[]>;
+  /**
+   * The user's conversations with their last message and unread count, most
+   * recent first. `groupIds`: a host's groups the user is an accepted member of
+   * (no membership row in the store), listed too.
+   */
+  conversations(userId: number, groupIds?: readonly number[]): Awaitable<Conversation[]>;
 }
 
 /** What a store reports to /metrics (src/metrics.ts, observeStores). */

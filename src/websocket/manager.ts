@@ -501,7 +501,7 @@ export class Manager {
     const messagesSince = this.messages.messagesSince?.bind(this.messages);
     if (!messagesSince) throw new ParlorError('bad_request', 'sync is not enabled');
     // A host's groups have no membership row in the store: their ids come from the fetcher, asked once per replay.
-    const groupIds = this.groups.groupsOf ? acceptedIds(await this.groups.groupsOf(conn.userId)) : undefined;
+    const groupIds = await this.hostGroupIdsOf(conn.userId);
     await replaySince(conn, f.since, {
       messagesSince: (userId, sinceId, limit) => messagesSince(userId, sinceId, limit, groupIds),
       pageSize: this.options.syncPageSize,
@@ -533,6 +533,16 @@ export class Manager {
    * `not_found` when the group does not exist, `forbidden` when the user is
    * not in it. Frames and HTTP routes alike check membership here.
    */
+  /**
+   * The groups the GroupMemberFetcher's `groupsOf` lists the user as an
+   * accepted member of (undefined without `groupsOf`): what a store that keeps
+   * no membership row for a host's groups is given to read them too (sync,
+   * the conversation list). With Parlor's own groups it repeats what the store knows.
+   */
+  async hostGroupIdsOf(userId: number): Promise<number[] | undefined> {
+    return this.groups.groupsOf ? acceptedIds(await this.groups.groupsOf(userId)) : undefined;
+  }
+
   async requireMembership(groupId: number, userId: number): Promise<readonly number[]> {
     const members = await this.groups.acceptedMembers(groupId);
     if (!members) throw new ParlorError('not_found', `group ${groupId} does not exist`);

@@ -140,6 +140,13 @@ function hostUsersSuite(name: string, open: () => Promise<OpenedStores>): void {
         carolAgain.send({ type: 'sync', since: 0 });
         await carolAgain.next('synced');
         expect(carolAgain.all('group').filter(inHostGroup)).toEqual([]);
+        // The conversation list names the host's group for its accepted members, with its last message and unread count.
+        const bobs = (await owned.http.get('/api/conversations').set(owned.as(BOB)).expect(200)).body.conversations;
+        expect(bobs.filter((c: { kind: string; group_id?: number }) => c.kind === 'group' && c.group_id === HOST_GROUP)).toEqual([
+          expect.objectContaining({ kind: 'group', group_id: HOST_GROUP, last_message: expect.objectContaining({ id: sent.body.id }) }),
+        ]);
+        const carols = (await owned.http.get('/api/conversations').set(owned.as(CAROL)).expect(200)).body.conversations;
+        expect(carols.filter((c: { group_id?: number }) => c.group_id === HOST_GROUP)).toEqual([]);
         // Only accepted members write, and an unknown group is not_found: the fetcher's answers, nothing stored.
         c.send({ type: 'group', group_id: HOST_GROUP, content: 'not yet', client_id: 'hg2' });
         expect(await c.next('error')).toMatchObject({ code: 'forbidden', client_id: 'hg2' });

@@ -86,7 +86,7 @@ await describeWithPostgres('postgres store', (url) => {
         ['privateHistory', MESSAGE_QUERIES.privateHistory, [1, 2, 100, 11, 0], /messages_private_pair/],
         ['groupHistory', MESSAGE_QUERIES.groupHistory, [1, 100, 11, 0], /messages_group/],
         ['since', MESSAGE_QUERIES.since, [1, 0, 10, 100, [7, 8]], /messages_inbox[\s\S]*messages_outbox[\s\S]*messages_group/],
-        ['conversations', CONVERSATIONS_QUERY, [1], /messages_private_pair[\s\S]*messages_group/],
+        ['conversations', CONVERSATIONS_QUERY, [1, [7, 8]], /messages_private_pair[\s\S]*messages_group/],
       ];
       for (const [name, sql, values, index] of cases) {
         const detail = await plan(sql, values);

@@ -11,7 +11,9 @@ import { SHARE_AN_ACCEPTED_GROUP } from './groups.js';
  * its newest message (an index lookup each) and the messages from others
  * among the newest UNREAD_CAP above the user's read marker (at most
  * UNREAD_CAP index entries each, however long the conversation). Groups
- * without a message are left out by the inner join. One parameter, @user.
+ * without a message are left out by the inner join. Parameters: @user, and
+ * @groups, a host's groups the user is an accepted member of (no
+ * group_members row here; the GroupMemberFetcher's groupsOf names them).
  */
 export function conversationsSql(d: Dialect): string {
   return `
@@ -28,7 +30,8 @@ export function conversationsSql(d: Dialect): string {
       (SELECT id FROM messages WHERE group_id = gm.group_id ORDER BY id DESC LIMIT 1),
       coalesce((SELECT last_read_id FROM read_markers
         WHERE user_id = @user AND kind = 'group' AND target_id = gm.group_id), 0)
-    FROM group_members gm WHERE gm.user_id = @user AND gm.status = 'accepted'
+    FROM (SELECT group_id FROM group_members WHERE user_id = @user AND status = 'accepted'
+      UNION ${d.idsIn('@groups')}) gm
   )
   SELECT c.kind, c.target, ${MESSAGE_COLUMNS_OF_M},
     CASE c.kind

@@ -12,7 +12,7 @@ export class SqliteConversationStore implements ConversationStore {
   private readonly list;
 
   constructor(db: Database) {
-    this.list = lazyStatement(() => db.prepare<{ user: number }, ConversationRow>(CONVERSATIONS_QUERY));
+    this.list = lazyStatement(() => db.prepare<{ user: number; groups: string }, ConversationRow>(CONVERSATIONS_QUERY));
   }
 
   /**
@@ -21,7 +21,7 @@ export class SqliteConversationStore implements ConversationStore {
    * among the newest UNREAD_CAP such messages (see src/store/unread.ts); in a
    * group the user joined late, older messages count until read.
    */
-  conversations(userId: number): Conversation[] {
-    return this.list().all({ user: userId }).map(toConversation);
+  conversations(userId: number, groupIds: readonly number[] = []): Conversation[] {
+    return this.list().all({ user: userId, groups: JSON.stringify(groupIds) }).map(toConversation);
   }
 }
