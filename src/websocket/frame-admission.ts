@@ -1,5 +1,5 @@
 import type { ManagerOptions } from './options.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../token-bucket.js';
 
 /** Refused frames are forgiven at `abuseTolerance` per this many seconds. */
 const ABUSE_MEMORY_S = 10;

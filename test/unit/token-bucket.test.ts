@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from '../../src/websocket/token-bucket.js';
+import { TokenBucket } from '../../src/token-bucket.js';
 
 function clock(start = 0) {
   const c = { t: start, now: () => c.t };

@@ -1,6 +1,8 @@
 /**
  * A token bucket: `rate` tokens a second, holding at most `burst`.
  * `take()` is O(1) and allocates nothing; the clock is injectable for tests.
+ * One for the server (frame and HTTP budgets) and the client SDK (its send
+ * pacing): it imports nothing, so the browser bundle may carry it.
  */
 export class TokenBucket {
   private tokens: number;
@@ -27,6 +29,12 @@ export class TokenBucket {
   isFull(): boolean {
     this.refill();
     return this.tokens >= this.burst;
+  }
+
+  /** Empties the bucket: the next token comes after 1/rate s. */
+  drain(): void {
+    this.refill();
+    this.tokens = 0;
   }
 
   /** Milliseconds until the next token (0 when one is there). */
