@@ -46,6 +46,11 @@ export class RedisNames {
 
   // ---- keys ----
 
+  /** Counters of one rate limit shared by the cluster (`<prefix>:rl:<name>:<client key>`, a window each). */
+  rateLimitHead(name: string): string {
+    return `${this.prefix}:rl:${name}:`;
+  }
+
   /** SET of instance ids that registered (alive or not yet swept). */
   get instances(): string {
     return `${this.prefix}:instances`;

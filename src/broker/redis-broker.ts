@@ -34,6 +34,7 @@ import {
   type ControlMessages,
 } from './channels.js';
 import { RedisPresence } from './redis-presence.js';
+import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 
 export interface RedisBrokerOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
@@ -176,6 +177,15 @@ export class RedisBroker implements Broker {
       if (Date.now() > deadline) throw new Error(`Redis at ${this.description} not ready within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+
+  /**
+   * A rate-limit store shared by every instance on this Redis (on the command
+   * connection, so it fails fast while Redis is down): `AUTH_RATE_LIMIT` for
+   * the cluster, not per process.
+   */
+  rateLimitStore(name: string): RedisRateLimitStore {
+    return new RedisRateLimitStore(this.pub, this.names.rateLimitHead(name), this.log);
   }
 
   // ---- Broker ------------------------------------------------------------

@@ -39,7 +39,10 @@ export function buildRoutes(
   const router = createRouter(ctx, {
     bodyLimit: options.bodyLimit ?? '100kb',
     hostGroups: options.groupMemberFetcher !== undefined,
-    accounts: accounts && ownSession ? { session: ownSession.middleware, authRateLimit: options.authRateLimit ?? 30, tokens } : undefined,
+    accounts:
+      accounts && ownSession
+        ? { session: ownSession.middleware, authRateLimit: options.authRateLimit ?? 30, authRateLimitStore: options.broker?.rateLimitStore?.('auth'), tokens }
+        : undefined,
   });
   return { router, opsRouter: opsRoutes(ctx, metrics) };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
-import express, { Router, type NextFunction, type RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { rateLimit, type Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import { authRoutes } from './auth-routes.js';
 import { blockRoutes } from './block-routes.js';
@@ -26,6 +26,8 @@ export interface RouterOptions {
     session: RequestHandler;
     /** register + login requests per minute per client IP; 0 turns the limit off. */
     authRateLimit: number;
+    /** Counters shared by the cluster (the broker's Redis): the limit holds across instances, not per process. */
+    authRateLimitStore?: Store;
     /** POST /api/auth/token and /revoke; off when undefined. */
     tokens?: TokenService;
   };
@@ -47,8 +49,8 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
 
   const api = Router();
   if (options.accounts) {
-    const { session, authRateLimit, tokens } = options.accounts;
-    const limiter = authLimiter(authRateLimit);
+    const { session, authRateLimit, authRateLimitStore, tokens } = options.accounts;
+    const limiter = authLimiter(authRateLimit, authRateLimitStore);
     const withSession = [...open, sessionOrUnavailable(session, ctx)];
     const accountChains: RouteChains = { open: withSession, signedIn: [...withSession, requireUser(ctx)] };
     api.use('/auth', authRoutes(ctx, accountChains, limiter));
@@ -131,16 +133,31 @@ function requestLogger(ctx: HttpContext): RequestHandler {
   }) as unknown as RequestHandler;
 }
 
-/** Credential-stuffing brake on register and login (contract: AUTH_RATE_LIMIT). */
-export function authLimiter(perMinute: number): RequestHandler {
+/**
+ * Credential-stuffing brake on register and login (contract: AUTH_RATE_LIMIT,
+ * per client IP). Counted in this process always; with `shared` counters
+ * (the broker's Redis) also across the cluster, so N instances behind one
+ * balancer allow N times nothing more. While the shared counters cannot
+ * answer (Redis down), the per-process count still holds.
+ */
+export function authLimiter(perMinute: number, shared?: Store): RequestHandler {
   if (perMinute <= 0) return (_req, _res, next) => next();
-  return rateLimit({
+  const options = {
     windowMs: 60_000,
     limit: perMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    handler: (_req, res) => {
+    handler: (_req: Request, res: Response) => {
       res.status(429).json({ error: 'rate_limited', message: 'too many attempts, try again in a minute' });
     },
-  });
+  } as const;
+  const local = rateLimit(options);
+  if (!shared) return local;
+  // Two limiters count one request: express-rate-limit's double-count check is about one store, not two.
+  const cluster = rateLimit({ ...options, store: shared, validate: { singleCount: false } });
+  return (req, res, next) =>
+    local(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      cluster(req, res, next);
+    });
 }

@@ -1,3 +1,4 @@
+import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Awaitable } from '../types.js';
 import type { CacheInvalidation } from './cache-invalidation.js';
 import type { DisconnectOrder } from './disconnect-order.js';
@@ -72,6 +73,11 @@ export interface Broker {
   publishInvalidation?(invalidation: CacheInvalidation): Awaitable<void>;
   /** Called once by the Manager: invalidations published by other instances arrive here. */
   setInvalidationHandler?(handler: (invalidation: CacheInvalidation) => void): void;
+  /**
+   * Counters every instance shares, for a rate limit of the cluster (an
+   * express-rate-limit store; `AUTH_RATE_LIMIT`). Absent: each process counts alone.
+   */
+  rateLimitStore?(name: string): RateLimitStore;
   close(): Awaitable<void>;
 }
 
