@@ -69,14 +69,31 @@ export class Inbox {
 
   /**
    * The replay is over (or no answer will come): returns every held message
-   * not seen before, sorted by id. `lastId` is the server's `synced.last_id`,
-   * when there is one.
+   * not seen before, sorted by id, for the caller to hand over one by one
+   * (`delivered`), then `syncedThrough` the server's `synced.last_id`.
    */
-  endSync(lastId?: number): MessageFrame[] {
+  endSync(): MessageFrame[] {
     this.syncingNow = false;
-    const fresh = this.release(Infinity);
-    if (lastId !== undefined && Number.isSafeInteger(lastId) && lastId > this.highest) this.highest = lastId;
-    return fresh;
+    return this.release(Infinity);
+  }
+
+  /** Every message up to `lastId` (`synced.last_id`) was replayed and handed over: the next `sync` starts after it. */
+  syncedThrough(lastId: number): void {
+    if (Number.isSafeInteger(lastId) && lastId > this.highest) this.highest = lastId;
+  }
+
+  /**
+   * A released message reached the app: it is seen from now on, and
+   * `lastSeenId` follows it. Released messages the app did not get (a
+   * listener closed the client midway) go back with `holdAgain`, so that
+   * neither they nor the replay that would bring them again are lost.
+   */
+  delivered(id: number): void {
+    this.observe(id);
+  }
+
+  holdAgain(frames: readonly MessageFrame[]): void {
+    for (const frame of frames) this.hold(frame);
   }
 
   /**
@@ -90,7 +107,11 @@ export class Inbox {
     this.syncingNow = false;
   }
 
-  /** Takes the held messages with an id up to `upTo` out, in id order, without the ones already seen. */
+  /**
+   * Takes the held messages with an id up to `upTo` out, in id order, once
+   * each and without the ones already seen. They count as seen only once
+   * handed over (`delivered`).
+   */
   private release(upTo: number): MessageFrame[] {
     if (upTo < this.lowestHeld) return [];
     const ready: MessageFrame[] = [];
@@ -100,7 +121,7 @@ export class Inbox {
     this.lowestHeld = Infinity;
     for (const m of rest) this.hold(m);
     ready.sort((a, b) => a.id - b.id);
-    return ready.filter((m) => this.observe(m.id));
+    return ready.filter((m, i) => this.isNew(m.id) && (i === 0 || ready[i - 1]!.id !== m.id));
   }
 
   private hold(frame: MessageFrame): void {

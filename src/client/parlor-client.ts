@@ -366,8 +366,10 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
     const socket = this.socket;
-    this.deliver(this.inbox.endSync(frame?.last_id));
-    if (frame && this.socket === socket) this.emit('synced', frame);
+    if (!this.deliver(this.inbox.endSync())) return;
+    if (!frame) return;
+    this.inbox.syncedThrough(frame.last_id);
+    if (this.socket === socket) this.emit('synced', frame);
   }
 
   /**
@@ -380,13 +382,23 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     this.syncTimer = setTimeout(() => this.finishSync(undefined), this.options.syncTimeoutMs);
   }
 
-  /** Emit messages, stopping if a listener closed the client or the socket changed. */
-  private deliver(frames: MessageFrame[]): void {
+  /**
+   * Emit messages, stopping if a listener closed the client or the socket
+   * changed: the ones not emitted go back to the inbox, held for the next
+   * connection. False when it stopped.
+   */
+  private deliver(frames: MessageFrame[]): boolean {
     const socket = this.socket;
-    for (const frame of frames) {
-      if (this.socket !== socket) return;
+    for (let i = 0; i < frames.length; i++) {
+      if (this.socket !== socket) {
+        this.inbox.holdAgain(frames.slice(i));
+        return false;
+      }
+      const frame = frames[i]!;
+      this.inbox.delivered(frame.id);
       if (frame.type === 'private') this.emit('private', frame);
       else this.emit('group', frame);
     }
+    return true;
   }
 }

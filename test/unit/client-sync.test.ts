@@ -264,6 +264,15 @@ describe('ParlorClient sync after every (re)connect', () => {
     await flushPromises();
     expect(deliveredIds(h.events)).toEqual([1]);
     expect(h.events.some(([n]) => n === 'synced')).toBe(false);
+    // Message 2 is not lost: lastSeenId stays at 1, and the next connection's sync brings it.
+    expect(h.client.lastSeenId).toBe(1);
+    startConnecting(h.client);
+    const next = h.net.last;
+    next.accept();
+    expect(next.frames()[0]).toEqual({ type: 'sync', since: 1 });
+    next.push(replayed(privateMessage(2)));
+    next.push({ type: 'synced', last_id: 2 });
+    expect(deliveredIds(h.events)).toEqual([1, 2]);
   });
 });
 
