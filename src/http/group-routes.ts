@@ -81,11 +81,12 @@ export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChain
     const inviter = me(res);
     await ctx.manager.requireMembership(groupId, inviter.userId);
     const group = await requireGroup(ctx, groupId);
-    // Asked of the UserDirectory before anything is stored; the notification below asks again (cached).
+    // Everything that asks the UserDirectory comes before anything is stored (the notification below asks
+    // again, cached): a directory that fails leaves no invitation without its notification, and a retry works.
     await ctx.manager.users.require(userId);
     await ctx.manager.consent.admitInvite(inviter.userId, userId);
-    await groups.invite(groupId, userId, inviter.userId);
     const inviterName = inviter.username ?? (await ctx.manager.users.profiles([inviter.userId]))[0]?.username ?? `user ${inviter.userId}`;
+    await groups.invite(groupId, userId, inviter.userId);
     await ctx.manager.notify(userId, 'group_invite', `${inviterName} invited you to ${group.name}`, {
       group_id: groupId,
       group_name: group.name,

@@ -31,15 +31,20 @@ function hostDirectory() {
     [BOB, { id: BOB, username: 'bob', display_name: 'Bob B.', email: 'bob@host.example' }],
     [CAROL, { id: CAROL, username: 'carol', email: 'carol@host.example' }],
   ]);
-  const state = { failing: false };
+  /** `failingProfiles`: only the names are unreachable (the host's profile service is down). */
+  const state = { failing: false, failingProfiles: false };
   const check = () => {
     if (state.failing) throw new Error('host user database unreachable');
   };
   const directory = {
     state,
     existing: vi.fn(async (ids: readonly number[]) => (check(), ids.filter((id) => users.has(id)))),
-    profiles: vi.fn(async (ids: readonly number[]) => (check(), ids.flatMap((id) => users.get(id) ?? []))),
-  } satisfies Required<UserDirectory> & { state: { failing: boolean } };
+    profiles: vi.fn(async (ids: readonly number[]) => {
+      check();
+      if (state.failingProfiles) throw new Error('host profile service unreachable');
+      return ids.flatMap((id) => users.get(id) ?? []);
+    }),
+  } satisfies Required<UserDirectory> & { state: { failing: boolean; failingProfiles: boolean } };
   return directory;
 }
 
@@ -114,6 +119,20 @@ function hostUsersSuite(name: string, open: () => Promise<OpenedStores>): void {
       expect(groupHistory.body.messages.map((m: { id: number }) => m.id)).toEqual([ack.id]);
     });
 
+    it("an invitation whose inviter's name cannot be read is refused (503) with nothing stored, so a retry works", async () => {
+      const group = await host.http.post('/api/groups').set(host.as(ALICE)).send({ name: 'names down' }).expect(201);
+      directory.state.failingProfiles = true;
+      try {
+        await host.http.post('/api/groups/invite').set(host.as(ALICE)).send({ group_id: group.body.id, user_id: BOB }).expect(503);
+        expect(await opened.stores.groups.memberStatus(group.body.id, BOB)).toBeNull();
+      } finally {
+        directory.state.failingProfiles = false;
+      }
+      const b = await host.connect(BOB);
+      await host.http.post('/api/groups/invite').set(host.as(ALICE)).send({ group_id: group.body.id, user_id: BOB }).expect(201);
+      expect(await b.next('notification')).toMatchObject({ subtype: 'group_invite', group_id: group.body.id, message: 'alice invited you to names down' });
+    });
+
     it("groups the host owns, on the bundled store: group messages, history and read markers with no row in Parlor's groups", async () => {
       const HOST_GROUP = 9100;
       const fetcher = mockGroupMemberFetcher({ [HOST_GROUP]: { accepted: [ALICE, BOB], invited: [CAROL] } });
@@ -178,6 +197,7 @@ function hostUsersSuite(name: string, open: () => Promise<OpenedStores>): void {
 
     it('a directory that throws: 503 on HTTP, internal over WebSocket, nothing stored, and the log names userDirectory', async () => {
       const DAVE = 504; // never checked before: not in the cache
+      const logFrom = log.lines.length; // the log is shared by the suite's tests
       const a = await host.connect(ALICE);
       const group = await host.http.post('/api/groups').set(host.as(ALICE)).send({ name: 'outage' }).expect(201);
       directory.state.failing = true;
@@ -194,7 +214,7 @@ function hostUsersSuite(name: string, open: () => Promise<OpenedStores>): void {
       expect((await host.http.get(`/api/messages/private?user=${DAVE}`).set(host.as(ALICE)).expect(200)).body.messages).toEqual([]);
       expect(await opened.stores.groups.memberStatus(group.body.id, DAVE)).toBeNull();
       expect((await opened.stores.notifications.list(DAVE, { limit: 5 })).items).toEqual([]);
-      const named = log.lines.filter((l) => l.interface === 'userDirectory');
+      const named = log.lines.slice(logFrom).filter((l) => l.interface === 'userDirectory');
       expect(named.length).toBeGreaterThanOrEqual(2);
       expect(named.every((l) => JSON.stringify(l).includes('host user database unreachable'))).toBe(true);
     });
