@@ -39,6 +39,8 @@ export function buildManager(
       ...options.manager,
       // Parlor's own group stores cache members themselves (invalidated by their writes); only a host's fetcher needs this one.
       groupCacheSize: options.groupMemberFetcher ? (options.manager?.groupCacheSize ?? DEFAULT_GROUP_CACHE_SIZE) : 0,
+      // The bundled stores read Parlor's memberships themselves; a host's fetcher or persister is asked for them.
+      storesKnowGroups: !options.groupMemberFetcher && !options.messagePersister,
     },
     broker: options.broker,
     consentStore: stores.consent,

@@ -537,10 +537,11 @@ export class Manager {
    * The groups the GroupMemberFetcher's `groupsOf` lists the user as an
    * accepted member of (undefined without `groupsOf`): what a store that keeps
    * no membership row for a host's groups is given to read them too (sync,
-   * the conversation list). With Parlor's own groups it repeats what the store knows.
+   * the conversation list). Not asked when the stores know the groups themselves (`storesKnowGroups`).
    */
   async hostGroupIdsOf(userId: number): Promise<number[] | undefined> {
-    return this.groups.groupsOf ? acceptedIds(await this.groups.groupsOf(userId)) : undefined;
+    if (this.options.storesKnowGroups || !this.groups.groupsOf) return undefined;
+    return acceptedIds(await this.groups.groupsOf(userId));
   }
 
   async requireMembership(groupId: number, userId: number): Promise<readonly number[]> {

@@ -53,6 +53,13 @@ export interface ManagerOptions {
    * and 0 with Parlor's own groups, whose stores cache them already.
    */
   groupCacheSize: number;
+  /**
+   * The stores read group memberships themselves (Parlor's own groups): sync
+   * and the conversation list need not ask the fetcher's `groupsOf`. Default
+   * false for a Manager built by hand (asking is never wrong: the stores
+   * take the union); `createParlor` sets it without a host's fetcher.
+   */
+  storesKnowGroups: boolean;
   /** Whether a user may send `broadcast`. Default: nobody. */
   isAdmin: (identity: Identity) => Awaitable<boolean>;
   logger?: Logger;
@@ -75,6 +82,7 @@ export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
   sessionRecheckMs: 60_000,
   userCacheSize: DEFAULT_USER_CACHE_SIZE,
   groupCacheSize: 0,
+  storesKnowGroups: false,
   isAdmin: () => false,
   now: Date.now,
 };

@@ -52,6 +52,16 @@ describe('Manager: sync', () => {
     expect(h.groups.groupsOf).toHaveBeenCalledTimes(1);
   });
 
+  it('asks no groupsOf when the stores know the groups themselves (storesKnowGroups: Parlor\'s own groups)', async () => {
+    h = createHarness({ groups, contacts, options: { syncPageSize: 100, storesKnowGroups: true } });
+    await seed(h);
+    const b = h.connect(2);
+    b.receive({ type: 'sync', since: 0 });
+    await nextFrame(b, 'synced');
+    expect(h.persister.messagesSince.mock.calls).toEqual([[2, 0, 100, undefined]]);
+    expect(h.groups.groupsOf).not.toHaveBeenCalled();
+  });
+
   it('replays only what is newer than since', async () => {
     h = createHarness({ groups, contacts, options: { syncPageSize: 2 } });
     await seed(h);
