@@ -33,6 +33,11 @@ export interface BlockedUser {
  * store. Both bundled stores implement it (`stores.consent`).
  *
  * Required: `relation(userId, peerId)`, `block`, `unblock`, `blockedBy`, `blockedEitherWay`.
+ * Optional: `recordWrite(userId, peerId)`, for a Manager whose MessagePersister
+ * is not this store's own (a host's): after such a persister stores the
+ * first private message from `userId` to `peerId`, the Manager records it
+ * here, since the store never saw the message. Without it, those
+ * conversations stay requests.
  * A store that implements contactsOf should leave out of it the users
  * blocked either way, and count a private conversation only once both have
  * written (the bundled stores do).
@@ -47,4 +52,6 @@ export interface ConsentStore {
   blockedBy(userId: number): Awaitable<BlockedUser[]>;
   /** The users `userId` blocks or is blocked by (two indexed reads): kept out of `userId`'s group typing. */
   blockedEitherWay(userId: number): Awaitable<number[]>;
+  /** `userId` has written to `peerId` (idempotent): `wrote` of relation(userId, peerId) is true from now on. */
+  recordWrite?(userId: number, peerId: number): Awaitable<void>;
 }

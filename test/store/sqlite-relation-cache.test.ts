@@ -35,6 +35,15 @@ describe('sqlite: the consent relation cache', () => {
     expect(relation(b, a)).toMatchObject({ wrote: false, peerWrote: true });
   });
 
+  it("a write recorded for a host's persister is seen at once, as a message is", async () => {
+    const { stores, a, b, relation } = await setup();
+    expect(relation(a, b).wrote).toBe(false);
+    expect(relation(b, a).peerWrote).toBe(false);
+    await stores.consent.recordWrite(a, b);
+    expect(relation(a, b)).toMatchObject({ wrote: true, peerWrote: false });
+    expect(relation(b, a)).toMatchObject({ wrote: false, peerWrote: true });
+  });
+
   it('a read between a message and its COMMIT does not keep the old answer', async () => {
     const { stores, a, b, relation } = await setup();
     const saving = stores.messages.savePrivate({ from: a, to: b, content: 'hi' });

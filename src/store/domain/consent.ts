@@ -36,4 +36,11 @@ export function blockSql(d: Dialect): string {
   return `INSERT INTO user_blocks (blocker_id, blocked_id, created_at) VALUES (@user, @peer, ${d.now}) ON CONFLICT DO NOTHING`;
 }
 
+/**
+ * @user has written to @peer: what the trigger on messages records for
+ * Parlor's own messages, said by the Manager when a host's MessagePersister
+ * stores them elsewhere. Both dialects take ON CONFLICT DO NOTHING.
+ */
+export const RECORD_WRITE_SQL = 'INSERT INTO private_writers (user_id, peer_id) VALUES (@user, @peer) ON CONFLICT DO NOTHING';
+
 export const UNBLOCK_SQL = 'DELETE FROM user_blocks WHERE blocker_id = @user AND blocked_id = @peer';

@@ -1,6 +1,6 @@
 import type { BlockedUser, ConsentStore, Relation } from '../../websocket/consent-store.js';
 import { postgresDialect } from '../dialect.js';
-import { BLOCKED_BY_SQL, BLOCKED_EITHER_WAY_SQL, blockSql, relationColumns, UNBLOCK_SQL } from '../domain/consent.js';
+import { BLOCKED_BY_SQL, BLOCKED_EITHER_WAY_SQL, blockSql, RECORD_WRITE_SQL, relationColumns, UNBLOCK_SQL } from '../domain/consent.js';
 import type { PgDatabase } from './database.js';
 import { positional } from './named-params.js';
 import { StatementQueue } from './statement-queue.js';
@@ -9,6 +9,7 @@ const BLOCKED_BY = positional<{ user: number }>(BLOCKED_BY_SQL);
 const BLOCKED_EITHER_WAY = positional<{ user: number }>(BLOCKED_EITHER_WAY_SQL);
 const BLOCK = positional<{ user: number; peer: number }>(blockSql(postgresDialect));
 const UNBLOCK = positional<{ user: number; peer: number }>(UNBLOCK_SQL);
+const RECORD_WRITE = positional<{ user: number; peer: number }>(RECORD_WRITE_SQL);
 
 /**
  * The relations of a batch of (user, peer) pairs in one round trip
@@ -53,6 +54,10 @@ export class PgConsentStore implements ConsentStore {
   async unblock(userId: number, peerId: number): Promise<boolean> {
     const result = await this.db.query(UNBLOCK.text, UNBLOCK.values({ user: userId, peer: peerId }));
     return (result.rowCount ?? 0) > 0;
+  }
+
+  async recordWrite(userId: number, peerId: number): Promise<void> {
+    await this.db.query(RECORD_WRITE.text, RECORD_WRITE.values({ user: userId, peer: peerId }));
   }
 
   async blockedEitherWay(userId: number): Promise<number[]> {

@@ -37,6 +37,10 @@ export class SqliteConsentStore implements ConsentStore {
     return this.writer.run('unblock', userId, peerId);
   }
 
+  recordWrite(userId: number, peerId: number): Promise<void> {
+    return this.writer.run('recordWrite', userId, peerId);
+  }
+
   private readRelation(userId: number, peerId: number): Relation {
     const r = this.relationOf().get({ user: userId, peer: peerId })!;
     return { blocking: r.blocking === 1, blockedBy: r.blockedBy === 1, wrote: r.wrote === 1, peerWrote: r.peerWrote === 1, shareGroup: r.shareGroup === 1 };

@@ -12,9 +12,10 @@
  * promise settles. What each operation changes is the table below, one entry
  * per operation of writes.ts (a new operation does not compile until it has
  * one):
- * - a private message from → to drops the two entries it can change (from's
- *   `wrote`, to's `peerWrote`) while they still say false; in a conversation
- *   under way they already say true, and nothing is dropped;
+ * - a private message from → to (or `recordWrite`, the same fact for a
+ *   message a host's persister stored) drops the two entries it can change
+ *   (from's `wrote`, to's `peerWrote`) while they still say false; in a
+ *   conversation under way they already say true, and nothing is dropped;
  * - a block, an unblock or an accepted group invitation (it makes
  *   group-mates) drops everything. They are rare.
  * A read before that report (even one after the worker's COMMIT) answers
@@ -36,6 +37,7 @@ export class RelationCache {
   /** What each write does to the cached relations; null: nothing. */
   private readonly effects: Effects = {
     savePrivate: (from, to) => this.messageStored(from, to),
+    recordWrite: (from, to) => this.messageStored(from, to), // a host's persister stored the message
     block: () => this.entries.clear(),
     unblock: () => this.entries.clear(),
     respond: (_group, _user, accept) => accept && this.entries.clear(),

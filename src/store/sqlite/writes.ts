@@ -83,6 +83,7 @@ export const WRITE_OPS = [
   'pruneSessions',
   'block',
   'unblock',
+  'recordWrite',
 ] as const satisfies readonly WriteOp[];
 type Unlisted = Exclude<WriteOp, (typeof WRITE_OPS)[number]>;
 const everyOperationListed: [Unlisted] extends [never] ? true : Unlisted = true;

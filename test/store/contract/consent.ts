@@ -33,6 +33,17 @@ export function consentContract(ctx: ContractContext): void {
     expect(await consent().relation(me.id, stranger.id)).toEqual({ ...none, wrote: true, peerWrote: true, shareGroup: true });
   });
 
+  it("recordWrite: what a host's persister's message means, idempotent, one direction, no message stored", async () => {
+    const [writer, reader] = [await ctx.user('writer'), await ctx.user('reader')];
+    const store = consent();
+    if (!store.recordWrite) throw new Error('a bundled consent store records writes');
+    await store.recordWrite(writer.id, reader.id);
+    await store.recordWrite(writer.id, reader.id);
+    expect(await store.relation(writer.id, reader.id)).toEqual({ ...none, wrote: true });
+    expect(await store.relation(reader.id, writer.id)).toEqual({ ...none, peerWrote: true });
+    expect((await messages().privateHistory(writer.id, reader.id, { limit: 5 })).items).toEqual([]);
+  });
+
   it('block, unblock and the list: idempotent, one direction each, most recent first', async () => {
     const [me, pest, spammer, other] = [await ctx.user('me'), await ctx.user('pest'), await ctx.user('spammer'), await ctx.user('other')];
     expect(await consent().blockedBy(me.id)).toEqual([]);
