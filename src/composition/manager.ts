@@ -41,6 +41,8 @@ export function buildManager(
       groupCacheSize: options.groupMemberFetcher ? (options.manager?.groupCacheSize ?? DEFAULT_GROUP_CACHE_SIZE) : 0,
       // The bundled stores read Parlor's memberships themselves; a host's fetcher or persister is asked for them.
       storesKnowGroups: !options.groupMemberFetcher && !options.messagePersister,
+      // Parlor's messages table records who wrote to whom (a trigger); a host's persister's messages never reach it.
+      storesKnowWriters: !options.messagePersister,
     },
     broker: options.broker,
     consentStore: stores.consent,

@@ -12,7 +12,8 @@ export function socialRoutes(ctx: HttpContext, { signedIn }: RouteChains): Route
 
   r.get('/conversations', ...signedIn, async (_req, res) => {
     const userId = me(res).userId;
-    res.json({ conversations: await ctx.stores.conversations.conversations(userId, await ctx.manager.hostGroupIdsOf(userId)) });
+    const stored = await ctx.stores.conversations.conversations(userId, await ctx.manager.hostGroupIdsOf(userId));
+    res.json({ conversations: await ctx.manager.consent.conversationsFor(userId, stored) });
   });
 
   r.get('/users/online', ...signedIn, async (_req, res) => {

@@ -1,4 +1,6 @@
 import { ParlorError } from '../errors.js';
+import type { Conversation } from '../store/types.js';
+import type { Awaitable } from '../types.js';
 import type { BlockedUser, ConsentStore, Relation } from './consent-store.js';
 import type { PrivateMessage } from './protocol.js';
 
@@ -11,9 +13,29 @@ export interface Admission {
   recipientAccepted: boolean;
   /** This message is the reply to a request: the two become contacts. */
   nowMutual: boolean;
+  /** The sender had written to the recipient before: nothing new to record (noteWritten). */
+  senderWrote: boolean;
 }
 
-const TO_ONESELF: Admission = { recipientAccepted: true, nowMutual: false };
+const TO_ONESELF: Admission = { recipientAccepted: true, nowMutual: false, senderWrote: true };
+
+/** Where Consent's answers come from besides its store. */
+export interface ConsentSources {
+  /**
+   * A host's contacts (its GroupMemberFetcher's `contactsOf`): users who
+   * share one of the host's groups are contacts, though the store, which has
+   * no membership rows for those groups, says `shareGroup: false`. Asked
+   * only while the answer can change something: a conversation not both
+   * have written in, between users who do not block each other.
+   */
+  hostContactsOf?: (userId: number) => Awaitable<readonly number[]>;
+  /**
+   * The MessagePersister is not the store's own (a host's): the store never
+   * sees the messages, so noteWritten records each sender's first message
+   * to each recipient (ConsentStore.recordWrite).
+   */
+  recordWrites?: boolean;
+}
 
 /** How many users one user may block: bounds the stored rows and `GET /api/users/blocked`. */
 const MAX_BLOCKS_PER_USER = 1000;
@@ -23,7 +45,16 @@ const MAX_BLOCKS_PER_USER = 1000;
  * place. Every answer costs one store read (`relation`), never a scan.
  */
 export class Consent {
-  constructor(private readonly store: ConsentStore | null = null) {}
+  private readonly hostContactsOf: ConsentSources['hostContactsOf'];
+  private readonly recordWrites: boolean;
+
+  constructor(
+    private readonly store: ConsentStore | null = null,
+    sources: ConsentSources = {},
+  ) {
+    this.hostContactsOf = store ? sources.hostContactsOf : undefined;
+    this.recordWrites = Boolean(store?.recordWrite && sources.recordWrites);
+  }
 
   get enabled(): boolean {
     return this.store !== null;
@@ -41,6 +72,17 @@ export class Consent {
     if (from === to) return TO_ONESELF;
     const r = this.relationOf(from, to);
     return r instanceof Promise ? r.then((relation) => this.admission(relation, to)) : this.admission(r, to);
+  }
+
+  /**
+   * After a private message was stored: records that its sender has written
+   * to its recipient, when the store cannot have seen it (a host's
+   * persister) and the relation said the sender had not written before.
+   * Also after a resend answered as a duplicate, so a record that failed
+   * the first time is made by the retry.
+   */
+  noteWritten(from: number, to: number, admission: Admission): Awaitable<void> {
+    if (this.recordWrites && !admission.senderWrote) return this.store!.recordWrite!(from, to);
   }
 
   /** Before an invitation: `forbidden` when inviter and invitee block each other either way. */
@@ -70,6 +112,21 @@ export class Consent {
   async historyFor<M extends PrivateMessage>(viewer: number, peer: number, items: M[]): Promise<M[]> {
     if (await this.maySignal(peer, viewer)) return items;
     return items.map((m) => (m.from === viewer && m.status !== undefined && m.status !== 'sent' ? { ...m, status: 'sent' } : m));
+  }
+
+  /**
+   * The conversation list as `userId` sees it: with a host's groups, a
+   * private conversation with a host contact is no request, though the
+   * store (which knows only Parlor's groups) marked it one.
+   */
+  async conversationsFor(userId: number, conversations: Conversation[]): Promise<Conversation[]> {
+    if (!this.hostContactsOf || !conversations.some((c) => c.request)) return conversations;
+    const contacts = new Set(await this.hostContactsOf(userId));
+    return conversations.map((c) => {
+      if (!c.request || c.kind !== 'private' || !contacts.has(c.user_id)) return c;
+      const { request: _, ...accepted } = c;
+      return accepted;
+    });
   }
 
   /** `users` without those `userId` blocks or is blocked by: the audience of a group typing frame. */
@@ -103,7 +160,11 @@ export class Consent {
 
   private admission(r: Relation, to: number): Admission {
     refuseBlocked(r, to);
-    return { recipientAccepted: r.peerWrote || r.shareGroup, nowMutual: this.enabled && r.peerWrote && !r.wrote && !r.shareGroup };
+    return {
+      recipientAccepted: r.peerWrote || r.shareGroup,
+      nowMutual: this.enabled && r.peerWrote && !r.wrote && !r.shareGroup,
+      senderWrote: r.wrote,
+    };
   }
 
   private requireStore(): ConsentStore {
@@ -112,7 +173,16 @@ export class Consent {
   }
 
   private relationOf(userId: number, peerId: number): Relation | Promise<Relation> {
-    return this.store ? this.store.relation(userId, peerId) : OPEN;
+    if (!this.store) return OPEN;
+    const r = this.store.relation(userId, peerId);
+    if (!this.hostContactsOf) return r;
+    return r instanceof Promise ? r.then((relation) => this.withHostGroups(userId, peerId, relation)) : this.withHostGroups(userId, peerId, r);
+  }
+
+  /** `shareGroup` counting the host's groups, asked of the host only when it matters (ConsentSources.hostContactsOf). */
+  private withHostGroups(userId: number, peerId: number, r: Relation): Relation | Promise<Relation> {
+    if (r.shareGroup || (r.wrote && r.peerWrote) || r.blocking || r.blockedBy) return r;
+    return Promise.resolve(this.hostContactsOf!(userId)).then((contacts) => (contacts.includes(peerId) ? { ...r, shareGroup: true } : r));
   }
 }
 

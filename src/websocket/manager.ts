@@ -107,11 +107,14 @@ export class Manager {
     @inject(USER_DIRECTORY, { isOptional: true }) directory: UserDirectory = EVERYONE_EXISTS,
     @inject(CONSENT_STORE, { isOptional: true }) consentStore: ConsentStore | null = null,
   ) {
-    this.consent = new Consent(consentStore);
     this.options = resolveManagerOptions(options);
     this.users = new KnownUsers(directory, this.options.userCacheSize);
     this.groupCache = this.options.groupCacheSize > 0 ? new KnownGroups(fetcher, this.options.groupCacheSize) : null;
     this.groups = this.groupCache ?? fetcher;
+    this.consent = new Consent(consentStore, {
+      hostContactsOf: this.options.storesKnowGroups ? undefined : this.groups.contactsOf?.bind(this.groups),
+      recordWrites: !this.options.storesKnowWriters,
+    });
     this.log = this.options.logger ?? silentLogger;
     this.inFlight = new InFlight(this.log);
     this.hostEvents = new HostEvents(this.log);
@@ -299,6 +302,8 @@ export class Manager {
     const admitted = admission instanceof Promise ? await admission : admission;
     const toSave = this.options.messagePolicy ? await this.policed(input, { to: input.to }) : input;
     const saved = await this.messages.savePrivate(toSave);
+    const noting = this.consent.noteWritten(input.from, input.to, admitted);
+    if (noting) await noting;
     if (!saved.duplicate) {
       this.routePrivate(saved.message, exceptConnection, admitted.recipientAccepted);
       this.announceMessage(saved.message, [saved.message.to]);

@@ -55,11 +55,20 @@ export interface ManagerOptions {
   groupCacheSize: number;
   /**
    * The stores read group memberships themselves (Parlor's own groups): sync
-   * and the conversation list need not ask the fetcher's `groupsOf`. Default
-   * false for a Manager built by hand (asking is never wrong: the stores
-   * take the union); `createParlor` sets it without a host's fetcher.
+   * and the conversation list need not ask the fetcher's `groupsOf`, nor
+   * message requests its `contactsOf` (whether two users share a group).
+   * Default false for a Manager built by hand (asking is never wrong: the
+   * stores take the union); `createParlor` sets it without a host's fetcher.
    */
   storesKnowGroups: boolean;
+  /**
+   * The MessagePersister is the ConsentStore's own store (the bundled
+   * stores): its saves record who has written to whom, so the Manager need
+   * not (ConsentStore.recordWrite). Default false for a Manager built by
+   * hand (recording is never wrong: idempotent, and only for the first
+   * message each way); `createParlor` sets it without a host's persister.
+   */
+  storesKnowWriters: boolean;
   /** Whether a user may send `broadcast`. Default: nobody. */
   isAdmin: (identity: Identity) => Awaitable<boolean>;
   logger?: Logger;
@@ -83,6 +92,7 @@ export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
   userCacheSize: DEFAULT_USER_CACHE_SIZE,
   groupCacheSize: 0,
   storesKnowGroups: false,
+  storesKnowWriters: false,
   isAdmin: () => false,
   now: Date.now,
 };

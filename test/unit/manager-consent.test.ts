@@ -3,6 +3,7 @@ import { createParlorContainer } from '../../src/container.js';
 import type { ConsentStore, Relation } from '../../src/websocket/consent-store.js';
 import { Manager } from '../../src/websocket/manager.js';
 import type { MessagePolicy } from '../../src/websocket/message-policy.js';
+import type { ManagerOptions } from '../../src/websocket/options.js';
 import { FakeSocket, framesOf, mockGroupMemberFetcher, mockPersister, mockSessionResolver, nextFrame, settle } from '../support/mocks.js';
 
 const open: Relation = { blocking: false, blockedBy: false, wrote: false, peerWrote: false, shareGroup: false };
@@ -24,17 +25,17 @@ afterEach(async () => {
   managers = [];
 });
 
-function build(consent: ConsentStore | null, policy?: MessagePolicy) {
-  const groups = mockGroupMemberFetcher();
+function build(consent: ConsentStore | null, policy?: MessagePolicy, options: Partial<ManagerOptions> = {}, contacts: Record<number, number[]> = {}) {
+  const groups = mockGroupMemberFetcher({}, contacts);
   const persister = mockPersister({ groups });
-  const manager = new Manager(mockSessionResolver(), groups, persister, { messagePolicy: policy }, undefined, undefined, consent);
+  const manager = new Manager(mockSessionResolver(), groups, persister, { messagePolicy: policy, ...options }, undefined, undefined, consent);
   managers.push(manager);
   const connect = (userId: number) => {
     const socket = new FakeSocket();
     manager.addConnection(socket, { userId, via: 'cookie' });
     return socket;
   };
-  return { manager, persister, connect };
+  return { manager, persister, groups, connect };
 }
 
 describe('Manager: message requests and blocks through an injected ConsentStore (contract section 6)', () => {
@@ -75,5 +76,70 @@ describe('Manager: message requests and blocks through an injected ConsentStore 
     managers.push(manager);
     await expect(manager.sendPrivate({ from: 1, to: 2, content: 'hi' })).rejects.toMatchObject({ code: 'forbidden' });
     expect(store.relation).toHaveBeenCalledWith(1, 2);
+  });
+
+  describe("a persister that is not the store's own (a host's): the Manager records who wrote to whom", () => {
+    /** A store whose `wrote` follows its recordWrite calls, as the bundled stores' do. */
+    function recordingStore() {
+      const writers = new Set<string>();
+      const store = {
+        ...mockConsentStore(),
+        relation: vi.fn<ConsentStore['relation']>((user, peer) => ({ ...open, wrote: writers.has(`${user}>${peer}`), peerWrote: writers.has(`${peer}>${user}`) })),
+        recordWrite: vi.fn(async (user: number, peer: number) => void writers.add(`${user}>${peer}`)),
+      };
+      return store;
+    }
+
+    it('the first message each way is recorded, later ones are not; the reply makes the first writer get delivered', async () => {
+      const store = recordingStore();
+      const { manager, connect } = build(store);
+      const [a] = [connect(1), connect(2)];
+      await manager.sendPrivate({ from: 1, to: 2, content: 'hello' });
+      await manager.sendPrivate({ from: 1, to: 2, content: 'anyone?' });
+      expect(store.recordWrite.mock.calls).toEqual([[1, 2]]);
+      expect(framesOf(a, 'receipt')).toEqual([]);
+      await manager.sendPrivate({ from: 2, to: 1, content: 'yes' });
+      expect(store.recordWrite.mock.calls).toEqual([[1, 2], [2, 1]]);
+      const third = await manager.sendPrivate({ from: 1, to: 2, content: 'great' });
+      expect(await nextFrame(a, 'receipt')).toMatchObject({ message_id: third.message.id, status: 'delivered' });
+    });
+
+    it('a record that failed: the send fails, and its resend (answered as a duplicate) makes the record', async () => {
+      const store = recordingStore();
+      const { manager } = build(store);
+      store.recordWrite.mockRejectedValueOnce(new Error('database timeout'));
+      await expect(manager.sendPrivate({ from: 1, to: 2, content: 'hi', clientId: 'c1' })).rejects.toThrow('database timeout');
+      const resent = await manager.sendPrivate({ from: 1, to: 2, content: 'hi', clientId: 'c1' });
+      expect(resent.duplicate).toBe(true);
+      expect(store.relation(2, 1)).toMatchObject({ peerWrote: true });
+    });
+
+    it('storesKnowWriters (the bundled stores, whose messages table records it): nothing recorded', async () => {
+      const store = recordingStore();
+      const { manager } = build(store, undefined, { storesKnowWriters: true });
+      await manager.sendPrivate({ from: 1, to: 2, content: 'hello' });
+      expect(store.recordWrite).not.toHaveBeenCalled();
+    });
+  });
+
+  describe("a host's groups: its contactsOf says who shares a group", () => {
+    it('group-mates are contacts before anyone writes; contactsOf is not asked once both have written', async () => {
+      const store = mockConsentStore({ '3>4': { wrote: true, peerWrote: true }, '4>3': { wrote: true, peerWrote: true } });
+      const { manager, groups, connect } = build(store, undefined, {}, { 1: [2], 2: [1], 3: [4], 4: [3] });
+      const [a, b] = [connect(1), connect(2)];
+      b.receive({ type: 'typing', to: 1, is_typing: true });
+      expect(await nextFrame(a, 'typing')).toMatchObject({ from: 2 });
+      const sent = await manager.sendPrivate({ from: 1, to: 2, content: 'team stuff' });
+      expect(await nextFrame(a, 'receipt')).toMatchObject({ message_id: sent.message.id, status: 'delivered' });
+      groups.contactsOf.mockClear();
+      await manager.sendPrivate({ from: 3, to: 4, content: 'old friends' });
+      expect(groups.contactsOf).not.toHaveBeenCalled();
+    });
+
+    it('storesKnowGroups (Parlor owns the groups): contactsOf is never asked for consent', async () => {
+      const { manager, groups } = build(mockConsentStore(), undefined, { storesKnowGroups: true }, { 1: [2], 2: [1] });
+      await manager.sendPrivate({ from: 1, to: 2, content: 'hello' });
+      expect(groups.contactsOf).not.toHaveBeenCalled();
+    });
   });
 });
