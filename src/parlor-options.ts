@@ -26,6 +26,15 @@ const optionalMethod = (value: object, name: string): boolean => {
   return method === undefined || typeof method === 'function';
 };
 
+/** A host persister's notification reads answer two routes together (src/websocket/message-persister.ts). */
+const NOTIFICATION_READS = ['notificationsOf', 'unreadNotificationCount', 'markNotificationsRead'] as const;
+
+/** Either every one of `names` is a method, or none is given. */
+const allOrNone = (value: object, names: readonly string[]): boolean => {
+  const given = names.filter((n) => (value as Record<string, unknown>)[n] !== undefined);
+  return given.length === 0 || (given.length === names.length && names.every((n) => optionalMethod(value, n)));
+};
+
 const Secret = z.string().min(16, 'must be at least 16 characters');
 
 /** A per-user budget of HTTP requests (src/http/user-budgets.ts), or `false` for none. */
@@ -77,7 +86,9 @@ const OptionsSchema = z
     userDirectory: withMethods('a UserDirectory', REQUIRED_METHODS.userDirectory)
       .refine((d) => optionalMethod(d, 'profiles'), 'profiles, when given, must be a method')
       .optional(),
-    messagePersister: withMethods('a MessagePersister', REQUIRED_METHODS.messagePersister).optional(),
+    messagePersister: withMethods('a MessagePersister', REQUIRED_METHODS.messagePersister)
+      .refine((p) => allOrNone(p, NOTIFICATION_READS), `${NOTIFICATION_READS.join(', ')}: give all three or none`)
+      .optional(),
     messagePolicy: withMethods('a MessagePolicy', REQUIRED_METHODS.messagePolicy).optional(),
     tokens: z
       .union([

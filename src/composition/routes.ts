@@ -9,6 +9,7 @@ import { DEFAULT_READ_BUDGET, UserRateLimit } from '../http/user-rate-limit.js';
 import type { Logger } from '../logger.js';
 import type { Manager } from '../websocket/manager.js';
 import type { Access } from './access.js';
+import { listReads } from './list-reads.js';
 import type { Authentication } from './authentication.js';
 
 /** Parlor's HTTP routes and the ops routes (`/healthz`, `/metrics`), from one context. */
@@ -22,6 +23,7 @@ export function buildRoutes(
 ): { router: Router; opsRouter: Router } {
   const ctx: HttpContext = {
     stores: options.stores,
+    ...listReads(options),
     manager,
     resolver: auth.resolver,
     logger,

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
-import type { Stores } from '../store/types.js';
+import type { ConversationStore, NotificationStore, Stores } from '../store/types.js';
 import type { Manager } from '../websocket/manager.js';
 import type { Identity, SessionResolver } from '../websocket/session-resolver.js';
 import { httpError } from './http-error.js';
@@ -10,6 +10,10 @@ import type { UserRateLimit } from './user-rate-limit.js';
 /** What every route module is built from. */
 export interface HttpContext {
   stores: Stores;
+  /** Where the conversation list is read (src/composition/list-reads.ts); absent: the route falls through. */
+  conversations?: ConversationStore;
+  /** Where the notifications are read and marked; absent: those routes fall through. */
+  notifications?: NotificationStore;
   manager: Manager;
   /** The same resolver the upgrade uses: the session cookie (the host's or Parlor's) first, then bearer token. */
   resolver: SessionResolver;

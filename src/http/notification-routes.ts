@@ -1,15 +1,16 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { Id } from '../websocket/protocol.js';
-import { me, type HttpContext } from './context.js';
+import type { NotificationStore } from '../store/types.js';
+import { me } from './context.js';
 import type { RouteChains } from './route-chains.js';
 import { pageOf, parse } from './validation.js';
 
 const MarkRead = z.object({ ids: z.array(Id).max(1000).optional() });
 
-export function notificationRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {
+/** `notifications`: the bundled store's, or a host persister's reads (src/composition/list-reads.ts). */
+export function notificationRoutes(notifications: NotificationStore, { signedIn }: RouteChains): Router {
   const r = Router();
-  const { notifications } = ctx.stores;
 
   r.get('/', ...signedIn, async (req, res) => {
     const { limit, offset } = pageOf({ limit: req.query.limit, offset: req.query.offset });

@@ -59,7 +59,7 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
   api.use('/groups', groupReadRoutes(ctx, chains));
   if (!options.hostGroups) api.use('/groups', groupManagementRoutes(ctx, chains));
   api.use('/messages', messageRoutes(ctx, chains));
-  api.use('/notifications', notificationRoutes(ctx, chains));
+  if (ctx.notifications) api.use('/notifications', notificationRoutes(ctx.notifications, chains));
   api.use(socialRoutes(ctx, chains));
   api.use(userRoutes(ctx, chains));
   api.use(blockRoutes(ctx, chains));

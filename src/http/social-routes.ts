@@ -10,11 +10,14 @@ import { parse } from './validation.js';
 export function socialRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {
   const r = Router();
 
-  r.get('/conversations', ...signedIn, async (_req, res) => {
-    const userId = me(res).userId;
-    const stored = await ctx.stores.conversations.conversations(userId, await ctx.manager.hostGroupIdsOf(userId));
-    res.json({ conversations: await ctx.manager.consent.conversationsFor(userId, stored) });
-  });
+  const { conversations } = ctx;
+  if (conversations) {
+    r.get('/conversations', ...signedIn, async (_req, res) => {
+      const userId = me(res).userId;
+      const listed = await conversations.conversations(userId, await ctx.manager.hostGroupIdsOf(userId));
+      res.json({ conversations: await ctx.manager.consent.conversationsFor(userId, listed) });
+    });
+  }
 
   r.get('/users/online', ...signedIn, async (_req, res) => {
     const contacts = (await ctx.manager.groups.contactsOf?.(me(res).userId)) ?? [];

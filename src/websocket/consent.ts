@@ -115,11 +115,15 @@ export class Consent {
   }
 
   /**
-   * The conversation list as `userId` sees it: with a host's groups, a
-   * private conversation with a host contact is no request, though the
-   * store (which knows only Parlor's groups) marked it one.
+   * The conversation list as `userId` sees it. A list a host's persister
+   * gave cannot know requests: each private conversation is marked from the
+   * relation (a request: `userId` has not written in it and shares no group
+   * with the peer). With a host's groups, a private conversation with a host
+   * contact is no request, though the store (which knows only Parlor's
+   * groups) marked it one.
    */
   async conversationsFor(userId: number, conversations: Conversation[]): Promise<Conversation[]> {
+    if (this.recordWrites) return Promise.all(conversations.map((c) => (c.kind === 'private' ? this.markRequest(userId, c) : c)));
     if (!this.hostContactsOf || !conversations.some((c) => c.request)) return conversations;
     const contacts = new Set(await this.hostContactsOf(userId));
     return conversations.map((c) => {
@@ -127,6 +131,12 @@ export class Consent {
       const { request: _, ...accepted } = c;
       return accepted;
     });
+  }
+
+  private async markRequest(userId: number, c: Conversation & { kind: 'private' }): Promise<Conversation> {
+    const r = await this.relationOf(userId, c.user_id);
+    const { request: _, ...rest } = c;
+    return r.wrote || r.shareGroup ? rest : { ...rest, request: true };
   }
 
   /** `users` without those `userId` blocks or is blocked by: the audience of a group typing frame. */

@@ -1,4 +1,5 @@
 import type { GroupMessage, Message, Notification, PrivateMessage } from './protocol.js';
+import type { Conversation, StoredNotification } from '../store/types.js';
 import type { Awaitable, Page, PageQuery } from '../types.js';
 
 export interface SavePrivateInput {
@@ -44,6 +45,16 @@ export interface ReadResult {
  * - `markDelivered(messageId, recipientId)`: true when it was not delivered before.
  * - `markRead(userId, messageId)`: private read; null when the message is not to the user.
  * - `markGroupRead(userId, groupId, messageId)`: moves the user's read marker in a group.
+ *
+ * Optional reads of a host's persister for Parlor's list routes (createParlor;
+ * with the bundled stores those routes read the stores). Without them the
+ * route falls through to the host, since Parlor's tables hold none of the
+ * persister's messages:
+ * - `conversationsOf(userId, groupIds?)`: `GET /api/conversations`, most recent
+ *   first, without `request` (Parlor marks requests from its ConsentStore).
+ * - `notificationsOf(userId, page)`, `unreadNotificationCount(userId)`,
+ *   `markNotificationsRead(userId, ids?)`: `GET /api/notifications` and
+ *   `POST /api/notifications/read`; all three or none.
  */
 export interface MessagePersister {
   savePrivate(input: SavePrivateInput): Awaitable<Saved<PrivateMessage>>;
@@ -61,4 +72,10 @@ export interface MessagePersister {
   markDelivered?(messageId: number, recipientId: number): Awaitable<boolean>;
   markRead?(userId: number, messageId: number): Awaitable<ReadResult | null>;
   markGroupRead?(userId: number, groupId: number, messageId: number): Awaitable<boolean>;
+
+  conversationsOf?(userId: number, groupIds?: readonly number[]): Awaitable<Conversation[]>;
+  notificationsOf?(userId: number, page: PageQuery): Awaitable<Page<StoredNotification>>;
+  unreadNotificationCount?(userId: number): Awaitable<number>;
+  /** Marks the given ids (only the user's own), or all when `ids` is undefined; returns how many changed. */
+  markNotificationsRead?(userId: number, ids?: readonly number[]): Awaitable<number>;
 }

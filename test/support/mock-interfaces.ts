@@ -99,6 +99,9 @@ export interface MockPersisterOptions {
  * across messages; (from, client_id) is idempotent; delivery and read state
  * are remembered so `markDelivered` answers true once.
  */
+/** A host persister's optional reads for the list routes. */
+type ListReads = 'conversationsOf' | 'notificationsOf' | 'unreadNotificationCount' | 'markNotificationsRead';
+
 export function mockPersister(options: MockPersisterOptions = {}) {
   const now = options.now ?? Date.now;
   const messages: Message[] = [];
@@ -195,7 +198,8 @@ export function mockPersister(options: MockPersisterOptions = {}) {
       readMarkers.set(`u${userId}:g${groupId}`, Math.max(readMarkers.get(`u${userId}:g${groupId}`) ?? 0, m.id));
       return true;
     }),
-  } satisfies Required<MessagePersister> & { messages: Message[]; notifications: Notification[] };
+    // The list reads (conversationsOf, notificationsOf, ...) are left out: without them Parlor's list routes fall through.
+  } satisfies Required<Omit<MessagePersister, ListReads>> & { messages: Message[]; notifications: Notification[] };
   return persister;
 }
 export type MockPersister = ReturnType<typeof mockPersister>;

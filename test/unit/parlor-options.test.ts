@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createParlor, type ParlorOptions } from '../../src/app.js';
-import { ParlorOptionsError } from '../../src/parlor-options.js';
+import { checkParlorOptions, ParlorOptionsError } from '../../src/parlor-options.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 
 const stores = openSqliteStores({ path: ':memory:', sessionPruneIntervalMs: 0 });
@@ -69,6 +69,18 @@ describe('createParlor checks its options at construction (contract section 4)',
     expect(problemsOf({ stores, sessionSecret: SECRET, messagePersister: { savePrivate: () => null } })).toEqual([
       'messagePersister: must be a MessagePersister with the methods savePrivate, saveGroup, saveNotification, privateHistory, groupHistory',
     ]);
+  });
+
+  it("refuses a messagePersister with only some of the notification reads (they answer two routes together)", () => {
+    const required = { savePrivate() {}, saveGroup() {}, saveNotification() {}, privateHistory() {}, groupHistory() {} };
+    const reads = { notificationsOf() {}, unreadNotificationCount() {}, markNotificationsRead() {} };
+    expect(problemsOf({ stores, sessionSecret: SECRET, messagePersister: { ...required, notificationsOf() {} } })).toEqual([
+      'messagePersister: notificationsOf, unreadNotificationCount, markNotificationsRead: give all three or none',
+    ]);
+    expect(problemsOf({ stores, sessionSecret: SECRET, messagePersister: { ...required, ...reads, markNotificationsRead: 1 } })).toHaveLength(1);
+    for (const messagePersister of [required, { ...required, ...reads }]) {
+      expect(() => checkParlorOptions({ stores, sessionSecret: SECRET, messagePersister })).not.toThrow();
+    }
   });
 
   it('refuses a userDirectory without existing, or with a profiles that is not a method', () => {
