@@ -25,6 +25,7 @@ export function buildRoutes(
     stores: options.stores,
     ...listReads(options),
     manager,
+    ownNotifications: !options.messagePersister,
     resolver: auth.resolver,
     logger,
     isAdmin: access.isAdmin,

@@ -15,6 +15,12 @@ export interface HttpContext {
   /** Where the notifications are read and marked; absent: those routes fall through. */
   notifications?: NotificationStore;
   manager: Manager;
+  /**
+   * Notifications are stored in Parlor's stores (no host MessagePersister):
+   * a write may store its notification in its own transaction (an
+   * invitation). Otherwise they go through the persister, after the write.
+   */
+  ownNotifications: boolean;
   /** The same resolver the upgrade uses: the session cookie (the host's or Parlor's) first, then bearer token. */
   resolver: SessionResolver;
   logger: Logger;

@@ -86,12 +86,18 @@ export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChain
     await ctx.manager.users.require(userId);
     await ctx.manager.consent.admitInvite(inviter.userId, userId);
     const inviterName = inviter.username ?? (await ctx.manager.users.profiles([inviter.userId]))[0]?.username ?? `user ${inviter.userId}`;
-    await groups.invite(groupId, userId, inviter.userId);
-    await ctx.manager.notify(userId, 'group_invite', `${inviterName} invited you to ${group.name}`, {
-      group_id: groupId,
-      group_name: group.name,
-      from: inviter.userId,
-    });
+    const notice = {
+      subtype: 'group_invite',
+      message: `${inviterName} invited you to ${group.name}`,
+      data: { group_id: groupId, group_name: group.name, from: inviter.userId },
+    };
+    if (ctx.ownNotifications) {
+      // One transaction: a notification that cannot be stored leaves no invitation, and the retry works.
+      ctx.manager.deliverNotification(userId, (await groups.invite(groupId, userId, inviter.userId, notice))!);
+    } else {
+      await groups.invite(groupId, userId, inviter.userId);
+      await ctx.manager.notify(userId, notice.subtype, notice.message, notice.data);
+    }
     res.status(201).json({ group_id: groupId, user_id: userId, status: 'invited' });
   });
 

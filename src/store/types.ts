@@ -48,6 +48,13 @@ export interface Group {
   owner_id: number;
 }
 
+/** A notification to store in the same transaction as another write (an invitation's `group_invite`). */
+export interface Notice {
+  subtype: string;
+  message: string;
+  data: Record<string, unknown>;
+}
+
 /**
  * Parlor's own groups. User ids are taken as they are (the host's or
  * Parlor's accounts): whether an invitee exists is asked of the UserDirectory before.
@@ -65,9 +72,11 @@ export interface GroupStore extends GroupMemberFetcher {
    * Records an invitation. Throws `ParlorError('conflict')` when the user is
    * already invited or accepted; a user who declined may be invited again,
    * up to INVITE_LIMIT invitations a day in all (src/store/domain/invitations.ts),
-   * then `ParlorError('rate_limited')`.
+   * then `ParlorError('rate_limited')`. With a `notice`, the invitee's
+   * notification is stored in the same transaction (both or neither) and
+   * returned; the caller routes it.
    */
-  invite(groupId: number, userId: number, invitedBy: number): Awaitable<void>;
+  invite(groupId: number, userId: number, invitedBy: number, notice?: Notice): Awaitable<Notification | undefined>;
   /** Answers a pending invitation; false when there is none. */
   respond(groupId: number, userId: number, accept: boolean): Awaitable<boolean>;
   contactsOf(userId: number): Awaitable<readonly number[]>;

@@ -281,11 +281,20 @@ export class Manager {
   async notify(userId: number, subtype: string, message: string, data: Record<string, unknown> = {}): Promise<Notification> {
     await this.users.require(userId);
     const notification = await this.track(this.messages.saveNotification(userId, subtype, message, data));
+    this.deliverNotification(userId, notification);
+    return notification;
+  }
+
+  /**
+   * Routes a notification already stored (by notify, or by a store in the
+   * transaction of the write it belongs to: an invitation) to every
+   * connection of the user, and tells host code.
+   */
+  deliverNotification(userId: number, notification: Notification): void {
     this.sendToUser(userId, 'notification', notification);
     if (this.hostEvents.has('notification')) {
       void this.track(this.offlineAmong([userId]).then((offline) => this.hostEvents.emit('notification', { notification, user_id: userId, offline })));
     }
-    return notification;
   }
 
   /**

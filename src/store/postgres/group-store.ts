@@ -3,9 +3,11 @@ import { answerInvitationSql, CONTACTS_SQL, createGroupSql, GROUP_SQL, GROUPS_OF
 import { INVITATION_SQL, type InvitationParams, type InviteeRow, alreadyInGroup, invitation, noSuchGroup } from '../domain/invitations.js';
 import type { MembershipCache } from '../membership-cache.js';
 import type { GroupMember } from '../../websocket/group-member-fetcher.js';
-import type { Group, GroupStore, MemberStatus } from '../types.js';
+import type { Notification } from '../../websocket/protocol.js';
+import type { Group, GroupStore, MemberStatus, Notice } from '../types.js';
 import type { PgDatabase } from './database.js';
 import { positional } from './named-params.js';
+import { insertNotification } from './notification-store.js';
 import { isUniqueViolation } from './sql-errors.js';
 
 const GROUP = positional<{ group: number }>(GROUP_SQL);
@@ -84,7 +86,7 @@ export class PgGroupStore implements GroupStore {
    * primary key (or finds no declined row to reopen) and is the same conflict
    * a sequential second invitation gets.
    */
-  invite(groupId: number, userId: number, invitedBy: number): Promise<void> {
+  invite(groupId: number, userId: number, invitedBy: number, notice?: Notice): Promise<Notification | undefined> {
     return this.db.transaction(async (client) => {
       const row = (await client.query<InviteeLookup>(INVITEE.text, INVITEE.values({ group: groupId, user: userId }))).rows[0]!;
       if (!row.group_exists) throw noSuchGroup(groupId);
@@ -94,14 +96,16 @@ export class PgGroupStore implements GroupStore {
       if (statement === 'reopen') {
         const reopened = await client.query(REOPEN_INVITEE.text, REOPEN_INVITEE.values(params));
         if (reopened.rowCount !== 1) throw alreadyInGroup(groupId, userId);
-        return;
+      } else {
+        try {
+          await client.query(INSERT_INVITEE.text, INSERT_INVITEE.values(params));
+        } catch (err) {
+          if (isUniqueViolation(err)) throw alreadyInGroup(groupId, userId);
+          throw err;
+        }
       }
-      try {
-        await client.query(INSERT_INVITEE.text, INSERT_INVITEE.values(params));
-      } catch (err) {
-        if (isUniqueViolation(err)) throw alreadyInGroup(groupId, userId);
-        throw err;
-      }
+      // The invitee's notification commits with the invitation, or neither does.
+      return notice ? insertNotification(client, userId, notice) : undefined;
     });
   }
 

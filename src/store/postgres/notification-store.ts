@@ -2,24 +2,34 @@ import type { Page, PageQuery } from '../../types.js';
 import type { Notification } from '../../websocket/protocol.js';
 import { NOTIFICATION_PAGE_SQL, type NotificationRow, toNotification, toStoredNotification } from '../domain/notifications.js';
 import { pageParams, toPage } from '../rows.js';
-import type { NotificationStore, StoredNotification } from '../types.js';
+import type pg from 'pg';
+import type { Notice, NotificationStore, StoredNotification } from '../types.js';
 import type { PgDatabase } from './database.js';
 import { positional } from './named-params.js';
 import { UNREAD_CAP } from '../unread.js';
 
 const PAGE = positional<{ user: number; before: number; take: number; offset: number }>(NOTIFICATION_PAGE_SQL);
 
+/** What can run the insert: the pool, or the client of a transaction under way (an invitation's, group-store.ts). */
+interface Queryable {
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/** Stores one notification with `on`; resolves after its statement (after COMMIT when `on` is the pool). */
+export async function insertNotification(on: Queryable, userId: number, notice: Notice): Promise<Notification> {
+  const { rows } = await on.query<{ id: number; created_at: number }>(
+    'INSERT INTO notifications (user_id, subtype, message, data) VALUES ($1, $2, $3, $4::jsonb) RETURNING id, created_at',
+    [userId, notice.subtype, notice.message, JSON.stringify(notice.data)],
+  );
+  return toNotification(notice.data, rows[0]!.id, notice.subtype, notice.message, rows[0]!.created_at);
+}
+
 export class PgNotificationStore implements NotificationStore {
   constructor(private readonly db: PgDatabase) {}
 
   /** Stores a notification; resolves after COMMIT (MessagePersister.saveNotification). */
-  async save(userId: number, subtype: string, message: string, data: Record<string, unknown> = {}): Promise<Notification> {
-    const json = JSON.stringify(data);
-    const [row] = await this.db.rows<{ id: number; created_at: number }>(
-      'INSERT INTO notifications (user_id, subtype, message, data) VALUES ($1, $2, $3, $4::jsonb) RETURNING id, created_at',
-      [userId, subtype, message, json],
-    );
-    return toNotification(data, row!.id, subtype, message, row!.created_at);
+  save(userId: number, subtype: string, message: string, data: Record<string, unknown> = {}): Promise<Notification> {
+    return insertNotification(this.db, userId, { subtype, message, data });
   }
 
   async list(userId: number, page: PageQuery): Promise<Page<StoredNotification>> {

@@ -2,7 +2,8 @@ import type { Database } from 'better-sqlite3';
 import { CONTACTS_SQL, GROUP_SQL, GROUPS_OF_SQL, MEMBER_STATUS_SQL, MEMBERS_SQL } from '../domain/groups.js';
 import { MembershipCache } from '../membership-cache.js';
 import type { GroupMember } from '../../websocket/group-member-fetcher.js';
-import type { Group, GroupStore, MemberStatus } from '../types.js';
+import type { Notification } from '../../websocket/protocol.js';
+import type { Group, GroupStore, MemberStatus, Notice } from '../types.js';
 import { lazyStatement } from './lazy-statement.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 import type { WriteCall } from './writes.js';
@@ -67,8 +68,8 @@ export class SqliteGroupStore implements GroupStore {
     return this.statusOf.get({ group: groupId, user: userId }) ?? null;
   }
 
-  invite(groupId: number, userId: number, invitedBy: number): Promise<void> {
-    return this.writer.run('invite', groupId, userId, invitedBy, this.now());
+  invite(groupId: number, userId: number, invitedBy: number, notice?: Notice): Promise<Notification | undefined> {
+    return this.writer.run('invite', groupId, userId, invitedBy, this.now(), notice ?? null);
   }
 
   respond(groupId: number, userId: number, accept: boolean): Promise<boolean> {

@@ -2,7 +2,9 @@ import type { Database } from 'better-sqlite3';
 import { sqliteDialect } from '../dialect.js';
 import { answerInvitationSql, createGroupSql, GROUP_SQL } from '../domain/groups.js';
 import { INVITATION_SQL, type InvitationParams, type InviteeRow, invitation, noSuchGroup } from '../domain/invitations.js';
-import type { Group, MemberStatus } from '../types.js';
+import type { Notification } from '../../websocket/protocol.js';
+import type { Group, MemberStatus, Notice } from '../types.js';
+import { prepareNotificationInsert } from './notification-writes.js';
 
 /** The writes of Parlor's own groups (the rules of writes.ts; invitations: src/store/domain/invitations.ts). */
 export function prepareGroupWrites(db: Database) {
@@ -17,6 +19,7 @@ export function prepareGroupWrites(db: Database) {
     insert: db.prepare<InvitationParams>(INVITATION_SQL.insert),
     reopen: db.prepare<InvitationParams>(INVITATION_SQL.reopen),
   };
+  const insertNotification = prepareNotificationInsert(db);
   const answer = db.prepare<{ status: MemberStatus; group: number; user: number; now: number }>(answerInvitationSql(sqliteDialect));
 
   return {
@@ -26,11 +29,13 @@ export function prepareGroupWrites(db: Database) {
       return { id: group.id, name: group.name, owner_id: group.owner_id };
     },
 
-    invite(groupId: number, userId: number, invitedBy: number, now: number): void {
+    /** With a notice, its notification is stored in the same item (one savepoint: both or neither). */
+    invite(groupId: number, userId: number, invitedBy: number, now: number, notice: Notice | null): Notification | undefined {
       if (groupById.get({ group: groupId }) === undefined) throw noSuchGroup(groupId);
       const { statement, ...window } = invitation(inviteeOf.get(groupId, userId), now, groupId, userId);
       // One writer and one transaction: no other invitation can come between the read and this write.
       invitationStatement[statement].run({ group: groupId, user: userId, by: invitedBy, now, ...window });
+      return notice ? insertNotification(userId, notice.subtype, notice.message, notice.data, now) : undefined;
     },
 
     respond(groupId: number, userId: number, accept: boolean, now: number): boolean {

@@ -42,6 +42,27 @@ export function groupContract(ctx: ContractContext): void {
     expect(await groups().groupsOf(guest.id)).toEqual([{ id: g.id, name: 'g', status: 'invited' }]);
   });
 
+  it('invite with a notice stores the notification in the same transaction: both, or neither', async () => {
+    const [owner, guest, other] = [await ctx.user('owner'), await ctx.user('guest'), await ctx.user('other')];
+    const g = await groups().createGroup(owner.id, 'g');
+    const notice = { subtype: 'group_invite', message: 'owner invited you to g', data: { group_id: g.id } };
+    const stored = await groups().invite(g.id, guest.id, owner.id, notice);
+    expect(stored).toEqual({ id: expect.any(Number), subtype: 'group_invite', message: 'owner invited you to g', group_id: g.id, timestamp: expect.any(Number) });
+    expect((await ctx.stores().notifications.list(guest.id, { limit: 5 })).items).toEqual([{ ...stored, read: false }]);
+    // A conflict stores no notification either.
+    await expectParlorError(() => groups().invite(g.id, guest.id, owner.id, notice), 'conflict');
+    expect(await ctx.stores().notifications.unreadCount(guest.id)).toBe(1);
+
+    // A notification that cannot be stored (its data does not serialize) leaves no invitation.
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await expect(groups().invite(g.id, other.id, owner.id, { ...notice, data: circular })).rejects.toThrow();
+    expect(await groups().memberStatus(g.id, other.id)).toBeNull();
+    expect(await ctx.stores().notifications.unreadCount(other.id)).toBe(0);
+    await groups().invite(g.id, other.id, owner.id, notice);
+    expect(await groups().memberStatus(g.id, other.id)).toBe('invited');
+  });
+
   it('invite is a conflict for an invited or accepted user, not_found for a missing group', async () => {
     const owner = await ctx.user('owner');
     const guest = await ctx.user('guest');
