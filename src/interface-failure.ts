@@ -4,6 +4,7 @@
  * the interface, so an outage of the host's session store or user service
  * is not mistaken for a bug in Parlor or a signed-out user.
  */
+import { boundMethods } from './bound-methods.js';
 import { isParlorError } from './errors.js';
 
 export type InterfaceName = 'sessionResolver' | 'groupMemberFetcher' | 'userDirectory';
@@ -28,12 +29,11 @@ export function guardInterface<T extends object>(interfaceName: InterfaceName, i
     throw isParlorError(err) || err instanceof InterfaceFailure ? err : new InterfaceFailure(interfaceName, err);
   };
   const guarded: Record<string, unknown> = {};
-  for (const key of methodNames(impl)) {
-    const method = (impl as Record<string, unknown>)[key] as (...args: unknown[]) => unknown;
+  for (const [key, method] of Object.entries(boundMethods(impl))) {
     guarded[key] = (...args: unknown[]) => {
       let result: unknown;
       try {
-        result = method.apply(impl, args);
+        result = method(...args);
       } catch (err) {
         return fail(err);
       }
@@ -41,15 +41,4 @@ export function guardInterface<T extends object>(interfaceName: InterfaceName, i
     };
   }
   return guarded as T;
-}
-
-/** Own and inherited (class) methods, but not Object's. */
-function methodNames(impl: object): string[] {
-  const names = new Set<string>();
-  for (let o: object | null = impl; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
-    for (const key of Object.getOwnPropertyNames(o)) {
-      if (key !== 'constructor' && typeof (impl as Record<string, unknown>)[key] === 'function') names.add(key);
-    }
-  }
-  return [...names];
 }

@@ -5,6 +5,7 @@ import type { Broker } from './websocket/broker.js';
 import type { Manager } from './websocket/manager.js';
 import type { LabelledCounts } from './websocket/traffic.js';
 import type { MessagePersister } from './websocket/message-persister.js';
+import { boundMethods } from './bound-methods.js';
 
 /** What a broker that talks to a server (RedisBroker) reports about that link. */
 interface ObservableBroker {
@@ -75,12 +76,13 @@ export function timeStoreWrites(persister: MessagePersister, registry: Registry)
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  const timed = Object.create(persister) as MessagePersister;
+  // Plain and bound: a persister class with #private fields works through it (bound-methods.ts).
+  const timed = boundMethods(persister);
   for (const op of STORE_WRITES) {
-    const write = persister[op].bind(persister) as (...args: unknown[]) => unknown;
+    const write = timed[op]!;
     const observe = histogram.labels({ op });
     // The caller awaits the store's own promise: timing it adds no promise hop before the ack.
-    (timed as unknown as Record<string, unknown>)[op] = (...args: unknown[]) => {
+    timed[op] = (...args: unknown[]) => {
       const started = performance.now();
       const done = (): void => observe.observe((performance.now() - started) / 1000);
       const result = write(...args);
@@ -89,7 +91,7 @@ export function timeStoreWrites(persister: MessagePersister, registry: Registry)
       return result;
     };
   }
-  return timed;
+  return timed as unknown as MessagePersister;
 }
 
 /**
