@@ -77,12 +77,17 @@ export class Consent {
   /**
    * After a private message was stored: records that its sender has written
    * to its recipient, when the store cannot have seen it (a host's
-   * persister) and the relation said the sender had not written before.
-   * Also after a resend answered as a duplicate, so a record that failed
-   * the first time is made by the retry.
+   * persister) and the relation said the sender had not written before. A
+   * record that failed is made by the sender's next message (or resend),
+   * whose relation still says the sender had not written.
    */
-  noteWritten(from: number, to: number, admission: Admission): Awaitable<void> {
-    if (this.recordWrites && !admission.senderWrote) return this.store!.recordWrite!(from, to);
+  noteWritten(from: number, to: number, admission: Admission): Promise<void> | undefined {
+    if (this.recordWrites && !admission.senderWrote) return this.recordWrite(from, to);
+  }
+
+  /** Async, so that a store throwing synchronously rejects instead. */
+  private async recordWrite(from: number, to: number): Promise<void> {
+    await this.store!.recordWrite!(from, to);
   }
 
   /** Before an invitation: `forbidden` when inviter and invitee block each other either way. */

@@ -104,13 +104,15 @@ describe('Manager: message requests and blocks through an injected ConsentStore 
       expect(await nextFrame(a, 'receipt')).toMatchObject({ message_id: third.message.id, status: 'delivered' });
     });
 
-    it('a record that failed: the send fails, and its resend (answered as a duplicate) makes the record', async () => {
+    it('a record that failed: the message is still routed (it is stored), and the next message records it', async () => {
       const store = recordingStore();
-      const { manager } = build(store);
+      const { manager, connect } = build(store);
+      const b = connect(2);
       store.recordWrite.mockRejectedValueOnce(new Error('database timeout'));
-      await expect(manager.sendPrivate({ from: 1, to: 2, content: 'hi', clientId: 'c1' })).rejects.toThrow('database timeout');
-      const resent = await manager.sendPrivate({ from: 1, to: 2, content: 'hi', clientId: 'c1' });
-      expect(resent.duplicate).toBe(true);
+      const sent = await manager.sendPrivate({ from: 1, to: 2, content: 'hi', clientId: 'c1' });
+      expect(await nextFrame(b, 'private')).toMatchObject({ id: sent.message.id });
+      expect(store.relation(2, 1)).toMatchObject({ peerWrote: false });
+      await manager.sendPrivate({ from: 1, to: 2, content: 'still there?', clientId: 'c2' });
       expect(store.relation(2, 1)).toMatchObject({ peerWrote: true });
     });
 
