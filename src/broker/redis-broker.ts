@@ -35,6 +35,7 @@ import {
 } from './channels.js';
 import { RedisPresence } from './redis-presence.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
+import { type BrokerLog, redisLog } from './loggable-redis-error.js';
 
 export interface RedisBrokerOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
@@ -81,7 +82,8 @@ function resolveRedisBrokerOptions(options: RedisBrokerOptions = {}): Resolved {
   if (o.heartbeatIntervalMs >= o.presenceTtlMs) {
     throw new TypeError('RedisBroker option heartbeatIntervalMs must be shorter than presenceTtlMs, or a live instance would expire');
   }
-  if (!/^redis(s)?:\/\//.test(o.url)) throw new TypeError(`RedisBroker option url must start with redis:// or rediss://, got ${o.url}`);
+  // Not the URL itself in the message: it may hold a password, and a startup error is logged.
+  if (!/^redis(s)?:\/\//.test(o.url)) throw new TypeError('RedisBroker option url must start with redis:// or rediss://');
   if (!/^[\w.:-]{1,128}$/.test(o.instanceId)) throw new TypeError('RedisBroker option instanceId must be 1-128 of [A-Za-z0-9_.:-]');
   return o;
 }
@@ -100,7 +102,8 @@ export class RedisBroker implements Broker {
   readonly description: string;
   readonly names: RedisNames;
   private readonly options: Resolved;
-  private readonly log: Logger;
+  /** Every line through redisLog: no command arguments (a password, a payload) in the log. */
+  private readonly log: BrokerLog;
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly presence: RedisPresence;
@@ -123,7 +126,7 @@ export class RedisBroker implements Broker {
 
   constructor(options: RedisBrokerOptions = {}) {
     this.options = resolveRedisBrokerOptions(options);
-    this.log = this.options.logger;
+    this.log = redisLog(this.options.logger);
     this.instanceId = this.options.instanceId;
     this.description = describeRedisUrl(this.options.url);
     this.names = new RedisNames(this.options.prefix);

@@ -12,8 +12,8 @@
  * instance ever announces a transition.
  */
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
 import type { RedisNames } from './channels.js';
+import type { BrokerLog } from './loggable-redis-error.js';
 
 // KEYS: instances, instanceUsers, presence. ARGV: instanceId, userId.
 // Bit 1 (ONLINE_FIRST): the user thereby came online. Bit 2 (ONLINE_REJOINED): the instance was
@@ -97,7 +97,7 @@ export class RedisPresence {
     private readonly names: RedisNames,
     readonly instanceId: string,
     private readonly timing: PresenceTiming,
-    private readonly log: Logger,
+    private readonly log: BrokerLog,
   ) {
     redis.defineCommand('parlorOnline', { numberOfKeys: 3, lua: ONLINE });
     redis.defineCommand('parlorOffline', { numberOfKeys: 2, lua: OFFLINE });
