@@ -23,6 +23,8 @@ export function tokenRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, t
       // A bearer token cannot mint another: a leaked token would otherwise live until the user revokes everything.
       if (identity?.via !== 'cookie') throw httpError('unauthorized', 'sign in first (session cookie), or send {username, password}');
       userId = identity.userId;
+      // An authenticated write like any other: charged to the user's budget (a password attempt is AUTH_RATE_LIMIT's).
+      ctx.rateLimit?.charge(req, res, userId);
     }
     res.status(201).json(await tokens.issue(userId));
   });

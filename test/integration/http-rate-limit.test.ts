@@ -78,9 +78,17 @@ describe('per-user HTTP rate limits', () => {
       const viaToken = () => server.http.post('/api/messages/private').set('authorization', `Bearer ${token}`).send({ to: bob.id, content: 't' });
       const statuses = [];
       for (const send of [viaCookie, viaToken, viaCookie, viaToken, viaCookie, viaToken, viaCookie, viaToken]) statuses.push((await send()).status);
-      // Two budgets would have taken all eight; one takes its burst of 4 (POST /token is not a message send).
-      expect(statuses.slice(0, 4)).toEqual([201, 201, 201, 201]);
-      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(3);
+      // Two budgets would have taken all eight; one takes its burst of 4, of which POST /token took one.
+      expect(statuses.slice(0, 3)).toEqual([201, 201, 201]);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(4);
+    });
+
+    it('charges POST /api/auth/token with a cookie to the same budget: minting tokens in a loop is limited too', async () => {
+      const all = await Promise.all(Array.from({ length: 12 }, () => server.http.post('/api/auth/token').set('cookie', alice.cookie)));
+      const minted = all.filter((r) => r.status === 201).length;
+      expect(minted).toBeGreaterThanOrEqual(4);
+      expect(minted).toBeLessThanOrEqual(5);
+      expect(all.filter((r) => r.status === 429)).toHaveLength(12 - minted);
     });
 
     it('limits requests sent in parallel too', async () => {
