@@ -44,6 +44,21 @@ await describeWithPostgres('postgres store', (url) => {
       expect(cacheOf(a).stats.invalidations).toBeGreaterThan(invalidations);
     });
 
+    it('an instance with the cache off still tells the others: its accept reaches their caches', async () => {
+      const schema = db.schema();
+      const uncached = await db.open({ schema, membershipCacheGroups: 0 });
+      const cached = await db.open({ schema });
+      await vi.waitFor(() => expect(cached.groups.membershipCache?.enabled).toBe(true), { timeout: 5000 });
+      const owner = await cached.users.createUser(name(), 'h');
+      const joiner = await cached.users.createUser(name(), 'h');
+      const group = await cached.groups.createGroup(owner.id, 'g');
+      await cached.groups.invite(group.id, joiner.id, owner.id);
+      expect(await cached.groups.acceptedMembers(group.id)).toEqual([owner.id]);
+      expect(uncached.groups.membershipCache).toBeNull();
+      expect(await uncached.groups.respond(group.id, joiner.id, true)).toBe(true);
+      await vi.waitFor(async () => expect(await cached.groups.acceptedMembers(group.id)).toEqual([owner.id, joiner.id]), { timeout: 2000, interval: 20 });
+    });
+
     it('the instance that answers sees the change at once, without waiting for its own NOTIFY', async () => {
       const { a, owner, joiner, group } = await twoInstances();
       expect(await a.groups.acceptedMembers(group.id)).toEqual([owner.id]);

@@ -95,7 +95,8 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     deliveredQueue: delivered,
     users: new PgUserStore(db),
     tokenVersions: new PgTokenVersionStore(db),
-    groups: new PgGroupStore(db, cache, cache ? channel : null),
+    // Every instance NOTIFYs its membership changes, also with its own cache off: the others' caches need them.
+    groups: new PgGroupStore(db, cache, channel),
     messages: new PgMessageStore(db, queue, new PgReceiptStore(db, delivered), notifications),
     notifications,
     conversations: new PgConversationStore(db),
