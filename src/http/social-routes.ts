@@ -20,7 +20,7 @@ export function socialRoutes(ctx: HttpContext, { signedIn }: RouteChains): Route
   }
 
   r.get('/users/online', ...signedIn, async (_req, res) => {
-    const contacts = (await ctx.manager.groups.contactsOf?.(me(res).userId)) ?? [];
+    const contacts = await ctx.manager.consent.contactsOf(me(res).userId);
     res.json({ users: await ctx.manager.filterOnline(contacts) });
   });
 

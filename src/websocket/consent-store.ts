@@ -33,6 +33,9 @@ export interface BlockedUser {
  * store. Both bundled stores implement it (`stores.consent`).
  *
  * Required: `relation(userId, peerId)`, `block`, `unblock`, `blockedBy`, `blockedEitherWay`.
+ * Optional: `privateContactsOf(userId)`, the contacts Parlor adds to a host
+ * fetcher's `contactsOf` (presence, the online list; a host's groups know
+ * nothing of private conversations).
  * Optional: `recordWrite(userId, peerId)`, for a Manager whose MessagePersister
  * is not this store's own (a host's): after such a persister stores the
  * first private message from `userId` to `peerId`, the Manager records it
@@ -54,4 +57,6 @@ export interface ConsentStore {
   blockedEitherWay(userId: number): Awaitable<number[]>;
   /** `userId` has written to `peerId` (idempotent): `wrote` of relation(userId, peerId) is true from now on. */
   recordWrite?(userId: number, peerId: number): Awaitable<void>;
+  /** The users with whom `userId` has a private conversation both have written in, none blocked either way (one indexed read). */
+  privateContactsOf?(userId: number): Awaitable<readonly number[]>;
 }

@@ -21,14 +21,18 @@ const TO_ONESELF: Admission = { recipientAccepted: true, nowMutual: false, sende
 
 /** Where Consent's answers come from besides its store. */
 export interface ConsentSources {
+  /** The GroupMemberFetcher's `contactsOf`, if it has one. */
+  groupContactsOf?: (userId: number) => Awaitable<readonly number[]>;
   /**
-   * A host's contacts (its GroupMemberFetcher's `contactsOf`): users who
-   * share one of the host's groups are contacts, though the store, which has
-   * no membership rows for those groups, says `shareGroup: false`. Asked
-   * only while the answer can change something: a conversation not both
-   * have written in, between users who do not block each other.
+   * The groups are a host's (not the store's): the store has no membership
+   * rows for them, so its `shareGroup` is false for their members, and the
+   * fetcher's `contactsOf` knows nothing of Parlor's private conversations
+   * and blocks. Consent then asks `groupContactsOf` whether two users share
+   * a group (only while the answer can change something: a conversation not
+   * both have written in, between users who do not block each other), and
+   * completes the contacts list (contactsOf) from its store.
    */
-  hostContactsOf?: (userId: number) => Awaitable<readonly number[]>;
+  hostGroups?: boolean;
   /**
    * The MessagePersister is not the store's own (a host's): the store never
    * sees the messages, so noteWritten records each sender's first message
@@ -45,15 +49,39 @@ const MAX_BLOCKS_PER_USER = 1000;
  * place. Every answer costs one store read (`relation`), never a scan.
  */
 export class Consent {
-  private readonly hostContactsOf: ConsentSources['hostContactsOf'];
+  private readonly groupContactsOf: ConsentSources['groupContactsOf'];
+  /** Set with a host's groups and a store: the fetcher's answer to "do they share a group". */
+  private readonly hostContactsOf: ConsentSources['groupContactsOf'];
+  private readonly hostGroups: boolean;
   private readonly recordWrites: boolean;
 
   constructor(
     private readonly store: ConsentStore | null = null,
     sources: ConsentSources = {},
   ) {
-    this.hostContactsOf = store ? sources.hostContactsOf : undefined;
+    this.groupContactsOf = sources.groupContactsOf;
+    this.hostContactsOf = store && sources.hostGroups ? sources.groupContactsOf : undefined;
+    this.hostGroups = Boolean(store && sources.hostGroups);
     this.recordWrites = Boolean(store?.recordWrite && sources.recordWrites);
+  }
+
+  /**
+   * The user's contacts, who get its presence and make its online list
+   * (contract section 6: sharing an accepted group, or a private
+   * conversation both have written in; never anyone blocked either way).
+   * With Parlor's own groups the store's contactsOf answers all of it. With a
+   * host's groups, the host's contactsOf knows only its groups: the private
+   * conversations and the blocks are Parlor's, so they are added and taken
+   * out here. Without any `contactsOf`, a host's groups make no contacts.
+   */
+  async contactsOf(userId: number): Promise<readonly number[]> {
+    const fromGroups = (await this.groupContactsOf?.(userId)) ?? [];
+    if (!this.hostGroups) return fromGroups;
+    const store = this.store!;
+    const [mutual, blocked] = await Promise.all([store.privateContactsOf?.(userId) ?? [], store.blockedEitherWay(userId)]);
+    const out = new Set(blocked);
+    out.add(userId);
+    return [...new Set([...fromGroups, ...mutual])].filter((id) => !out.has(id));
   }
 
   get enabled(): boolean {

@@ -112,7 +112,8 @@ export class Manager {
     this.groupCache = this.options.groupCacheSize > 0 ? new KnownGroups(fetcher, this.options.groupCacheSize) : null;
     this.groups = this.groupCache ?? fetcher;
     this.consent = new Consent(consentStore, {
-      hostContactsOf: this.options.storesKnowGroups ? undefined : this.groups.contactsOf?.bind(this.groups),
+      groupContactsOf: this.groups.contactsOf?.bind(this.groups),
+      hostGroups: !this.options.storesKnowGroups,
       recordWrites: !this.options.storesKnowWriters,
     });
     this.log = this.options.logger ?? silentLogger;
@@ -121,7 +122,7 @@ export class Manager {
     // Tracked: a failing group lookup is logged, not left as an unhandled rejection that ends the process.
     this.typing = new TypingTracker(this.options.typingTimeoutMs, (key) => void this.track(this.sendTyping(key, false)));
     this.delivery = new LocalDelivery(this.registry, (d) => void this.track(this.markDelivered(d)));
-    this.presence = new Presence(this.registry, this.broker, this.groups, (contacts, user_id, online) =>
+    this.presence = new Presence(this.registry, this.broker, (userId) => this.consent.contactsOf(userId), (contacts, user_id, online) =>
       this.publish({ users: contacts }, 'presence', { user_id, online }), this.log);
     this.broker.setDeliver((envelope) => this.deliverLocally(envelope));
     this.broker.setPresenceHandler?.((userId, online) => void this.track(this.presence.announce(userId, online)));

@@ -1,7 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { Broker } from './broker.js';
 import type { ConnectionRegistry } from './connection-registry.js';
-import type { GroupMemberFetcher } from './group-member-fetcher.js';
 
 /**
  * Who is online, and telling contacts when that changes. The broker answers
@@ -21,7 +20,8 @@ export class Presence {
   constructor(
     private readonly registry: ConnectionRegistry,
     private readonly broker: Broker,
-    private readonly groups: GroupMemberFetcher,
+    /** Who is told of the user's changes (Consent.contactsOf). */
+    private readonly contactsOf: (userId: number) => Promise<readonly number[]>,
     private readonly publishPresence: (contacts: readonly number[], userId: number, online: boolean) => void,
     private readonly log: Logger,
   ) {}
@@ -54,7 +54,7 @@ export class Presence {
 
   /** Sends `presence` to the user's contacts only (users sharing an accepted group or a private conversation). */
   async announce(userId: number, online: boolean): Promise<void> {
-    const contacts = (await this.groups.contactsOf?.(userId)) ?? [];
+    const contacts = await this.contactsOf(userId);
     if (contacts.length > 0) this.publishPresence(contacts, userId, online);
   }
 

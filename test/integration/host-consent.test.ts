@@ -126,3 +126,59 @@ describe("a host's MessagePersister: a reply still accepts the conversation", ()
     expect(stores.consent!.relation(BOB, CAROL)).toMatchObject({ peerWrote: true, wrote: false });
   });
 });
+
+describe("a host's groups: presence and the online list follow Parlor's blocks and private conversations", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parlor-host-presence-'));
+  const [DAN, EVE, FAY] = [721, 722, 723];
+  const fetcher = hostGroups(new Map([[8002, { name: 'crew', members: [DAN, EVE] }]]));
+  let stores: Stores;
+  let host: HostApp;
+  const online = async (userId: number) => (await host.http.get('/api/users/online').set(host.as(userId)).expect(200)).body.users;
+
+  beforeAll(async () => {
+    stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
+    host = await startHostApp(stores, {
+      userDirectory: { existing: (ids) => ids.filter((id) => [DAN, EVE, FAY].includes(id)) },
+      groupMemberFetcher: fetcher,
+    });
+  });
+  afterAll(async () => {
+    await closeAll();
+    await host?.close();
+    await stores?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a block between group-mates stops presence both ways and leaves each out of the other\'s online list', async () => {
+    const eve = await host.connect(EVE);
+    const dan = await host.connect(DAN);
+    expect(await eve.next('presence', (f) => f.user_id === DAN)).toMatchObject({ online: true });
+    expect(await online(EVE)).toEqual([DAN]);
+
+    await host.http.post(`/api/users/${EVE}/block`).set(host.as(DAN)).expect(201);
+    const before = eve.frames.length;
+    dan.ws.close();
+    await dan.closed;
+    const again = await host.connect(DAN);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(eve.frames.slice(before).filter((f) => f.type === 'presence' && f.user_id === DAN)).toEqual([]);
+    expect(await online(EVE)).toEqual([]);
+    expect(await online(DAN)).toEqual([]);
+    await host.http.delete(`/api/users/${EVE}/block`).set(host.as(DAN)).expect(200);
+    for (const c of [again, eve]) {
+      c.ws.close();
+      await c.closed;
+    }
+  });
+
+  it('a private conversation both have written in makes contacts outside every group: online list and offline presence', async () => {
+    const fay = await host.connect(FAY);
+    const eve = await host.connect(EVE);
+    await host.http.post('/api/messages/private').set(host.as(FAY)).send({ to: EVE, content: 'hi eve' }).expect(201);
+    await host.http.post('/api/messages/private').set(host.as(EVE)).send({ to: FAY, content: 'hi fay' }).expect(201);
+    await expect.poll(() => online(FAY)).toEqual([EVE]);
+    expect(await online(EVE)).toContain(FAY);
+    eve.ws.close();
+    expect(await fay.next('presence', (f) => f.user_id === EVE && f.online === false)).toMatchObject({ online: false });
+  });
+});

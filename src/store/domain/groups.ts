@@ -50,21 +50,29 @@ export const SHARE_AN_ACCEPTED_GROUP = (a: string, b: string): string => `EXISTS
       JOIN group_members other ON other.group_id = me.group_id AND other.user_id = ${b} AND other.status = 'accepted'
       WHERE me.user_id = ${a} AND me.status = 'accepted')`;
 
+/** Users accepted in a group @user is accepted in. */
+const GROUP_MATES = `SELECT other.user_id AS id
+     FROM group_members me
+     JOIN group_members other ON other.group_id = me.group_id AND other.status = 'accepted'
+     WHERE me.user_id = @user AND me.status = 'accepted' AND other.user_id <> @user`;
+
+/** Users with whom @user has a private conversation both have written in (private_writers). */
+const MUTUAL_WRITERS = `SELECT w.peer_id AS id FROM private_writers w
+     JOIN private_writers back ON back.user_id = w.peer_id AND back.peer_id = @user
+     WHERE w.user_id = @user AND w.peer_id <> @user`;
+
+/** The ids of `ids` (a query with an `id` column) but those blocked either way by @user, in order. */
+const notBlocked = (ids: string): string => `SELECT c.id FROM (${ids}) c
+   WHERE NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = @user AND blocked_id = c.id)
+     AND NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = c.id AND blocked_id = @user)
+   ORDER BY 1`;
+
 /**
  * Both sides accepted in a shared group, or a private conversation both have
  * written in (private_writers, kept by a trigger on messages); never a user
  * blocked either way (contract section 6).
  */
-export const CONTACTS_SQL = `SELECT c.id FROM (
-     SELECT other.user_id AS id
-     FROM group_members me
-     JOIN group_members other ON other.group_id = me.group_id AND other.status = 'accepted'
-     WHERE me.user_id = @user AND me.status = 'accepted' AND other.user_id <> @user
-     UNION
-     SELECT w.peer_id FROM private_writers w
-     JOIN private_writers back ON back.user_id = w.peer_id AND back.peer_id = @user
-     WHERE w.user_id = @user AND w.peer_id <> @user
-   ) c
-   WHERE NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = @user AND blocked_id = c.id)
-     AND NOT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = c.id AND blocked_id = @user)
-   ORDER BY 1`;
+export const CONTACTS_SQL = notBlocked(`${GROUP_MATES} UNION ${MUTUAL_WRITERS}`);
+
+/** The private half of CONTACTS_SQL: what Parlor adds to a host's group contacts (ConsentStore.privateContactsOf). */
+export const PRIVATE_CONTACTS_SQL = notBlocked(MUTUAL_WRITERS);

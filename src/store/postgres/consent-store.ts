@@ -1,6 +1,7 @@
 import type { BlockedUser, ConsentStore, Relation } from '../../websocket/consent-store.js';
 import { postgresDialect } from '../dialect.js';
 import { BLOCKED_BY_SQL, BLOCKED_EITHER_WAY_SQL, blockSql, RECORD_WRITE_SQL, relationColumns, UNBLOCK_SQL } from '../domain/consent.js';
+import { PRIVATE_CONTACTS_SQL } from '../domain/groups.js';
 import type { PgDatabase } from './database.js';
 import { positional } from './named-params.js';
 import { StatementQueue } from './statement-queue.js';
@@ -10,6 +11,7 @@ const BLOCKED_EITHER_WAY = positional<{ user: number }>(BLOCKED_EITHER_WAY_SQL);
 const BLOCK = positional<{ user: number; peer: number }>(blockSql(postgresDialect));
 const UNBLOCK = positional<{ user: number; peer: number }>(UNBLOCK_SQL);
 const RECORD_WRITE = positional<{ user: number; peer: number }>(RECORD_WRITE_SQL);
+const PRIVATE_CONTACTS = positional<{ user: number }>(PRIVATE_CONTACTS_SQL);
 
 /**
  * The relations of a batch of (user, peer) pairs in one round trip
@@ -62,6 +64,11 @@ export class PgConsentStore implements ConsentStore {
 
   async blockedEitherWay(userId: number): Promise<number[]> {
     const rows = await this.db.rows<{ id: number }>(BLOCKED_EITHER_WAY.text, BLOCKED_EITHER_WAY.values({ user: userId }));
+    return rows.map((r) => r.id);
+  }
+
+  async privateContactsOf(userId: number): Promise<number[]> {
+    const rows = await this.db.rows<{ id: number }>(PRIVATE_CONTACTS.text, PRIVATE_CONTACTS.values({ user: userId }));
     return rows.map((r) => r.id);
   }
 

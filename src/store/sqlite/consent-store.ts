@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { BlockedUser, ConsentStore, Relation } from '../../websocket/consent-store.js';
 import { BLOCKED_BY_SQL, BLOCKED_EITHER_WAY_SQL, RELATION_SQL } from '../domain/consent.js';
+import { PRIVATE_CONTACTS_SQL } from '../domain/groups.js';
 import { lazyStatement } from './lazy-statement.js';
 import type { RelationCache } from './relation-cache.js';
 import type { SqliteWriter } from './sqlite-writer.js';
@@ -11,6 +12,7 @@ export class SqliteConsentStore implements ConsentStore {
   private readonly relationOf;
   private readonly blockedList;
   private readonly eitherWay;
+  private readonly privateContacts;
 
   constructor(
     db: Database,
@@ -22,6 +24,7 @@ export class SqliteConsentStore implements ConsentStore {
     this.relationOf = lazyStatement(() => db.prepare<{ user: number; peer: number }, RelationRow>(RELATION_SQL));
     this.blockedList = lazyStatement(() => db.prepare<{ user: number }, BlockedUser>(BLOCKED_BY_SQL));
     this.eitherWay = lazyStatement(() => db.prepare<{ user: number }, number>(BLOCKED_EITHER_WAY_SQL).pluck());
+    this.privateContacts = lazyStatement(() => db.prepare<{ user: number }, number>(PRIVATE_CONTACTS_SQL).pluck());
   }
 
   relation(userId: number, peerId: number): Relation {
@@ -52,5 +55,9 @@ export class SqliteConsentStore implements ConsentStore {
 
   blockedEitherWay(userId: number): number[] {
     return this.eitherWay().all({ user: userId });
+  }
+
+  privateContactsOf(userId: number): number[] {
+    return this.privateContacts().all({ user: userId });
   }
 }

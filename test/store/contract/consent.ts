@@ -44,6 +44,21 @@ export function consentContract(ctx: ContractContext): void {
     expect((await messages().privateHistory(writer.id, reader.id, { limit: 5 })).items).toEqual([]);
   });
 
+  it('privateContactsOf: private conversations both have written in, never anyone blocked either way', async () => {
+    const [me, friend, fan, foe] = [await ctx.user('me'), await ctx.user('friend'), await ctx.user('fan'), await ctx.user('foe')];
+    const store = consent();
+    if (!store.privateContactsOf) throw new Error('a bundled consent store lists private contacts');
+    await messages().savePrivate({ from: me.id, to: friend.id, content: 'hi' });
+    await messages().savePrivate({ from: friend.id, to: me.id, content: 'hello' });
+    await messages().savePrivate({ from: fan.id, to: me.id, content: 'a request' });
+    await store.recordWrite!(me.id, foe.id);
+    await store.recordWrite!(foe.id, me.id);
+    expect(sortNumbers([...(await store.privateContactsOf(me.id))])).toEqual(sortNumbers([friend.id, foe.id]));
+    await store.block(foe.id, me.id);
+    expect(await store.privateContactsOf(me.id)).toEqual([friend.id]);
+    expect(await store.privateContactsOf(fan.id)).toEqual([]);
+  });
+
   it('block, unblock and the list: idempotent, one direction each, most recent first', async () => {
     const [me, pest, spammer, other] = [await ctx.user('me'), await ctx.user('pest'), await ctx.user('spammer'), await ctx.user('other')];
     expect(await consent().blockedBy(me.id)).toEqual([]);
