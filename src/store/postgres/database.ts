@@ -92,6 +92,11 @@ function poolConfig(options: PgDatabaseOptions & { schema: string }): pg.PoolCon
   return config;
 }
 
+/** What runs a statement: the pool (PgDatabase) or the client of a transaction under way. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
 export class PgDatabase {
   readonly pool: pg.Pool;
   readonly description: string;

@@ -5,7 +5,8 @@ import type { MembershipCache } from '../membership-cache.js';
 import type { GroupMember } from '../../websocket/group-member-fetcher.js';
 import type { Notification } from '../../websocket/protocol.js';
 import type { Group, GroupStore, MemberStatus, Notice } from '../types.js';
-import type { PgDatabase } from './database.js';
+import type { PgDatabase, Queryable } from './database.js';
+import { GROUP_COUNTS_SQL, type GroupCounts, refusePastLimits } from '../domain/group-limits.js';
 import { positional } from './named-params.js';
 import { insertNotification } from './notification-store.js';
 import { isUniqueViolation } from './sql-errors.js';
@@ -16,6 +17,13 @@ const MEMBERS = positional<{ group: number }>(MEMBERS_SQL);
 const MEMBER_STATUS = positional<{ group: number; user: number }>(MEMBER_STATUS_SQL);
 const CONTACTS = positional<{ user: number }>(CONTACTS_SQL);
 const CREATE = createGroupSql(postgresDialect);
+const COUNTS = positional<{ user: number; group: number }>(GROUP_COUNTS_SQL);
+
+/** After a write that added a membership, in its transaction: past a limit, the throw rolls it back. */
+async function withinLimits(q: Queryable, groupId: number, userId: number): Promise<void> {
+  const counts = (await q.query<GroupCounts>(COUNTS.text, COUNTS.values({ user: userId, group: groupId }))).rows[0]!;
+  refusePastLimits(counts, groupId, userId);
+}
 const INSERT_GROUP = positional<{ name: string; owner: number }>(CREATE.group);
 const INSERT_OWNER = positional<{ group: number; user: number }>(CREATE.owner);
 type Answer = { status: 'accepted' | 'declined'; group: number; user: number };
@@ -58,6 +66,7 @@ export class PgGroupStore implements GroupStore {
     return this.db.transaction(async (client) => {
       const group = (await client.query<Group>(INSERT_GROUP.text, INSERT_GROUP.values({ name, owner: ownerId }))).rows[0]!;
       await client.query(INSERT_OWNER.text, INSERT_OWNER.values({ group: group.id, user: ownerId }));
+      await withinLimits(client, group.id, ownerId);
       return { id: group.id, name: group.name, owner_id: group.owner_id };
     });
   }
@@ -104,6 +113,7 @@ export class PgGroupStore implements GroupStore {
           throw err;
         }
       }
+      await withinLimits(client, groupId, userId);
       // The invitee's notification commits with the invitation, or neither does.
       return notice ? insertNotification(client, userId, notice) : undefined;
     });
@@ -115,11 +125,17 @@ export class PgGroupStore implements GroupStore {
    */
   async respond(groupId: number, userId: number, accept: boolean): Promise<boolean> {
     const answer: Answer = { status: accept ? 'accepted' : 'declined', group: groupId, user: userId };
-    try {
+    const run = async (q: Queryable): Promise<boolean> => {
       const result = this.channel
-        ? await this.db.query(ANSWER_AND_NOTIFY.text, ANSWER_AND_NOTIFY.values({ ...answer, channel: this.channel }))
-        : await this.db.query(ANSWER.text, ANSWER.values(answer));
-      return result.rowCount === 1;
+        ? await q.query(ANSWER_AND_NOTIFY.text, ANSWER_AND_NOTIFY.values({ ...answer, channel: this.channel }))
+        : await q.query(ANSWER.text, ANSWER.values(answer));
+      const answered = result.rowCount === 1;
+      if (answered && accept) await withinLimits(q, groupId, userId);
+      return answered;
+    };
+    try {
+      // An accept adds a membership: checked in its transaction (the NOTIFY leaves only if it commits).
+      return accept ? await this.db.transaction(run) : await run(this.db);
     } finally {
       this.membershipCache?.invalidate(groupId);
     }

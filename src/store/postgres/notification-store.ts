@@ -2,20 +2,14 @@ import type { Page, PageQuery } from '../../types.js';
 import type { Notification } from '../../websocket/protocol.js';
 import { NOTIFICATION_PAGE_SQL, type NotificationRow, toNotification, toStoredNotification } from '../domain/notifications.js';
 import { pageParams, toPage } from '../rows.js';
-import type pg from 'pg';
 import type { Notice, NotificationStore, StoredNotification } from '../types.js';
-import type { PgDatabase } from './database.js';
+import type { PgDatabase, Queryable } from './database.js';
 import { positional } from './named-params.js';
 import { UNREAD_CAP } from '../unread.js';
 
 const PAGE = positional<{ user: number; before: number; take: number; offset: number }>(NOTIFICATION_PAGE_SQL);
 
-/** What can run the insert: the pool, or the client of a transaction under way (an invitation's, group-store.ts). */
-interface Queryable {
-  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
-}
-
-/** Stores one notification with `on`; resolves after its statement (after COMMIT when `on` is the pool). */
+/** Stores one notification with `on` (the pool, or an invitation's transaction: group-store.ts); resolves after its statement. */
 export async function insertNotification(on: Queryable, userId: number, notice: Notice): Promise<Notification> {
   const { rows } = await on.query<{ id: number; created_at: number }>(
     'INSERT INTO notifications (user_id, subtype, message, data) VALUES ($1, $2, $3, $4::jsonb) RETURNING id, created_at',

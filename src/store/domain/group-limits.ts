@@ -1,0 +1,48 @@
+/**
+ * How big Parlor's own groups may get, so that what one user can make costs
+ * everyone a bounded amount: a `sync` or a contacts lookup reads every group
+ * of the user, a member list every member of the group, the group list every
+ * pending invitation. Checked by both stores after each write that adds a
+ * membership, inside that write's transaction: a write past a limit is
+ * rolled back with `conflict` (on PostgreSQL two racing writes at the
+ * boundary may both pass; the limits hold within a few).
+ */
+import { ParlorError } from '../../errors.js';
+
+export const GROUP_LIMITS = {
+  /** Members of one group, accepted or invited. */
+  membersPerGroup: 5000,
+  /** Groups one user has accepted (own groups included). */
+  groupsPerUser: 1000,
+  /** Invitations one user has not answered yet. */
+  pendingInvitesPerUser: 100,
+} as const;
+
+/** What GROUP_COUNTS_SQL reads: each count stops one past its limit. */
+export interface GroupCounts {
+  acceptedGroups: number;
+  pendingInvites: number;
+  members: number;
+}
+
+/** The counts for @user and @group (0 for none), each read through an index and capped, so the check costs at most limit + 1 rows. */
+export const GROUP_COUNTS_SQL = `SELECT
+  (SELECT CAST(count(*) AS INTEGER) FROM (SELECT 1 FROM group_members WHERE user_id = @user AND status = 'accepted'
+    LIMIT ${GROUP_LIMITS.groupsPerUser + 1}) AS a) AS "acceptedGroups",
+  (SELECT CAST(count(*) AS INTEGER) FROM (SELECT 1 FROM group_members WHERE user_id = @user AND status = 'invited'
+    LIMIT ${GROUP_LIMITS.pendingInvitesPerUser + 1}) AS p) AS "pendingInvites",
+  (SELECT CAST(count(*) AS INTEGER) FROM (SELECT 1 FROM group_members WHERE group_id = @group AND status IN ('accepted', 'invited')
+    LIMIT ${GROUP_LIMITS.membersPerGroup + 1}) AS m) AS members`;
+
+/** Throws `conflict` when the write just made took a count past its limit (the caller's transaction then rolls it back). */
+export function refusePastLimits(c: GroupCounts, groupId: number, userId: number): void {
+  if (c.members > GROUP_LIMITS.membersPerGroup) {
+    throw new ParlorError('conflict', `group ${groupId} is full: at most ${GROUP_LIMITS.membersPerGroup} members and invitees`);
+  }
+  if (c.acceptedGroups > GROUP_LIMITS.groupsPerUser) {
+    throw new ParlorError('conflict', `user ${userId} is already in ${GROUP_LIMITS.groupsPerUser} groups, the most one user may be in`);
+  }
+  if (c.pendingInvites > GROUP_LIMITS.pendingInvitesPerUser) {
+    throw new ParlorError('conflict', `user ${userId} has ${GROUP_LIMITS.pendingInvitesPerUser} invitations to answer already; try again later`);
+  }
+}

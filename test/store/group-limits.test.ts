@@ -1,0 +1,78 @@
+/**
+ * The limits of Parlor's own groups (src/store/domain/group-limits.ts), on
+ * both stores: members per group, groups per user, pending invitations per
+ * user. Each test first fills a count to its limit with plain SQL (the same
+ * statements in both dialects), then checks that the write past it is a
+ * `conflict` that stored nothing, and that the write up to it passes.
+ */
+import { describe, expect, it } from 'vitest';
+import { GROUP_LIMITS } from '../../src/store/domain/group-limits.js';
+import type { Stores } from '../../src/store/types.js';
+import { useSchemas } from '../support/postgres-stores.js';
+import { describeWithPostgres } from '../support/services.js';
+import { expectParlorError } from './contract/context.js';
+import { useTempDir } from './sqlite-support.js';
+
+type Exec = (sql: string) => Promise<unknown>;
+
+/** `count` rows from 1 to count, in either dialect. */
+const numbers = (count: number) => `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${count})`;
+
+function limitCases(setup: () => Promise<{ stores: Stores; exec: Exec }>) {
+  it('members per group: the invitation past the limit is a conflict and stores nothing', async () => {
+    const { stores, exec } = await setup();
+    const owner = 10;
+    const g = await stores.groups.createGroup(owner, 'full');
+    // The owner plus limit - 2 invitees: one seat left.
+    await exec(`${numbers(GROUP_LIMITS.membersPerGroup - 2)} INSERT INTO group_members (group_id, user_id, status, updated_at)
+      SELECT ${g.id}, 900000 + i, 'invited', 0 FROM n`);
+    await stores.groups.invite(g.id, 11, owner);
+    await expectParlorError(() => stores.groups.invite(g.id, 12, owner), 'conflict');
+    expect(await stores.groups.memberStatus(g.id, 12)).toBeNull();
+  });
+
+  it('pending invitations per user: one past the limit is a conflict; answering one makes room', async () => {
+    const { stores, exec } = await setup();
+    const [owner, invitee] = [20, 21];
+    await exec(`${numbers(GROUP_LIMITS.pendingInvitesPerUser - 1)} INSERT INTO groups (name, owner_id, created_at) SELECT 'bulk-pending', ${owner}, 0 FROM n`);
+    await exec(`INSERT INTO group_members (group_id, user_id, status, updated_at) SELECT id, ${invitee}, 'invited', 0 FROM groups WHERE name = 'bulk-pending'`);
+    const last = await stores.groups.createGroup(owner, 'last seat');
+    await stores.groups.invite(last.id, invitee, owner);
+    const over = await stores.groups.createGroup(owner, 'over');
+    await expectParlorError(() => stores.groups.invite(over.id, invitee, owner), 'conflict');
+    expect(await stores.groups.memberStatus(over.id, invitee)).toBeNull();
+    expect(await stores.groups.respond(last.id, invitee, false)).toBe(true);
+    await stores.groups.invite(over.id, invitee, owner);
+  });
+
+  it('groups per user: creating or accepting past the limit is a conflict and changes nothing', async () => {
+    const { stores, exec } = await setup();
+    const [user, inviter] = [30, 31];
+    await exec(`${numbers(GROUP_LIMITS.groupsPerUser - 1)} INSERT INTO groups (name, owner_id, created_at) SELECT 'bulk-joined', ${inviter}, 0 FROM n`);
+    await exec(`INSERT INTO group_members (group_id, user_id, status, updated_at) SELECT id, ${user}, 'accepted', 0 FROM groups WHERE name = 'bulk-joined'`);
+    const invitedTo = await stores.groups.createGroup(inviter, 'one more');
+    await stores.groups.invite(invitedTo.id, user, inviter);
+    await stores.groups.createGroup(user, 'the last one');
+    await expectParlorError(() => stores.groups.createGroup(user, 'past the limit'), 'conflict');
+    expect((await stores.groups.groupsOf(user)).filter((g) => g.name === 'past the limit')).toEqual([]);
+    await expectParlorError(() => stores.groups.respond(invitedTo.id, user, true), 'conflict');
+    expect(await stores.groups.memberStatus(invitedTo.id, user)).toBe('invited');
+    expect(await stores.groups.respond(invitedTo.id, user, false)).toBe(true);
+  });
+}
+
+describe('group limits: sqlite', () => {
+  const tmp = useTempDir();
+  limitCases(async () => {
+    const stores = tmp.open({ writer: 'inline' });
+    return { stores, exec: async (sql) => stores.db.exec(sql) };
+  });
+});
+
+await describeWithPostgres('group limits: postgres', (url) => {
+  const db = useSchemas(url);
+  limitCases(async () => {
+    const stores = await db.open({ schema: db.schema() });
+    return { stores, exec: (sql) => stores.db.query(sql) };
+  });
+});
