@@ -26,6 +26,8 @@ export interface UserStore {
   createUser(username: string, passwordHash: string): Awaitable<User>;
   findByUsername(username: string): Awaitable<UserWithSecret | null>;
   findById(id: number): Awaitable<UserWithSecret | null>;
+  /** The accounts among `ids`, in no particular order, in one statement. */
+  findByIds(ids: readonly number[]): Awaitable<User[]>;
 }
 
 /**

@@ -1,8 +1,12 @@
-import { usernameTaken } from '../domain/users.js';
+import { postgresDialect } from '../dialect.js';
+import { usernameTaken, usersByIdsSql } from '../domain/users.js';
+import { positional } from './named-params.js';
 import { USER_COLUMNS, toUser, type UserRow } from '../rows.js';
 import type { User, UserStore, UserWithSecret } from '../types.js';
 import type { PgDatabase } from './database.js';
 import { isUniqueViolation } from './sql-errors.js';
+
+const BY_IDS = positional<{ ids: number[] }>(usersByIdsSql(postgresDialect));
 
 export class PgUserStore implements UserStore {
   constructor(private readonly db: PgDatabase) {}
@@ -29,5 +33,9 @@ export class PgUserStore implements UserStore {
   async findById(id: number): Promise<UserWithSecret | null> {
     const [row] = await this.db.rows<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
     return row ? toUser(row) : null;
+  }
+
+  async findByIds(ids: readonly number[]): Promise<User[]> {
+    return ids.length === 0 ? [] : this.db.rows<User>(BY_IDS.text, BY_IDS.values({ ids: [...ids] }));
   }
 }

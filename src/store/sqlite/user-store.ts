@@ -1,4 +1,6 @@
 import type { Database } from 'better-sqlite3';
+import { sqliteDialect } from '../dialect.js';
+import { usersByIdsSql } from '../domain/users.js';
 import { USER_COLUMNS, toUser, type UserRow } from '../rows.js';
 import type { User, UserStore, UserWithSecret } from '../types.js';
 import type { SqliteWriter } from './sqlite-writer.js';
@@ -6,6 +8,7 @@ import type { SqliteWriter } from './sqlite-writer.js';
 export class SqliteUserStore implements UserStore {
   private readonly byUsername;
   private readonly byId;
+  private readonly byIds;
 
   constructor(
     db: Database,
@@ -15,6 +18,7 @@ export class SqliteUserStore implements UserStore {
     // The column is COLLATE NOCASE, so `=` is case-insensitive and uses the UNIQUE index.
     this.byUsername = db.prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`);
     this.byId = db.prepare<[number], UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
+    this.byIds = db.prepare<{ ids: string }, User>(usersByIdsSql(sqliteDialect));
   }
 
   createUser(username: string, passwordHash: string): Promise<User> {
@@ -29,5 +33,9 @@ export class SqliteUserStore implements UserStore {
   findById(id: number): UserWithSecret | null {
     const row = this.byId.get(id);
     return row ? toUser(row) : null;
+  }
+
+  findByIds(ids: readonly number[]): User[] {
+    return ids.length === 0 ? [] : this.byIds.all({ ids: JSON.stringify(ids) });
   }
 }

@@ -5,6 +5,18 @@ import { type ContractContext, MISSING, expectParlorError } from './context.js';
 export function userContract(ctx: ContractContext): void {
   let seq = 0;
   const account = (prefix: string) => ctx.stores().users.createUser(`${prefix}_${Date.now().toString(36)}_${++seq}`, 'hash');
+  it('findByIds: the accounts among the ids, in one call; unknown ids and an empty list give nothing', async () => {
+    const users = ctx.stores().users;
+    const name = () => `ids_${Math.random().toString(36).slice(2, 10)}`;
+    const [a, b] = [await users.createUser(name(), 'h'), await users.createUser(name(), 'h')];
+    const found = await users.findByIds([b.id, 999_999_999, a.id, b.id]);
+    expect(found.map((u) => ({ id: u.id, username: u.username })).sort((x, y) => x.id - y.id)).toEqual(
+      [a, b].map((u) => ({ id: u.id, username: u.username })).sort((x, y) => x.id - y.id),
+    );
+    expect(found.every((u) => !('passwordHash' in u) && !('password_hash' in u))).toBe(true);
+    expect(await users.findByIds([])).toEqual([]);
+  });
+
   it('createUser returns the id and the name as given; findById adds the hash', async () => {
     const users = ctx.stores().users;
     const name = `Mixed_${Date.now().toString(36)}`;
