@@ -47,7 +47,8 @@ export function groupReadRoutes(ctx: HttpContext, { signedIn }: RouteChains): Ro
   if (groups.groupsOf) {
     const groupsOf = groups.groupsOf.bind(groups);
     r.get('/', ...signedIn, async (_req, res) => {
-      res.json({ groups: await groupsOf(me(res).userId) });
+      // Only the contract's fields, ids as numbers: a host's rows may carry more (or bigint ids as strings).
+      res.json({ groups: (await groupsOf(me(res).userId)).map(({ id, name, status }) => ({ id: Number(id), name: String(name), status })) });
     });
   }
 

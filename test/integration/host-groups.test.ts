@@ -102,3 +102,31 @@ describe('host-owned groups: the members cache and its invalidation (SQLite)', (
     expect(named.every((l) => JSON.stringify(l).includes('host group database unreachable'))).toBe(true);
   });
 });
+
+describe("host-owned groups: GET /api/groups shows the contract's fields only", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parlor-host-group-list-'));
+  let stores: Stores;
+  let host: HostApp;
+
+  beforeAll(async () => {
+    stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
+    host = await startHostApp(stores, {
+      userDirectory: { existing: (ids) => ids.filter((id) => id === ALICE) },
+      groupMemberFetcher: {
+        acceptedMembers: () => [ALICE],
+        // A host's rows as a database driver might give them: a bigint id as a string, and a column of its own.
+        groupsOf: () => [{ id: '7001', name: 'team', status: 'accepted', internal_notes: 'not for clients' }] as never,
+      },
+    });
+  });
+  afterAll(async () => {
+    await host?.close();
+    await stores?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('drops the host\'s own columns and answers numeric ids', async () => {
+    const res = await host.http.get('/api/groups').set(host.as(ALICE)).expect(200);
+    expect(res.body).toEqual({ groups: [{ id: 7001, name: 'team', status: 'accepted' }] });
+  });
+});
