@@ -37,8 +37,12 @@ export interface ParlorOptions {
   sessionResolver?: SessionResolver;
   /**
    * Parlor's own account routes (register, login, logout, me, token, revoke).
-   * Default: on without a `sessionResolver`, off with one; `true` together
-   * with a `sessionResolver` is an error (Parlor would write sessions it does not own).
+   * Default: on without a `sessionResolver` and a `userDirectory`, off with
+   * either (the host's users are not Parlor accounts: tokens are issued for
+   * any id the directory knows); `true` together with a `sessionResolver` is
+   * an error (Parlor would write sessions it does not own). `true` with a
+   * `userDirectory` keeps Parlor's accounts beside it: their ids must be ids
+   * the directory means too.
    */
   accounts?: boolean;
   /** Signs Parlor's session cookie (16+ characters; several: the first signs, all verify). Required while Parlor owns sessions. */

@@ -11,7 +11,7 @@ const DEFAULT_SESSION_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 
 /** Who a request or an upgrade is, and what Parlor owns of it. */
 export interface Authentication {
-  /** Parlor's own account routes are mounted (default: only without a host `sessionResolver`). */
+  /** Parlor's own account routes are mounted (default: only without a host `sessionResolver` and `userDirectory`). */
   accounts: boolean;
   cookieName: string;
   /** Parlor's own cookie session; only without a host `sessionResolver`: Parlor never writes a host's session. */
@@ -24,7 +24,8 @@ export interface Authentication {
 
 export function buildAuthentication(options: ParlorOptions): Authentication {
   const cookieName = options.cookieName ?? 'parlor.sid';
-  const accounts = options.accounts ?? options.sessionResolver === undefined;
+  // A host's users (userDirectory) or sessions: Parlor keeps no accounts of its own unless told to.
+  const accounts = options.accounts ?? (options.sessionResolver === undefined && options.userDirectory === undefined);
   const ownSession =
     options.sessionResolver === undefined
       ? createParlorSession({

@@ -6,9 +6,13 @@
  * / `internal` with nothing stored; names come from the directory's profiles.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createParlor, type Parlor } from '../../src/app.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Stores } from '../../src/store/types.js';
 import type { Profile, UserDirectory } from '../../src/websocket/user-directory.js';
@@ -267,4 +271,46 @@ hostUsersSuite('sqlite', async () => {
 
 await describeWithPostgres('host users on postgres', (url) => {
   hostUsersSuite('postgres', () => freshPostgresStores(url));
+});
+
+describe("host users without a host sessionResolver: Parlor's tokens are how they sign in", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parlor-host-users-tokens-'));
+  let stores: Stores;
+  let parlor: Parlor;
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
+    parlor = createParlor({ stores, sessionSecret: 'a session secret of some length', userDirectory: { existing: (ids) => ids.filter((id) => id >= 4000) } });
+    const app = express();
+    app.use(parlor.router);
+    server = createServer(app);
+    parlor.attach(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await parlor?.close();
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await stores?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('parlor.tokens.issue works for an id only the directory knows, and that token calls the routes', async () => {
+    const { token } = await parlor.tokens!.issue(4242);
+    const res = await fetch(`${base}/api/conversations`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ conversations: [] });
+  });
+
+  it("mounts no account routes: registering would hand out Parlor ids the directory may mean as someone else's", async () => {
+    const res = await fetch(`${base}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'intruder', password: 'correct horse battery' }),
+    });
+    expect(res.status).toBe(404);
+  });
 });
