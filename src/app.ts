@@ -7,6 +7,7 @@ import type { TokenOptions } from './auth/token-service.js';
 import { buildAccess } from './composition/access.js';
 import { buildAuthentication } from './composition/authentication.js';
 import { buildManager } from './composition/manager.js';
+import { buildUserDirectory } from './composition/user-directory.js';
 import { parlorTokens } from './composition/parlor-tokens.js';
 import { buildRoutes } from './composition/routes.js';
 import { listenForUpgrades } from './composition/upgrade-listener.js';
@@ -137,9 +138,10 @@ export function createParlor(options: ParlorOptions): Parlor {
   checkParlorOptions(options);
   const logger = options.logger ?? silentLogger;
   const auth = buildAuthentication(options);
-  const access = buildAccess(options);
+  const directory = buildUserDirectory(options);
+  const access = buildAccess(options, directory);
   const metrics = createRegistry(options.processMetrics ?? true);
-  const { container, manager } = buildManager(options, auth, access, logger, metrics);
+  const { container, manager } = buildManager(options, auth, access, directory, logger, metrics);
   const { router, opsRouter } = buildRoutes(options, auth, access, manager, logger, metrics);
   const upgrade = createUpgradeHandler(manager, {
     path: options.wsPath ?? '/ws',

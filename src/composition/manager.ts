@@ -5,9 +5,9 @@ import { createParlorContainer } from '../container.js';
 import { guardInterface } from '../interface-failure.js';
 import type { Logger } from '../logger.js';
 import { observeManager, observeStores, timeStoreWrites } from '../metrics.js';
-import { accountDirectory, withAccountProfiles } from '../store/account-directory.js';
 import { DEFAULT_GROUP_CACHE_SIZE } from '../websocket/known-groups.js';
 import { Manager } from '../websocket/manager.js';
+import type { UserDirectory } from '../websocket/user-directory.js';
 import type { Access } from './access.js';
 import type { Authentication } from './authentication.js';
 
@@ -19,6 +19,7 @@ export function buildManager(
   options: ParlorOptions,
   auth: Authentication,
   access: Access,
+  directory: UserDirectory,
   logger: Logger,
   metrics: Registry,
 ): { container: DependencyContainer; manager: Manager } {
@@ -28,9 +29,7 @@ export function buildManager(
     sessionResolver: auth.resolver,
     groupMemberFetcher: guardInterface('groupMemberFetcher', options.groupMemberFetcher ?? stores.groups),
     messagePersister: timeStoreWrites(options.messagePersister ?? stores.messages, metrics),
-    userDirectory: options.userDirectory
-      ? withAccountProfiles(guardInterface('userDirectory', options.userDirectory), stores.users)
-      : accountDirectory(stores.users),
+    userDirectory: directory,
     managerOptions: {
       isAdmin: access.isAdmin,
       logger,

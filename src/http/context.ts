@@ -25,7 +25,7 @@ export interface HttpContext {
   resolver: SessionResolver;
   logger: Logger;
   /** Usernames allowed to broadcast. */
-  isAdmin: (identity: Identity) => boolean;
+  isAdmin: (identity: Identity) => boolean | Promise<boolean>;
   /** The origin policy of cookie credentials, shared with the `/ws` upgrade. */
   isOriginAllowed: (req: IncomingMessage) => boolean;
   /** scrypt parameters for new password hashes. */

@@ -26,7 +26,7 @@ export function socialRoutes(ctx: HttpContext, { signedIn }: RouteChains): Route
 
   r.post('/broadcast', ...signedIn, async (req, res) => {
     const identity = me(res);
-    if (!ctx.isAdmin(identity)) throw httpError('forbidden', 'only admins may broadcast');
+    if (!(await ctx.isAdmin(identity))) throw httpError('forbidden', 'only admins may broadcast');
     const { content } = parse(z.object({ content: Content }), req.body);
     const delivered = ctx.manager.broadcastToAll('broadcast', { from: identity.userId, content, timestamp: Date.now() });
     res.status(202).json({ delivered });
