@@ -114,6 +114,9 @@ export class RedisBroker implements Broker {
   private deliver: (envelope: Envelope) => void = () => {};
   private onDisconnect: (order: DisconnectOrder) => void = () => {};
   private onInvalidation: (invalidation: CacheInvalidation) => void = () => {};
+  private onResubscribed: () => void = () => {};
+  /** Subscribed once already: a later subscribe follows a lost subscription. */
+  private everSubscribed = false;
   private subscribed = false;
   private everReady = false;
   private down = false;
@@ -234,6 +237,10 @@ export class RedisBroker implements Broker {
       disconnectMessages.encode(this.instanceId, order),
       'redis: a disconnect order reached local connections only; other instances catch up by re-checking sessions',
     );
+  }
+
+  setResubscribedHandler(handler: () => void): void {
+    this.onResubscribed = handler;
   }
 
   setInvalidationHandler(handler: (invalidation: CacheInvalidation) => void): void {
@@ -376,6 +383,8 @@ export class RedisBroker implements Broker {
       }
       this.subscribed = true;
       this.log.info({ redis: this.description, channels: all.length }, 'redis: subscribed');
+      if (this.everSubscribed) this.onResubscribed();
+      this.everSubscribed = true;
     } catch (err) {
       this.log.warn({ err }, 'redis: resubscribing failed; retried on reconnect');
     }

@@ -74,6 +74,14 @@ export interface Broker {
   /** Called once by the Manager: invalidations published by other instances arrive here. */
   setInvalidationHandler?(handler: (invalidation: CacheInvalidation) => void): void;
   /**
+   * Called once by the Manager: `handler` runs each time the broker is
+   * subscribed again after its subscription was lost. Disconnect orders and
+   * invalidations published meanwhile never arrive (even when the
+   * publisher's own connection was up, so it did not know), so the Manager
+   * forgets its caches and re-checks its cookie sessions at once.
+   */
+  setResubscribedHandler?(handler: () => void): void;
+  /**
    * Counters every instance shares, for a rate limit of the cluster (an
    * express-rate-limit store; `AUTH_RATE_LIMIT`). Absent: each process counts alone.
    */

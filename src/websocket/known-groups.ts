@@ -48,6 +48,12 @@ export class KnownGroups implements GroupMemberFetcher {
     return this.cache.membersAsync(groupId, () => this.load(groupId));
   }
 
+  /** Forgets every group (invalidations may have been lost): each next lookup asks the host again. */
+  forgetAll(): void {
+    this.cache.enable(); // empties it; caching goes on
+    this.pending.clear();
+  }
+
   /** Forgets one group (the host changed its members or deleted it): the next lookup asks the host again. */
   invalidate(groupId: number): void {
     this.cache.invalidate(groupId);

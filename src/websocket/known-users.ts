@@ -82,6 +82,14 @@ export class KnownUsers {
     return existing.flatMap((id) => byId.get(id) ?? []);
   }
 
+  /** Forgets every user (invalidations may have been lost): each next check asks the directory again. */
+  forgetAll(): void {
+    this.stats.invalidations += 1;
+    this.epoch += 1;
+    this.confirmed.clear();
+    this.pending.clear();
+  }
+
   /** Forgets one user (the host deleted it): the next check asks the directory again. */
   invalidate(userId: number): void {
     this.stats.invalidations += 1;

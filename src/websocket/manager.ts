@@ -128,6 +128,7 @@ export class Manager {
     this.broker.setPresenceHandler?.((userId, online) => void this.track(this.presence.announce(userId, online)));
     this.broker.setDisconnectHandler?.((order) => this.closeMatching(order));
     this.broker.setInvalidationHandler?.((invalidation) => this.forget(invalidation));
+    this.broker.setResubscribedHandler?.(() => this.afterBrokerGap());
     this.heartbeat = new Heartbeat(this.registry, this.options.heartbeatIntervalMs);
     this.deadlines = new CredentialDeadlines(this.options.now, (conn) => conn.close(CloseCode.logged_out, LoggedOutReason.token_expired));
     this.recheck = sessions.stillValid
@@ -221,6 +222,19 @@ export class Manager {
     this.forget(invalidation);
     const published = this.broker.publishInvalidation?.(invalidation);
     if (published instanceof Promise) this.track(published);
+  }
+
+  /**
+   * The broker was unsubscribed for a while: invalidations and disconnect
+   * orders of that time are lost. The caches start over, and cookie sessions
+   * are checked now rather than at the next interval (a token revoked then
+   * ends at its `exp`, as during any broker outage).
+   */
+  private afterBrokerGap(): void {
+    this.users.forgetAll();
+    this.groupCache?.forgetAll();
+    if (this.recheck) void this.track(this.recheck.run());
+    this.log.info('broker subscribed again: caches emptied, cookie sessions re-checked');
   }
 
   private forget(invalidation: CacheInvalidation): void {
