@@ -4,8 +4,14 @@
  * replay after a reconnect may both carry the same message.
  *
  * - Every id seen is remembered while it is within `window` ids of the
- *   highest one (`lastSeenId`); ids increase with time across the store, so an
- *   id further below is old and dropped as already seen.
+ *   highest one; ids increase with time across the store, so an id further
+ *   below is old and dropped as already seen.
+ * - `lastSeenId`, the `since` of the next `sync`, moves only with what a
+ *   replay proved (its `synced.last_id`, each replayed id), never with a live
+ *   message: live frames may come out of id order (two instances commit in
+ *   their own order) or not at all (a Redis outage), so the highest live id
+ *   says nothing of the ids below it. The next replay brings the live ones
+ *   again, and they are dropped as seen.
  * - Between the `sync` request and its `synced` answer, messages are held
  *   back and delivered in id order: the replay and live traffic that raced it
  *   reach the app as one ordered sequence. Replayed frames (`replayed: true`)
@@ -26,18 +32,22 @@ export class Inbox {
   /** The lowest id in `held` (Infinity when empty): a replayed frame below it is delivered at once. */
   private lowestHeld = Infinity;
   private syncingNow = false;
+  /** The highest id seen, live or replayed: the top of the dedup window. */
   private highest: number;
+  /** Every id up to it was delivered (or was before `since`): the `since` of the next `sync`. */
+  private cursor: number;
 
   constructor(
     since: number,
     private readonly window: number,
   ) {
     this.highest = since;
+    this.cursor = since;
   }
 
-  /** The highest message id seen so far: the `since` of the next `sync`. */
+  /** The `since` of the next `sync`: every message up to it was delivered. */
   get lastSeenId(): number {
-    return this.highest;
+    return this.cursor;
   }
 
   /** True between `beginSync` and `endSync`. */
@@ -47,7 +57,12 @@ export class Inbox {
 
   /** A message arrived: returns what to deliver now (nothing while it waits for the replay, or when already seen). */
   receive(frame: MessageFrame): MessageFrame[] {
-    if (!this.syncingNow || (frame.replayed === true && frame.id < this.lowestHeld)) return this.observe(frame.id) ? [frame] : [];
+    if (!this.syncingNow || (frame.replayed === true && frame.id < this.lowestHeld)) {
+      const fresh = this.observe(frame.id);
+      // Replayed again, delivered before: the replay has reached it, with nothing skipped below.
+      if (!fresh && frame.replayed === true) this.advance(frame.id);
+      return fresh ? [frame] : [];
+    }
     this.hold(frame);
     // Everything up to a replayed id has arrived: the replay skips nothing and comes in id order.
     return frame.replayed === true ? this.release(frame.id) : [];
@@ -79,17 +94,21 @@ export class Inbox {
 
   /** Every message up to `lastId` (`synced.last_id`) was replayed and handed over: the next `sync` starts after it. */
   syncedThrough(lastId: number): void {
-    if (Number.isSafeInteger(lastId) && lastId > this.highest) this.highest = lastId;
+    if (!Number.isSafeInteger(lastId)) return;
+    this.advance(lastId);
+    if (lastId > this.highest) this.highest = lastId;
   }
 
   /**
-   * A released message reached the app: it is seen from now on, and
-   * `lastSeenId` follows it. Released messages the app did not get (a
-   * listener closed the client midway) go back with `holdAgain`, so that
-   * neither they nor the replay that would bring them again are lost.
+   * A message reached the app: it is seen from now on, and a replayed one
+   * moves `lastSeenId` to it (the replay skips nothing below it). Released
+   * messages the app did not get (a listener closed the client midway) go
+   * back with `holdAgain`, so that neither they nor the replay that would
+   * bring them again are lost.
    */
-  delivered(id: number): void {
+  delivered(id: number, replayed = false): void {
     this.observe(id);
+    if (replayed) this.advance(id);
   }
 
   holdAgain(frames: readonly MessageFrame[]): void {
@@ -122,6 +141,10 @@ export class Inbox {
     for (const m of rest) this.hold(m);
     ready.sort((a, b) => a.id - b.id);
     return ready.filter((m, i) => this.isNew(m.id) && (i === 0 || ready[i - 1]!.id !== m.id));
+  }
+
+  private advance(id: number): void {
+    if (id > this.cursor) this.cursor = id;
   }
 
   private hold(frame: MessageFrame): void {

@@ -395,7 +395,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
         return false;
       }
       const frame = frames[i]!;
-      this.inbox.delivered(frame.id);
+      this.inbox.delivered(frame.id, frame.replayed === true);
       if (frame.type === 'private') this.emit('private', frame);
       else this.emit('group', frame);
     }

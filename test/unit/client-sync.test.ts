@@ -19,18 +19,43 @@ afterEach(() => {
 });
 
 describe('ParlorClient sync after every (re)connect', () => {
-  it('asks for everything on the very first connection, then for what came after lastSeenId', () => {
+  it('asks for everything on the very first connection, then from what the last replay proved: live ids do not move lastSeenId', () => {
     const h = createClient();
     const first = connectAndSync(h);
     expect(first.frames()[0]).toEqual({ type: 'sync', since: 0 });
     first.push(privateMessage(5));
     first.push(groupMessage(9));
     first.push(privateMessage(7));
-    expect(h.client.lastSeenId).toBe(9);
+    expect(deliveredIds(h.events)).toEqual([5, 9, 7]);
+    expect(h.client.lastSeenId).toBe(0);
     first.drop(1006);
     vi.runOnlyPendingTimers();
-    h.net.last.accept();
-    expect(h.net.last.frames()).toEqual([{ type: 'sync', since: 9 }]);
+    const second = h.net.last;
+    second.accept();
+    expect(second.frames()).toEqual([{ type: 'sync', since: 0 }]);
+    // The replay brings them again: nothing is delivered twice, and lastSeenId follows the replay.
+    for (const id of [5, 7, 9]) second.push(replayed(privateMessage(id)));
+    second.push({ type: 'synced', last_id: 9 });
+    expect(deliveredIds(h.events)).toEqual([5, 9, 7]);
+    expect(h.client.lastSeenId).toBe(9);
+  });
+
+  it('a message that a later one overtook live is not skipped: the next sync starts below both', () => {
+    // 11 came live, 10 never did (committed later on another instance, or lost in a Redis outage).
+    const h = createClient({ since: 9 });
+    const first = connectAndSync(h);
+    first.push(privateMessage(11));
+    expect(deliveredIds(h.events)).toEqual([11]);
+    first.drop(1006);
+    vi.runOnlyPendingTimers();
+    const second = h.net.last;
+    second.accept();
+    expect(second.frames()[0]).toEqual({ type: 'sync', since: 9 });
+    second.push(replayed(privateMessage(10)));
+    second.push(replayed(privateMessage(11)));
+    second.push({ type: 'synced', last_id: 11 });
+    expect(deliveredIds(h.events)).toEqual([11, 10]);
+    expect(h.client.lastSeenId).toBe(11);
   });
 
   it('starts from options.since when given', () => {
@@ -116,7 +141,8 @@ describe('ParlorClient sync after every (re)connect', () => {
     socket.push({ type: 'synced', last_id: 115 });
     expect(deliveredIds(h.events)).toEqual([101, 115, 130]);
     expect(h.events.at(-1)).toEqual(['synced', { type: 'synced', last_id: 115 }]);
-    expect(h.client.lastSeenId).toBe(130);
+    // 130 came live: the replay proved everything up to 115 only.
+    expect(h.client.lastSeenId).toBe(115);
     socket.push(privateMessage(131));
     expect(deliveredIds(h.events)).toEqual([101, 115, 130, 131]);
   });
@@ -264,12 +290,13 @@ describe('ParlorClient sync after every (re)connect', () => {
     await flushPromises();
     expect(deliveredIds(h.events)).toEqual([1]);
     expect(h.events.some(([n]) => n === 'synced')).toBe(false);
-    // Message 2 is not lost: lastSeenId stays at 1, and the next connection's sync brings it.
-    expect(h.client.lastSeenId).toBe(1);
+    // Message 2 is not lost: no replay has moved lastSeenId, and the next connection's sync brings it.
+    expect(h.client.lastSeenId).toBe(0);
     startConnecting(h.client);
     const next = h.net.last;
     next.accept();
-    expect(next.frames()[0]).toEqual({ type: 'sync', since: 1 });
+    expect(next.frames()[0]).toEqual({ type: 'sync', since: 0 });
+    next.push(replayed(privateMessage(1)));
     next.push(replayed(privateMessage(2)));
     next.push({ type: 'synced', last_id: 2 });
     expect(deliveredIds(h.events)).toEqual([1, 2]);
@@ -277,14 +304,14 @@ describe('ParlorClient sync after every (re)connect', () => {
 });
 
 describe('Inbox deduplication window', () => {
-  it('drops ids at or below lastSeenId - window as already seen, and keeps ids inside it', () => {
+  it('drops ids at or below the highest seen - window as already seen, and keeps ids inside it', () => {
     const inbox = new Inbox(0, 100);
     const msg = (id: number) => ({ ...privateMessage(id), type: 'private' as const });
     expect(inbox.receive(msg(1000))).toHaveLength(1);
     expect(inbox.receive(msg(900))).toEqual([]);
     expect(inbox.receive(msg(901))).toEqual([msg(901)]);
     expect(inbox.receive(msg(901))).toEqual([]);
-    expect(inbox.lastSeenId).toBe(1000);
+    expect(inbox.lastSeenId).toBe(0); // live ids prove nothing below them
   });
 
   it('keeps memory bounded however many ids it sees', () => {
@@ -293,7 +320,6 @@ describe('Inbox deduplication window', () => {
     for (let id = 20_000; id < 20_500; id++) inbox.markKnown(id);
     const seen = (inbox as unknown as { seen: Set<number> }).seen;
     expect(seen.size).toBeLessThanOrEqual(100);
-    expect(inbox.lastSeenId).toBe(10_000);
     expect(inbox.receive({ ...privateMessage(10_001), type: 'private' })).toHaveLength(1);
   });
 });
