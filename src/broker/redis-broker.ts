@@ -200,7 +200,7 @@ export class RedisBroker implements Broker {
     this.deliver = deliver;
   }
 
-  setPresenceHandler(handler: (userId: number, online: boolean) => void): void {
+  setPresenceHandler(handler: (userId: number, online: boolean) => void | Promise<void>): void {
     this.presence.setHandler(handler);
   }
 

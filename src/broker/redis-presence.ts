@@ -67,7 +67,8 @@ export interface PresenceTiming {
   sweepIntervalMs: number;
 }
 
-export type PresenceHandler = (userId: number, online: boolean) => void;
+/** Announces a user's state; a promise that rejects when the announcement failed (the contacts could not be read). */
+export type PresenceHandler = (userId: number, online: boolean) => void | Promise<void>;
 
 /** Presence for one instance. Uses the broker's command connection; never throws into the caller. */
 export class RedisPresence {
@@ -325,7 +326,11 @@ export class RedisPresence {
     if (lock !== 'OK') return;
     const gone = (await this.redis.parlorSweep(n.heartbeat(deadId), n.instanceUsers(deadId), n.instances, deadId, n.presenceHead)).map(Number);
     this.log.info({ instance: deadId, offline: gone.length }, 'redis: swept a dead instance');
-    for (const u of gone) this.handler?.(u, false);
+    // The records are gone with the script: an announcement that fails (the contacts could not be read)
+    // would never be made again, so it is repeated at the next heartbeat, from Redis's state then.
+    for (const u of gone) {
+      Promise.resolve(this.handler?.(u, false)).catch(() => this.announceAgain.add(u));
+    }
   }
 
   /**

@@ -54,7 +54,7 @@ export interface Broker {
    * a user whose state changed elsewhere (an instance died, or a change made
    * during a Redis outage was settled after reconnecting).
    */
-  setPresenceHandler?(handler: (userId: number, online: boolean) => void): void;
+  setPresenceHandler?(handler: (userId: number, online: boolean) => void | Promise<void>): void;
   /** Which of these users hold a connection on any instance. Absent: the Manager asks its own registry. */
   onlineAmong?(userIds: readonly number[]): Awaitable<number[]>;
   /**

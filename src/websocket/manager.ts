@@ -125,7 +125,8 @@ export class Manager {
     this.presence = new Presence(this.registry, this.broker, (userId) => this.consent.contactsOf(userId), (contacts, user_id, online) =>
       this.publish({ users: contacts }, 'presence', { user_id, online }), this.log);
     this.broker.setDeliver((envelope) => this.deliverLocally(envelope));
-    this.broker.setPresenceHandler?.((userId, online) => void this.track(this.presence.announce(userId, online)));
+    // Tracked (a failure is logged), and returned: the broker repeats an announcement that failed.
+    this.broker.setPresenceHandler?.((userId, online) => this.track(this.presence.announce(userId, online)));
     this.broker.setDisconnectHandler?.((order) => this.closeMatching(order));
     this.broker.setInvalidationHandler?.((invalidation) => this.forget(invalidation));
     this.broker.setResubscribedHandler?.(() => this.afterBrokerGap());

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { RedisNames } from '../../src/broker/channels.js';
 import { RedisPresence } from '../../src/broker/redis-presence.js';
 import { silentLogger } from '../../src/logger.js';
@@ -29,7 +29,7 @@ await describeWithRedis('RedisPresence: announcements of a reconcile', (url) => 
     const presence = new RedisPresence(redis, new RedisNames(prefix), 'inst-a', { ttlMs: 3000, heartbeatIntervalMs, sweepIntervalMs: 60_000 }, silentLogger);
     cleanups.push(() => deleteRedisKeys(url, prefix), () => redis.quit(), async () => presence.stop());
     const heard: Array<[number, boolean]> = [];
-    presence.setHandler((userId, online) => heard.push([userId, online]));
+    presence.setHandler((userId, online) => void heard.push([userId, online]));
     redis.on('ready', () => presence.onReady());
     const connect = async () => {
       presence.start();
@@ -70,7 +70,7 @@ await describeWithRedis('RedisPresence: announcements of a reconcile', (url) => 
     cleanups.push(() => deleteRedisKeys(url, prefix), () => ra.quit(), () => rs.quit(), async () => (a.stop(), s.stop()));
     await Promise.all([new Promise((ok) => ra.once('ready', ok)), new Promise((ok) => rs.once('ready', ok))]);
     const heardBySurvivor: Array<[number, boolean]> = [];
-    s.setHandler((userId, online) => heardBySurvivor.push([userId, online]));
+    s.setHandler((userId, online) => void heardBySurvivor.push([userId, online]));
     a.setHandler(() => {});
 
     expect(await a.userOnline(1)).toBe(true);
@@ -85,5 +85,32 @@ await describeWithRedis('RedisPresence: announcements of a reconcile', (url) => 
     await a.userOnline(2);
     await a.beat();
     expect(await s.onlineAmong([1, 2])).toEqual([1, 2]);
+  });
+
+  it('a sweep announcement that failed (the contacts could not be read) is made again at the next heartbeat', async () => {
+    const prefix = `parlor-test-${randomUUID().slice(0, 8)}`;
+    const names = new RedisNames(prefix);
+    const timing = { ttlMs: 3000, heartbeatIntervalMs: 60_000, sweepIntervalMs: 60_000 };
+    const [ra, rs] = [new Redis(url, { maxRetriesPerRequest: 0 }), new Redis(url, { maxRetriesPerRequest: 0 })];
+    const a = new RedisPresence(ra, names, 'inst-a', timing, silentLogger);
+    const s = new RedisPresence(rs, names, 'inst-s', timing, silentLogger);
+    cleanups.push(() => deleteRedisKeys(url, prefix), () => ra.quit(), () => rs.quit(), async () => (a.stop(), s.stop()));
+    await Promise.all([new Promise((ok) => ra.once('ready', ok)), new Promise((ok) => rs.once('ready', ok))]);
+    const announce = vi.fn(async (_userId: number, _online: boolean) => {});
+    announce.mockRejectedValueOnce(new Error('contacts could not be read'));
+    s.setHandler(announce);
+    a.setHandler(() => {});
+
+    expect(await a.userOnline(1)).toBe(true);
+    await a.beat();
+    await ra.del(names.heartbeat('inst-a')); // A died
+    await s.sweep();
+    expect(announce.mock.calls).toEqual([[1, false]]);
+    await new Promise((r) => setImmediate(r)); // the failure is noticed
+    await s.beat();
+    expect(announce.mock.calls).toEqual([
+      [1, false],
+      [1, false],
+    ]);
   });
 });
