@@ -37,7 +37,7 @@ const allOrNone = (value: object, names: readonly string[]): boolean => {
 
 const Secret = z.string().min(16, 'must be at least 16 characters');
 
-/** A per-user budget of HTTP requests (src/http/user-budgets.ts), or `false` for none. */
+/** A per-user budget of HTTP requests (src/user-budgets.ts), or `false` for none. */
 const RateBudget = z.union([
   z.literal(false),
   z.object({ rate: z.number().positive(), burst: z.number().min(1) }).strict(),

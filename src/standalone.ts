@@ -88,6 +88,8 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
       maxFrameBytes: config.MAX_FRAME_BYTES,
       rateLimit: config.WS_RATE_LIMIT,
       rateBurst: config.WS_RATE_BURST,
+      connectRate: config.WS_CONNECT_RATE,
+      connectBurst: config.WS_CONNECT_BURST,
       maxBufferedBytes: config.MAX_BUFFERED_BYTES,
       shedBufferedBytes: Math.floor(config.MAX_BUFFERED_BYTES / 4),
       maxConnectionsPerUser: config.MAX_CONNECTIONS_PER_USER,

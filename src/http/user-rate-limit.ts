@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { httpError } from './http-error.js';
-import { UserBudgets, type RateBudget } from './user-budgets.js';
+import { UserBudgets, type RateBudget } from '../user-budgets.js';
 
 /** Per-user HTTP budgets; `false` turns one off. */
 export interface HttpRateLimitOptions {

@@ -50,6 +50,7 @@ import { SessionRecheck } from './session-recheck.js';
 import { Traffic } from './traffic.js';
 import { TypingTracker, type TypingKey } from './typing-tracker.js';
 import type { UserDirectory } from './user-directory.js';
+import { UserBudgets } from '../user-budgets.js';
 
 /**
  * Keeps every user's connections and routes frames between them (contract
@@ -97,6 +98,8 @@ export class Manager {
   private state: 'running' | 'closing' | 'closed' = 'running';
   /** Aborted when `close()` starts: wakes replays waiting for a slow client. */
   private readonly shutdown = new AbortController();
+  /** New connections per user (connectRate, connectBurst). */
+  private readonly connectBudgets: UserBudgets;
 
   constructor(
     @inject(SESSION_RESOLVER) readonly sessions: SessionResolver,
@@ -108,6 +111,7 @@ export class Manager {
     @inject(CONSENT_STORE, { isOptional: true }) consentStore: ConsentStore | null = null,
   ) {
     this.options = resolveManagerOptions(options);
+    this.connectBudgets = new UserBudgets({ rate: this.options.connectRate, burst: this.options.connectBurst }, this.options.now);
     this.users = new KnownUsers(directory, this.options.userCacheSize);
     this.groupCache = this.options.groupCacheSize > 0 ? new KnownGroups(fetcher, this.options.groupCacheSize) : null;
     this.groups = this.groupCache ?? fetcher;
@@ -136,6 +140,15 @@ export class Manager {
       ? new SessionRecheck(this.registry, sessions.stillValid.bind(sessions), (conn) => conn.close(CloseCode.logged_out, LoggedOutReason.session_ended), this.log)
       : undefined;
     this.recheck?.start(this.options.sessionRecheckMs);
+  }
+
+  /**
+   * Takes one new connection from the user's budget, before the handshake:
+   * 0 when admitted, else the milliseconds until one is (the upgrade answers
+   * 429 with Retry-After).
+   */
+  admitConnection(userId: number): number {
+    return this.connectBudgets.take(userId);
   }
 
   get isRunning(): boolean {

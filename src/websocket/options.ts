@@ -11,6 +11,15 @@ export interface ManagerOptions {
   /** Frames a connection may send at once before the rate applies (WS_RATE_BURST). */
   rateBurst: number;
   /**
+   * New connections a second per user (WS_CONNECT_RATE), after a burst of
+   * `connectBurst` (WS_CONNECT_BURST): an upgrade past it is refused with 429
+   * before the handshake. Each connection starts with a full frame budget and
+   * no strikes, and each open and close costs a presence change, so a
+   * reconnect loop is what this bounds.
+   */
+  connectRate: number;
+  connectBurst: number;
+  /**
    * Rejected frames (beyond the rate) tolerated before closing with 1008; they
    * are forgiven at `abuseTolerance` per 10 s. With the defaults, flooding at
    * twice the rate closes in about 3 s, at 1.5x the rate in about 15 s.
@@ -78,6 +87,8 @@ export interface ManagerOptions {
 export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
   rateLimit: 20,
   rateBurst: 40,
+  connectRate: 2,
+  connectBurst: 40,
   abuseTolerance: 60,
   maxBufferedBytes: 4 * 1024 * 1024,
   shedBufferedBytes: 1024 * 1024,
@@ -104,6 +115,8 @@ export function resolveManagerOptions(partial: Partial<ManagerOptions> = {}): Ma
   const positive = [
     'rateLimit',
     'rateBurst',
+    'connectRate',
+    'connectBurst',
     'maxBufferedBytes',
     'shedBufferedBytes',
     'drainCheckMs',

@@ -70,6 +70,10 @@ export function createUpgradeHandler(
       if (identity.via === 'cookie' && !options.isOriginAllowed(req)) {
         return abort(socket, 403, 'forbidden', 'origin not allowed');
       }
+      const waitMs = manager.admitConnection(identity.userId);
+      if (waitMs > 0) {
+        return abort(socket, 429, 'rate_limited', 'too many new connections, slow down', { 'Retry-After': String(Math.ceil(waitMs / 1000)) });
+      }
       if (socket.destroyed) return true;
       const ended = orders.end(identity);
       wss.handleUpgrade(req, socket, head, (ws) => {
@@ -100,12 +104,14 @@ function pathOf(req: IncomingMessage): string {
 }
 
 /** Answers a failed upgrade with a plain HTTP response and closes the socket (ws `abortHandshake`). */
-function abort(socket: Duplex, status: number, code: string, message: string): true {
+function abort(socket: Duplex, status: number, code: string, message: string, headers: Record<string, string> = {}): true {
   if (socket.writable) {
     const body = JSON.stringify({ error: code, message });
+    const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
         'Connection: close\r\n' +
+        extra +
         'Content-Type: application/json\r\n' +
         `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );

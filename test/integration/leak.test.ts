@@ -26,7 +26,7 @@ describe('no leak over connect/send/disconnect cycles', () => {
   let alice: TestUser;
   let bob: TestUser;
   beforeAll(async () => {
-    server = await startTestServer({ WS_RATE_LIMIT: '100000', WS_RATE_BURST: '100000' });
+    server = await startTestServer({ WS_RATE_LIMIT: '100000', WS_RATE_BURST: '100000', WS_CONNECT_RATE: '100000', WS_CONNECT_BURST: '100000' });
     alice = await registerUser(server);
     bob = await registerUser(server);
   });

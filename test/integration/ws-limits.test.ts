@@ -128,3 +128,33 @@ describe('per-connection limits', () => {
     });
   });
 });
+
+describe('new connections per user (WS_CONNECT_RATE / WS_CONNECT_BURST)', () => {
+  let server: TestServer;
+  let alice: TestUser;
+  let bob: TestUser;
+
+  beforeAll(async () => {
+    server = await startTestServer({ WS_CONNECT_RATE: '1', WS_CONNECT_BURST: '3' });
+    [alice, bob] = await registerUsers(server, 2);
+  });
+  afterAll(closeAll);
+
+  it('refuses the upgrade past the burst with 429 and Retry-After, before the handshake; other users are unaffected; it refills', async () => {
+    const opened = [];
+    for (let i = 0; i < 3; i++) {
+      const raw = await rawUpgrade(server.url, { cookie: alice.cookie });
+      expect(raw.status).toBe(101);
+      opened.push(raw);
+      raw.destroy(); // a reconnect loop: each connection gone at once
+    }
+    const refused = await rawUpgrade(server.url, { cookie: alice.cookie });
+    await refused.closed;
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(JSON.parse(refused.body)).toEqual({ error: 'rate_limited', message: expect.any(String) });
+    await connectClient(server, bob.cookie); // Bob's budget is his own
+    await new Promise((r) => setTimeout(r, 1100));
+    await connectClient(server, alice.cookie);
+  });
+});

@@ -314,7 +314,8 @@ export async function waitFor(predicate: () => boolean, ms = 3000, what = 'condi
 export function useSurvivingServer(ready: (server: TestServer, user: TestUser) => void): void {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer();
+    // Dozens of raw connections of one user: the per-user connect budget (ws-limits.test.ts) is not what these suites test.
+    server = await startTestServer({ WS_CONNECT_RATE: '1000', WS_CONNECT_BURST: '1000' });
     ready(server, await registerUser(server));
   });
   afterEach(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UserBudgets } from '../../src/http/user-budgets.js';
+import { UserBudgets } from '../../src/user-budgets.js';
 
 function clock(start = 0) {
   const c = { t: start, now: () => c.t };

@@ -1,4 +1,4 @@
-import { TokenBucket } from '../token-bucket.js';
+import { TokenBucket } from './token-bucket.js';
 
 /** Requests a second, and how many may come at once before the rate applies. */
 export interface RateBudget {
