@@ -54,6 +54,9 @@ export async function startTarget(target, { logFile, parlorEnv = {} } = {}) {
     AUTH_RATE_LIMIT: '0',
     WS_RATE_LIMIT: '10000000',
     WS_RATE_BURST: '10000000',
+    // The idle scenario opens 50 connections per user at once; the relay and Socket.IO have no such budget either.
+    WS_CONNECT_RATE: '10000000',
+    WS_CONNECT_BURST: '10000000',
     PASSWORD_HASH_COST: '10',
     ...parlorEnv,
   };
