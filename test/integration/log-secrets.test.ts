@@ -80,6 +80,9 @@ describe('redactUrl', () => {
     ['/api/x?%E0%A4%A=abc', '/api/x?%E0%A4%A=[redacted]'],
     ['/api/messages/private?user=2&limit=50', '/api/messages/private?user=2&limit=50'],
     ['/api/x', '/api/x'],
+    ['/api/x?jwt=abc&bearer=def', '/api/x?jwt=[redacted]&bearer=[redacted]'],
+    ['/ws?eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3In0.c2ln', '/ws?[redacted]'],
+    ['/ws?t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3In0.c2ln&limit=5', '/ws?t=[redacted]&limit=5'],
   ])('%s -> %s', (url, logged) => {
     expect(redactUrl(url)).toBe(logged);
   });
