@@ -55,7 +55,11 @@ export class Presence {
   /** Sends `presence` to the user's contacts only (users sharing an accepted group or a private conversation). */
   async announce(userId: number, online: boolean): Promise<void> {
     const contacts = await this.contactsOf(userId);
-    if (contacts.length > 0) this.publishPresence(contacts, userId, online);
+    if (contacts.length === 0) return;
+    // Across instances, the user may have come back elsewhere while the contacts were read (a reconnect to
+    // another instance): that instance announces online, and an offline sent after it would stand for good.
+    if (!online && this.broker.onlineAmong && (await this.filterOnline([userId])).length > 0) return;
+    this.publishPresence(contacts, userId, online);
   }
 
   /**

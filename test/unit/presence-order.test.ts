@@ -1,0 +1,39 @@
+/**
+ * Presence across instances: a user whose last connection here closed, and
+ * who reconnected to another instance while this one was still reading the
+ * contacts, is not announced offline (the other instance announces online,
+ * and a later offline would stand for good). The broker is a stub: what
+ * Redis would answer at each step.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import type { Broker } from '../../src/websocket/broker.js';
+import { ConnectionRegistry } from '../../src/websocket/connection-registry.js';
+import { Presence } from '../../src/websocket/presence.js';
+
+function presenceWith(onlineNow: number[]) {
+  const broker = {
+    publish: vi.fn(),
+    setDeliver: vi.fn(),
+    close: vi.fn(),
+    userOffline: vi.fn(() => true), // the last connection in the cluster, when it closed
+    onlineAmong: vi.fn((ids: readonly number[]) => ids.filter((id) => onlineNow.includes(id))),
+  } satisfies Broker;
+  const publish = vi.fn();
+  const presence = new Presence(new ConnectionRegistry(), broker, async () => [8], publish, silentLogger);
+  return { presence, publish, broker };
+}
+
+describe('Presence: offline after a reconnect elsewhere', () => {
+  it('is not announced when the cluster says the user is online again by the time the contacts are read', async () => {
+    const { presence, publish } = presenceWith([7]);
+    await presence.wentOffline(7);
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('is announced when the user is still gone', async () => {
+    const { presence, publish } = presenceWith([]);
+    await presence.wentOffline(7);
+    expect(publish).toHaveBeenCalledWith([8], 7, false);
+  });
+});
