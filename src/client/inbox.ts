@@ -3,9 +3,12 @@
  * frames) on top of the server's at-least-once: live routing and the `sync`
  * replay after a reconnect may both carry the same message.
  *
- * - Every id seen is remembered while it is within `window` ids of the
- *   highest one; ids increase with time across the store, so an id further
- *   below is old and dropped as already seen.
+ * - Every message up to `lastSeenId` was delivered, so an id at or below it
+ *   is dropped as seen; the ids above it that were delivered are remembered.
+ *   When more than `window` of them pile up (a long connection with much
+ *   live traffic), `wantsSync` asks the client for a `sync`, whose replay
+ *   moves `lastSeenId` up and lets them go: memory stays bounded without
+ *   ever taking an undelivered message for an old one.
  * - `lastSeenId`, the `since` of the next `sync`, moves only with what a
  *   replay proved (its `synced.last_id`, each replayed id), never with a live
  *   message: live frames may come out of id order (two instances commit in
@@ -32,8 +35,6 @@ export class Inbox {
   /** The lowest id in `held` (Infinity when empty): a replayed frame below it is delivered at once. */
   private lowestHeld = Infinity;
   private syncingNow = false;
-  /** The highest id seen, live or replayed: the top of the dedup window. */
-  private highest: number;
   /** Every id up to it was delivered (or was before `since`): the `since` of the next `sync`. */
   private cursor: number;
 
@@ -41,7 +42,6 @@ export class Inbox {
     since: number,
     private readonly window: number,
   ) {
-    this.highest = since;
     this.cursor = since;
   }
 
@@ -96,7 +96,12 @@ export class Inbox {
   syncedThrough(lastId: number): void {
     if (!Number.isSafeInteger(lastId)) return;
     this.advance(lastId);
-    if (lastId > this.highest) this.highest = lastId;
+    this.prune();
+  }
+
+  /** More delivered ids above `lastSeenId` than `window`: a `sync` now would let them go (the client sends one). */
+  get wantsSync(): boolean {
+    return !this.syncingNow && this.seen.size > this.window;
   }
 
   /**
@@ -156,29 +161,27 @@ export class Inbox {
   private observe(id: number): boolean {
     const fresh = this.isNew(id);
     if (fresh) this.remember(id);
-    if (id > this.highest) this.highest = id;
     return fresh;
   }
 
   private isNew(id: number): boolean {
-    return id > this.highest - this.window && !this.seen.has(id);
+    return id > this.cursor && !this.seen.has(id);
   }
 
   private remember(id: number): void {
     this.seen.add(id);
+    // A replay under way moves the cursor as it goes: let the ids it passed go now and then, not per frame.
     if (this.seen.size > 2 * this.window) this.prune();
+    // No sync came to move the cursor (a server without sync): the oldest go, so memory stays bounded.
+    // One of them replayed later would be delivered twice, never lost.
+    if (this.seen.size > 4 * this.window) {
+      const sorted = [...this.seen].sort((a, b) => a - b);
+      for (const old of sorted.slice(0, sorted.length - 2 * this.window)) this.seen.delete(old);
+    }
   }
 
-  /**
-   * Forget ids that fell out of the window; if that is not enough, the oldest
-   * ones. Runs when the set doubled past `window` and halves it at least, so
-   * its cost is amortised and memory stays bounded.
-   */
+  /** Forget the ids at or below `lastSeenId`: they are dropped as seen without being remembered. */
   private prune(): void {
-    const floor = this.highest - this.window;
-    for (const id of this.seen) if (id <= floor) this.seen.delete(id);
-    if (this.seen.size <= this.window) return;
-    const sorted = [...this.seen].sort((a, b) => a - b);
-    for (const id of sorted.slice(0, sorted.length - this.window)) this.seen.delete(id);
+    for (const id of this.seen) if (id <= this.cursor) this.seen.delete(id);
   }
 }

@@ -218,9 +218,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     this.opened = true;
     this.reconnector.reset();
     this.current = 'open';
-    this.inbox.beginSync();
-    this.write(encode.sync(this.inbox.lastSeenId));
-    this.armSyncTimer();
+    this.startSync();
     this.flushOutbox();
     this.tokens?.start((token) => this.write(encode.refresh(token)));
     this.emit('open', { reconnected });
@@ -305,6 +303,8 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
         if (!isMessageFrame(frame)) return;
         this.deliver(this.inbox.receive(frame));
         if (this.inbox.syncing) this.armSyncTimer();
+        // Many delivered ids above lastSeenId: a sync lets the inbox forget them (and brings anything missed live).
+        else if (this.inbox.wantsSync && this.current === 'open') this.startSync();
         return;
       case 'synced':
         return this.finishSync(frame);
@@ -359,6 +359,13 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     } catch {
       // Already closing: nothing more to do.
     }
+  }
+
+  /** Ask for everything after `lastSeenId`; live messages are held back until the replay reaches them. */
+  private startSync(): void {
+    this.inbox.beginSync();
+    this.write(encode.sync(this.inbox.lastSeenId));
+    this.armSyncTimer();
   }
 
   /** Deliver the held messages in id order, then `synced`. */

@@ -40,6 +40,35 @@ describe('ParlorClient sync after every (re)connect', () => {
     expect(h.client.lastSeenId).toBe(9);
   });
 
+  it('a message missed live far below the newest one is delivered by the next replay, not taken for an old one', () => {
+    const h = createClient({ dedupWindow: 100 });
+    const first = connectAndSync(h);
+    first.push(privateMessage(1000)); // 500 was lost live (a Redis outage)
+    first.drop(1006);
+    vi.runOnlyPendingTimers();
+    const second = h.net.last;
+    second.accept();
+    expect(second.frames()[0]).toEqual({ type: 'sync', since: 0 });
+    second.push(replayed(privateMessage(500)));
+    second.push(replayed(privateMessage(1000)));
+    second.push({ type: 'synced', last_id: 1000 });
+    expect(deliveredIds(h.events)).toEqual([1000, 500]);
+  });
+
+  it('a long connection with many live messages asks for a sync once more than dedupWindow pile up above lastSeenId', () => {
+    const h = createClient({ dedupWindow: 3 });
+    const socket = connectAndSync(h);
+    const syncs = () => socket.frames().filter((f) => f.type === 'sync');
+    for (const id of [1, 2, 3]) socket.push(privateMessage(id));
+    expect(syncs()).toHaveLength(1);
+    socket.push(privateMessage(4));
+    expect(syncs()).toEqual([{ type: 'sync', since: 0 }, { type: 'sync', since: 0 }]);
+    for (const id of [1, 2, 3, 4]) socket.push(replayed(privateMessage(id)));
+    socket.push({ type: 'synced', last_id: 4 });
+    expect(deliveredIds(h.events)).toEqual([1, 2, 3, 4]);
+    expect(h.client.lastSeenId).toBe(4);
+  });
+
   it('a message that a later one overtook live is not skipped: the next sync starts below both', () => {
     // 11 came live, 10 never did (committed later on another instance, or lost in a Redis outage).
     const h = createClient({ since: 9 });
@@ -304,22 +333,30 @@ describe('ParlorClient sync after every (re)connect', () => {
 });
 
 describe('Inbox deduplication window', () => {
-  it('drops ids at or below the highest seen - window as already seen, and keeps ids inside it', () => {
-    const inbox = new Inbox(0, 100);
+  it('drops ids at or below lastSeenId as seen, and remembers the delivered ones above it, however far apart', () => {
+    const inbox = new Inbox(500, 100);
     const msg = (id: number) => ({ ...privateMessage(id), type: 'private' as const });
     expect(inbox.receive(msg(1000))).toHaveLength(1);
+    expect(inbox.receive(msg(900))).toEqual([msg(900)]); // far below the newest, but never delivered: not old
     expect(inbox.receive(msg(900))).toEqual([]);
-    expect(inbox.receive(msg(901))).toEqual([msg(901)]);
-    expect(inbox.receive(msg(901))).toEqual([]);
-    expect(inbox.lastSeenId).toBe(0); // live ids prove nothing below them
+    expect(inbox.receive(msg(1000))).toEqual([]);
+    expect(inbox.receive(msg(400))).toEqual([]); // at or below lastSeenId: delivered before
+    expect(inbox.lastSeenId).toBe(500); // live ids prove nothing below them
   });
 
-  it('keeps memory bounded however many ids it sees', () => {
+  it('keeps memory bounded however many ids it sees: past the window it wants a sync, and a sync lets them go', () => {
     const inbox = new Inbox(0, 50);
+    expect(inbox.wantsSync).toBe(false);
     for (let id = 1; id <= 10_000; id++) inbox.receive({ ...privateMessage(id), type: 'private' });
     for (let id = 20_000; id < 20_500; id++) inbox.markKnown(id);
     const seen = (inbox as unknown as { seen: Set<number> }).seen;
-    expect(seen.size).toBeLessThanOrEqual(100);
-    expect(inbox.receive({ ...privateMessage(10_001), type: 'private' })).toHaveLength(1);
+    expect(seen.size).toBeLessThanOrEqual(200);
+    expect(inbox.wantsSync).toBe(true);
+    inbox.beginSync();
+    inbox.endSync();
+    inbox.syncedThrough(20_499);
+    expect(seen.size).toBe(0);
+    expect(inbox.wantsSync).toBe(false);
+    expect(inbox.receive({ ...privateMessage(20_500), type: 'private' })).toHaveLength(1);
   });
 });
