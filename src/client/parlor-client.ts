@@ -85,6 +85,8 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
    */
   connect(): Promise<ServerFrame<'welcome'>> {
     const welcomed = this.nextWelcome();
+    // The app asked: a client that gave up (retries_exhausted) or was closed starts over with every attempt.
+    if (this.current === 'idle' || this.current === 'closed') this.reconnector.reset();
     if (this.current === 'idle' || this.current === 'closed' || this.current === 'reconnecting') this.openSocket();
     return welcomed;
   }
@@ -216,7 +218,6 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     if (this.current !== 'connecting') return;
     const reconnected = this.opened;
     this.opened = true;
-    this.reconnector.reset();
     this.current = 'open';
     this.startSync();
     this.flushOutbox();
@@ -372,6 +373,9 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   private finishSync(frame: ServerFrame<'synced'> | undefined): void {
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
+    // A connection counts as good once its replay is over, not at its open: a server that accepts and
+    // closes at once (draining with 1001, 1013, a replay failing every time) gets the growing backoff.
+    this.reconnector.reset();
     const socket = this.socket;
     if (!this.deliver(this.inbox.endSync())) return;
     if (!frame) return;

@@ -17,7 +17,7 @@ export interface ReconnectorOptions {
 }
 
 export interface ReconnectPlan {
-  /** 1 for the first retry after a successful open. */
+  /** 1 for the first retry after a good connection (its replay over) or a `connect()`. */
   attempt: number;
   delayMs: number;
 }
@@ -31,7 +31,7 @@ export class Reconnector {
 
   constructor(private readonly options: ReconnectorOptions) {}
 
-  /** Retries planned since the last successful open (0 for a first connection). */
+  /** Retries planned since the last good connection or `connect()` (0 for a first connection). */
   get attempt(): number {
     return this.attempts;
   }
@@ -41,7 +41,7 @@ export class Reconnector {
     return this.timer !== undefined || this.cancelWait !== undefined;
   }
 
-  /** A connection opened: the next loss starts again from the shortest delay. */
+  /** A connection proved good (or the app called `connect()`): the next loss starts again from the shortest delay. */
   reset(): void {
     this.attempts = 0;
   }

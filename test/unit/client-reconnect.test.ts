@@ -68,7 +68,7 @@ describe('ParlorClient reconnection', () => {
     expect(last).toMatchObject({ attempt: 200, delayMs: 20 });
   });
 
-  it('starts again from the shortest delay after a successful open', () => {
+  it('starts again from the shortest delay after a good connection (its replay over)', () => {
     const h = createClient({ reconnectBaseMs: 100, reconnectMaxMs: 10_000, random: () => 0.5 });
     startConnecting(h.client);
     for (let i = 0; i < 4; i++) {
@@ -76,6 +76,7 @@ describe('ParlorClient reconnection', () => {
       vi.runOnlyPendingTimers();
     }
     h.net.last.accept();
+    h.net.last.push({ type: 'synced', last_id: 0 });
     h.net.last.drop(1013);
     expect(reconnectingEvents(h.events).map((e) => [e.attempt, e.delayMs])).toEqual([
       [1, 50],
@@ -84,6 +85,36 @@ describe('ParlorClient reconnection', () => {
       [4, 400],
       [1, 50],
     ]);
+  });
+
+  it('keeps backing off from a server that accepts and closes at once (draining 1001, a replay that always fails)', () => {
+    const h = createClient({ reconnectBaseMs: 100, reconnectMaxMs: 10_000, random: () => 0.5 });
+    startConnecting(h.client);
+    for (let i = 0; i < 3; i++) {
+      h.net.last.accept();
+      h.net.last.drop(1001);
+      vi.runOnlyPendingTimers();
+    }
+    h.net.last.accept();
+    h.net.last.push({ type: 'error', code: 'internal', message: 'replay failed' });
+    expect(reconnectingEvents(h.events).map((e) => [e.attempt, e.delayMs])).toEqual([
+      [1, 50],
+      [2, 100],
+      [3, 200],
+      [4, 400],
+    ]);
+  });
+
+  it('connect() after retries_exhausted starts over with every attempt', () => {
+    const h = createClient({ maxReconnectAttempts: 1 });
+    startConnecting(h.client);
+    h.net.last.drop(1006);
+    vi.runOnlyPendingTimers();
+    h.net.last.drop(1006);
+    expect(h.client.state).toBe('closed');
+    void h.client.connect().catch(() => {});
+    h.net.last.drop(1006);
+    expect(h.client.state).toBe('reconnecting');
   });
 
   it('gives up after maxReconnectAttempts with retries_exhausted', () => {
