@@ -17,6 +17,7 @@ import { SendPacer } from './send-pacer.js';
 import { attachSocket, ReadyState, type WebSocketLike } from './socket.js';
 import { TokenRefresher } from './token-refresher.js';
 import { CloseCode, LoggedOutReason } from '../errors.js';
+import { MAX_CLIENT_ID_CHARS } from '../wire-limits.js';
 
 export interface SendOptions {
   /** Reuse a client id to retry a send safely (after a `timeout`, or across a page reload). */
@@ -135,6 +136,11 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   private sendMessage(clientId: string | undefined, encodeWith: (clientId: string) => string): Promise<SendAck> {
     if (this.current === 'closed') {
       return Promise.reject(new ParlorClientError('closed', 'the client is closed; call connect() to send again'));
+    }
+    // The server names a send in its error by its client_id; one it cannot take (too long) it could not name,
+    // and the send would wait for its ack timeout: refused here instead.
+    if (clientId !== undefined && (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > MAX_CLIENT_ID_CHARS)) {
+      return Promise.reject(new ParlorClientError('bad_request', `clientId must be 1-${MAX_CLIENT_ID_CHARS} characters`));
     }
     const id = clientId ?? this.options.generateClientId();
     const acked = this.outbox.addMessage(id, encodeWith(id));

@@ -4,9 +4,9 @@
  * from them, so the two cannot drift.
  */
 import { z } from 'zod';
+import { MAX_CLIENT_ID_CHARS, MAX_CONTENT_CHARS } from '../wire-limits.js';
 
-export const MAX_CONTENT_CHARS = 4000;
-export const MAX_CLIENT_ID_CHARS = 64;
+export { MAX_CLIENT_ID_CHARS, MAX_CONTENT_CHARS };
 
 /** A positive integer id, sent as a JSON number. */
 export const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);

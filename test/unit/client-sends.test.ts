@@ -184,4 +184,13 @@ describe('client ids', () => {
       spy.mockRestore();
     }
   });
+
+  it('refuses a clientId the server could not name in its error (over 64 characters, or empty) at once, as bad_request', async () => {
+    const h = createClient();
+    connectAndSync(h);
+    await expect(h.client.sendPrivate(2, 'x', { clientId: 'a'.repeat(65) })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(h.client.sendGroup(7, 'x', { clientId: '' })).rejects.toMatchObject({ code: 'bad_request' });
+    expect(h.client.pending).toBe(0);
+    await expect(Promise.race([h.client.sendPrivate(2, 'x', { clientId: 'a'.repeat(64) }), Promise.resolve('waiting')])).resolves.toBe('waiting');
+  });
 });
