@@ -156,6 +156,15 @@ describe('sqlite: the write worker', () => {
     expect(stores.users.findById(a.id)?.username).toBe('alice');
   });
 
+  it('a reply the worker posted just before it failed is ignored, not a crash of this thread', async () => {
+    const { stores, a, writer } = await setup();
+    const waiting = stores.messages.savePrivate({ from: a.id, to: a.id, content: 'in flight' });
+    const internals = writer as unknown as { stop(err: Error): void; settle(reply: unknown): void };
+    internals.stop(new Error('the SQLite write worker exited (code 1)'));
+    await expect(waiting).rejects.toThrow(/worker exited/);
+    expect(() => internals.settle({ type: 'committed', values: [[1, 1]], failures: null })).not.toThrow();
+  });
+
   it('close() commits what was queued in the same tick, then the worker is gone', async () => {
     const { stores, a, writer } = await setup();
     const pending = [1, 2, 3].map((i) => stores.messages.savePrivate({ from: a.id, to: a.id, content: `m${i}` }));

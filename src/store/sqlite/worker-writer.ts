@@ -133,6 +133,9 @@ export class WorkerWriter implements SqliteWriter {
   }
 
   private settle(reply: WorkerReply): void {
+    // A reply that arrives after the writer stopped (the worker posted it, then failed): its writes were
+    // already rejected with the failure, and nothing waits for it any more. Settling would find no items.
+    if (this.failure) return;
     this.answered(reply.type === 'failed' ? reply.count : reply.values.length);
     // What waited leaves now, before this batch's promises settle.
     this.sendUnlessBusy();
