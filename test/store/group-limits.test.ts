@@ -45,6 +45,23 @@ function limitCases(setup: () => Promise<{ stores: Stores; exec: Exec }>) {
     await stores.groups.invite(over.id, invitee, owner);
   });
 
+  it('a count already past its limit (data from before the limits) refuses only the writes that raise it', async () => {
+    const { stores, exec } = await setup();
+    const [owner, invitee] = [40, 41];
+    const crowded = await stores.groups.createGroup(owner, 'crowded');
+    await exec(`${numbers(GROUP_LIMITS.membersPerGroup + 10)} INSERT INTO group_members (group_id, user_id, status, updated_at)
+      SELECT ${crowded.id}, 800000 + i, 'invited', 0 FROM n`);
+    // Accepting adds no member (the invitee was counted already): allowed.
+    expect(await stores.groups.respond(crowded.id, 800001, true)).toBe(true);
+    // A new invitation would add one: refused.
+    await expectParlorError(() => stores.groups.invite(crowded.id, invitee, owner), 'conflict');
+    // A user with more pending invitations than the limit may still accept one.
+    await exec(`${numbers(GROUP_LIMITS.pendingInvitesPerUser + 5)} INSERT INTO groups (name, owner_id, created_at) SELECT 'bulk-over', ${owner}, 0 FROM n`);
+    await exec(`INSERT INTO group_members (group_id, user_id, status, updated_at) SELECT id, ${invitee}, 'invited', 0 FROM groups WHERE name = 'bulk-over'`);
+    const [one] = (await stores.groups.groupsOf(invitee)).filter((g) => g.status === 'invited');
+    expect(await stores.groups.respond(one!.id, invitee, true)).toBe(true);
+  });
+
   it('groups per user: creating or accepting past the limit is a conflict and changes nothing', async () => {
     const { stores, exec } = await setup();
     const [user, inviter] = [30, 31];

@@ -34,8 +34,20 @@ export const GROUP_COUNTS_SQL = `SELECT
   (SELECT CAST(count(*) AS INTEGER) FROM (SELECT 1 FROM group_members WHERE group_id = @group AND status IN ('accepted', 'invited')
     LIMIT ${GROUP_LIMITS.membersPerGroup + 1}) AS m) AS members`;
 
-/** Throws `conflict` when the write just made took a count past its limit (the caller's transaction then rolls it back). */
-export function refusePastLimits(c: GroupCounts, groupId: number, userId: number): void {
+/** Which counts a write raises: only those are held against it (a count already past its limit, from before the limits, does not refuse a write that does not raise it). */
+export type GroupWrite = 'create' | 'invite' | 'accept';
+
+const RAISES: Record<GroupWrite, ReadonlyArray<keyof GroupCounts>> = {
+  create: ['acceptedGroups'], // the owner's new group: one member, the owner
+  invite: ['members', 'pendingInvites'],
+  accept: ['acceptedGroups'], // the member was counted as an invitee already
+};
+
+/** Throws `conflict` when `write` took a count it raises past its limit (the caller's transaction then rolls it back). */
+export function refusePastLimits(write: GroupWrite, counts: GroupCounts, groupId: number, userId: number): void {
+  const raised = RAISES[write];
+  const c: GroupCounts = { acceptedGroups: 0, pendingInvites: 0, members: 0 };
+  for (const key of raised) c[key] = counts[key];
   if (c.members > GROUP_LIMITS.membersPerGroup) {
     throw new ParlorError('conflict', `group ${groupId} is full: at most ${GROUP_LIMITS.membersPerGroup} members and invitees`);
   }

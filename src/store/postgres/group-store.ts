@@ -6,7 +6,7 @@ import type { GroupMember } from '../../websocket/group-member-fetcher.js';
 import type { Notification } from '../../websocket/protocol.js';
 import type { Group, GroupStore, MemberStatus, Notice } from '../types.js';
 import type { PgDatabase, Queryable } from './database.js';
-import { GROUP_COUNTS_SQL, type GroupCounts, refusePastLimits } from '../domain/group-limits.js';
+import { GROUP_COUNTS_SQL, type GroupCounts, type GroupWrite, refusePastLimits } from '../domain/group-limits.js';
 import { positional } from './named-params.js';
 import { insertNotification } from './notification-store.js';
 import { isUniqueViolation } from './sql-errors.js';
@@ -20,9 +20,9 @@ const CREATE = createGroupSql(postgresDialect);
 const COUNTS = positional<{ user: number; group: number }>(GROUP_COUNTS_SQL);
 
 /** After a write that added a membership, in its transaction: past a limit, the throw rolls it back. */
-async function withinLimits(q: Queryable, groupId: number, userId: number): Promise<void> {
+async function withinLimits(q: Queryable, write: GroupWrite, groupId: number, userId: number): Promise<void> {
   const counts = (await q.query<GroupCounts>(COUNTS.text, COUNTS.values({ user: userId, group: groupId }))).rows[0]!;
-  refusePastLimits(counts, groupId, userId);
+  refusePastLimits(write, counts, groupId, userId);
 }
 const INSERT_GROUP = positional<{ name: string; owner: number }>(CREATE.group);
 const INSERT_OWNER = positional<{ group: number; user: number }>(CREATE.owner);
@@ -66,7 +66,7 @@ export class PgGroupStore implements GroupStore {
     return this.db.transaction(async (client) => {
       const group = (await client.query<Group>(INSERT_GROUP.text, INSERT_GROUP.values({ name, owner: ownerId }))).rows[0]!;
       await client.query(INSERT_OWNER.text, INSERT_OWNER.values({ group: group.id, user: ownerId }));
-      await withinLimits(client, group.id, ownerId);
+      await withinLimits(client, 'create', group.id, ownerId);
       return { id: group.id, name: group.name, owner_id: group.owner_id };
     });
   }
@@ -113,7 +113,7 @@ export class PgGroupStore implements GroupStore {
           throw err;
         }
       }
-      await withinLimits(client, groupId, userId);
+      await withinLimits(client, 'invite', groupId, userId);
       // The invitee's notification commits with the invitation, or neither does.
       return notice ? insertNotification(client, userId, notice) : undefined;
     });
@@ -130,7 +130,7 @@ export class PgGroupStore implements GroupStore {
         ? await q.query(ANSWER_AND_NOTIFY.text, ANSWER_AND_NOTIFY.values({ ...answer, channel: this.channel }))
         : await q.query(ANSWER.text, ANSWER.values(answer));
       const answered = result.rowCount === 1;
-      if (answered && accept) await withinLimits(q, groupId, userId);
+      if (answered && accept) await withinLimits(q, 'accept', groupId, userId);
       return answered;
     };
     try {

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { sqliteDialect } from '../dialect.js';
 import { answerInvitationSql, createGroupSql, GROUP_SQL } from '../domain/groups.js';
-import { GROUP_COUNTS_SQL, type GroupCounts, refusePastLimits } from '../domain/group-limits.js';
+import { GROUP_COUNTS_SQL, type GroupCounts, type GroupWrite, refusePastLimits } from '../domain/group-limits.js';
 import { INVITATION_SQL, type InvitationParams, type InviteeRow, invitation, noSuchGroup } from '../domain/invitations.js';
 import type { Notification } from '../../websocket/protocol.js';
 import type { Group, MemberStatus, Notice } from '../types.js';
@@ -23,14 +23,15 @@ export function prepareGroupWrites(db: Database) {
   const insertNotification = prepareNotificationInsert(db);
   const countsOf = db.prepare<{ user: number; group: number }, GroupCounts>(GROUP_COUNTS_SQL);
   /** After a write that added a membership: past a limit, the throw rolls the item back (its savepoint). */
-  const withinLimits = (groupId: number, userId: number) => refusePastLimits(countsOf.get({ user: userId, group: groupId })!, groupId, userId);
+  const withinLimits = (write: GroupWrite, groupId: number, userId: number) =>
+    refusePastLimits(write, countsOf.get({ user: userId, group: groupId })!, groupId, userId);
   const answer = db.prepare<{ status: MemberStatus; group: number; user: number; now: number }>(answerInvitationSql(sqliteDialect));
 
   return {
     createGroup(ownerId: number, name: string, now: number): Group {
       const group = insertGroup.get({ name, owner: ownerId, now })!;
       insertOwner.run({ group: group.id, user: ownerId, now });
-      withinLimits(group.id, ownerId);
+      withinLimits('create', group.id, ownerId);
       return { id: group.id, name: group.name, owner_id: group.owner_id };
     },
 
@@ -40,13 +41,13 @@ export function prepareGroupWrites(db: Database) {
       const { statement, ...window } = invitation(inviteeOf.get(groupId, userId), now, groupId, userId);
       // One writer and one transaction: no other invitation can come between the read and this write.
       invitationStatement[statement].run({ group: groupId, user: userId, by: invitedBy, now, ...window });
-      withinLimits(groupId, userId);
+      withinLimits('invite', groupId, userId);
       return notice ? insertNotification(userId, notice.subtype, notice.message, notice.data, now) : undefined;
     },
 
     respond(groupId: number, userId: number, accept: boolean, now: number): boolean {
       const answered = answer.run({ status: accept ? 'accepted' : 'declined', group: groupId, user: userId, now }).changes === 1;
-      if (answered && accept) withinLimits(groupId, userId);
+      if (answered && accept) withinLimits('accept', groupId, userId);
       return answered;
     },
   };
