@@ -19,6 +19,17 @@ const QueryInt = z
 
 export const QueryId = QueryInt.pipe(z.number().int().positive('must be a positive integer'));
 
+/**
+ * A page parameter: any non-negative integer, however many digits (the
+ * contract clamps `limit` and asks a 400 only for non-integers and
+ * negatives); read as at most Number.MAX_SAFE_INTEGER. 400 past 30 digits:
+ * nobody means that, and the string is bounded.
+ */
+const PageInt = z
+  .string()
+  .regex(/^\d{1,30}$/, 'must be a non-negative integer')
+  .transform((s) => Math.min(Number(s), Number.MAX_SAFE_INTEGER));
+
 const MAX_PAGE = 100;
 const DEFAULT_PAGE = 50;
 /**
@@ -28,12 +39,13 @@ const DEFAULT_PAGE = 50;
 const MAX_OFFSET = 1000;
 
 export const PageParams = z.object({
-  limit: QueryInt.pipe(z.number().min(1, 'must be at least 1')).optional(),
-  offset: QueryInt.pipe(z.number().max(MAX_OFFSET, `must be at most ${MAX_OFFSET}; page further back with before=<oldest id>`)).optional(),
-  before: QueryId.optional(),
+  limit: PageInt.pipe(z.number().min(1, 'must be at least 1')).optional(),
+  offset: PageInt.pipe(z.number().max(MAX_OFFSET, `must be at most ${MAX_OFFSET}; page further back with before=<oldest id>`)).optional(),
+  // 0 is a valid cursor: nothing is older, so the page is empty.
+  before: PageInt.optional(),
 });
 
-/** `limit` default 50, clamped to 100; `offset` default 0, at most 1000 (else a 400); `before` as given. */
+/** `limit` default 50, clamped to 100; `offset` default 0, at most 1000 (else a 400); `before` as given (0: an empty page). */
 export function pageOf(query: unknown): PageQuery {
   const p = parse(PageParams, query);
   const page: PageQuery = { limit: Math.min(p.limit ?? DEFAULT_PAGE, MAX_PAGE), offset: p.offset ?? 0 };
