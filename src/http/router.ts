@@ -44,15 +44,18 @@ export interface RouterOptions {
  * no body parsing.
  */
 export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
-  const open = [requestLogger(ctx), helmet(), refuseCrossSiteWrites(ctx.isOriginAllowed), express.json({ limit: options.bodyLimit })];
-  const chains: RouteChains = { open, signedIn: [...open, requireUser(ctx)] };
+  const head = [requestLogger(ctx), helmet(), refuseCrossSiteWrites(ctx.isOriginAllowed)];
+  const json = express.json({ limit: options.bodyLimit });
+  // Signed-in routes check the identity before reading a body: a stranger gets 401 whatever it sends
+  // (not a 400 for broken JSON or a 413), and no body of a stranger is parsed at all.
+  const chains: RouteChains = { open: [...head, json], signedIn: [...head, requireUser(ctx), json] };
 
   const api = Router();
   if (options.accounts) {
     const { session, authRateLimit, authRateLimitStore, tokens } = options.accounts;
     const limiter = authLimiter(authRateLimit, authRateLimitStore);
-    const withSession = [...open, sessionOrUnavailable(session, ctx)];
-    const accountChains: RouteChains = { open: withSession, signedIn: [...withSession, requireUser(ctx)] };
+    const withSession = [...head, sessionOrUnavailable(session, ctx)];
+    const accountChains: RouteChains = { open: [...withSession, json], signedIn: [...withSession, requireUser(ctx), json] };
     api.use('/auth', authRoutes(ctx, accountChains, limiter));
     if (tokens) api.use('/auth', tokenRoutes(ctx, chains, tokens, limiter));
   }

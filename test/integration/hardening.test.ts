@@ -53,6 +53,12 @@ describe('session cookie and security headers', () => {
     const groups = await server.http.get('/api/groups').set('cookie', user.cookie).expect(200);
     expect(groups.body.groups).toEqual([]);
   });
+
+  it('answers a signed-out request 401 before reading its body: broken JSON or an oversized one alike', async () => {
+    const post = () => server.http.post('/api/messages/private').set('content-type', 'application/json');
+    expect((await post().send('{').expect(401)).body.error).toBe('unauthorized');
+    expect((await post().send(JSON.stringify({ to: 1, content: 'x'.repeat(200_000) })).expect(401)).body.error).toBe('unauthorized');
+  });
 });
 
 describe('heartbeats', () => {
