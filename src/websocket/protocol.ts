@@ -21,14 +21,32 @@ export function hasLoneSurrogate(s: string): boolean {
   return LONE_SURROGATE.test(s);
 }
 
-/** Text of 1..max characters after trimming, with no lone surrogate (what is acked is what is stored). */
+/**
+ * Text of 1..max characters after trimming, with no lone surrogate (what is
+ * acked is what is stored). Characters are code points, as a user counts
+ * them: an emoji is one, though it is two UTF-16 units. Counted only past
+ * `max` units (fewer units cannot be more code points), so ordinary text
+ * costs one length check.
+ */
 export function Text(max: number) {
+  const tooLong = `must be at most ${max} characters`;
   return z
     .string()
     .trim()
     .min(1)
-    .max(max)
+    .max(2 * max, tooLong) // no text of `max` code points is longer in UTF-16
+    .superRefine((s, ctx) => {
+      if (s.length > max && codePointsOf(s) > max) {
+        ctx.addIssue({ code: 'too_big', origin: 'string', maximum: max, inclusive: true, input: s, message: tooLong });
+      }
+    })
     .refine((s) => !hasLoneSurrogate(s), 'must be valid Unicode text (no lone surrogates)');
+}
+
+function codePointsOf(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
 }
 
 export const Content = Text(MAX_CONTENT_CHARS);

@@ -144,7 +144,7 @@ describe('fuzzing frames over a live authenticated socket', () => {
     for (const m of added) {
       expect(m.from).toBe(alice.id);
       expect(m.content.length).toBeGreaterThan(0);
-      expect(m.content.length).toBeLessThanOrEqual(MAX_CONTENT);
+      expect([...m.content].length).toBeLessThanOrEqual(MAX_CONTENT); // characters are code points
       expect(m.content).toBe(m.content.trim());
       expect('to' in m ? [alice.id, bob.id, carol.id].includes(m.to) : m.group_id === g1).toBe(true);
       const acks = acked.get(m.id)!;

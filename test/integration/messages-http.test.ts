@@ -98,6 +98,12 @@ describe('sending messages over HTTP', () => {
       expect((await history(alice, `private?user=${bob.id}&limit=1`)).body.messages[0]?.id).toBe(before);
     });
 
+    it('counts characters as code points: 4000 emoji are accepted (8000 UTF-16 units), 4001 are a 400', async () => {
+      const res = await send(alice, 'private', { to: bob.id, content: '😀'.repeat(4000) }).expect(201);
+      expect([...res.body.content]).toHaveLength(4000);
+      expect((await send(alice, 'private', { to: bob.id, content: '😀'.repeat(4001) }).expect(400)).body.error).toBe('bad_request');
+    });
+
     it('accepts exactly 4000 characters (after trimming)', async () => {
       const res = await send(alice, 'private', { to: bob.id, content: ` ${'y'.repeat(4000)} ` }).expect(201);
       expect(res.body.content).toHaveLength(4000);
