@@ -7,14 +7,20 @@ import { TokenBucket } from '../token-bucket.js';
  * client built up while offline goes out after a reconnect without being
  * answered `rate_limited`, and without the strikes that close the socket with
  * 1008. A `rate_limited` answer all the same (a server with lower limits)
- * halves the rate, down to one frame a second.
+ * halves the rate and the burst, down to one frame a second and one at
+ * once; the answers to one overflow (one per frame past the server's burst)
+ * count once.
  */
+/** `rate_limited` answers this close together answer one overflow. */
+const SAME_OVERFLOW_MS = 1000;
+
 export class SendPacer {
   private bucket: TokenBucket;
+  private lastSlowDown = -Infinity;
 
   constructor(
     private rate: number,
-    private readonly burst: number,
+    private burst: number,
     private readonly now: () => number = Date.now,
   ) {
     this.bucket = new TokenBucket(rate, burst, now);
@@ -30,9 +36,17 @@ export class SendPacer {
     return this.bucket.msUntilToken();
   }
 
-  /** The server answered `rate_limited`: go at half the rate (at least one frame a second), from an empty bucket. */
+  /**
+   * The server answered `rate_limited`: go at half the rate and half the
+   * burst (at least one), from an empty bucket. The other answers to the same
+   * overflow arrive within the second: they change nothing more.
+   */
   slowDown(): void {
+    const t = this.now();
+    if (t - this.lastSlowDown < SAME_OVERFLOW_MS) return;
+    this.lastSlowDown = t;
     this.rate = Math.max(1, this.rate / 2);
+    this.burst = Math.max(1, Math.floor(this.burst / 2));
     this.bucket = new TokenBucket(this.rate, this.burst, this.now);
     this.bucket.drain();
   }

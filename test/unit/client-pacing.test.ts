@@ -79,7 +79,21 @@ describe('SendPacer', () => {
     pacer.slowDown();
     expect(pacer.currentRate).toBe(2);
     expect(pacer.waitMs()).toBe(500);
-    for (let i = 0; i < 5; i++) pacer.slowDown();
+    for (let i = 0; i < 5; i++) {
+      now += 1000;
+      pacer.slowDown();
+    }
     expect(pacer.currentRate).toBe(1);
+  });
+
+  it('the answers to one overflow (one per frame past the server burst) halve the rate and the burst once', () => {
+    let now = 0;
+    const pacer = new SendPacer(15, 30, () => now);
+    for (let i = 0; i < 21; i++) pacer.slowDown(); // 21 frames answered rate_limited within the same second
+    expect(pacer.currentRate).toBe(7.5);
+    now += 10_000; // a quiet spell: the bucket refills to the new, smaller burst
+    let burst = 0;
+    while (pacer.take()) burst++;
+    expect(burst).toBe(15);
   });
 });
