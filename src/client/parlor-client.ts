@@ -309,7 +309,9 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
       case 'group':
         if (!isMessageFrame(frame)) return;
         this.deliver(this.inbox.receive(frame));
-        if (this.inbox.syncing) this.armSyncTimer();
+        // Only the replay keeps the wait going: live traffic would hold everything back for good
+        // from a server that never answers the sync (sync disabled there).
+        if (this.inbox.syncing && frame.replayed === true) this.armSyncTimer();
         // Many delivered ids above lastSeenId: a sync lets the inbox forget them (and brings anything missed live).
         else if (this.inbox.wantsSync && this.current === 'open') this.startSync();
         return;
@@ -390,9 +392,10 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   }
 
   /**
-   * The sync timer runs while messages are held and restarts with each one:
-   * a server that never answers `synced` (sync disabled) delays delivery by
-   * `syncTimeoutMs`, a long replay that keeps arriving never times out.
+   * The sync timer runs while messages are held and restarts with each
+   * replayed one: a server that never answers `synced` (sync disabled)
+   * delays delivery by `syncTimeoutMs` however busy the live traffic, and a
+   * long replay that keeps arriving never times out.
    */
   private armSyncTimer(): void {
     clearTimeout(this.syncTimer);
