@@ -79,11 +79,13 @@ export class Outbox {
   /**
    * Write, in order, every entry not yet written on the current connection.
    * `write` returns false when the socket refused the frame; flushing stops
-   * there and the rest waits for the next connection.
+   * there and the rest waits for the next connection. `messagesOnly`: the
+   * fire-once frames stay queued for a later flush.
    */
-  flush(write: (frame: string) => boolean): void {
+  flush(write: (frame: string) => boolean, messagesOnly = false): void {
     for (const [key, entry] of [...this.entries]) {
       if (entry.written || this.entries.get(key) !== entry) continue;
+      if (messagesOnly && entry.clientId === undefined) continue;
       if (!write(entry.frame)) return;
       if (entry.clientId === undefined) {
         this.entries.delete(key);

@@ -151,11 +151,13 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   /** Writes what waits in the outbox, in order, as fast as the pacer allows; the rest goes when it allows more. */
   private flushOutbox(): void {
     if (this.current !== 'open') return;
+    // While the replay runs, `read` frames wait: an error the server answers without a client_id then
+    // belongs to the replay alone (replayFailed), not to a read that failed.
     this.outbox.flush((frame) => {
       if (this.pacer.take()) return this.write(frame);
       this.flushLater();
       return false;
-    });
+    }, this.inbox.syncing);
   }
 
   private flushLater(): void {
@@ -386,6 +388,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     this.reconnector.reset();
     const socket = this.socket;
     if (!this.deliver(this.inbox.endSync())) return;
+    this.flushOutbox(); // the reads held back during the replay
     if (!frame) return;
     this.inbox.syncedThrough(frame.last_id);
     if (this.socket === socket) this.emit('synced', frame);

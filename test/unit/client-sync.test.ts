@@ -109,7 +109,7 @@ describe('ParlorClient sync after every (re)connect', () => {
     expect(h.client.lastSeenId).toBe(1234);
   });
 
-  it('writes sync first, then every unacked send in the order it was made, then later ones', async () => {
+  it('writes sync first, then every unacked send in the order it was made, then later ones; a read waits for the replay', async () => {
     const h = createClient();
     const socket = connectAndSync(h);
     const a = h.client.sendPrivate(2, 'a');
@@ -129,11 +129,13 @@ describe('ParlorClient sync after every (re)connect', () => {
       { type: 'group', group_id: 7, content: 'b', client_id: 'c2' },
       { type: 'private', to: 3, content: 'c', client_id: 'c3' },
       { type: 'private', to: 2, content: 'd', client_id: 'c4' },
-      { type: 'read', message_id: 50 },
       { type: 'group', group_id: 7, content: 'e', client_id: 'c5' },
       { type: 'private', to: 4, content: 'f', client_id: 'c6' },
     ]);
     expect(h.client.pending).toBe(5);
+    // The read goes once the replay is over: an error without client_id during it is the replay's alone.
+    h.net.last.push({ type: 'synced', last_id: 0 });
+    expect(h.net.last.frames().at(-1)).toEqual({ type: 'read', message_id: 50 });
   });
 
   it('resends an unacked message with the same client_id after a reconnect, and one ack settles it', async () => {
