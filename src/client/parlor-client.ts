@@ -328,9 +328,14 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
       case 'ack':
         this.onAck(frame);
         break;
-      case 'error':
-        this.onError(frame);
-        break;
+      case 'error': {
+        // The app hears the error before what it leads to (a reconnect, `closed`); a listener that closed
+        // the client or lost this socket meanwhile has the last word.
+        const socket = this.socket;
+        this.emit('error', frame);
+        if (this.socket === socket && this.current !== 'closed') this.onError(frame);
+        return;
+      }
     }
     this.emit(frame.type, frame as never);
   }

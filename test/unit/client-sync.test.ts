@@ -83,6 +83,16 @@ describe('ParlorClient sync after every (re)connect', () => {
     expect(deliveredIds(h.events)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('a replay the server could not finish: the error event comes before reconnecting, and nothing after closed', () => {
+    const h = createClient({ maxReconnectAttempts: 0 });
+    startConnecting(h.client);
+    h.net.last.accept();
+    h.net.last.push({ type: 'error', code: 'internal', message: 'replay failed' });
+    const names = h.events.map(([name]) => name);
+    expect(names.indexOf('error')).toBeLessThan(names.indexOf('closed'));
+    expect(names.at(-1)).toBe('closed');
+  });
+
   it('a message that a later one overtook live is not skipped: the next sync starts below both', () => {
     // 11 came live, 10 never did (committed later on another instance, or lost in a Redis outage).
     const h = createClient({ since: 9 });
