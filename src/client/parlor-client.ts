@@ -264,7 +264,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     this.current = 'closed';
     if (socket && socket.readyState <= ReadyState.OPEN) {
       try {
-        socket.close(1000, reason);
+        socket.close(1000, closeReason(reason));
       } catch {
         // Already closing: nothing more to do.
       }
@@ -429,4 +429,16 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     }
     return true;
   }
+}
+
+/** A close reason as a socket takes it: at most 123 bytes of UTF-8 (browsers and `ws` throw past that, and the socket would stay open). */
+function closeReason(reason: string): string {
+  const encoder = new TextEncoder();
+  if (encoder.encode(reason).length <= 123) return reason;
+  let cut = '';
+  for (const ch of reason) {
+    if (encoder.encode(cut + ch).length > 123) break;
+    cut += ch;
+  }
+  return cut;
 }

@@ -324,4 +324,16 @@ describe('ParlorClient pauses reconnection while the platform says so', () => {
     await flushPromises();
     expect(h.net.sockets).toHaveLength(1);
   });
+
+  it('close(reason) with a reason over 123 bytes closes with it cut to 123 bytes (a socket throws past that and would stay open)', () => {
+    const h = createClient();
+    startConnecting(h.client);
+    const socket = h.net.last;
+    socket.accept();
+    h.client.close('é'.repeat(100)); // 200 bytes of UTF-8
+    expect(socket.closeCalls).toHaveLength(1);
+    const reason = socket.closeCalls[0]!.reason!;
+    expect(new TextEncoder().encode(reason).length).toBeLessThanOrEqual(123);
+    expect(reason).toBe('é'.repeat(61));
+  });
 });
