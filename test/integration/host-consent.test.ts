@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Stores } from '../../src/store/types.js';
 import { hostGroups } from '../support/host-groups.js';
-import { startHostApp, type HostApp } from '../support/host-app.js';
+import { startHostApp, useSqliteHostApp, type HostApp } from '../support/host-app.js';
 import { closeAll, expectNoFrame } from '../support/server.js';
 
 const ALICE = 701;
@@ -27,47 +27,33 @@ const conversationsOf = async (host: HostApp, userId: number) =>
   (await host.http.get('/api/conversations').set(host.as(userId)).expect(200)).body.conversations;
 
 describe("a host's groups make their members contacts", () => {
-  const dir = mkdtempSync(join(tmpdir(), 'parlor-host-consent-'));
-  const fetcher = hostGroups(new Map([[TEAM, { name: 'team', members: [ALICE, BOB] }]]));
-  let stores: Stores;
-  let host: HostApp;
-
-  beforeAll(async () => {
-    stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
-    host = await startHostApp(stores, {
-      userDirectory: { existing: (ids) => ids.filter((id) => [ALICE, BOB, CAROL].includes(id)) },
-      groupMemberFetcher: fetcher,
-      manager: { typingTimeoutMs: 60_000 },
-    });
-  });
-  afterAll(async () => {
-    await closeAll();
-    await host?.close();
-    await stores?.close();
-    rmSync(dir, { recursive: true, force: true });
+  const app = useSqliteHostApp({
+    userDirectory: { existing: (ids) => ids.filter((id) => [ALICE, BOB, CAROL].includes(id)) },
+    groupMemberFetcher: hostGroups(new Map([[TEAM, { name: 'team', members: [ALICE, BOB] }]])),
+    manager: { typingTimeoutMs: 60_000 },
   });
 
   it('a first private message between group-mates is no request: receipts and typing flow before any reply', async () => {
-    const [a, b] = await Promise.all([host.connect(ALICE), host.connect(BOB)]);
+    const [a, b] = await Promise.all([app.host.connect(ALICE), app.host.connect(BOB)]);
     a.send({ type: 'private', to: BOB, content: 'about the team meeting', client_id: 'team-1' });
     const ack = await a.next('ack');
     await b.next('private', (f) => f.id === ack.id);
     expect(await a.next('receipt', (f) => f.message_id === ack.id)).toMatchObject({ status: 'delivered', user_id: BOB });
     b.send({ type: 'typing', to: ALICE, is_typing: true });
     expect(await a.next('typing')).toMatchObject({ from: BOB, to: ALICE, is_typing: true });
-    expect(await conversationsOf(host, BOB)).toEqual([expect.not.objectContaining({ request: true })]);
-    expect(await conversationsOf(host, BOB)).toEqual([expect.objectContaining({ kind: 'private', user_id: ALICE })]);
+    expect(await conversationsOf(app.host, BOB)).toEqual([expect.not.objectContaining({ request: true })]);
+    expect(await conversationsOf(app.host, BOB)).toEqual([expect.objectContaining({ kind: 'private', user_id: ALICE })]);
   });
 
   it('someone outside every group stays a stranger: a request, no receipt, no typing', async () => {
-    const [c, b] = await Promise.all([host.connect(CAROL), host.connect(BOB)]);
+    const [c, b] = await Promise.all([app.host.connect(CAROL), app.host.connect(BOB)]);
     c.send({ type: 'private', to: BOB, content: 'hello stranger', client_id: 'carol-1' });
     const ack = await c.next('ack');
     await b.next('private', (f) => f.id === ack.id);
     b.send({ type: 'typing', to: CAROL, is_typing: true });
     await expectNoFrame(c, 'receipt', 200);
     await expectNoFrame(c, 'typing', 0);
-    const listed = await conversationsOf(host, BOB);
+    const listed = await conversationsOf(app.host, BOB);
     expect(listed.find((x: { user_id?: number }) => x.user_id === CAROL)).toMatchObject({ request: true });
     expect(listed.find((x: { user_id?: number }) => x.user_id === ALICE)).not.toHaveProperty('request');
   });
@@ -128,43 +114,29 @@ describe("a host's MessagePersister: a reply still accepts the conversation", ()
 });
 
 describe("a host's groups: presence and the online list follow Parlor's blocks and private conversations", () => {
-  const dir = mkdtempSync(join(tmpdir(), 'parlor-host-presence-'));
   const [DAN, EVE, FAY] = [721, 722, 723];
-  const fetcher = hostGroups(new Map([[8002, { name: 'crew', members: [DAN, EVE] }]]));
-  let stores: Stores;
-  let host: HostApp;
-  const online = async (userId: number) => (await host.http.get('/api/users/online').set(host.as(userId)).expect(200)).body.users;
-
-  beforeAll(async () => {
-    stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
-    host = await startHostApp(stores, {
-      userDirectory: { existing: (ids) => ids.filter((id) => [DAN, EVE, FAY].includes(id)) },
-      groupMemberFetcher: fetcher,
-    });
+  const app = useSqliteHostApp({
+    userDirectory: { existing: (ids) => ids.filter((id) => [DAN, EVE, FAY].includes(id)) },
+    groupMemberFetcher: hostGroups(new Map([[8002, { name: 'crew', members: [DAN, EVE] }]])),
   });
-  afterAll(async () => {
-    await closeAll();
-    await host?.close();
-    await stores?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const online = async (userId: number) => (await app.host.http.get('/api/users/online').set(app.host.as(userId)).expect(200)).body.users;
 
   it('a block between group-mates stops presence both ways and leaves each out of the other\'s online list', async () => {
-    const eve = await host.connect(EVE);
-    const dan = await host.connect(DAN);
+    const eve = await app.host.connect(EVE);
+    const dan = await app.host.connect(DAN);
     expect(await eve.next('presence', (f) => f.user_id === DAN)).toMatchObject({ online: true });
     expect(await online(EVE)).toEqual([DAN]);
 
-    await host.http.post(`/api/users/${EVE}/block`).set(host.as(DAN)).expect(201);
+    await app.host.http.post(`/api/users/${EVE}/block`).set(app.host.as(DAN)).expect(201);
     const before = eve.frames.length;
     dan.ws.close();
     await dan.closed;
-    const again = await host.connect(DAN);
+    const again = await app.host.connect(DAN);
     await new Promise((r) => setTimeout(r, 200));
     expect(eve.frames.slice(before).filter((f) => f.type === 'presence' && f.user_id === DAN)).toEqual([]);
     expect(await online(EVE)).toEqual([]);
     expect(await online(DAN)).toEqual([]);
-    await host.http.delete(`/api/users/${EVE}/block`).set(host.as(DAN)).expect(200);
+    await app.host.http.delete(`/api/users/${EVE}/block`).set(app.host.as(DAN)).expect(200);
     for (const c of [again, eve]) {
       c.ws.close();
       await c.closed;
@@ -172,10 +144,10 @@ describe("a host's groups: presence and the online list follow Parlor's blocks a
   });
 
   it('a private conversation both have written in makes contacts outside every group: online list and offline presence', async () => {
-    const fay = await host.connect(FAY);
-    const eve = await host.connect(EVE);
-    await host.http.post('/api/messages/private').set(host.as(FAY)).send({ to: EVE, content: 'hi eve' }).expect(201);
-    await host.http.post('/api/messages/private').set(host.as(EVE)).send({ to: FAY, content: 'hi fay' }).expect(201);
+    const fay = await app.host.connect(FAY);
+    const eve = await app.host.connect(EVE);
+    await app.host.http.post('/api/messages/private').set(app.host.as(FAY)).send({ to: EVE, content: 'hi eve' }).expect(201);
+    await app.host.http.post('/api/messages/private').set(app.host.as(EVE)).send({ to: FAY, content: 'hi fay' }).expect(201);
     await expect.poll(() => online(FAY)).toEqual([EVE]);
     expect(await online(EVE)).toContain(FAY);
     eve.ws.close();

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Stores } from '../../src/store/types.js';
 import { hostGroups } from '../support/host-groups.js';
-import { startHostApp, type HostApp } from '../support/host-app.js';
+import { startHostApp, useSqliteHostApp, type HostApp } from '../support/host-app.js';
 import { captureLogger, closeAll, expectNoFrame } from '../support/server.js';
 
 const ALICE = 601;
@@ -104,29 +104,17 @@ describe('host-owned groups: the members cache and its invalidation (SQLite)', (
 });
 
 describe("host-owned groups: GET /api/groups shows the contract's fields only", () => {
-  const dir = mkdtempSync(join(tmpdir(), 'parlor-host-group-list-'));
-  let stores: Stores;
-  let host: HostApp;
-
-  beforeAll(async () => {
-    stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
-    host = await startHostApp(stores, {
-      userDirectory: { existing: (ids) => ids.filter((id) => id === ALICE) },
-      groupMemberFetcher: {
-        acceptedMembers: () => [ALICE],
-        // A host's rows as a database driver might give them: a bigint id as a string, and a column of its own.
-        groupsOf: () => [{ id: '7001', name: 'team', status: 'accepted', internal_notes: 'not for clients' }] as never,
-      },
-    });
-  });
-  afterAll(async () => {
-    await host?.close();
-    await stores?.close();
-    rmSync(dir, { recursive: true, force: true });
+  const app = useSqliteHostApp({
+    userDirectory: { existing: (ids) => ids.filter((id) => id === ALICE) },
+    groupMemberFetcher: {
+      acceptedMembers: () => [ALICE],
+      // A host's rows as a database driver might give them: a bigint id as a string, and a column of its own.
+      groupsOf: () => [{ id: '7001', name: 'team', status: 'accepted', internal_notes: 'not for clients' }] as never,
+    },
   });
 
   it('drops the host\'s own columns and answers numeric ids', async () => {
-    const res = await host.http.get('/api/groups').set(host.as(ALICE)).expect(200);
+    const res = await app.host.http.get('/api/groups').set(app.host.as(ALICE)).expect(200);
     expect(res.body).toEqual({ groups: [{ id: 7001, name: 'team', status: 'accepted' }] });
   });
 });

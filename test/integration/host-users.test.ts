@@ -16,7 +16,7 @@ import { createParlor, type Parlor } from '../../src/app.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Stores } from '../../src/store/types.js';
 import type { Profile, UserDirectory } from '../../src/websocket/user-directory.js';
-import { startHostApp, type HostApp } from '../support/host-app.js';
+import { startHostApp, useSqliteHostApp, type HostApp } from '../support/host-app.js';
 import { mockGroupMemberFetcher } from '../support/mock-interfaces.js';
 import { freshPostgresStores } from '../support/postgres-stores.js';
 import { captureLogger, closeAll, expectNoFrame } from '../support/server.js';
@@ -316,38 +316,25 @@ describe("host users without a host sessionResolver: Parlor's tokens are how the
 });
 
 describe('adminUsers for host users whose identity carries no username (a header, a bearer token)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'parlor-host-admin-'));
   const [ROOT, PLAIN] = [7007, 7008];
-  let stores: Stores;
-  let host: HostApp;
-
-  beforeAll(async () => {
-    stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
-    const profiles: Profile[] = [
-      { id: ROOT, username: 'Root' },
-      { id: PLAIN, username: 'plain' },
-    ];
-    host = await startHostApp(stores, {
-      adminUsers: ['root'],
-      userDirectory: { existing: (ids) => ids.filter((id) => id === ROOT || id === PLAIN), profiles: (ids) => profiles.filter((p) => ids.includes(p.id)) },
-    });
-  });
-  afterAll(async () => {
-    await closeAll();
-    await host?.close();
-    await stores?.close();
-    rmSync(dir, { recursive: true, force: true });
+  const profiles: Profile[] = [
+    { id: ROOT, username: 'Root' },
+    { id: PLAIN, username: 'plain' },
+  ];
+  const app = useSqliteHostApp({
+    adminUsers: ['root'],
+    userDirectory: { existing: (ids) => ids.filter((id) => id === ROOT || id === PLAIN), profiles: (ids) => profiles.filter((p) => ids.includes(p.id)) },
   });
 
   it('the directory names the user: the admin may broadcast over HTTP and WebSocket, anyone else may not', async () => {
-    const listener = await host.connect(PLAIN);
-    await host.http.post('/api/broadcast').set(host.as(ROOT)).send({ content: 'maintenance at noon' }).expect(202);
+    const listener = await app.host.connect(PLAIN);
+    await app.host.http.post('/api/broadcast').set(app.host.as(ROOT)).send({ content: 'maintenance at noon' }).expect(202);
     expect(await listener.next('broadcast')).toMatchObject({ from: ROOT, content: 'maintenance at noon' });
-    const admin = await host.connect(ROOT);
+    const admin = await app.host.connect(ROOT);
     admin.send({ type: 'broadcast', content: 'over the socket' });
     expect(await listener.next('broadcast', (f) => f.content === 'over the socket')).toMatchObject({ from: ROOT });
 
-    expect((await host.http.post('/api/broadcast').set(host.as(PLAIN)).send({ content: 'me too' }).expect(403)).body.error).toBe('forbidden');
+    expect((await app.host.http.post('/api/broadcast').set(app.host.as(PLAIN)).send({ content: 'me too' }).expect(403)).body.error).toBe('forbidden');
     listener.send({ type: 'broadcast', content: 'me too' });
     expect(await listener.next('error')).toMatchObject({ code: 'forbidden' });
   });

@@ -60,7 +60,8 @@ await describeWithRedis('RedisPresence: announcements of a reconcile', (url) => 
     expect(heard[1]).toEqual([8, false]);
   });
 
-  it('an instance swept while it stalled re-registers its users even when a connection opens before its next beat', async () => {
+  /** Instance A and a survivor S on one fresh prefix, each with its own connection; heartbeats and sweeps only when a test calls them. */
+  async function instanceAndSurvivor() {
     const prefix = `parlor-test-${randomUUID().slice(0, 8)}`;
     const names = new RedisNames(prefix);
     const timing = { ttlMs: 3000, heartbeatIntervalMs: 60_000, sweepIntervalMs: 60_000 };
@@ -69,6 +70,11 @@ await describeWithRedis('RedisPresence: announcements of a reconcile', (url) => 
     const s = new RedisPresence(rs, names, 'inst-s', timing, silentLogger);
     cleanups.push(() => deleteRedisKeys(url, prefix), () => ra.quit(), () => rs.quit(), async () => (a.stop(), s.stop()));
     await Promise.all([new Promise((ok) => ra.once('ready', ok)), new Promise((ok) => rs.once('ready', ok))]);
+    return { names, ra, a, s };
+  }
+
+  it('an instance swept while it stalled re-registers its users even when a connection opens before its next beat', async () => {
+    const { names, ra, a, s } = await instanceAndSurvivor();
     const heardBySurvivor: Array<[number, boolean]> = [];
     s.setHandler((userId, online) => void heardBySurvivor.push([userId, online]));
     a.setHandler(() => {});
@@ -88,14 +94,7 @@ await describeWithRedis('RedisPresence: announcements of a reconcile', (url) => 
   });
 
   it('a sweep announcement that failed (the contacts could not be read) is made again at the next heartbeat', async () => {
-    const prefix = `parlor-test-${randomUUID().slice(0, 8)}`;
-    const names = new RedisNames(prefix);
-    const timing = { ttlMs: 3000, heartbeatIntervalMs: 60_000, sweepIntervalMs: 60_000 };
-    const [ra, rs] = [new Redis(url, { maxRetriesPerRequest: 0 }), new Redis(url, { maxRetriesPerRequest: 0 })];
-    const a = new RedisPresence(ra, names, 'inst-a', timing, silentLogger);
-    const s = new RedisPresence(rs, names, 'inst-s', timing, silentLogger);
-    cleanups.push(() => deleteRedisKeys(url, prefix), () => ra.quit(), () => rs.quit(), async () => (a.stop(), s.stop()));
-    await Promise.all([new Promise((ok) => ra.once('ready', ok)), new Promise((ok) => rs.once('ready', ok))]);
+    const { names, ra, a, s } = await instanceAndSurvivor();
     const announce = vi.fn(async (_userId: number, _online: boolean) => {});
     announce.mockRejectedValueOnce(new Error('contacts could not be read'));
     s.setHandler(announce);

@@ -18,14 +18,25 @@ type Exec = (sql: string) => Promise<unknown>;
 /** `count` rows from 1 to count, in either dialect. */
 const numbers = (count: number) => `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${count})`;
 
+/** `count` groups owned by `owner`, each with `user` in it as `status`: the user's count brought up in one statement each. */
+async function joinBulk(exec: Exec, tag: string, count: number, owner: number, user: number, status: 'invited' | 'accepted'): Promise<void> {
+  await exec(`${numbers(count)} INSERT INTO groups (name, owner_id, created_at) SELECT '${tag}', ${owner}, 0 FROM n`);
+  await exec(`INSERT INTO group_members (group_id, user_id, status, updated_at) SELECT id, ${user}, '${status}', 0 FROM groups WHERE name = '${tag}'`);
+}
+
+/** `count` invitees (ids from `firstId + 1`) in one group. */
+async function inviteBulk(exec: Exec, groupId: number, count: number, firstId: number): Promise<void> {
+  await exec(`${numbers(count)} INSERT INTO group_members (group_id, user_id, status, updated_at)
+    SELECT ${groupId}, ${firstId} + i, 'invited', 0 FROM n`);
+}
+
 function limitCases(setup: () => Promise<{ stores: Stores; exec: Exec }>) {
   it('members per group: the invitation past the limit is a conflict and stores nothing', async () => {
     const { stores, exec } = await setup();
     const owner = 10;
     const g = await stores.groups.createGroup(owner, 'full');
     // The owner plus limit - 2 invitees: one seat left.
-    await exec(`${numbers(GROUP_LIMITS.membersPerGroup - 2)} INSERT INTO group_members (group_id, user_id, status, updated_at)
-      SELECT ${g.id}, 900000 + i, 'invited', 0 FROM n`);
+    await inviteBulk(exec, g.id, GROUP_LIMITS.membersPerGroup - 2, 900000);
     await stores.groups.invite(g.id, 11, owner);
     await expectParlorError(() => stores.groups.invite(g.id, 12, owner), 'conflict');
     expect(await stores.groups.memberStatus(g.id, 12)).toBeNull();
@@ -34,8 +45,7 @@ function limitCases(setup: () => Promise<{ stores: Stores; exec: Exec }>) {
   it('pending invitations per user: one past the limit is a conflict; answering one makes room', async () => {
     const { stores, exec } = await setup();
     const [owner, invitee] = [20, 21];
-    await exec(`${numbers(GROUP_LIMITS.pendingInvitesPerUser - 1)} INSERT INTO groups (name, owner_id, created_at) SELECT 'bulk-pending', ${owner}, 0 FROM n`);
-    await exec(`INSERT INTO group_members (group_id, user_id, status, updated_at) SELECT id, ${invitee}, 'invited', 0 FROM groups WHERE name = 'bulk-pending'`);
+    await joinBulk(exec, 'bulk-pending', GROUP_LIMITS.pendingInvitesPerUser - 1, owner, invitee, 'invited');
     const last = await stores.groups.createGroup(owner, 'last seat');
     await stores.groups.invite(last.id, invitee, owner);
     const over = await stores.groups.createGroup(owner, 'over');
@@ -49,15 +59,13 @@ function limitCases(setup: () => Promise<{ stores: Stores; exec: Exec }>) {
     const { stores, exec } = await setup();
     const [owner, invitee] = [40, 41];
     const crowded = await stores.groups.createGroup(owner, 'crowded');
-    await exec(`${numbers(GROUP_LIMITS.membersPerGroup + 10)} INSERT INTO group_members (group_id, user_id, status, updated_at)
-      SELECT ${crowded.id}, 800000 + i, 'invited', 0 FROM n`);
+    await inviteBulk(exec, crowded.id, GROUP_LIMITS.membersPerGroup + 10, 800000);
     // Accepting adds no member (the invitee was counted already): allowed.
     expect(await stores.groups.respond(crowded.id, 800001, true)).toBe(true);
     // A new invitation would add one: refused.
     await expectParlorError(() => stores.groups.invite(crowded.id, invitee, owner), 'conflict');
     // A user with more pending invitations than the limit may still accept one.
-    await exec(`${numbers(GROUP_LIMITS.pendingInvitesPerUser + 5)} INSERT INTO groups (name, owner_id, created_at) SELECT 'bulk-over', ${owner}, 0 FROM n`);
-    await exec(`INSERT INTO group_members (group_id, user_id, status, updated_at) SELECT id, ${invitee}, 'invited', 0 FROM groups WHERE name = 'bulk-over'`);
+    await joinBulk(exec, 'bulk-over', GROUP_LIMITS.pendingInvitesPerUser + 5, owner, invitee, 'invited');
     const [one] = (await stores.groups.groupsOf(invitee)).filter((g) => g.status === 'invited');
     expect(await stores.groups.respond(one!.id, invitee, true)).toBe(true);
   });
@@ -65,8 +73,7 @@ function limitCases(setup: () => Promise<{ stores: Stores; exec: Exec }>) {
   it('groups per user: creating or accepting past the limit is a conflict and changes nothing', async () => {
     const { stores, exec } = await setup();
     const [user, inviter] = [30, 31];
-    await exec(`${numbers(GROUP_LIMITS.groupsPerUser - 1)} INSERT INTO groups (name, owner_id, created_at) SELECT 'bulk-joined', ${inviter}, 0 FROM n`);
-    await exec(`INSERT INTO group_members (group_id, user_id, status, updated_at) SELECT id, ${user}, 'accepted', 0 FROM groups WHERE name = 'bulk-joined'`);
+    await joinBulk(exec, 'bulk-joined', GROUP_LIMITS.groupsPerUser - 1, inviter, user, 'accepted');
     const invitedTo = await stores.groups.createGroup(inviter, 'one more');
     await stores.groups.invite(invitedTo.id, user, inviter);
     await stores.groups.createGroup(user, 'the last one');

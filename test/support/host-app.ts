@@ -4,13 +4,18 @@
  * session) and, optionally, its own users (a UserDirectory), with Parlor
  * mounted at the root over the given stores.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { afterAll, beforeAll } from 'vitest';
 import { createParlor, type Parlor, type ParlorOptions } from '../../src/app.js';
+import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Stores } from '../../src/store/types.js';
 import type { SessionResolver } from '../../src/websocket/session-resolver.js';
-import { connectClient, targetOf, type HttpTarget, type TestClient } from './server.js';
+import { closeAll, connectClient, targetOf, type HttpTarget, type TestClient } from './server.js';
 
 export const HOST_USER_HEADER = 'x-host-user';
 
@@ -52,6 +57,35 @@ export async function startHostApp(stores: Stores, options: Omit<Partial<ParlorO
       await parlor.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * A host app over fresh SQLite stores in a temp folder (inline writer),
+ * started before the suite and closed after it, folder and all. `options`
+ * sees the stores (a host persister may be built over others).
+ */
+export function useSqliteHostApp(options: Omit<Partial<ParlorOptions>, 'stores'> = {}): { readonly host: HostApp; readonly stores: Stores } {
+  const dir = mkdtempSync(join(tmpdir(), 'parlor-host-app-'));
+  let host: HostApp | undefined;
+  let stores: Stores | undefined;
+  beforeAll(async () => {
+    stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
+    host = await startHostApp(stores, options);
+  });
+  afterAll(async () => {
+    await closeAll();
+    await host?.close();
+    await stores?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get host() {
+      return host!;
+    },
+    get stores() {
+      return stores!;
     },
   };
 }
