@@ -156,6 +156,28 @@ describe('sqlite: the write worker', () => {
     expect(stores.users.findById(a.id)?.username).toBe('alice');
   });
 
+  it('refuses writes past maxPendingWrites with rate_limited while the worker is behind, and commits the ones it took', async () => {
+    const stores = tmp.open({ maxPendingWrites: 5, busyTimeoutMs: 5000 });
+    const a = await stores.users.createUser('alice', 'h');
+    // Another process holds the write lock: the worker's next batch waits for it.
+    const blocker = new BetterSqlite3(tmp.path());
+    blocker.exec('BEGIN IMMEDIATE');
+    try {
+      const sends = Array.from({ length: 10 }, (_, i) => stores.messages.savePrivate({ from: a.id, to: a.id, content: `m${i}` }));
+      const settled = Promise.allSettled(sends);
+      await new Promise((r) => setTimeout(r, 100));
+      blocker.exec('COMMIT');
+      const outcomes = await settled;
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5);
+      const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(refused).toHaveLength(5);
+      for (const r of refused) expect(r.reason).toMatchObject({ code: 'rate_limited' });
+      expect((await stores.messages.privateHistory(a.id, a.id, { limit: 20 })).items).toHaveLength(5);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('a reply the worker posted just before it failed is ignored, not a crash of this thread', async () => {
     const { stores, a, writer } = await setup();
     const waiting = stores.messages.savePrivate({ from: a.id, to: a.id, content: 'in flight' });

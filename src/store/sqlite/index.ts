@@ -42,6 +42,8 @@ export interface SqliteStoresOptions {
   sessionPruneIntervalMs?: number;
   /** SQLITE_BUSY wait (default 5000 ms). */
   busyTimeoutMs?: number;
+  /** Writes waiting for the write worker at most (default 20,000); past it a write is refused with `rate_limited`. */
+  maxPendingWrites?: number;
   /** Clock for stored timestamps and session expiry (default Date.now). */
   now?: () => number;
   /**
@@ -87,7 +89,7 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
   try {
     writer =
       kind === 'worker'
-        ? new WorkerWriter({ path: options.path, busyTimeoutMs, maxBatch: options.maxBatch })
+        ? new WorkerWriter({ path: options.path, busyTimeoutMs, maxBatch: options.maxBatch, maxPendingWrites: options.maxPendingWrites })
         : new InlineWriter(db, { maxBatch: options.maxBatch });
   } catch (err) {
     db.close();

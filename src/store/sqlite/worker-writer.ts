@@ -31,12 +31,23 @@ import {
   fromWireError,
 } from './write-worker-protocol.js';
 import type { WriteArgs, WriteCall, WriteOp, WriteResult } from './writes.js';
+import { ParlorError } from '../../errors.js';
 
 export interface WorkerWriterOptions {
   path: string;
   busyTimeoutMs: number;
   maxBatch?: number;
+  /** Writes waiting for the worker at most (DEFAULT_MAX_PENDING_WRITES); past it, `run` refuses. */
+  maxPendingWrites?: number;
 }
+
+/**
+ * About a second of writes at this machine's peak: what a stalled disk, or
+ * another process holding the write lock, may pile up before new writes are
+ * refused. Each holds its arguments (a message's content: up to 16 KB), so the
+ * bound is on memory too.
+ */
+export const DEFAULT_MAX_PENDING_WRITES = 20_000;
 
 /** A write sent or about to be sent, with its call: what commit listeners are told. */
 type Waiting = BatchItem<WriteCall>;
@@ -59,7 +70,10 @@ export class WorkerWriter implements SqliteWriter {
   private closing: Promise<void> | null = null;
   private readonly commits = new CommitListeners();
 
+  private readonly maxPending: number;
+
   constructor(options: WorkerWriterOptions) {
+    this.maxPending = options.maxPendingWrites ?? DEFAULT_MAX_PENDING_WRITES;
     const workerData: WriteWorkerData = {
       path: options.path,
       busyTimeoutMs: options.busyTimeoutMs,
@@ -78,6 +92,11 @@ export class WorkerWriter implements SqliteWriter {
   run<K extends WriteOp>(op: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
     if (this.closing) return Promise.reject(closedError());
     if (this.failure) return Promise.reject(this.failure);
+    // Backpressure: `rate_limited` is what a client already answers by waiting and sending again
+    // (the SDK requeues the message and slows down; HTTP is a 429), and it is not logged as a failure.
+    if (this.waiting.length >= this.maxPending) {
+      return Promise.reject(new ParlorError('rate_limited', 'the server is writing a backlog; try again in a moment'));
+    }
     const call: WriteCall<K> = [op, args];
     return new Promise<WriteResult<K>>((resolve, reject) => {
       this.outbox.add(call);
