@@ -42,6 +42,8 @@ export function buildManager(
       storesKnowGroups: !options.groupMemberFetcher && !options.messagePersister,
       // Parlor's messages table records who wrote to whom (a trigger); a host's persister's messages never reach it.
       storesKnowWriters: !options.messagePersister,
+      // Parlor's ConsentStore reads Parlor's memberships; only a host's groups need the fetcher's contactsOf for consent.
+      consentStoreKnowsGroups: !options.groupMemberFetcher,
     },
     broker: options.broker,
     consentStore: stores.consent,

@@ -117,7 +117,7 @@ export class Manager {
     this.groups = this.groupCache ?? fetcher;
     this.consent = new Consent(consentStore, {
       groupContactsOf: this.groups.contactsOf?.bind(this.groups),
-      hostGroups: !this.options.storesKnowGroups,
+      hostGroups: !this.options.consentStoreKnowsGroups,
       recordWrites: !this.options.storesKnowWriters,
     });
     this.log = this.options.logger ?? silentLogger;

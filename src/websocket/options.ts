@@ -78,6 +78,14 @@ export interface ManagerOptions {
    * message each way); `createParlor` sets it without a host's persister.
    */
   storesKnowWriters: boolean;
+  /**
+   * The ConsentStore holds the groups' memberships (Parlor's own groups, even
+   * with a host's persister): whether two users share a group is its
+   * `shareGroup`, and the fetcher's `contactsOf` is not asked for it. Default
+   * false for a Manager built by hand (asking is never wrong); `createParlor`
+   * sets it without a host's fetcher.
+   */
+  consentStoreKnowsGroups: boolean;
   /** Whether a user may send `broadcast`. Default: nobody. */
   isAdmin: (identity: Identity) => Awaitable<boolean>;
   logger?: Logger;
@@ -104,6 +112,7 @@ export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
   groupCacheSize: 0,
   storesKnowGroups: false,
   storesKnowWriters: false,
+  consentStoreKnowsGroups: false,
   isAdmin: () => false,
   now: Date.now,
 };

@@ -138,8 +138,8 @@ describe('Manager: message requests and blocks through an injected ConsentStore 
       expect(groups.contactsOf).not.toHaveBeenCalled();
     });
 
-    it('storesKnowGroups (Parlor owns the groups): contactsOf is never asked for consent', async () => {
-      const { manager, groups } = build(mockConsentStore(), undefined, { storesKnowGroups: true }, { 1: [2], 2: [1] });
+    it('consentStoreKnowsGroups (Parlor owns the groups, whoever stores the messages): contactsOf is never asked for consent', async () => {
+      const { manager, groups } = build(mockConsentStore(), undefined, { consentStoreKnowsGroups: true }, { 1: [2], 2: [1] });
       await manager.sendPrivate({ from: 1, to: 2, content: 'hello' });
       expect(groups.contactsOf).not.toHaveBeenCalled();
     });
