@@ -239,7 +239,10 @@ export class RedisPresence {
     if (!this.connected) return;
     try {
       const states = await this.clusterState(userIds);
-      userIds.forEach((u, i) => states[i] !== undefined && this.handler?.(u, states[i]));
+      userIds.forEach((u, i) => {
+        // Failed again (the contacts still unreadable): once more at the next beat.
+        if (states[i] !== undefined) Promise.resolve(this.handler?.(u, states[i])).catch(() => this.announceAgain.add(u));
+      });
     } catch (err) {
       this.log.debug({ err }, 'redis: could not repeat presence announcements');
     }

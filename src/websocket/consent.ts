@@ -156,20 +156,24 @@ export class Consent {
    * groups) marked it one.
    */
   async conversationsFor(userId: number, conversations: Conversation[]): Promise<Conversation[]> {
-    if (this.recordWrites) return Promise.all(conversations.map((c) => (c.kind === 'private' ? this.markRequest(userId, c) : c)));
+    const store = this.store;
+    if (!store) return conversations;
+    // The host's contacts are read once per list, not once per conversation.
+    const hostContacts = async () => (this.hostContactsOf ? new Set(await this.hostContactsOf(userId)) : new Set<number>());
+    if (this.recordWrites) {
+      // A host persister's list: every private conversation's mark comes from the relation (batched on PostgreSQL, cached on SQLite).
+      const contacts = conversations.some((c) => c.kind === 'private') ? await hostContacts() : new Set<number>();
+      return Promise.all(
+        conversations.map(async (c) => {
+          if (c.kind !== 'private') return c;
+          const r = await store.relation(userId, c.user_id);
+          return markedRequest(c, !r.wrote && !r.shareGroup && !contacts.has(c.user_id));
+        }),
+      );
+    }
     if (!this.hostContactsOf || !conversations.some((c) => c.request)) return conversations;
-    const contacts = new Set(await this.hostContactsOf(userId));
-    return conversations.map((c) => {
-      if (!c.request || c.kind !== 'private' || !contacts.has(c.user_id)) return c;
-      const { request: _, ...accepted } = c;
-      return accepted;
-    });
-  }
-
-  private async markRequest(userId: number, c: Conversation & { kind: 'private' }): Promise<Conversation> {
-    const r = await this.relationOf(userId, c.user_id);
-    const { request: _, ...rest } = c;
-    return r.wrote || r.shareGroup ? rest : { ...rest, request: true };
+    const contacts = await hostContacts();
+    return conversations.map((c) => (c.kind === 'private' && c.request && contacts.has(c.user_id) ? markedRequest(c, false) : c));
   }
 
   /** `users` without those `userId` blocks or is blocked by: the audience of a group typing frame. */
@@ -232,4 +236,10 @@ export class Consent {
 function refuseBlocked(r: Relation, peer: number): void {
   if (r.blocking) throw new ParlorError('forbidden', `you have blocked user ${peer}; unblock them first`);
   if (r.blockedBy) throw new ParlorError('forbidden', `user ${peer} does not accept messages or invitations from you`);
+}
+
+/** The private conversation with its `request` mark set as given (absent when false, as the stores leave it). */
+function markedRequest(c: Conversation & { kind: 'private' }, request: boolean): Conversation {
+  const { request: _, ...rest } = c;
+  return request ? { ...rest, request: true } : rest;
 }

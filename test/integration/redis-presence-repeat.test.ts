@@ -96,7 +96,7 @@ await describeWithRedis('RedisPresence: announcements of a reconcile', (url) => 
   it('a sweep announcement that failed (the contacts could not be read) is made again at the next heartbeat', async () => {
     const { names, ra, a, s } = await instanceAndSurvivor();
     const announce = vi.fn(async (_userId: number, _online: boolean) => {});
-    announce.mockRejectedValueOnce(new Error('contacts could not be read'));
+    announce.mockRejectedValueOnce(new Error('contacts could not be read')).mockRejectedValueOnce(new Error('still unreadable'));
     s.setHandler(announce);
     a.setHandler(() => {});
 
@@ -111,5 +111,9 @@ await describeWithRedis('RedisPresence: announcements of a reconcile', (url) => 
       [1, false],
       [1, false],
     ]);
+    // Failed again: repeated at the beat after.
+    await new Promise((r) => setImmediate(r));
+    await s.beat();
+    expect(announce.mock.calls).toHaveLength(3);
   });
 });

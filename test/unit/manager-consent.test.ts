@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createParlorContainer } from '../../src/container.js';
 import type { ConsentStore, Relation } from '../../src/websocket/consent-store.js';
+import { Consent } from '../../src/websocket/consent.js';
 import { Manager } from '../../src/websocket/manager.js';
 import type { MessagePolicy } from '../../src/websocket/message-policy.js';
 import type { ManagerOptions } from '../../src/websocket/options.js';
@@ -142,6 +143,26 @@ describe('Manager: message requests and blocks through an injected ConsentStore 
       const { manager, groups } = build(mockConsentStore(), undefined, { consentStoreKnowsGroups: true }, { 1: [2], 2: [1] });
       await manager.sendPrivate({ from: 1, to: 2, content: 'hello' });
       expect(groups.contactsOf).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('the conversation list with a host persister and host groups', () => {
+    it("asks the host's contactsOf once per list, and marks each private conversation from the relation", async () => {
+      const store = {
+        ...mockConsentStore({ '1>3': { wrote: true } }),
+        recordWrite: vi.fn(async () => {}),
+      };
+      const contactsOf = vi.fn(async () => [2]);
+      const consent = new Consent(store, { groupContactsOf: contactsOf, hostGroups: true, recordWrites: true });
+      const last_message = { id: 1, from: 2, to: 1, content: 'x', timestamp: 1 };
+      const list = await consent.conversationsFor(1, [
+        { kind: 'private', user_id: 2, last_message, unread: 1 }, // a host contact
+        { kind: 'private', user_id: 3, last_message, unread: 1 }, // I wrote to them
+        { kind: 'private', user_id: 4, last_message, unread: 1, request: true }, // a stranger
+        { kind: 'group', group_id: 9, last_message, unread: 0 },
+      ]);
+      expect(list.map((c) => ('request' in c ? c.request : false))).toEqual([false, false, true, false]);
+      expect(contactsOf).toHaveBeenCalledTimes(1);
     });
   });
 });
