@@ -37,6 +37,8 @@ export class Inbox {
   private syncingNow = false;
   /** Every id up to it was delivered (or was before `since`): the `since` of the next `sync`. */
   private cursor: number;
+  /** The cursor at the last prune. */
+  private prunedThrough = -Infinity;
 
   constructor(
     since: number,
@@ -170,8 +172,9 @@ export class Inbox {
 
   private remember(id: number): void {
     this.seen.add(id);
-    // A replay under way moves the cursor as it goes: let the ids it passed go now and then, not per frame.
-    if (this.seen.size > 2 * this.window) this.prune();
+    // A replay under way moves the cursor as it goes: let the ids it passed go now and then, not per
+    // frame, and only when the cursor moved since (else the scan finds nothing to let go).
+    if (this.seen.size > 2 * this.window && this.cursor > this.prunedThrough) this.prune();
     // No sync came to move the cursor (a server without sync): the oldest go, so memory stays bounded.
     // One of them replayed later would be delivered twice, never lost.
     if (this.seen.size > 4 * this.window) {
@@ -182,6 +185,7 @@ export class Inbox {
 
   /** Forget the ids at or below `lastSeenId`: they are dropped as seen without being remembered. */
   private prune(): void {
+    this.prunedThrough = this.cursor;
     for (const id of this.seen) if (id <= this.cursor) this.seen.delete(id);
   }
 }

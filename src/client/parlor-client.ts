@@ -39,6 +39,8 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   private detachSocket: (() => void) | null = null;
   private opened = false;
   private syncTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The server answered this connection's last sync with `synced` (false: it timed out; sync is off there). */
+  private syncAnswers = true;
   /** Set while queued frames wait for the pacer. */
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly pacer: SendPacer;
@@ -226,6 +228,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     if (this.current !== 'connecting') return;
     const reconnected = this.opened;
     this.opened = true;
+    this.syncAnswers = true;
     this.current = 'open';
     this.startSync();
     this.flushOutbox();
@@ -314,8 +317,9 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
         // Only the replay keeps the wait going: live traffic would hold everything back for good
         // from a server that never answers the sync (sync disabled there).
         if (this.inbox.syncing && frame.replayed === true) this.armSyncTimer();
-        // Many delivered ids above lastSeenId: a sync lets the inbox forget them (and brings anything missed live).
-        else if (this.inbox.wantsSync && this.current === 'open') this.startSync();
+        // Many delivered ids above lastSeenId: a sync lets the inbox forget them (and brings anything missed live),
+        // unless this server did not answer the last one (sync disabled there): then the inbox drops its oldest.
+        else if (this.inbox.wantsSync && this.current === 'open' && this.syncAnswers) this.startSync();
         return;
       case 'synced':
         return this.finishSync(frame);
@@ -388,6 +392,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   private finishSync(frame: ServerFrame<'synced'> | undefined): void {
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
+    this.syncAnswers = frame !== undefined;
     // A connection counts as good once its replay is over, not at its open: a server that accepts and
     // closes at once (draining with 1001, 1013, a replay failing every time) gets the growing backoff.
     this.reconnector.reset();

@@ -93,6 +93,18 @@ describe('ParlorClient sync after every (re)connect', () => {
     expect(names.at(-1)).toBe('closed');
   });
 
+  it('a server that never answers syncs is not asked again on that connection when the window fills', () => {
+    const h = createClient({ dedupWindow: 3, syncTimeoutMs: 1000 });
+    startConnecting(h.client);
+    const socket = h.net.last;
+    socket.accept();
+    socket.push({ type: 'error', code: 'bad_request', message: 'sync is not enabled on this server' });
+    vi.advanceTimersByTime(1000); // no synced: the wait ends
+    for (let id = 1; id <= 20; id++) socket.push(privateMessage(id));
+    expect(socket.frames().filter((f) => f.type === 'sync')).toHaveLength(1);
+    expect(deliveredIds(h.events)).toHaveLength(20);
+  });
+
   it('a message that a later one overtook live is not skipped: the next sync starts below both', () => {
     // 11 came live, 10 never did (committed later on another instance, or lost in a Redis outage).
     const h = createClient({ since: 9 });
