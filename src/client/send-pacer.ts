@@ -9,26 +9,44 @@ import { TokenBucket } from '../token-bucket.js';
  * 1008. A `rate_limited` answer all the same (a server with lower limits)
  * halves the rate and the burst, down to one frame a second and one at
  * once; the answers to one overflow (one per frame past the server's burst)
- * count once.
+ * count once. After a quiet spell (RECOVER_MS without one) they double
+ * again, up to what the client was given: a server that was only busy for a
+ * moment (its write backlog answers `rate_limited` too) does not slow the
+ * client for the rest of its life.
  */
 /** `rate_limited` answers this close together answer one overflow. */
 const SAME_OVERFLOW_MS = 1000;
+/** A quiet spell this long doubles a halved rate and burst back, a step at a time. */
+export const RECOVER_MS = 30_000;
 
 export class SendPacer {
   private bucket: TokenBucket;
   private lastSlowDown = -Infinity;
+  private readonly fullRate: number;
+  private readonly fullBurst: number;
 
   constructor(
     private rate: number,
     private burst: number,
     private readonly now: () => number = Date.now,
   ) {
+    this.fullRate = rate;
+    this.fullBurst = burst;
     this.bucket = new TokenBucket(rate, burst, now);
   }
 
   /** Takes one frame's worth; false when the bucket is empty (see `waitMs`). */
   take(): boolean {
+    if (this.rate < this.fullRate && this.now() - this.lastSlowDown >= RECOVER_MS) this.recover();
     return this.bucket.take();
+  }
+
+  /** A quiet spell: one step back up (double, at most the given rate and burst); the next step needs another spell. */
+  private recover(): void {
+    this.lastSlowDown = this.now();
+    this.rate = Math.min(this.fullRate, this.rate * 2);
+    this.burst = Math.min(this.fullBurst, this.burst * 2);
+    this.bucket = new TokenBucket(this.rate, this.burst, this.now);
   }
 
   /** How long until the next frame may go. */

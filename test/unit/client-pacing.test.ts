@@ -5,7 +5,7 @@
  * a message written again, not a lost one.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SendPacer } from '../../src/client/send-pacer.js';
+import { RECOVER_MS, SendPacer } from '../../src/client/send-pacer.js';
 import { connectAndSync, createClient, flushPromises, startConnecting } from './client-support.js';
 
 beforeEach(() => {
@@ -95,5 +95,23 @@ describe('SendPacer', () => {
     let burst = 0;
     while (pacer.take()) burst++;
     expect(burst).toBe(15);
+  });
+
+  it('climbs back after a quiet spell, a doubling per RECOVER_MS, up to the rate and burst it was given (a server busy for a moment)', () => {
+    let now = 0;
+    const pacer = new SendPacer(16, 32, () => now);
+    pacer.slowDown();
+    now += 1000;
+    pacer.slowDown();
+    expect(pacer.currentRate).toBe(4);
+    now += RECOVER_MS;
+    pacer.take();
+    expect(pacer.currentRate).toBe(8);
+    now += RECOVER_MS;
+    pacer.take();
+    expect(pacer.currentRate).toBe(16);
+    now += RECOVER_MS;
+    pacer.take();
+    expect(pacer.currentRate).toBe(16);
   });
 });
