@@ -18,11 +18,20 @@
  */
 import { maxBatchOf, newBatchStats, rejectBatch, settleCommitted, type BatchItem, type BatchStats, type Outcome } from '../batch.js';
 import { BatchBuffer } from '../batch-buffer.js';
+import { ParlorError } from '../../errors.js';
 
 export interface StatementQueueOptions {
   /** Inputs per statement at most (default 256). */
   maxBatch?: number;
+  /**
+   * Inputs waiting at most (default 20,000, as SQLite's write worker); past
+   * it `enqueue` refuses with `rate_limited`, so a stalled database costs
+   * bounded memory and clients wait and send again.
+   */
+  maxPending?: number;
 }
+
+export const DEFAULT_MAX_PENDING = 20_000;
 
 /** Sends one batch as one statement; the outcomes are in input order, one per input. */
 export type RunBatch<I, O> = (inputs: I[]) => Promise<Outcome<O>[]>;
@@ -34,11 +43,14 @@ export class StatementQueue<I, O> {
   private running: Promise<void> | null = null;
   private closed = false;
 
+  private readonly maxPending: number;
+
   constructor(
     private readonly run: RunBatch<I, O>,
     options: StatementQueueOptions = {},
   ) {
     this.pending = new BatchBuffer(() => this.start(), maxBatchOf(options.maxBatch));
+    this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
   }
 
   /** Inputs waiting for the next batch. */
@@ -49,6 +61,9 @@ export class StatementQueue<I, O> {
   /** Sends `input` with the next batch; resolves with its own outcome once the batch committed. */
   enqueue(input: I): Promise<O> {
     if (this.closed) return Promise.reject(new Error('the PostgreSQL store is closed'));
+    if (this.pending.size >= this.maxPending) {
+      return Promise.reject(new ParlorError('rate_limited', 'the server is writing a backlog; try again in a moment'));
+    }
     return new Promise<O>((resolve, reject) => {
       this.pending.add({ work: input, resolve, reject });
     });
