@@ -10,7 +10,7 @@ import type { PauseReason } from './environment.js';
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 export interface ConnectionEvents {
-  /** A socket is being opened. `attempt` counts failed attempts since the last successful open (0 first). */
+  /** A socket is being opened. `attempt` counts failed attempts since the last good connection (its replay over) or `connect()` (0 first). */
   connecting: { attempt: number };
   /** The socket is open; `sync` and the outbox have just been written. `reconnected`: not the first open. */
   open: { reconnected: boolean };

@@ -67,7 +67,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     return this.current;
   }
 
-  /** The highest private/group message id seen: the `since` of the next `sync`. Persist it to resume later. */
+  /** The `since` of the next `sync`: every private/group message up to it was delivered (it moves with replays, not live messages). Persist it to resume later. */
   get lastSeenId(): number {
     return this.inbox.lastSeenId;
   }

@@ -7,9 +7,14 @@
  * the same database file.
  */
 import Database from 'better-sqlite3';
+import express from 'express';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, connectClient, createGroup, registerUsers, startTestServer, type TestServer } from '../support/server.js';
+import { createParlor } from '../../src/app.js';
+import { openSqliteStores } from '../../src/store/sqlite/index.js';
+import { closeAll, connectClient, createGroup, registerUsers, startTestServer, targetOf, type TestServer } from '../support/server.js';
 
 describe('invite: the invitation and its notification in one transaction', () => {
   let server: TestServer;
@@ -46,5 +51,37 @@ describe('invite: the invitation and its notification in one transaction', () =>
     expect(await guestSocket.next('notification')).toMatchObject({ subtype: 'group_invite', group_id: groupId, from: owner.id });
     const listed = (await server.http.get('/api/notifications').set('cookie', guest.cookie).expect(200)).body;
     expect(listed.notifications.filter((n: { subtype: string }) => n.subtype === 'group_invite')).toHaveLength(1);
+  });
+});
+
+describe('invite: a GroupStore that takes no notice', () => {
+  it('stores the invitation, and the notification is stored and sent as before (no empty frame)', async () => {
+    const stores = openSqliteStores({ path: ':memory:', sessionPruneIntervalMs: 0 });
+    // An older or custom group store: invite() ignores the notice and answers nothing.
+    const groups = Object.create(stores.groups) as typeof stores.groups;
+    groups.invite = async (groupId, userId, invitedBy) => {
+      await stores.groups.invite(groupId, userId, invitedBy);
+      return undefined;
+    };
+    const parlor = createParlor({ stores: { ...stores, groups }, sessionSecret: 'a session secret of some length', passwordHashCost: 10, authRateLimit: 0 });
+    const app = express();
+    app.use(parlor.router);
+    const server = createServer(app);
+    parlor.attach(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const target = targetOf(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      const [owner, guest] = await registerUsers(target, 2);
+      const groupId = await createGroup(target, owner);
+      const guestSocket = await connectClient(target, guest.cookie);
+      await target.http.post('/api/groups/invite').set('cookie', owner.cookie).send({ group_id: groupId, user_id: guest.id }).expect(201);
+      expect(await guestSocket.next('notification')).toMatchObject({ subtype: 'group_invite', group_id: groupId, id: expect.any(Number) });
+    } finally {
+      await closeAll();
+      await parlor.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await stores.close();
+    }
   });
 });
