@@ -32,7 +32,7 @@ export function parseObject(text: string): Json | undefined {
 export const mayBeSilent = (text: string) => ['typing', 'read'].includes(parseObject(text)?.type as string);
 
 export const isValidContent = (c: unknown) =>
-  typeof c === 'string' && c.trim().length >= 1 && c.trim().length <= MAX_CONTENT && !hasLoneSurrogate(c);
+  typeof c === 'string' && c.trim().length >= 1 && [...c.trim()].length <= MAX_CONTENT && !hasLoneSurrogate(c); // characters are code points
 export const isValidClientId = (c: unknown) => c === undefined || (typeof c === 'string' && c.length >= 1 && c.length <= 64);
 
 /** The ids the arbitraries aim at; read when frames are generated, so they may be set in a beforeAll. */
