@@ -48,6 +48,8 @@ export const EnvSchema = z.object({
   /** New WebSocket connections a second per user, and the burst (429 on the upgrade past them). */
   WS_CONNECT_RATE: Int(2, 1),
   WS_CONNECT_BURST: Int(40, 1),
+  /** Private conversations a user may start with strangers a day, per instance (rate_limited past it). */
+  NEW_CONVERSATIONS_PER_DAY: Int(200, 1),
   /** Authenticated HTTP reads (GET) a second per user; 0 turns the read limit off. HTTP writes take WS_RATE_LIMIT / WS_RATE_BURST. */
   HTTP_READ_RATE_LIMIT: Int(20),
   HTTP_READ_BURST: Int(60, 1),

@@ -90,6 +90,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
       rateBurst: config.WS_RATE_BURST,
       connectRate: config.WS_CONNECT_RATE,
       connectBurst: config.WS_CONNECT_BURST,
+      newConversationsPerDay: config.NEW_CONVERSATIONS_PER_DAY,
       maxBufferedBytes: config.MAX_BUFFERED_BYTES,
       shedBufferedBytes: Math.floor(config.MAX_BUFFERED_BYTES / 4),
       maxConnectionsPerUser: config.MAX_CONNECTIONS_PER_USER,

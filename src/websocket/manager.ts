@@ -51,6 +51,7 @@ import { Traffic } from './traffic.js';
 import { TypingTracker, type TypingKey } from './typing-tracker.js';
 import type { UserDirectory } from './user-directory.js';
 import { UserBudgets } from '../user-budgets.js';
+import { LruMap } from '../store/lru-map.js';
 
 /**
  * Keeps every user's connections and routes frames between them (contract
@@ -100,6 +101,10 @@ export class Manager {
   private readonly shutdown = new AbortController();
   /** New connections per user (connectRate, connectBurst). */
   private readonly connectBudgets: UserBudgets;
+  /** Conversations with strangers started per user (newConversationsPerDay). */
+  private readonly newConversations: UserBudgets;
+  /** Pairs charged lately: the messages of one new conversation sent before the first is stored count once. */
+  private readonly chargedPairs = new LruMap<string, true>(10_000);
 
   constructor(
     @inject(SESSION_RESOLVER) readonly sessions: SessionResolver,
@@ -112,6 +117,8 @@ export class Manager {
   ) {
     this.options = resolveManagerOptions(options);
     this.connectBudgets = new UserBudgets({ rate: this.options.connectRate, burst: this.options.connectBurst }, this.options.now);
+    const perDay = this.options.newConversationsPerDay;
+    this.newConversations = new UserBudgets({ rate: perDay / 86_400, burst: perDay }, this.options.now);
     this.users = new KnownUsers(directory, this.options.userCacheSize);
     this.groupCache = this.options.groupCacheSize > 0 ? new KnownGroups(fetcher, this.options.groupCacheSize) : null;
     this.groups = this.groupCache ?? fetcher;
@@ -338,6 +345,7 @@ export class Manager {
     // Built-in blocks first, then the host's policy (contract section 6).
     const admission = this.consent.admitPrivate(input.from, input.to);
     const admitted = admission instanceof Promise ? await admission : admission;
+    if (!admitted.senderWrote && !admitted.recipientAccepted) this.chargeNewConversation(input.from, input.to);
     const toSave = this.options.messagePolicy ? await this.policed(input, { to: input.to }) : input;
     const saved = await this.messages.savePrivate(toSave);
     const noting = this.consent.noteWritten(input.from, input.to, admitted);
@@ -349,6 +357,16 @@ export class Manager {
       if (admitted.nowMutual) void this.track(this.presence.introduce(input.from, input.to));
     }
     return saved;
+  }
+
+  /** A stranger's first message: one of the sender's newConversationsPerDay, once per pair. */
+  private chargeNewConversation(from: number, to: number): void {
+    const pair = `${from},${to}`;
+    if (this.chargedPairs.peek(pair)) return;
+    if (this.newConversations.take(from) > 0) {
+      throw new ParlorError('rate_limited', `you started ${this.options.newConversationsPerDay} conversations with people you had no contact with today; try again later`);
+    }
+    this.chargedPairs.set(pair, true);
   }
 
   /** The same for a group: 404/403 (`not_found`/`forbidden`) unless the sender is an accepted member. */

@@ -20,6 +20,15 @@ export interface ManagerOptions {
   connectRate: number;
   connectBurst: number;
   /**
+   * Private conversations one user may start with strangers a day (someone
+   * who never wrote to them and shares no group; with a ConsentStore), per
+   * instance: past it, `rate_limited`. Every conversation costs its two
+   * users a probe in each `sync` page and conversation list, so this bounds
+   * how fast one account (a spammer) can make that grow, for itself and for
+   * those it writes to. Replies and conversations under way are not counted.
+   */
+  newConversationsPerDay: number;
+  /**
    * Rejected frames (beyond the rate) tolerated before closing with 1008; they
    * are forgiven at `abuseTolerance` per 10 s. With the defaults, flooding at
    * twice the rate closes in about 3 s, at 1.5x the rate in about 15 s.
@@ -97,6 +106,7 @@ export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
   rateBurst: 40,
   connectRate: 2,
   connectBurst: 40,
+  newConversationsPerDay: 200,
   abuseTolerance: 60,
   maxBufferedBytes: 4 * 1024 * 1024,
   shedBufferedBytes: 1024 * 1024,
@@ -126,6 +136,7 @@ export function resolveManagerOptions(partial: Partial<ManagerOptions> = {}): Ma
     'rateBurst',
     'connectRate',
     'connectBurst',
+    'newConversationsPerDay',
     'maxBufferedBytes',
     'shedBufferedBytes',
     'drainCheckMs',

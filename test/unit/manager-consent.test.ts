@@ -165,4 +165,20 @@ describe('Manager: message requests and blocks through an injected ConsentStore 
       expect(contactsOf).toHaveBeenCalledTimes(1);
     });
   });
+
+  describe('conversations started with strangers, per day (newConversationsPerDay)', () => {
+    it('refuses the one past the budget with rate_limited, nothing saved; replies and conversations under way are not counted', async () => {
+      const store = mockConsentStore({ '1>9': { wrote: true }, '1>8': { peerWrote: true } });
+      const { manager, persister } = build(store, undefined, { newConversationsPerDay: 2 });
+      // Three messages to one new person before any is stored: one conversation.
+      await Promise.all([1, 2, 3].map((n) => manager.sendPrivate({ from: 1, to: 2, content: `hi ${n}` })));
+      await manager.sendPrivate({ from: 1, to: 3, content: 'hi' });
+      await expect(manager.sendPrivate({ from: 1, to: 4, content: 'hi' })).rejects.toMatchObject({ code: 'rate_limited' });
+      expect(persister.savePrivate).toHaveBeenCalledTimes(4);
+      await manager.sendPrivate({ from: 1, to: 9, content: 'a conversation under way' });
+      await manager.sendPrivate({ from: 1, to: 8, content: 'a reply to a request' });
+      await manager.sendPrivate({ from: 5, to: 4, content: 'another user has a budget of their own' });
+      expect(persister.savePrivate).toHaveBeenCalledTimes(7);
+    });
+  });
 });
