@@ -94,6 +94,16 @@ await describeWithPostgres('postgres store', (url) => {
       }
     });
 
+    it('server silent (a partition): close() still ends, its pool and its membership listener included, instead of waiting for TCP', async () => {
+      const { proxied, a } = await openPair();
+      await proxied.messages.savePrivate({ from: a.id, to: a.id, content: 'warm the pool' });
+      await vi.waitFor(() => expect(proxied.groups.membershipCache?.enabled).toBe(true), { timeout: 5000 });
+      proxy.stall();
+      const started = Date.now();
+      await proxied.close();
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+
     it('server silent (a partition): the connect and query timeouts bound every call; back: writes work again', async () => {
       const { direct, proxied, a } = await openPair();
       await proxied.messages.savePrivate({ from: a.id, to: a.id, content: 'warm the pool' });

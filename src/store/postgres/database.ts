@@ -92,6 +92,23 @@ function poolConfig(options: PgDatabaseOptions & { schema: string }): pg.PoolCon
   return config;
 }
 
+/**
+ * How long closing waits for PostgreSQL to acknowledge the end of a
+ * connection. `end()` waits for the server to close the socket; across a
+ * partition that is TCP's retransmission timeout (minutes), and shutdown
+ * would hang on it: after this, the socket is destroyed.
+ */
+export const END_TIMEOUT_MS = 2000;
+
+/** Waits for `ending` at most END_TIMEOUT_MS, then destroys the sockets of `clients` (they are ours to drop). */
+export async function endWithin(ending: Promise<unknown>, clients: Iterable<object>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), END_TIMEOUT_MS).unref()));
+  const late = await Promise.race([ending.then(() => false, () => false), timedOut]);
+  clearTimeout(timer);
+  if (late) for (const client of clients) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
 /** What runs a statement: the pool (PgDatabase) or the client of a transaction under way. */
 export interface Queryable {
   query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
@@ -103,6 +120,7 @@ export class PgDatabase {
   /** Every table's schema: the search_path of each connection, nothing else. */
   readonly schema: string;
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly connections = new Set<pg.PoolClient>();
   private closing: Promise<void> | null = null;
   private readonly config: pg.PoolConfig;
 
@@ -115,6 +133,9 @@ export class PgDatabase {
     this.description = describeConnection(options.connectionString);
     this.config = poolConfig({ ...options, schema });
     this.pool = new pg.Pool(this.config);
+    // The pool's connections, so close() can drop them when the server no longer answers (endWithin).
+    this.pool.on('connect', (client) => void this.connections.add(client));
+    this.pool.on('remove', (client) => void this.connections.delete(client));
     // An idle connection that breaks (server restart, network) is dropped by
     // the pool; without a listener the 'error' event would kill the process.
     this.pool.on('error', (err) => options.logger?.warn({ err: err.message, store: this.description }, 'idle PostgreSQL connection lost'));
@@ -201,7 +222,7 @@ export class PgDatabase {
   close(): Promise<void> {
     this.closing ??= (async () => {
       while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-      await this.pool.end();
+      await endWithin(this.pool.end(), this.connections);
     })();
     return this.closing;
   }

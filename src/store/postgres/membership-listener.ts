@@ -16,7 +16,7 @@
 import type pg from 'pg';
 import type { Logger } from '../../logger.js';
 import type { MembershipCache } from '../membership-cache.js';
-import type { PgDatabase } from './database.js';
+import { endWithin, type PgDatabase } from './database.js';
 
 /** What the listener needs of PgDatabase (a connection of its own), so a test can hand it a fake. */
 export type DedicatedClientSource = Pick<PgDatabase, 'dedicatedClient'>;
@@ -66,7 +66,7 @@ export class MembershipListener {
     if (this.retry) clearTimeout(this.retry);
     const client = this.client;
     this.drop();
-    if (client) await client.end().catch(() => {});
+    if (client) await endWithin(client.end(), [client]);
   }
 
   private async connect(): Promise<void> {
@@ -112,7 +112,7 @@ export class MembershipListener {
   private lost(client: pg.Client, err: unknown): void {
     if (this.client !== client) return;
     this.drop();
-    client.end().catch(() => {});
+    void endWithin(client.end(), [client]);
     if (this.closed) return;
     const delay = Math.min(this.retryMaxMs, this.retryMinMs * 2 ** this.failures);
     if (this.failures === 0) this.options.logger?.warn({ err, retryInMs: delay }, 'membership cache off: cannot listen for membership changes');
