@@ -9,12 +9,9 @@
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { flagOf } from './lib/flags.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i < 0 ? fallback : args[i + 1];
-};
+const flag = flagOf();
 const count = Number(flag('--count', '2000'));
 const pages = Number(flag('--pages', '20'));
 const dir = mkdtempSync(join(flag('--dir', tmpdir()), 'parlor-fsync-'));

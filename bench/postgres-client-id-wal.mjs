@@ -10,27 +10,20 @@
 //   npm run build && node bench/postgres-client-id-wal.mjs [--rounds 3] [--senders 60] [--history 8000] [--batches 200]
 //
 // DATABASE_URL as for the tests (default postgres://postgres@127.0.0.1:5432/test).
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { generateClientId } from '../dist/client/client-id.js';
-import { DEFAULT_MIGRATIONS_DIR, openPostgresStores } from '../dist/store/postgres/index.js';
+import { openPostgresStores } from '../dist/store/postgres/index.js';
+import { numberFlagOf } from './lib/flags.mjs';
+import { migrationsWithout } from './lib/pg-migrations.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(name);
-  return Number(i < 0 ? fallback : args[i + 1]);
-};
+const flag = numberFlagOf();
 const rounds = flag('--rounds', 3);
 const senders = flag('--senders', 60);
 const history = flag('--history', 8000);
 const batches = flag('--batches', 200);
 const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const withoutMigration = mkdtempSync(join(tmpdir(), 'parlor-pg-migrations-'));
-cpSync(DEFAULT_MIGRATIONS_DIR, withoutMigration, { recursive: true });
-rmSync(join(withoutMigration, '011_client_id_first.sql'));
+const before011 = migrationsWithout('011_client_id_first.sql');
 
 const admin = new pg.Client({ connectionString: url });
 await admin.connect();
@@ -60,12 +53,12 @@ console.log(`PostgreSQL, ${senders} senders a batch, ${history} messages before,
 console.log('| round | build | WAL bytes per message | wall µs per message |\n| ---: | --- | ---: | ---: |');
 try {
   for (let round = 1; round <= rounds; round++) {
-    for (const [label, dir] of [['before 011', withoutMigration], ['after 011', undefined]]) {
+    for (const [label, dir] of [['before 011', before011.dir], ['after 011', undefined]]) {
       const r = await measure(label, dir);
       console.log(`| ${round} | ${r.label} | ${r.walPerMessage.toFixed(0)} | ${r.usPerMessage.toFixed(1)} |`);
     }
   }
 } finally {
   await admin.end();
-  rmSync(withoutMigration, { recursive: true, force: true });
+  before011.remove();
 }

@@ -9,25 +9,18 @@
 //   npm run build && node bench/postgres-migration-011-time.mjs [--rows 1000000] [--rounds 2]
 //
 // DATABASE_URL as for the tests (default postgres://postgres@127.0.0.1:5432/test).
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { DEFAULT_MIGRATIONS_DIR, openPostgresStores } from '../dist/store/postgres/index.js';
+import { numberFlagOf } from './lib/flags.mjs';
+import { migrationsWithout } from './lib/pg-migrations.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(name);
-  return Number(i < 0 ? fallback : args[i + 1]);
-};
+const flag = numberFlagOf();
 const rows = flag('--rows', 1_000_000);
 const rounds = flag('--rounds', 2);
 const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const withoutMigration = mkdtempSync(join(tmpdir(), 'parlor-pg-migrations-'));
-cpSync(DEFAULT_MIGRATIONS_DIR, withoutMigration, { recursive: true });
-rmSync(join(withoutMigration, '011_client_id_first.sql'));
+const before011 = migrationsWithout('011_client_id_first.sql');
 const open = (schema, migrationsDir) => openPostgresStores({ connectionString: url, schema, migrationsDir, sessionPruneIntervalMs: 0, membershipCacheGroups: 0 });
 
 const admin = new pg.Client({ connectionString: url });
@@ -38,7 +31,7 @@ try {
   for (let round = 1; round <= rounds; round++) {
     const schema = `bench_m011_${Date.now().toString(36)}_${round}`;
     try {
-      await (await open(schema, withoutMigration)).close();
+      await (await open(schema, before011.dir)).close();
       const messages = `${schema}.messages`;
       await admin.query(`ALTER TABLE ${messages} DISABLE TRIGGER USER`);
       await admin.query(`INSERT INTO ${messages} (sender_id, recipient_id, content, client_id)
@@ -57,5 +50,5 @@ try {
   }
 } finally {
   await admin.end();
-  rmSync(withoutMigration, { recursive: true, force: true });
+  before011.remove();
 }

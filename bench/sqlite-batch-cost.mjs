@@ -18,12 +18,9 @@ import { generateClientId } from '../dist/client/client-id.js';
 import { openDatabase } from '../dist/store/sqlite/database.js';
 import { createBatchTransaction } from '../dist/store/sqlite/batch-transaction.js';
 import { prepareWrites, runWrite } from '../dist/store/sqlite/writes.js';
+import { flagOf } from './lib/flags.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i < 0 ? fallback : args[i + 1];
-};
+const flag = flagOf();
 const batchSizes = flag('--batches', '4,15,60,200').split(',').map(Number);
 const pairs = Number(flag('--pairs', '50'));
 const messages = Number(flag('--messages', '20000'));

@@ -20,12 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadName } from './lib/report.mjs';
+import { flagOf } from './lib/flags.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i < 0 ? fallback : args[i + 1];
-};
+const flag = flagOf();
 const entry = flag('--parlor-entry', fileURLToPath(new URL('../dist/server.js', import.meta.url)));
 const label = flag('--label', entry);
 const loadFraction = flag('--load-fraction', '0.5');
