@@ -82,6 +82,17 @@ describe('groups and invitations', () => {
   });
 
   describe('POST /api/groups/invite', () => {
+    it('group_name is checked as a group name but not shown: the notification names the group as stored', async () => {
+      const [inviter, target, other] = await registerUsers(server, 3);
+      const gid = await createGroup(server, inviter, [], [], 'Chess');
+      const socket = await connectClient(server, target.cookie);
+      await invite(inviter, { group_id: gid, user_id: target.id, group_name: 'Free prizes' }).expect(201);
+      expect(await socket.next('notification')).toMatchObject({ group_id: gid, group_name: 'Chess', message: expect.stringContaining('Chess') });
+      for (const group_name of ['', '   ', 'x'.repeat(101)]) {
+        expect((await invite(inviter, { group_id: gid, user_id: other.id, group_name }).expect(400)).body.error).toBe('bad_request');
+      }
+    });
+
     it('201 {group_id, user_id, status}; the invitee\'s socket gets a stored group_invite notification', async () => {
       const [inviter, target] = await registerUsers(server, 2);
       const gid = await createGroup(server, inviter, [], [], 'Chess');
