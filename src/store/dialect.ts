@@ -20,6 +20,14 @@ export interface Dialect {
   pairOf(user: string, peer: string): string;
   /** A one-column row source of the ids in a list parameter (SQLite: a JSON array text; PostgreSQL: a bigint array). */
   idsIn(param: string): string;
+  /**
+   * Ends a `SELECT ... ORDER BY id` whose rows a statement is about to update,
+   * so that they are locked in that order: PostgreSQL's `FOR UPDATE`, so that
+   * two statements updating shared rows wait for each other in one direction
+   * only, never in a deadlock. Nothing on SQLite, whose one writer takes no
+   * row locks.
+   */
+  readonly lockInOrder: string;
 }
 
 export const sqliteDialect: Dialect = {
@@ -27,6 +35,7 @@ export const sqliteDialect: Dialect = {
   now: '@now',
   pairOf: (user, peer) => `pair_lo = min(${user}, ${peer}) AND pair_hi = max(${user}, ${peer})`,
   idsIn: (param) => `SELECT value FROM json_each(${param})`,
+  lockInOrder: '',
 };
 
 export const postgresDialect: Dialect = {
@@ -35,4 +44,5 @@ export const postgresDialect: Dialect = {
   // The cast: least()/greatest() of a parameter and a bigint column needs the parameter's type.
   pairOf: (user, peer) => `pair_lo = least(${user}::bigint, ${peer}) AND pair_hi = greatest(${user}::bigint, ${peer})`,
   idsIn: (param) => `SELECT unnest(${param}::bigint[])`,
+  lockInOrder: 'FOR UPDATE',
 };

@@ -45,9 +45,21 @@ export function readResult(sender: number, messageId: number): ReadResult {
   return { senderId: sender, messageId };
 }
 
-/** Marks a ReadRange read (and delivered, if it was not). */
+/**
+ * Marks a ReadRange read (and delivered, if it was not). Its rows are locked
+ * in id order first, as PostgreSQL's batched `delivered` marks lock theirs
+ * (src/store/postgres/delivered-queue.ts): a plan that visits them in another
+ * order (a sequential or bitmap scan follows the heap, and an updated row
+ * moves in it) could otherwise hold a later message while a delivered batch
+ * holds an earlier one, and each wait for the other.
+ */
 export function readRangeSql(d: Dialect): string {
-  return `UPDATE messages SET read_at = ${d.now}, delivered_at = coalesce(delivered_at, ${d.now})
-    WHERE pair_lo = @lo AND pair_hi = @hi AND id > @after AND id <= @upTo
-      AND sender_id = @sender AND read_at IS NULL`;
+  return `WITH due AS (
+      SELECT id FROM messages
+      WHERE pair_lo = @lo AND pair_hi = @hi AND id > @after AND id <= @upTo
+        AND sender_id = @sender AND read_at IS NULL
+      ORDER BY id ${d.lockInOrder}
+    )
+    UPDATE messages SET read_at = ${d.now}, delivered_at = coalesce(delivered_at, ${d.now})
+    WHERE id IN (SELECT id FROM due)`;
 }

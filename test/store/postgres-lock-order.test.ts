@@ -1,0 +1,84 @@
+/**
+ * PostgreSQL: the statements that update several messages lock them in id
+ * order, so a read receipt and a batch of `delivered` marks sharing messages
+ * never deadlock (one of them would fail with 40P01 after deadlock_timeout:
+ * an `internal` error for the reader, or lost `delivered` receipts).
+ *
+ * The order a plan visits rows in is the planner's choice; this test forces
+ * the one that exposes it: a sequential scan (the reader's connections have
+ * index scans off) over a heap where an updated message moved after the
+ * later ones, as any UPDATE of a row can make it.
+ */
+import pg from 'pg';
+import { describe, expect, it, vi } from 'vitest';
+import { useSchemas } from '../support/postgres-stores.js';
+import { describeWithPostgres } from '../support/services.js';
+
+/** The same database, with sessions that plan sequential scans only. */
+function withSequentialScans(url: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', '-c enable_indexscan=off -c enable_bitmapscan=off -c enable_indexonlyscan=off');
+  return u.toString();
+}
+
+await describeWithPostgres('postgres store', (url) => {
+  describe('postgres: message rows are locked in id order', () => {
+    const db = useSchemas(url);
+
+    it('a read receipt and a delivered batch over the same messages both complete, whatever order the scan visits them in', async () => {
+      const schema = db.schema();
+      const stores = await db.open({ schema, connectionString: withSequentialScans(url), poolSize: 2 });
+      const sender = await stores.users.createUser('sender', 'h');
+      const reader = await stores.users.createUser('reader', 'h');
+      const ids: number[] = [];
+      for (const content of ['a', 'b', 'c']) ids.push((await stores.messages.savePrivate({ from: sender.id, to: reader.id, content })).message.id);
+      const [a, b, c] = ids as [number, number, number];
+
+      const observer = new pg.Client({ connectionString: url });
+      const holder = new pg.Client({ connectionString: url });
+      await observer.connect();
+      await holder.connect();
+      try {
+        await observer.query(`SET search_path TO "${schema}"`);
+        await holder.query(`SET search_path TO "${schema}"`);
+        // Message a moves after b and c in the heap (an update writes a new row version).
+        await observer.query('UPDATE messages SET created_at = created_at WHERE id = $1', [a]);
+        const heapOrder = (await observer.query<{ id: string }>('SELECT id FROM messages ORDER BY ctid')).rows.map((r) => Number(r.id));
+        expect(heapOrder).toEqual([b, c, a]);
+        const poolPids: number[] = [];
+        const clients = [await stores.db.pool.connect(), await stores.db.pool.connect()];
+        for (const client of clients) poolPids.push((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+        for (const client of clients) client.release();
+        const waiting = async () =>
+          Number((await observer.query<{ n: string }>('SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND pid = ANY($1)', [poolPids])).rows[0]!.n);
+
+        // c is held elsewhere: the read stops at it, holding what it locked before.
+        await holder.query('BEGIN');
+        await holder.query('SELECT id FROM messages WHERE id = $1 FOR UPDATE', [c]);
+        const read = stores.messages.markRead(reader.id, c);
+        read.catch(() => {});
+        await vi.waitFor(async () => expect(await waiting()).toBe(1), { timeout: 5000, interval: 20 });
+        // One delivered batch over a and b, while the read waits.
+        const delivered = Promise.all([stores.messages.markDelivered(a, reader.id), stores.messages.markDelivered(b, reader.id)]);
+        delivered.catch(() => {});
+        await vi.waitFor(async () => expect(await waiting()).toBe(2), { timeout: 5000, interval: 20 });
+        await holder.query('COMMIT');
+
+        // Visiting b, c, a, the read would hold b and wait for a, which the batch (a first) holds while it waits for b.
+        await expect(read).resolves.toEqual({ senderId: sender.id, messageId: c });
+        // The read marked both delivered before the batch could: it sets nothing again.
+        await expect(delivered).resolves.toEqual([false, false]);
+        const rows = (await observer.query<{ read: boolean; delivered: boolean }>('SELECT read_at IS NOT NULL AS read, delivered_at IS NOT NULL AS delivered FROM messages ORDER BY id'))
+          .rows;
+        expect(rows).toEqual([
+          { read: true, delivered: true },
+          { read: true, delivered: true },
+          { read: true, delivered: true },
+        ]);
+      } finally {
+        await holder.end();
+        await observer.end();
+      }
+    });
+  });
+});
