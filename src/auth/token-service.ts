@@ -1,7 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { TokenVersionStore, UserStore } from '../store/types.js';
-import type { Identity } from '../websocket/session-resolver.js';
+import type { Identity, TokenInUse } from '../websocket/session-resolver.js';
 
 export interface TokenOptions {
   /** Signing key (TOKEN_SECRET). Default: derived from the session secret with HKDF. */
@@ -75,11 +75,17 @@ export class TokenService {
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.ver !== 'number') return null;
     if ((await this.versions.current(userId)) !== payload.ver) return null;
-    const identity: Identity = { userId, via: 'token' };
+    const identity: Identity = { userId, via: 'token', tokenVersion: payload.ver };
     if (typeof payload.exp === 'number') identity.expiresAt = payload.exp * 1000;
     if (!this.accounts) return identity;
     const user = await this.accounts.findById(userId);
     return user ? { ...identity, username: user.username } : null;
+  }
+
+  /** For each token in use (its user and the version it carries): true while no revocation has moved that user's version on. One store query. */
+  async stillCurrent(tokens: readonly TokenInUse[]): Promise<boolean[]> {
+    const versions = await this.versions.currentOf([...new Set(tokens.map((t) => t.userId))]);
+    return tokens.map((t) => versions.get(t.userId) === t.version);
   }
 
   /** Invalidates every token issued to the user so far. */

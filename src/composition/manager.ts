@@ -35,6 +35,7 @@ export function buildManager(
       logger,
       messagePolicy: options.messagePolicy,
       verifyToken: tokens && ((token) => tokens.verify(token)),
+      tokensStillCurrent: tokens && ((inUse) => tokens.stillCurrent(inUse)),
       ...options.manager,
       // Parlor's own group stores cache members themselves (invalidated by their writes); only a host's fetcher needs this one.
       groupCacheSize: options.groupMemberFetcher ? (options.manager?.groupCacheSize ?? DEFAULT_GROUP_CACHE_SIZE) : 0,

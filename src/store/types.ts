@@ -40,6 +40,8 @@ export interface TokenVersionStore {
   current(userId: number): Awaitable<number>;
   /** Increments and returns the user's version (any id: no account needed). */
   bump(userId: number): Awaitable<number>;
+  /** The current version of each of `userIds` (0 for one who never revoked), in one query: the token re-check. */
+  currentOf(userIds: readonly number[]): Awaitable<Map<number, number>>;
 }
 
 export type MemberStatus = 'invited' | 'accepted' | 'declined';

@@ -30,6 +30,8 @@ export class Connection {
   readonly userId: number;
   /** A `sync` replay is writing to this connection (one at a time). */
   replaying = false;
+  /** The version of the bearer token this socket holds (the one it opened with, or its latest `refresh`); see Identity.tokenVersion. */
+  tokenVersion: number | undefined;
   private closing = false;
   private readonly admission: FrameAdmission;
   private readonly outbound: OutboundFlow;
@@ -41,6 +43,7 @@ export class Connection {
     transport?: Transport,
   ) {
     this.userId = identity.userId;
+    this.tokenVersion = identity.tokenVersion;
     this.admission = new FrameAdmission(options);
     this.outbound = new OutboundFlow(this, socket, transport, options);
   }

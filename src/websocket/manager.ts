@@ -46,7 +46,7 @@ import {
 } from './protocol.js';
 import type { Identity, SessionResolver } from './session-resolver.js';
 import type { Transport } from './transport.js';
-import { SessionRecheck } from './session-recheck.js';
+import { CredentialRecheck } from './credential-recheck.js';
 import { Traffic } from './traffic.js';
 import { TypingTracker, type TypingKey } from './typing-tracker.js';
 import type { UserDirectory } from './user-directory.js';
@@ -95,7 +95,7 @@ export class Manager {
   private readonly delivery: LocalDelivery;
   private readonly presence: Presence;
   private readonly deadlines: CredentialDeadlines;
-  private readonly recheck: SessionRecheck | undefined;
+  private readonly recheck: CredentialRecheck | undefined;
   private state: 'running' | 'closing' | 'closed' = 'running';
   /** Aborted when `close()` starts: wakes replays waiting for a slow client. */
   private readonly shutdown = new AbortController();
@@ -143,9 +143,11 @@ export class Manager {
     this.broker.setResubscribedHandler?.(() => this.afterBrokerGap());
     this.heartbeat = new Heartbeat(this.registry, this.options.heartbeatIntervalMs);
     this.deadlines = new CredentialDeadlines(this.options.now, (conn) => conn.close(CloseCode.logged_out, LoggedOutReason.token_expired));
-    this.recheck = sessions.stillValid
-      ? new SessionRecheck(this.registry, sessions.stillValid.bind(sessions), (conn) => conn.close(CloseCode.logged_out, LoggedOutReason.session_ended), this.log)
-      : undefined;
+    const questions = { sessions: sessions.stillValid?.bind(sessions), tokens: this.options.tokensStillCurrent };
+    this.recheck =
+      questions.sessions || questions.tokens
+        ? new CredentialRecheck(this.registry, questions, (conn, reason) => conn.close(CloseCode.logged_out, reason), this.log)
+        : undefined;
     this.recheck?.start(this.options.sessionRecheckMs);
   }
 
@@ -247,15 +249,14 @@ export class Manager {
 
   /**
    * The broker was unsubscribed for a while: invalidations and disconnect
-   * orders of that time are lost. The caches start over, and cookie sessions
-   * are checked now rather than at the next interval (a token revoked then
-   * ends at its `exp`, as during any broker outage).
+   * orders of that time are lost. The caches start over, and the sockets'
+   * sessions and tokens are checked now rather than at the next interval.
    */
   private afterBrokerGap(): void {
     this.users.forgetAll();
     this.groupCache?.forgetAll();
     if (this.recheck) void this.track(this.recheck.run());
-    this.log.info('broker subscribed again: caches emptied, cookie sessions re-checked');
+    this.log.info('broker subscribed again: caches emptied, sessions and tokens re-checked');
   }
 
   private forget(invalidation: CacheInvalidation): void {
@@ -269,9 +270,10 @@ export class Manager {
   }
 
   /**
-   * Asks the resolver's `stillValid` about every cookie socket's session now
-   * (it also runs every `sessionRecheckMs`); resolves with how many sockets it
-   * closed. Without `stillValid`: 0.
+   * Asks the resolver's `stillValid` about every cookie socket's session, and
+   * `tokensStillCurrent` about every token socket's token, now (it also runs
+   * every `sessionRecheckMs`); resolves with how many sockets it closed.
+   * Without either: 0.
    */
   recheckSessions(): Promise<number> {
     return this.recheck ? this.recheck.run() : Promise.resolve(0);
@@ -585,6 +587,7 @@ export class Manager {
     if (identity.userId !== conn.userId) throw new ParlorError('forbidden', 'the token belongs to another user');
     if (!conn.isOpen) return;
     this.deadlines.set(conn, identity.expiresAt);
+    conn.tokenVersion = identity.tokenVersion;
     conn.send(encodeFrame('refreshed', { expires_at: identity.expiresAt }));
   }
 

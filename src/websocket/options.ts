@@ -1,5 +1,5 @@
 import type { MessagePolicy } from './message-policy.js';
-import type { Identity } from './session-resolver.js';
+import type { Identity, TokenInUse } from './session-resolver.js';
 import type { Awaitable } from '../types.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_USER_CACHE_SIZE } from './known-users.js';
@@ -62,6 +62,13 @@ export interface ManagerOptions {
   sessionRecheckMs: number;
   /** Checks the token of a `refresh` frame (Parlor's bearer tokens). Absent: `refresh` is refused. */
   verifyToken?: (token: string) => Awaitable<Identity | null>;
+  /**
+   * Which of the bearer tokens this process's sockets hold are still
+   * unrevoked (Parlor's tokens: TokenService.stillCurrent), asked with the
+   * session re-check; the other sockets close with 4401. Absent: token sockets
+   * end by revocation orders and at their `exp` only.
+   */
+  tokensStillCurrent?: (tokens: readonly TokenInUse[]) => Awaitable<boolean[]>;
   /** User ids the UserDirectory confirmed, kept so a message costs no lookup (src/websocket/known-users.ts); 0 turns the cache off. */
   userCacheSize: number;
   /**

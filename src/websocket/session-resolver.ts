@@ -14,6 +14,19 @@ export interface Identity {
    * closed with 4401 then, unless a `refresh` frame moved it. Absent: no deadline.
    */
   expiresAt?: number;
+  /**
+   * Parlor's own bearer tokens: the user's token version the token was issued
+   * with. Revoking moves the version on, and the re-check (every
+   * `sessionRecheckMs`) closes the sockets still holding an older one, even
+   * where the revocation order itself was lost with the broker.
+   */
+  tokenVersion?: number;
+}
+
+/** A bearer token a socket holds: whose, and the token version it was issued with. */
+export interface TokenInUse {
+  userId: number;
+  version: number;
 }
 
 /**

@@ -5,8 +5,9 @@
  * touched). A logout or a revocation through one instance closes the
  * matching sockets on every instance with 4401 within 2 s (the broker's
  * disconnect channel); a session row deleted from PostgreSQL closes its
- * sockets within SESSION_RECHECK_MS; and with Redis down, a logout still
- * closes the other instances' sockets, by the session re-check.
+ * sockets within SESSION_RECHECK_MS; and with Redis down, a logout or a
+ * token revocation still closes the other instances' sockets, by the
+ * re-check (sessions, and token versions).
  *
  * Only C re-checks sessions often (1 s); A and B keep the 60 s default, so a
  * socket on A or B closing within 2 s can only be the broker's doing, and the
@@ -94,9 +95,11 @@ await describeWithServices('scale-out: credentials end, sockets end on every ins
     expect(Date.now() - deleted).toBeLessThan(RECHECK_MS + 1000);
   });
 
-  it("with Redis down: a logout through A closes A's socket at once and C's within SESSION_RECHECK_MS; so does a row deleted from PostgreSQL", async () => {
+  it("with Redis down: a logout or a revocation through A ends A's sockets at once and C's within SESSION_RECHECK_MS; so does a row deleted from PostgreSQL", async () => {
     const [dave, erin] = [await registerUser(A), await registerUser(B)];
     const [daveA, daveC, erinC] = [await connectClient(A, dave.cookie), await connectClient(C, dave.cookie), await connectClient(C, erin.cookie)];
+    const erinsToken = (await A.http.post('/api/auth/token').set('cookie', erin.cookie).expect(201)).body.token as string;
+    const [erinTokenA, erinTokenC] = [await connectClient(A, undefined, bearer(erinsToken)), await connectClient(C, undefined, bearer(erinsToken))];
 
     await redis.kill();
     for (const at of [A, C]) await waitForLog(at, 'redis: connection lost; delivering to local connections only until it returns');
@@ -106,5 +109,10 @@ await describeWithServices('scale-out: credentials end, sockets end on every ins
     await adminQuery(databaseUrl, `DELETE FROM "${cluster.schema}"."session" WHERE sid = $1`, [sessionIdOf(erin.cookie)]);
     // The order was lost with Redis; C's re-check reads PostgreSQL, which does not need Redis.
     for (const client of [daveC, erinC]) expect(await closedWithin(client, RECHECK_MS + 1000)).toEqual({ code: 4401, reason: 'session ended' });
+
+    // The same for tokens: the revocation is in PostgreSQL (the user's token version), the order is lost.
+    await A.http.post('/api/auth/revoke').set('authorization', `Bearer ${erinsToken}`).expect(204);
+    expect(await closedWithin(erinTokenA, 500)).toEqual({ code: 4401, reason: 'tokens revoked' });
+    expect(await closedWithin(erinTokenC, RECHECK_MS + 1000)).toEqual({ code: 4401, reason: 'tokens revoked' });
   });
 });

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InProcessBroker, type Broker } from '../../src/websocket/broker.js';
 import type { DisconnectOrder } from '../../src/websocket/disconnect-order.js';
-import type { Identity, SessionResolver } from '../../src/websocket/session-resolver.js';
+import type { Identity, SessionResolver, TokenInUse } from '../../src/websocket/session-resolver.js';
 import { createHarness, framesOf, nextFrame, settle, type Harness } from '../support/mocks.js';
 
 let h: Harness;
@@ -211,5 +211,69 @@ describe('the session re-check', () => {
     expect(await Promise.all([first, second])).toEqual([1, 1]);
     expect(resolver.stillValid).toHaveBeenCalledTimes(1);
     expect(s.closeCode).toBe(4401);
+  });
+});
+
+describe('the token re-check', () => {
+  /** Token versions as a store would hold them: user id -> current version. */
+  function tokensAt(current: Map<number, number>) {
+    return vi.fn((tokens: readonly TokenInUse[]) => tokens.map((t) => (current.get(t.userId) ?? 0) === t.version));
+  }
+
+  it("asks once for every token socket, and closes with 4401 the sockets whose user's version moved on; cookie sockets are not asked", async () => {
+    const current = new Map([[1, 2], [2, 0]]);
+    const tokensStillCurrent = tokensAt(current);
+    h = createHarness({ options: { tokensStillCurrent } });
+    const revoked = h.connect(1, { via: 'token', tokenVersion: 1 });
+    const fresh = h.connect(1, { via: 'token', tokenVersion: 2 });
+    const other = h.connect(2, { via: 'token', tokenVersion: 0 });
+    const cookie = h.connect(1, { sessionId: 's' });
+    expect(await h.manager.recheckSessions()).toBe(1);
+    expect(tokensStillCurrent).toHaveBeenCalledTimes(1);
+    expect(tokensStillCurrent.mock.calls[0]![0]).toEqual([
+      { userId: 1, version: 1 },
+      { userId: 1, version: 2 },
+      { userId: 2, version: 0 },
+    ]);
+    expect([revoked.closeCode, revoked.closeReason]).toEqual([4401, 'tokens revoked']);
+    expect([fresh.closeCode, other.closeCode, cookie.closeCode]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('runs by itself every sessionRecheckMs, without any session resolver stillValid', async () => {
+    const current = new Map([[1, 0]]);
+    h = createHarness({ options: { sessionRecheckMs: 20, tokensStillCurrent: tokensAt(current) } });
+    const s = h.connect(1, { via: 'token', tokenVersion: 0 });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(s.closeCode).toBeUndefined();
+    current.set(1, 1);
+    await vi.waitFor(() => expect(s.closeCode).toBe(4401), { timeout: 1000, interval: 5 });
+  });
+
+  it('keeps token sockets open when the store cannot answer', async () => {
+    h = createHarness({ options: { tokensStillCurrent: () => Promise.reject(new Error('store down')) } });
+    const s = h.connect(1, { via: 'token', tokenVersion: 0 });
+    expect(await h.manager.recheckSessions()).toBe(0);
+    expect(s.closeCode).toBeUndefined();
+  });
+
+  it('judges a socket by its latest refresh: a newer token keeps it open, and an answer about the token it had before the refresh does not close it', async () => {
+    const current = new Map([[1, 1]]);
+    let answer: (current: boolean[]) => void = () => {};
+    const verifyToken = vi.fn(async () => ({ userId: 1, via: 'token' as const, expiresAt: Date.now() + 60_000, tokenVersion: 1 }));
+    const tokensStillCurrent = vi.fn((tokens: readonly TokenInUse[]) =>
+      tokens[0]!.version === 0 ? new Promise<boolean[]>((r) => (answer = r)) : tokens.map((t) => current.get(t.userId) === t.version),
+    );
+    h = createHarness({ options: { tokensStillCurrent, verifyToken } });
+    const s = h.connect(1, { via: 'token', tokenVersion: 0, expiresAt: Date.now() + 60_000 });
+    const check = h.manager.recheckSessions();
+    // The revocation (version 0 -> 1) is under way; the client refreshes with a token of version 1 meanwhile.
+    s.receive({ type: 'refresh', token: 'newer' });
+    expect(await nextFrame(s, 'refreshed')).toMatchObject({ type: 'refreshed' });
+    answer([false]);
+    expect(await check).toBe(0);
+    expect(s.closeCode).toBeUndefined();
+    expect(await h.manager.recheckSessions()).toBe(0);
+    expect(tokensStillCurrent.mock.calls[1]![0]).toEqual([{ userId: 1, version: 1 }]);
+    expect(s.closeCode).toBeUndefined();
   });
 });

@@ -68,4 +68,15 @@ export function userContract(ctx: ContractContext): void {
     expect(await tokenVersions.bump(MISSING)).toBe(1);
     expect(await tokenVersions.current(MISSING)).toBe(1);
   });
+
+  it('tokenVersions.currentOf answers every asked user at once, as current would one by one (0 for none, host ids too)', async () => {
+    const { tokenVersions } = ctx.stores();
+    const [u, other] = [await ctx.user(), await ctx.user()];
+    await tokenVersions.bump(u.id);
+    await tokenVersions.bump(u.id);
+    await tokenVersions.bump(MISSING);
+    const versions = await tokenVersions.currentOf([u.id, other.id, MISSING, u.id]);
+    expect([versions.size, versions.get(u.id), versions.get(other.id), versions.get(MISSING)]).toEqual([3, 2, 0, 1]);
+    expect(await tokenVersions.currentOf([])).toEqual(new Map());
+  });
 }
