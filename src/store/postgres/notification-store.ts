@@ -7,6 +7,13 @@ import type { PgDatabase, Queryable } from './database.js';
 import { positional } from './named-params.js';
 import { UNREAD_CAP } from '../unread.js';
 
+/** Marks the user's unread notifications read (only those listed, with `only`), locking them in id order first (markRead). */
+const markReadSql = (only = '') => `WITH due AS (
+    SELECT id FROM notifications WHERE user_id = $1 AND NOT read ${only} ORDER BY id FOR UPDATE
+  )
+  UPDATE notifications SET read = true FROM due WHERE notifications.id = due.id`;
+const MARK_ALL_READ = markReadSql();
+const MARK_THESE_READ = markReadSql('AND id = ANY($2::bigint[])');
 const PAGE = positional<{ user: number; before: number; take: number; offset: number }>(NOTIFICATION_PAGE_SQL);
 
 /** Stores one notification with `on` (the pool, or an invitation's transaction: group-store.ts); resolves after its statement. */
@@ -40,15 +47,18 @@ export class PgNotificationStore implements NotificationStore {
     return row!.n;
   }
 
+  /**
+   * The rows are locked in id order before they are updated: "mark all read"
+   * and "mark these read" of one user (two tabs) would otherwise visit them
+   * in their plans' orders (a bitmap scan follows the heap, where a row
+   * updated earlier has moved), and each wait for a row the other holds.
+   */
   async markRead(userId: number, ids?: readonly number[]): Promise<number> {
     if (ids !== undefined && ids.length === 0) return 0;
     const result =
       ids === undefined
-        ? await this.db.query('UPDATE notifications SET read = true WHERE user_id = $1 AND NOT read', [userId])
-        : await this.db.query('UPDATE notifications SET read = true WHERE user_id = $1 AND NOT read AND id = ANY($2::bigint[])', [
-            userId,
-            [...ids],
-          ]);
+        ? await this.db.query(MARK_ALL_READ, [userId])
+        : await this.db.query(MARK_THESE_READ, [userId, [...ids]]);
     return result.rowCount ?? 0;
   }
 }
