@@ -4,8 +4,8 @@
  * and moves the reader's marker of that conversation forward
  * (domain/read-markers.ts). Each store runs the same steps in one
  * transaction: fetch the message (MESSAGE_FOR_READ_SQL), `readSender`, fetch
- * the marker, `readRange`, then, if there is a range, READ_RANGE_SQL and the
- * marker's move.
+ * the marker, `readRange`, then READ_RANGE_SQL and, when the range goes past
+ * the marker, the marker's move.
  *
  * `delivered` marks are one statement on SQLite and a batched statement on
  * PostgreSQL (src/store/postgres/delivered-queue.ts); the rule is the same:
@@ -31,13 +31,22 @@ export interface ReadRange {
 }
 
 /**
- * Everything at or below the reader's marker is read already, so only the
- * range (marker, messageId] is touched; null when the marker is there or beyond.
+ * Above the reader's marker, the range (marker, messageId]: everything at or
+ * below the marker was marked when the marker passed it. At or below the
+ * marker, the message alone: on PostgreSQL a message can commit after a
+ * later one of the same conversation (ids are drawn before commit, see
+ * docs/scaling.md), so the marker may have passed it before it existed, and
+ * its own `read` is what marks it. Either way one index range of the
+ * conversation, never its whole history.
  */
-export function readRange(readerId: number, sender: number, messageId: number, marker: number | undefined): ReadRange | null {
-  const after = marker ?? 0;
-  if (messageId <= after) return null;
+export function readRange(readerId: number, sender: number, messageId: number, marker: number | undefined): ReadRange {
+  const after = marker !== undefined && messageId <= marker ? messageId - 1 : (marker ?? 0);
   return { lo: Math.min(readerId, sender), hi: Math.max(readerId, sender), sender, after, upTo: messageId };
+}
+
+/** Whether marking `range` moves the reader's marker (it only moves forward). */
+export function movesMarker(range: ReadRange, marker: number | undefined): boolean {
+  return range.upTo > (marker ?? 0);
 }
 
 /** What markRead answers once the range (if any) is marked. */

@@ -8,7 +8,7 @@
 import type { ReadResult } from '../../websocket/message-persister.js';
 import { postgresDialect } from '../dialect.js';
 import { MARKER_SQL, type MarkerKind, moveMarkerFromSql, moveMarkerSql } from '../domain/read-markers.js';
-import { MESSAGE_FOR_READ_SQL, type ReadRange, readRange, readRangeSql, readResult, readSender } from '../domain/receipts.js';
+import { MESSAGE_FOR_READ_SQL, movesMarker, type ReadRange, readRange, readRangeSql, readResult, readSender } from '../domain/receipts.js';
 import type { PgDatabase } from './database.js';
 import type { DeliveredQueue } from './delivered-queue.js';
 import { positional } from './named-params.js';
@@ -48,10 +48,8 @@ export class PgReceiptStore {
       const key: MarkerKey = { user: userId, kind: 'private', target: sender };
       const marker = (await client.query<{ last_read_id: number }>(MARKER.text, MARKER.values(key))).rows[0];
       const range = readRange(userId, sender, messageId, marker?.last_read_id);
-      if (range) {
-        await client.query(MARK_RANGE.text, MARK_RANGE.values(range));
-        await client.query(MOVE_MARKER.text, MOVE_MARKER.values({ ...key, id: messageId }));
-      }
+      await client.query(MARK_RANGE.text, MARK_RANGE.values(range));
+      if (movesMarker(range, marker?.last_read_id)) await client.query(MOVE_MARKER.text, MOVE_MARKER.values({ ...key, id: messageId }));
       return readResult(sender, messageId);
     });
   }

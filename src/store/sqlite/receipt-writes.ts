@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { ReadResult } from '../../websocket/message-persister.js';
 import { sqliteDialect } from '../dialect.js';
 import { MARKER_SQL, type MarkerKind, moveMarkerSql } from '../domain/read-markers.js';
-import { MESSAGE_FOR_READ_SQL, type ReadRange, readRange, readRangeSql, readResult, readSender } from '../domain/receipts.js';
+import { MESSAGE_FOR_READ_SQL, movesMarker, type ReadRange, readRange, readRangeSql, readResult, readSender } from '../domain/receipts.js';
 
 /** The writes of delivery and read state (the rules of writes.ts; src/store/domain/receipts.ts and read-markers.ts). */
 export function prepareReceiptWrites(db: Database) {
@@ -25,11 +25,10 @@ export function prepareReceiptWrites(db: Database) {
     markRead(userId: number, messageId: number, now: number): ReadResult | null {
       const sender = readSender(userId, messageForRead.get({ id: messageId }));
       if (sender === null) return null;
-      const range = readRange(userId, sender, messageId, marker.get({ user: userId, kind: 'private', target: sender }));
-      if (range) {
-        markRange.run({ ...range, now });
-        moveMarker.run({ user: userId, kind: 'private', target: sender, id: messageId, now });
-      }
+      const readUpTo = marker.get({ user: userId, kind: 'private', target: sender });
+      const range = readRange(userId, sender, messageId, readUpTo);
+      markRange.run({ ...range, now });
+      if (movesMarker(range, readUpTo)) moveMarker.run({ user: userId, kind: 'private', target: sender, id: messageId, now });
       return readResult(sender, messageId);
     },
 
