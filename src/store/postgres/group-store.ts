@@ -38,12 +38,19 @@ const REOPEN_INVITEE = positional<InvitationParams>(INVITATION_SQL.reopen);
 /**
  * What an invitation is decided on, in one round trip: whether the group
  * exists, the invitee's row (all NULL when there is none), and the clock.
+ * The row is locked until the invitation commits: another invitation of the
+ * same user to the same group (another instance) waits, then decides on what
+ * this one wrote, so the re-invitation count is never written from a stale
+ * read (two racing re-invitations after a decline would each count from the
+ * same number, and let a fourth through the window).
  */
 const INVITEE = positional<{ group: number; user: number }>(`SELECT parlor_now_ms() AS now,
     EXISTS (SELECT 1 FROM groups WHERE id = @group) AS group_exists,
     gm.status, gm.invite_count, gm.invite_window_at::float8 AS invite_window_at
   FROM (SELECT 1) AS one
-  LEFT JOIN group_members gm ON gm.group_id = @group AND gm.user_id = @user`);
+  LEFT JOIN LATERAL (
+    SELECT status, invite_count, invite_window_at FROM group_members WHERE group_id = @group AND user_id = @user FOR UPDATE
+  ) AS gm ON true`);
 
 type InviteeLookup = { now: number; group_exists: boolean } & ({ status: null } | InviteeRow);
 
