@@ -9,8 +9,8 @@
  * index scans off) over a heap where an updated message moved after the
  * later ones, as any UPDATE of a row can make it.
  */
-import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
+import { lockWaits, schemaClient } from '../support/postgres-lock-waits.js';
 import { useSchemas } from '../support/postgres-stores.js';
 import { describeWithPostgres } from '../support/services.js';
 
@@ -34,23 +34,13 @@ await describeWithPostgres('postgres store', (url) => {
       for (const content of ['a', 'b', 'c']) ids.push((await stores.messages.savePrivate({ from: sender.id, to: reader.id, content })).message.id);
       const [a, b, c] = ids as [number, number, number];
 
-      const observer = new pg.Client({ connectionString: url });
-      const holder = new pg.Client({ connectionString: url });
-      await observer.connect();
-      await holder.connect();
+      const [observer, holder] = [await schemaClient(url, schema), await schemaClient(url, schema)];
       try {
-        await observer.query(`SET search_path TO "${schema}"`);
-        await holder.query(`SET search_path TO "${schema}"`);
         // Message a moves after b and c in the heap (an update writes a new row version).
         await observer.query('UPDATE messages SET created_at = created_at WHERE id = $1', [a]);
         const heapOrder = (await observer.query<{ id: string }>('SELECT id FROM messages ORDER BY ctid')).rows.map((r) => Number(r.id));
         expect(heapOrder).toEqual([b, c, a]);
-        const poolPids: number[] = [];
-        const clients = [await stores.db.pool.connect(), await stores.db.pool.connect()];
-        for (const client of clients) poolPids.push((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
-        for (const client of clients) client.release();
-        const waiting = async () =>
-          Number((await observer.query<{ n: string }>('SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND pid = ANY($1)', [poolPids])).rows[0]!.n);
+        const waiting = await lockWaits(stores, observer, 2);
 
         // c is held elsewhere: the read stops at it, holding what it locked before.
         await holder.query('BEGIN');

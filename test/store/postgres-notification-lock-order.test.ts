@@ -11,8 +11,8 @@
  * the plain statements (the hazard), then forces the interleaving that
  * deadlocks them with a third connection holding one row.
  */
-import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
+import { lockWaits, schemaClient } from '../support/postgres-lock-waits.js';
 import { useSchemas } from '../support/postgres-stores.js';
 import { describeWithPostgres } from '../support/services.js';
 
@@ -29,13 +29,8 @@ await describeWithPostgres('postgres store', (url) => {
       const a = (await stores.notifications.save(user, 'group_invite', 'a')).id;
       // Others read theirs (non-HOT: `read` is in the partial index), VACUUM frees the first pages, newer rows fill them.
       await stores.db.query('UPDATE notifications SET read = true WHERE id <= 2000');
-      const observer = new pg.Client({ connectionString: url });
-      const holder = new pg.Client({ connectionString: url });
-      await observer.connect();
-      await holder.connect();
+      const [observer, holder] = [await schemaClient(url, schema), await schemaClient(url, schema)];
       try {
-        await observer.query(`SET search_path TO "${schema}"`);
-        await holder.query(`SET search_path TO "${schema}"`);
         await observer.query('VACUUM notifications');
         const b = (await stores.notifications.save(user, 'group_invite', 'b')).id;
         const c = (await stores.notifications.save(user, 'group_invite', 'c')).id;
@@ -47,10 +42,7 @@ await describeWithPostgres('postgres store', (url) => {
         expect(await plan('UPDATE notifications SET read = true WHERE user_id = $1 AND NOT read AND id = ANY($2::bigint[])', [user, [a, b, c]])).toMatch(
           /Index Scan using notifications_by_user/,
         );
-        const clients = [await stores.db.pool.connect(), await stores.db.pool.connect()];
-        const pids = await Promise.all(clients.map(async (cl) => (await cl.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number));
-        clients.forEach((cl) => cl.release());
-        const waiting = async () => Number((await observer.query('SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND pid = ANY($1)', [pids])).rows[0].n);
+        const waiting = await lockWaits(stores, observer, 2);
 
         await holder.query('BEGIN');
         await holder.query('SELECT id FROM notifications WHERE id = $1 FOR UPDATE', [c]);
