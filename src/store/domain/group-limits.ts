@@ -4,8 +4,9 @@
  * of the user, a member list every member of the group, the group list every
  * pending invitation. Checked by both stores after each write that adds a
  * membership, inside that write's transaction: a write past a limit is
- * rolled back with `conflict` (on PostgreSQL two racing writes at the
- * boundary may both pass; the limits hold within a few).
+ * rolled back with `conflict`. The limits are exact on both stores: SQLite
+ * has one writer, and PostgreSQL takes a lock per raised count before it
+ * reads them (`LIMIT_LOCKS` in postgres/group-store.ts).
  */
 import { ParlorError } from '../../errors.js';
 

@@ -7,7 +7,7 @@ import type { Notification } from '../../websocket/protocol.js';
 import type { Group, GroupStore, MemberStatus, Notice } from '../types.js';
 import type { PgDatabase, Queryable } from './database.js';
 import { GROUP_COUNTS_SQL, type GroupCounts, type GroupWrite, refusePastLimits } from '../domain/group-limits.js';
-import { positional } from './named-params.js';
+import { positional, type PositionalStatement } from './named-params.js';
 import { insertNotification } from './notification-store.js';
 import { isUniqueViolation } from './sql-errors.js';
 
@@ -19,8 +19,29 @@ const CONTACTS = positional<{ user: number }>(CONTACTS_SQL);
 const CREATE = createGroupSql(postgresDialect);
 const COUNTS = positional<{ user: number; group: number }>(GROUP_COUNTS_SQL);
 
+/** An advisory lock's key for one count of this schema: `what` is 'group' or 'user', `id` its parameter. */
+const countKey = (what: 'group' | 'user', id: string) => `hashtextextended(current_schema() || ':group-limits:${what}:' || ${id}, 0)`;
+
+/**
+ * The locks a write takes before it reads its counts, held until it commits.
+ * Two writes raising the same count (another instance's, or another
+ * connection's) then take turns, and the second counts what the first wrote:
+ * without them both would count only their own row and both pass the last
+ * seat. Advisory locks, because a host-owned user has no row here; keyed by
+ * the schema, so two Parlors in one database never wait for each other. An
+ * invitation takes the group's before the user's, in one statement, and no
+ * write takes them the other way round, so no two writes wait in a circle.
+ */
+const LIMIT_LOCKS: Record<GroupWrite, PositionalStatement<{ user: number; group: number }>> = {
+  create: positional(`SELECT pg_advisory_xact_lock(${countKey('user', '@user')})`),
+  accept: positional(`SELECT pg_advisory_xact_lock(${countKey('user', '@user')})`),
+  invite: positional(`SELECT pg_advisory_xact_lock(${countKey('group', '@group')}), pg_advisory_xact_lock(${countKey('user', '@user')})`),
+};
+
 /** After a write that added a membership, in its transaction: past a limit, the throw rolls it back. */
 async function withinLimits(q: Queryable, write: GroupWrite, groupId: number, userId: number): Promise<void> {
+  const lock = LIMIT_LOCKS[write];
+  await q.query(lock.text, lock.values({ user: userId, group: groupId }));
   const counts = (await q.query<GroupCounts>(COUNTS.text, COUNTS.values({ user: userId, group: groupId }))).rows[0]!;
   refusePastLimits(write, counts, groupId, userId);
 }
