@@ -68,7 +68,7 @@ export function groupReadRoutes(ctx: HttpContext, { signedIn }: RouteChains): Ro
   return r;
 }
 
-/** Create, invite, accept, decline: mounted only while Parlor owns the groups (no host `groupMemberFetcher`). */
+/** Create, invite, accept, decline, leave: mounted only while Parlor owns the groups (no host `groupMemberFetcher`). */
 export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {
   const r = Router();
   const groups = ctx.stores.groups;
@@ -113,6 +113,16 @@ export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChain
         throw httpError('not_found', `no pending invitation to group ${groupId}`);
       }
       res.json({ group_id: groupId, status: accept ? 'accepted' : 'declined' });
+    });
+  }
+
+  if (groups.leave) {
+    const leave = groups.leave.bind(groups);
+    // Not in the shared contract (docs/contract.md, "groups"): the way out of a group, for anyone in it.
+    r.post('/:id/leave', ...signedIn, async (req, res) => {
+      const groupId = idParam(req.params.id);
+      if (!(await leave(groupId, me(res).userId))) throw httpError('not_found', `you are not a member of group ${groupId}`);
+      res.json({ group_id: groupId, status: 'left' });
     });
   }
 

@@ -33,7 +33,7 @@ export interface RouterOptions {
   };
   /** Largest JSON body accepted. */
   bodyLimit: string;
-  /** The host owns the groups (a `groupMemberFetcher` was given): create, invite, accept and decline fall through. */
+  /** The host owns the groups (a `groupMemberFetcher` was given): create, invite, accept, decline and leave fall through. */
   hostGroups: boolean;
 }
 

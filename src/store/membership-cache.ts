@@ -4,7 +4,7 @@
  * (least recently used groups leave first). Correct only while every change
  * of membership reaches `invalidate`:
  * - SQLite (one process by design): the writer tells the group store of
- *   every committed `respond` (SqliteWriter.afterCommit, as for the
+ *   every committed `changeMembership` (SqliteWriter.afterCommit, as for the
  *   relation cache), before the write's promise settles;
  * - PostgreSQL (several instances): each instance also LISTENs for the
  *   NOTIFY that a committed change sends, and while it cannot listen the

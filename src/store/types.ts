@@ -83,6 +83,13 @@ export interface GroupStore extends GroupMemberFetcher {
   invite(groupId: number, userId: number, invitedBy: number, notice?: Notice): Awaitable<Notification | undefined>;
   /** Answers a pending invitation; false when there is none. */
   respond(groupId: number, userId: number, accept: boolean): Awaitable<boolean>;
+  /**
+   * An accepted member leaves the group (stored as declined: it may be
+   * invited again); false when the user is not an accepted member. Optional,
+   * so a GroupStore written before it still compiles: without it
+   * `POST /api/groups/:id/leave` falls through.
+   */
+  leave?(groupId: number, userId: number): Awaitable<boolean>;
   contactsOf(userId: number): Awaitable<readonly number[]>;
 }
 

@@ -163,6 +163,7 @@ describe('auth', () => {
       ['post', '/api/groups/invite'],
       ['post', '/api/groups/1/accept'],
       ['post', '/api/groups/1/decline'],
+      ['post', '/api/groups/1/leave'],
       ['post', '/api/messages/private'],
       ['post', '/api/messages/group'],
       ['get', '/api/messages/private?user=1'],

@@ -223,12 +223,12 @@ describe('fuzzing the HTTP routes', () => {
     );
   });
 
-  it('groups: create, invite, accept, decline and members with random bodies and path ids', async () => {
+  it('groups: create, invite, accept, decline, leave and members with random bodies and path ids', async () => {
     await run(
       fc.oneof(
         bodyOf({ name: text() }).map((body): Call => ({ method: 'post', path: '/api/groups', body, as: 'alice' })),
         bodyOf({ group_id: idLike(), user_id: idLike(), group_name: text() }).map((body): Call => ({ method: 'post', path: '/api/groups/invite', body, as: 'alice' })),
-        fc.tuple(segment(), fc.constantFrom('accept', 'decline', 'members')).map(
+        fc.tuple(segment(), fc.constantFrom('accept', 'decline', 'leave', 'members')).map(
           ([id, action]): Call => ({ method: action === 'members' ? 'get' : 'post', path: `/api/groups/${id}/${action}`, as: 'alice' }),
         ),
       ),

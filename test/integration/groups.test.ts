@@ -1,5 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, connectAll, connectClient, createGroup, registerUser, registerUsers, startTestServer, type TestServer, type TestUser } from '../support/server.js';
+import {
+  closeAll,
+  connectAll,
+  connectClient,
+  createGroup,
+  expectNoFrame,
+  registerUser,
+  registerUsers,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from '../support/server.js';
 
 const error = (code: string) => ({ error: code, message: expect.any(String) });
 
@@ -208,6 +219,45 @@ describe('groups and invitations', () => {
       expect((await as(guest).get('/api/groups').expect(200)).body.groups).toEqual([]);
     });
 
+    it('leave: 200 {group_id, status: left}; the group and the member disappear from the lists; a second leave is a 404', async () => {
+      const [host, guest] = await registerUsers(server, 2);
+      const gid = await createGroup(server, host, [guest]);
+      await as(host).post('/api/messages/group', { group_id: gid, content: 'welcome' }).expect(201);
+      const listed = (user: TestUser) => as(user).get('/api/conversations').expect(200).then((r) => r.body.conversations.map((c: { group_id?: number }) => c.group_id));
+      expect(await listed(guest)).toEqual([gid]);
+      expect((await as(guest).post(`/api/groups/${gid}/leave`).expect(200)).body).toEqual({ group_id: gid, status: 'left' });
+      expect(await listed(guest)).toEqual([]);
+      expect(await listed(host)).toEqual([gid]);
+      expect((await as(guest).get('/api/groups').expect(200)).body).toEqual({ groups: [] });
+      const members = (await as(host).get(`/api/groups/${gid}/members`).expect(200)).body.members;
+      expect(members.map((m: { id: number }) => m.id)).toEqual([host.id]);
+      expect((await as(guest).get(`/api/groups/${gid}/members`).expect(403)).body).toEqual(error('forbidden'));
+      expect((await as(guest).get(`/api/messages/group?group=${gid}`).expect(403)).body).toEqual(error('forbidden'));
+      expect((await as(guest).post('/api/messages/group', { group_id: gid, content: 'still here?' }).expect(403)).body).toEqual(error('forbidden'));
+      expect((await as(guest).post(`/api/groups/${gid}/leave`).expect(404)).body).toEqual(error('not_found'));
+    });
+
+    it('a member who left may be invited again and accept; the owner may leave, and the group goes on', async () => {
+      const [host, guest] = await registerUsers(server, 2);
+      const gid = await createGroup(server, host, [guest]);
+      await as(guest).post(`/api/groups/${gid}/leave`).expect(200);
+      await invite(host, { group_id: gid, user_id: guest.id }).expect(201);
+      await as(guest).post(`/api/groups/${gid}/accept`).expect(200);
+      await as(host).post(`/api/groups/${gid}/leave`).expect(200);
+      expect((await as(guest).get(`/api/groups/${gid}/members`).expect(200)).body.members).toEqual([
+        { id: guest.id, username: guest.username, status: 'accepted' },
+      ]);
+      expect((await invite(host, { group_id: gid, user_id: host.id }).expect(403)).body).toEqual(error('forbidden'));
+    });
+
+    it('leave is a 404 for an invitee (who declines instead), a stranger and a missing group; 400 for a bad id', async () => {
+      expect((await as(invitee).post(`/api/groups/${groupId}/leave`).expect(404)).body).toEqual(error('not_found'));
+      expect((await as(stranger).post(`/api/groups/${groupId}/leave`).expect(404)).body).toEqual(error('not_found'));
+      await as(stranger).post('/api/groups/999999/leave').expect(404);
+      expect((await as(stranger).post('/api/groups/abc/leave').expect(400)).body).toEqual(error('bad_request'));
+      expect((await as(invitee).get('/api/groups').expect(200)).body.groups).toEqual([{ id: groupId, name: 'Book club', status: 'invited' }]);
+    });
+
     it('404 with no invitation (a stranger, a member, a missing group), 400 for a bad id', async () => {
       expect((await as(stranger).post(`/api/groups/${groupId}/accept`).expect(404)).body).toEqual(error('not_found'));
       expect((await as(stranger).post(`/api/groups/${groupId}/decline`).expect(404)).body).toEqual(error('not_found'));
@@ -239,5 +289,23 @@ describe('group membership changes reach routing at once (membership cache)', ()
     await new Promise((r) => setTimeout(r, 100));
     expect(j.all('group').map((f) => f.content)).toEqual(['after']);
     expect(d.all('group')).toEqual([]);
+  });
+
+  it('a member who left gets no more of the group at once: neither its messages nor its typing, and cannot send to it', async () => {
+    server = await startTestServer();
+    const [owner, leaver] = await registerUsers(server, 2);
+    const groupId = await createGroup(server, owner, [leaver], [], 'Left');
+    const [o, l] = await connectAll(server, [owner, leaver]);
+    o.send({ type: 'group', group_id: groupId, content: 'before', client_id: 'before' });
+    await l.next('group', (f) => f.content === 'before'); // the members of the group are now cached
+    await server.http.post(`/api/groups/${groupId}/leave`).set('cookie', leaver.cookie).expect(200);
+    o.send({ type: 'typing', group_id: groupId });
+    o.send({ type: 'group', group_id: groupId, content: 'after', client_id: 'after' });
+    await o.next('ack', (f) => f.client_id === 'after');
+    await expectNoFrame(l, 'group', 150, (f) => f.content === 'after');
+    expect(l.all('typing')).toEqual([]);
+    l.send({ type: 'group', group_id: groupId, content: 'hello?', client_id: 'hello' });
+    expect(await l.next('error', (f) => f.client_id === 'hello')).toMatchObject({ code: 'forbidden' });
+    await expectNoFrame(o, 'group', 150, (f) => f.content === 'hello?');
   });
 });

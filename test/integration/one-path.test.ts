@@ -99,7 +99,7 @@ describe('one path: HTTP and WebSocket through the same injected interfaces', ()
     expect(members[0]).toEqual({ id: 1, username: 'user1', status: 'accepted' });
     await target.http.get('/api/groups/7/members').set(as(4)).expect(403);
     await target.http.get('/api/groups/8/members').set(as(4)).expect(404);
-    for (const path of ['/api/groups', '/api/groups/invite', '/api/groups/7/accept', '/api/groups/7/decline']) {
+    for (const path of ['/api/groups', '/api/groups/invite', '/api/groups/7/accept', '/api/groups/7/decline', '/api/groups/7/leave']) {
       expect((await target.http.post(path).set(as(1)).send({ name: 'n', group_id: 7, user_id: 4 }).expect(404)).body).toEqual({ host: 'not here' });
     }
   });

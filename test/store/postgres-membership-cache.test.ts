@@ -44,6 +44,16 @@ await describeWithPostgres('postgres store', (url) => {
       expect(cacheOf(a).stats.invalidations).toBeGreaterThan(invalidations);
     });
 
+    it('leaving on one instance reaches the cache of the other through NOTIFY', async () => {
+      const { a, b, owner, joiner, group } = await twoInstances();
+      await b.groups.respond(group.id, joiner.id, true);
+      await vi.waitFor(async () => expect(await a.groups.acceptedMembers(group.id)).toEqual([owner.id, joiner.id]), { timeout: 2000, interval: 20 });
+      const invalidations = cacheOf(a).stats.invalidations;
+      expect(await b.groups.leave(group.id, joiner.id)).toBe(true);
+      await vi.waitFor(async () => expect(await a.groups.acceptedMembers(group.id)).toEqual([owner.id]), { timeout: 2000, interval: 20 });
+      expect(cacheOf(a).stats.invalidations).toBeGreaterThan(invalidations);
+    });
+
     it('an instance with the cache off still tells the others: its accept reaches their caches', async () => {
       const schema = db.schema();
       const uncached = await db.open({ schema, membershipCacheGroups: 0 });

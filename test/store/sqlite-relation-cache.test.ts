@@ -81,6 +81,19 @@ describe('sqlite: the consent relation cache', () => {
     expect(relation(b, a).shareGroup).toBe(true);
   });
 
+  it('leaving the only group two share ends it at once, also with a read before the COMMIT', async () => {
+    const { stores, a, b, relation } = await setup();
+    const group = await stores.groups.createGroup(a, 'g');
+    await stores.groups.invite(group.id, b, a);
+    await stores.groups.respond(group.id, b, true);
+    expect(relation(a, b).shareGroup).toBe(true);
+    const leaving = stores.groups.leave!(group.id, b);
+    expect(relation(b, a).shareGroup).toBe(true); // before the COMMIT
+    await leaving;
+    expect(relation(a, b).shareGroup).toBe(false);
+    expect(relation(b, a).shareGroup).toBe(false);
+  });
+
   it('relationCachePairs: 0 turns it off; every relation is read from the database', async () => {
     const { stores, a, b, relation } = await setup({ relationCachePairs: 0 });
     expect(stores.relations).toBeNull();
@@ -119,14 +132,17 @@ describe('RelationCache', () => {
     expect(cache.get(4, 3)).toBeUndefined();
   });
 
-  it('a declined invitation or a write that touches no relation keeps everything; an accepted one drops everything', () => {
+  it('a declined invitation or a write that touches no relation keeps everything; accepting or leaving drops everything', () => {
     const cache = new RelationCache();
     cache.keep(1, 2, { ...open, shareGroup: false });
-    cache.committed(['respond', [7, 2, false, 0]]);
+    cache.committed(['changeMembership', [7, 2, 'decline', 0]]);
     cache.committed(['markDelivered', [5, 2, 0]]);
     cache.committed(['saveGroup', [1, 7, 'hi', null, 0]]);
     expect(cache.size).toBe(1);
-    cache.committed(['respond', [7, 2, true, 0]]);
+    cache.committed(['changeMembership', [7, 2, 'accept', 0]]);
+    expect(cache.size).toBe(0);
+    cache.keep(1, 2, { ...open, shareGroup: true });
+    cache.committed(['changeMembership', [7, 2, 'leave', 0]]);
     expect(cache.size).toBe(0);
   });
 });

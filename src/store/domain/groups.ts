@@ -18,13 +18,31 @@ export function createGroupSql(d: Dialect): { group: string; owner: string } {
 }
 
 /**
- * The answer to a pending invitation (@status accepted or declined): changes
- * the row only while it is `invited`, so a second answer changes nothing.
+ * Every change of one member's status after the invitation, in both stores:
+ * @user's row in @group moves from @from to @status, and only while it is
+ * still @from, so a second answer (or a second leave) changes nothing. The
+ * two uses are MEMBERSHIP_CHANGES.
  */
-export function answerInvitationSql(d: Dialect): string {
+export function changeMembershipSql(d: Dialect): string {
   return `UPDATE group_members SET status = @status, updated_at = ${d.now}
-    WHERE group_id = @group AND user_id = @user AND status = 'invited'`;
+    WHERE group_id = @group AND user_id = @user AND status = @from`;
 }
+
+/** The parameters of changeMembershipSql but the group and the user. */
+export type MembershipChange = { from: 'invited' | 'accepted'; status: 'accepted' | 'declined' };
+
+/**
+ * What each change writes. Accepting or declining answers a pending
+ * invitation. Leaving stores the member as `declined`: out of the group,
+ * its lists and its routing, and free to be invited again (within
+ * INVITE_LIMIT) like a user who declined; the group's history stays.
+ */
+export const MEMBERSHIP_CHANGES = {
+  accept: { from: 'invited', status: 'accepted' },
+  decline: { from: 'invited', status: 'declined' },
+  leave: { from: 'accepted', status: 'declined' },
+} as const satisfies Record<string, MembershipChange>;
+export type MembershipChangeName = keyof typeof MEMBERSHIP_CHANGES;
 
 /** Groups the user is invited to or has accepted, oldest first. */
 export const GROUPS_OF_SQL = `SELECT g.id, g.name, gm.status

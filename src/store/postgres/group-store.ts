@@ -1,5 +1,16 @@
 import { postgresDialect } from '../dialect.js';
-import { answerInvitationSql, CONTACTS_SQL, createGroupSql, GROUP_SQL, GROUPS_OF_SQL, MEMBER_STATUS_SQL, MEMBERS_SQL } from '../domain/groups.js';
+import {
+  changeMembershipSql,
+  CONTACTS_SQL,
+  createGroupSql,
+  GROUP_SQL,
+  GROUPS_OF_SQL,
+  MEMBER_STATUS_SQL,
+  MEMBERS_SQL,
+  MEMBERSHIP_CHANGES,
+  type MembershipChange,
+  type MembershipChangeName,
+} from '../domain/groups.js';
 import { INVITATION_SQL, type InvitationParams, type InviteeRow, alreadyInGroup, invitation, noSuchGroup } from '../domain/invitations.js';
 import type { MembershipCache } from '../membership-cache.js';
 import type { GroupMember } from '../../websocket/group-member-fetcher.js';
@@ -47,11 +58,11 @@ async function withinLimits(q: Queryable, write: GroupWrite, groupId: number, us
 }
 const INSERT_GROUP = positional<{ name: string; owner: number }>(CREATE.group);
 const INSERT_OWNER = positional<{ group: number; user: number }>(CREATE.owner);
-type Answer = { status: 'accepted' | 'declined'; group: number; user: number };
-const ANSWER = positional<Answer>(answerInvitationSql(postgresDialect));
-/** The answer and, exactly when it commits, the NOTIFY every instance's membership cache listens for. */
-const ANSWER_AND_NOTIFY = positional<Answer & { channel: string }>(
-  `WITH changed AS (${answerInvitationSql(postgresDialect)} RETURNING group_id) SELECT pg_notify(@channel, group_id::text) FROM changed`,
+type Change = MembershipChange & { group: number; user: number };
+const CHANGE = positional<Change>(changeMembershipSql(postgresDialect));
+/** The change and, exactly when it commits, the NOTIFY every instance's membership cache listens for. */
+const CHANGE_AND_NOTIFY = positional<Change & { channel: string }>(
+  `WITH changed AS (${changeMembershipSql(postgresDialect)} RETURNING group_id) SELECT pg_notify(@channel, group_id::text) FROM changed`,
 );
 const INSERT_INVITEE = positional<InvitationParams>(INVITATION_SQL.insert);
 const REOPEN_INVITEE = positional<InvitationParams>(INVITATION_SQL.reopen);
@@ -80,8 +91,8 @@ type ListedStatus = 'accepted' | 'invited';
 export class PgGroupStore implements GroupStore {
   /**
    * @param membershipCache acceptedMembers per group, kept honest by a
-   *   MembershipListener on `channel` (and by respond() on this instance).
-   * @param channel where respond() sends its NOTIFY.
+   *   MembershipListener on `channel` (and by respond() and leave() on this instance).
+   * @param channel where respond() and leave() send their NOTIFY.
    */
   constructor(
     private readonly db: PgDatabase,
@@ -147,23 +158,31 @@ export class PgGroupStore implements GroupStore {
     });
   }
 
+  respond(groupId: number, userId: number, accept: boolean): Promise<boolean> {
+    return this.changeMembership(groupId, userId, accept ? 'accept' : 'decline');
+  }
+
+  leave(groupId: number, userId: number): Promise<boolean> {
+    return this.changeMembership(groupId, userId, 'leave');
+  }
+
   /**
    * Every instance's membership cache hears of the change: the NOTIFY is part
    * of the statement, so it is sent exactly when the UPDATE commits.
    */
-  async respond(groupId: number, userId: number, accept: boolean): Promise<boolean> {
-    const answer: Answer = { status: accept ? 'accepted' : 'declined', group: groupId, user: userId };
+  private async changeMembership(groupId: number, userId: number, what: MembershipChangeName): Promise<boolean> {
+    const change: Change = { ...MEMBERSHIP_CHANGES[what], group: groupId, user: userId };
     const run = async (q: Queryable): Promise<boolean> => {
       const result = this.channel
-        ? await q.query(ANSWER_AND_NOTIFY.text, ANSWER_AND_NOTIFY.values({ ...answer, channel: this.channel }))
-        : await q.query(ANSWER.text, ANSWER.values(answer));
-      const answered = result.rowCount === 1;
-      if (answered && accept) await withinLimits(q, 'accept', groupId, userId);
-      return answered;
+        ? await q.query(CHANGE_AND_NOTIFY.text, CHANGE_AND_NOTIFY.values({ ...change, channel: this.channel }))
+        : await q.query(CHANGE.text, CHANGE.values(change));
+      const changed = result.rowCount === 1;
+      if (changed && what === 'accept') await withinLimits(q, 'accept', groupId, userId);
+      return changed;
     };
     try {
       // An accept adds a membership: checked in its transaction (the NOTIFY leaves only if it commits).
-      return accept ? await this.db.transaction(run) : await run(this.db);
+      return what === 'accept' ? await this.db.transaction(run) : await run(this.db);
     } finally {
       this.membershipCache?.invalidate(groupId);
     }

@@ -1,6 +1,6 @@
 /**
  * Keeps one instance's membership cache honest on PostgreSQL, where every
- * instance changes group membership. `respond` sends a NOTIFY in the same
+ * instance changes group membership. `respond` and `leave` send a NOTIFY in the same
  * statement as its UPDATE (delivered only if it commits); each instance
  * LISTENs on one dedicated connection and drops the group from its cache.
  *

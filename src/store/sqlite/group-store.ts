@@ -11,7 +11,7 @@ import type { WriteCall } from './writes.js';
 type ListedStatus = 'accepted' | 'invited';
 
 export class SqliteGroupStore implements GroupStore {
-  /** acceptedMembers per group (null: off); a committed `respond` (the only change of who is accepted) invalidates its group, told by the writer's afterCommit. */
+  /** acceptedMembers per group (null: off); a committed `changeMembership` (accept, decline, leave: the only changes of who is accepted but createGroup's, which adds a new group) invalidates its group, told by the writer's afterCommit. */
   readonly membershipCache: MembershipCache | null;
   private readonly groupById;
   private readonly statusOf;
@@ -32,7 +32,7 @@ export class SqliteGroupStore implements GroupStore {
     // members already, one before it is dropped (and a load under way is not kept: its epoch moved).
     if (cache) {
       writer.afterCommit((call) => {
-        if (call[0] === 'respond') cache.invalidate((call as WriteCall<'respond'>)[1][0]);
+        if (call[0] === 'changeMembership') cache.invalidate((call as WriteCall<'changeMembership'>)[1][0]);
       });
     }
     this.groupById = db.prepare<{ group: number }, Group>(GROUP_SQL);
@@ -73,7 +73,11 @@ export class SqliteGroupStore implements GroupStore {
   }
 
   respond(groupId: number, userId: number, accept: boolean): Promise<boolean> {
-    return this.writer.run('respond', groupId, userId, accept, this.now());
+    return this.writer.run('changeMembership', groupId, userId, accept ? 'accept' : 'decline', this.now());
+  }
+
+  leave(groupId: number, userId: number): Promise<boolean> {
+    return this.writer.run('changeMembership', groupId, userId, 'leave', this.now());
   }
 
   acceptedMembers(groupId: number): readonly number[] | null {

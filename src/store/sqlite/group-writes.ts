@@ -1,10 +1,10 @@
 import type { Database } from 'better-sqlite3';
 import { sqliteDialect } from '../dialect.js';
-import { answerInvitationSql, createGroupSql, GROUP_SQL } from '../domain/groups.js';
+import { changeMembershipSql, createGroupSql, GROUP_SQL, MEMBERSHIP_CHANGES, type MembershipChange, type MembershipChangeName } from '../domain/groups.js';
 import { GROUP_COUNTS_SQL, type GroupCounts, type GroupWrite, refusePastLimits } from '../domain/group-limits.js';
 import { INVITATION_SQL, type InvitationParams, type InviteeRow, invitation, noSuchGroup } from '../domain/invitations.js';
 import type { Notification } from '../../websocket/protocol.js';
-import type { Group, MemberStatus, Notice } from '../types.js';
+import type { Group, Notice } from '../types.js';
 import { prepareNotificationInsert } from './notification-writes.js';
 
 /** The writes of Parlor's own groups (the rules of writes.ts; invitations: src/store/domain/invitations.ts). */
@@ -25,7 +25,7 @@ export function prepareGroupWrites(db: Database) {
   /** After a write that added a membership: past a limit, the throw rolls the item back (its savepoint). */
   const withinLimits = (write: GroupWrite, groupId: number, userId: number) =>
     refusePastLimits(write, countsOf.get({ user: userId, group: groupId })!, groupId, userId);
-  const answer = db.prepare<{ status: MemberStatus; group: number; user: number; now: number }>(answerInvitationSql(sqliteDialect));
+  const change = db.prepare<MembershipChange & { group: number; user: number; now: number }>(changeMembershipSql(sqliteDialect));
 
   return {
     createGroup(ownerId: number, name: string, now: number): Group {
@@ -45,10 +45,11 @@ export function prepareGroupWrites(db: Database) {
       return notice ? insertNotification(userId, notice.subtype, notice.message, notice.data, now) : undefined;
     },
 
-    respond(groupId: number, userId: number, accept: boolean, now: number): boolean {
-      const answered = answer.run({ status: accept ? 'accepted' : 'declined', group: groupId, user: userId, now }).changes === 1;
-      if (answered && accept) withinLimits('accept', groupId, userId);
-      return answered;
+    /** An answer to an invitation, or leaving: false when the member's status was not the one it changes. */
+    changeMembership(groupId: number, userId: number, what: MembershipChangeName, now: number): boolean {
+      const changed = change.run({ ...MEMBERSHIP_CHANGES[what], group: groupId, user: userId, now }).changes === 1;
+      if (changed && what === 'accept') withinLimits('accept', groupId, userId);
+      return changed;
     },
   };
 }

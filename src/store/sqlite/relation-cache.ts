@@ -16,8 +16,9 @@
  *   message a host's persister stored) drops the two entries it can change
  *   (from's `wrote`, to's `peerWrote`) while they still say false; in a
  *   conversation under way they already say true, and nothing is dropped;
- * - a block, an unblock or an accepted group invitation (it makes
- *   group-mates) drops everything. They are rare.
+ * - a block, an unblock, an accepted group invitation (it makes
+ *   group-mates) or leaving a group (it may end that) drops everything.
+ *   They are rare.
  * A read before that report (even one after the worker's COMMIT) answers
  * what the database said before the write, as a read without the cache
  * could have, and whatever it left in the cache is dropped with the rest.
@@ -40,7 +41,8 @@ export class RelationCache {
     recordWrite: (from, to) => this.messageStored(from, to), // a host's persister stored the message
     block: () => this.entries.clear(),
     unblock: () => this.entries.clear(),
-    respond: (_group, _user, accept) => accept && this.entries.clear(),
+    // Accepting makes group-mates, leaving may end being ones; declining changes no accepted member.
+    changeMembership: (_group, _user, what) => what !== 'decline' && this.entries.clear(),
     createUser: null,
     bumpTokenVersion: null,
     createGroup: null, // its only member is the owner: nobody becomes a group-mate

@@ -68,7 +68,7 @@ export const WRITE_OPS = [
   'bumpTokenVersion',
   'createGroup',
   'invite',
-  'respond',
+  'changeMembership',
   'savePrivate',
   'saveGroup',
   'markDelivered',

@@ -110,6 +110,38 @@ export function groupContract(ctx: ContractContext): void {
     expect(await groups().groupsOf(guest.id)).toEqual([{ id: g.id, name: 'g', status: 'accepted' }]);
   });
 
+  it('leave takes an accepted member out of the group and its lists, once; the user may be invited again', async () => {
+    const owner = await ctx.user('owner');
+    const guest = await ctx.user('guest');
+    const invitee = await ctx.user('invitee');
+    const g = await groups().createGroup(owner.id, 'g');
+    await groups().invite(g.id, guest.id, owner.id);
+    await groups().respond(g.id, guest.id, true);
+    await groups().invite(g.id, invitee.id, owner.id);
+    expect(await groups().acceptedMembers(g.id)).toEqual(sortNumbers([owner.id, guest.id])); // now cached, where there is a cache
+    expect(await groups().contactsOf(owner.id)).toEqual([guest.id]);
+
+    expect(await groups().leave!(g.id, guest.id)).toBe(true);
+    expect(await groups().memberStatus(g.id, guest.id)).toBe('declined');
+    expect(await groups().acceptedMembers(g.id)).toEqual([owner.id]);
+    expect(await groups().members(g.id)).toEqual([{ id: owner.id, status: 'accepted' }, { id: invitee.id, status: 'invited' }]);
+    expect(await groups().groupsOf(guest.id)).toEqual([]);
+    expect(await groups().contactsOf(owner.id)).toEqual([]);
+    expect(await groups().leave!(g.id, guest.id)).toBe(false);
+    // Only an accepted member leaves: an invitee declines; a stranger or a missing group changes nothing.
+    expect(await groups().leave!(g.id, invitee.id)).toBe(false);
+    expect(await groups().memberStatus(g.id, invitee.id)).toBe('invited');
+    expect(await groups().leave!(MISSING, owner.id)).toBe(false);
+
+    await groups().invite(g.id, guest.id, owner.id);
+    expect(await groups().respond(g.id, guest.id, true)).toBe(true);
+    expect(await groups().acceptedMembers(g.id)).toEqual(sortNumbers([owner.id, guest.id]));
+    // The owner may leave too: the group stays, with the members it has.
+    expect(await groups().leave!(g.id, owner.id)).toBe(true);
+    expect(await groups().getGroup(g.id)).toEqual(g);
+    expect(await groups().acceptedMembers(g.id)).toEqual([guest.id]);
+  });
+
   it(`invites one user to one group at most ${INVITE_LIMIT.invites} times a day: then rate_limited, nothing changed`, async () => {
     const owner = await ctx.user('owner');
     const guest = await ctx.user('guest');
