@@ -39,13 +39,14 @@ const DEFAULT_PAGE = 50;
 const MAX_OFFSET = 1000;
 
 export const PageParams = z.object({
-  limit: PageInt.pipe(z.number().min(1, 'must be at least 1')).optional(),
+  // 0 is a non-negative integer (the contract's 400s are non-integers and negatives): an empty page whose has_more says whether there is any.
+  limit: PageInt.optional(),
   offset: PageInt.pipe(z.number().max(MAX_OFFSET, `must be at most ${MAX_OFFSET}; page further back with before=<oldest id>`)).optional(),
   // 0 is a valid cursor: nothing is older, so the page is empty.
   before: PageInt.optional(),
 });
 
-/** `limit` default 50, clamped to 100; `offset` default 0, at most 1000 (else a 400); `before` as given (0: an empty page). */
+/** `limit` default 50, clamped to 100 (0: an empty page); `offset` default 0, at most 1000 (else a 400); `before` as given (0: an empty page). */
 export function pageOf(query: unknown): PageQuery {
   const p = parse(PageParams, query);
   const page: PageQuery = { limit: Math.min(p.limit ?? DEFAULT_PAGE, MAX_PAGE), offset: p.offset ?? 0 };

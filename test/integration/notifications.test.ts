@@ -72,9 +72,11 @@ describe('notifications', () => {
     expect(page.notifications.map((n: { id: number }) => n.id)).toEqual([sent[3]!.id, sent[2]!.id]);
     expect(page.unread).toBe(5);
     expect((await list(user, '?limit=1000').expect(200)).body.notifications).toHaveLength(5);
+    // 0 is neither negative nor a non-integer: an empty page, and the unread count alone.
+    expect((await list(user, '?limit=0').expect(200)).body).toEqual({ notifications: [], unread: 5 });
   });
 
-  it.each(['?limit=abc', '?limit=0', '?limit=-1', '?offset=-1', '?offset=1.5', '?offset=1001', '?offset=999999999999999'])('400 for %s', async (query) => {
+  it.each(['?limit=abc', '?limit=-1', '?offset=-1', '?offset=1.5', '?offset=1001', '?offset=999999999999999'])('400 for %s', async (query) => {
     expect((await list(alice, query).expect(400)).body).toEqual(error('bad_request'));
   });
 

@@ -160,6 +160,9 @@ export function messageContract(ctx: ContractContext): void {
     expect(await history({ limit: 2, before: newest[1] }).then((p) => [ids(p.items), p.hasMore])).toEqual([newest.slice(2, 4), true]);
     expect(await history({ limit: 3, before: newest[1] }).then((p) => [ids(p.items), p.hasMore])).toEqual([newest.slice(2, 5), false]);
     expect(await history({ limit: 2, before: newest[4] }).then((p) => [ids(p.items), p.hasMore])).toEqual([[], false]);
+    // limit 0 (the routes pass it on): no rows, and whether there are any.
+    expect(await history({ limit: 0 }).then((p) => [ids(p.items), p.hasMore])).toEqual([[], true]);
+    expect(await history({ limit: 0, before: newest[4] }).then((p) => [ids(p.items), p.hasMore])).toEqual([[], false]);
     // before is exclusive even when it names a message of another conversation.
     expect(await history({ limit: 50, before: newest[0]! + 1 }).then((p) => ids(p.items))).toEqual(newest);
   });
