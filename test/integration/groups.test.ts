@@ -291,11 +291,11 @@ describe('group membership changes reach routing at once (membership cache)', ()
     expect(d.all('group')).toEqual([]);
   });
 
-  it('a member who left gets no more of the group at once: neither its messages nor its typing, and cannot send to it', async () => {
+  it("a member who left gets no more of the group at once: neither its messages, its typing nor its members' presence, and cannot send to it", async () => {
     server = await startTestServer();
-    const [owner, leaver] = await registerUsers(server, 2);
-    const groupId = await createGroup(server, owner, [leaver], [], 'Left');
-    const [o, l] = await connectAll(server, [owner, leaver]);
+    const [owner, leaver, stayer] = await registerUsers(server, 3);
+    const groupId = await createGroup(server, owner, [leaver, stayer], [], 'Left');
+    const [o, l, s] = await connectAll(server, [owner, leaver, stayer]);
     o.send({ type: 'group', group_id: groupId, content: 'before', client_id: 'before' });
     await l.next('group', (f) => f.content === 'before'); // the members of the group are now cached
     await server.http.post(`/api/groups/${groupId}/leave`).set('cookie', leaver.cookie).expect(200);
@@ -307,5 +307,8 @@ describe('group membership changes reach routing at once (membership cache)', ()
     l.send({ type: 'group', group_id: groupId, content: 'hello?', client_id: 'hello' });
     expect(await l.next('error', (f) => f.client_id === 'hello')).toMatchObject({ code: 'forbidden' });
     await expectNoFrame(o, 'group', 150, (f) => f.content === 'hello?');
+    o.ws.close();
+    expect(await s.next('presence', (f) => f.user_id === owner.id && f.online === false)).toBeTruthy(); // a member still in hears it
+    await expectNoFrame(l, 'presence', 150, (f) => f.user_id === owner.id && f.online === false);
   });
 });
