@@ -76,6 +76,7 @@ export const api = {
   members: (groupId: number) => request<{ members: Member[] }>('GET', `/api/groups/${groupId}/members`),
   invite: (groupId: number, userId: number) => request<unknown>('POST', '/api/groups/invite', { group_id: groupId, user_id: userId }),
   respond: (groupId: number, accept: boolean) => request<unknown>('POST', `/api/groups/${groupId}/${accept ? 'accept' : 'decline'}`),
+  leave: (groupId: number) => request<unknown>('POST', `/api/groups/${groupId}/leave`),
 
   conversations: () => request<{ conversations: ConversationSummary[] }>('GET', '/api/conversations'),
   /** One page of a conversation, newest first; `before` is the oldest id already shown. */

@@ -1,8 +1,9 @@
-/** The group forms: *New group* in the sidebar, and *Invite a user* under a group's *Members and invitations*. */
+/** The group forms: *New group* in the sidebar, and *Invite a user* and *Leave group* under a group's *Members and invitations*. */
 import { api } from './api.js';
 import { announce } from './announcer.js';
 import type { OpenConversation, PageContext } from './context.js';
 import { byId, setText } from './dom.js';
+import { errorText } from './errors.js';
 import { wireForm } from './forms.js';
 import { loadMembers } from './groups.js';
 import { groupKey } from './state.js';
@@ -29,4 +30,22 @@ export function wireGroupForms(page: PageContext, open: OpenConversation): void 
     await loadMembers(page, c.targetId);
     setText(byId('invite-result'), `Invited ${state.nameOf(userId)}.`);
   });
+  byId('leave-group').addEventListener('click', () => void leave(page));
+}
+
+/** `POST /api/groups/:id/leave` for the open group; the page then forgets it. */
+async function leave(page: PageContext): Promise<void> {
+  const c = page.state.activeConversation();
+  if (c?.kind !== 'group') return;
+  const name = page.state.titleOf(c);
+  setText(byId('leave-error'), '');
+  try {
+    await api.leave(c.targetId);
+  } catch (err) {
+    setText(byId('leave-error'), errorText(err));
+    return;
+  }
+  page.state.forgetGroup(c.targetId);
+  announce(`You left ${name}.`);
+  page.render();
 }

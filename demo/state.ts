@@ -261,6 +261,15 @@ export class ChatState {
     for (const id of [...this.groups.keys()]) if (!seen.has(id)) this.groups.delete(id);
   }
 
+  /** After leaving a group: it, its members and its conversation are gone from the page (its history is no longer mine to read). */
+  forgetGroup(groupId: number): void {
+    const key = groupKey(groupId);
+    this.groups.delete(groupId);
+    this.members.delete(groupId);
+    this.conversations.delete(key);
+    if (this.active === key) this.active = null;
+  }
+
   /** The group an invitation notification is about, and whether I can still answer it. */
   inviteOf(n: Notification): { groupId: number; pending: boolean; answer?: 'accepted' | 'declined' } | undefined {
     if (n.subtype !== 'group_invite' || typeof n.group_id !== 'number') return undefined;

@@ -244,6 +244,25 @@ describeWithBrowser('demo chat page in Chromium (e2e)', () => {
     await page.close();
   });
 
+  it('bob leaves Book club: it is gone from his list, stays gone after a reload, and alice sees him go from its members', async () => {
+    await openConversation(bob, 'Book club');
+    await bob.page.locator('#group-details summary').click();
+    await bob.page.getByRole('button', { name: 'Leave group' }).click();
+    const listed = bob.page.locator('#conversation-list button', { hasText: 'Book club' });
+    await listed.waitFor({ state: 'detached' });
+    await expect(bob.page.locator('#chat-title').textContent()).resolves.toBe('Pick a conversation');
+    await openConversation(alice, 'Book club');
+    await send(alice, 'after bob left');
+    await alice.page.reload();
+    await alice.page.locator('#chat-screen[data-connection="open"]').waitFor();
+    await openConversation(alice, 'Book club');
+    await alice.page.locator('#group-details summary').click();
+    await expect(alice.page.locator('#member-list li').allTextContents()).resolves.toEqual([expect.stringContaining('alice (you)')]);
+    await bob.page.reload();
+    await bob.page.locator('#chat-screen[data-connection="open"]').waitFor();
+    await expect(bob.page.locator('#conversation-list button', { hasText: 'Book club' }).count()).resolves.toBe(0);
+  });
+
   it('threw no uncaught error in either page', () => {
     expect([...alice.pageErrors, ...bob.pageErrors].map(String)).toEqual([]);
   });
