@@ -122,14 +122,16 @@ function rulesBetween(o: Record<string, unknown>): string[] {
 /** Throws `ParlorOptionsError` naming every bad option; returns nothing on success. */
 export function checkParlorOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) throw new ParlorOptionsError(['options: must be an object']);
-  const result = OptionsSchema.safeParse(options, { reportInput: true });
-  const problems = [...(result.success ? [] : result.error.issues.flatMap(describeIssue)), ...rulesBetween(options as Record<string, unknown>)];
+  // Not `reportInput`: zod's error serialises each issue's input, and the options hold stores and brokers (timers, sockets) that do not serialise.
+  const result = OptionsSchema.safeParse(options);
+  const problems = [...(result.success ? [] : result.error.issues.flatMap((issue) => describeIssue(issue, options))), ...rulesBetween(options as Record<string, unknown>)];
   if (problems.length > 0) throw new ParlorOptionsError(problems);
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string[] {
+function describeIssue(issue: z.core.$ZodIssue, options: object): string[] {
   if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${k}: unknown option`);
   const where = issue.path.length > 0 ? issue.path.join('.') : 'options';
-  const message = issue.input === undefined ? 'is required' : issue.message;
+  const input = issue.path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined), options);
+  const message = input === undefined ? 'is required' : issue.message;
   return [`${where}: ${message}`];
 }

@@ -52,6 +52,13 @@ describe('createParlor checks its options at construction (contract section 4)',
       expect.stringMatching(/^httpRateLimit\.reads/),
     ]);
     expect(problemsOf({ stores, sessionSecret: SECRET, httpRateLimit: { writes: false } })).toEqual(['writes: unknown option']);
+    // Stores with their default timers (session pruning) do not serialise: the misspelling is still named, not a TypeError.
+    const pruning = openSqliteStores({ path: ':memory:' });
+    try {
+      expect(problemsOf({ stores: pruning, sessionSecret: SECRET, sesionSecret: 'typo' })).toEqual(['sesionSecret: unknown option']);
+    } finally {
+      await pruning.close();
+    }
     await createParlor({ stores, sessionSecret: SECRET, httpRateLimit: { sends: false, reads: { rate: 5, burst: 10 } } }).close();
   });
 
