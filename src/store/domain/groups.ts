@@ -20,8 +20,8 @@ export function createGroupSql(d: Dialect): { group: string; owner: string } {
 /**
  * Every change of one member's status after the invitation, in both stores:
  * @user's row in @group moves from @from to @status, and only while it is
- * still @from, so a second answer (or a second leave) changes nothing. The
- * two uses are MEMBERSHIP_CHANGES.
+ * still @from, so a second answer (or a second leave) changes nothing. What
+ * each change passes is MEMBERSHIP_CHANGES.
  */
 export function changeMembershipSql(d: Dialect): string {
   return `UPDATE group_members SET status = @status, updated_at = ${d.now}
