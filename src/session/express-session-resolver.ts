@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
-import type { Session, SessionData } from 'express-session';
+import type { Session, SessionData, Store } from 'express-session';
 import type { Identity, SessionResolver } from '../websocket/session-resolver.js';
+import { sessionsStillIn } from './express-store-liveness.js';
 
 /** A request after express-session ran on it. */
-export type RequestWithSession = IncomingMessage & { session?: Session & Partial<SessionData>; sessionID?: string };
+export type RequestWithSession = IncomingMessage & { session?: Session & Partial<SessionData>; sessionID?: string; sessionStore?: Store };
 
 /** Reads the user id out of the host's session; null or undefined for "nobody signed in". */
 export type UserIdOf = (session: Session & Partial<SessionData>, req: IncomingMessage) => unknown;
@@ -18,6 +19,15 @@ export interface ExpressSessionResolverOptions {
   cookieName?: string;
   /** The username to put in the identity (Parlor's own accounts keep it in the session). */
   usernameOf?: (session: Session & Partial<SessionData>) => string | undefined;
+  /**
+   * Where the session re-check looks (`stillValid`): every SESSION_RECHECK_MS,
+   * one `store.get` per session with a socket open, and the sockets of the
+   * sessions it no longer finds (destroyed by any process, or expired) close
+   * with 4401. Default: the store express-session names on the requests it
+   * handles (`req.sessionStore`). `false`: no re-check; sockets then end only
+   * by `parlor.disconnectSession` and `disconnectUser`.
+   */
+  store?: Store | false;
 }
 
 /**
@@ -27,14 +37,26 @@ export interface ExpressSessionResolverOptions {
  * never runs), it runs the middleware itself, then asks `userIdOf` who it is.
  *
  * It only reads: it gives the middleware a response that can send nothing,
- * so no cookie is set and no new session is saved by Parlor.
+ * so no cookie is set and no new session is saved by Parlor; the re-check
+ * (`options.store`) only calls the store's `get`.
  */
 export function expressSessionResolver(
   middleware: RequestHandler,
   userIdOf: UserIdOf,
   options: ExpressSessionResolverOptions = {},
 ): SessionResolver {
-  return sessionResolverOn((req) => req as RequestWithSession, middleware, userIdOf, options);
+  const reader = sessionResolverOn((req) => req as RequestWithSession, middleware, userIdOf, options);
+  if (options.store === false) return reader;
+  let store = options.store;
+  return {
+    async resolve(req) {
+      const identity = await reader.resolve(req);
+      store ??= (req as RequestWithSession).sessionStore;
+      return identity;
+    },
+    // No store seen yet (or a cookie-only session such as cookie-session): nothing to ask, nothing ends.
+    stillValid: (sessionIds) => (store ? sessionsStillIn(store, sessionIds) : sessionIds),
+  };
 }
 
 /**

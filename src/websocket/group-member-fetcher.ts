@@ -24,9 +24,12 @@ export interface GroupMember {
  * Required: `acceptedMembers(groupId)` -> ids of accepted members, or null
  * when the group does not exist.
  * Optional:
- * - `contactsOf(userId)` -> users who share an accepted group or a private
- *   conversation with the user; presence and the online list go to them only.
- *   Without it, no presence frames are sent.
+ * - `contactsOf(userId)` -> users who share one of the host's groups with the
+ *   user. Parlor adds the private conversations both have written in and
+ *   takes out anyone blocked either way (Consent.contactsOf); presence and
+ *   the online list go to the result. It also says whether two users share a
+ *   group, which makes a first private message no request. Without it, only
+ *   private conversations make contacts.
  * - `groupsOf(userId)`, `members(groupId)`: answer `GET /api/groups` and
  *   `GET /api/groups/:id/members` for a host that owns its groups; without
  *   them those routes fall through to the host.

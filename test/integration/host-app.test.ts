@@ -8,11 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
 import session from 'express-session';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createParlor, type Parlor } from '../../src/app.js';
 import { expressSessionResolver } from '../../src/session/express-session-resolver.js';
 import { openSqliteStores, type SqliteStores } from '../../src/store/sqlite/index.js';
-import { captureLogger, closeAll, closedWithin, connectClient, tempDir, targetOf, upgradeStatus, type HttpTarget } from '../support/server.js';
+import { captureLogger, closeAll, closedWithin, connectClient, sessionIdOf, tempDir, targetOf, upgradeStatus, type HttpTarget } from '../support/server.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -183,6 +183,42 @@ describe('inside a host app that owns its sessions', () => {
       expect(await upgradeStatus(host.target.wsUrl, { cookie: 'host.sid=s%3Aforged.sig' })).toBe(401);
       expect(await upgradeStatus(host.target.wsUrl)).toBe(401);
       expect((await sessionsIn(host.store)).length).toBe(before);
+    });
+  });
+
+  describe("sockets end with the host's session (the re-check reads the host's store)", () => {
+    it('a session destroyed by another process closes its sockets with 4401 at the next re-check; other sessions stay; nothing is written', async () => {
+      const [ended, kept] = [await hostLogin(host, 5), await hostLogin(host, 6)];
+      const [endedSocket, keptSocket] = [await connectClient(host.target, ended), await connectClient(host.target, kept)];
+      await new Promise<void>((ok) => host.store.destroy(sessionIdOf(ended), () => ok()));
+      const writes = [vi.spyOn(host.store, 'set'), vi.spyOn(host.store, 'touch'), vi.spyOn(host.store, 'destroy')];
+
+      expect(await host.parlor.manager.recheckSessions()).toBe(1);
+      expect(await closedWithin(endedSocket, 1000)).toEqual({ code: 4401, reason: 'session ended' });
+      expect(keptSocket.ws.readyState).toBe(keptSocket.ws.OPEN);
+      for (const write of writes) expect(write).not.toHaveBeenCalled();
+      for (const write of writes) write.mockRestore();
+      keptSocket.ws.close();
+    });
+
+    it("the host's store failing closes nothing: an outage is not a logout", async () => {
+      const socket = await connectClient(host.target, await hostLogin(host, 7));
+      const get = vi.spyOn(host.store, 'get').mockImplementation((_id, callback) => callback(new Error('store unreachable')));
+      const before = host.log.lines.length;
+      try {
+        expect(await host.parlor.manager.recheckSessions()).toBe(0);
+      } finally {
+        get.mockRestore();
+      }
+      expect(socket.ws.readyState).toBe(socket.ws.OPEN);
+      expect(host.log.lines.slice(before).map((l) => l.msg)).toContain('session re-check failed; cookie sockets stay open until the next one');
+      socket.ws.close();
+    });
+
+    it('store: false turns the re-check off', () => {
+      const hostSession = session({ secret: 'the host app secret', resave: false, saveUninitialized: false });
+      expect(expressSessionResolver(hostSession, (s) => s.hostUserId, { store: false }).stillValid).toBeUndefined();
+      expect(expressSessionResolver(hostSession, (s) => s.hostUserId).stillValid).toEqual(expect.any(Function));
     });
   });
 
