@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { main, type ExistingApp } from '../../examples/existing-app/server.js';
 import { adminQuery } from '../support/postgres.js';
-import { closeAll, connectClient, cookieOf, tempDir, targetOf, upgradeStatus, type HttpTarget } from '../support/server.js';
+import { closeAll, closedWithin, connectClient, cookieOf, sessionIdOf, tempDir, targetOf, upgradeStatus, type HttpTarget } from '../support/server.js';
 import { describeWithPostgres } from '../support/services.js';
 
 for (const chatStore of ['sqlite', 'postgres'] as const) {
@@ -95,6 +95,20 @@ await describeWithPostgres(`examples/existing-app (chat store: ${chatStore}): a 
     expect((await mine.closed).code).toBe(4401);
     expect(otherDevice.ws.readyState).toBe(otherDevice.ws.OPEN);
     expect(await upgradeStatus(wsUrl, { cookie: me.cookie })).toBe(401);
+  });
+
+  it("a session row deleted from the host's session table by another process ends its sockets at the next re-check; the other device stays", async () => {
+    const me = await signUpAndLogIn('deleted');
+    const other = await target.http.post('/login').send({ username: 'deleted', password: 'host password 1' }).expect(200);
+    const [mine, otherDevice] = await Promise.all([
+      connectClient(target, me.cookie, { url: wsUrl }),
+      connectClient(target, cookieOf(other.headers['set-cookie']), { url: wsUrl }),
+    ]);
+    const deleted = await adminQuery(hostUrl(url), 'DELETE FROM session WHERE sid = $1 RETURNING sid', [sessionIdOf(me.cookie)]);
+    expect(deleted).toHaveLength(1);
+    expect(await app.parlor.manager.recheckSessions()).toBe(1);
+    expect(await closedWithin(mine, 1000)).toEqual({ code: 4401, reason: 'session ended' });
+    expect(otherDevice.ws.readyState).toBe(otherDevice.ws.OPEN);
   });
 
   it("messages between the host's users (no Parlor account), names from the host's users table, unknown ids not_found", async () => {
