@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /** The process logger: JSON lines on stdout, level from LOG_LEVEL (default info). */
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(level = process.env.LOG_LEVEL || 'info'): Logger {
   return pino({ name: 'parlor', level });
 }
 

@@ -1,10 +1,19 @@
 #!/usr/bin/env node
 /** `npm start`: the standalone Parlor server. */
-import { ConfigError } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './standalone.js';
 
-const logger = createLogger();
+// The configuration is read before the logger exists, so a bad LOG_LEVEL is named like any other variable.
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  createLogger('info').fatal(err.message);
+  process.exit(1);
+}
+const logger = createLogger(config.LOG_LEVEL);
 
 try {
   const running = await startServer(process.env, { logger });
