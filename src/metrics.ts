@@ -115,7 +115,7 @@ export function observeManager(registry: Registry, manager: Manager, broker?: Br
       this.set(manager.onlineUsers().length);
     },
   });
-  labelledCounter(registry, 'parlor_ws_frames_received_total', 'Client frames received, by type (invalid frames count as "invalid")', 'type', manager.traffic.received);
+  labelledCounter(registry, 'parlor_ws_frames_received_total', 'Valid client frames received, by type (refused and malformed frames are counted by their error in parlor_ws_errors_sent_total)', 'type', manager.traffic.received);
   labelledCounter(registry, 'parlor_ws_errors_sent_total', 'error frames sent, by code', 'code', manager.traffic.errors);
   if (isObservable(broker)) {
     new Gauge({

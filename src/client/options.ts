@@ -8,7 +8,7 @@ import type { WebSocketConstructor, WebSocketLike } from './socket.js';
 import type { GetToken } from './token-refresher.js';
 
 export interface ParlorClientOptions {
-  /** `ws://host/ws` or `wss://host/ws` (http(s) URLs are accepted where the socket implementation accepts them). */
+  /** `ws://host/ws` or `wss://host/ws`; `http://` and `https://` are turned into `ws://` and `wss://`. */
   url: string;
   /** The WebSocket class; default `globalThis.WebSocket`. Ignored when `createSocket` is given. */
   WebSocket?: WebSocketConstructor;
@@ -98,7 +98,7 @@ export const CLIENT_DEFAULTS = {
 
 export function resolveClientOptions(options: ParlorClientOptions): ResolvedClientOptions {
   const o = { ...CLIENT_DEFAULTS, ...withoutUndefined(options) };
-  checkUrl(o.url);
+  const url = socketUrlOf(o.url);
   if (options.getToken !== undefined && typeof options.getToken !== 'function') throw new TypeError('ParlorClient: getToken must be a function');
   for (const name of ['ackTimeoutMs', 'syncTimeoutMs', 'reconnectBaseMs', 'reconnectMaxMs', 'refreshAheadMs', 'sendRate'] as const) {
     if (!(Number.isFinite(o[name]) && o[name] > 0)) throw new TypeError(`ParlorClient: ${name} must be a positive number`);
@@ -113,7 +113,7 @@ export function resolveClientOptions(options: ParlorClientOptions): ResolvedClie
   }
   if (!(Number.isSafeInteger(o.sendBurst) && o.sendBurst > 0)) throw new TypeError('ParlorClient: sendBurst must be a positive integer');
   return {
-    url: o.url,
+    url,
     createSocket: socketFactory(options),
     getToken: options.getToken,
     refreshAheadMs: o.refreshAheadMs,
@@ -134,16 +134,23 @@ export function resolveClientOptions(options: ParlorClientOptions): ResolvedClie
   };
 }
 
-function checkUrl(url: unknown): asserts url is string {
+/**
+ * The socket URL: `ws://` or `wss://` as given; `http://` and `https://` (the
+ * page's own origin, say) become `ws://` and `wss://`, since not every
+ * WebSocket implementation takes them.
+ */
+function socketUrlOf(url: unknown): string {
   let parsed: URL;
   try {
     parsed = new URL(String(url));
   } catch {
-    throw new TypeError(`ParlorClient: url must be an absolute ws:// or wss:// URL, got ${JSON.stringify(url)}`);
+    throw new TypeError(`ParlorClient: url must be an absolute ws://, wss://, http:// or https:// URL, got ${JSON.stringify(url)}`);
   }
-  if (!['ws:', 'wss:', 'http:', 'https:'].includes(parsed.protocol)) {
-    throw new TypeError(`ParlorClient: url must use ws: or wss:, got ${parsed.protocol}`);
-  }
+  const scheme = { 'ws:': 'ws:', 'wss:': 'wss:', 'http:': 'ws:', 'https:': 'wss:' }[parsed.protocol];
+  if (!scheme) throw new TypeError(`ParlorClient: url must use ws:, wss:, http: or https:, got ${parsed.protocol}`);
+  if (scheme === parsed.protocol) return String(url);
+  parsed.protocol = scheme;
+  return parsed.toString();
 }
 
 function socketFactory(options: ParlorClientOptions): (url: string, token?: string) => WebSocketLike {

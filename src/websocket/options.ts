@@ -31,7 +31,8 @@ export interface ManagerOptions {
   /**
    * Rejected frames (beyond the rate) tolerated before closing with 1008; they
    * are forgiven at `abuseTolerance` per 10 s. With the defaults, flooding at
-   * twice the rate closes in about 3 s, at 1.5x the rate in about 15 s.
+   * twice the rate closes in about 6 s, at 1.5x the rate in about 19 s
+   * (test/unit/manager-limits.test.ts pins these).
    */
   abuseTolerance: number;
   /** Buffered bytes on one connection before it is closed with 1013 (MAX_BUFFERED_BYTES). */

@@ -182,14 +182,26 @@ describe('ParlorClient events', () => {
 describe('ParlorClient options', () => {
   it('throw at construction when they cannot work', () => {
     const WebSocket = fakeNetwork().WebSocket;
-    expect(() => new ParlorClient({ url: 'not a url', WebSocket })).toThrow(/absolute ws:\/\/ or wss:\/\/ URL/);
-    expect(() => new ParlorClient({ url: 'ftp://x/ws', WebSocket })).toThrow(/must use ws: or wss:/);
+    expect(() => new ParlorClient({ url: 'not a url', WebSocket })).toThrow(/absolute ws:\/\/, wss:\/\/, http:\/\/ or https:\/\/ URL/);
+    expect(() => new ParlorClient({ url: 'ftp://x/ws', WebSocket })).toThrow(/must use ws:, wss:, http: or https:/);
     expect(() => new ParlorClient({ url: TEST_URL, WebSocket, ackTimeoutMs: 0 })).toThrow(/ackTimeoutMs must be a positive number/);
     expect(() => new ParlorClient({ url: TEST_URL, WebSocket, since: -1 })).toThrow(/since must be a non-negative integer/);
     expect(() => new ParlorClient({ url: TEST_URL, WebSocket, reconnectBaseMs: 10, reconnectMaxMs: 5 })).toThrow(
       /reconnectMaxMs must be >= reconnectBaseMs/,
     );
     expect(() => new ParlorClient({ url: TEST_URL, WebSocket, maxReconnectAttempts: 1.5 })).toThrow(/maxReconnectAttempts/);
+  });
+
+  it.each([
+    ['https://chat.example/ws', 'wss://chat.example/ws'],
+    ['http://127.0.0.1:3000/chat/ws?room=1', 'ws://127.0.0.1:3000/chat/ws?room=1'],
+    ['wss://chat.example/ws', 'wss://chat.example/ws'],
+  ])('url %s opens the socket at %s', (url, opened) => {
+    const net = fakeNetwork();
+    const client = new ParlorClient({ url, WebSocket: net.WebSocket, autoConnect: false });
+    client.connect().catch(() => {});
+    expect(net.sockets.map((s) => s.url)).toEqual([opened]);
+    client.close();
   });
 
   it('need a WebSocket implementation when the platform has none', () => {

@@ -118,6 +118,34 @@ describe('Manager: rate limit', () => {
     expect(elapsed).toBeLessThan(20_000); // seconds, not minutes
   });
 
+  // The figures docs/protocol.md and docs/operations.md give, with the contract's defaults (20/s, burst 40, 60 strikes per 10 s).
+  it('with the defaults: a burst closes at its 101st frame (40 tokens, then the 61st strike)', () => {
+    h = createHarness({ contacts, options: { now: manualClock().now } });
+    const a = h.connect(1);
+    for (let i = 1; i <= 100; i++) a.receive({ type: 'typing', to: 2 });
+    expect(a.closeCode).toBeUndefined();
+    a.receive({ type: 'typing', to: 2 });
+    expect(a.closeCode).toBe(1008);
+  });
+
+  it.each([
+    [2, 6_000, 6_500],
+    [1.5, 18_500, 19_000],
+    [1.25, Infinity, Infinity],
+  ])('with the defaults: sending steadily at %s times the rate closes after %s-%s ms (Infinity: never)', (times, earliest, latest) => {
+    const clock = manualClock();
+    h = createHarness({ contacts, options: { now: clock.now } });
+    const a = h.connect(1);
+    const start = clock.t;
+    while (a.closeCode === undefined && clock.t - start < 600_000) {
+      a.receive({ type: 'typing', to: 2 });
+      clock.t += 1000 / (20 * times);
+    }
+    const closedAt = a.closeCode === 1008 ? clock.t - start : Infinity;
+    expect(closedAt).toBeGreaterThanOrEqual(earliest);
+    expect(closedAt).toBeLessThanOrEqual(latest);
+  });
+
   it('closes a flood at three times the rate within seconds of simulated time', async () => {
     const clock = manualClock();
     h = createHarness({ contacts, options: { now: clock.now } }); // contract defaults: 20/s, burst 40
