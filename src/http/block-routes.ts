@@ -20,13 +20,15 @@ export function blockRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router
     const userId = idParam(req.params.id);
     const known = ctx.manager.users.require(userId);
     if (known) await known;
-    const created = await ctx.manager.consent.block(me(res).userId, userId);
+    const blocker = me(res).userId;
+    const created = await ctx.manager.changeContacts(blocker, () => ctx.manager.consent.block(blocker, userId));
     res.status(created ? 201 : 200).json({ user_id: userId, blocked: true });
   });
 
   r.delete('/users/:id/block', ...signedIn, async (req, res) => {
     const userId = idParam(req.params.id);
-    await ctx.manager.consent.unblock(me(res).userId, userId);
+    const unblocker = me(res).userId;
+    await ctx.manager.changeContacts(unblocker, () => ctx.manager.consent.unblock(unblocker, userId));
     res.json({ user_id: userId, blocked: false });
   });
 

@@ -109,7 +109,10 @@ export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChain
   for (const [action, accept] of [['accept', true], ['decline', false]] as const) {
     r.post(`/:id/${action}`, ...signedIn, async (req, res) => {
       const groupId = idParam(req.params.id);
-      if (!(await groups.respond(groupId, me(res).userId, accept))) {
+      const userId = me(res).userId;
+      const respond = () => groups.respond(groupId, userId, accept);
+      // Accepting makes the group's members contacts; declining changes nobody's.
+      if (!(await (accept ? ctx.manager.changeContacts(userId, respond) : respond()))) {
         throw httpError('not_found', `no pending invitation to group ${groupId}`);
       }
       res.json({ group_id: groupId, status: accept ? 'accepted' : 'declined' });
@@ -121,7 +124,8 @@ export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChain
     // Not in the shared contract (docs/contract.md, "groups"): the way out of a group, for anyone in it.
     r.post('/:id/leave', ...signedIn, async (req, res) => {
       const groupId = idParam(req.params.id);
-      if (!(await leave(groupId, me(res).userId))) throw httpError('not_found', `you are not a member of group ${groupId}`);
+      const userId = me(res).userId;
+      if (!(await ctx.manager.changeContacts(userId, () => leave(groupId, userId)))) throw httpError('not_found', `you are not a member of group ${groupId}`);
       res.json({ group_id: groupId, status: 'left' });
     });
   }

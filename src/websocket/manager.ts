@@ -5,6 +5,7 @@ import type { RawData } from 'ws';
 import { CloseCode, FrameErrorCode, LoggedOutReason, ParlorError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { InterfaceFailure } from '../interface-failure.js';
+import type { Awaitable } from '../types.js';
 import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER, USER_DIRECTORY, CONSENT_STORE } from '../tokens.js';
 import { InProcessBroker, type Broker, type DeliveryTracking, type Envelope } from './broker.js';
 import { Connection, type SocketLike } from './connection.js';
@@ -201,6 +202,19 @@ export class Manager {
     this.deadlines.clear(conn);
     if (!this.registry.remove(conn)) return;
     if (!this.registry.has(conn.userId)) this.track(this.presence.wentOffline(conn.userId));
+  }
+
+  /**
+   * Runs a change of who the user's contacts are (a block, an unblock, a group
+   * accepted or left: contract section 6) and then updates presence on both
+   * sides of each contact it ended or made (Presence.tellContactChanges), in
+   * the background: the change's answer does not wait for it.
+   */
+  async changeContacts<T>(userId: number, change: () => Awaitable<T>): Promise<T> {
+    const before = await this.presence.contactsBefore(userId);
+    const result = await change();
+    if (before) void this.track(this.presence.tellContactChanges(userId, before));
+    return result;
   }
 
   /** Whether the user holds a connection on this process. */

@@ -72,6 +72,43 @@ export class Presence {
     for (const user of online) this.publishPresence([user === a ? b : a], user, true);
   }
 
+  /**
+   * The user's contacts before a change of them (a block, an unblock, a group
+   * accepted or left), for `tellContactChanges` after it; null when they
+   * cannot be read (logged): the change goes ahead and tells nobody.
+   */
+  async contactsBefore(userId: number): Promise<ReadonlySet<number> | null> {
+    try {
+      return new Set(await this.contactsOf(userId));
+    } catch (err) {
+      this.log.warn({ err, userId }, 'contacts could not be read before a change of them; presence is not updated for it');
+      return null;
+    }
+  }
+
+  /**
+   * After a change of the user's contacts: both sides of each contact it
+   * ended or made hear of it, where the other is online. A contact ended
+   * sees the other go offline (a blocked user, or a group mate met only in
+   * the group left, is not left seeing the other online); a contact made
+   * sees the other online (as `introduce`). Nobody hears of a user who was
+   * not, and is not, their contact. In line with the user's own changes, so
+   * a "came online" still under way cannot undo it.
+   */
+  tellContactChanges(userId: number, before: ReadonlySet<number>): Promise<void> {
+    return this.inOrder(userId, async () => {
+      const after = new Set(await this.contactsOf(userId));
+      const ended = [...before].filter((id) => !after.has(id));
+      const made = [...after].filter((id) => !before.has(id));
+      if (ended.length === 0 && made.length === 0) return;
+      const online = new Set(await this.filterOnline([userId, ...ended, ...made]));
+      for (const [others, nowOnline] of [[ended, false], [made, true]] as const) {
+        if (online.has(userId) && others.length > 0) this.publishPresence(others, userId, nowOnline);
+        for (const other of others) if (online.has(other)) this.publishPresence([userId], other, nowOnline);
+      }
+    });
+  }
+
   /** The given users that hold a connection anywhere in the cluster (the broker knows); else on this process. */
   async filterOnline(userIds: readonly number[]): Promise<number[]> {
     if (this.broker.onlineAmong) {

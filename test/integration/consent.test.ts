@@ -200,6 +200,17 @@ describe('message requests and blocking', () => {
       expect(policyCalls).toHaveLength(1);
     });
 
+    it('blocking a stranger, or unblocking one, tells neither anything: no presence frame', async () => {
+      const [me, stranger] = await registerUsers(server, 2);
+      await sendPrivate(stranger, me, 'hello?'); // a request, not answered: they are not contacts
+      const m1 = await connectClient(server, me.cookie);
+      const s1 = await connectClient(server, stranger.cookie);
+      await block(server, me, stranger).expect(201);
+      await unblock(server, me, stranger).expect(200);
+      await expectNoFrame(m1, 'presence', 150);
+      await expectNoFrame(s1, 'presence', 0);
+    });
+
     it('a block in a conversation under way refuses the very next message; the unblock lets the next one through', async () => {
       // Both have written, twice: the store has their relation in memory (src/store/sqlite/relation-cache.ts).
       const [me, friend] = await registerUsers(server, 2);
@@ -230,6 +241,9 @@ describe('message requests and blocking', () => {
       expect(sorted(await online(me))).toEqual(sorted([pest.id, other.id]));
 
       await block(server, me, pest).expect(201);
+      // Each saw the other online: the block retracts it both ways, as the other going offline.
+      expect(await m1.next('presence', about(pest))).toEqual({ type: 'presence', user_id: pest.id, online: false });
+      expect(await p1.next('presence', about(me))).toEqual({ type: 'presence', user_id: me.id, online: false });
       expect(await online(me)).toEqual([other.id]);
       expect(await online(pest)).toEqual([other.id]);
       m1.send({ type: 'typing', to: pest.id, is_typing: true });
@@ -241,8 +255,8 @@ describe('message requests and blocking', () => {
       m2.ws.close();
       await Promise.all([p1.closed, p2.closed, m2.closed]);
       const p3 = await connectClient(server, pest.cookie);
-      // Only the one from before the block.
-      await expectFrameCount(m1, 'presence', 1, 150, about(pest));
+      // Only the one from before the block and the block's own retraction.
+      await expectFrameCount(m1, 'presence', 2, 150, about(pest));
       await expectNoFrame(m1, 'typing', 0);
       await expectNoFrame(p3, 'presence', 0);
 
@@ -259,6 +273,9 @@ describe('message requests and blocking', () => {
       expect(await m1.next('group')).toMatchObject({ from: pest.id, content: 'to the group' });
 
       await unblock(server, me, pest).expect(200);
+      // Contacts again (the group and the conversation): each online one hears of the other at once.
+      expect(await m1.next('presence', about(pest))).toEqual({ type: 'presence', user_id: pest.id, online: true });
+      expect(await p3.next('presence', about(me))).toEqual({ type: 'presence', user_id: me.id, online: true });
       expect(sorted(await online(me))).toEqual(sorted([pest.id, other.id]));
       p3.send({ type: 'typing', to: me.id, is_typing: true });
       expect(await m1.next('typing')).toMatchObject({ from: pest.id, is_typing: true });

@@ -4,6 +4,7 @@ import {
   connectAll,
   connectClient,
   createGroup,
+  expectFrameCount,
   expectNoFrame,
   registerUser,
   registerUsers,
@@ -307,8 +308,43 @@ describe('group membership changes reach routing at once (membership cache)', ()
     l.send({ type: 'group', group_id: groupId, content: 'hello?', client_id: 'hello' });
     expect(await l.next('error', (f) => f.client_id === 'hello')).toMatchObject({ code: 'forbidden' });
     await expectNoFrame(o, 'group', 150, (f) => f.content === 'hello?');
+    // Met only in this group: at the leave, each side saw the other go offline (no stale "online" is left).
+    const wentOffline = (id: number) => (f: Record<string, any>) => f.user_id === id && f.online === false;
+    for (const [socket, about] of [[l, owner], [l, stayer], [o, leaver], [s, leaver]] as const) {
+      expect(await socket.next('presence', wentOffline(about.id))).toBeTruthy();
+    }
     o.ws.close();
-    expect(await s.next('presence', (f) => f.user_id === owner.id && f.online === false)).toBeTruthy(); // a member still in hears it
-    await expectNoFrame(l, 'presence', 150, (f) => f.user_id === owner.id && f.online === false);
+    expect(await s.next('presence', wentOffline(owner.id))).toBeTruthy(); // a member still in hears it
+    await expectFrameCount(l, 'presence', 1, 150, wentOffline(owner.id)); // the leaver: only the one from the leave
+  });
+
+  it('a member who accepts sees the online members online at once, and they see the member', async () => {
+    server = await startTestServer();
+    const [owner, member, joiner] = await registerUsers(server, 3);
+    const groupId = await createGroup(server, owner, [member], [joiner], 'Joined');
+    const [o, m, j] = await connectAll(server, [owner, member, joiner]);
+    await expectNoFrame(j, 'presence', 100); // an invitee is nobody's contact yet
+    await server.http.post(`/api/groups/${groupId}/accept`).set('cookie', joiner.cookie).expect(200);
+    const about = (id: number) => (f: Record<string, any>) => f.user_id === id;
+    expect(await j.next('presence', about(owner.id))).toEqual({ type: 'presence', user_id: owner.id, online: true });
+    expect(await j.next('presence', about(member.id))).toEqual({ type: 'presence', user_id: member.id, online: true });
+    expect(await o.next('presence', about(joiner.id))).toEqual({ type: 'presence', user_id: joiner.id, online: true });
+    expect(await m.next('presence', about(joiner.id))).toEqual({ type: 'presence', user_id: joiner.id, online: true });
+  });
+
+  it("leaving a group tells nobody who is still a contact through another group, and a declined invitation tells nobody", async () => {
+    server = await startTestServer();
+    const [owner, leaver, decliner] = await registerUsers(server, 3);
+    const groupId = await createGroup(server, owner, [leaver], [decliner], 'One of two');
+    await createGroup(server, owner, [leaver], [], 'The other');
+    const l = await connectClient(server, leaver.cookie);
+    const o = await connectClient(server, owner.cookie); // after the leaver: it hears the owner come online
+    const d = await connectClient(server, decliner.cookie);
+    await l.next('presence', (f) => f.user_id === owner.id);
+    await server.http.post(`/api/groups/${groupId}/decline`).set('cookie', decliner.cookie).expect(200);
+    await server.http.post(`/api/groups/${groupId}/leave`).set('cookie', leaver.cookie).expect(200);
+    await expectNoFrame(o, 'presence', 150, (f) => f.user_id !== owner.id);
+    expect(l.all('presence')).toEqual([{ type: 'presence', user_id: owner.id, online: true }]);
+    expect(d.all('presence')).toEqual([]);
   });
 });

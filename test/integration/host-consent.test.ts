@@ -121,13 +121,16 @@ describe("a host's groups: presence and the online list follow Parlor's blocks a
   });
   const online = async (userId: number) => (await app.host.http.get('/api/users/online').set(app.host.as(userId)).expect(200)).body.users;
 
-  it('a block between group-mates stops presence both ways and leaves each out of the other\'s online list', async () => {
+  it('a block between group-mates retracts and stops presence both ways and leaves each out of the other\'s online list; the unblock restores it', async () => {
     const eve = await app.host.connect(EVE);
     const dan = await app.host.connect(DAN);
     expect(await eve.next('presence', (f) => f.user_id === DAN)).toMatchObject({ online: true });
     expect(await online(EVE)).toEqual([DAN]);
 
     await app.host.http.post(`/api/users/${EVE}/block`).set(app.host.as(DAN)).expect(201);
+    // What each had of the other is retracted: the other goes offline.
+    expect(await eve.next('presence', (f) => f.user_id === DAN)).toMatchObject({ online: false });
+    expect(await dan.next('presence', (f) => f.user_id === EVE)).toMatchObject({ online: false });
     const before = eve.frames.length;
     dan.ws.close();
     await dan.closed;
@@ -137,6 +140,9 @@ describe("a host's groups: presence and the online list follow Parlor's blocks a
     expect(await online(EVE)).toEqual([]);
     expect(await online(DAN)).toEqual([]);
     await app.host.http.delete(`/api/users/${EVE}/block`).set(app.host.as(DAN)).expect(200);
+    // Group-mates again: each hears of the other at once.
+    expect(await eve.next('presence', (f) => f.user_id === DAN)).toMatchObject({ online: true });
+    expect(await again.next('presence', (f) => f.user_id === EVE)).toMatchObject({ online: true });
     for (const c of [again, eve]) {
       c.ws.close();
       await c.closed;

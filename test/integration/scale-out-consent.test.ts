@@ -2,7 +2,7 @@
  * Consent across instances (contract section 6) with real processes: two
  * instances sharing one PostgreSQL schema and one Redis prefix. A block made
  * on one instance holds on the other at once (it is read from PostgreSQL for
- * every message, never cached); a stranger on one instance sees no presence
+ * every message, never cached) and retracts presence on the other; a stranger on one instance sees no presence
  * of a recipient on the other until the reply, then at once.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -50,6 +50,24 @@ await describeWithServices('consent across instances: PostgreSQL + Redis', { red
     theirs.send({ type: 'private', to: me.id, content: 'after the unblock', client_id: 'x-2' });
     await theirs.next('ack');
     expect(await mine.next('private')).toMatchObject({ from: pest.id, content: 'after the unblock' });
+  });
+
+  it('a block made on A between contacts retracts presence on B at once, both ways; the unblock on B restores it on A', async () => {
+    const me = await registerUser(A);
+    const friend = await registerUser(B);
+    await A.http.post('/api/messages/private').set('cookie', me.cookie).send({ to: friend.id, content: 'hi' }).expect(201);
+    await B.http.post('/api/messages/private').set('cookie', friend.cookie).send({ to: me.id, content: 'hi back' }).expect(201);
+    const mine = await connect(A, me);
+    const theirs = await connect(B, friend);
+    expect(await mine.next('presence', about(friend))).toMatchObject({ online: true });
+
+    await A.http.post(`/api/users/${friend.id}/block`).set('cookie', me.cookie).expect(201);
+    expect(await theirs.next('presence', about(me))).toEqual({ type: 'presence', user_id: me.id, online: false });
+    expect(await mine.next('presence', about(friend))).toEqual({ type: 'presence', user_id: friend.id, online: false });
+
+    await B.http.delete(`/api/users/${friend.id}/block`).set('cookie', me.cookie).expect(200);
+    expect(await mine.next('presence', about(friend))).toEqual({ type: 'presence', user_id: friend.id, online: true });
+    expect(await theirs.next('presence', about(me))).toEqual({ type: 'presence', user_id: me.id, online: true });
   });
 
   it('a stranger on B sees no presence of the recipient on A before the reply, and does at once after', async () => {

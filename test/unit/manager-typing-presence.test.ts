@@ -296,3 +296,71 @@ describe('Manager: presence', () => {
     }
   });
 });
+
+describe('Manager: changeContacts (a block, an unblock, a group accepted or left)', () => {
+  const presenceOf = (socket: FakeSocket) => framesOf(socket, 'presence');
+
+  it('tells both sides of each contact ended (offline) or made (online), where online; nobody else', async () => {
+    const contacts: Record<number, number[]> = { 1: [2, 3], 2: [1], 3: [1], 4: [] };
+    h = createHarness({ contacts });
+    const [u1, u2, u3, u4] = [h.connect(1), h.connect(2), h.connect(3), h.connect(4)];
+    await settle();
+    for (const s of [u1, u2, u3, u4]) s.sent.length = 0;
+
+    const result = await h.manager.changeContacts(1, () => {
+      Object.assign(contacts, { 1: [3, 4], 2: [], 4: [1] }); // 2 ended, 4 made, 3 unchanged
+      return 'changed';
+    });
+    expect(result).toBe('changed');
+    await settle();
+    expect(presenceOf(u1)).toEqual(
+      expect.arrayContaining([
+        { type: 'presence', user_id: 2, online: false },
+        { type: 'presence', user_id: 4, online: true },
+      ]),
+    );
+    expect(presenceOf(u1)).toHaveLength(2);
+    expect(presenceOf(u2)).toEqual([{ type: 'presence', user_id: 1, online: false }]);
+    expect(presenceOf(u4)).toEqual([{ type: 'presence', user_id: 1, online: true }]);
+    expect(presenceOf(u3)).toEqual([]);
+  });
+
+  it('tells an online side about an offline one nothing, and the offline one is not announced', async () => {
+    const contacts: Record<number, number[]> = { 1: [2], 2: [1] };
+    h = createHarness({ contacts });
+    const u2 = h.connect(2); // 1 has no connection
+    await settle();
+    u2.sent.length = 0;
+    await h.manager.changeContacts(1, () => void Object.assign(contacts, { 1: [], 2: [] }));
+    await settle();
+    expect(presenceOf(u2)).toEqual([]);
+  });
+
+  it('a change goes ahead when the contacts cannot be read first, and tells nobody (logged)', async () => {
+    const warn = vi.fn();
+    const logger = { warn, info: vi.fn(), debug: vi.fn(), error: vi.fn(), child: () => logger } as unknown as Logger;
+    h = createHarness({ contacts: { 1: [2], 2: [1] }, options: { logger } });
+    const [u1, u2] = [h.connect(1), h.connect(2)];
+    await settle();
+    for (const s of [u1, u2]) s.sent.length = 0;
+    h.groups.contactsOf.mockImplementationOnce(() => {
+      throw new Error('contacts unavailable');
+    });
+    const change = vi.fn(() => 'done');
+    expect(await h.manager.changeContacts(1, change)).toBe('done');
+    expect(change).toHaveBeenCalledTimes(1);
+    await settle();
+    expect([...presenceOf(u1), ...presenceOf(u2)]).toEqual([]);
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ userId: 1 }), expect.stringContaining('contacts could not be read'));
+  });
+
+  it("a change that fails is the caller's error, and tells nobody", async () => {
+    h = createHarness({ contacts: { 1: [2], 2: [1] } });
+    const [u1, u2] = [h.connect(1), h.connect(2)];
+    await settle();
+    for (const s of [u1, u2]) s.sent.length = 0;
+    await expect(h.manager.changeContacts(1, () => Promise.reject(new Error('store down')))).rejects.toThrow('store down');
+    await settle();
+    expect([...presenceOf(u1), ...presenceOf(u2)]).toEqual([]);
+  });
+});
