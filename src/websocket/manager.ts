@@ -208,7 +208,9 @@ export class Manager {
    * Runs a change of who the user's contacts are (a block, an unblock, a group
    * accepted or left: contract section 6) and then updates presence on both
    * sides of each contact it ended or made (Presence.tellContactChanges), in
-   * the background: the change's answer does not wait for it.
+   * the background: the change's answer does not wait for it. Parlor's own
+   * block and group routes use it; a host that owns its groups runs its own
+   * membership changes through it for the same.
    */
   async changeContacts<T>(userId: number, change: () => Awaitable<T>): Promise<T> {
     const before = await this.presence.contactsBefore(userId);
