@@ -114,10 +114,11 @@ describe("a host's MessagePersister: a reply still accepts the conversation", ()
 });
 
 describe("a host's groups: presence and the online list follow Parlor's blocks and private conversations", () => {
-  const [DAN, EVE, FAY] = [721, 722, 723];
+  const [DAN, EVE, FAY, GUS] = [721, 722, 723, 724];
+  const crew = { name: 'crew', members: [DAN, EVE] };
   const app = useSqliteHostApp({
-    userDirectory: { existing: (ids) => ids.filter((id) => [DAN, EVE, FAY].includes(id)) },
-    groupMemberFetcher: hostGroups(new Map([[8002, { name: 'crew', members: [DAN, EVE] }]])),
+    userDirectory: { existing: (ids) => ids.filter((id) => [DAN, EVE, FAY, GUS].includes(id)) },
+    groupMemberFetcher: hostGroups(new Map([[8002, crew]])),
   });
   const online = async (userId: number) => (await app.host.http.get('/api/users/online').set(app.host.as(userId)).expect(200)).body.users;
 
@@ -144,6 +145,29 @@ describe("a host's groups: presence and the online list follow Parlor's blocks a
     expect(await eve.next('presence', (f) => f.user_id === DAN)).toMatchObject({ online: true });
     expect(await again.next('presence', (f) => f.user_id === EVE)).toMatchObject({ online: true });
     for (const c of [again, eve]) {
+      c.ws.close();
+      await c.closed;
+    }
+  });
+
+  it("the host's own membership changes, run through parlor.manager.changeContacts, update presence both ways (the documented recipe)", async () => {
+    const gus = await app.host.connect(GUS);
+    const dan = await app.host.connect(DAN);
+    await expectNoFrame(gus, 'presence', 100);
+    const { parlor } = app.host;
+    await parlor.manager.changeContacts(GUS, async () => {
+      crew.members.push(GUS); // the host's own write to its group_members table
+      parlor.invalidateGroup(8002);
+    });
+    expect(await gus.next('presence', (f) => f.user_id === DAN)).toEqual({ type: 'presence', user_id: DAN, online: true });
+    expect(await dan.next('presence', (f) => f.user_id === GUS)).toEqual({ type: 'presence', user_id: GUS, online: true });
+    await parlor.manager.changeContacts(GUS, async () => {
+      crew.members.splice(crew.members.indexOf(GUS), 1);
+      parlor.invalidateGroup(8002);
+    });
+    expect(await gus.next('presence', (f) => f.user_id === DAN)).toEqual({ type: 'presence', user_id: DAN, online: false });
+    expect(await dan.next('presence', (f) => f.user_id === GUS)).toEqual({ type: 'presence', user_id: GUS, online: false });
+    for (const c of [gus, dan]) {
       c.ws.close();
       await c.closed;
     }
