@@ -1,7 +1,8 @@
 /**
  * Who is online: the list read from `GET /api/users/online`, kept current by
- * `presence` frames (changes only) and re-read every 30 s to catch new
- * contacts; and the presence dot the sidebar and member list draw.
+ * `presence` frames (changes, including contacts made and ended) and re-read
+ * every 30 s as a safety net (a frame dropped for a slow socket, a Redis gap);
+ * and the presence dot the sidebar and member list draw.
  */
 import type { ServerFrame } from '../src/client/index.js';
 import { api } from './api.js';
@@ -9,7 +10,7 @@ import type { ChatContext, PageContext } from './context.js';
 import { h } from './dom.js';
 import { loadMembers } from './groups.js';
 
-/** Presence frames describe changes only; the online list is re-read this often to catch new contacts. */
+/** Presence frames describe changes only; the online list is re-read this often in case one was missed. */
 const ONLINE_REFRESH_MS = 30_000;
 
 export function onPresence(page: PageContext, { user_id, online }: ServerFrame<'presence'>): void {
