@@ -68,8 +68,7 @@ export class Presence {
    * next change.
    */
   async introduce(a: number, b: number): Promise<void> {
-    const online = await this.filterOnline([a, b]);
-    for (const user of online) this.publishPresence([user === a ? b : a], user, true);
+    this.tellEachOther(a, [b], true, new Set(await this.filterOnline([a, b])));
   }
 
   /**
@@ -102,11 +101,19 @@ export class Presence {
       const made = [...after].filter((id) => !before.has(id));
       if (ended.length === 0 && made.length === 0) return;
       const online = new Set(await this.filterOnline([userId, ...ended, ...made]));
-      for (const [others, nowOnline] of [[ended, false], [made, true]] as const) {
-        if (online.has(userId) && others.length > 0) this.publishPresence(others, userId, nowOnline);
-        for (const other of others) if (online.has(other)) this.publishPresence([userId], other, nowOnline);
-      }
+      this.tellEachOther(userId, ended, false, online);
+      this.tellEachOther(userId, made, true, online);
     });
+  }
+
+  /**
+   * `userId` and each of `others` hear `nowOnline` of each other, the ones
+   * `online` only: a user offline already looks offline, and is announced
+   * to nobody.
+   */
+  private tellEachOther(userId: number, others: readonly number[], nowOnline: boolean, online: ReadonlySet<number>): void {
+    if (online.has(userId) && others.length > 0) this.publishPresence(others, userId, nowOnline);
+    for (const other of others) if (online.has(other)) this.publishPresence([userId], other, nowOnline);
   }
 
   /** The given users that hold a connection anywhere in the cluster (the broker knows); else on this process. */
