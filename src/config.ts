@@ -87,9 +87,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /**
  * `TRUST_PROXY` as Express understands it: a hop count or a list of addresses.
  * Never `true` (EnvSchema refuses it): with `true` Express takes the leftmost
- * X-Forwarded-For entry, which the client writes itself.
+ * X-Forwarded-For entry, which the client writes itself. `0` hops is no
+ * proxy at all: false, so nothing (the origin check included) believes
+ * `X-Forwarded-*`.
  */
 export function trustProxySetting(value: string | undefined): false | number | string {
-  if (value === undefined || value === 'false') return false;
+  if (value === undefined || value === 'false' || /^0+$/.test(value)) return false;
   return /^\d+$/.test(value) ? Number(value) : value;
 }

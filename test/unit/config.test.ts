@@ -43,6 +43,7 @@ describe('configuration from the environment', () => {
   it('reads TRUST_PROXY as Express understands it', () => {
     expect(trustProxySetting(undefined)).toBe(false);
     expect(trustProxySetting('1')).toBe(1);
+    expect(trustProxySetting('0')).toBe(false); // no proxy: the origin check must not believe X-Forwarded-Proto either
     expect(trustProxySetting('loopback')).toBe('loopback');
   });
 
