@@ -363,8 +363,9 @@ export class Manager {
     // Built-in blocks first, then the host's policy (contract section 6).
     const admission = this.consent.admitPrivate(input.from, input.to);
     const admitted = admission instanceof Promise ? await admission : admission;
-    if (!admitted.senderWrote && !admitted.recipientAccepted) this.chargeNewConversation(input.from, input.to);
     const toSave = this.options.messagePolicy ? await this.policed(input, { to: input.to }) : input;
+    // Charged once the policy let it through: a message the host refuses starts no conversation.
+    if (!admitted.senderWrote && !admitted.recipientAccepted) this.chargeNewConversation(input.from, input.to);
     const saved = await this.messages.savePrivate(toSave);
     const noting = this.consent.noteWritten(input.from, input.to, admitted);
     // The message is stored: it is routed even if the record fails (the sender's next message records it again).

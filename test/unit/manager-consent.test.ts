@@ -180,5 +180,14 @@ describe('Manager: message requests and blocks through an injected ConsentStore 
       await manager.sendPrivate({ from: 5, to: 4, content: 'another user has a budget of their own' });
       expect(persister.savePrivate).toHaveBeenCalledTimes(7);
     });
+
+    it("a message the host's policy refuses uses none of the budget", async () => {
+      const check = vi.fn<MessagePolicy['check']>(({ content }) => (content.includes('http') ? { allow: false, reason: 'no links yet' } : { allow: true }));
+      const { manager, persister } = build(mockConsentStore(), { check }, { newConversationsPerDay: 1 });
+      await expect(manager.sendPrivate({ from: 1, to: 2, content: 'see http://spam' })).rejects.toMatchObject({ code: 'forbidden' });
+      await manager.sendPrivate({ from: 1, to: 3, content: 'hello' });
+      await expect(manager.sendPrivate({ from: 1, to: 4, content: 'hello' })).rejects.toMatchObject({ code: 'rate_limited' });
+      expect(persister.savePrivate).toHaveBeenCalledTimes(1);
+    });
   });
 });
