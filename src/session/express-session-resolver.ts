@@ -23,9 +23,10 @@ export interface ExpressSessionResolverOptions {
    * Where the session re-check looks (`stillValid`): every SESSION_RECHECK_MS,
    * one `store.get` per session with a socket open, and the sockets of the
    * sessions it no longer finds (destroyed by any process, or expired) close
-   * with 4401. Default: the store express-session names on the requests it
-   * handles (`req.sessionStore`). `false`: no re-check; sockets then end only
-   * by `parlor.disconnectSession` and `disconnectUser`.
+   * with 4401; a get that fails or takes over 5 s closes nothing. Default:
+   * for each session, the store express-session named on the request that
+   * resolved it (`req.sessionStore`). `false`: no re-check; sockets then end
+   * only by `parlor.disconnectSession` and `disconnectUser`.
    */
   store?: Store | false;
 }
@@ -47,15 +48,31 @@ export function expressSessionResolver(
 ): SessionResolver {
   const reader = sessionResolverOn((req) => req as RequestWithSession, middleware, userIdOf, options);
   if (options.store === false) return reader;
-  let store = options.store;
+  const fixed = options.store;
+  // Each session is asked of the store that served it: a host may pick a store per request (per tenant, say).
+  // Pruned at every re-check to the sessions that still have a socket.
+  const storeOf = new Map<string, Store>();
   return {
     async resolve(req) {
       const identity = await reader.resolve(req);
-      store ??= (req as RequestWithSession).sessionStore;
+      const store = fixed ?? (req as RequestWithSession).sessionStore;
+      if (identity?.sessionId !== undefined && store) storeOf.set(identity.sessionId, store);
       return identity;
     },
-    // No store seen yet (or a cookie-only session such as cookie-session): nothing to ask, nothing ends.
-    stillValid: (sessionIds) => (store ? sessionsStillIn(store, sessionIds) : sessionIds),
+    async stillValid(sessionIds) {
+      const asked = new Set(sessionIds);
+      for (const id of storeOf.keys()) if (!asked.has(id)) storeOf.delete(id);
+      const byStore = new Map<Store, string[]>();
+      const live: string[] = [];
+      for (const id of sessionIds) {
+        const store = storeOf.get(id);
+        // No store seen for it (a cookie-only session such as cookie-session): nothing to ask, nothing ends.
+        if (!store) live.push(id);
+        else byStore.set(store, [...(byStore.get(store) ?? []), id]);
+      }
+      for (const [store, ids] of byStore) live.push(...(await sessionsStillIn(store, ids)));
+      return live;
+    },
   };
 }
 

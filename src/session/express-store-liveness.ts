@@ -3,14 +3,18 @@ import type { Store } from 'express-session';
 /** How many `store.get` calls one re-check keeps in flight: the host's store is shared with its own traffic. */
 export const STORE_GETS_IN_FLIGHT = 8;
 
+/** How long one `store.get` may take before the whole answer fails (and so closes nothing). */
+export const STORE_GET_TIMEOUT_MS = 5000;
+
 /**
  * The ids among `sessionIds` that an express-session store still holds
  * (SessionResolver.stillValid for a host's sessions): one `store.get` each,
  * at most STORE_GETS_IN_FLIGHT at a time. `get` only reads, and the stores
- * answer nothing for a session destroyed or past its expiry. A failing `get`
- * rejects the whole answer, so a store outage closes no socket.
+ * answer nothing for a session destroyed or past its expiry. A failing `get`,
+ * or one unanswered after `timeoutMs`, rejects the whole answer, so a store
+ * outage closes no socket and a hung store cannot hold up the re-check.
  */
-export async function sessionsStillIn(store: Store, sessionIds: readonly string[]): Promise<string[]> {
+export async function sessionsStillIn(store: Store, sessionIds: readonly string[], timeoutMs = STORE_GET_TIMEOUT_MS): Promise<string[]> {
   const live: string[] = [];
   let next = 0;
   let failed = false;
@@ -18,7 +22,7 @@ export async function sessionsStillIn(store: Store, sessionIds: readonly string[
     while (!failed && next < sessionIds.length) {
       const id = sessionIds[next++]!;
       try {
-        if (await holds(store, id)) live.push(id);
+        if (await holds(store, id, timeoutMs)) live.push(id);
       } catch (err) {
         failed = true;
         throw err;
@@ -29,8 +33,13 @@ export async function sessionsStillIn(store: Store, sessionIds: readonly string[
   return live;
 }
 
-function holds(store: Store, sessionId: string): Promise<boolean> {
+function holds(store: Store, sessionId: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    store.get(sessionId, (err, session) => (err ? reject(err) : resolve(session !== null && session !== undefined)));
+    const timer = setTimeout(() => reject(new Error(`session store get unanswered after ${timeoutMs} ms`)), timeoutMs);
+    store.get(sessionId, (err, session) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(session !== null && session !== undefined);
+    });
   });
 }

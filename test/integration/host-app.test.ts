@@ -3,7 +3,8 @@
  * host's express-session in front, Parlor's router mounted at the root (the
  * hardest case for side effects), a host resolver, no account routes.
  */
-import { createServer, type Server } from 'node:http';
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
@@ -213,6 +214,25 @@ describe('inside a host app that owns its sessions', () => {
       expect(socket.ws.readyState).toBe(socket.ws.OPEN);
       expect(host.log.lines.slice(before).map((l) => l.msg)).toContain('session re-check failed; cookie sockets stay open until the next one');
       socket.ws.close();
+    });
+
+    it('asks each session of the store that served it (a host with a store per tenant)', async () => {
+      const [tenantA, tenantB] = [new session.MemoryStore(), new session.MemoryStore()];
+      const sessionA = session({ name: 'host.sid', secret: 'the host app secret', store: tenantA, resave: false, saveUninitialized: false });
+      const sessionB = session({ name: 'host.sid', secret: 'the host app secret', store: tenantB, resave: false, saveUninitialized: false });
+      const perTenant: express.RequestHandler = (req, res, next) => (req.headers.host?.startsWith('b.') ? sessionB : sessionA)(req, res, next);
+      const resolver = expressSessionResolver(perTenant, (s) => s.hostUserId, { cookieName: 'host.sid' });
+      const put = (store: session.MemoryStore, id: string) =>
+        new Promise<void>((ok) => store.set(id, { cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) }, hostUserId: 1 } as never, () => ok()));
+      await put(tenantA, 'sid-a');
+      await put(tenantB, 'sid-b');
+      const signed = (id: string) => `host.sid=${encodeURIComponent(`s:${id}.${createHmac('sha256', 'the host app secret').update(id).digest('base64').replace(/=+$/, '')}`)}`;
+      const request = (host: string, id: string) => ({ headers: { host, cookie: signed(id) }, url: '/', method: 'GET' }) as unknown as IncomingMessage;
+      expect(await resolver.resolve(request('a.example', 'sid-a'))).toMatchObject({ userId: 1, sessionId: 'sid-a' });
+      expect(await resolver.resolve(request('b.example', 'sid-b'))).toMatchObject({ userId: 1, sessionId: 'sid-b' });
+      expect([...(await resolver.stillValid!(['sid-a', 'sid-b']))].sort()).toEqual(['sid-a', 'sid-b']);
+      await new Promise<void>((ok) => tenantB.destroy('sid-b', () => ok()));
+      expect([...(await resolver.stillValid!(['sid-a', 'sid-b']))]).toEqual(['sid-a']);
     });
 
     it('store: false turns the re-check off', () => {

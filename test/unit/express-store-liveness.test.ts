@@ -59,6 +59,14 @@ describe('sessionsStillIn', () => {
     expect(store.gets).toBeLessThan(ids.length);
   });
 
+  it('rejects when a get never answers, within its time limit: a hung store holds up no re-check', async () => {
+    const store = new session.MemoryStore();
+    store.get = () => {}; // never calls back
+    const started = Date.now();
+    await expect(sessionsStillIn(store, ['a', 'b'], 50)).rejects.toThrow('unanswered after 50 ms');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('asks nothing for no ids', async () => {
     const store = new CountingStore();
     expect(await sessionsStillIn(store, [])).toEqual([]);
