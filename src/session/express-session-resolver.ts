@@ -50,13 +50,13 @@ export function expressSessionResolver(
   if (options.store === false) return reader;
   const fixed = options.store;
   // Each session is asked of the store that served it: a host may pick a store per request (per tenant, say).
-  // Pruned at every re-check to the sessions that still have a socket.
+  // Only upgrades are recorded (sockets come from nothing else), pruned at every re-check to the sessions that still have a socket.
   const storeOf = new Map<string, Store>();
   return {
     async resolve(req) {
       const identity = await reader.resolve(req);
       const store = fixed ?? (req as RequestWithSession).sessionStore;
-      if (identity?.sessionId !== undefined && store) storeOf.set(identity.sessionId, store);
+      if (identity?.sessionId !== undefined && store && req.headers.upgrade !== undefined) storeOf.set(identity.sessionId, store);
       return identity;
     },
     async stillValid(sessionIds) {
@@ -68,7 +68,8 @@ export function expressSessionResolver(
         const store = storeOf.get(id);
         // No store seen for it (a cookie-only session such as cookie-session): nothing to ask, nothing ends.
         if (!store) live.push(id);
-        else byStore.set(store, [...(byStore.get(store) ?? []), id]);
+        else if (byStore.has(store)) byStore.get(store)!.push(id);
+        else byStore.set(store, [id]);
       }
       for (const [store, ids] of byStore) live.push(...(await sessionsStillIn(store, ids)));
       return live;

@@ -227,7 +227,8 @@ describe('inside a host app that owns its sessions', () => {
       await put(tenantA, 'sid-a');
       await put(tenantB, 'sid-b');
       const signed = (id: string) => `host.sid=${encodeURIComponent(`s:${id}.${createHmac('sha256', 'the host app secret').update(id).digest('base64').replace(/=+$/, '')}`)}`;
-      const request = (host: string, id: string) => ({ headers: { host, cookie: signed(id) }, url: '/', method: 'GET' }) as unknown as IncomingMessage;
+      // The upgrade request of a socket (only those are recorded: sockets come from nothing else).
+      const request = (host: string, id: string) => ({ headers: { host, cookie: signed(id), upgrade: 'websocket' }, url: '/', method: 'GET' }) as unknown as IncomingMessage;
       expect(await resolver.resolve(request('a.example', 'sid-a'))).toMatchObject({ userId: 1, sessionId: 'sid-a' });
       expect(await resolver.resolve(request('b.example', 'sid-b'))).toMatchObject({ userId: 1, sessionId: 'sid-b' });
       expect([...(await resolver.stillValid!(['sid-a', 'sid-b']))].sort()).toEqual(['sid-a', 'sid-b']);
