@@ -22,6 +22,7 @@ export * from './tokens.js';
 export type * from './types.js';
 
 export { Manager } from './websocket/manager.js';
+export type { ContactChangeOptions } from './websocket/presence.js';
 export type { ManagerOptions } from './websocket/options.js';
 export { DEFAULT_MANAGER_OPTIONS } from './websocket/options.js';
 export type { SessionResolver, Identity } from './websocket/session-resolver.js';

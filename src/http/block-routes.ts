@@ -21,14 +21,15 @@ export function blockRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router
     const known = ctx.manager.users.require(userId);
     if (known) await known;
     const blocker = me(res).userId;
-    const created = await ctx.manager.changeContacts(blocker, () => ctx.manager.consent.block(blocker, userId));
+    // A block already in place changes nobody's contacts: nothing is read again or told.
+    const created = await ctx.manager.changeContacts(blocker, () => ctx.manager.consent.block(blocker, userId), { peer: userId, changed: (made) => made });
     res.status(created ? 201 : 200).json({ user_id: userId, blocked: true });
   });
 
   r.delete('/users/:id/block', ...signedIn, async (req, res) => {
     const userId = idParam(req.params.id);
     const unblocker = me(res).userId;
-    await ctx.manager.changeContacts(unblocker, () => ctx.manager.consent.unblock(unblocker, userId));
+    await ctx.manager.changeContacts(unblocker, () => ctx.manager.consent.unblock(unblocker, userId), { peer: userId, changed: (lifted) => lifted });
     res.json({ user_id: userId, blocked: false });
   });
 

@@ -112,7 +112,7 @@ export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChain
       const userId = me(res).userId;
       const respond = () => groups.respond(groupId, userId, accept);
       // Accepting makes the group's members contacts; declining changes nobody's.
-      if (!(await (accept ? ctx.manager.changeContacts(userId, respond) : respond()))) {
+      if (!(await (accept ? ctx.manager.changeContacts(userId, respond, onlyIfDone) : respond()))) {
         throw httpError('not_found', `no pending invitation to group ${groupId}`);
       }
       res.json({ group_id: groupId, status: accept ? 'accepted' : 'declined' });
@@ -125,10 +125,13 @@ export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChain
     r.post('/:id/leave', ...signedIn, async (req, res) => {
       const groupId = idParam(req.params.id);
       const userId = me(res).userId;
-      if (!(await ctx.manager.changeContacts(userId, () => leave(groupId, userId)))) throw httpError('not_found', `you are not a member of group ${groupId}`);
+      if (!(await ctx.manager.changeContacts(userId, () => leave(groupId, userId), onlyIfDone))) throw httpError('not_found', `you are not a member of group ${groupId}`);
       res.json({ group_id: groupId, status: 'left' });
     });
   }
 
   return r;
 }
+
+/** An accept or a leave that found nothing to do (false: 404) changes nobody's contacts. */
+const onlyIfDone = { changed: (done: boolean) => done };

@@ -20,7 +20,7 @@ import { Heartbeat } from './heartbeat.js';
 import { HostEvents } from './host-events.js';
 import { InFlight } from './in-flight.js';
 import { LocalDelivery } from './local-delivery.js';
-import { Presence } from './presence.js';
+import { Presence, type ContactChangeOptions } from './presence.js';
 import { replaySince } from './sync-replay.js';
 import { clientIdOfRaw, parseClientFrame } from './frame-parser.js';
 import type { GroupMemberFetcher } from './group-member-fetcher.js';
@@ -207,15 +207,15 @@ export class Manager {
   /**
    * Runs a change of who the user's contacts are (a block, an unblock, a group
    * accepted or left: contract section 6) and then updates presence on both
-   * sides of each contact it ended or made (Presence.tellContactChanges), in
-   * the background: the change's answer does not wait for it. Parlor's own
-   * block and group routes use it; a host that owns its groups runs its own
-   * membership changes through it for the same.
+   * sides of each contact it ended or made (Presence.changeContacts), in
+   * the background: the change's answer does not wait for it. The change
+   * waits for the user's (and `options.peer`'s) presence changes already
+   * under way. Parlor's own block and group routes use it; a host that owns
+   * its groups runs its own membership changes through it for the same.
    */
-  async changeContacts<T>(userId: number, change: () => Awaitable<T>): Promise<T> {
-    const before = await this.presence.contactsBefore(userId);
-    const result = await change();
-    if (before) void this.track(this.presence.tellContactChanges(userId, before));
+  changeContacts<T>(userId: number, change: () => Awaitable<T>, options?: ContactChangeOptions<T>): Promise<T> {
+    const { result, told } = this.presence.changeContacts(userId, change, options);
+    void this.track(told);
     return result;
   }
 

@@ -1,21 +1,54 @@
 import type { Logger } from '../logger.js';
+import type { Awaitable } from '../types.js';
 import type { Broker } from './broker.js';
 import type { ConnectionRegistry } from './connection-registry.js';
+import { ContactWatch } from './contact-watch.js';
+import { PerUserOrder } from './per-user-order.js';
+
+/** How a change of contacts is described to `Presence.changeContacts`. */
+export interface ContactChangeOptions<T> {
+  /**
+   * The other user of a change between two (a block, an unblock): the
+   * change is then ordered with that user's presence changes too, so that
+   * user's "came online" cannot read its contacts from before the block and
+   * announce itself after it.
+   */
+  peer?: number;
+  /** Whether the change's result changed anything; false tells nobody and reads nothing more (a block of a user already blocked). Default: always. */
+  changed?: (result: T) => boolean;
+}
+
+/** What `Presence.changeContacts` hands back. */
+export interface ContactChangeRun<T> {
+  /** The change's own result (or error), as soon as it has run. */
+  result: Promise<T>;
+  /** Settles once both sides have been told (or nothing was to tell); rejects when telling failed. */
+  told: Promise<void>;
+}
 
 /**
  * Who is online, and telling contacts when that changes. The broker answers
  * for the cluster (a user still connected to another instance did not go
  * offline); without one that knows, this process's connections are the truth.
+ *
+ * Two rules keep a block (or a group left) from being undone by an
+ * announcement already under way, on this instance:
+ * - Per user, one presence change at a time (PerUserOrder): a user's "came
+ *   online", "went offline" and the changes of its contacts run in the order
+ *   they began, and a change between two users waits for both. A connection
+ *   that closes while its "came online" is still asking the broker (Redis: a
+ *   SUBSCRIBE reply) or `contactsOf` would otherwise announce offline first
+ *   and online last, and contacts would see it online for good; a change's
+ *   "before" read would otherwise miss a contact another change just made.
+ * - Every "online" is published in the same turn as a read of contacts that
+ *   no change overtook (ContactWatch): a group mate's "came online" that read
+ *   its contacts just before the user left the group reads them again.
+ * Across instances each instance keeps these rules for itself; see
+ * docs/scaling.md for what that leaves.
  */
 export class Presence {
-  /**
-   * Per user, the last change under way. Each waits for the one before: a
-   * connection that closes while its "came online" is still asking the
-   * broker (Redis: a SUBSCRIBE reply) or `contactsOf` (a pool of connections)
-   * would otherwise announce offline first and online last, and contacts
-   * would see it online for good. Emptied as changes finish.
-   */
-  private readonly changes = new Map<number, Promise<void>>();
+  private readonly order = new PerUserOrder();
+  private readonly watch = new ContactWatch();
 
   constructor(
     private readonly registry: ConnectionRegistry,
@@ -28,55 +61,84 @@ export class Presence {
 
   /** The user's first local connection opened. */
   cameOnline(userId: number): Promise<void> {
-    return this.inOrder(userId, async () => {
+    return this.order.run([userId], async () => {
       if ((await this.broker.userOnline?.(userId)) !== false) await this.announce(userId, true);
     });
   }
 
   /** The user's last local connection closed. */
   wentOffline(userId: number): Promise<void> {
-    return this.inOrder(userId, async () => {
+    return this.order.run([userId], async () => {
       if ((await this.broker.userOffline?.(userId)) !== false) await this.announce(userId, false);
     });
   }
 
-  /** Runs `change` once the user's previous change has finished (failed or not); its own result is returned. */
-  private inOrder(userId: number, change: () => Promise<void>): Promise<void> {
-    const previous = this.changes.get(userId);
-    const run = previous ? previous.then(change) : change();
-    const settled = run.catch(() => {});
-    this.changes.set(userId, settled);
-    void settled.then(() => {
-      if (this.changes.get(userId) === settled) this.changes.delete(userId);
-    });
-    return run;
-  }
-
   /** Sends `presence` to the user's contacts only (users sharing an accepted group or a private conversation). */
   async announce(userId: number, online: boolean): Promise<void> {
+    if (online) {
+      await this.watch.readThenUse([userId], () => this.contactsOf(userId), (contacts) => {
+        if (contacts.length > 0) this.publishPresence(contacts, userId, true);
+      });
+      return;
+    }
     const contacts = await this.contactsOf(userId);
     if (contacts.length === 0) return;
     // Across instances, the user may have come back elsewhere while the contacts were read (a reconnect to
     // another instance): that instance announces online, and an offline sent after it would stand for good.
-    if (!online && this.broker.onlineAmong && (await this.filterOnline([userId])).length > 0) return;
-    this.publishPresence(contacts, userId, online);
+    if (this.broker.onlineAmong && (await this.filterOnline([userId])).length > 0) return;
+    this.publishPresence(contacts, userId, false);
   }
 
   /**
    * Two users just became contacts (a reply accepted a message request): each
    * one online is announced to the other, who would otherwise wait for the
-   * next change.
+   * next change. In order with both users' changes, and only if they are
+   * still contacts then: a block that came between the reply's admission and
+   * now has the last word.
    */
-  async introduce(a: number, b: number): Promise<void> {
-    this.tellEachOther(a, [b], true, new Set(await this.filterOnline([a, b])));
+  introduce(a: number, b: number): Promise<void> {
+    return this.order.run([a, b], () =>
+      this.watch.readThenUse(
+        [a, b],
+        async () => ((await this.contactsOf(a)).includes(b) ? new Set(await this.filterOnline([a, b])) : null),
+        (online) => {
+          if (online) this.tellEachOther(a, [b], true, online);
+        },
+      ),
+    );
   }
 
   /**
-   * The user's contacts before a change of them (a block, an unblock, a group
-   * accepted or left), for `tellContactChanges` after it; null when they
-   * cannot be read (logged): the change goes ahead and tells nobody.
+   * Runs a change of the user's contacts (a block, an unblock, a group
+   * accepted or left) in order with the presence changes of the user (and of
+   * `options.peer`), then tells both sides of each contact it ended or made
+   * (tellContactChanges). The result comes back as soon as the change has
+   * run; the telling goes on after it. When the contacts cannot be read
+   * before the change, it goes ahead and tells nobody (logged).
    */
-  async contactsBefore(userId: number): Promise<ReadonlySet<number> | null> {
+  changeContacts<T>(userId: number, change: () => Awaitable<T>, options: ContactChangeOptions<T> = {}): ContactChangeRun<T> {
+    let settle!: { resolve: (value: T) => void; reject: (err: unknown) => void };
+    const result = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
+    const users = options.peer === undefined ? [userId] : [userId, options.peer];
+    const told = this.order.run(users, async () => {
+      const before = await this.contactsBefore(userId);
+      let value: T;
+      try {
+        value = await change();
+      } catch (err) {
+        settle.reject(err);
+        return;
+      }
+      // Reads of these users' contacts under way started before the change: made again before any "online".
+      this.watch.mark(users);
+      settle.resolve(value);
+      if (before && (options.changed?.(value) ?? true)) await this.tellContactChanges(userId, before);
+    });
+    return { result, told };
+  }
+
+  /** The user's contacts before a change of them; null when they cannot be read (logged). */
+  private async contactsBefore(userId: number): Promise<ReadonlySet<number> | null> {
     try {
       return new Set(await this.contactsOf(userId));
     } catch (err) {
@@ -91,19 +153,25 @@ export class Presence {
    * sees the other go offline (a blocked user, or a group mate met only in
    * the group left, is not left seeing the other online); a contact made
    * sees the other online (as `introduce`). Nobody hears of a user who was
-   * not, and is not, their contact. In line with the user's own changes, so
-   * a "came online" still under way cannot undo it.
+   * not, and is not, their contact. The users told are marked in the same
+   * turn, so their own "came online" still reading contacts reads again.
    */
-  tellContactChanges(userId: number, before: ReadonlySet<number>): Promise<void> {
-    return this.inOrder(userId, async () => {
-      const after = new Set(await this.contactsOf(userId));
-      const ended = [...before].filter((id) => !after.has(id));
-      const made = [...after].filter((id) => !before.has(id));
-      if (ended.length === 0 && made.length === 0) return;
-      const online = new Set(await this.filterOnline([userId, ...ended, ...made]));
-      this.tellEachOther(userId, ended, false, online);
-      this.tellEachOther(userId, made, true, online);
-    });
+  private tellContactChanges(userId: number, before: ReadonlySet<number>): Promise<void> {
+    return this.watch.readThenUse(
+      [userId],
+      async () => {
+        const after = new Set(await this.contactsOf(userId));
+        const ended = [...before].filter((id) => !after.has(id));
+        const made = [...after].filter((id) => !before.has(id));
+        const told = [...ended, ...made];
+        return { ended, made, online: told.length === 0 ? new Set<number>() : new Set(await this.filterOnline([userId, ...told])) };
+      },
+      ({ ended, made, online }) => {
+        this.watch.mark([...ended, ...made]);
+        this.tellEachOther(userId, ended, false, online);
+        this.tellEachOther(userId, made, true, online);
+      },
+    );
   }
 
   /**
