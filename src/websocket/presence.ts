@@ -62,19 +62,28 @@ export class Presence {
   /** The user's first local connection opened. */
   cameOnline(userId: number): Promise<void> {
     return this.order.run([userId], async () => {
-      if ((await this.broker.userOnline?.(userId)) !== false) await this.announce(userId, true);
+      if ((await this.broker.userOnline?.(userId)) !== false) await this.announceNow(userId, true);
     });
   }
 
   /** The user's last local connection closed. */
   wentOffline(userId: number): Promise<void> {
     return this.order.run([userId], async () => {
-      if ((await this.broker.userOffline?.(userId)) !== false) await this.announce(userId, false);
+      if ((await this.broker.userOffline?.(userId)) !== false) await this.announceNow(userId, false);
     });
   }
 
+  /**
+   * A change the broker learned of for the cluster (a dead instance's users,
+   * states made again after Redis came back): announced in order with the
+   * user's own changes, as they are.
+   */
+  announce(userId: number, online: boolean): Promise<void> {
+    return this.order.run([userId], () => this.announceNow(userId, online));
+  }
+
   /** Sends `presence` to the user's contacts only (users sharing an accepted group or a private conversation). */
-  async announce(userId: number, online: boolean): Promise<void> {
+  private async announceNow(userId: number, online: boolean): Promise<void> {
     if (online) {
       await this.watch.readThenUse([userId], () => this.contactsOf(userId), (contacts) => {
         if (contacts.length > 0) this.publishPresence(contacts, userId, true);
