@@ -16,6 +16,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { createRegistry } from './metrics.js';
 import { checkParlorOptions } from './parlor-options.js';
 import type { Stores } from './store/types.js';
+import type { TrustProxySetting } from './trust-proxy.js';
 import type { Broker } from './websocket/broker.js';
 import type { GroupMemberFetcher } from './websocket/group-member-fetcher.js';
 import type { HostEvents } from './websocket/host-events.js';
@@ -54,8 +55,16 @@ export interface ParlorOptions {
   sessionMaxAgeMs?: number;
   /** Browser origins allowed to use cookie credentials (the `/ws` upgrade and HTTP writes). Default: the server's own origin only. */
   allowedOrigins?: readonly string[];
-  /** Believe `X-Forwarded-Proto` for the server's own origin (behind a TLS-terminating proxy). Default false. */
-  trustProxy?: boolean;
+  /**
+   * Which peers are proxies whose `X-Forwarded-Proto` gives the server's own
+   * origin (behind a TLS-terminating proxy): anything `app.set('trust proxy',
+   * ...)` takes, and it should be the same value, so the origin check agrees
+   * with `req.protocol`. `true` (every peer), a hop count (`1` behind one
+   * nginx), the proxies' addresses or subnets (`'loopback, 10.0.0.0/8'` or a
+   * list), or `(addr, hop) => boolean`. The header is believed only from a
+   * peer trusted at hop 0, per request. Default false: never.
+   */
+  trustProxy?: TrustProxySetting;
   /** Usernames that may broadcast. */
   adminUsers?: readonly string[];
   /** register + login per minute per IP. Default 30; 0 turns it off. */

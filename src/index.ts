@@ -15,6 +15,7 @@ export { ParlorOptionsError } from './parlor-options.js';
 export { InterfaceFailure, type InterfaceName } from './interface-failure.js';
 export { createParlorContainer, type ContainerBindings } from './container.js';
 export { loadConfig, type Config } from './config.js';
+export type { TrustProxySetting } from './trust-proxy.js';
 export { startServer, type RunningServer } from './standalone.js';
 export { CloseCode, FrameErrorCode, HttpErrorCode, ParlorError } from './errors.js';
 export { createLogger, type Logger } from './logger.js';

@@ -4,6 +4,7 @@
  * construction, instead of a TypeError at the first request.
  */
 import { z } from 'zod';
+import { compileTrustProxy } from './trust-proxy.js';
 
 /** Thrown by `createParlor` with one line per bad option. */
 export class ParlorOptionsError extends Error {
@@ -43,6 +44,26 @@ const RateBudget = z.union([
   z.object({ rate: z.number().positive(), burst: z.number().min(1) }).strict(),
 ]);
 
+/**
+ * Express's `trust proxy` setting. Addresses are compiled here, so a bad one
+ * is named at construction rather than thrown by proxy-addr from inside.
+ */
+const TrustProxy = z.union([
+  z.boolean(),
+  z.number().refine((n) => Number.isInteger(n) && n >= 0, 'must be a whole number of proxy hops (0 or more)'),
+  z.custom<(addr: string, hop: number) => boolean>((value) => typeof value === 'function'),
+  z.union([z.string(), z.array(z.string())]).refine(compiles, "must be proxy addresses or subnets, such as 'loopback, 10.0.0.0/8'"),
+], { error: "must be true, false, a number of proxy hops, proxy addresses (such as 'loopback, 10.0.0.0/8') or a function (addr, hop) => boolean" });
+
+function compiles(addresses: string | string[]): boolean {
+  try {
+    compileTrustProxy(addresses);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The public interfaces and their required methods (README "Bring your own auth and data"). */
 const REQUIRED_METHODS = {
   sessionResolver: ['resolve'],
@@ -77,7 +98,7 @@ const OptionsSchema = z
     passwordHashCost: z.number().int().min(10).max(20).optional(),
     sessionTimeoutMs: z.number().int().positive().optional(),
     wsPath: z.string().startsWith('/', 'must start with /').optional(),
-    trustProxy: z.boolean().optional(),
+    trustProxy: TrustProxy.optional(),
     manager: z.record(z.string(), z.unknown()).optional(),
     logger: withMethods('a pino-compatible logger', ['info', 'warn', 'error', 'debug', 'child']).optional(),
     broker: withMethods('a Broker', ['publish', 'setDeliver', 'close']).optional(),

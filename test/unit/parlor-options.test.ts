@@ -114,6 +114,22 @@ describe('createParlor checks its options at construction (contract section 4)',
     expect(() => createParlor({ stores, sessionResolver: hostResolver, tokens: { secret: 'x'.repeat(32) } })).not.toThrow();
   });
 
+  it("trustProxy takes what Express's 'trust proxy' takes, and names a setting Express would refuse", () => {
+    for (const trustProxy of [true, false, 0, 1, 2, '10.0.0.0/8', 'loopback, 10.0.0.0/8', ['loopback', '10.0.0.0/8'], (addr: string) => addr === '10.0.0.1']) {
+      expect(() => checkParlorOptions({ stores, sessionSecret: SECRET, trustProxy })).not.toThrow();
+    }
+    expect(problemsOf({ stores, sessionSecret: SECRET, trustProxy: '10.0.0.0/99' })).toEqual([
+      "trustProxy: must be proxy addresses or subnets, such as 'loopback, 10.0.0.0/8'",
+    ]);
+    expect(problemsOf({ stores, sessionSecret: SECRET, trustProxy: ['loopback', 'nginx'] })).toEqual([
+      "trustProxy: must be proxy addresses or subnets, such as 'loopback, 10.0.0.0/8'",
+    ]);
+    expect(problemsOf({ stores, sessionSecret: SECRET, trustProxy: 1.5 })).toEqual(['trustProxy: must be a whole number of proxy hops (0 or more)']);
+    expect(problemsOf({ stores, sessionSecret: SECRET, trustProxy: {} })).toEqual([
+      "trustProxy: must be true, false, a number of proxy hops, proxy addresses (such as 'loopback, 10.0.0.0/8') or a function (addr, hop) => boolean",
+    ]);
+  });
+
   it('valid options build a Parlor with both routers', () => {
     const parlor = createParlor({ stores, sessionSecret: SECRET });
     expect(typeof parlor.router).toBe('function');
