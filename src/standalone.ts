@@ -74,7 +74,8 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
     broker,
     sessionSecret: secret.secret,
     allowedOrigins: config.ALLOWED_ORIGINS,
-    trustProxy: trustProxySetting(config.TRUST_PROXY) !== false,
+    // The very setting Express gets below: the origin check believes X-Forwarded-Proto from the same peers as req.protocol.
+    trustProxy: trustProxySetting(config.TRUST_PROXY),
     adminUsers: config.ADMIN_USERS,
     authRateLimit: config.AUTH_RATE_LIMIT,
     passwordHashCost: config.PASSWORD_HASH_COST,
