@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trustProxyCompiles } from './trust-proxy.js';
 
 /** A comma list: "a, b,,c" -> ["a","b","c"]. */
 const List = z
@@ -65,6 +66,11 @@ export const EnvSchema = z.object({
       message:
         '"true" would believe every X-Forwarded-For entry, so any client could pick its own IP and escape AUTH_RATE_LIMIT; ' +
         'give the number of proxy hops in front of Parlor (1 behind one nginx) or the proxies\' addresses (e.g. "loopback, 10.0.0.0/8")',
+      abort: true,
+    })
+    // Checked here, not by Express or createParlor at start, so the error names the variable the operator set.
+    .refine((v) => trustProxyCompiles(trustProxySetting(v)), {
+      message: 'must be a number of proxy hops or proxy addresses and subnets, e.g. "loopback, 10.0.0.0/8"',
     })
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -4,7 +4,7 @@
  * construction, instead of a TypeError at the first request.
  */
 import { z } from 'zod';
-import { compileTrustProxy } from './trust-proxy.js';
+import { trustProxyCompiles } from './trust-proxy.js';
 
 /** Thrown by `createParlor` with one line per bad option. */
 export class ParlorOptionsError extends Error {
@@ -52,17 +52,8 @@ const TrustProxy = z.union([
   z.boolean(),
   z.number().refine((n) => Number.isInteger(n) && n >= 0, 'must be a whole number of proxy hops (0 or more)'),
   z.custom<(addr: string, hop: number) => boolean>((value) => typeof value === 'function'),
-  z.union([z.string(), z.array(z.string())]).refine(compiles, "must be proxy addresses or subnets, such as 'loopback, 10.0.0.0/8'"),
+  z.union([z.string(), z.array(z.string())]).refine(trustProxyCompiles, "must be proxy addresses or subnets, such as 'loopback, 10.0.0.0/8'"),
 ], { error: "must be true, false, a number of proxy hops, proxy addresses (such as 'loopback, 10.0.0.0/8') or a function (addr, hop) => boolean" });
-
-function compiles(addresses: string | string[]): boolean {
-  try {
-    compileTrustProxy(addresses);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The public interfaces and their required methods (README "Bring your own auth and data"). */
 const REQUIRED_METHODS = {

@@ -34,3 +34,13 @@ export function compileTrustProxy(setting: TrustProxySetting | undefined): Trust
   const addresses = typeof setting === 'string' ? setting.split(',').map((a) => a.trim()) : [...(setting || [])];
   return proxyaddr.compile(addresses);
 }
+
+/** Would Express accept this setting? proxy-addr refuses an address it cannot parse. */
+export function trustProxyCompiles(setting: TrustProxySetting): boolean {
+  try {
+    compileTrustProxy(setting);
+    return true;
+  } catch {
+    return false;
+  }
+}

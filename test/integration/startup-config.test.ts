@@ -38,6 +38,7 @@ describe('npm start with a bad environment', () => {
   it.each([
     ['LOG_LEVEL', 'loud'],
     ['PORT', 'eighty'],
+    ['TRUST_PROXY', '10.0.0.0/99'],
   ])('%s=%s: exits 1 with one fatal line naming it, no stack trace', { timeout: 30_000 }, async (name, value) => {
     const { code, stdout, stderr } = await runToExit({ ...base, [name]: value });
     expect(code).toBe(1);

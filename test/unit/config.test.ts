@@ -55,6 +55,17 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toBe('loopback, 10.0.0.0/8');
   });
 
+  it('refuses TRUST_PROXY addresses Express could not compile, naming the variable (not the trustProxy option it feeds)', () => {
+    for (const value of ['10.0.0.0/99', 'nginx', 'loopback, 10.0.0.0/8,']) {
+      expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/^invalid configuration:\n  TRUST_PROXY: must be a number of proxy hops or proxy addresses/);
+    }
+    // "true" is named once, for its own reason.
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/^invalid configuration:\n  TRUST_PROXY: "true" would[^\n]*$/);
+    for (const value of ['0', 'false', '2', '10.0.0.0/8, 127.0.0.1', 'uniquelocal']) {
+      expect(() => loadConfig({ TRUST_PROXY: value })).not.toThrow();
+    }
+  });
+
   it('documents every variable in the README configuration table, and no other', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 5));
