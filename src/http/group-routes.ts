@@ -68,7 +68,7 @@ export function groupReadRoutes(ctx: HttpContext, { signedIn }: RouteChains): Ro
   return r;
 }
 
-/** Create, invite, accept, decline, leave: mounted only while Parlor owns the groups (no host `groupMemberFetcher`). */
+/** Create, invite, accept, decline, leave, remove: mounted only while Parlor owns the groups (no host `groupMemberFetcher`). */
 export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {
   const r = Router();
   const groups = ctx.stores.groups;
@@ -127,6 +127,25 @@ export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChain
       const userId = me(res).userId;
       if (!(await ctx.manager.changeContacts(userId, () => leave(groupId, userId), onlyIfDone))) throw httpError('not_found', `you are not a member of group ${groupId}`);
       res.json({ group_id: groupId, status: 'left' });
+    });
+
+    // Not in the shared contract either (docs/contract.md, "groups"): the owner takes a member out, as the member's own leave.
+    r.delete('/:id/members/:userId', ...signedIn, async (req, res) => {
+      const groupId = idParam(req.params.id);
+      const memberId = idParam(req.params.userId);
+      const owner = me(res).userId;
+      await ctx.manager.requireMembership(groupId, owner);
+      const group = await requireGroup(ctx, groupId);
+      if (group.owner_id !== owner) throw httpError('forbidden', `only the owner of group ${groupId} can remove its members`);
+      if (memberId === owner) throw httpError('bad_request', `to leave group ${groupId}, use POST /api/groups/${groupId}/leave`);
+      if (!(await ctx.manager.changeContacts(memberId, () => leave(groupId, memberId), onlyIfDone))) {
+        throw httpError('not_found', `user ${memberId} is not a member of group ${groupId}`);
+      }
+      // The removal stands either way; a notice that could not be stored is logged, and the member's group list shows it.
+      await ctx.manager
+        .notify(memberId, 'group_removed', `you were removed from ${group.name}`, { group_id: groupId, group_name: group.name })
+        .catch((err: unknown) => ctx.logger.warn({ err, groupId, userId: memberId }, 'could not notify a member removed from a group'));
+      res.json({ group_id: groupId, user_id: memberId, status: 'removed' });
     });
   }
 

@@ -348,3 +348,74 @@ describe('group membership changes reach routing at once (membership cache)', ()
     expect(d.all('presence')).toEqual([]);
   });
 });
+
+describe('DELETE /api/groups/:id/members/:userId: the owner removes a member', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(closeAll);
+
+  const as = (user: TestUser) => ({
+    get: (path: string) => server.http.get(path).set('cookie', user.cookie),
+    post: (path: string, body?: object) => server.http.post(path).set('cookie', user.cookie).send(body),
+    remove: (groupId: number | string, userId: number | string) => server.http.delete(`/api/groups/${groupId}/members/${userId}`).set('cookie', user.cookie),
+  });
+
+  it('200 {group_id, user_id, status: removed}: the member is out at once, is notified, and both sides see each other go offline', async () => {
+    const [owner, removed, stayer] = await registerUsers(server, 3);
+    const groupId = await createGroup(server, owner, [removed, stayer], [], 'Moderated');
+    const [o, r, s] = await connectAll(server, [owner, removed, stayer]);
+    o.send({ type: 'group', group_id: groupId, content: 'before', client_id: 'before' });
+    await r.next('group', (f) => f.content === 'before'); // the members of the group are now cached
+
+    expect((await as(owner).remove(groupId, removed.id).expect(200)).body).toEqual({ group_id: groupId, user_id: removed.id, status: 'removed' });
+
+    expect(await r.next('notification')).toMatchObject({ subtype: 'group_removed', group_id: groupId, group_name: 'Moderated' });
+    const stored = (await as(removed).get('/api/notifications').expect(200)).body.notifications;
+    expect(stored.map((n: { subtype: string }) => n.subtype)).toContain('group_removed');
+    expect((await as(removed).get('/api/groups').expect(200)).body).toEqual({ groups: [] });
+    const members = (await as(owner).get(`/api/groups/${groupId}/members`).expect(200)).body.members.map((m: { id: number }) => m.id);
+    expect(members.sort()).toEqual([owner.id, stayer.id].sort());
+    expect((await as(removed).get(`/api/messages/group?group=${groupId}`).expect(403)).body).toEqual(error('forbidden'));
+
+    o.send({ type: 'group', group_id: groupId, content: 'after', client_id: 'after' });
+    await s.next('group', (f) => f.content === 'after');
+    await expectNoFrame(r, 'group', 150, (f) => f.content === 'after');
+    r.send({ type: 'group', group_id: groupId, content: 'let me back', client_id: 'back' });
+    expect(await r.next('error', (f) => f.client_id === 'back')).toMatchObject({ code: 'forbidden' });
+
+    // Met only in this group: each side of the removal saw the other go offline.
+    const wentOffline = (id: number) => (f: Record<string, any>) => f.user_id === id && f.online === false;
+    for (const [socket, about] of [[r, owner], [r, stayer], [o, removed], [s, removed]] as const) {
+      expect(await socket.next('presence', wentOffline(about.id))).toBeTruthy();
+    }
+    // A second removal finds nobody; the member may be invited again, and accept.
+    expect((await as(owner).remove(groupId, removed.id).expect(404)).body).toEqual(error('not_found'));
+    await as(owner).post('/api/groups/invite', { group_id: groupId, user_id: removed.id }).expect(201);
+    await as(removed).post(`/api/groups/${groupId}/accept`).expect(200);
+  });
+
+  it('only the owner, and only of accepted members: 403 for another member or a stranger, 400 for the owner, 404 for an invitee or a missing group', async () => {
+    const [owner, member, invitee, stranger] = await registerUsers(server, 4);
+    const groupId = await createGroup(server, owner, [member], [invitee], 'Owned');
+    expect((await as(member).remove(groupId, owner.id).expect(403)).body).toEqual(error('forbidden'));
+    expect((await as(stranger).remove(groupId, member.id).expect(403)).body).toEqual(error('forbidden'));
+    expect((await as(owner).remove(groupId, owner.id).expect(400)).body).toEqual(error('bad_request'));
+    expect((await as(owner).remove(groupId, invitee.id).expect(404)).body).toEqual(error('not_found'));
+    expect((await as(owner).remove(groupId, stranger.id).expect(404)).body).toEqual(error('not_found'));
+    expect((await as(owner).remove(999999, member.id).expect(404)).body).toEqual(error('not_found'));
+    expect((await as(owner).remove('abc', member.id).expect(400)).body).toEqual(error('bad_request'));
+    expect((await as(owner).remove(groupId, 'x').expect(400)).body).toEqual(error('bad_request'));
+    await server.http.delete(`/api/groups/${groupId}/members/${member.id}`).expect(401);
+    // Nothing above changed the group.
+    const members = (await as(owner).get(`/api/groups/${groupId}/members`).expect(200)).body.members;
+    expect(members.map((m: { id: number; status: string }) => [m.id, m.status]).sort()).toEqual(
+      [
+        [owner.id, 'accepted'],
+        [member.id, 'accepted'],
+        [invitee.id, 'invited'],
+      ].sort(),
+    );
+  });
+});
