@@ -1,7 +1,8 @@
 /**
  * The bell and its notifications panel: the unread badge, `notification`
  * frames, opening the panel marks them read, and a `group_invite` has
- * *Accept* / *Decline* buttons (accepting opens the group). Escape closes the
+ * *Accept* / *Decline* buttons (accepting opens the group); a `group_removed`
+ * takes the group off the page. Escape closes the
  * panel and gives focus back to the bell.
  */
 import type { Notification } from '../src/client/index.js';
@@ -25,6 +26,8 @@ export function onNotification(page: PageContext, n: Notification): void {
   else state.unreadNotifications++;
   announce(`Notification: ${n.message}`);
   if (n.subtype === 'group_invite') void refreshGroups(page);
+  // Removed by the group's owner: the group goes from the page, as after leaving it.
+  if (n.subtype === 'group_removed' && typeof n.group_id === 'number') page.state.forgetGroup(n.group_id);
   page.render();
 }
 

@@ -263,6 +263,31 @@ describeWithBrowser('demo chat page in Chromium (e2e)', () => {
     await expect(bob.page.locator('#conversation-list button', { hasText: 'Book club' }).count()).resolves.toBe(0);
   });
 
+  it("alice removes bob from a group she owns: it goes from bob's page at once, by the group_removed notification", async () => {
+    /** A same-origin request from the person's page, with its cookie (the demo has no button for these). */
+    const call = (p: Person, method: string, path: string, body?: object) =>
+      p.page.evaluate(
+        async ([m, u, b]) => {
+          const res = await fetch(u, { method: m, headers: { 'content-type': 'application/json' }, body: b });
+          return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+        },
+        [method, path, body === undefined ? undefined : JSON.stringify(body)] as const,
+      );
+    const created = await call(alice, 'POST', '/api/groups', { name: 'Garden' });
+    expect(created.status).toBe(201);
+    const groupId = created.body.id as number;
+    expect((await call(alice, 'POST', '/api/groups/invite', { group_id: groupId, user_id: bob.id })).status).toBe(201);
+    expect((await call(bob, 'POST', `/api/groups/${groupId}/accept`)).status).toBe(200);
+    await bob.page.reload();
+    await bob.page.locator('#chat-screen[data-connection="open"]').waitFor();
+    const listed = bob.page.locator('#conversation-list button', { hasText: 'Garden' });
+    await listed.waitFor();
+    await openConversation(bob, 'Garden');
+    expect((await call(alice, 'DELETE', `/api/groups/${groupId}/members/${bob.id}`)).body).toEqual({ group_id: groupId, user_id: bob.id, status: 'removed' });
+    await listed.waitFor({ state: 'detached' });
+    await expect(bob.page.locator('#chat-title').textContent()).resolves.toBe('Pick a conversation');
+  });
+
   it('threw no uncaught error in either page', () => {
     expect([...alice.pageErrors, ...bob.pageErrors].map(String)).toEqual([]);
   });
