@@ -12,8 +12,13 @@ export class ContactWatch {
   private readonly watched = new Map<number, { readers: number; marks: number }>();
 
   constructor(
-    /** Reads made at most, so a user whose contacts change without pause still gets an answer (the last read). */
-    private readonly maxReads = 3,
+    /**
+     * Reads made at most. When every one of them was overtaken (contacts
+     * changing without pause), nothing is used: a stale "online" could reach
+     * someone a change cut off, while one left out only waits for the next
+     * change.
+     */
+    private readonly maxReads = 10,
   ) {}
 
   /** The contacts of these users changed (a change committed, or is being told). */
@@ -28,9 +33,10 @@ export class ContactWatch {
    * Runs `read`, then `use` with its value in the same turn, with no change
    * of `userIds` marked between the start of the read and the use: a read
    * that a change overtook is made again. `use` is synchronous so that no
-   * mark can come between the check and what it publishes.
+   * mark can come between the check and what it publishes. Resolves to
+   * whether `use` ran (false: `maxReads` reads, all overtaken).
    */
-  async readThenUse<T>(userIds: readonly number[], read: () => Promise<T>, use: (value: T) => void): Promise<void> {
+  async readThenUse<T>(userIds: readonly number[], read: () => Promise<T>, use: (value: T) => void): Promise<boolean> {
     for (let reads = 1; ; reads++) {
       const before = this.watch(userIds);
       let value: T;
@@ -41,10 +47,11 @@ export class ContactWatch {
       } finally {
         this.unwatch(userIds);
       }
-      if (!overtaken || reads >= this.maxReads) {
+      if (!overtaken) {
         use(value);
-        return;
+        return true;
       }
+      if (reads >= this.maxReads) return false;
     }
   }
 

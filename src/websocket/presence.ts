@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from '../logger.js';
 import type { Awaitable } from '../types.js';
 import type { Broker } from './broker.js';
@@ -31,24 +32,35 @@ export interface ContactChangeRun<T> {
  * for the cluster (a user still connected to another instance did not go
  * offline); without one that knows, this process's connections are the truth.
  *
- * Two rules keep a block (or a group left) from being undone by an
+ * Three rules keep a block (or a group left) from being undone by an
  * announcement already under way, on this instance:
- * - Per user, one presence change at a time (PerUserOrder): a user's "came
- *   online", "went offline" and the changes of its contacts run in the order
- *   they began, and a change between two users waits for both. A connection
- *   that closes while its "came online" is still asking the broker (Redis: a
- *   SUBSCRIBE reply) or `contactsOf` would otherwise announce offline first
- *   and online last, and contacts would see it online for good; a change's
- *   "before" read would otherwise miss a contact another change just made.
+ * - Per user, one "came online", "went offline" or broker announcement at a
+ *   time (`order`): a connection that closes while its "came online" is
+ *   still asking the broker (Redis: a SUBSCRIBE reply) or `contactsOf` would
+ *   otherwise announce offline first and online last, and contacts would see
+ *   it online for good.
+ * - Per user, one change of contacts or introduction at a time (`changes`;
+ *   a change between two users waits for both), so a change's "before" read
+ *   cannot miss a contact another change of the same user just made. This
+ *   order never waits for the first one: a block is written at once even
+ *   while the other user's "came online" waits on a broker call.
  * - Every "online" is published in the same turn as a read of contacts that
- *   no change overtook (ContactWatch): a group mate's "came online" that read
- *   its contacts just before the user left the group reads them again.
+ *   no change overtook (ContactWatch): a blocked user's or a group mate's
+ *   "came online" that read its contacts just before the change reads them
+ *   again, and so does the telling of a change when one of the users it
+ *   concerns changed meanwhile (B leaves the group A just accepted).
  * Across instances each instance keeps these rules for itself; see
  * docs/scaling.md for what that leaves.
  */
 export class Presence {
+  /** cameOnline / wentOffline / the broker's announce: broker calls, kept in order per user. */
   private readonly order = new PerUserOrder();
+  /** Changes of contacts and introductions: in order with each other, never behind a broker call. */
+  private readonly changes = new PerUserOrder();
+  /** An "online" is never published from a read a change overtook. */
   private readonly watch = new ContactWatch();
+  /** The users whose change of contacts the current async context runs inside (a host's nested changeContacts). */
+  private readonly inChange = new AsyncLocalStorage<ReadonlySet<number>>();
 
   constructor(
     private readonly registry: ConnectionRegistry,
@@ -85,9 +97,10 @@ export class Presence {
   /** Sends `presence` to the user's contacts only (users sharing an accepted group or a private conversation). */
   private async announceNow(userId: number, online: boolean): Promise<void> {
     if (online) {
-      await this.watch.readThenUse([userId], () => this.contactsOf(userId), (contacts) => {
+      const told = await this.watch.readThenUse([userId], () => this.contactsOf(userId), (contacts) => {
         if (contacts.length > 0) this.publishPresence(contacts, userId, true);
       });
+      if (!told) this.log.warn({ userId }, 'contacts kept changing while they were read; not announced online until the next change');
       return;
     }
     const contacts = await this.contactsOf(userId);
@@ -105,8 +118,8 @@ export class Presence {
    * still contacts then: a block that came between the reply's admission and
    * now has the last word.
    */
-  introduce(a: number, b: number): Promise<void> {
-    return this.order.run([a, b], () =>
+  async introduce(a: number, b: number): Promise<void> {
+    await this.changes.run([a, b], () =>
       this.watch.readThenUse(
         [a, b],
         async () => ((await this.contactsOf(a)).includes(b) ? new Set(await this.filterOnline([a, b])) : null),
@@ -119,17 +132,24 @@ export class Presence {
 
   /**
    * Runs a change of the user's contacts (a block, an unblock, a group
-   * accepted or left) in order with the presence changes of the user (and of
-   * `options.peer`), then tells both sides of each contact it ended or made
-   * (tellContactChanges). The result comes back as soon as the change has
-   * run; the telling goes on after it. When the contacts cannot be read
-   * before the change, it goes ahead and tells nobody (logged).
+   * accepted or left) after the changes of contacts of the user (and of
+   * `options.peer`) already under way, then tells both sides of each contact
+   * it ended or made (tellContactChanges). The result comes back as soon as
+   * the change has run; the telling goes on after it. When the contacts
+   * cannot be read before the change, it goes ahead and tells nobody
+   * (logged). A change run inside another change of the same user (a host's
+   * helper that itself uses changeContacts) runs at once, in the outer one's
+   * turn, instead of waiting for it for good.
    */
   changeContacts<T>(userId: number, change: () => Awaitable<T>, options: ContactChangeOptions<T> = {}): ContactChangeRun<T> {
     let settle!: { resolve: (value: T) => void; reject: (err: unknown) => void };
     const result = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
     const users = options.peer === undefined ? [userId] : [userId, options.peer];
-    const told = this.order.run(users, async () => {
+    // Inside a change of the same user (a host's helper that itself uses changeContacts): run in the outer one's turn.
+    const held = this.inChange.getStore();
+    const free = users.filter((u) => !held?.has(u));
+    const inner = new Set([...(held ?? []), ...users]);
+    const work = () => this.inChange.run(inner, async () => {
       const before = await this.contactsBefore(userId);
       let value: T;
       try {
@@ -143,6 +163,7 @@ export class Presence {
       settle.resolve(value);
       if (before && (options.changed?.(value) ?? true)) await this.tellContactChanges(userId, before);
     });
+    const told = free.length === 0 ? work() : this.changes.run(free, work);
     return { result, told };
   }
 
@@ -165,13 +186,20 @@ export class Presence {
    * not, and is not, their contact. The users told are marked in the same
    * turn, so their own "came online" still reading contacts reads again.
    */
-  private tellContactChanges(userId: number, before: ReadonlySet<number>): Promise<void> {
-    return this.watch.readThenUse(
-      [userId],
+  private async tellContactChanges(userId: number, before: ReadonlySet<number>): Promise<void> {
+    const diff = async () => {
+      const after = new Set(await this.contactsOf(userId));
+      return { ended: [...before].filter((id) => !after.has(id)), made: [...after].filter((id) => !before.has(id)) };
+    };
+    const first = await diff();
+    const concerned = [...first.ended, ...first.made];
+    if (concerned.length === 0) return;
+    // The users concerned may be changing their own contacts at the same time (B leaves the group A just
+    // accepted): read again, watching them too, so a change of theirs that commits meanwhile is not missed.
+    await this.watch.readThenUse(
+      [userId, ...concerned],
       async () => {
-        const after = new Set(await this.contactsOf(userId));
-        const ended = [...before].filter((id) => !after.has(id));
-        const made = [...after].filter((id) => !before.has(id));
+        const { ended, made } = await diff();
         const told = [...ended, ...made];
         return { ended, made, online: told.length === 0 ? new Set<number>() : new Set(await this.filterOnline([userId, ...told])) };
       },

@@ -59,13 +59,14 @@ describe('ContactWatch', () => {
     expect(used).toEqual([2]);
   });
 
-  it('uses the last read after maxReads, so a user changed without pause still gets an answer', async () => {
+  it('gives up after maxReads reads, all overtaken, and uses none of them: no stale answer, and an end to the reads', async () => {
     const watch = new ContactWatch(3);
     let reads = 0;
     const used: number[] = [];
-    await watch.readThenUse([1], async () => (watch.mark([1]), ++reads), (v) => used.push(v));
+    expect(await watch.readThenUse([1], async () => (watch.mark([1]), ++reads), (v) => used.push(v))).toBe(false);
     expect(reads).toBe(3);
-    expect(used).toEqual([3]);
+    expect(used).toEqual([]);
+    expect(watch.size).toBe(0);
   });
 
   it('a read that fails uses nothing and forgets the user', async () => {
