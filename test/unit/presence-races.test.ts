@@ -4,6 +4,9 @@
  * Each test holds one read of contacts (or one change) open, lets the other
  * side run, then lets the held one finish: the order that used to leave a
  * blocked user, or a former group mate, seeing the other online for good.
+ * The later ones came from the review of the first fix: two users' changes
+ * at once, a read overtaken again and again, a block waiting on the other
+ * user's broker call, and a host's change nested in another.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
@@ -12,9 +15,10 @@ import { ConnectionRegistry } from '../../src/websocket/connection-registry.js';
 import { Presence } from '../../src/websocket/presence.js';
 import { createHarness, framesOf, settle, type FakeSocket, type Harness } from '../support/mocks.js';
 
-let h: Harness;
+let h: Harness | undefined;
 afterEach(async () => {
   await h?.stop();
+  h = undefined;
 });
 
 /** A promise the test resolves when it chooses. */
@@ -168,5 +172,145 @@ describe('Presence.introduce', () => {
     publish.mockClear();
     await presence.introduce(2, 1);
     expect(publish).not.toHaveBeenCalled();
+  });
+});
+
+/** Whether `p` settled within a few event-loop rounds. */
+async function settlesSoon(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await settle(20);
+  return done;
+}
+
+describe('Presence: a group accept and a group leave at once, by two users', () => {
+  it('B accepts group G while A (a member) leaves it: they end up not contacts, and neither is left seeing the other online', async () => {
+    // A (1) is in G; B (2) is invited to G. No other tie between them.
+    const contacts: Record<number, number[]> = { 1: [], 2: [] };
+    h = createHarness({ contacts });
+    const [a, b] = [h.connect(1), h.connect(2)];
+    await settle();
+    const leaveCommits = held<void>();
+    // A's leave: its "before" read (B not yet accepted: []) runs now; its write is slow.
+    const left = h.manager.changeContacts(1, async () => {
+      await leaveCommits.promise;
+      Object.assign(contacts, { 1: [], 2: [] });
+      return true;
+    }, { changed: (d) => d });
+    await settle();
+    // B's accept commits (A is still in G: they are contacts now); B's "after" read is slow, from before A's leave.
+    let releaseAfterRead!: () => void;
+    const accepted = h.manager.changeContacts(2, () => {
+      Object.assign(contacts, { 1: [2], 2: [1] });
+      releaseAfterRead = holdContactsReadOf(h!, 2, [1]);
+      return true;
+    }, { changed: (d) => d });
+    await accepted;
+    await settle();
+    // A's leave commits now; its own telling finds nothing ended (B was not in its "before").
+    leaveCommits.release();
+    await left;
+    await settle();
+    // B's after-read answers from before the leave.
+    releaseAfterRead();
+    await settle();
+    expect(contacts).toEqual({ 1: [], 2: [] });
+    // Not contacts now (and never seen online before): neither should see the other online.
+    expect(lastPresenceOf(a, 2)).not.toBe(true);
+    expect(lastPresenceOf(b, 1)).not.toBe(true);
+  });
+});
+
+describe('Presence: a read of contacts overtaken again and again', () => {
+  it('a "came online" overtaken three times never publishes a stale read after a leave retracted it', async () => {
+    // B (2) shares groups with A (1), C (3) and D (4).
+    const contacts: Record<number, number[]> = { 1: [2], 2: [1, 3, 4], 3: [2], 4: [2] };
+    h = createHarness({ contacts });
+    const a = h.connect(1);
+    await settle();
+    const usual = h.groups.contactsOf.getMockImplementation()!;
+    const leavers = [3, 4, 1];
+    let reads = 0;
+    h.groups.contactsOf.mockImplementation(((id: number) => {
+      if (id !== 2) return usual(id);
+      const stale = [...contacts[2]!];
+      const leaver = leavers[reads++];
+      if (leaver === undefined) return usual(id);
+      // While B's read is under way, the leaver leaves the group shared with B, and is told.
+      return (async () => {
+        await h!.manager.changeContacts(leaver, () => {
+          contacts[leaver] = contacts[leaver]!.filter((x) => x !== 2);
+          contacts[2] = contacts[2]!.filter((x) => x !== leaver);
+        });
+        await settle();
+        return stale;
+      })();
+    }) as never);
+    h.connect(2);
+    await settle(30);
+    expect(contacts[2]).toEqual([]);
+    // A left: the leave told A "B offline", then B's third (overtaken) read published "online" to A.
+    expect(lastPresenceOf(a, 2)).not.toBe(true);
+  });
+});
+
+describe('Presence: a block does not wait for the other user\'s broker calls (nor, through pairs, for third users\')', () => {
+  function presenceOver(contactsOf: (id: number) => Promise<readonly number[]>) {
+    const presence = new Presence(new ConnectionRegistry(), new InProcessBroker(), contactsOf, () => {}, silentLogger);
+    return presence;
+  }
+
+  it('B\'s "came online" stuck in contactsOf: A\'s block of B is still written and answered', async () => {
+    const stuck = held<readonly number[]>();
+    const presence = presenceOver(async (id) => (id === 2 ? stuck.promise : []));
+    void presence.cameOnline(2);
+    let written = false;
+    const { result } = presence.changeContacts(1, () => ((written = true), true), { peer: 2 });
+    const answered = await settlesSoon(result);
+    stuck.release([]);
+    expect({ written, answered }).toEqual({ written: true, answered: true });
+  });
+
+  it('C\'s "came online" stuck, an introduction of B and C under way: A\'s block of B is still written and answered', async () => {
+    const stuck = held<readonly number[]>();
+    const presence = presenceOver(async (id) => (id === 3 ? stuck.promise : []));
+    void presence.cameOnline(3); // C (3), unrelated to A
+    void presence.introduce(2, 3); // B replied to C
+    let written = false;
+    const { result } = presence.changeContacts(1, () => ((written = true), true), { peer: 2 });
+    const answered = await settlesSoon(result);
+    stuck.release([]);
+    expect({ written, answered }).toEqual({ written: true, answered: true });
+  });
+});
+
+describe('Presence: a host\'s change nested in another change of the same user', () => {
+  it('runs in the outer change\'s turn: both settle and close() finishes', async () => {
+    h = createHarness({ contacts: { 1: [], 2: [] } });
+    const m = h.manager;
+    // e.g. a host's "delete group" that removes each member through its usual helper, itself wrapped in changeContacts.
+    const outer = m.changeContacts(1, () => m.changeContacts(1, () => true));
+    h = undefined; // stop() waited for ever before nested changes ran in the outer one's turn
+    const answered = await settlesSoon(outer);
+    const closed = await settlesSoon(m.close()); // close() drains the tracked `told`
+    expect({ answered, closed }).toEqual({ answered: true, closed: true });
+  });
+});
+
+describe('Presence: a host\'s `changed` that throws', () => {
+  it('a `changed` that throws: the result resolves, `told` rejects (tracked, logged), the maps empty, close() finishes', async () => {
+    h = createHarness({ contacts: { 1: [2], 2: [1] } });
+    h.connect(1);
+    h.connect(2);
+    await settle();
+    const p = h.manager.changeContacts(1, () => true, { peer: 2, changed: () => { throw new Error('host bug'); } });
+    expect(await p).toBe(true);
+    await settle();
+    const presence = (h.manager as unknown as { presence: { order: { size: number }; changes: { size: number }; watch: { size: number } } }).presence;
+    expect([presence.order.size, presence.changes.size, presence.watch.size]).toEqual([0, 0, 0]);
+    expect(await settlesSoon(h.manager.close())).toBe(true);
   });
 });
