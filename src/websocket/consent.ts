@@ -118,6 +118,18 @@ export class Consent {
     await this.store!.recordWrite!(from, to);
   }
 
+  /**
+   * After the sender's first message in a conversation was stored: whether
+   * the recipient had written in it too by now, making the two contacts. The
+   * two first messages crossed: each was admitted before the other was
+   * stored, so neither admission saw the reply (`nowMutual`).
+   */
+  async crossedFirstMessages(from: number, to: number): Promise<boolean> {
+    if (!this.store || from === to) return false;
+    const r = await this.relationOf(from, to);
+    return r.wrote && r.peerWrote && !r.shareGroup && !r.blocking && !r.blockedBy;
+  }
+
   /** Before an invitation: `forbidden` when inviter and invitee block each other either way. */
   async admitInvite(inviter: number, invitee: number): Promise<void> {
     if (inviter === invitee) return;

@@ -374,8 +374,14 @@ export class Manager {
       this.routePrivate(saved.message, exceptConnection, admitted.recipientAccepted);
       this.announceMessage(saved.message, [saved.message.to]);
       if (admitted.nowMutual) void this.track(this.presence.introduce(input.from, input.to));
+      // A first message: the other's first may have crossed it (neither admission saw a reply). One relation read per pair and direction.
+      else if (!admitted.senderWrote && this.consent.enabled) void this.track(this.introduceIfCrossed(input.from, input.to));
     }
     return saved;
+  }
+
+  private async introduceIfCrossed(from: number, to: number): Promise<void> {
+    if (await this.consent.crossedFirstMessages(from, to)) await this.presence.introduce(from, to);
   }
 
   /** A stranger's first message: one of the sender's newConversationsPerDay, once per pair. */

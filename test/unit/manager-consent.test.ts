@@ -117,6 +117,29 @@ describe('Manager: message requests and blocks through an injected ConsentStore 
       expect(store.relation(2, 1)).toMatchObject({ peerWrote: true });
     });
 
+    it('two first messages that cross (each admitted before the other was stored) still introduce the two: each sees the other online', async () => {
+      const store = recordingStore();
+      const { manager, connect } = build(store, undefined, {}, { 1: [2], 2: [1] });
+      const [a, b] = [connect(1), connect(2)];
+      await settle();
+      for (const s of [a, b]) s.sent.length = 0;
+      // Both sent in the same turn: neither admission sees the other's message, so neither is a reply (nowMutual).
+      await Promise.all([manager.sendPrivate({ from: 1, to: 2, content: 'hi bob' }), manager.sendPrivate({ from: 2, to: 1, content: 'hi alice' })]);
+      await settle();
+      expect(framesOf(a, 'presence')).toContainEqual({ type: 'presence', user_id: 2, online: true });
+      expect(framesOf(b, 'presence')).toContainEqual({ type: 'presence', user_id: 1, online: true });
+    });
+
+    it('a first message the other has not answered introduces nobody', async () => {
+      const store = recordingStore();
+      const { manager, connect } = build(store, undefined, {}, { 1: [], 2: [] });
+      const [a, b] = [connect(1), connect(2)];
+      await settle();
+      await manager.sendPrivate({ from: 1, to: 2, content: 'hello stranger' });
+      await settle();
+      expect([...framesOf(a, 'presence'), ...framesOf(b, 'presence')]).toEqual([]);
+    });
+
     it('storesKnowWriters (the bundled stores, whose messages table records it): nothing recorded', async () => {
       const store = recordingStore();
       const { manager } = build(store, undefined, { storesKnowWriters: true });
