@@ -11,13 +11,11 @@ const OPEN: Relation = { blocking: false, blockedBy: false, wrote: true, peerWro
 export interface Admission {
   /** The recipient has accepted the conversation: the sender gets `delivered` receipts. */
   recipientAccepted: boolean;
-  /** This message is the reply to a request: the two become contacts. */
-  nowMutual: boolean;
   /** The sender had written to the recipient before: nothing new to record (noteWritten). */
   senderWrote: boolean;
 }
 
-const TO_ONESELF: Admission = { recipientAccepted: true, nowMutual: false, senderWrote: true };
+const TO_ONESELF: Admission = { recipientAccepted: true, senderWrote: true };
 
 /** Where Consent's answers come from besides its store. */
 export interface ConsentSources {
@@ -120,13 +118,15 @@ export class Consent {
 
   /**
    * After the sender's first message in a conversation was stored: whether
-   * the recipient had written in it too by now, making the two contacts. The
-   * two first messages crossed: each was admitted before the other was
-   * stored, so neither admission saw the reply (`nowMutual`).
+   * it made the two contacts, the other having written in it too (this was
+   * the reply to a request, or the two first messages crossed, each admitted
+   * before the other was stored), with no group of Parlor's making them
+   * contacts already. One store read; a host's groups are not asked (two
+   * host group mates would be introduced again: one more `online` each).
    */
-  async crossedFirstMessages(from: number, to: number): Promise<boolean> {
+  async becameContacts(from: number, to: number): Promise<boolean> {
     if (!this.store || from === to) return false;
-    const r = await this.relationOf(from, to);
+    const r = await this.store.relation(from, to);
     return r.wrote && r.peerWrote && !r.shareGroup && !r.blocking && !r.blockedBy;
   }
 
@@ -221,7 +221,6 @@ export class Consent {
     refuseBlocked(r, to);
     return {
       recipientAccepted: r.peerWrote || r.shareGroup,
-      nowMutual: this.enabled && r.peerWrote && !r.wrote && !r.shareGroup,
       senderWrote: r.wrote,
     };
   }

@@ -209,8 +209,8 @@ export class Manager {
    * accepted or left: contract section 6) and then updates presence on both
    * sides of each contact it ended or made (Presence.changeContacts), in
    * the background: the change's answer does not wait for it. The change
-   * waits for the user's (and `options.peer`'s) presence changes already
-   * under way. Parlor's own block and group routes use it; a host that owns
+   * waits for the changes of contacts of the user (and of `options.peer`)
+   * already under way, never for their connects. Parlor's own block and group routes use it; a host that owns
    * its groups runs its own membership changes through it for the same.
    */
   changeContacts<T>(userId: number, change: () => Awaitable<T>, options?: ContactChangeOptions<T>): Promise<T> {
@@ -373,15 +373,14 @@ export class Manager {
     if (!saved.duplicate) {
       this.routePrivate(saved.message, exceptConnection, admitted.recipientAccepted);
       this.announceMessage(saved.message, [saved.message.to]);
-      if (admitted.nowMutual) void this.track(this.presence.introduce(input.from, input.to));
-      // A first message: the other's first may have crossed it (neither admission saw a reply). One relation read per pair and direction.
-      else if (!admitted.senderWrote && this.consent.enabled) void this.track(this.introduceIfCrossed(input.from, input.to));
+      // The sender's first message in the conversation may have made the two contacts (a reply, or two first messages that crossed).
+      if (!admitted.senderWrote && this.consent.enabled) void this.track(this.introduceIfContacts(input.from, input.to));
     }
     return saved;
   }
 
-  private async introduceIfCrossed(from: number, to: number): Promise<void> {
-    if (await this.consent.crossedFirstMessages(from, to)) await this.presence.introduce(from, to);
+  private async introduceIfContacts(from: number, to: number): Promise<void> {
+    if (await this.consent.becameContacts(from, to)) await this.presence.introduce(from, to);
   }
 
   /** A stranger's first message: one of the sender's newConversationsPerDay, once per pair. */

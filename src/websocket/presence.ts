@@ -9,9 +9,9 @@ import { PerUserOrder } from './per-user-order.js';
 export interface ContactChangeOptions<T> {
   /**
    * The other user of a change between two (a block, an unblock): the
-   * change is then ordered with that user's presence changes too, so that
-   * user's "came online" cannot read its contacts from before the block and
-   * announce itself after it.
+   * change then also waits for that user's changes of contacts under way,
+   * and that user's "came online" still reading its contacts reads them
+   * again (ContactWatch).
    */
   peer?: number;
   /** Whether the change's result changed anything; false tells nobody and reads nothing more (a block of a user already blocked). Default: always. */

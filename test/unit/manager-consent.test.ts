@@ -123,7 +123,7 @@ describe('Manager: message requests and blocks through an injected ConsentStore 
       const [a, b] = [connect(1), connect(2)];
       await settle();
       for (const s of [a, b]) s.sent.length = 0;
-      // Both sent in the same turn: neither admission sees the other's message, so neither is a reply (nowMutual).
+      // Both sent in the same turn: neither admission sees the other's message, so neither looks like a reply.
       await Promise.all([manager.sendPrivate({ from: 1, to: 2, content: 'hi bob' }), manager.sendPrivate({ from: 2, to: 1, content: 'hi alice' })]);
       await settle();
       expect(framesOf(a, 'presence')).toContainEqual({ type: 'presence', user_id: 2, online: true });
