@@ -35,6 +35,14 @@ function lastPresenceOf(socket: FakeSocket, userId: number): boolean | undefined
     .at(-1)?.online;
 }
 
+/** A harness over `contacts` with users 1 and 2 connected and their connect-time presence sent. */
+async function twoOnline(contacts: Record<number, number[]>): Promise<[FakeSocket, FakeSocket]> {
+  h = createHarness({ contacts });
+  const pair: [FakeSocket, FakeSocket] = [h.connect(1), h.connect(2)];
+  await settle();
+  return pair;
+}
+
 /** The contacts mock answers `answer` once, when the test releases it, for `userId` only; the others as before. */
 function holdContactsReadOf(harness: Harness, userId: number, answer: number[]) {
   const read = held<number[]>();
@@ -88,12 +96,10 @@ describe('Presence: a block against a "came online" under way', () => {
 describe('Presence: two changes of the same user at once', () => {
   it('a block whose write is slow, then a group accept: they run in that order, and presence matches the contacts at the end', async () => {
     const contacts: Record<number, number[]> = { 1: [], 2: [] };
-    h = createHarness({ contacts });
-    const [a, b] = [h.connect(1), h.connect(2)];
-    await settle();
+    const [a, b] = await twoOnline(contacts);
     const blockCommits = held<void>();
     // The block is handed in first and its write is slow; the accept is handed in next and is quick.
-    const blocked = h.manager.changeContacts(
+    const blocked = h!.manager.changeContacts(
       1,
       async () => {
         await blockCommits.promise;
@@ -101,7 +107,7 @@ describe('Presence: two changes of the same user at once', () => {
       },
       { peer: 2 },
     );
-    const accepted = h.manager.changeContacts(1, () => void Object.assign(contacts, { 1: [2], 2: [1] }));
+    const accepted = h!.manager.changeContacts(1, () => void Object.assign(contacts, { 1: [2], 2: [1] }));
     await settle();
     blockCommits.release();
     await Promise.all([blocked, accepted]);
@@ -114,15 +120,13 @@ describe('Presence: two changes of the same user at once', () => {
 
   it('a block made while a group accept is being told: whatever order, the last word matches the contacts at the end', async () => {
     const contacts: Record<number, number[]> = { 1: [], 2: [] };
-    h = createHarness({ contacts });
-    const [a, b] = [h.connect(1), h.connect(2)];
-    await settle();
+    const [a, b] = await twoOnline(contacts);
     const acceptCommits = held<void>();
-    const accepted = h.manager.changeContacts(1, async () => {
+    const accepted = h!.manager.changeContacts(1, async () => {
       await acceptCommits.promise;
       Object.assign(contacts, { 1: [2], 2: [1] });
     });
-    const blocked = h.manager.changeContacts(1, () => void Object.assign(contacts, { 1: [], 2: [] }), { peer: 2 });
+    const blocked = h!.manager.changeContacts(1, () => void Object.assign(contacts, { 1: [], 2: [] }), { peer: 2 });
     await settle();
     acceptCommits.release();
     await Promise.all([accepted, blocked]);
@@ -190,12 +194,10 @@ describe('Presence: a group accept and a group leave at once, by two users', () 
   it('B accepts group G while A (a member) leaves it: they end up not contacts, and neither is left seeing the other online', async () => {
     // A (1) is in G; B (2) is invited to G. No other tie between them.
     const contacts: Record<number, number[]> = { 1: [], 2: [] };
-    h = createHarness({ contacts });
-    const [a, b] = [h.connect(1), h.connect(2)];
-    await settle();
+    const [a, b] = await twoOnline(contacts);
     const leaveCommits = held<void>();
     // A's leave: its "before" read (B not yet accepted: []) runs now; its write is slow.
-    const left = h.manager.changeContacts(1, async () => {
+    const left = h!.manager.changeContacts(1, async () => {
       await leaveCommits.promise;
       Object.assign(contacts, { 1: [], 2: [] });
       return true;
@@ -203,7 +205,7 @@ describe('Presence: a group accept and a group leave at once, by two users', () 
     await settle();
     // B's accept commits (A is still in G: they are contacts now); B's "after" read is slow, from before A's leave.
     let releaseAfterRead!: () => void;
-    const accepted = h.manager.changeContacts(2, () => {
+    const accepted = h!.manager.changeContacts(2, () => {
       Object.assign(contacts, { 1: [2], 2: [1] });
       releaseAfterRead = holdContactsReadOf(h!, 2, [1]);
       return true;
