@@ -189,19 +189,21 @@ export class Presence {
     if (concerned.length === 0) return;
     // The users concerned may be changing their own contacts at the same time (B leaves the group A just
     // accepted): read again, watching them too, so a change of theirs that commits meanwhile is not missed.
-    await this.watch.readThenUse(
-      [userId, ...concerned],
-      async () => {
-        const { ended, made } = await diff();
-        const told = [...ended, ...made];
-        return { ended, made, online: told.length === 0 ? new Set<number>() : new Set(await this.filterOnline([userId, ...told])) };
-      },
-      ({ ended, made, online }) => {
-        this.watch.mark([...ended, ...made]);
-        this.tellEachOther(userId, ended, false, online);
-        this.tellEachOther(userId, made, true, online);
-      },
-    );
+    const read = async () => {
+      const { ended, made } = await diff();
+      const told = [...ended, ...made];
+      return { ended, made, online: told.length === 0 ? new Set<number>() : new Set(await this.filterOnline([userId, ...told])) };
+    };
+    const tell = ({ ended, made, online }: { ended: number[]; made: number[]; online: ReadonlySet<number> }) => {
+      this.watch.mark([...ended, ...made]);
+      this.tellEachOther(userId, ended, false, online);
+      this.tellEachOther(userId, made, true, online);
+    };
+    if (await this.watch.readThenUse([userId, ...concerned], read, tell)) return;
+    // Contacts kept changing through every read: the contacts ended are still told (a late "offline" hides
+    // nothing, a missing one leaves a blocked user seeing the blocker online); the ones made wait for the next change.
+    this.log.warn({ userId }, 'contacts kept changing while they were read; only the contacts ended are told');
+    tell({ ...(await read()), made: [] });
   }
 
   /**

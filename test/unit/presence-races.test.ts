@@ -303,3 +303,36 @@ describe('Presence: a host\'s `changed` that throws', () => {
     expect(await settlesSoon(h.manager.close())).toBe(true);
   });
 });
+
+describe('Presence: the telling of a change whose reads are all overtaken', () => {
+  it('still tells the contacts it ended (offline both ways), and no contact made', async () => {
+    // A (1) leaves the group shared with B (2); while A's contacts are read, B keeps changing its own contacts.
+    const contacts: Record<number, number[]> = { 1: [2], 2: [1] };
+    const publish = vi.fn();
+    const broker = Object.assign(new InProcessBroker(), { onlineAmong: async (ids: readonly number[]) => [...ids] });
+    let churn = false;
+    const presence: Presence = new Presence(
+      new ConnectionRegistry(),
+      broker,
+      async (id) => {
+        // Each read of A's contacts is overtaken by a committed change of B's (which marks B).
+        if (churn && id === 1) await presence.changeContacts(2, () => 'B changed', { changed: () => false }).result;
+        return contacts[id] ?? [];
+      },
+      publish,
+      silentLogger,
+    );
+    const left = presence.changeContacts(1, () => {
+      Object.assign(contacts, { 1: [], 2: [] });
+      churn = true;
+    });
+    await left.told;
+    expect(publish.mock.calls).toEqual(
+      expect.arrayContaining([
+        [[2], 1, false],
+        [[1], 2, false],
+      ]),
+    );
+    expect(publish.mock.calls.filter(([, , online]) => online === true)).toEqual([]);
+  });
+});
