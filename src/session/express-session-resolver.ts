@@ -2,12 +2,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Session, SessionData, Store } from 'express-session';
 import type { Identity, SessionResolver } from '../websocket/session-resolver.js';
-import { sessionsStillIn } from './express-store-liveness.js';
+import { type StillSignedIn, sessionsStillIn } from './express-store-liveness.js';
 
 /** A request after express-session ran on it. */
 export type RequestWithSession = IncomingMessage & { session?: Session & Partial<SessionData>; sessionID?: string; sessionStore?: Store };
 
-/** Reads the user id out of the host's session; null or undefined for "nobody signed in". */
+/**
+ * Reads the user id out of the host's session; null or undefined for "nobody
+ * signed in". Declared with the session alone (`(session) => ...`), it is
+ * also what the session re-check asks of the session the store holds now, so
+ * a logout that clears the id from a session it keeps ends that session's
+ * sockets too. Declared with the request as well (`(session, req) => ...`),
+ * the re-check cannot ask it (no request is being served) and only checks
+ * that the session still exists.
+ */
 export type UserIdOf = (session: Session & Partial<SessionData>, req: IncomingMessage) => unknown;
 
 export interface ExpressSessionResolverOptions {
@@ -22,8 +30,10 @@ export interface ExpressSessionResolverOptions {
   /**
    * Where the session re-check looks (`stillValid`): every SESSION_RECHECK_MS,
    * one `store.get` per session with a socket open, and the sockets of the
-   * sessions it no longer finds (destroyed by any process, or expired) close
-   * with 4401; a get that fails or takes over 5 s closes nothing. Default:
+   * sessions it no longer finds (destroyed by any process, or expired), or
+   * finds signed in as nobody or as another user (a `userIdOf` of the session
+   * alone, see UserIdOf), close with 4401; a get that fails or takes over 5 s
+   * closes nothing. Default:
    * for each session, the store express-session named on the request that
    * resolved it (`req.sessionStore`). `false`: no re-check; sockets then end
    * only by `parlor.disconnectSession` and `disconnectUser`.
@@ -49,31 +59,59 @@ export function expressSessionResolver(
   const reader = sessionResolverOn((req) => req as RequestWithSession, middleware, userIdOf, options);
   if (options.store === false) return reader;
   const fixed = options.store;
-  // Each session is asked of the store that served it: a host may pick a store per request (per tenant, say).
+  // Each session is asked of the store that served it (a host may pick a store per request: per tenant, say),
+  // and compared with the user its newest socket opened as.
   // Only upgrades are recorded (sockets come from nothing else), pruned at every re-check to the sessions that still have a socket.
-  const storeOf = new Map<string, Store>();
+  const opened = new Map<string, { store: Store; userId: number }>();
+  const stillSignedIn = signedInCheck(userIdOf, (sessionId) => opened.get(sessionId)?.userId);
   return {
     async resolve(req) {
       const identity = await reader.resolve(req);
       const store = fixed ?? (req as RequestWithSession).sessionStore;
-      if (identity?.sessionId !== undefined && store && req.headers.upgrade !== undefined) storeOf.set(identity.sessionId, store);
+      if (identity?.sessionId !== undefined && store && req.headers.upgrade !== undefined) {
+        opened.set(identity.sessionId, { store, userId: identity.userId });
+      }
       return identity;
     },
     async stillValid(sessionIds) {
       const asked = new Set(sessionIds);
-      for (const id of storeOf.keys()) if (!asked.has(id)) storeOf.delete(id);
+      for (const id of opened.keys()) if (!asked.has(id)) opened.delete(id);
       const byStore = new Map<Store, string[]>();
       const live: string[] = [];
       for (const id of sessionIds) {
-        const store = storeOf.get(id);
+        const store = opened.get(id)?.store;
         // No store seen for it (a cookie-only session such as cookie-session): nothing to ask, nothing ends.
         if (!store) live.push(id);
         else if (byStore.has(store)) byStore.get(store)!.push(id);
         else byStore.set(store, [id]);
       }
-      for (const [store, ids] of byStore) live.push(...(await sessionsStillIn(store, ids)));
+      for (const [store, ids] of byStore) live.push(...(await sessionsStillIn(store, ids, { stillSignedIn })));
       return live;
     },
+  };
+}
+
+/**
+ * The re-check's second question, after "does the store still hold it": is
+ * the user its sockets opened as still the one signed in? Asked only of a
+ * `userIdOf` declared with the session alone (`length < 2`, the way Express
+ * tells an error handler by its arity): one that reads the request cannot be
+ * asked without one. A `userIdOf` that throws on the stored data leaves the
+ * session to the first question alone, as does a session opened before any
+ * user was recorded.
+ */
+function signedInCheck(userIdOf: UserIdOf, openedAs: (sessionId: string) => number | undefined): StillSignedIn {
+  if (userIdOf.length >= 2) return () => true;
+  return (sessionId, data) => {
+    const expected = openedAs(sessionId);
+    if (expected === undefined) return true;
+    let now: unknown;
+    try {
+      now = userIdOf(data as Session & SessionData, undefined as never);
+    } catch {
+      return true;
+    }
+    return asUserId(now) === expected;
   };
 }
 

@@ -50,6 +50,11 @@ async function startHost(stores: SqliteStores, parlorOptions: Partial<Parameters
     req.session.hostUserId = Number(req.body.id);
     res.json({ signed_in: req.session.hostUserId });
   });
+  // A logout that keeps the session and only forgets who was signed in.
+  app.post('/logout', (req, res) => {
+    delete req.session.hostUserId;
+    res.json({ signed_in: null });
+  });
   app.use(parlor.router);
   app.use('/internal', parlor.opsRouter);
   app.get('/api/profile', (req, res) => {
@@ -234,6 +239,76 @@ describe('inside a host app that owns its sessions', () => {
       expect([...(await resolver.stillValid!(['sid-a', 'sid-b']))].sort()).toEqual(['sid-a', 'sid-b']);
       await new Promise<void>((ok) => tenantB.destroy('sid-b', () => ok()));
       expect([...(await resolver.stillValid!(['sid-a', 'sid-b']))]).toEqual(['sid-a']);
+    });
+
+    it('a logout that keeps the session but clears its user closes its sockets at the next re-check; other sessions stay', async () => {
+      const [ended, kept] = [await hostLogin(host, 15), await hostLogin(host, 16)];
+      const [endedSocket, keptSocket] = [await connectClient(host.target, ended), await connectClient(host.target, kept)];
+      await host.target.http.post('/logout').set('cookie', ended).expect(200);
+      expect(await sessionsIn(host.store)).toContainEqual(expect.not.objectContaining({ hostUserId: expect.anything() }));
+
+      expect(await host.parlor.manager.recheckSessions()).toBe(1);
+      expect(await closedWithin(endedSocket, 1000)).toEqual({ code: 4401, reason: 'session ended' });
+      expect(keptSocket.ws.readyState).toBe(keptSocket.ws.OPEN);
+      keptSocket.ws.close();
+    });
+
+    describe('what the re-check compares: the user a session now holds against the one its socket opened as', () => {
+      const store = new session.MemoryStore();
+      const hostSession = session({ name: 'host.sid', secret: 'the host app secret', store, resave: false, saveUninitialized: false });
+      const hold = (id: string, data: Record<string, unknown>) =>
+        new Promise<void>((ok) => store.set(id, { cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) }, ...data } as never, () => ok()));
+      const signed = (id: string) => `host.sid=${encodeURIComponent(`s:${id}.${createHmac('sha256', 'the host app secret').update(id).digest('base64').replace(/=+$/, '')}`)}`;
+      const upgrade = (id: string) => ({ headers: { host: 'a.example', cookie: signed(id), upgrade: 'websocket' }, url: '/', method: 'GET' }) as unknown as IncomingMessage;
+      const live = async (resolver: ReturnType<typeof expressSessionResolver>, ids: string[]) => [...(await resolver.stillValid!(ids))].sort();
+
+      it('live while the same user is signed in; not once it holds nobody or another user', async () => {
+        const resolver = expressSessionResolver(hostSession, (s) => s.hostUserId, { cookieName: 'host.sid' });
+        for (const id of ['same', 'cleared', 'switched']) {
+          await hold(id, { hostUserId: 1 });
+          expect(await resolver.resolve(upgrade(id))).toMatchObject({ userId: 1, sessionId: id });
+        }
+        await hold('cleared', {});
+        await hold('switched', { hostUserId: 2 });
+        expect(await live(resolver, ['same', 'cleared', 'switched'])).toEqual(['same']);
+      });
+
+      it('a numeric string and a number name the same user', async () => {
+        const resolver = expressSessionResolver(hostSession, (s) => (s as { account?: unknown }).account, { cookieName: 'host.sid' });
+        await hold('as-string', { account: 7 });
+        expect(await resolver.resolve(upgrade('as-string'))).toMatchObject({ userId: 7 });
+        await hold('as-string', { account: '7' });
+        expect(await live(resolver, ['as-string'])).toEqual(['as-string']);
+      });
+
+      it('a userIdOf that reads the request is not asked without one: existence only', async () => {
+        const resolver = expressSessionResolver(hostSession, (s, req) => (req?.headers?.host === 'a.example' ? s.hostUserId : null), { cookieName: 'host.sid' });
+        await hold('needs-req', { hostUserId: 3 });
+        expect(await resolver.resolve(upgrade('needs-req'))).toMatchObject({ userId: 3 });
+        await hold('needs-req', {});
+        expect(await live(resolver, ['needs-req'])).toEqual(['needs-req']);
+        await new Promise<void>((ok) => store.destroy('needs-req', () => ok()));
+        expect(await live(resolver, ['needs-req'])).toEqual([]);
+      });
+
+      it('a userIdOf that throws on the stored session leaves it to existence alone, and fails nothing else', async () => {
+        let throwing = false;
+        const resolver = expressSessionResolver(
+          hostSession,
+          (s) => {
+            if (throwing) throw new Error('reads something the stored copy lacks');
+            return s.hostUserId;
+          },
+          { cookieName: 'host.sid' },
+        );
+        await hold('throws', { hostUserId: 4 });
+        await hold('gone', { hostUserId: 5 });
+        await resolver.resolve(upgrade('throws'));
+        await resolver.resolve(upgrade('gone'));
+        await new Promise<void>((ok) => store.destroy('gone', () => ok()));
+        throwing = true;
+        expect(await live(resolver, ['throws', 'gone'])).toEqual(['throws']);
+      });
     });
 
     it('store: false turns the re-check off', () => {

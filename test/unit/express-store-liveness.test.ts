@@ -63,8 +63,21 @@ describe('sessionsStillIn', () => {
     const store = new session.MemoryStore();
     store.get = () => {}; // never calls back
     const started = Date.now();
-    await expect(sessionsStillIn(store, ['a', 'b'], 50)).rejects.toThrow('unanswered after 50 ms');
+    await expect(sessionsStillIn(store, ['a', 'b'], { timeoutMs: 50 })).rejects.toThrow('unanswered after 50 ms');
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('answers only the held sessions that stillSignedIn accepts, handing it what the store holds', async () => {
+    const store = new session.MemoryStore();
+    await put(store, 'accepted');
+    await put(store, 'refused');
+    const seen: string[] = [];
+    const stillSignedIn = (id: string, data: session.SessionData) => {
+      seen.push(`${id}:${typeof data.cookie}`);
+      return id === 'accepted';
+    };
+    expect(await sessionsStillIn(store, ['accepted', 'refused', 'never-existed'], { stillSignedIn })).toEqual(['accepted']);
+    expect(seen.sort()).toEqual(['accepted:object', 'refused:object']);
   });
 
   it('asks nothing for no ids', async () => {
