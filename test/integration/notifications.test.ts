@@ -64,6 +64,15 @@ describe('notifications', () => {
     expect(listed).toMatchObject({ id: stored.id, subtype: 'ping', read: false });
   });
 
+  it('data cannot change the frame type: a field named `type` still arrives as a `notification` frame', async () => {
+    const user = await registerUser(server);
+    const socket = await connectClient(server, user.cookie);
+    // Host data may well carry a `type` of its own; notification ids share no sequence with message ids.
+    const stored = await notify(user, 'mention', { type: 'private', to: alice.id });
+    expect(await socket.next('notification', (f) => f.id === stored.id)).toMatchObject({ type: 'notification', id: stored.id, subtype: 'mention' });
+    expect(socket.all('private')).toEqual([]);
+  });
+
   it('pages with limit and offset', async () => {
     const user = await registerUser(server);
     const sent = [];
