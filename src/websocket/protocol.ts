@@ -196,9 +196,16 @@ export function latestStateKey<T extends ServerFrameType>(type: T, body: ServerF
   return undefined;
 }
 
-/** Serialise a server frame once; the string is reused for every recipient. */
+/**
+ * Serialise a server frame once; the string is reused for every recipient.
+ * `type` comes first and is always the one given: a body that carries a
+ * `type` of its own (a notification's host data) cannot turn the frame into
+ * another kind.
+ */
 export function encodeFrame<T extends ServerFrameType>(type: T, body: ServerFrames[T]): string {
-  return JSON.stringify({ type, ...body });
+  const frame: { type: T } & ServerFrames[T] = { type, ...body };
+  frame.type = type;
+  return JSON.stringify(frame);
 }
 
 /*
