@@ -65,6 +65,21 @@ describe('cross-site requests with the session cookie', () => {
       .expect(201);
   });
 
+  it('an Authorization header the browser adds by itself (HTTP Basic or Negotiate in front of the app) exempts nothing: the cookie authenticates', async () => {
+    const [carol] = await registerUsers(server, 1);
+    // A browser signed in to a Basic-auth realm (a staging site, an intranet proxy) attaches it to a forged cross-site form post too.
+    for (const authorization of [`Basic ${Buffer.from('staff:secret').toString('base64')}`, 'Negotiate YIIGhgYJKoZIhvcSAQICAQBuggZ1']) {
+      await server.http
+        .post('/api/groups')
+        .set('cookie', carol.cookie)
+        .set('authorization', authorization)
+        .set('origin', 'http://evil.example')
+        .send({ name: 'forged' })
+        .expect(403);
+    }
+    expect((await server.http.get('/api/groups').set('cookie', carol.cookie).expect(200)).body.groups).toEqual([]);
+  });
+
   it('/ws compares the scheme too: an https Origin is refused by this http server', async () => {
     expect(await upgradeStatus(server.wsUrl, { cookie: alice.cookie, origin: own.replace('http:', 'https:') })).toBe(403);
   });
