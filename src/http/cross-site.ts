@@ -10,15 +10,23 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * subdomain or another port) is refused with 403, by the same origin policy
  * as the cookie-authenticated `/ws` upgrade. A request without an Origin
  * header is judged by `Sec-Fetch-Site` when a browser sent one. Requests
- * carrying `Authorization` are exempt: a browser attaches no such header
- * cross-site without a CORS preflight, so it is no ambient credential.
+ * carrying a bearer token (`Authorization: Bearer`) are exempt: a page
+ * cannot add that header cross-site without a CORS preflight, so it is no
+ * ambient credential. Other schemes are: a browser signed in to an HTTP
+ * Basic or Negotiate realm in front of the app attaches them to a forged
+ * form post by itself, and the session cookie still authenticates it.
  */
 export function refuseCrossSiteWrites(isOriginAllowed: (req: IncomingMessage) => boolean): RequestHandler {
   return (req, _res, next) => {
-    if (SAFE_METHODS.has(req.method) || req.headers.authorization !== undefined) return next();
+    if (SAFE_METHODS.has(req.method) || carriesBearer(req)) return next();
     const crossSite =
       req.headers.origin !== undefined ? !isOriginAllowed(req) : ['cross-site', 'same-site'].includes(String(req.headers['sec-fetch-site']));
     if (crossSite) return next(httpError('forbidden', 'cross-site request refused: this origin may not use the session cookie'));
     next();
   };
+}
+
+/** `Authorization: Bearer <token>`, the only scheme a browser never sends on its own. */
+function carriesBearer(req: IncomingMessage): boolean {
+  return /^Bearer\s/i.test(req.headers.authorization ?? '');
 }
