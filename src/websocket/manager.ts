@@ -104,6 +104,8 @@ export class Manager {
   private readonly connectBudgets: UserBudgets;
   /** Conversations with strangers started per user (newConversationsPerDay). */
   private readonly newConversations: UserBudgets;
+  /** `sync` frames per user (syncRate, syncBurst): each one costs a read per group and conversation of the user. */
+  private readonly syncBudgets: UserBudgets;
   /** Pairs charged lately: the messages of one new conversation sent before the first is stored count once. */
   private readonly chargedPairs = new LruMap<string, true>(10_000);
 
@@ -118,6 +120,7 @@ export class Manager {
   ) {
     this.options = resolveManagerOptions(options);
     this.connectBudgets = new UserBudgets({ rate: this.options.connectRate, burst: this.options.connectBurst }, this.options.now);
+    this.syncBudgets = new UserBudgets({ rate: this.options.syncRate, burst: this.options.syncBurst }, this.options.now);
     const perDay = this.options.newConversationsPerDay;
     this.newConversations = new UserBudgets({ rate: perDay / 86_400, burst: perDay }, this.options.now);
     this.users = new KnownUsers(directory, this.options.userCacheSize);
@@ -586,6 +589,8 @@ export class Manager {
   private async onSync(conn: Connection, f: ClientFrameOf<'sync'>): Promise<void> {
     const messagesSince = this.messages.messagesSince?.bind(this.messages);
     if (!messagesSince) throw new ParlorError('bad_request', 'sync is not enabled');
+    // Charged to the user, not the connection: 32 sockets must not make one account's reads 32 times as many.
+    if (this.syncBudgets.take(conn.userId) > 0) throw new ParlorError('rate_limited', 'too many syncs, slow down');
     // A host's groups have no membership row in the store: their ids come from the fetcher, asked once per replay.
     const groupIds = await this.hostGroupIdsOf(conn.userId);
     await replaySince(conn, f.since, {

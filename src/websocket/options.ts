@@ -29,6 +29,16 @@ export interface ManagerOptions {
    */
   newConversationsPerDay: number;
   /**
+   * `sync` frames a second per user, across all its connections, after a
+   * burst of `syncBurst`: past it, `rate_limited`. A sync reads one index
+   * range per group and private conversation of the user even when nothing
+   * is new, so the frame budget of each connection (times 32 connections)
+   * would let one account keep the store busy; the same budget as the
+   * user's HTTP reads (20/s, 60 at once).
+   */
+  syncRate: number;
+  syncBurst: number;
+  /**
    * Rejected frames (beyond the rate) tolerated before closing with 1008; they
    * are forgiven at `abuseTolerance` per 10 s. With the defaults, flooding at
    * twice the rate closes in about 6 s, at 1.5x the rate in about 19 s
@@ -115,6 +125,8 @@ export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
   connectRate: 2,
   connectBurst: 40,
   newConversationsPerDay: 200,
+  syncRate: 20,
+  syncBurst: 60,
   abuseTolerance: 60,
   maxBufferedBytes: 4 * 1024 * 1024,
   shedBufferedBytes: 1024 * 1024,
@@ -145,6 +157,8 @@ export function resolveManagerOptions(partial: Partial<ManagerOptions> = {}): Ma
     'connectRate',
     'connectBurst',
     'newConversationsPerDay',
+    'syncRate',
+    'syncBurst',
     'maxBufferedBytes',
     'shedBufferedBytes',
     'drainCheckMs',
