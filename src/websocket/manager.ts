@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { inject, injectable } from 'tsyringe';
 import type { RawData } from 'ws';
 import { CloseCode, FrameErrorCode, LoggedOutReason, ParlorError } from '../errors.js';
+import { loggableError } from '../loggable-error.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { InterfaceFailure } from '../interface-failure.js';
 import type { Awaitable } from '../types.js';
@@ -511,7 +512,7 @@ export class Manager {
         return this.sendError(conn, err.code as FrameErrorCode, err.message, clientId);
       }
       const failed = err instanceof InterfaceFailure ? { interface: err.interfaceName } : {};
-      this.log.error({ err, ...failed, userId: conn.userId, type: frame.type }, 'frame failed');
+      this.log.error({ err: loggableError(err), ...failed, userId: conn.userId, type: frame.type }, 'frame failed');
       this.sendError(conn, 'internal', 'the frame could not be processed; nothing was stored', clientId);
     }
   }
