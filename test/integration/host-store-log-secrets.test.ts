@@ -28,7 +28,7 @@ import { createParlor, type Parlor } from '../../src/app.js';
 import { expressSessionResolver } from '../../src/session/express-session-resolver.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Stores } from '../../src/store/types.js';
-import { captureLogger, targetOf, upgradeStatus, type HttpTarget } from '../support/server.js';
+import { captureLogger, connectClient, targetOf, upgradeStatus, type HttpTarget } from '../support/server.js';
 
 const SECRET = 'host-session-secret-host-session-secret';
 const SESSION_ID = 'Sx9hostSessionIdThatMustNeverBeLogged';
@@ -36,12 +36,15 @@ const SESSION_ID = 'Sx9hostSessionIdThatMustNeverBeLogged';
 /** express-session's signed cookie value (cookie-signature's `sign`). */
 const sign = (value: string, secret: string) => `${value}.${createHmac('sha256', secret).update(value).digest('base64').replace(/=+$/, '')}`;
 
-/** The smallest Redis session store, as connect-redis reads a session: GET sess:<id>. */
+/** The smallest Redis session store, as connect-redis reads a session: GET sess:<id>. Until `failing`, it answers from memory (Redis was fine then). */
 class RedisSessionStore extends Store {
+  failing = true;
+  readonly sessions = new Map<string, SessionData>();
   constructor(private readonly redis: Redis) {
     super();
   }
   override get(sid: string, cb: (err: unknown, session?: SessionData | null) => void): void {
+    if (!this.failing) return cb(null, this.sessions.get(sid) ?? null);
     this.redis.get(`sess:${sid}`).then((raw) => cb(null, raw ? (JSON.parse(raw) as SessionData) : null), cb);
   }
   override set(sid: string, data: SessionData, cb?: (err?: unknown) => void): void {
@@ -56,6 +59,7 @@ describe("the host's session store fails with a Redis error", () => {
   let fake: Server;
   const sockets = new Set<Socket>();
   let redis: Redis;
+  let store: RedisSessionStore;
   let stores: Stores;
   let parlor: Parlor;
   let http: HttpServer;
@@ -75,7 +79,8 @@ describe("the host's session store fails with a Redis error", () => {
     await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
     redis = new Redis({ port: (fake.address() as AddressInfo).port, host: '127.0.0.1', enableReadyCheck: false, maxRetriesPerRequest: 0 });
 
-    const hostSession = session({ secret: SECRET, store: new RedisSessionStore(redis), resave: false, saveUninitialized: false });
+    store = new RedisSessionStore(redis);
+    const hostSession = session({ secret: SECRET, store, resave: false, saveUninitialized: false });
     stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
     parlor = createParlor({
       stores,
@@ -116,5 +121,18 @@ describe("the host's session store fails with a Redis error", () => {
     expect(lines.length).toBeGreaterThan(0);
     expect(JSON.stringify(lines)).toContain('LOADING');
     expect(JSON.stringify(lines)).not.toContain(SESSION_ID);
+  });
+
+  it('the session re-check, when the store fails, logs without the session ids it asked about', async () => {
+    store.failing = false;
+    store.sessions.set(SESSION_ID, { cookie: { originalMaxAge: null }, userId: 7 } as unknown as SessionData);
+    const client = await connectClient(target, cookie);
+    store.failing = true;
+    expect(await parlor.manager.recheckSessions()).toBe(0);
+    const lines = log.lines.filter((l) => /re-check failed/.test(String(l.msg)));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(JSON.stringify(lines)).toContain('LOADING');
+    expect(JSON.stringify(lines)).not.toContain(SESSION_ID);
+    client.ws.terminate();
   });
 });
