@@ -373,7 +373,7 @@ export class Manager {
     const saved = await this.messages.savePrivate(toSave);
     const noting = this.consent.noteWritten(input.from, input.to, admitted);
     // The message is stored: it is routed even if the record fails (the sender's next message records it again).
-    if (noting) await noting.catch((err: unknown) => this.log.warn({ err, from: input.from, to: input.to }, 'could not record who wrote to whom; the conversation stays a request until the next message'));
+    if (noting) await noting.catch((err: unknown) => this.log.warn({ err: loggableError(err), from: input.from, to: input.to }, 'could not record who wrote to whom; the conversation stays a request until the next message'));
     if (!saved.duplicate) {
       this.routePrivate(saved.message, exceptConnection, admitted.recipientAccepted);
       this.announceMessage(saved.message, [saved.message.to]);
