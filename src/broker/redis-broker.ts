@@ -35,7 +35,7 @@ import {
 } from './channels.js';
 import { RedisPresence } from './redis-presence.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
-import { type BrokerLog, redisLog } from './loggable-redis-error.js';
+import { type BrokerLog, redisLog } from './broker-log.js';
 
 export interface RedisBrokerOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */

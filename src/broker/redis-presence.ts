@@ -13,7 +13,7 @@
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { RedisNames } from './channels.js';
-import type { BrokerLog } from './loggable-redis-error.js';
+import type { BrokerLog } from './broker-log.js';
 
 // KEYS: instances, instanceUsers, presence. ARGV: instanceId, userId.
 // Bit 1 (ONLINE_FIRST): the user thereby came online. Bit 2 (ONLINE_REJOINED): the instance was

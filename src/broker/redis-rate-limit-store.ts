@@ -1,6 +1,6 @@
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
-import type { BrokerLog } from './loggable-redis-error.js';
+import type { BrokerLog } from './broker-log.js';
 
 // KEYS: the counter. ARGV: the window in ms. The count after this hit and the ms left in its window.
 const HIT = `

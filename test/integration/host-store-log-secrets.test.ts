@@ -11,7 +11,7 @@
  * serialises every field of an error): the session id of whoever knocked,
  * in the warn line "sessionResolver failed", on HTTP routes and on the
  * upgrade alike. The broker's own Redis errors are cleaned
- * (src/broker/loggable-redis-error.ts); the host's were not.
+ * (src/broker/broker-log.ts); the host's were not.
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';

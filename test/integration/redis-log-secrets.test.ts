@@ -8,7 +8,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loggableRedisError } from '../../src/broker/loggable-redis-error.js';
+import { loggableError } from '../../src/loggable-error.js';
 import { RedisBroker } from '../../src/broker/redis-broker.js';
 import { captureLogger } from '../support/server.js';
 
@@ -48,13 +48,13 @@ describe('Redis errors in the log', () => {
     expect(text).not.toContain(PASSWORD);
   });
 
-  it('loggableRedisError keeps the message and the command name, never its arguments', () => {
+  it('loggableError keeps the message and the command name, never its arguments', () => {
     const err = Object.assign(new Error('ERR something failed'), {
       command: { name: 'publish', args: ['parlor:u:1', '{"order":{"sessionId":"s3cret-session"}}'] },
       previousErrors: [Object.assign(new Error('aborted'), { command: { name: 'auth', args: ['default', PASSWORD] } })],
       code: 'ERR',
     });
-    const safe = loggableRedisError(err) as Error & Record<string, unknown>;
+    const safe = loggableError(err) as Error & Record<string, unknown>;
     expect(safe.message).toBe('ERR something failed');
     expect(safe).toMatchObject({ code: 'ERR', commandName: 'publish' });
     expect(JSON.stringify({ ...safe })).not.toMatch(/s3cret-session|hunter2/);
