@@ -8,6 +8,16 @@
 // message (user and system) and the WAL frames (pages) each commit wrote.
 //
 //   npm run build && node bench/sqlite-batch-cost.mjs [--batches 4,15,60,200] [--pairs 50] [--messages 20000] [--ids time|random]
+//     [--order round|random] [--warmup 2000] [--index pair|two-part|none]
+//
+// `--order random` picks each message's pair at random instead of in turn
+// (with many pairs and a long `--warmup`: a social network's spread rather
+// than the benchmark's 50 conversations). `--index` is an experiment on the
+// history index of private conversations (issue 19, seventh pass in
+// bench/RESULTS.md), applied on top of the shipped schema: `pair` as shipped
+// (messages_private_pair), `two-part` (a small recent table settled into a
+// large one every 1,024 messages, by triggers; reads would merge the two),
+// `none` (dropped: not shippable, history would scan).
 //
 // Run it pinned (`taskset -c 0 node ...`) for steadier figures.
 import { randomUUID } from 'node:crypto';
@@ -27,13 +37,36 @@ const messages = Number(flag('--messages', '20000'));
 const ids = flag('--ids', 'time');
 const nextClientId = { time: () => generateClientId(), random: () => randomUUID() }[ids];
 if (!nextClientId) throw new Error(`--ids ${ids}: time or random`);
-const WARMUP_MESSAGES = 2000;
+const WARMUP_MESSAGES = Number(flag('--warmup', '2000'));
+const randomOrder = { round: false, random: true }[flag('--order', 'round')];
+if (randomOrder === undefined) throw new Error('--order: round or random');
+const index = flag('--index', 'pair');
+const SETTLE_EVERY = 1024;
+const INDEX_SHAPES = {
+  pair: '',
+  none: 'DROP INDEX messages_private_pair;',
+  'two-part': `
+    DROP INDEX messages_private_pair;
+    CREATE TABLE private_index_recent (pair_lo INTEGER NOT NULL, pair_hi INTEGER NOT NULL, id INTEGER NOT NULL,
+      PRIMARY KEY (pair_lo, pair_hi, id)) WITHOUT ROWID;
+    CREATE TABLE private_index_settled (pair_lo INTEGER NOT NULL, pair_hi INTEGER NOT NULL, id INTEGER NOT NULL,
+      PRIMARY KEY (pair_lo, pair_hi, id)) WITHOUT ROWID;
+    CREATE TRIGGER messages_private_index AFTER INSERT ON messages WHEN NEW.recipient_id IS NOT NULL
+    BEGIN INSERT INTO private_index_recent (pair_lo, pair_hi, id) VALUES (NEW.pair_lo, NEW.pair_hi, NEW.id); END;
+    CREATE TRIGGER messages_private_index_settle AFTER INSERT ON messages WHEN NEW.id % ${SETTLE_EVERY} = 0
+    BEGIN
+      INSERT INTO private_index_settled (pair_lo, pair_hi, id) SELECT pair_lo, pair_hi, id FROM private_index_recent;
+      DELETE FROM private_index_recent;
+    END;`,
+};
+if (!(index in INDEX_SHAPES)) throw new Error(`--index ${index}: ${Object.keys(INDEX_SHAPES).join(', ')}`);
 const content = 'x'.repeat(64);
 
 function measure(batchSize) {
   const dir = mkdtempSync(join(tmpdir(), 'parlor-batch-cost-'));
   const db = openDatabase({ path: join(dir, 'parlor.db') });
   try {
+    db.exec(INDEX_SHAPES[index]);
     const writes = prepareWrites(db);
     const runBatch = createBatchTransaction(db, ([op, opArgs]) => runWrite(writes, op, opArgs));
     let sent = 0;
@@ -42,7 +75,7 @@ function measure(batchSize) {
       const items = delivered.map(({ id, to }) => ['markDelivered', [id, to, Date.now()]]);
       const recipients = [];
       for (let i = 0; i < batchSize; i++, sent++) {
-        const from = 1 + (sent % pairs) * 2;
+        const from = 1 + (randomOrder ? Math.floor(Math.random() * pairs) : sent % pairs) * 2;
         recipients.push(from + 1);
         items.push(['savePrivate', [from, from + 1, content, nextClientId(), Date.now()]]);
       }
@@ -66,7 +99,7 @@ function measure(batchSize) {
   }
 }
 
-console.log(`SQLite write worker's work per private message, ${pairs} pairs, ${messages} messages per size, ${ids} client ids (savePrivate + the markDelivered of the batch before)`);
+console.log(`SQLite write worker's work per private message, ${pairs} pairs (${randomOrder ? 'at random' : 'in turn'}), ${index} history index, ${messages} messages per size, ${ids} client ids (savePrivate + the markDelivered of the batch before)`);
 console.log('| messages per commit | CPU µs/msg (user + system) | WAL frames per commit | frames per message |');
 console.log('| ---: | ---: | ---: | ---: |');
 for (const size of batchSizes) {
