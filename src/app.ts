@@ -12,6 +12,7 @@ import { parlorTokens } from './composition/parlor-tokens.js';
 import { buildRoutes } from './composition/routes.js';
 import { listenForUpgrades } from './composition/upgrade-listener.js';
 import type { HttpRateLimitOptions } from './http/user-rate-limit.js';
+import { withLoggableErrors } from './loggable-error.js';
 import { silentLogger, type Logger } from './logger.js';
 import { createRegistry } from './metrics.js';
 import { checkParlorOptions } from './parlor-options.js';
@@ -145,7 +146,7 @@ export interface Parlor {
  */
 export function createParlor(options: ParlorOptions): Parlor {
   checkParlorOptions(options);
-  const logger = options.logger ?? silentLogger;
+  const logger = withLoggableErrors(options.logger ?? silentLogger);
   const auth = buildAuthentication(options);
   const directory = buildUserDirectory(options);
   const access = buildAccess(options, directory);

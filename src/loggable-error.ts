@@ -8,7 +8,14 @@
  * `loggableError`, which keeps what tells an operator what failed (type,
  * message, stack, code, the name of a failed Redis command, the causes
  * alike) and nothing else. No credential in any log line at any level.
+ *
+ * The rule lives in the logger, not at each call: every door that takes a
+ * logger (createParlor, the Manager, the Redis broker) logs through
+ * `withLoggableErrors(logger)`, a child whose `err` serializer applies
+ * `loggableError`, so a log line written later cannot forget it.
  */
+import { stdSerializers } from 'pino';
+import type { Logger } from './logger.js';
 
 /** Fields kept besides message and stack: codes, never values. */
 const KEPT = ['code', 'errno', 'syscall', 'interfaceName'] as const;
@@ -38,4 +45,21 @@ export function loggableError(err: unknown, depth = 0): unknown {
     if (Array.isArray(source.errors)) safe.errors = source.errors.map((e: unknown) => loggableError(e, depth + 1));
   }
   return safe;
+}
+
+/** pino's own error serializer, given only what `loggableError` keeps. */
+function serializeLoggableError(err: unknown): unknown {
+  const safe = loggableError(err);
+  return safe instanceof Error ? stdSerializers.err(safe) : safe;
+}
+
+/**
+ * `logger`, with every line's `err` (and an error logged as the first
+ * argument) made loggable: a child logger, so its own children and every
+ * component handed it keep the rule. A logger without `child` (a test's
+ * stand-in) is returned as it is.
+ */
+export function withLoggableErrors(logger: Logger): Logger {
+  if (typeof logger.child !== 'function') return logger;
+  return logger.child({}, { serializers: { err: serializeLoggableError } });
 }

@@ -35,7 +35,7 @@ import {
 } from './channels.js';
 import { RedisPresence } from './redis-presence.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
-import { type BrokerLog, redisLog } from './broker-log.js';
+import { withLoggableErrors } from '../loggable-error.js';
 
 export interface RedisBrokerOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
@@ -102,8 +102,12 @@ export class RedisBroker implements Broker {
   readonly description: string;
   readonly names: RedisNames;
   private readonly options: Resolved;
-  /** Every line through redisLog: no command arguments (a password, a payload) in the log. */
-  private readonly log: BrokerLog;
+  /**
+   * ioredis puts a failed command on its errors, arguments and all (an
+   * `AUTH`'s password, a `PUBLISH`'s payload): every line goes through
+   * withLoggableErrors, which keeps the command's name and none of them.
+   */
+  private readonly log: Logger;
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly presence: RedisPresence;
@@ -129,7 +133,7 @@ export class RedisBroker implements Broker {
 
   constructor(options: RedisBrokerOptions = {}) {
     this.options = resolveRedisBrokerOptions(options);
-    this.log = redisLog(this.options.logger);
+    this.log = withLoggableErrors(this.options.logger);
     this.instanceId = this.options.instanceId;
     this.description = describeRedisUrl(this.options.url);
     this.names = new RedisNames(this.options.prefix);

@@ -13,7 +13,7 @@
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { RedisNames } from './channels.js';
-import type { BrokerLog } from './broker-log.js';
+import type { Logger } from '../logger.js';
 
 // KEYS: instances, instanceUsers, presence. ARGV: instanceId, userId.
 // Bit 1 (ONLINE_FIRST): the user thereby came online. Bit 2 (ONLINE_REJOINED): the instance was
@@ -98,7 +98,7 @@ export class RedisPresence {
     private readonly names: RedisNames,
     readonly instanceId: string,
     private readonly timing: PresenceTiming,
-    private readonly log: BrokerLog,
+    private readonly log: Logger,
   ) {
     redis.defineCommand('parlorOnline', { numberOfKeys: 3, lua: ONLINE });
     redis.defineCommand('parlorOffline', { numberOfKeys: 2, lua: OFFLINE });

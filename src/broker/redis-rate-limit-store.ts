@@ -1,6 +1,6 @@
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
-import type { BrokerLog } from './broker-log.js';
+import type { Logger } from '../logger.js';
 
 // KEYS: the counter. ARGV: the window in ms. The count after this hit and the ms left in its window.
 const HIT = `
@@ -36,7 +36,7 @@ export class RedisRateLimitStore implements Store {
   constructor(
     redis: Redis,
     readonly prefix: string,
-    private readonly log: BrokerLog,
+    private readonly log: Logger,
   ) {
     if (!('parlorRateHit' in redis)) redis.defineCommand('parlorRateHit', { numberOfKeys: 1, lua: HIT });
     this.redis = redis as HitRedis;

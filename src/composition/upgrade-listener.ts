@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import { loggableError } from '../loggable-error.js';
 import type { Logger } from '../logger.js';
 import type { UpgradeHandler } from '../websocket/upgrade.js';
 
@@ -15,7 +14,7 @@ export function listenForUpgrades(server: Server, handle: UpgradeHandler, logger
         if (!taken && server.listenerCount('upgrade') === 1) socket.destroy();
       },
       (err: unknown) => {
-        logger.error({ err: loggableError(err) }, 'upgrade failed');
+        logger.error({ err }, 'upgrade failed');
         socket.destroy();
       },
     );

@@ -8,7 +8,6 @@ import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
 import type { RouteChains } from './route-chains.js';
 import { idParam, parse } from './validation.js';
-import { loggableError } from '../loggable-error.js';
 
 const CreateGroup = z.object({ name: Text(100) });
 /** A member as listed: its profile when there is one, and its status. */
@@ -145,7 +144,7 @@ export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChain
       // The removal stands either way; a notice that could not be stored is logged, and the member's group list shows it.
       await ctx.manager
         .notify(memberId, 'group_removed', `you were removed from ${group.name}`, { group_id: groupId, group_name: group.name })
-        .catch((err: unknown) => ctx.logger.warn({ err: loggableError(err), groupId, userId: memberId }, 'could not notify a member removed from a group'));
+        .catch((err: unknown) => ctx.logger.warn({ err, groupId, userId: memberId }, 'could not notify a member removed from a group'));
       res.json({ group_id: groupId, user_id: memberId, status: 'removed' });
     });
   }

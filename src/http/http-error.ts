@@ -1,7 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { HttpErrorCode, ParlorError, isParlorError } from '../errors.js';
 import { InterfaceFailure } from '../interface-failure.js';
-import { loggableError } from '../loggable-error.js';
 import type { Logger } from '../logger.js';
 
 /** Throws the contract's JSON error: `{"error": code, "message": ...}` with the code's status. */
@@ -30,7 +29,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (err instanceof InterfaceFailure) {
-      logger.warn({ err: loggableError(err.cause), interface: err.interfaceName }, `${err.interfaceName} failed`);
+      logger.warn({ err: err.cause, interface: err.interfaceName }, `${err.interfaceName} failed`);
       res.status(503).json({ error: 'unavailable', message: `${err.interfaceName} is unavailable, try again later` });
       return;
     }
@@ -47,7 +46,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(bp.status).json({ error: 'bad_request', message: 'the request could not be read' });
       return;
     }
-    logger.error({ err: loggableError(err) }, 'request failed');
+    logger.error({ err }, 'request failed');
     res.status(500).json({ error: 'internal', message: 'internal error' });
   };
 }

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { HttpContext } from './context.js';
-import { loggableError } from '../loggable-error.js';
 
 /** `GET /healthz` and `GET /metrics`, no session needed: `parlor.opsRouter`, mounted where the host wants them. */
 export function opsRoutes(ctx: HttpContext, metrics: Registry): Router {
@@ -13,7 +12,7 @@ export function opsRoutes(ctx: HttpContext, metrics: Registry): Router {
       if (!ctx.manager.isRunning) throw new Error('shutting down');
       res.json({ status: 'ok' });
     } catch (err) {
-      ctx.logger.warn({ err: loggableError(err) }, 'health check failed');
+      ctx.logger.warn({ err }, 'health check failed');
       res.status(503).json({ status: 'unavailable' });
     }
   });

@@ -17,7 +17,6 @@ import { socialRoutes } from './social-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import { userRoutes } from './user-routes.js';
 import type { TokenService } from '../auth/token-service.js';
-import { loggableError } from '../loggable-error.js';
 import { ownSessionView } from '../session/own-session-view.js';
 
 export interface RouterOptions {
@@ -93,7 +92,7 @@ const passOptions: RequestHandler = (req, _res, next) => next(req.method === 'OP
  */
 function sessionOrUnavailable(session: RequestHandler, ctx: HttpContext): RequestHandler {
   const unavailable = (err: unknown, next: NextFunction) => {
-    ctx.logger.warn({ err: loggableError(err) }, 'session store failed');
+    ctx.logger.warn({ err }, 'session store failed');
     next(httpError('unavailable', 'the session store is unavailable'));
   };
   return (req, res, next) => {

@@ -4,7 +4,6 @@ import type { Awaitable } from '../types.js';
 import type { Connection } from './connection.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import type { SessionResolver, TokenInUse } from './session-resolver.js';
-import { loggableError } from '../loggable-error.js';
 
 /** What the re-check asks; either may be absent, and then those sockets are not re-checked. */
 export interface RecheckQuestions {
@@ -67,7 +66,7 @@ export class CredentialRecheck {
     try {
       live = new Set(await ask(asked));
     } catch (err) {
-      this.log.warn({ err: loggableError(err), sessions: asked.length }, 'session re-check failed; cookie sockets stay open until the next one');
+      this.log.warn({ err, sessions: asked.length }, 'session re-check failed; cookie sockets stay open until the next one');
       return 0;
     }
     return this.end(
@@ -87,7 +86,7 @@ export class CredentialRecheck {
     try {
       current = await ask(asked);
     } catch (err) {
-      this.log.warn({ err: loggableError(err), sockets: asked.length }, 'token re-check failed; token sockets stay open until the next one');
+      this.log.warn({ err, sockets: asked.length }, 'token re-check failed; token sockets stay open until the next one');
       return 0;
     }
     return this.end(

@@ -6,7 +6,6 @@
  */
 import type { Logger } from '../logger.js';
 import type { Message, Notification } from './protocol.js';
-import { loggableError } from '../loggable-error.js';
 
 export interface HostEventMap {
   /** A stored private or group message; `offline`: recipients with no connection anywhere in the cluster then. */
@@ -52,6 +51,6 @@ export class HostEvents {
   }
 
   private failed(event: HostEventName, err: unknown): void {
-    this.log.error({ err: loggableError(err), event }, `a parlor.events '${event}' listener failed`);
+    this.log.error({ err, event }, `a parlor.events '${event}' listener failed`);
   }
 }

@@ -1,6 +1,5 @@
 import { isClientMistake } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { loggableError } from '../loggable-error.js';
 
 /**
  * Work the Manager started and has not finished (stores, publishes,
@@ -21,7 +20,7 @@ export class InFlight {
       forget();
       // The caller answers a client's mistake (error frame, 4xx); only server failures are errors.
       if (isClientMistake(err)) this.log.debug({ code: err.code, reason: err.message }, 'background work refused');
-      else this.log.error({ err: loggableError(err) }, 'background work failed');
+      else this.log.error({ err }, 'background work failed');
     });
     return p;
   }

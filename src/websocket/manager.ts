@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { inject, injectable } from 'tsyringe';
 import type { RawData } from 'ws';
 import { CloseCode, FrameErrorCode, LoggedOutReason, ParlorError } from '../errors.js';
-import { loggableError } from '../loggable-error.js';
+import { withLoggableErrors } from '../loggable-error.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { InterfaceFailure } from '../interface-failure.js';
 import type { Awaitable } from '../types.js';
@@ -132,7 +132,7 @@ export class Manager {
       hostGroups: !this.options.consentStoreKnowsGroups,
       recordWrites: !this.options.storesKnowWriters,
     });
-    this.log = this.options.logger ?? silentLogger;
+    this.log = withLoggableErrors(this.options.logger ?? silentLogger);
     this.inFlight = new InFlight(this.log);
     this.hostEvents = new HostEvents(this.log);
     // Tracked: a failing group lookup is logged, not left as an unhandled rejection that ends the process.
@@ -373,7 +373,7 @@ export class Manager {
     const saved = await this.messages.savePrivate(toSave);
     const noting = this.consent.noteWritten(input.from, input.to, admitted);
     // The message is stored: it is routed even if the record fails (the sender's next message records it again).
-    if (noting) await noting.catch((err: unknown) => this.log.warn({ err: loggableError(err), from: input.from, to: input.to }, 'could not record who wrote to whom; the conversation stays a request until the next message'));
+    if (noting) await noting.catch((err: unknown) => this.log.warn({ err, from: input.from, to: input.to }, 'could not record who wrote to whom; the conversation stays a request until the next message'));
     if (!saved.duplicate) {
       this.routePrivate(saved.message, exceptConnection, admitted.recipientAccepted);
       this.announceMessage(saved.message, [saved.message.to]);
@@ -512,7 +512,7 @@ export class Manager {
         return this.sendError(conn, err.code as FrameErrorCode, err.message, clientId);
       }
       const failed = err instanceof InterfaceFailure ? { interface: err.interfaceName } : {};
-      this.log.error({ err: loggableError(err), ...failed, userId: conn.userId, type: frame.type }, 'frame failed');
+      this.log.error({ err, ...failed, userId: conn.userId, type: frame.type }, 'frame failed');
       this.sendError(conn, 'internal', 'the frame could not be processed; nothing was stored', clientId);
     }
   }

@@ -4,7 +4,6 @@ import type { Broker } from './broker.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import { ContactWatch } from './contact-watch.js';
 import { PerUserOrder } from './per-user-order.js';
-import { loggableError } from '../loggable-error.js';
 
 /** How a change of contacts is described to `Presence.changeContacts`. */
 export interface ContactChangeOptions<T> {
@@ -166,7 +165,7 @@ export class Presence {
     try {
       return new Set(await this.contactsOf(userId));
     } catch (err) {
-      this.log.warn({ err: loggableError(err), userId }, 'contacts could not be read before a change of them; presence is not updated for it');
+      this.log.warn({ err, userId }, 'contacts could not be read before a change of them; presence is not updated for it');
       return null;
     }
   }
@@ -223,7 +222,7 @@ export class Presence {
       try {
         return await this.broker.onlineAmong(userIds);
       } catch (err) {
-        this.log.warn({ err: loggableError(err) }, 'broker could not answer who is online; answering for this process only');
+        this.log.warn({ err }, 'broker could not answer who is online; answering for this process only');
       }
     }
     return userIds.filter((id) => this.registry.has(id));

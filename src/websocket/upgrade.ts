@@ -4,7 +4,6 @@ import { WebSocketServer, type ServerOptions } from 'ws';
 import { CloseCode } from '../errors.js';
 import { InterfaceFailure } from '../interface-failure.js';
 import { reasonOf } from './disconnect-order.js';
-import { loggableError } from '../loggable-error.js';
 import type { Logger } from '../logger.js';
 import type { Manager } from './manager.js';
 
@@ -64,7 +63,7 @@ export function createUpgradeHandler(
         identity = await withTimeout(manager.sessions.resolve(req), options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
       } catch (err) {
         const failed = err instanceof InterfaceFailure ? err.interfaceName : 'sessionResolver';
-        options.logger.warn({ err: loggableError(err instanceof InterfaceFailure ? err.cause : err), interface: failed }, `${failed} failed during upgrade`);
+        options.logger.warn({ err: err instanceof InterfaceFailure ? err.cause : err, interface: failed }, `${failed} failed during upgrade`);
         return abort(socket, 503, 'unavailable', `${failed} is unavailable, try again later`);
       }
       if (!identity) return abort(socket, 401, 'unauthorized', 'no valid session');

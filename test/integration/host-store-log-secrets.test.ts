@@ -11,7 +11,8 @@
  * serialises every field of an error): the session id of whoever knocked,
  * in the warn line "sessionResolver failed", on HTTP routes and on the
  * upgrade alike. The broker's own Redis errors are cleaned
- * (src/broker/broker-log.ts); the host's were not.
+ * (the broker's own logger); the host's were not. Now every logger Parlor is
+ * given logs through withLoggableErrors (src/loggable-error.ts).
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
