@@ -142,7 +142,7 @@ export interface Stores {
   users: UserStore;
   tokenVersions: TokenVersionStore;
   groups: GroupStore;
-  messages: MessagePersister & Required<Pick<MessagePersister, 'messagesSince' | 'markDelivered' | 'markRead' | 'markGroupRead'>>;
+  messages: MessagePersister & Required<Pick<MessagePersister, 'messagesSince' | 'messageByClientId' | 'markDelivered' | 'markRead' | 'markGroupRead'>>;
   notifications: NotificationStore;
   conversations: ConversationStore;
   /** Message requests and blocks (both bundled stores have it). */

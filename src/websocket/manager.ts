@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { inject, injectable } from 'tsyringe';
 import type { RawData } from 'ws';
-import { CloseCode, FrameErrorCode, LoggedOutReason, ParlorError } from '../errors.js';
+import { CloseCode, FrameErrorCode, LoggedOutReason, ParlorError, isClientMistake } from '../errors.js';
 import { withLoggableErrors } from '../loggable-error.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { InterfaceFailure } from '../interface-failure.js';
@@ -10,7 +10,7 @@ import type { Awaitable } from '../types.js';
 import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER, USER_DIRECTORY, CONSENT_STORE } from '../tokens.js';
 import { InProcessBroker, type Broker, type DeliveryTracking, type Envelope } from './broker.js';
 import { Connection, type SocketLike } from './connection.js';
-import { Consent } from './consent.js';
+import { type Admission, Consent } from './consent.js';
 import type { ConsentStore } from './consent-store.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { CredentialDeadlines } from './credential-deadlines.js';
@@ -362,14 +362,13 @@ export class Manager {
    * both come here, so the two cannot drift apart.
    */
   async sendPrivate(input: SavePrivateInput, exceptConnection?: string): Promise<Saved<PrivateMessage>> {
-    const checking = this.users.require(input.to);
-    if (checking) await checking;
-    // Built-in blocks first, then the host's policy (contract section 6).
-    const admission = this.consent.admitPrivate(input.from, input.to);
-    const admitted = admission instanceof Promise ? await admission : admission;
-    const toSave = this.options.messagePolicy ? await this.policed(input, { to: input.to }) : input;
-    // Charged once the policy let it through: a message the host refuses starts no conversation.
-    if (!admitted.senderWrote && !admitted.recipientAccepted) this.chargeNewConversation(input.from, input.to);
+    let admitted: Admission;
+    let toSave: SavePrivateInput;
+    try {
+      ({ admitted, toSave } = await this.admitPrivate(input));
+    } catch (refusal) {
+      return this.storedResend(input.from, input.clientId, (m): m is PrivateMessage => !isGroupMessage(m), refusal);
+    }
     const saved = await this.messages.savePrivate(toSave);
     const noting = this.consent.noteWritten(input.from, input.to, admitted);
     // The message is stored: it is routed even if the record fails (the sender's next message records it again).
@@ -381,6 +380,39 @@ export class Manager {
       if (!admitted.senderWrote && this.consent.enabled) void this.track(this.introduceIfContacts(input.from, input.to));
     }
     return saved;
+  }
+
+  /** What may refuse a private message before it is stored: the recipient, blocks, the host's policy, the new-conversation budget. */
+  private async admitPrivate(input: SavePrivateInput): Promise<{ admitted: Admission; toSave: SavePrivateInput }> {
+    const checking = this.users.require(input.to);
+    if (checking) await checking;
+    // Built-in blocks first, then the host's policy (contract section 6).
+    const admission = this.consent.admitPrivate(input.from, input.to);
+    const admitted = admission instanceof Promise ? await admission : admission;
+    const toSave = this.options.messagePolicy ? await this.policed(input, { to: input.to }) : input;
+    // Charged once the policy let it through: a message the host refuses starts no conversation.
+    if (!admitted.senderWrote && !admitted.recipientAccepted) this.chargeNewConversation(input.from, input.to);
+    return { admitted, toSave };
+  }
+
+  /**
+   * A send refused before it is stored, whose client_id names a message the
+   * sender already stored (its ack was lost, then a block, a removal from the
+   * group or a budget came between): answered with that message, as every
+   * resend is (contract section 3), and routed nothing. Otherwise, and for
+   * anything but a refusal (an outage), the refusal stands. Asked only on a
+   * refusal, so a send that is let through costs no read.
+   */
+  private async storedResend<M extends Message>(
+    from: number,
+    clientId: string | undefined,
+    isKind: (m: Message) => m is M,
+    refusal: unknown,
+  ): Promise<Saved<M>> {
+    if (clientId === undefined || !isClientMistake(refusal) || !this.messages.messageByClientId) throw refusal;
+    const earlier = await this.messages.messageByClientId(from, clientId);
+    if (!earlier || !isKind(earlier)) throw refusal;
+    return { message: earlier, duplicate: true };
   }
 
   private async introduceIfContacts(from: number, to: number): Promise<void> {
@@ -399,8 +431,14 @@ export class Manager {
 
   /** The same for a group: 404/403 (`not_found`/`forbidden`) unless the sender is an accepted member. */
   async sendGroup(input: SaveGroupInput, exceptConnection?: string): Promise<Saved<GroupMessage>> {
-    const members = await this.requireMembership(input.groupId, input.from);
-    const toSave = this.options.messagePolicy ? await this.policed(input, { group_id: input.groupId }) : input;
+    let members: readonly number[];
+    let toSave: SaveGroupInput;
+    try {
+      members = await this.requireMembership(input.groupId, input.from);
+      toSave = this.options.messagePolicy ? await this.policed(input, { group_id: input.groupId }) : input;
+    } catch (refusal) {
+      return this.storedResend(input.from, input.clientId, isGroupMessage, refusal);
+    }
     const saved = await this.messages.saveGroup(toSave);
     if (!saved.duplicate) {
       this.routeGroup(saved.message, members, exceptConnection);

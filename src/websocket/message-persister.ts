@@ -42,6 +42,9 @@ export interface ReadResult {
  * - `messagesSince(userId, sinceId, limit, groupIds?)`: `sync`; oldest first, ids > sinceId the user may see.
  *   `groupIds`: the groups the GroupMemberFetcher's `groupsOf` lists the user as an accepted member of
  *   (a host's groups, which no store table knows); their messages are visible too.
+ * - `messageByClientId(senderId, clientId)`: the message stored under that client_id, or null. Asked only
+ *   when a send with a client_id is refused (a block, a group left, a budget): a resend of a message that
+ *   was stored answers with it, as every resend does. Without it such a resend gets the refusal.
  * - `markDelivered(messageId, recipientId)`: true when it was not delivered before.
  * - `markRead(userId, messageId)`: private read; null when the message is not to the user.
  * - `markGroupRead(userId, groupId, messageId)`: moves the user's read marker in a group.
@@ -69,6 +72,7 @@ export interface MessagePersister {
   groupHistory(groupId: number, page: PageQuery): Awaitable<Page<GroupMessage>>;
 
   messagesSince?(userId: number, sinceId: number, limit: number, groupIds?: readonly number[]): Awaitable<Message[]>;
+  messageByClientId?(senderId: number, clientId: string): Awaitable<Message | null>;
   markDelivered?(messageId: number, recipientId: number): Awaitable<boolean>;
   markRead?(userId: number, messageId: number): Awaitable<ReadResult | null>;
   markGroupRead?(userId: number, groupId: number, messageId: number): Awaitable<boolean>;

@@ -229,6 +229,34 @@ describe('message requests and blocking', () => {
       expect((await history(me, friend)).map((m: { content: string }) => m.content)).not.toContain('right after the block');
     });
 
+    it('a resend of a message stored before the block (its ack lost) is answered with that message, not refused; a new one is refused', async () => {
+      const [sender, blocker] = await registerUsers(server, 2);
+      const [s1, b1] = await connectAll(server, [sender, blocker]);
+      s1.send({ type: 'private', to: blocker.id, content: 'sent before the block', client_id: 'before-block' });
+      const ack = await s1.next('ack', (f) => f.client_id === 'before-block');
+      await b1.next('private', (f) => f.id === ack.id);
+      await block(server, blocker, sender).expect(201);
+
+      // Over the socket and over REST alike: the stored message, as any resend; routed to nobody again.
+      s1.send({ type: 'private', to: blocker.id, content: 'sent before the block', client_id: 'before-block' });
+      expect(await s1.next('ack', (f) => f.client_id === 'before-block' && f !== ack)).toEqual(ack);
+      const rest = await server.http.post('/api/messages/private').set('cookie', sender.cookie).send({ to: blocker.id, content: 'sent before the block', client_id: 'before-block' });
+      expect(rest.status).toBe(201);
+      expect(rest.body).toMatchObject({ id: ack.id, from: sender.id, to: blocker.id, content: 'sent before the block' });
+      await expectFrameCount(b1, 'private', 1, 150, (f) => f.id === ack.id);
+
+      s1.send({ type: 'private', to: blocker.id, content: 'after the block', client_id: 'after-block' });
+      expect(await s1.next('error')).toEqual({ type: 'error', code: 'forbidden', message: expect.any(String), client_id: 'after-block' });
+      expect((await history(blocker, sender)).map((m: { id: number }) => m.id)).toEqual([ack.id]);
+      // Another sender's client_id names nothing of this sender's.
+      const [other] = await registerUsers(server, 1);
+      await block(server, blocker, other).expect(201);
+      expect(await sendPrivate(other, blocker, 'not mine', 403)).toEqual(error('forbidden'));
+      const [o1] = await connectAll(server, [other]);
+      o1.send({ type: 'private', to: blocker.id, content: 'x', client_id: 'before-block' });
+      expect(await o1.next('error')).toMatchObject({ code: 'forbidden', client_id: 'before-block' });
+    });
+
     it('no presence or typing either way, in a shared group too; group messages there are unchanged', async () => {
       const [me, pest, other] = await registerUsers(server, 3);
       const groupId = await createGroup(server, me, [pest, other]);

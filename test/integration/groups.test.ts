@@ -396,6 +396,27 @@ describe('DELETE /api/groups/:id/members/:userId: the owner removes a member', (
     await as(removed).post(`/api/groups/${groupId}/accept`).expect(200);
   });
 
+  it('a removed member resending a group message stored before the removal (its ack lost) gets that message back; a new one is refused', async () => {
+    const [owner, removed] = await registerUsers(server, 2);
+    const groupId = await createGroup(server, owner, [removed]);
+    const [o, r] = await connectAll(server, [owner, removed]);
+    r.send({ type: 'group', group_id: groupId, content: 'said while a member', client_id: 'while-member' });
+    const ack = await r.next('ack', (f) => f.client_id === 'while-member');
+    await o.next('group', (f) => f.id === ack.id);
+    await as(owner).remove(groupId, removed.id).expect(200);
+
+    r.send({ type: 'group', group_id: groupId, content: 'said while a member', client_id: 'while-member' });
+    expect(await r.next('ack', (f) => f.client_id === 'while-member' && f !== ack)).toEqual(ack);
+    await expectFrameCount(o, 'group', 1, 150, (f) => f.id === ack.id);
+    r.send({ type: 'group', group_id: groupId, content: 'said after', client_id: 'after-removal' });
+    expect(await r.next('error', (f) => f.client_id === 'after-removal')).toMatchObject({ code: 'forbidden' });
+    // A client_id of a private message does not answer for a group message.
+    r.send({ type: 'private', to: owner.id, content: 'private', client_id: 'private-one' });
+    await r.next('ack', (f) => f.client_id === 'private-one');
+    r.send({ type: 'group', group_id: groupId, content: 'private', client_id: 'private-one' });
+    expect(await r.next('error', (f) => f.client_id === 'private-one')).toMatchObject({ code: 'forbidden' });
+  });
+
   it('only the owner, and only of accepted members: 403 for another member or a stranger, 400 for the owner, 404 for an invitee or a missing group', async () => {
     const [owner, member, invitee, stranger] = await registerUsers(server, 4);
     const groupId = await createGroup(server, owner, [member], [invitee], 'Owned');

@@ -180,6 +180,7 @@ export function mockPersister(options: MockPersisterOptions = {}) {
         .sort((a, b) => a.id - b.id)
         .slice(0, limit),
     ),
+    messageByClientId: vi.fn(async (senderId: number, clientId: string): Promise<Message | null> => byClientId.get(`${senderId}:${clientId}`) ?? null),
     markDelivered: vi.fn(async (messageId: number, recipientId: number): Promise<boolean> => {
       const key = `${messageId}:${recipientId}`;
       if (delivered.has(key)) return false;

@@ -15,3 +15,6 @@ export const HISTORY_SQL = {
     WHERE group_id = @group AND id < @before
     ORDER BY id DESC LIMIT @take OFFSET @offset`,
 } as const;
+
+/** The message a sender stored under a client_id (the unique index messages_client_id). */
+export const MESSAGE_BY_CLIENT_ID_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE client_id = @clientId AND sender_id = @sender`;

@@ -11,7 +11,7 @@ import {
   toPrivateMessage,
   toPrivateWithStatus,
 } from '../rows.js';
-import { HISTORY_SQL } from '../domain/messages.js';
+import { HISTORY_SQL, MESSAGE_BY_CLIENT_ID_SQL } from '../domain/messages.js';
 import type { Stores } from '../types.js';
 import type { PgDatabase } from './database.js';
 import type { MessageQueue } from './message-queue.js';
@@ -21,6 +21,7 @@ import type { PgReceiptStore } from './receipt-store.js';
 
 const PRIVATE_HISTORY = positional<{ lo: number; hi: number; before: number; take: number; offset: number }>(HISTORY_SQL.private);
 const GROUP_HISTORY = positional<{ group: number; before: number; take: number; offset: number }>(HISTORY_SQL.group);
+const BY_CLIENT_ID = positional<{ sender: number; clientId: string }>(MESSAGE_BY_CLIENT_ID_SQL);
 
 /**
  * The SQL of the message paths, exported for the query plan test. Each read
@@ -107,6 +108,11 @@ export class PgMessageStore implements FullMessagePersister {
     const [{ horizon }] = (await this.db.rows<{ horizon: number }>(MESSAGE_QUERIES.horizon)) as [{ horizon: number }];
     if (horizon <= sinceId) return [];
     return (await this.db.rows<MessageRow>(MESSAGE_QUERIES.since, [userId, sinceId, limit, horizon, [...groupIds]])).map(toMessage);
+  }
+
+  async messageByClientId(senderId: number, clientId: string): Promise<Message | null> {
+    const [row] = await this.db.rows<MessageRow>(BY_CLIENT_ID.text, BY_CLIENT_ID.values({ sender: senderId, clientId }));
+    return row ? toMessage(row) : null;
   }
 
   markDelivered(messageId: number, recipientId: number): Promise<boolean> {

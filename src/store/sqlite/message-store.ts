@@ -7,7 +7,7 @@ import type {
   Saved,
 } from '../../websocket/message-persister.js';
 import type { GroupMessage, Message, Notification, PrivateMessage } from '../../websocket/protocol.js';
-import { HISTORY_SQL } from '../domain/messages.js';
+import { HISTORY_SQL, MESSAGE_BY_CLIENT_ID_SQL } from '../domain/messages.js';
 import type { Stores } from '../types.js';
 import type { SqliteNotificationStore } from './notification-store.js';
 import { MESSAGE_COLUMNS, type MessageRow, pageParams, toGroupMessage, toMessage, toPage, toPrivateWithStatus } from '../rows.js';
@@ -42,6 +42,7 @@ export class SqliteMessageStore implements FullMessagePersister {
   private readonly groupPage;
   private readonly pairSince;
   private readonly groupSince;
+  private readonly byClientId;
   private readonly peersOf;
   private readonly acceptedGroups;
   private readonly readSince: (userId: number, sinceId: number, limit: number, groupIds: readonly number[]) => MessageRow[];
@@ -57,6 +58,7 @@ export class SqliteMessageStore implements FullMessagePersister {
     type Since = { since: number; below: number; limit: number };
     this.pairSince = db.prepare<Since & { lo: number; hi: number }, MessageRow>(MESSAGE_QUERIES.pairSince);
     this.groupSince = db.prepare<Since & { group: number }, MessageRow>(MESSAGE_QUERIES.groupSince);
+    this.byClientId = db.prepare<{ sender: number; clientId: string }, MessageRow>(MESSAGE_BY_CLIENT_ID_SQL);
     this.peersOf = db.prepare<[number], number>('SELECT peer_id FROM private_peers WHERE user_id = ?').pluck();
     this.acceptedGroups = db
       .prepare<[number], number>(`SELECT group_id FROM group_members WHERE user_id = ? AND status = 'accepted'`)
@@ -114,6 +116,11 @@ export class SqliteMessageStore implements FullMessagePersister {
   messagesSince(userId: number, sinceId: number, limit: number, groupIds: readonly number[] = []): Message[] {
     if (limit <= 0) return [];
     return this.readSince(userId, sinceId, limit, groupIds).map(toMessage);
+  }
+
+  messageByClientId(senderId: number, clientId: string): Message | null {
+    const row = this.byClientId.get({ sender: senderId, clientId });
+    return row ? toMessage(row) : null;
   }
 
   markDelivered(messageId: number, recipientId: number): Promise<boolean> {

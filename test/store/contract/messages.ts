@@ -53,6 +53,17 @@ export function messageContract(ctx: ContractContext): void {
     expect(ids((await messages().privateHistory(a.id, b.id, { limit: 10 })).items)).toEqual([fromB.message.id, fromA.message.id]);
   });
 
+  it('messageByClientId: the message a sender stored under a client_id, private or group; null for another sender or an unknown id', async () => {
+    const a = await ctx.user();
+    const b = await ctx.user();
+    const toB = await messages().savePrivate({ from: a.id, to: b.id, content: 'private', clientId: 'look-1' });
+    const toGroup = await messages().saveGroup({ from: a.id, groupId: 424_242, content: 'group', clientId: 'look-2' });
+    expect(await messages().messageByClientId(a.id, 'look-1')).toEqual(toB.message);
+    expect(await messages().messageByClientId(a.id, 'look-2')).toEqual(toGroup.message);
+    expect(await messages().messageByClientId(b.id, 'look-1')).toBeNull();
+    expect(await messages().messageByClientId(a.id, 'never-sent')).toBeNull();
+  });
+
   it('the same client_id twice in one batch (same tick) stores one message', async () => {
     const a = await ctx.user();
     const b = await ctx.user();
