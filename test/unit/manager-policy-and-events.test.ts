@@ -38,6 +38,40 @@ describe('Manager: the host message policy (contract section 6)', () => {
     expect(framesOf(b, 'group')).toEqual([]);
   });
 
+  it('a resend of a client_id stored before the policy refused: acked with the stored message; a new one, an outage or a persister without messageByClientId: not', async () => {
+    let refuse = false;
+    let policyDown = false;
+    const check = () => {
+      if (policyDown) throw new Error('policy service down');
+      return refuse ? { allow: false, reason: 'closed for now' } : { allow: true };
+    };
+    h = createHarness({ groups, options: { messagePolicy: { check } } });
+    const a = h.connect(1);
+    a.receive({ type: 'private', to: 2, content: 'first', client_id: 'stored' });
+    const ack = await nextFrame(a, 'ack');
+    refuse = true;
+    a.receive({ type: 'private', to: 2, content: 'first', client_id: 'stored' });
+    expect(await nextFrame(a, 'ack')).toEqual(ack);
+    a.receive({ type: 'private', to: 2, content: 'second', client_id: 'new' });
+    expect(await nextFrame(a, 'error')).toMatchObject({ code: 'forbidden', message: 'closed for now', client_id: 'new' });
+    expect(h.persister.savePrivate).toHaveBeenCalledTimes(1);
+
+    // A policy that fails is an outage, not a refusal: it is answered as one, without a lookup.
+    policyDown = true;
+    a.receive({ type: 'private', to: 2, content: 'first', client_id: 'stored' });
+    expect(await nextFrame(a, 'error')).toMatchObject({ code: 'internal', client_id: 'stored' });
+    expect(h.persister.messageByClientId).toHaveBeenCalledTimes(2);
+    policyDown = false;
+    // The lookup failing is an outage, not the stored message: the refusal is not turned into an ack, nor hidden.
+    h.persister.messageByClientId.mockRejectedValueOnce(new Error('store down'));
+    a.receive({ type: 'private', to: 2, content: 'first', client_id: 'stored' });
+    expect(await nextFrame(a, 'error')).toMatchObject({ code: 'internal', client_id: 'stored' });
+    // A persister without the method: the refusal stands.
+    (h.persister as { messageByClientId?: unknown }).messageByClientId = undefined;
+    a.receive({ type: 'private', to: 2, content: 'first', client_id: 'stored' });
+    expect(await nextFrame(a, 'error')).toMatchObject({ code: 'forbidden', message: 'closed for now', client_id: 'stored' });
+  });
+
   it('{allow: true, content}: the rewritten content is what is stored, acked and routed', async () => {
     h = createHarness({ groups, options: { messagePolicy: { check: ({ content }) => ({ allow: true, content: content.replace(/darn/g, '****') }) } } });
     const [a, b] = [h.connect(1), h.connect(2)];
