@@ -207,11 +207,12 @@ describe('sqlite: query plans', () => {
 
   it('every read path is an index search: no table scan, no sort of the messages', () => {
     const { db } = tmp.open();
-    const p = { lo: 1, hi: 2, group: 1, user: 1, since: 0, below: 100, limit: 10, before: 10, take: 11, offset: 0 };
+    const p = { lo: 1, hi: 2, group: 1, user: 1, since: 0, below: 100, limit: 10, before: 10, take: 11, offset: 0, groups: '[7, 8]' };
     for (const [name, sql] of Object.entries(MESSAGE_QUERIES)) {
       const detail = plan(db, sql, p);
-      expect(detail, name).toMatch(/SEARCH messages USING (COVERING )?INDEX messages_/);
-      expect(detail, name).not.toMatch(/SCAN messages|TEMP B-TREE/);
+      expect(detail, name).toMatch(/SEARCH messages (EXISTS )?USING (COVERING )?INDEX messages_/);
+      // No sort of messages (USE TEMP B-TREE FOR ORDER BY); a UNION of group ids may use one to drop duplicates.
+      expect(detail, name).not.toMatch(/SCAN messages|USE TEMP B-TREE/);
     }
     const conv = plan(db, CONVERSATIONS_QUERY, { user: 1, groups: '[7, 8]' });
     expect(conv).not.toMatch(/SCAN (messages|group_members)\b/);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HostEventMap } from '../../src/websocket/host-events.js';
-import type { MessagePolicy } from '../../src/websocket/message-policy.js';
+import type { MessagePolicy, PolicyResult } from '../../src/websocket/message-policy.js';
 import { createHarness, framesOf, nextFrame, settle, type Harness } from '../support/mocks.js';
 
 let h: Harness;
@@ -41,7 +41,7 @@ describe('Manager: the host message policy (contract section 6)', () => {
   it('a resend of a client_id stored before the policy refused: acked with the stored message; a new one, an outage or a persister without messageByClientId: not', async () => {
     let refuse = false;
     let policyDown = false;
-    const check = () => {
+    const check = (): PolicyResult => {
       if (policyDown) throw new Error('policy service down');
       return refuse ? { allow: false, reason: 'closed for now' } : { allow: true };
     };
