@@ -281,6 +281,18 @@ describe('inside a host app that owns its sessions', () => {
         expect(await live(resolver, ['as-string'])).toEqual(['as-string']);
       });
 
+      it('a userIdOf that reads session.id (who signed in kept by session id) still sees its user: the re-check ends no live session', async () => {
+        // A host that keeps who is signed in beside the session, keyed by its id: session.id is part of
+        // express-session's Session, and a userIdOf of the session alone may read it.
+        const signedIn = new Map<string, number>([['by-id', 6]]);
+        const resolver = expressSessionResolver(hostSession, (s) => signedIn.get(s.id), { cookieName: 'host.sid' });
+        await hold('by-id', {});
+        expect(await resolver.resolve(upgrade('by-id'))).toMatchObject({ userId: 6, sessionId: 'by-id' });
+        expect(await live(resolver, ['by-id'])).toEqual(['by-id']);
+        signedIn.delete('by-id');
+        expect(await live(resolver, ['by-id'])).toEqual([]);
+      });
+
       it('a userIdOf that reads the request is not asked without one: existence only', async () => {
         const resolver = expressSessionResolver(hostSession, (s, req) => (req?.headers?.host === 'a.example' ? s.hostUserId : null), { cookieName: 'host.sid' });
         await hold('needs-req', { hostUserId: 3 });
