@@ -98,16 +98,20 @@ export function expressSessionResolver(
  * tells an error handler by its arity): one that reads the request cannot be
  * asked without one. A `userIdOf` that throws on the stored data leaves the
  * session to the first question alone, as does a session opened before any
- * user was recorded.
+ * user was recorded. It is handed a copy of what the store holds, with the
+ * session's `id`; not a Session: its methods and a `Cookie` are not there.
  */
 function signedInCheck(userIdOf: UserIdOf, openedAs: (sessionId: string) => number | undefined): StillSignedIn {
   if (userIdOf.length >= 2) return () => true;
   return (sessionId, data) => {
     const expected = openedAs(sessionId);
     if (expected === undefined) return true;
+    // A copy, with the id express-session's Session carries (non-enumerable, as there): a userIdOf may read
+    // `session.id`, and must not change what a store that hands out its own object keeps.
+    const session = Object.defineProperty({ ...data }, 'id', { value: sessionId, enumerable: false });
     let now: unknown;
     try {
-      now = userIdOf(data as Session & SessionData, undefined as never);
+      now = userIdOf(session as Session & SessionData, undefined as never);
     } catch {
       return true;
     }
