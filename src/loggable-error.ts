@@ -47,8 +47,11 @@ export function loggableError(err: unknown, depth = 0): unknown {
   return safe;
 }
 
-/** pino's own error serializer, given only what `loggableError` keeps. */
-function serializeLoggableError(err: unknown): unknown {
+/**
+ * pino's own error serializer, given only what `loggableError` keeps. Exported for
+ * pino-http, whose child logger brings an `err` serializer of its own.
+ */
+export function serializeLoggableError(err: unknown): unknown {
   const safe = loggableError(err);
   return safe instanceof Error ? stdSerializers.err(safe) : safe;
 }

@@ -10,6 +10,7 @@ import { refuseCrossSiteWrites } from './cross-site.js';
 import { groupManagementRoutes, groupReadRoutes } from './group-routes.js';
 import { errorHandler, httpError } from './http-error.js';
 import { redactUrl } from './log-redaction.js';
+import { serializeLoggableError } from '../loggable-error.js';
 import { messageRoutes } from './message-routes.js';
 import { notificationRoutes } from './notification-routes.js';
 import type { RouteChains } from './route-chains.js';
@@ -132,6 +133,9 @@ function requestLogger(ctx: HttpContext): RequestHandler {
     serializers: {
       req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      // pino-http's child brings its own `err` serializer (pino's, every field): the foreign-error rule again.
+      // pino-http hands it pino's serialization of the error, which keeps the error itself as `raw`.
+      err: (serialized: { raw?: unknown }) => serializeLoggableError(serialized?.raw ?? serialized),
     },
   }) as unknown as RequestHandler;
 }
