@@ -4,6 +4,10 @@
  * is written, and for the children of the logger too.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import { Manager } from '../../src/websocket/manager.js';
 import { withLoggableErrors } from '../../src/loggable-error.js';
 import type { Logger } from '../../src/logger.js';
@@ -67,5 +71,20 @@ describe('withLoggableErrors', () => {
     await manager.close();
     expect(lines.some((l) => l.err?.code === 'LOADING')).toBe(true);
     expect(JSON.stringify(lines)).not.toContain(SECRET);
+  });
+
+  it('the stores log through it too: a failed session prune leaves no secret in the line', async () => {
+    const { logger, lines } = captureLogger();
+    const dir = mkdtempSync(join(tmpdir(), 'parlor-log-'));
+    const stores = openSqliteStores({ path: join(dir, 'parlor.db'), writer: 'inline', logger, sessionPruneIntervalMs: 10 });
+    try {
+      vi.spyOn(stores.sessions, 'pruneExpired').mockRejectedValue(redisError());
+      await vi.waitFor(() => expect(lines.some((l) => l.msg === 'pruning expired sessions failed')).toBe(true));
+      expect(lines.find((l) => l.msg === 'pruning expired sessions failed')!.err).toMatchObject({ code: 'LOADING', commandName: 'get' });
+      expect(JSON.stringify(lines)).not.toContain(SECRET);
+    } finally {
+      await stores.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
