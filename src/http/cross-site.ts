@@ -10,15 +10,16 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * subdomain or another port) is refused with 403, by the same origin policy
  * as the cookie-authenticated `/ws` upgrade. A request without an Origin
  * header is judged by `Sec-Fetch-Site` when a browser sent one. Requests
- * carrying a bearer token (`Authorization: Bearer`) are exempt: a page
- * cannot add that header cross-site without a CORS preflight, so it is no
- * ambient credential. Other schemes are: a browser signed in to an HTTP
- * Basic or Negotiate realm in front of the app attaches them to a forged
- * form post by itself, and the session cookie still authenticates it.
+ * carrying a bearer token (`Authorization: Bearer`) and no cookie are exempt:
+ * a page cannot add that header cross-site without a CORS preflight, so it is
+ * no ambient credential. Not with a cookie beside it: the cookie is read
+ * first, so it is what would authenticate the write. Other schemes are not
+ * either: a browser signed in to an HTTP Basic or Negotiate realm in front of
+ * the app attaches them to a forged form post by itself.
  */
 export function refuseCrossSiteWrites(isOriginAllowed: (req: IncomingMessage) => boolean): RequestHandler {
   return (req, _res, next) => {
-    if (SAFE_METHODS.has(req.method) || carriesBearer(req)) return next();
+    if (SAFE_METHODS.has(req.method) || authenticatedByBearer(req)) return next();
     const crossSite =
       req.headers.origin !== undefined ? !isOriginAllowed(req) : ['cross-site', 'same-site'].includes(String(req.headers['sec-fetch-site']));
     if (crossSite) return next(httpError('forbidden', 'cross-site request refused: this origin may not use the session cookie'));
@@ -26,7 +27,7 @@ export function refuseCrossSiteWrites(isOriginAllowed: (req: IncomingMessage) =>
   };
 }
 
-/** `Authorization: Bearer <token>`, the only scheme a browser never sends on its own. */
-function carriesBearer(req: IncomingMessage): boolean {
-  return /^Bearer\s/i.test(req.headers.authorization ?? '');
+/** `Authorization: Bearer <token>` (the only scheme a browser never sends on its own) and no cookie to be read before it. */
+function authenticatedByBearer(req: IncomingMessage): boolean {
+  return req.headers.cookie === undefined && /^Bearer\s/i.test(req.headers.authorization ?? '');
 }

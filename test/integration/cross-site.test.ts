@@ -80,6 +80,18 @@ describe('cross-site requests with the session cookie', () => {
     expect((await server.http.get('/api/groups').set('cookie', carol.cookie).expect(200)).body.groups).toEqual([]);
   });
 
+  it('a Bearer header beside the cookie exempts nothing: the cookie is what authenticates it', async () => {
+    const [dave] = await registerUsers(server, 1);
+    await server.http
+      .post('/api/groups')
+      .set('cookie', dave.cookie)
+      .set('authorization', 'Bearer not-a-token')
+      .set('origin', 'http://evil.example')
+      .send({ name: 'forged' })
+      .expect(403);
+    expect((await server.http.get('/api/groups').set('cookie', dave.cookie).expect(200)).body.groups).toEqual([]);
+  });
+
   it('/ws compares the scheme too: an https Origin is refused by this http server', async () => {
     expect(await upgradeStatus(server.wsUrl, { cookie: alice.cookie, origin: own.replace('http:', 'https:') })).toBe(403);
   });
