@@ -10,7 +10,7 @@
  * alike) and nothing else. No credential in any log line at any level.
  *
  * The rule lives in the logger, not at each call: every door that takes a
- * logger (createParlor, the Manager, the Redis broker) logs through
+ * logger (createParlor, the Manager, the Redis broker, the stores) logs through
  * `withLoggableErrors(logger)`, a child whose `err` serializer applies
  * `loggableError`, so a log line written later cannot forget it.
  */
