@@ -63,6 +63,11 @@ export function serializeLoggableError(err: unknown): unknown {
  * stand-in) is returned as it is.
  */
 export function withLoggableErrors(logger: Logger): Logger {
-  if (typeof logger.child !== 'function') return logger;
-  return logger.child({}, { serializers: { err: serializeLoggableError } });
+  if (typeof logger.child !== 'function' || ruled.has(logger)) return logger;
+  const child = logger.child({}, { serializers: { err: serializeLoggableError } });
+  ruled.add(child);
+  return child;
 }
+
+/** Loggers withLoggableErrors made: createParlor hands its own to the Manager, which need not wrap it again. */
+const ruled = new WeakSet<Logger>();

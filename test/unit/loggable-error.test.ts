@@ -48,6 +48,9 @@ describe('withLoggableErrors', () => {
     withLoggableErrors(logger);
     logger.warn({ err: redisError() }, 'raw');
     expect(JSON.stringify(lines)).toContain(SECRET);
+    // One it made is not wrapped again (createParlor hands its own to the Manager).
+    const once = withLoggableErrors(logger);
+    expect(withLoggableErrors(once)).toBe(once);
     const standIn = { warn: vi.fn(), error: vi.fn(), info: vi.fn(), debug: vi.fn() } as unknown as Logger;
     expect(withLoggableErrors(standIn)).toBe(standIn);
   });

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { Saved } from '../../websocket/message-persister.js';
 import type { GroupMessage, PrivateMessage } from '../../websocket/protocol.js';
 import { clientIdKindConflict, type MessageKind } from '../domain/idempotency.js';
+import { MESSAGE_BY_CLIENT_ID_SQL } from '../domain/messages.js';
 import { MESSAGE_COLUMNS, type MessageRow, toGroupMessage, toPrivateMessage } from '../rows.js';
 
 type Insert = { from: number; to: number | null; group: number | null; content: string; clientId: string | null; now: number };
@@ -41,7 +42,7 @@ export function prepareMessageWrites(db: Database) {
     `INSERT INTO messages (sender_id, recipient_id, group_id, content, client_id, created_at)
      VALUES (@from, @to, @group, @content, @clientId, @now) ON CONFLICT DO NOTHING RETURNING ${MESSAGE_COLUMNS}`,
   );
-  const byClientId = db.prepare<[number, string], MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = ? AND client_id = ?`);
+  const byClientId = db.prepare<{ sender: number; clientId: string }, MessageRow>(MESSAGE_BY_CLIENT_ID_SQL);
 
   /**
    * The message stored earlier under (sender, clientId), once the insert did
@@ -50,7 +51,7 @@ export function prepareMessageWrites(db: Database) {
    * the other kind, it is the caller's error (src/store/domain/idempotency.ts).
    */
   const earlier = (from: number, clientId: string | null, kind: MessageKind): MessageRow => {
-    const row = clientId === null ? undefined : byClientId.get(from, clientId);
+    const row = clientId === null ? undefined : byClientId.get({ sender: from, clientId });
     if (!row) throw new Error('the message insert did nothing, and no message has its (sender, client_id)');
     const conflict = clientIdKindConflict(row, kind, clientId!);
     if (conflict) throw conflict;
