@@ -15,7 +15,6 @@
  * given logs through withLoggableErrors (src/loggable-error.ts).
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +29,7 @@ import { expressSessionResolver } from '../../src/session/express-session-resolv
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Stores } from '../../src/store/types.js';
 import { captureLogger, connectClient, targetOf, upgradeStatus, type HttpTarget } from '../support/server.js';
+import { startFailingRedis, type FailingRedis } from '../support/failing-redis.js';
 
 const SECRET = 'host-session-secret-host-session-secret';
 const SESSION_ID = 'Sx9hostSessionIdThatMustNeverBeLogged';
@@ -57,8 +57,7 @@ class RedisSessionStore extends Store {
 }
 
 describe("the host's session store fails with a Redis error", () => {
-  let fake: Server;
-  const sockets = new Set<Socket>();
+  let fake: FailingRedis;
   let redis: Redis;
   let store: RedisSessionStore;
   let stores: Stores;
@@ -71,14 +70,8 @@ describe("the host's session store fails with a Redis error", () => {
 
   beforeAll(async () => {
     // A Redis that is restarting: every command is answered with LOADING.
-    fake = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('data', () => socket.write('-LOADING Redis is loading the dataset in memory\r\n'));
-      socket.on('error', () => {});
-    });
-    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
-    redis = new Redis({ port: (fake.address() as AddressInfo).port, host: '127.0.0.1', enableReadyCheck: false, maxRetriesPerRequest: 0 });
+    fake = await startFailingRedis('LOADING Redis is loading the dataset in memory');
+    redis = new Redis({ port: fake.port, host: '127.0.0.1', enableReadyCheck: false, maxRetriesPerRequest: 0 });
 
     store = new RedisSessionStore(redis);
     const hostSession = session({ secret: SECRET, store, resave: false, saveUninitialized: false });
@@ -102,8 +95,7 @@ describe("the host's session store fails with a Redis error", () => {
     http?.closeAllConnections();
     await new Promise((resolve) => http?.close(resolve));
     redis?.disconnect();
-    for (const s of sockets) s.destroy();
-    await new Promise((resolve) => fake.close(resolve));
+    await fake?.close();
     await stores?.close();
     rmSync(dir, { recursive: true, force: true });
   });

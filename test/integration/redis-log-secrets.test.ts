@@ -5,35 +5,24 @@
  * fake Redis on a spare port refuses every AUTH, the way a Redis with a
  * changed password does; the broker logs at debug level throughout.
  */
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggableError } from '../../src/loggable-error.js';
 import { RedisBroker } from '../../src/broker/redis-broker.js';
+import { startFailingRedis, type FailingRedis } from '../support/failing-redis.js';
 import { captureLogger } from '../support/server.js';
 
 const PASSWORD = 'hunter2-redis-password';
 
 describe('Redis errors in the log', () => {
-  let fake: Server;
-  const sockets = new Set<Socket>();
+  let fake: FailingRedis;
   let port: number;
 
   beforeAll(async () => {
     // Answers every command with the error a wrong password gets.
-    fake = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('data', () => socket.write('-WRONGPASS invalid username-password pair or user is disabled.\r\n'));
-      socket.on('error', () => {});
-    });
-    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
-    port = (fake.address() as AddressInfo).port;
+    fake = await startFailingRedis('WRONGPASS invalid username-password pair or user is disabled.');
+    port = fake.port;
   });
-  afterAll(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise((resolve) => fake.close(resolve));
-  });
+  afterAll(() => fake.close());
 
   it('a refused AUTH is logged without the password, at any level', async () => {
     const log = captureLogger('debug');
