@@ -485,11 +485,21 @@ export class Manager {
     body: ServerFrames[T],
     raw = encodeFrame(type, body),
   ): void {
-    const envelope: Envelope = { ...target, type, raw };
     // Each user once, here for every broker and the local delivery alike (a read of a note to oneself, a store's duplicate contact).
-    if (envelope.users && envelope.users.length > 1) envelope.users = [...new Set(envelope.users)];
-    const key = latestStateKey(type, body);
-    if (key !== undefined) envelope.latestKey = key;
+    const users = target.users && target.users.length > 1 ? [...new Set(target.users)] : target.users;
+    // Every field written, in one order: one hidden class for every envelope. A `{ ...target }`
+    // spread over targets of several shapes kept each routed message's objects alive through
+    // young-generation GCs, so they were promoted and only a full GC freed them (issue 19, eighth
+    // pass in bench/RESULTS.md: 10x the bytes promoted, and the stalls that set the half-load p99).
+    const envelope: Envelope = {
+      type,
+      raw,
+      users,
+      all: target.all,
+      except: target.except,
+      delivery: target.delivery,
+      latestKey: latestStateKey(type, body),
+    };
     const published = this.broker.publish(envelope);
     // The in-process broker delivers synchronously: nothing to wait for, no promise per frame.
     if (published instanceof Promise) this.track(published);
