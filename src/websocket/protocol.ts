@@ -35,9 +35,13 @@ export function Text(max: number) {
     .trim()
     .min(1)
     .max(2 * max, tooLong) // no text of `max` code points is longer in UTF-16
-    .superRefine((s, ctx) => {
+    // A plain check that pushes its issue: superRefine gives every parse's payload a new
+    // addIssue closure, and with it each frame's objects were promoted out of the young
+    // generation (issue 19, eighth pass in bench/RESULTS.md).
+    .check((payload) => {
+      const s = payload.value;
       if (s.length > max && codePointsOf(s) > max) {
-        ctx.addIssue({ code: 'too_big', origin: 'string', maximum: max, inclusive: true, input: s, message: tooLong });
+        payload.issues.push({ code: 'too_big', origin: 'string', maximum: max, inclusive: true, input: s, message: tooLong });
       }
     })
     .refine((s) => !hasLoneSurrogate(s), 'must be valid Unicode text (no lone surrogates)');
