@@ -27,10 +27,16 @@ export async function checkCredentials(ctx: HttpContext, body: unknown): Promise
   return ok && user ? { id: user.id, username: user.username } : null;
 }
 
-/** Replaces Parlor's session id (no fixation) and signs the user in; a host's `req.session` is not touched. */
-function signIn(req: Request, user: User): Promise<void> {
+/**
+ * Replaces Parlor's session id (no fixation) and signs the user in; a host's
+ * `req.session` is not touched. A signed-in session it replaces (a login
+ * over another login) is gone from the store, so its sockets close now, as
+ * at logout, instead of at the next re-check (SESSION_RECHECK_MS).
+ */
+async function signIn(ctx: HttpContext, req: Request, user: User): Promise<void> {
   const own = ownSessionView(req);
-  return new Promise((resolve, reject) =>
+  const replaced = own.session?.userId !== undefined ? own.sessionID : undefined;
+  await new Promise<void>((resolve, reject) =>
     own.session!.regenerate((err) => {
       if (err) return reject(err);
       own.session!.userId = user.id;
@@ -38,6 +44,7 @@ function signIn(req: Request, user: User): Promise<void> {
       own.session!.save((e) => (e ? reject(e) : resolve()));
     }),
   );
+  if (replaced) ctx.manager.closeSession(replaced);
 }
 
 /** Parlor's own accounts; `open` includes Parlor's session middleware here. Mounted only when Parlor owns sessions. */
@@ -47,14 +54,14 @@ export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, au
   r.post('/register', ...open, authLimiter, async (req, res) => {
     const { username, password } = parse(Credentials, req.body);
     const user = await ctx.stores.users.createUser(username, await hashPassword(password, ctx.hashParams));
-    await signIn(req, user);
+    await signIn(ctx, req, user);
     res.status(201).json({ id: user.id, username: user.username });
   });
 
   r.post('/login', ...open, authLimiter, async (req, res) => {
     const user = await checkCredentials(ctx, req.body);
     if (!user) throw httpError('unauthorized', 'wrong username or password');
-    await signIn(req, user);
+    await signIn(ctx, req, user);
     res.json({ id: user.id, username: user.username });
   });
 

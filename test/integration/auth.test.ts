@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closeAll,
+  closedWithin,
   connectClient,
   cookieOf,
   expectNoFrame,
@@ -110,6 +111,25 @@ describe('auth', () => {
         expect(res.body).toEqual(error('bad_request'));
       }
       await server.http.post('/api/auth/login').set('content-type', 'application/json').send('nope').expect(400);
+    });
+  });
+
+  describe('login over a signed-in session', () => {
+    it("closes the replaced session's sockets with 4401 at once, not at the next re-check; the new session works", async () => {
+      const [first, second] = [await registerUser(server), await registerUser(server)];
+      const firstsSocket = await connectClient(server, first.cookie);
+      const res = await server.http
+        .post('/api/auth/login')
+        .set('cookie', first.cookie)
+        .send({ username: second.username, password: second.password })
+        .expect(200);
+      // The server's re-check runs every 60 s by default: a close within a second is the login's.
+      expect(await closedWithin(firstsSocket, 1000)).toEqual({ code: 4401, reason: 'logged out' });
+      await server.http.get('/api/auth/me').set('cookie', first.cookie).expect(401);
+      const replacement = cookieOf(res.headers['set-cookie']);
+      const secondsSocket = await connectClient(server, replacement);
+      expect((await server.http.get('/api/auth/me').set('cookie', replacement).expect(200)).body).toEqual({ id: second.id, username: second.username });
+      secondsSocket.ws.close();
     });
   });
 
