@@ -66,11 +66,12 @@ describe("Parlor's own accounts in a host app with its own express-session in fr
   });
 
   afterAll(async () => {
-    await closeAll();
     await parlor.close();
     server.closeAllConnections();
     await new Promise((ok) => server.close(ok));
-    stores.close();
+    // Before closeAll removes the temporary folder: the write worker may still be opening the file in it.
+    await stores.close();
+    await closeAll();
   });
 
   it("the host's session is not a Parlor sign-in, even with a userId in it", async () => {

@@ -21,13 +21,14 @@ const SECRET = 'sess:S3cretSessionIdOfAnotherUser';
 
 describe('the request log line', () => {
   let stores: SqliteStores;
+  let parlor: ReturnType<typeof createParlor>;
   let server: Server;
   let target: HttpTarget;
   const log = captureLogger();
 
   beforeAll(async () => {
     stores = openSqliteStores({ path: join(tempDir(), 'log.db') });
-    const parlor = createParlor({ stores, sessionSecret: 'a session secret of at least thirty-two characters', logger: log.logger });
+    parlor = createParlor({ stores, sessionSecret: 'a session secret of at least thirty-two characters', logger: log.logger });
     const app = express();
     // Something fails on the response while Parlor answers (a library's error, with what it sent on it).
     app.use((_req, res, next) => {
@@ -46,7 +47,10 @@ describe('the request log line', () => {
   });
   afterAll(async () => {
     await new Promise((ok) => server.close(ok));
-    stores.close();
+    await parlor.close();
+    // Before closeAll removes the temporary folder: the write worker may still be opening the file in it
+    // (an unawaited close() rejected once the folder was gone, an unhandled rejection in CI).
+    await stores.close();
     await closeAll();
   });
 
