@@ -69,5 +69,10 @@ export function withLoggableErrors(logger: Logger): Logger {
   return child;
 }
 
+/** `options` with its `logger`, when it has one, through withLoggableErrors: the stores' doors (openSqliteStores, openPostgresStores). */
+export function withLoggableLogger<O extends { logger?: Logger }>(options: O): O {
+  return options.logger ? { ...options, logger: withLoggableErrors(options.logger) } : options;
+}
+
 /** Loggers withLoggableErrors made: createParlor hands its own to the Manager, which need not wrap it again. */
 const ruled = new WeakSet<Logger>();

@@ -7,7 +7,7 @@
  * Loaded only through a dynamic import (src/store/open-stores.ts), so an
  * installation on SQLite never loads pg.
  */
-import { withLoggableErrors } from '../../loggable-error.js';
+import { withLoggableLogger } from '../../loggable-error.js';
 import type { Logger } from '../../logger.js';
 import { DEFAULT_MEMBERSHIP_CACHE_GROUPS, MembershipCache } from '../membership-cache.js';
 import type { Stores } from '../types.js';
@@ -68,8 +68,7 @@ export interface PostgresStores extends Stores {
 }
 
 export async function openPostgresStores(given: PostgresStoresOptions): Promise<PostgresStores> {
-  // Its lines keep only what loggableError keeps of an error (src/loggable-error.ts), as every logger Parlor is given.
-  const options = given.logger ? { ...given, logger: withLoggableErrors(given.logger) } : given;
+  const options = withLoggableLogger(given);
   const db = new PgDatabase(options);
   try {
     await applyMigrations(db, options);

@@ -9,7 +9,7 @@
  * same group-commit batches on this thread.
  */
 import type { Database } from 'better-sqlite3';
-import { withLoggableErrors } from '../../loggable-error.js';
+import { withLoggableLogger } from '../../loggable-error.js';
 import type { Logger } from '../../logger.js';
 import type { Stores } from '../types.js';
 import { SqliteConsentStore } from './consent-store.js';
@@ -79,8 +79,7 @@ export interface SqliteStores extends Stores {
 }
 
 export function openSqliteStores(given: SqliteStoresOptions): SqliteStores {
-  // Its lines keep only what loggableError keeps of an error (src/loggable-error.ts), as every logger Parlor is given.
-  const options = given.logger ? { ...given, logger: withLoggableErrors(given.logger) } : given;
+  const options = withLoggableLogger(given);
   const now = options.now ?? Date.now;
   const kind = options.writer ?? (isInMemory(options.path) ? 'inline' : 'worker');
   if (kind === 'worker' && isInMemory(options.path)) {
