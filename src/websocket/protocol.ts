@@ -4,6 +4,7 @@
  * from them, so the two cannot drift.
  */
 import { z } from 'zod';
+import { hasLoneSurrogate } from '../lone-surrogate.js';
 import { MAX_CLIENT_ID_CHARS, MAX_CONTENT_CHARS } from '../wire-limits.js';
 
 export { MAX_CLIENT_ID_CHARS, MAX_CONTENT_CHARS };
@@ -13,13 +14,6 @@ export const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /** A group id may arrive as a number or a numeric string; it is always a number after parsing. */
 export const GroupId = z.union([Id, z.string().regex(/^[1-9]\d{0,15}$/).transform(Number).pipe(Id)]);
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** True when `s` holds an unpaired UTF-16 surrogate: it has no UTF-8 form, so a store would keep something else. */
-export function hasLoneSurrogate(s: string): boolean {
-  return LONE_SURROGATE.test(s);
-}
 
 /**
  * Text of 1..max characters after trimming, with no lone surrogate (what is

@@ -1,9 +1,11 @@
 import type { Database } from 'better-sqlite3';
+import { hasLoneSurrogate } from '../../lone-surrogate.js';
 import type { Saved } from '../../websocket/message-persister.js';
 import type { GroupMessage, PrivateMessage } from '../../websocket/protocol.js';
 import { clientIdKindConflict, type MessageKind } from '../domain/idempotency.js';
 import { MESSAGE_BY_CLIENT_ID_SQL } from '../domain/messages.js';
 import { MESSAGE_COLUMNS, type MessageRow, toGroupMessage, toPrivateMessage } from '../rows.js';
+import { lazyStatement } from './lazy-statement.js';
 
 type Insert = { from: number; to: number | null; group: number | null; content: string; clientId: string | null; now: number };
 
@@ -38,10 +40,15 @@ export function savedGroup(answer: SaveAnswer<GroupMessage>, from: number, group
  * worker's message (write-worker-protocol.ts).
  */
 export function prepareMessageWrites(db: Database) {
-  const insertMessage = db.prepare<Insert, MessageRow>(
-    `INSERT INTO messages (sender_id, recipient_id, group_id, content, client_id, created_at)
-     VALUES (@from, @to, @group, @content, @clientId, @now) ON CONFLICT DO NOTHING RETURNING ${MESSAGE_COLUMNS}`,
-  );
+  const INSERT = `INSERT INTO messages (sender_id, recipient_id, group_id, content, client_id, created_at)
+     VALUES (@from, @to, @group, @content, @clientId, @now) ON CONFLICT DO NOTHING`;
+  // Without RETURNING: SQLite gathers RETURNING rows in a temporary b-tree that it opens, commits
+  // and closes for every statement, about 3 of a message's 19 µs in the write worker (issue 19,
+  // ninth pass in bench/RESULTS.md). A new row holds exactly what was bound (integers and valid
+  // text are stored as given), so its id is all there is to learn.
+  const insertMessage = db.prepare<Insert>(INSERT);
+  // Text with a lone surrogate has no UTF-8 form: SQLite stores U+FFFD in its place, so that row is read back.
+  const insertReturning = lazyStatement(() => db.prepare<Insert, MessageRow>(`${INSERT} RETURNING ${MESSAGE_COLUMNS}`));
   const byClientId = db.prepare<{ sender: number; clientId: string }, MessageRow>(MESSAGE_BY_CLIENT_ID_SQL);
 
   /**
@@ -58,19 +65,33 @@ export function prepareMessageWrites(db: Database) {
     return row;
   };
 
+  /** The new row's id, or null when the insert did nothing (a duplicate). */
+  const inserted = (insert: Insert): number | null => {
+    const { changes, lastInsertRowid } = insertMessage.run(insert);
+    return changes === 1 ? Number(lastInsertRowid) : null;
+  };
+
   return {
     savePrivate(from: number, to: number, content: string, clientId: string | null, now: number): SaveAnswer<PrivateMessage> {
-      const row = insertMessage.get({ from, to, group: null, content, clientId, now });
-      if (!row) return { message: toPrivateMessage(earlier(from, clientId, 'private')), duplicate: true };
-      if (row.sender_id === from && row.recipient_id === to && row.content === content) return [row.id, row.created_at];
-      return { message: toPrivateMessage(row), duplicate: false };
+      const insert: Insert = { from, to, group: null, content, clientId, now };
+      if (hasLoneSurrogate(content)) {
+        const row = insertReturning().get(insert);
+        return { message: toPrivateMessage(row ?? earlier(from, clientId, 'private')), duplicate: !row };
+      }
+      const id = inserted(insert);
+      if (id === null) return { message: toPrivateMessage(earlier(from, clientId, 'private')), duplicate: true };
+      return [id, now];
     },
 
     saveGroup(from: number, groupId: number, content: string, clientId: string | null, now: number): SaveAnswer<GroupMessage> {
-      const row = insertMessage.get({ from, to: null, group: groupId, content, clientId, now });
-      if (!row) return { message: toGroupMessage(earlier(from, clientId, 'group')), duplicate: true };
-      if (row.sender_id === from && row.group_id === groupId && row.content === content) return [row.id, row.created_at];
-      return { message: toGroupMessage(row), duplicate: false };
+      const insert: Insert = { from, to: null, group: groupId, content, clientId, now };
+      if (hasLoneSurrogate(content)) {
+        const row = insertReturning().get(insert);
+        return { message: toGroupMessage(row ?? earlier(from, clientId, 'group')), duplicate: !row };
+      }
+      const id = inserted(insert);
+      if (id === null) return { message: toGroupMessage(earlier(from, clientId, 'group')), duplicate: true };
+      return [id, now];
     },
   };
 }
