@@ -13,6 +13,7 @@ import { Connection, type SocketLike } from './connection.js';
 import { type Admission, Consent } from './consent.js';
 import type { ConsentStore } from './consent-store.js';
 import { ConnectionRegistry } from './connection-registry.js';
+import { SessionOwners } from './session-owners.js';
 import { CredentialDeadlines } from './credential-deadlines.js';
 import type { CacheInvalidation } from './cache-invalidation.js';
 import { matchesOrder, reasonOf, type DisconnectOrder } from './disconnect-order.js';
@@ -89,6 +90,7 @@ export class Manager {
   /** Message requests and blocks (contract section 6); open to everyone without a ConsentStore. */
   readonly consent: Consent;
   private readonly registry = new ConnectionRegistry();
+  private readonly sessionOwners = new SessionOwners();
   private readonly ordersDuringUpgrade = new OrdersDuringUpgrade();
   private readonly typing: TypingTracker;
   private readonly inFlight: InFlight;
@@ -196,6 +198,10 @@ export class Manager {
     }
     const first = this.registry.add(conn);
     this.log.info({ conn: conn.id, userId: conn.userId, via: identity.via }, 'socket opened');
+    if (identity.sessionId !== undefined) {
+      const earlier = this.sessionOwners.opened(identity.sessionId, conn.userId);
+      if (earlier !== undefined) this.closeSessionOf(earlier, identity.sessionId);
+    }
     conn.send(encodeFrame('welcome', { user_id: conn.userId, timestamp: this.options.now() }));
     if (first) this.track(this.presence.cameOnline(conn.userId));
     if (identity.expiresAt !== undefined) this.deadlines.set(conn, identity.expiresAt);
@@ -204,6 +210,8 @@ export class Manager {
 
   private removeConnection(conn: Connection): void {
     this.deadlines.clear(conn);
+    const sessionId = conn.identity.sessionId;
+    if (sessionId !== undefined && !this.holdsSession(conn.userId, sessionId, conn)) this.sessionOwners.closed(sessionId, conn.userId);
     if (!this.registry.remove(conn)) return;
     if (!this.registry.has(conn.userId)) this.track(this.presence.wentOffline(conn.userId));
   }
@@ -305,6 +313,19 @@ export class Manager {
    */
   watchUpgrade(): UpgradeWatch {
     return this.ordersDuringUpgrade.watch();
+  }
+
+  /** Whether the user holds another socket of this session on this process. */
+  private holdsSession(userId: number, sessionId: string, except: Connection): boolean {
+    for (const conn of this.registry.of(userId) ?? []) if (conn !== except && conn.identity.sessionId === sessionId) return true;
+    return false;
+  }
+
+  /** The session now belongs to another user: the sockets it opened as `userId` end (SessionOwners). */
+  private closeSessionOf(userId: number, sessionId: string): void {
+    const earlier = [...(this.registry.of(userId) ?? [])].filter((conn) => conn.isOpen && conn.identity.sessionId === sessionId);
+    for (const conn of earlier) conn.close(CloseCode.logged_out, LoggedOutReason.logout);
+    if (earlier.length > 0) this.log.info({ sockets: earlier.length, userId }, 'closed sockets: their session signed in as another user');
   }
 
   private closeMatching(order: DisconnectOrder): number {

@@ -253,6 +253,17 @@ describe('inside a host app that owns its sessions', () => {
       keptSocket.ws.close();
     });
 
+    it("a sign-in as another user in the session the host kept: the new user's socket closes the earlier user's at once", async () => {
+      const cookie = await hostLogin(host, 17);
+      const earlier = await connectClient(host.target, cookie);
+      await host.target.http.post('/login').set('cookie', cookie).send({ id: 18 }).expect(200);
+      const next = await connectClient(host.target, cookie);
+      expect(next.all('welcome')[0]?.user_id).toBe(18);
+      expect(await closedWithin(earlier, 1000)).toEqual({ code: 4401, reason: 'logged out' });
+      expect(next.ws.readyState).toBe(next.ws.OPEN);
+      next.ws.close();
+    });
+
     describe('what the re-check compares: the user a session now holds against the one its socket opened as', () => {
       const store = new session.MemoryStore();
       const hostSession = session({ name: 'host.sid', secret: 'the host app secret', store, resave: false, saveUninitialized: false });

@@ -85,6 +85,49 @@ describe('Manager: close()', () => {
   });
 });
 
+describe('Manager: a session signed in as another user', () => {
+  it("closes the sockets the session opened as the earlier user with 4401, and only those", async () => {
+    h = createHarness({ contacts });
+    const shared = [h.connect(1, { sessionId: 'shared' }), h.connect(1, { sessionId: 'shared' })];
+    const own = h.connect(1, { sessionId: 'own' });
+    const token = h.connect(1, { via: 'token' });
+    for (const s of shared) expect(s.closeCode).toBeUndefined(); // the same user's sockets never end each other
+    const next = h.connect(2, { sessionId: 'shared' });
+    for (const s of shared) {
+      expect(s.closeCode).toBe(4401);
+      expect(s.closeReason).toBe('logged out');
+    }
+    for (const s of [own, token, next]) expect(s.closeCode).toBeUndefined();
+    await settle();
+    expect(h.manager.connectionCount).toBe(3);
+  });
+
+  it('ends the second user in turn when the session signs in as the first again', async () => {
+    h = createHarness({ contacts });
+    const first = h.connect(1, { sessionId: 's' });
+    const second = h.connect(2, { sessionId: 's' });
+    expect(first.closeCode).toBe(4401);
+    await settle();
+    const again = h.connect(1, { sessionId: 's' });
+    expect(second.closeCode).toBe(4401);
+    expect(again.closeCode).toBeUndefined();
+  });
+
+  it('forgets who a session belonged to once its last socket closed', async () => {
+    h = createHarness({ contacts });
+    const owners = (h.manager as unknown as { sessionOwners: { size: number } }).sessionOwners;
+    const a = h.connect(1, { sessionId: 's' });
+    const b = h.connect(1, { sessionId: 's' });
+    expect(owners.size).toBe(1);
+    a.peerClose(1000);
+    await settle();
+    expect(owners.size).toBe(1); // b still holds it
+    b.peerClose(1000);
+    await settle();
+    expect(owners.size).toBe(0);
+  });
+});
+
 describe('Manager: closeSession()', () => {
   it("closes exactly that session's sockets with 4401", async () => {
     h = createHarness({ contacts });
