@@ -5,7 +5,11 @@ import type { Awaitable } from '../types.js';
 export interface Identity {
   userId: number;
   username?: string;
-  /** The session id, so logout can close exactly that session's sockets. */
+  /**
+   * The session id, so logout can close exactly that session's sockets. One
+   * sign-in of one user: a socket that opens for it as another user closes the
+   * earlier user's sockets of it (SessionOwners).
+   */
   sessionId?: string;
   /** How the request proved who it is. The Origin check applies to `cookie` only. */
   via: 'cookie' | 'token';
