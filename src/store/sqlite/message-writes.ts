@@ -65,33 +65,27 @@ export function prepareMessageWrites(db: Database) {
     return row;
   };
 
-  /** The new row's id, or null when the insert did nothing (a duplicate). */
-  const inserted = (insert: Insert): number | null => {
+  /**
+   * Stores a message of either kind: a new row stored as given answers
+   * `[id, created_at]`; a duplicate, or text SQLite stored otherwise, the whole `Saved`.
+   */
+  const save = <M>(insert: Insert, kind: MessageKind, toMessage: (row: MessageRow) => M): SaveAnswer<M> => {
+    if (hasLoneSurrogate(insert.content)) {
+      const row = insertReturning().get(insert);
+      return { message: toMessage(row ?? earlier(insert.from, insert.clientId, kind)), duplicate: !row };
+    }
     const { changes, lastInsertRowid } = insertMessage.run(insert);
-    return changes === 1 ? Number(lastInsertRowid) : null;
+    if (changes === 0) return { message: toMessage(earlier(insert.from, insert.clientId, kind)), duplicate: true };
+    return [Number(lastInsertRowid), insert.now];
   };
 
   return {
     savePrivate(from: number, to: number, content: string, clientId: string | null, now: number): SaveAnswer<PrivateMessage> {
-      const insert: Insert = { from, to, group: null, content, clientId, now };
-      if (hasLoneSurrogate(content)) {
-        const row = insertReturning().get(insert);
-        return { message: toPrivateMessage(row ?? earlier(from, clientId, 'private')), duplicate: !row };
-      }
-      const id = inserted(insert);
-      if (id === null) return { message: toPrivateMessage(earlier(from, clientId, 'private')), duplicate: true };
-      return [id, now];
+      return save({ from, to, group: null, content, clientId, now }, 'private', toPrivateMessage);
     },
 
     saveGroup(from: number, groupId: number, content: string, clientId: string | null, now: number): SaveAnswer<GroupMessage> {
-      const insert: Insert = { from, to: null, group: groupId, content, clientId, now };
-      if (hasLoneSurrogate(content)) {
-        const row = insertReturning().get(insert);
-        return { message: toGroupMessage(row ?? earlier(from, clientId, 'group')), duplicate: !row };
-      }
-      const id = inserted(insert);
-      if (id === null) return { message: toGroupMessage(earlier(from, clientId, 'group')), duplicate: true };
-      return [id, now];
+      return save({ from, to: null, group: groupId, content, clientId, now }, 'group', toGroupMessage);
     },
   };
 }
