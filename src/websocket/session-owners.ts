@@ -3,8 +3,9 @@
  * as another user than its sockets on this process opened as (a sign-in as
  * someone else in a session the host kept, on a shared computer), the
  * earlier user's sockets on that session end: the Manager closes them with
- * 4401 at once. On another instance the session re-check ends them, since
- * there the session's sockets still say who they opened as.
+ * 4401 at once. Another instance does not hear of the new socket: there the
+ * session re-check ends them, when it can ask who the session holds now
+ * (expressSessionResolver with a `userIdOf(session)`; docs/contract.md).
  *
  * One entry per session with a socket on this process: the user its newest
  * socket opened as. Sockets opened with a bearer token have no session.
