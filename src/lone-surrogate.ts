@@ -5,9 +5,13 @@
  * the SQLite store reads back what it stored for it. No dependencies, so the
  * write worker loads it without the protocol's schemas.
  */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** True when `s` holds an unpaired UTF-16 surrogate. */
+/**
+ * True when `s` holds an unpaired UTF-16 surrogate. The engine's own check:
+ * a regular expression for it took 4-12 µs on 4,000 characters of CJK or
+ * emoji against 1-1.5 (about the same on ASCII), and it runs twice per
+ * message (the frame schema, the write worker).
+ */
 export function hasLoneSurrogate(s: string): boolean {
-  return LONE_SURROGATE.test(s);
+  return !s.isWellFormed();
 }
