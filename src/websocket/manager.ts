@@ -321,19 +321,26 @@ export class Manager {
     return false;
   }
 
-  /** The session now belongs to another user: the sockets it opened as `userId` end (SessionOwners). */
+  /**
+   * The session now belongs to another user: the sockets it opened as `userId` end (SessionOwners).
+   * Not an order: an upgrade under way for this session is the new user's, and must not end with them.
+   */
   private closeSessionOf(userId: number, sessionId: string): void {
-    const earlier = [...(this.registry.of(userId) ?? [])].filter((conn) => conn.isOpen && conn.identity.sessionId === sessionId);
-    for (const conn of earlier) conn.close(CloseCode.logged_out, LoggedOutReason.logout);
-    if (earlier.length > 0) this.log.info({ sockets: earlier.length, userId }, 'closed sockets: their session signed in as another user');
+    const closed = this.closeLoggedOut(this.registry.of(userId) ?? [], { sessionId });
+    if (closed > 0) this.log.info({ sockets: closed, userId }, 'closed sockets: their session signed in as another user');
   }
 
   private closeMatching(order: DisconnectOrder): number {
     this.ordersDuringUpgrade.heard(order);
-    const candidates = 'userId' in order ? (this.registry.of(order.userId) ?? []) : this.registry.all();
+    const closed = this.closeLoggedOut('userId' in order ? (this.registry.of(order.userId) ?? []) : this.registry.all(), order);
+    if (closed > 0) this.log.info({ sockets: closed, userId: 'userId' in order ? order.userId : undefined }, 'closed sockets: credentials ended');
+    return closed;
+  }
+
+  /** Closes the open sockets among `candidates` that `order` names, with 4401 and its reason; how many. */
+  private closeLoggedOut(candidates: Iterable<Connection>, order: DisconnectOrder): number {
     const matching = [...candidates].filter((conn) => conn.isOpen && matchesOrder(conn.identity, order));
     for (const conn of matching) conn.close(CloseCode.logged_out, reasonOf(order));
-    if (matching.length > 0) this.log.info({ sockets: matching.length, userId: 'userId' in order ? order.userId : undefined }, 'closed sockets: credentials ended');
     return matching.length;
   }
 
