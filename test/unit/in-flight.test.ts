@@ -19,3 +19,60 @@ describe('InFlight: background work that fails', () => {
     expect(JSON.stringify(lines.slice(0, 2))).not.toContain('stack');
   });
 });
+
+describe('InFlight: drain', () => {
+  const deferred = () => {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  };
+
+  it('resolves at once when nothing is in flight', async () => {
+    const inFlight = new InFlight(captureLogger('debug').logger);
+    let drained = false;
+    void inFlight.drain().then(() => (drained = true));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(drained).toBe(true);
+  });
+
+  it('waits for every piece of work, failed ones too, including work started while it waits', async () => {
+    const inFlight = new InFlight(captureLogger('debug').logger);
+    const first = deferred();
+    const second = deferred();
+    const late = deferred();
+    void inFlight.track(first.promise);
+    inFlight.track(second.promise.then(() => Promise.reject(new Error('lost')))).catch(() => undefined);
+    let drained = false;
+    const draining = inFlight.drain().then(() => (drained = true));
+    first.resolve();
+    await new Promise((r) => setImmediate(r));
+    expect(drained).toBe(false);
+    // Started while draining, before the last of the earlier work settles: drain waits for it too.
+    void inFlight.track(late.promise);
+    second.resolve();
+    await new Promise((r) => setImmediate(r));
+    expect(drained).toBe(false);
+    late.resolve();
+    await draining;
+    expect(drained).toBe(true);
+  });
+
+  it('a second drain after the first finished waits only for what is in flight then', async () => {
+    const inFlight = new InFlight(captureLogger('debug').logger);
+    const a = deferred();
+    void inFlight.track(a.promise);
+    const first = inFlight.drain();
+    a.resolve();
+    await first;
+    const b = deferred();
+    void inFlight.track(b.promise);
+    let drained = false;
+    const second = inFlight.drain().then(() => (drained = true));
+    await new Promise((r) => setImmediate(r));
+    expect(drained).toBe(false);
+    b.resolve();
+    await second;
+    expect(drained).toBe(true);
+  });
+});
