@@ -1,8 +1,8 @@
 /**
  * The accepted members of recently used groups, so that a group message, a
  * typing frame or a read receipt does not query the members again. Bounded
- * (least recently used groups leave first). Correct only while every change
- * of membership reaches `invalidate`:
+ * (groups not read lately leave first: LruMap's second chance). Correct only
+ * while every change of membership reaches `invalidate`:
  * - SQLite (one process by design): the writer tells the group store of
  *   every committed `changeMembership` (SqliteWriter.afterCommit, as for the
  *   relation cache), before the write's promise settles;

@@ -52,9 +52,9 @@ export interface SqliteStoresOptions {
    * `inline` (this thread; the only choice for `:memory:`).
    */
   writer?: WriterKind;
-  /** Groups whose accepted members are kept in memory (default 10,000; least recently used leave first; 0: off). */
+  /** Groups whose accepted members are kept in memory (default 10,000; groups not read lately leave first; 0: off). */
   membershipCacheGroups?: number;
-  /** Pairs of users whose consent relation (blocks, who wrote, a shared group) is kept in memory (default 10,000 per direction; least recently used leave first; 0: off). */
+  /** Pairs of users whose consent relation (blocks, who wrote, a shared group) is kept in memory (default 10,000 per direction; pairs not read lately leave first; 0: off). */
   relationCachePairs?: number;
 }
 

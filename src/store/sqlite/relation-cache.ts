@@ -3,7 +3,7 @@
  * shared accepted group) of recently active pairs, so that a private message
  * does not run the relation's five sub-queries on the main thread every time
  * (7.3 µs per read pinned; bench/RESULTS.md, "Issue 19, second pass").
- * Bounded: the least recently used pairs leave first.
+ * Bounded: pairs not read lately leave first (LruMap's second chance).
  *
  * Correct only while every write that changes a relation reaches it. SQLite
  * is one process by design (as for MembershipCache), so every such write goes
