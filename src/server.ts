@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** `npm start`: the standalone Parlor server. */
+// First: V8 flags must be set before the modules whose objects they concern load.
+import './v8-settings.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './standalone.js';
