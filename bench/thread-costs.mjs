@@ -10,9 +10,10 @@
 //
 // `--gc` runs the server with `--trace-gc-nvp` and adds, per window, the main
 // thread's young-generation collections: how many, their mean pause, the bytes
-// they promoted to the old generation per message, and the full collections
-// (mark-compact) that promoted garbage costs later. Those are what set the
-// half-load tail in issue 19's eighth pass (bench/RESULTS.md).
+// they promoted to the old generation per message, how much the old generation
+// grew per message (promoted, plus what was allocated there directly), and the
+// full collections (mark-compact) that this growth brings. Those are what set
+// the half-load tail in issue 19's eighth and tenth passes (bench/RESULTS.md).
 //
 // `--load-fraction F` runs the second window at F of the peak instead of half
 // (bench/run.mjs's flag): what a message costs at lighter or heavier load.
@@ -119,7 +120,11 @@ const logSize = (file) => statSync(file).size;
  * The main thread's collections among `--trace-gc-nvp` lines: per isolate,
  * `gc=s` (scavenge) and `gc=mc` (mark-compact) with their pause and bytes;
  * the main thread is the isolate that allocated the most (the write worker's
- * is the other).
+ * is the other). The heap's growth from one scavenge to the next (its size
+ * after each; the young generation is all but empty then) is what the old
+ * generation gained: what was promoted, plus what was allocated there
+ * directly (a long-lived Map or Set rebuilding its table, a pretenured
+ * literal; issue 19, tenth pass). It is what brings the next mark-compact.
  */
 function gcCosts(text, messages) {
   const isolates = new Map();
@@ -127,15 +132,19 @@ function gcCosts(text, messages) {
     const at = line.match(/^\[\d+:(0x[0-9a-f]+)\]/);
     if (!at || !line.includes(' gc=')) continue;
     const field = (name) => Number(line.match(new RegExp(` ${name}=([\\d.]+)`))?.[1] ?? 0);
-    const i = isolates.get(at[1]) ?? { allocated: 0, scavenges: 0, pauseMs: 0, promoted: 0, markCompacts: 0, markCompactMs: 0 };
+    const i = isolates.get(at[1]) ?? { allocated: 0, scavenges: 0, pauseMs: 0, promoted: 0, oldGrowth: 0, lastAfter: null, markCompacts: 0, markCompactMs: 0 };
     i.allocated += field('allocated');
     if (/ gc=s /.test(line)) {
       i.scavenges++;
       i.pauseMs += field('pause');
       i.promoted += field('promoted');
+      const after = field('total_size_after');
+      if (i.lastAfter !== null) i.oldGrowth += after - i.lastAfter;
+      i.lastAfter = after;
     } else if (/ gc=mc /.test(line)) {
       i.markCompacts++;
       i.markCompactMs += field('pause');
+      i.lastAfter = null; // the growth across a mark-compact is not the old generation's gain
     }
     isolates.set(at[1], i);
   }
@@ -145,6 +154,7 @@ function gcCosts(text, messages) {
     scavenges: main.scavenges,
     scavenge_pause_ms: main.scavenges ? main.pauseMs / main.scavenges : 0,
     promoted_bytes_per_msg: main.promoted / messages,
+    old_growth_bytes_per_msg: main.oldGrowth / messages,
     allocated_bytes_per_msg: main.allocated / messages,
     mark_compacts: main.markCompacts,
     mark_compact_pause_ms: main.markCompactMs,
@@ -183,7 +193,7 @@ try {
         `CPU µs/msg main ${f(c.cpu_us.main)} worker ${f(c.cpu_us.worker)} other ${f(c.cpu_us.other)} total ${f(c.cpu_us.total)} | ` +
         `per msg: main writes ${f(c.per_message.main_writes, 2)} switches ${f(c.per_message.main_switches, 2)}, worker writes ${f(c.per_message.worker_writes, 2)} switches ${f(c.per_message.worker_switches, 2)}` +
         (g
-          ? ` | main GC: ${g.scavenges} scavenges of ${f(g.scavenge_pause_ms, 2)} ms, promoted ${f(g.promoted_bytes_per_msg, 0)} of ${f(g.allocated_bytes_per_msg, 0)} bytes allocated per msg, ${g.mark_compacts} mark-compacts (${f(g.mark_compact_pause_ms)} ms)`
+          ? ` | main GC: ${g.scavenges} scavenges of ${f(g.scavenge_pause_ms, 2)} ms, promoted ${f(g.promoted_bytes_per_msg, 0)} of ${f(g.allocated_bytes_per_msg, 0)} bytes allocated per msg, old generation +${f(g.old_growth_bytes_per_msg, 0)} bytes per msg, ${g.mark_compacts} mark-compacts (${f(g.mark_compact_pause_ms)} ms)`
           : ''),
     );
   }
