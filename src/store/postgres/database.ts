@@ -7,6 +7,7 @@
 import pg from 'pg';
 import type { Logger } from '../../logger.js';
 import { asInputError, connectionUsable } from './sql-errors.js';
+import { PendingWork } from '../../pending-work.js';
 
 export interface PgDatabaseOptions {
   /** `postgres://user:pass@host:port/db`; credentials never leave this object. */
@@ -119,7 +120,7 @@ export class PgDatabase {
   readonly description: string;
   /** Every table's schema: the search_path of each connection, nothing else. */
   readonly schema: string;
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly inflight = new PendingWork();
   private readonly connections = new Set<pg.PoolClient>();
   private closing: Promise<void> | null = null;
   private readonly config: pg.PoolConfig;
@@ -221,7 +222,7 @@ export class PgDatabase {
   /** Refuses new work, waits for the statements already started, then ends the pool. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+      await this.inflight.drained();
       await endWithin(this.pool.end(), this.connections);
     })();
     return this.closing;
@@ -229,10 +230,6 @@ export class PgDatabase {
 
   private track<T>(run: () => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(new Error('the PostgreSQL store is closed'));
-    const promise = run();
-    this.inflight.add(promise);
-    const done = () => void this.inflight.delete(promise);
-    promise.then(done, done);
-    return promise;
+    return this.inflight.add(run());
   }
 }
