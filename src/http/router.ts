@@ -14,6 +14,7 @@ import { serializeLoggableError } from '../loggable-error.js';
 import { messageRoutes } from './message-routes.js';
 import { notificationRoutes } from './notification-routes.js';
 import type { RouteChains } from './route-chains.js';
+import { onlyNumericPathIds } from './validation.js';
 import { socialRoutes } from './social-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import { userRoutes } from './user-routes.js';
@@ -45,7 +46,7 @@ export interface RouterOptions {
  * no body parsing.
  */
 export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
-  const head = [requestLogger(ctx), helmet(), refuseCrossSiteWrites(ctx.isOriginAllowed)];
+  const head = [onlyNumericPathIds, requestLogger(ctx), helmet(), refuseCrossSiteWrites(ctx.isOriginAllowed)];
   const json = express.json({ limit: options.bodyLimit });
   // Signed-in routes check the identity before reading a body: a stranger gets 401 whatever it sends
   // (not a 400 for broken JSON or a 413), and no body of a stranger is parsed at all.

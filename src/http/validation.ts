@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { httpError } from './http-error.js';
 import type { PageQuery } from '../types.js';
@@ -53,6 +54,16 @@ export function pageOf(query: unknown): PageQuery {
   if (p.before !== undefined) page.before = p.before;
   return page;
 }
+
+/**
+ * Parlor's path ids are integers (contract section 2), so a path whose `:id`
+ * segment is not digits (`/api/groups/featured/members`, a host's slug) is not
+ * Parlor's: it falls through to the host before any log line, header or
+ * sign-in check (contract section 4, "a router without side effects"). Digits
+ * that are no valid id (`0`, 16 digits) are Parlor's path with a bad id: 400.
+ */
+export const onlyNumericPathIds: RequestHandler = (req, _res, next) =>
+  next(Object.values(req.params).every((v) => typeof v === 'string' && /^\d+$/.test(v)) ? undefined : 'route');
 
 /** The path parameter `:id`. */
 export function idParam(value: unknown, name = 'id'): number {

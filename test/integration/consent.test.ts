@@ -164,7 +164,9 @@ describe('message requests and blocking', () => {
       expect((await server.http.get('/api/users/blocked').set('cookie', pest.cookie).expect(200)).body).toEqual({ users: [] });
 
       expect((await block(server, me, me).expect(400)).body).toEqual(error('bad_request'));
-      expect((await server.http.post('/api/users/abc/block').set('cookie', me.cookie).expect(400)).body).toEqual(error('bad_request'));
+      // Not digits: not Parlor's path, so it falls through to the standalone server's JSON 404.
+      expect((await server.http.post('/api/users/abc/block').set('cookie', me.cookie).expect(404)).body).toEqual(error('not_found'));
+      expect((await server.http.post('/api/users/1234567890123456/block').set('cookie', me.cookie).expect(400)).body).toEqual(error('bad_request'));
       expect((await server.http.post('/api/users/0/block').set('cookie', me.cookie).expect(400)).body).toEqual(error('bad_request'));
       expect((await server.http.post('/api/users/2000000000/block').set('cookie', me.cookie).expect(404)).body).toEqual(error('not_found'));
       expect((await server.http.post(`/api/users/${pest.id}/block`).expect(401)).body).toEqual(error('unauthorized'));

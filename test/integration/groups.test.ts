@@ -87,8 +87,12 @@ describe('groups and invitations', () => {
     it('403 for a stranger, 404 for a missing group, 400 for a bad id', async () => {
       expect((await as(stranger).get(`/api/groups/${groupId}/members`).expect(403)).body).toEqual(error('forbidden'));
       expect((await as(stranger).get('/api/groups/999999/members').expect(404)).body).toEqual(error('not_found'));
-      for (const id of ['abc', '0', '-1', '1.5']) {
+      for (const id of ['0', '00', '1234567890123456']) {
         expect((await as(owner).get(`/api/groups/${id}/members`).expect(400)).body).toEqual(error('bad_request'));
+      }
+      // Not digits: not Parlor's path, so it falls through to the standalone server's JSON 404.
+      for (const id of ['abc', '-1', '1.5']) {
+        expect((await as(owner).get(`/api/groups/${id}/members`).expect(404)).body).toEqual(error('not_found'));
       }
     });
   });
@@ -255,7 +259,9 @@ describe('groups and invitations', () => {
       expect((await as(invitee).post(`/api/groups/${groupId}/leave`).expect(404)).body).toEqual(error('not_found'));
       expect((await as(stranger).post(`/api/groups/${groupId}/leave`).expect(404)).body).toEqual(error('not_found'));
       await as(stranger).post('/api/groups/999999/leave').expect(404);
-      expect((await as(stranger).post('/api/groups/abc/leave').expect(400)).body).toEqual(error('bad_request'));
+      expect((await as(stranger).post('/api/groups/0/leave').expect(400)).body).toEqual(error('bad_request'));
+      // Not digits: not Parlor's path (a host's slug), so it falls through to the standalone server's JSON 404.
+      expect((await as(stranger).post('/api/groups/abc/leave').expect(404)).body).toEqual(error('not_found'));
       expect((await as(invitee).get('/api/groups').expect(200)).body.groups).toEqual([{ id: groupId, name: 'Book club', status: 'invited' }]);
     });
 
@@ -264,7 +270,9 @@ describe('groups and invitations', () => {
       expect((await as(stranger).post(`/api/groups/${groupId}/decline`).expect(404)).body).toEqual(error('not_found'));
       await as(member).post(`/api/groups/${groupId}/accept`).expect(404);
       await as(stranger).post('/api/groups/999999/accept').expect(404);
-      expect((await as(stranger).post('/api/groups/abc/accept').expect(400)).body).toEqual(error('bad_request'));
+      expect((await as(stranger).post('/api/groups/0/accept').expect(400)).body).toEqual(error('bad_request'));
+      // Not digits: not Parlor's path (a host's slug), so it falls through to the standalone server's JSON 404.
+      expect((await as(stranger).post('/api/groups/abc/accept').expect(404)).body).toEqual(error('not_found'));
     });
   });
 });
@@ -426,8 +434,10 @@ describe('DELETE /api/groups/:id/members/:userId: the owner removes a member', (
     expect((await as(owner).remove(groupId, invitee.id).expect(404)).body).toEqual(error('not_found'));
     expect((await as(owner).remove(groupId, stranger.id).expect(404)).body).toEqual(error('not_found'));
     expect((await as(owner).remove(999999, member.id).expect(404)).body).toEqual(error('not_found'));
-    expect((await as(owner).remove('abc', member.id).expect(400)).body).toEqual(error('bad_request'));
-    expect((await as(owner).remove(groupId, 'x').expect(400)).body).toEqual(error('bad_request'));
+    expect((await as(owner).remove('0', member.id).expect(400)).body).toEqual(error('bad_request'));
+    expect((await as(owner).remove(groupId, '0').expect(400)).body).toEqual(error('bad_request'));
+    expect((await as(owner).remove('abc', member.id).expect(404)).body).toEqual(error('not_found'));
+    expect((await as(owner).remove(groupId, 'x').expect(404)).body).toEqual(error('not_found'));
     await server.http.delete(`/api/groups/${groupId}/members/${member.id}`).expect(401);
     // Nothing above changed the group.
     const members = (await as(owner).get(`/api/groups/${groupId}/members`).expect(200)).body.members;
