@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
-import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit, type Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import { authRoutes } from './auth-routes.js';
@@ -8,6 +8,7 @@ import { blockRoutes } from './block-routes.js';
 import { requireUser, type HttpContext } from './context.js';
 import { refuseCrossSiteWrites } from './cross-site.js';
 import { groupManagementRoutes, groupReadRoutes } from './group-routes.js';
+import { jsonBody } from './json-body.js';
 import { errorHandler, httpError } from './http-error.js';
 import { redactUrl } from './log-redaction.js';
 import { serializeLoggableError } from '../loggable-error.js';
@@ -47,17 +48,17 @@ export interface RouterOptions {
  */
 export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
   const head = [onlyNumericPathIds, requestLogger(ctx), helmet(), refuseCrossSiteWrites(ctx.isOriginAllowed)];
-  const json = express.json({ limit: options.bodyLimit });
+  const json = jsonBody(options.bodyLimit);
   // Signed-in routes check the identity before reading a body: a stranger gets 401 whatever it sends
   // (not a 400 for broken JSON or a 413), and no body of a stranger is parsed at all.
-  const chains: RouteChains = { open: [...head, json], signedIn: [...head, requireUser(ctx), json] };
+  const chains: RouteChains = { open: [...head, ...json], signedIn: [...head, requireUser(ctx), ...json] };
 
   const api = Router();
   if (options.accounts) {
     const { session, authRateLimit, authRateLimitStore, tokens } = options.accounts;
     const limiter = authLimiter(authRateLimit, authRateLimitStore);
     const withSession = [...head, sessionOrUnavailable(session, ctx)];
-    const accountChains: RouteChains = { open: [...withSession, json], signedIn: [...withSession, requireUser(ctx), json] };
+    const accountChains: RouteChains = { open: [...withSession, ...json], signedIn: [...withSession, requireUser(ctx), ...json] };
     api.use('/auth', authRoutes(ctx, accountChains, limiter));
     if (tokens) api.use('/auth', tokenRoutes(ctx, chains, tokens, limiter));
   }
