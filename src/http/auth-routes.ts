@@ -5,6 +5,7 @@ import '../session/session-data.js';
 import type { User } from '../store/types.js';
 import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
+import { sessionStoreFailure } from './session-store-failure.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
 import type { RouteChains } from './route-chains.js';
 import { parse } from './validation.js';
@@ -28,22 +29,40 @@ export async function checkCredentials(ctx: HttpContext, body: unknown): Promise
 }
 
 /**
+ * Parlor's session for this request, or a 503 when its store is down. The
+ * router lets a request with an `Authorization` header through without a
+ * session (a bearer token needs no store), so register and login ask here,
+ * before they write or check anything.
+ */
+function ownSession(ctx: HttpContext, req: Request): NonNullable<Request['session']> {
+  const session = ownSessionView(req).session;
+  if (!session) throw sessionStoreFailure(ctx.logger, new Error('session store disconnected'));
+  return session;
+}
+
+/**
  * Replaces Parlor's session id (no fixation) and signs the user in; a host's
  * `req.session` is not touched. A signed-in session it replaces (a login
  * over another login) is gone from the store, so its sockets close now, as
- * at logout, instead of at the next re-check (SESSION_RECHECK_MS).
+ * at logout, instead of at the next re-check (SESSION_RECHECK_MS). A store
+ * that fails to regenerate or save is a 503.
  */
 async function signIn(ctx: HttpContext, req: Request, user: User): Promise<void> {
   const own = ownSessionView(req);
-  const replaced = own.session?.userId !== undefined ? own.sessionID : undefined;
-  await new Promise<void>((resolve, reject) =>
-    own.session!.regenerate((err) => {
-      if (err) return reject(err);
-      own.session!.userId = user.id;
-      own.session!.username = user.username;
-      own.session!.save((e) => (e ? reject(e) : resolve()));
-    }),
-  );
+  const session = ownSession(ctx, req);
+  const replaced = session.userId !== undefined ? own.sessionID : undefined;
+  try {
+    await new Promise<void>((resolve, reject) =>
+      session.regenerate((err) => {
+        if (err) return reject(err);
+        own.session!.userId = user.id;
+        own.session!.username = user.username;
+        own.session!.save((e) => (e ? reject(e) : resolve()));
+      }),
+    );
+  } catch (err) {
+    throw sessionStoreFailure(ctx.logger, err);
+  }
   if (replaced) ctx.manager.closeSession(replaced);
 }
 
@@ -53,12 +72,22 @@ export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, au
 
   r.post('/register', ...open, authLimiter, async (req, res) => {
     const { username, password } = parse(Credentials, req.body);
+    ownSession(ctx, req);
     const user = await ctx.stores.users.createUser(username, await hashPassword(password, ctx.hashParams));
-    await signIn(ctx, req, user);
+    try {
+      await signIn(ctx, req, user);
+    } catch (err) {
+      // Nothing half-written: an account whose session could not be saved is undone, so the retry is no 409.
+      await Promise.resolve(ctx.stores.users.deleteUser(user.id)).catch((undoErr: unknown) =>
+        ctx.logger.error({ err: undoErr, userId: user.id }, 'could not undo an account whose session was not saved; it stays, and can log in'),
+      );
+      throw err;
+    }
     res.status(201).json({ id: user.id, username: user.username });
   });
 
   r.post('/login', ...open, authLimiter, async (req, res) => {
+    ownSession(ctx, req);
     const user = await checkCredentials(ctx, req.body);
     if (!user) throw httpError('unauthorized', 'wrong username or password');
     await signIn(ctx, req, user);

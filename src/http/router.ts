@@ -9,7 +9,8 @@ import { requireUser, type HttpContext } from './context.js';
 import { refuseCrossSiteWrites } from './cross-site.js';
 import { groupManagementRoutes, groupReadRoutes } from './group-routes.js';
 import { jsonBody } from './json-body.js';
-import { errorHandler, httpError } from './http-error.js';
+import { sessionStoreFailure } from './session-store-failure.js';
+import { errorHandler } from './http-error.js';
 import { redactUrl } from './log-redaction.js';
 import { serializeLoggableError } from '../loggable-error.js';
 import { messageRoutes } from './message-routes.js';
@@ -94,10 +95,7 @@ const passOptions: RequestHandler = (req, _res, next) => next(req.method === 'OP
  * requests do not need the store and pass.
  */
 function sessionOrUnavailable(session: RequestHandler, ctx: HttpContext): RequestHandler {
-  const unavailable = (err: unknown, next: NextFunction) => {
-    ctx.logger.warn({ err }, 'session store failed');
-    next(httpError('unavailable', 'the session store is unavailable'));
-  };
+  const unavailable = (err: unknown, next: NextFunction) => next(sessionStoreFailure(ctx.logger, err));
   return (req, res, next) => {
     let called = false;
     const own = ownSessionView(req);

@@ -24,6 +24,11 @@ export interface UserWithSecret extends User {
 export interface UserStore {
   /** Throws `ParlorError('conflict')` when the username is taken (case-insensitive). */
   createUser(username: string, passwordHash: string): Awaitable<User>;
+  /**
+   * Removes an account that nothing refers to yet: register's undo when the
+   * new account's session could not be saved, so that a retry is not a 409.
+   */
+  deleteUser(id: number): Awaitable<void>;
   findByUsername(username: string): Awaitable<UserWithSecret | null>;
   findById(id: number): Awaitable<UserWithSecret | null>;
   /** The accounts among `ids`, in no particular order, in one statement. */

@@ -134,6 +134,34 @@ describe('a session store that fails during an upgrade', () => {
     await server.http.get('/api/auth/me').set('authorization', `Bearer ${body.token}`).expect(200);
   });
 
+  it('register and login answer 503 while the store is disconnected, an Authorization header or not, and store no account', async () => {
+    sessions.emit('disconnect');
+    for (const headers of [{}, { authorization: 'Bearer not-a-valid-token' }]) {
+      const username = `down_${Math.random().toString(36).slice(2, 10)}`;
+      const res = await server.http.post('/api/auth/register').set(headers).send({ username, password: 'correct horse' });
+      expect({ status: res.status, body: res.body }).toEqual({ status: 503, body: { error: 'unavailable', message: expect.any(String) } });
+      expect(await server.stores.users.findByUsername(username)).toBeNull();
+      await server.http.post('/api/auth/login').set(headers).send({ username: alice.username, password: alice.password }).expect(503);
+    }
+  });
+
+  it('a session that cannot be saved: register answers 503 and undoes the account, so the retry is a 201, not a 409', async () => {
+    const store = sessions as unknown as { set: (sid: string, session: unknown, cb: (err?: unknown) => void) => void };
+    const set = store.set;
+    Object.defineProperty(store, 'set', { value: (_sid: string, _s: unknown, cb: (err?: unknown) => void) => setImmediate(() => cb(new Error('connection refused'))), configurable: true, writable: true });
+    const username = `unsaved_${Math.random().toString(36).slice(2, 10)}`;
+    let first;
+    try {
+      first = await server.http.post('/api/auth/register').send({ username, password: 'correct horse' });
+      expect((await server.http.post('/api/auth/login').send({ username: alice.username, password: alice.password })).status).toBe(503);
+    } finally {
+      Object.defineProperty(store, 'set', { value: set, configurable: true, writable: true });
+    }
+    expect({ status: first.status, body: first.body }).toEqual({ status: 503, body: { error: 'unavailable', message: expect.any(String) } });
+    expect(await server.stores.users.findByUsername(username)).toBeNull();
+    await server.http.post('/api/auth/register').send({ username, password: 'correct horse' }).expect(201);
+  });
+
   it('answers 503, not 401, to an upgrade while the store reports itself disconnected', async () => {
     sessions.emit('disconnect');
     expect(await upgradeStatus(server.wsUrl, { cookie: alice.cookie })).toBe(503);

@@ -25,6 +25,10 @@ export class PgUserStore implements UserStore {
     }
   }
 
+  async deleteUser(id: number): Promise<void> {
+    await this.db.query('DELETE FROM users WHERE id = $1', [id]);
+  }
+
   async findByUsername(username: string): Promise<UserWithSecret | null> {
     const [row] = await this.db.rows<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE lower(username) = lower($1)`, [username]);
     return row ? toUser(row) : null;

@@ -44,6 +44,7 @@ export class RelationCache {
     // Accepting makes group-mates, leaving may end being ones; declining changes no accepted member.
     changeMembership: (_group, _user, what) => what !== 'decline' && this.entries.clear(),
     createUser: null,
+    deleteUser: null, // register's undo: an account nobody wrote to or shares a group with
     bumpTokenVersion: null,
     createGroup: null, // its only member is the owner: nobody becomes a group-mate
     invite: null, // an invited member is not yet a group-mate

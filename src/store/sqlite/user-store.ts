@@ -25,6 +25,10 @@ export class SqliteUserStore implements UserStore {
     return this.writer.run('createUser', username, passwordHash, this.now());
   }
 
+  deleteUser(id: number): Promise<void> {
+    return this.writer.run('deleteUser', id);
+  }
+
   findByUsername(username: string): UserWithSecret | null {
     const row = this.byUsername.get(username);
     return row ? toUser(row) : null;

@@ -13,6 +13,7 @@ export function prepareUserWrites(db: Database) {
   const insertUser = db.prepare<[string, string, number], UserRow>(
     `INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) RETURNING ${USER_COLUMNS}`,
   );
+  const deleteUser = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
   return {
     createUser(username: string, passwordHash: string, now: number): User {
       try {
@@ -22,6 +23,9 @@ export function prepareUserWrites(db: Database) {
         if (isUniqueViolation(err)) throw usernameTaken(username);
         throw err;
       }
+    },
+    deleteUser(id: number): void {
+      deleteUser.run(id);
     },
   };
 }

@@ -65,6 +65,7 @@ export type WriteCall<K extends WriteOp = WriteOp> = [op: K, args: WriteArgs<K>]
  */
 export const WRITE_OPS = [
   'createUser',
+  'deleteUser',
   'bumpTokenVersion',
   'createGroup',
   'invite',

@@ -30,6 +30,17 @@ export function userContract(ctx: ContractContext): void {
     });
   });
 
+  it('deleteUser removes the account, so its name is free again; an unknown id changes nothing', async () => {
+    const users = ctx.stores().users;
+    const u = await account('Undo');
+    await users.deleteUser(u.id);
+    expect(await users.findById(u.id)).toBeNull();
+    expect(await users.findByUsername(u.username)).toBeNull();
+    const again = await users.createUser(u.username, 'hash');
+    await users.deleteUser(MISSING);
+    expect(await users.findById(again.id)).toEqual({ ...again, passwordHash: 'hash' });
+  });
+
   it('findByUsername ignores case and returns null for an unknown name', async () => {
     const users = ctx.stores().users;
     const u = await account('Case');
