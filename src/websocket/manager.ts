@@ -559,7 +559,10 @@ export class Manager {
   /** Not async itself: the frame's work is one tracked promise, with no second one around it. */
   private onFrame(conn: Connection, data: RawData, isBinary: boolean): void {
     // ws still emits frames while CLOSING: a refused, logged-out or shut-down socket must not store or route.
-    if (!conn.isOpen) return;
+    // Once close() began, no frame is taken either: close() waits for the work in flight, and clients that
+    // kept sending would keep that from ever ending. Nothing of such a frame is stored or acked, so a client
+    // resends it after the 1001 and its reconnect (the SDK does), idempotent by its client_id.
+    if (!conn.isOpen || this.state !== 'running') return;
     const admitted = conn.admitFrame();
     if (admitted === 'abusive') return;
     if (admitted === 'limited') {

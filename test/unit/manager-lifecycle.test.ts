@@ -56,6 +56,29 @@ describe('Manager: close()', () => {
     }
   });
 
+  it('takes no frame once closing: nothing more is stored or answered, so clients that keep sending cannot hold the shutdown off', async () => {
+    h = createHarness({ contacts });
+    const write = deferred<Saved<PrivateMessage>>();
+    h.persister.savePrivate.mockImplementationOnce(() => write.promise);
+    const a = h.connect(1);
+    h.connect(2);
+    a.receive({ type: 'private', to: 2, content: 'before', client_id: 'before' });
+    await settle();
+
+    const closing = h.manager.close();
+    // Sent while the first write is still in flight: without the rule, each would be one more write to wait for.
+    for (let i = 0; i < 5; i++) a.receive({ type: 'private', to: 2, content: `late ${i}`, client_id: `late${i}` });
+    a.receive({ type: 'sync', last_seen_id: 0 });
+    await settle();
+    write.resolve({ message: { id: 1, from: 1, to: 2, content: 'before', timestamp: 1 }, duplicate: false });
+    await closing;
+
+    expect(h.persister.savePrivate).toHaveBeenCalledTimes(1);
+    // The frame admitted before close() is acked; the late ones get nothing (no ack, no error): the client resends them after reconnecting.
+    expect(framesAfterWelcome(a).map((f) => [f.type, 'client_id' in f ? f.client_id : undefined])).toEqual([['ack', 'before']]);
+    expect(a.closeCode).toBe(1001);
+  });
+
   it('closes connections added while closing or after close with 1001, without a welcome', async () => {
     h = createHarness({ contacts });
     const write = deferred<Saved<PrivateMessage>>();
