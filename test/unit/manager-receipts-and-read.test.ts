@@ -33,6 +33,21 @@ describe('Manager: delivered receipts', () => {
     for (const b of bs) expect(framesOf(b, 'receipt')).toEqual([]);
   });
 
+  it('without markDelivered nothing records delivered: each sync replay of the message reports it again (documented)', async () => {
+    h = createHarness({ contacts: { 1: [], 2: [] } });
+    delete (h.persister as { markDelivered?: unknown }).markDelivered;
+    const a = h.connect(1);
+    const b = h.connect(2);
+    a.receive({ type: 'private', to: 2, content: 'hi', client_id: 'c' });
+    await nextFrame(a, 'receipt');
+    for (let replay = 1; replay <= 2; replay++) {
+      b.receive({ type: 'sync', since: 0 });
+      await nextFrame(b, 'synced');
+      await settle();
+      expect(framesOf(a, 'receipt')).toHaveLength(1 + replay);
+    }
+  });
+
   it('reports delivered once per message even without markDelivered in the store', async () => {
     h = createHarness({ contacts: { 1: [], 2: [] } });
     delete (h.persister as { markDelivered?: unknown }).markDelivered;
