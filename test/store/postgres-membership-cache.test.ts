@@ -8,6 +8,7 @@ import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
 import type { PostgresStores } from '../../src/store/postgres/index.js';
 import { membershipChannel } from '../../src/store/postgres/membership-listener.js';
+import { freshSchema } from '../support/postgres.js';
 import { useSchemas } from '../support/postgres-stores.js';
 import { describeWithPostgres } from '../support/services.js';
 
@@ -42,6 +43,27 @@ await describeWithPostgres('postgres store', (url) => {
       // a did not change anything itself: only the notification can tell it.
       await vi.waitFor(async () => expect(await a.groups.acceptedMembers(group.id)).toEqual([owner.id, joiner.id]), { timeout: 2000, interval: 20 });
       expect(cacheOf(a).stats.invalidations).toBeGreaterThan(invalidations);
+    });
+
+    it('a schema name of 63 characters: its channel is a digest that fits, and accepts and leaves still reach the other instance', async () => {
+      // parlor_<label>_<pid>_<8 random> with a label that makes it PostgreSQL's longest identifier: `parlor_membership:<schema>` would be 81 bytes.
+      const schema = freshSchema('l'.repeat(63 - freshSchema('').length));
+      expect(schema).toHaveLength(63);
+      expect(membershipChannel(schema)).toMatch(/^parlor_membership:[0-9a-f]{45}$/);
+      expect(membershipChannel('short')).toBe('parlor_membership:short');
+      const a = await db.open({ schema });
+      const b = await db.open({ schema });
+      await vi.waitFor(() => expect(a.groups.membershipCache?.enabled && b.groups.membershipCache?.enabled).toBe(true), { timeout: 5000 });
+      const [owner, joiner, decliner] = [await b.users.createUser(name(), 'h'), await b.users.createUser(name(), 'h'), await b.users.createUser(name(), 'h')];
+      const group = await b.groups.createGroup(owner.id, 'g');
+      await b.groups.invite(group.id, joiner.id, owner.id);
+      await b.groups.invite(group.id, decliner.id, owner.id);
+      expect(await a.groups.acceptedMembers(group.id)).toEqual([owner.id]);
+      expect(await b.groups.respond(group.id, decliner.id, false)).toBe(true);
+      expect(await b.groups.respond(group.id, joiner.id, true)).toBe(true);
+      await vi.waitFor(async () => expect(await a.groups.acceptedMembers(group.id)).toEqual([owner.id, joiner.id]), { timeout: 2000, interval: 20 });
+      expect(await b.groups.leave(group.id, joiner.id)).toBe(true);
+      await vi.waitFor(async () => expect(await a.groups.acceptedMembers(group.id)).toEqual([owner.id]), { timeout: 2000, interval: 20 });
     });
 
     it('leaving on one instance reaches the cache of the other through NOTIFY', async () => {

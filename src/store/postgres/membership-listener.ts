@@ -13,6 +13,7 @@
  * to 10 s. LISTEN needs a session-level connection: behind PgBouncer, use
  * session pooling for Parlor or turn the cache off (`membershipCacheGroups: 0`).
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../../logger.js';
 import type { MembershipCache } from '../membership-cache.js';
@@ -29,9 +30,20 @@ export interface MembershipListenerOptions {
   logger?: Logger;
 }
 
-/** The NOTIFY channel of one schema's membership changes (a quoted identifier: schema names are [a-z0-9_]). */
+const CHANNEL_PREFIX = 'parlor_membership:';
+/** PostgreSQL's identifiers, channel names among them, are at most 63 bytes (NAMEDATALEN - 1). */
+const MAX_CHANNEL_BYTES = 63;
+
+/**
+ * The NOTIFY channel of one schema's membership changes (a quoted identifier:
+ * schema names are [a-z0-9_], one byte each). A schema name over 45
+ * characters would make it too long: pg_notify refuses it, and LISTEN cuts it
+ * short, so that schema's channel is named by a digest of the name instead.
+ */
 export function membershipChannel(schema: string | undefined): string {
-  return `parlor_membership:${schema ?? ''}`;
+  const plain = `${CHANNEL_PREFIX}${schema ?? ''}`;
+  if (plain.length <= MAX_CHANNEL_BYTES) return plain;
+  return `${CHANNEL_PREFIX}${createHash('sha256').update(schema ?? '').digest('hex').slice(0, MAX_CHANNEL_BYTES - CHANNEL_PREFIX.length)}`;
 }
 
 export class MembershipListener {
