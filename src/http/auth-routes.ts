@@ -97,7 +97,9 @@ export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, au
   r.post('/logout', ...signedIn, async (req, res) => {
     const { sessionId, via } = me(res);
     if (via !== 'cookie' || !sessionId) throw httpError('unauthorized', 'logout ends a cookie session; revoke tokens instead');
-    await new Promise<void>((resolve, reject) => ownSessionView(req).session!.destroy((err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => ownSession(ctx, req).destroy((err) => (err ? reject(err) : resolve()))).catch((err: unknown) => {
+      throw sessionStoreFailure(ctx.logger, err);
+    });
     ctx.manager.closeSession(sessionId);
     res.clearCookie(ctx.cookieName, { path: '/' });
     res.status(204).end();

@@ -162,6 +162,20 @@ describe('a session store that fails during an upgrade', () => {
     await server.http.post('/api/auth/register').send({ username, password: 'correct horse' }).expect(201);
   });
 
+  it('a session the store cannot destroy: logout answers 503 and the session stays signed in (retry the logout)', async () => {
+    const store = sessions as unknown as { destroy: (sid: string, cb: (err?: unknown) => void) => void };
+    const destroy = store.destroy;
+    Object.defineProperty(store, 'destroy', { value: (_sid: string, cb: (err?: unknown) => void) => setImmediate(() => cb(new Error('connection refused'))), configurable: true, writable: true });
+    let res;
+    try {
+      res = await server.http.post('/api/auth/logout').set('cookie', alice.cookie);
+    } finally {
+      Object.defineProperty(store, 'destroy', { value: destroy, configurable: true, writable: true });
+    }
+    expect({ status: res.status, body: res.body }).toEqual({ status: 503, body: { error: 'unavailable', message: expect.any(String) } });
+    await server.http.get('/api/auth/me').set('cookie', alice.cookie).expect(200);
+  });
+
   it('answers 503, not 401, to an upgrade while the store reports itself disconnected', async () => {
     sessions.emit('disconnect');
     expect(await upgradeStatus(server.wsUrl, { cookie: alice.cookie })).toBe(503);
