@@ -60,26 +60,27 @@ export function expressSessionResolver(
   if (options.store === false) return reader;
   const fixed = options.store;
   // Each session is asked of the store that served it (a host may pick a store per request: per tenant, say),
-  // and compared with the user its newest socket opened as.
+  // and compared with the user its sockets opened as: the Manager's answer (`openedAs`), which counts only the
+  // sockets it added. The user of every resolved upgrade would not do: an upgrade refused after the lookup
+  // (a foreign Origin, a budget, a client gone) would make the session look as expected, and the earlier
+  // user's sockets would outlive a switch.
   // Only upgrades are recorded (sockets come from nothing else), pruned at every re-check to the sessions that still have a socket.
-  const opened = new Map<string, { store: Store; userId: number }>();
-  const stillSignedIn = signedInCheck(userIdOf, (sessionId) => opened.get(sessionId)?.userId);
+  const storeOf = new Map<string, Store>();
   return {
     async resolve(req) {
       const identity = await reader.resolve(req);
       const store = fixed ?? (req as RequestWithSession).sessionStore;
-      if (identity?.sessionId !== undefined && store && req.headers.upgrade !== undefined) {
-        opened.set(identity.sessionId, { store, userId: identity.userId });
-      }
+      if (identity?.sessionId !== undefined && store && req.headers.upgrade !== undefined) storeOf.set(identity.sessionId, store);
       return identity;
     },
-    async stillValid(sessionIds) {
+    async stillValid(sessionIds, openedAs) {
       const asked = new Set(sessionIds);
-      for (const id of opened.keys()) if (!asked.has(id)) opened.delete(id);
+      for (const id of storeOf.keys()) if (!asked.has(id)) storeOf.delete(id);
+      const stillSignedIn = signedInCheck(userIdOf, openedAs ?? (() => undefined));
       const byStore = new Map<Store, string[]>();
       const live: string[] = [];
       for (const id of sessionIds) {
-        const store = opened.get(id)?.store;
+        const store = storeOf.get(id);
         // No store seen for it (a cookie-only session such as cookie-session): nothing to ask, nothing ends.
         if (!store) live.push(id);
         else if (byStore.has(store)) byStore.get(store)!.push(id);

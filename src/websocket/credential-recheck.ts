@@ -7,8 +7,8 @@ import type { SessionResolver, TokenInUse } from './session-resolver.js';
 
 /** What the re-check asks; either may be absent, and then those sockets are not re-checked. */
 export interface RecheckQuestions {
-  /** Cookie sockets: which of these session ids are still live (SessionResolver.stillValid). */
-  sessions?: NonNullable<SessionResolver['stillValid']>;
+  /** Cookie sockets: which of these session ids are still live (SessionResolver.stillValid, with the Manager's `openedAs`). */
+  sessions?: (sessionIds: readonly string[]) => ReturnType<NonNullable<SessionResolver['stillValid']>>;
   /** Token sockets: which of these tokens no revocation has overtaken (ManagerOptions.tokensStillCurrent). */
   tokens?: (tokens: readonly TokenInUse[]) => Awaitable<boolean[]>;
 }

@@ -150,7 +150,12 @@ export class Manager {
     this.broker.setResubscribedHandler?.(() => this.afterBrokerGap());
     this.heartbeat = new Heartbeat(this.registry, this.options.heartbeatIntervalMs);
     this.deadlines = new CredentialDeadlines(this.options.now, (conn) => conn.close(CloseCode.logged_out, LoggedOutReason.token_expired));
-    const questions = { sessions: sessions.stillValid?.bind(sessions), tokens: this.options.tokensStillCurrent };
+    const stillValid = sessions.stillValid?.bind(sessions);
+    const questions = {
+      // Who each session's sockets here opened as: the sockets actually added, not every upgrade the resolver answered.
+      sessions: stillValid && ((ids: readonly string[]) => stillValid(ids, (id) => this.sessionOwners.ownerOf(id))),
+      tokens: this.options.tokensStillCurrent,
+    };
     this.recheck =
       questions.sessions || questions.tokens
         ? new CredentialRecheck(this.registry, questions, (conn, reason) => conn.close(CloseCode.logged_out, reason), this.log)

@@ -25,6 +25,11 @@ export class SessionOwners {
     if (this.owners.get(sessionId) === userId) this.owners.delete(sessionId);
   }
 
+  /** The user the open sockets of `sessionId` on this process opened as; undefined when it has none. */
+  ownerOf(sessionId: string): number | undefined {
+    return this.owners.get(sessionId);
+  }
+
   get size(): number {
     return this.owners.size;
   }

@@ -38,13 +38,16 @@ export interface TokenInUse {
  * carries no valid credentials. Throwing (store unreachable) makes the upgrade
  * answer 503, never 401.
  *
- * Optional: `stillValid(sessionIds)` -> the ids among `sessionIds` whose
- * session still exists and has not expired. The Manager asks it once per
- * `sessionRecheckMs` with the session ids of all its cookie sockets, and
+ * Optional: `stillValid(sessionIds, openedAs)` -> the ids among `sessionIds`
+ * whose session still exists and has not expired. The Manager asks it once
+ * per `sessionRecheckMs` with the session ids of all its cookie sockets, and
  * closes the sockets of the missing ones with 4401; throwing keeps them open
  * (an outage is not a logout). Without it, cookie sockets are not re-checked.
+ * `openedAs(sessionId)` is the user this process's open sockets of that
+ * session opened as: a resolver that can read who the session holds now
+ * leaves out a session that holds another user (expressSessionResolver does).
  */
 export interface SessionResolver {
   resolve(req: IncomingMessage): Awaitable<Identity | null>;
-  stillValid?(sessionIds: readonly string[]): Awaitable<Iterable<string>>;
+  stillValid?(sessionIds: readonly string[], openedAs?: (sessionId: string) => number | undefined): Awaitable<Iterable<string>>;
 }

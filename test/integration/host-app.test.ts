@@ -264,6 +264,16 @@ describe('inside a host app that owns its sessions', () => {
       next.ws.close();
     });
 
+    it("a sign-in as another user, then only a refused upgrade of the new one: the earlier user's socket still ends at the re-check", async () => {
+      const cookie = await hostLogin(host, 21);
+      const earlier = await connectClient(host.target, cookie);
+      await host.target.http.post('/login').set('cookie', cookie).send({ id: 22 }).expect(200);
+      // Resolved as user 22, then refused: a foreign Origin.
+      expect(await upgradeStatus(host.target.wsUrl, { cookie, origin: 'http://evil.example' })).toBe(403);
+      expect(await host.parlor.manager.recheckSessions()).toBe(1);
+      expect(await closedWithin(earlier, 1000)).toEqual({ code: 4401, reason: 'session ended' });
+    });
+
     describe('what the re-check compares: the user a session now holds against the one its socket opened as', () => {
       const store = new session.MemoryStore();
       const hostSession = session({ name: 'host.sid', secret: 'the host app secret', store, resave: false, saveUninitialized: false });
@@ -271,23 +281,40 @@ describe('inside a host app that owns its sessions', () => {
         new Promise<void>((ok) => store.set(id, { cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) }, ...data } as never, () => ok()));
       const signed = (id: string) => `host.sid=${encodeURIComponent(`s:${id}.${createHmac('sha256', 'the host app secret').update(id).digest('base64').replace(/=+$/, '')}`)}`;
       const upgrade = (id: string) => ({ headers: { host: 'a.example', cookie: signed(id), upgrade: 'websocket' }, url: '/', method: 'GET' }) as unknown as IncomingMessage;
-      const live = async (resolver: ReturnType<typeof expressSessionResolver>, ids: string[]) => [...(await resolver.stillValid!(ids))].sort();
+      // What the Manager tells the re-check: the user each session's added socket opened as (here: every resolved upgrade is added).
+      const openedAs = new Map<string, number>();
+      const live = async (resolver: ReturnType<typeof expressSessionResolver>, ids: string[]) => [...(await resolver.stillValid!(ids, (id) => openedAs.get(id)))].sort();
+      const open = async (resolver: ReturnType<typeof expressSessionResolver>, id: string) => {
+        const identity = await resolver.resolve(upgrade(id));
+        if (identity?.sessionId !== undefined) openedAs.set(identity.sessionId, identity.userId);
+        return identity;
+      };
 
       it('live while the same user is signed in; not once it holds nobody or another user', async () => {
         const resolver = expressSessionResolver(hostSession, (s) => s.hostUserId, { cookieName: 'host.sid' });
         for (const id of ['same', 'cleared', 'switched']) {
           await hold(id, { hostUserId: 1 });
-          expect(await resolver.resolve(upgrade(id))).toMatchObject({ userId: 1, sessionId: id });
+          expect(await open(resolver, id)).toMatchObject({ userId: 1, sessionId: id });
         }
         await hold('cleared', {});
         await hold('switched', { hostUserId: 2 });
         expect(await live(resolver, ['same', 'cleared', 'switched'])).toEqual(['same']);
       });
 
+      it("compares with the user the Manager's socket opened as, not with the newest upgrade the resolver answered (one refused after its lookup)", async () => {
+        const resolver = expressSessionResolver(hostSession, (s) => s.hostUserId, { cookieName: 'host.sid' });
+        await hold('refused', { hostUserId: 1 });
+        await open(resolver, 'refused');
+        await hold('refused', { hostUserId: 2 });
+        // The new user's upgrade is resolved, then refused (a foreign Origin, a budget): no socket of user 2 was added.
+        expect(await resolver.resolve(upgrade('refused'))).toMatchObject({ userId: 2 });
+        expect(await live(resolver, ['refused'])).toEqual([]);
+      });
+
       it('a numeric string and a number name the same user', async () => {
         const resolver = expressSessionResolver(hostSession, (s) => (s as { account?: unknown }).account, { cookieName: 'host.sid' });
         await hold('as-string', { account: 7 });
-        expect(await resolver.resolve(upgrade('as-string'))).toMatchObject({ userId: 7 });
+        expect(await open(resolver, 'as-string')).toMatchObject({ userId: 7 });
         await hold('as-string', { account: '7' });
         expect(await live(resolver, ['as-string'])).toEqual(['as-string']);
       });
@@ -298,7 +325,7 @@ describe('inside a host app that owns its sessions', () => {
         const signedIn = new Map<string, number>([['by-id', 6]]);
         const resolver = expressSessionResolver(hostSession, (s) => signedIn.get(s.id), { cookieName: 'host.sid' });
         await hold('by-id', {});
-        expect(await resolver.resolve(upgrade('by-id'))).toMatchObject({ userId: 6, sessionId: 'by-id' });
+        expect(await open(resolver, 'by-id')).toMatchObject({ userId: 6, sessionId: 'by-id' });
         expect(await live(resolver, ['by-id'])).toEqual(['by-id']);
         signedIn.delete('by-id');
         expect(await live(resolver, ['by-id'])).toEqual([]);
@@ -307,7 +334,7 @@ describe('inside a host app that owns its sessions', () => {
       it('a userIdOf that reads the request is not asked without one: existence only', async () => {
         const resolver = expressSessionResolver(hostSession, (s, req) => (req?.headers?.host === 'a.example' ? s.hostUserId : null), { cookieName: 'host.sid' });
         await hold('needs-req', { hostUserId: 3 });
-        expect(await resolver.resolve(upgrade('needs-req'))).toMatchObject({ userId: 3 });
+        expect(await open(resolver, 'needs-req')).toMatchObject({ userId: 3 });
         await hold('needs-req', {});
         expect(await live(resolver, ['needs-req'])).toEqual(['needs-req']);
         await new Promise<void>((ok) => store.destroy('needs-req', () => ok()));
@@ -326,8 +353,8 @@ describe('inside a host app that owns its sessions', () => {
         );
         await hold('throws', { hostUserId: 4 });
         await hold('gone', { hostUserId: 5 });
-        await resolver.resolve(upgrade('throws'));
-        await resolver.resolve(upgrade('gone'));
+        await open(resolver, 'throws');
+        await open(resolver, 'gone');
         await new Promise<void>((ok) => store.destroy('gone', () => ok()));
         throwing = true;
         expect(await live(resolver, ['throws', 'gone'])).toEqual(['throws']);
