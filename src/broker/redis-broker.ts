@@ -33,6 +33,7 @@ import {
   wireOriginHead,
   type ControlMessages,
 } from './channels.js';
+import { isNoAnswer, RedisLiveness } from './redis-liveness.js';
 import { RedisPresence } from './redis-presence.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 import { withLoggableErrors } from '../loggable-error.js';
@@ -54,6 +55,13 @@ export interface RedisBrokerOptions {
   sweepIntervalMs?: number;
   /** Largest number of channels per SUBSCRIBE when resubscribing. Default 1000. */
   subscribeBatch?: number;
+  /**
+   * How long any Redis command may wait for its answer (ioredis `commandTimeout`). Default 2000. A Redis
+   * that stops answering while its connection stays open (a partition) is then noticed: the broker drops
+   * both connections and reconnects, delivering to local connections only until Redis answers again.
+   * So publishes wait at most this long, and shutdown, `GET /api/users/online` and presence never hang.
+   */
+  commandTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -73,10 +81,11 @@ function resolveRedisBrokerOptions(options: RedisBrokerOptions = {}): Resolved {
     heartbeatIntervalMs: Math.max(1, Math.floor(ttl / 3)),
     sweepIntervalMs: 5_000,
     subscribeBatch: 1000,
+    commandTimeoutMs: 2000,
     logger: silentLogger,
     ...defined,
   };
-  for (const key of ['presenceTtlMs', 'heartbeatIntervalMs', 'sweepIntervalMs', 'subscribeBatch'] as const) {
+  for (const key of ['presenceTtlMs', 'heartbeatIntervalMs', 'sweepIntervalMs', 'subscribeBatch', 'commandTimeoutMs'] as const) {
     if (!Number.isSafeInteger(o[key]) || o[key] <= 0) throw new TypeError(`RedisBroker option ${key} must be a positive integer, got ${String(o[key])}`);
   }
   if (o.heartbeatIntervalMs >= o.presenceTtlMs) {
@@ -128,6 +137,7 @@ export class RedisBroker implements Broker {
   /** PUBLISH commands asked for in this event-loop turn, sent together by flush(). */
   private outgoing: Outgoing[] = [];
   private flushScheduled = false;
+  private readonly liveness: RedisLiveness;
   /** Envelopes that reached only local connections because Redis was unreachable (observability). */
   droppedPublishes = 0;
 
@@ -146,6 +156,10 @@ export class RedisBroker implements Broker {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
+      commandTimeout: this.options.commandTimeoutMs,
+      // A connection dropped for silence is closed with a FIN the silent peer may never answer: destroyed after this
+      // (ioredis's default is 2 s), which is also when the commands it still held are failed and let go.
+      disconnectTimeout: this.options.commandTimeoutMs,
     };
     this.pub = new Redis(this.options.url, { ...common, connectionName: `parlor-${this.instanceId}-pub` });
     // ioredis would resubscribe by itself (autoResubscribe), but only to channels confirmed before the
@@ -170,6 +184,14 @@ export class RedisBroker implements Broker {
     this.sub.on('close', () => (this.subscribed = false));
     this.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     this.presence.start();
+    this.liveness = new RedisLiveness(
+      [
+        { conn: this.pub, role: 'publisher' },
+        { conn: this.sub, role: 'subscriber' },
+      ],
+      (role, err) => this.silent(role, err),
+    );
+    this.liveness.start(this.options.heartbeatIntervalMs);
   }
 
   /** `ready`: both connections up and every wanted channel subscribed. `down`: lost after having been ready. */
@@ -305,6 +327,7 @@ export class RedisBroker implements Broker {
    */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.liveness.stop();
     await this.flush(); // what was published before close() goes out
     await this.presence.leave();
     this.closed = true;
@@ -318,6 +341,7 @@ export class RedisBroker implements Broker {
    */
   destroy(): void {
     this.closed = true;
+    this.liveness.stop();
     this.presence.stop();
     this.pub.disconnect();
     this.sub.disconnect();
@@ -394,6 +418,20 @@ export class RedisBroker implements Broker {
     }
   }
 
+  /**
+   * A command got no answer within `commandTimeoutMs` while the connection
+   * stayed open: Redis stopped answering. Both connections are dropped and
+   * reconnect (a partition cuts both), so `status` is `down`, publishes are
+   * dropped at once rather than each waiting, and presence answers for this
+   * instance, until Redis answers a new connection's handshake.
+   */
+  private silent(role: string, err: unknown): void {
+    if (this.closed || (this.pub.status !== 'ready' && this.sub.status !== 'ready')) return;
+    this.log.warn({ err, role, redis: this.description }, `redis: no answer within ${this.options.commandTimeoutMs} ms; reconnecting`);
+    this.pub.disconnect(true);
+    this.sub.disconnect(true);
+  }
+
   /** Logs each outage once (not every reconnect attempt), and its end. */
   private watch(conn: Redis, role: string): void {
     conn.on('ready', () => {
@@ -457,6 +495,7 @@ export class RedisBroker implements Broker {
     if (failed.length > 0) {
       this.droppedPublishes += failed.length;
       this.log.warn({ err: failed[0], messages: failed.length }, 'redis: publish failed; remote recipients recover with sync');
+      if (failed.some(isNoAnswer)) this.silent('publisher', failed.find(isNoAnswer));
     }
     for (const { done } of batch) done();
   }
