@@ -407,7 +407,12 @@ export class RedisBroker implements Broker {
     const all = [...this.channels];
     try {
       for (let i = 0; i < all.length; i += this.options.subscribeBatch) {
-        await this.sub.subscribe(...all.slice(i, i + this.options.subscribeBatch));
+        const batch = all.slice(i, i + this.options.subscribeBatch);
+        await this.sub.subscribe(...batch);
+        // A user whose last connection closed while this batch waited its turn was unsubscribed before it went out:
+        // undo that part of the batch, or the instance would hear that user's frames until its next reconnect.
+        const gone = batch.filter((channel) => !this.channels.has(channel));
+        if (gone.length > 0) await this.sub.unsubscribe(...gone);
       }
       this.subscribed = true;
       this.log.info({ redis: this.description, channels: all.length }, 'redis: subscribed');
