@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 import type { RawData } from 'ws';
 import type { FrameErrorCode } from '../errors.js';
 import { ClientFrame } from './protocol.js';
@@ -13,17 +12,9 @@ export type ParseResult =
  */
 export function parseClientFrame(data: RawData | string, isBinary: boolean): ParseResult {
   if (isBinary) return fail('bad_request', 'binary frames are not accepted; send JSON text');
-  let text: string;
-  if (typeof data === 'string') text = data;
-  else {
-    // The upgrade turns ws's own UTF-8 check off (it closes the socket with 1007): a bad frame is an error frame here.
-    const bytes = rawToBuffer(data);
-    if (!isUtf8(bytes)) return fail('bad_request', 'the frame is not valid UTF-8 text');
-    text = bytes.toString('utf8');
-  }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(typeof data === 'string' ? data : rawToString(data));
   } catch {
     return fail('bad_request', 'the frame is not valid JSON');
   }
@@ -55,7 +46,7 @@ function clientIdOf(json: unknown): string | undefined {
  */
 export function clientIdOfRaw(data: RawData, isBinary: boolean): string | undefined {
   if (isBinary) return undefined;
-  const text = rawToBuffer(data).toString('utf8');
+  const text = rawToString(data);
   if (!text.includes('"client_id"')) return undefined;
   try {
     return clientIdOf(JSON.parse(text));
@@ -64,8 +55,8 @@ export function clientIdOfRaw(data: RawData, isBinary: boolean): string | undefi
   }
 }
 
-function rawToBuffer(data: RawData): Buffer {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  if (data instanceof ArrayBuffer) return Buffer.from(data);
-  return data;
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
 }

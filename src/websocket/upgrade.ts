@@ -46,9 +46,6 @@ export function createUpgradeHandler(
     // Bound the memory a peer can pin with many tiny fragments (ws >= 8.21).
     maxFragments: 1024,
     maxBufferedChunks: 4096,
-    // A text frame that is not UTF-8 is a bad frame (contract section 3: an error frame, the socket stays open),
-    // not ws's close with 1007: parseClientFrame checks it, with the same check ws would run (buffer.isUtf8).
-    skipUTF8Validation: true,
   };
   const wss = new WebSocketServer(wsOptions);
 

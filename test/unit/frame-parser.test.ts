@@ -66,16 +66,6 @@ describe('parseClientFrame: rejections', () => {
     });
   });
 
-  it('rejects a text frame that is not UTF-8 (a lone continuation byte, a truncated sequence), also in fragments', () => {
-    const bad = { ok: false, code: 'bad_request', message: 'the frame is not valid UTF-8 text' };
-    expect(parseClientFrame(Buffer.from([0x7b, 0x80, 0x7d]), false)).toEqual(bad);
-    expect(parseClientFrame(Buffer.from('{"type":"sync","since":0}\xe2\x82', 'latin1'), false)).toEqual(bad);
-    expect(parseClientFrame([Buffer.from('{"type":"sync",'), Buffer.from([0xc3])], false)).toEqual(bad);
-    // A character split across fragments is still UTF-8 once joined.
-    const euro = Buffer.from('{"type":"typing","to":2,"is_typing":true,"x":"\u20ac"}');
-    expect(parseClientFrame([euro.subarray(0, 47), euro.subarray(47)], false)).toMatchObject({ ok: true, frame: { type: 'typing', to: 2 } });
-  });
-
   it('rejects what is not JSON or not an object', () => {
     expect(ok('{"type":')).toEqual({ ok: false, code: 'bad_request', message: 'the frame is not valid JSON' });
     for (const text of ['[]', '"private"', '7', 'true', 'null']) {
