@@ -33,6 +33,10 @@ export type HttpErrorCode = keyof typeof HttpErrorCode;
 export const CloseCode = {
   /** Server shutting down. */
   going_away: 1001,
+  /** Broken WebSocket framing (RFC 6455): sent by `ws` itself. */
+  protocol_error: 1002,
+  /** A text frame or close reason that is not UTF-8 (RFC 6455): sent by `ws` itself. */
+  invalid_payload: 1007,
   /** Persistent abuse: rate limit exceeded for seconds. */
   policy_violation: 1008,
   /** A frame larger than MAX_FRAME_BYTES. */
