@@ -32,6 +32,9 @@ export function refreshDelay(expiresAt: number, now: number, aheadMs: number): n
  */
 export const REFRESH_RETRY_FLOOR_MS = 1000;
 
+/** setTimeout's longest delay (about 24.8 days): a longer one fires at once, so a later refresh is reached in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class TokenRefresher {
   private expiresAt: number | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -72,7 +75,10 @@ export class TokenRefresher {
   private schedule(floorMs = 0): void {
     clearTimeout(this.timer);
     if (this.expiresAt === undefined) return;
-    this.timer = setTimeout(() => void this.refresh(), Math.max(floorMs, refreshDelay(this.expiresAt, this.now(), this.aheadMs)));
+    const delay = Math.max(floorMs, refreshDelay(this.expiresAt, this.now(), this.aheadMs));
+    // A token of a month or more: wait the longest a timer can, then ask the rule again.
+    if (delay > MAX_TIMER_MS) this.timer = setTimeout(() => this.schedule(), MAX_TIMER_MS);
+    else this.timer = setTimeout(() => void this.refresh(), delay);
   }
 
   private async refresh(): Promise<void> {

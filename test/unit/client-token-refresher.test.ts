@@ -57,4 +57,25 @@ describe('TokenRefresher retries', () => {
       vi.useRealTimers();
     }
   });
+
+  it('a token of 30 days (past setTimeout\'s 24.8-day limit) is refreshed refreshAheadMs before its end, not at once and in a loop', async () => {
+    vi.useFakeTimers();
+    try {
+      const DAY = 24 * 3600 * 1000;
+      let calls = 0;
+      const sent: string[] = [];
+      const refresher = new TokenRefresher(() => ({ token: `t${++calls}`, expires_at: Date.now() + 30 * DAY }), 60_000);
+      await refresher.fresh();
+      refresher.start((token) => sent.push(token));
+      await vi.advanceTimersByTimeAsync(1000);
+      expect({ calls, sent }).toEqual({ calls: 1, sent: [] });
+      await vi.advanceTimersByTimeAsync(30 * DAY - 60_000 - 1000 - 10);
+      expect(sent).toEqual([]);
+      await vi.advanceTimersByTimeAsync(20);
+      expect(sent).toEqual(['t2']);
+      refresher.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
