@@ -317,9 +317,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
         // Only the replay keeps the wait going: live traffic would hold everything back for good
         // from a server that never answers the sync (sync disabled there).
         if (this.inbox.syncing && frame.replayed === true) this.armSyncTimer();
-        // Many delivered ids above lastSeenId: a sync lets the inbox forget them (and brings anything missed live),
-        // unless this server did not answer the last one (sync disabled there): then the inbox drops its oldest.
-        else if (this.inbox.wantsSync && this.current === 'open' && this.syncAnswers) this.startSync();
+        else this.syncIfInboxIsFull();
         return;
       case 'synced':
         return this.finishSync(frame);
@@ -348,6 +346,17 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     if (typeof frame.client_id !== 'string' || typeof frame.id !== 'number') return;
     this.inbox.markKnown(frame.id);
     this.outbox.acknowledge({ id: frame.id, timestamp: frame.timestamp, client_id: frame.client_id });
+    // A client that mostly sends fills the inbox with its own acked ids: they too must leave by a sync, not by
+    // being dropped, or a later replay would hand them back to the app as new.
+    this.syncIfInboxIsFull();
+  }
+
+  /**
+   * Many ids above lastSeenId (delivered, or my own acked): a sync lets the inbox forget them (and brings anything
+   * missed live), unless this server did not answer the last one (sync disabled there): then the inbox drops its oldest.
+   */
+  private syncIfInboxIsFull(): void {
+    if (this.inbox.wantsSync && this.current === 'open' && this.syncAnswers) this.startSync();
   }
 
   private onError(frame: ServerFrame<'error'>): void {

@@ -214,6 +214,30 @@ describe('ParlorClient sync after every (re)connect', () => {
     expect(deliveredIds(h.events)).toEqual([101, 115, 130, 131]);
   });
 
+  it('a client that only sends: its acked ids fill the window too, so it syncs, and a later replay never hands its own messages back', async () => {
+    const h = createClient({ dedupWindow: 2 });
+    const first = connectAndSync(h);
+    const syncs = () => first.frames().filter((f) => f.type === 'sync');
+    for (let i = 1; i <= 9; i++) {
+      const sent = h.client.sendPrivate(2, `mine ${i}`);
+      first.push({ type: 'ack', client_id: `c${i}`, id: i, timestamp: i });
+      await sent;
+      // The sync the window asked for: its replay of my own messages delivers nothing and moves lastSeenId up.
+      if (syncs().length > 1 && h.client.lastSeenId < i) {
+        for (let id = h.client.lastSeenId + 1; id <= i; id++) first.push(replayed(privateMessage(id, { from: 1, to: 2, content: `mine ${id}` })));
+        first.push({ type: 'synced', last_id: i });
+      }
+    }
+    expect(syncs().length).toBeGreaterThan(1);
+    first.drop(1006);
+    vi.runOnlyPendingTimers();
+    const second = h.net.last;
+    second.accept();
+    for (let id = 1; id <= 9; id++) second.push(replayed(privateMessage(id, { from: 1, to: 2, content: `mine ${id}` })));
+    second.push({ type: 'synced', last_id: 9 });
+    expect(deliveredIds(h.events)).toEqual([]);
+  });
+
   it('does not deliver a replay of my own acknowledged message', async () => {
     const h = createClient();
     const first = connectAndSync(h);
