@@ -68,10 +68,15 @@ export class Reconnector {
       if (!reason) return open();
       paused(reason);
       if (generation !== this.generation) return;
-      this.cancelWait = whenReachable(environment, pauseWhenHidden, () => {
+      // whenReachable calls back at once when the platform is reachable again already (a `paused` listener changed
+      // it): its canceller must not be kept then, or `scheduled` would stay true and no loss would be retried again.
+      let reached = false;
+      const cancel = whenReachable(environment, pauseWhenHidden, () => {
+        reached = true;
         this.cancelWait = undefined;
         open();
       });
+      if (!reached) this.cancelWait = cancel;
     }, delayMs);
   }
 

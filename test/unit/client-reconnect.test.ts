@@ -282,6 +282,26 @@ describe('ParlorClient pauses reconnection while the platform says so', () => {
     expect(h.net.sockets).toHaveLength(2);
   });
 
+  it('reachable again by the time the pause is announced (a reconnecting listener re-read the network): it opens, and a later loss is retried too', () => {
+    const platform = fakePlatform();
+    const h = createClient({ reconnectBaseMs: 100, reconnectMaxMs: 100 }, platform);
+    connectAndSync(h);
+    h.client.on('reconnecting', (e) => {
+      if (e.waitingFor === 'offline') platform.goOnline();
+    });
+    platform.goOffline();
+    h.net.last.drop(1006);
+    vi.advanceTimersByTime(100);
+    expect(h.net.sockets).toHaveLength(2);
+    h.net.last.accept();
+    h.net.last.push({ type: 'synced', last_id: 0 });
+    h.net.last.drop(1006);
+    expect(h.client.state).toBe('reconnecting');
+    vi.advanceTimersByTime(60_000);
+    expect(h.net.sockets.length).toBeGreaterThan(2);
+    h.client.close();
+  });
+
   it('keeps waiting until both conditions clear', () => {
     const platform = fakePlatform({ onLine: false, visibilityState: 'hidden' });
     const h = createClient({}, platform);
