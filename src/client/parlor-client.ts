@@ -88,9 +88,12 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
    */
   connect(): Promise<ServerFrame<'welcome'>> {
     const welcomed = this.nextWelcome();
-    // The app asked: a client that gave up (retries_exhausted) or was closed starts over with every attempt.
-    if (this.current === 'idle' || this.current === 'closed') this.reconnector.reset();
-    if (this.current === 'idle' || this.current === 'closed' || this.current === 'reconnecting') this.openSocket();
+    // The app asked (a "retry now"): the backoff starts over, whether the client gave up (retries_exhausted), was
+    // closed or was waiting for its next attempt; else one failed try could use up maxReconnectAttempts at once.
+    if (this.current === 'idle' || this.current === 'closed' || this.current === 'reconnecting') {
+      this.reconnector.reset();
+      this.openSocket();
+    }
     return welcomed;
   }
 

@@ -248,6 +248,23 @@ describe('ParlorClient reconnection', () => {
     expect(h.net.sockets).toHaveLength(2);
     expect(h.client.state).toBe('open');
   });
+
+  it('connect() while waiting for the next attempt tries at once and starts the backoff over (docs/client.md)', () => {
+    const h = createClient({ reconnectBaseMs: 100, reconnectMaxMs: 100_000, random: () => 0.5 });
+    startConnecting(h.client);
+    for (let i = 0; i < 5; i++) {
+      h.net.last.drop(1006);
+      vi.runOnlyPendingTimers();
+    }
+    h.net.last.drop(1006);
+    const before = h.net.sockets.length;
+    startConnecting(h.client);
+    expect(h.net.sockets).toHaveLength(before + 1);
+    h.net.last.drop(1006);
+    const last = h.events.filter(([n]) => n === 'reconnecting').at(-1)![1] as { attempt: number; delayMs: number };
+    expect(last).toMatchObject({ attempt: 1, delayMs: 50 });
+    h.client.close();
+  });
 });
 
 describe('ParlorClient pauses reconnection while the platform says so', () => {
