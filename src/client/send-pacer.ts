@@ -21,7 +21,10 @@ export const RECOVER_MS = 30_000;
 
 export class SendPacer {
   private bucket: TokenBucket;
+  /** The last overflow: answers within SAME_OVERFLOW_MS of it belong to it. */
   private lastSlowDown = -Infinity;
+  /** The last change of pace, either way: the next step up needs RECOVER_MS of quiet after it. */
+  private lastStep = -Infinity;
   private readonly fullRate: number;
   private readonly fullBurst: number;
 
@@ -37,13 +40,14 @@ export class SendPacer {
 
   /** Takes one frame's worth; false when the bucket is empty (see `waitMs`). */
   take(): boolean {
-    if (this.rate < this.fullRate && this.now() - this.lastSlowDown >= RECOVER_MS) this.recover();
+    if (this.rate < this.fullRate && this.now() - this.lastStep >= RECOVER_MS) this.recover();
     return this.bucket.take();
   }
 
   /** A quiet spell: one step back up (double, at most the given rate and burst); the next step needs another spell. */
   private recover(): void {
-    this.lastSlowDown = this.now();
+    // Not lastSlowDown: an overflow right after a step up (the doubled burst is what overflows) is a new one.
+    this.lastStep = this.now();
     this.rate = Math.min(this.fullRate, this.rate * 2);
     this.burst = Math.min(this.fullBurst, this.burst * 2);
     this.bucket = new TokenBucket(this.rate, this.burst, this.now);
@@ -63,6 +67,7 @@ export class SendPacer {
     const t = this.now();
     if (t - this.lastSlowDown < SAME_OVERFLOW_MS) return;
     this.lastSlowDown = t;
+    this.lastStep = t;
     this.rate = Math.max(1, this.rate / 2);
     this.burst = Math.max(1, Math.floor(this.burst / 2));
     this.bucket = new TokenBucket(this.rate, this.burst, this.now);

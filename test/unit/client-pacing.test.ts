@@ -114,4 +114,21 @@ describe('SendPacer', () => {
     pacer.take();
     expect(pacer.currentRate).toBe(16);
   });
+
+  it('an overflow right after a step back up (the doubled burst is what overflows) is a new one: it halves again', () => {
+    let now = 1_000_000;
+    const pacer = new SendPacer(8, 8, () => now);
+    pacer.slowDown();
+    expect(pacer.currentRate).toBe(4);
+    now += RECOVER_MS;
+    pacer.take();
+    expect(pacer.currentRate).toBe(8);
+    now += 10;
+    pacer.slowDown();
+    expect(pacer.currentRate).toBe(4);
+    // And the next step up waits a whole quiet spell after that overflow.
+    now += RECOVER_MS - 20;
+    pacer.take();
+    expect(pacer.currentRate).toBe(4);
+  });
 });
