@@ -26,6 +26,9 @@ export interface SendOptions {
 
 export type { TypingTarget } from './frames.js';
 
+/** How long a sync the server answered `rate_limited` waits before it is written again. */
+const SYNC_RETRY_MS = 1000;
+
 export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   private readonly options: ResolvedClientOptions;
   private readonly outbox: Outbox;
@@ -39,6 +42,8 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   private detachSocket: (() => void) | null = null;
   private opened = false;
   private syncTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while a sync the server answered `rate_limited` waits to be written again. */
+  private syncRetryTimer: ReturnType<typeof setTimeout> | undefined;
   /** The server answered this connection's last sync with `synced` (false: it timed out; sync is off there). */
   private syncAnswers = true;
   /** Set while queued frames wait for the pacer. */
@@ -118,12 +123,12 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
    * returns false when not connected. A refusal arrives as an `error` event.
    */
   broadcast(content: string): boolean {
-    return this.write(encode.broadcast(content));
+    return this.writeUnlessReplaying(encode.broadcast(content));
   }
 
   /** Tell a user or a group that I am (not) typing. Ephemeral: returns false, and drops it, when not connected. */
   typing(target: TypingTarget, isTyping = true): boolean {
-    return this.write(encode.typing(target, isTyping));
+    return this.writeUnlessReplaying(encode.typing(target, isTyping));
   }
 
   /**
@@ -171,6 +176,15 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
       this.flushTimer = undefined;
       this.flushOutbox();
     }, this.pacer.waitMs());
+  }
+
+  /**
+   * Frames the server answers without a `client_id` when they fail (typing, broadcast, refresh) wait out the
+   * replay of a new connection, as `read` frames do: an `error` without a `client_id` then is the sync's.
+   * Ephemeral, they are not queued: false, as when not connected.
+   */
+  private writeUnlessReplaying(frame: string): boolean {
+    return !this.inbox.syncing && this.write(frame);
   }
 
   /** Write a frame to the open socket; false when there is none or it refused. */
@@ -235,7 +249,8 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     this.current = 'open';
     this.startSync();
     this.flushOutbox();
-    this.tokens?.start((token) => this.write(encode.refresh(token)));
+    // A refresh not written during the replay is tried again a second later (TokenRefresher), until `refreshed`.
+    this.tokens?.start((token) => this.writeUnlessReplaying(encode.refresh(token)));
     this.emit('open', { reconnected });
   }
 
@@ -287,6 +302,8 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     this.welcome = null;
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
+    clearTimeout(this.syncRetryTimer);
+    this.syncRetryTimer = undefined;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.inbox.abortSync();
@@ -373,7 +390,24 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
       this.outbox.fail(frame.client_id, new ParlorClientError(frame.code as ParlorClientErrorCode, frame.message));
       return;
     }
-    if (this.inbox.syncing && (frame.code === 'internal' || frame.code === 'unavailable')) this.replayFailed(frame.message);
+    // During the replay only the sync itself is written without a client_id (writeUnlessReplaying): such an error is its.
+    if (!this.inbox.syncing) return;
+    if (frame.code === 'internal' || frame.code === 'unavailable') this.replayFailed(frame.message);
+    else if (frame.code === 'rate_limited') this.syncAgainSoon();
+  }
+
+  /**
+   * The server did not take the sync (`rate_limited`: the user's sync budget, or the frame limit): write it again
+   * after a pause, holding what is held. The replay's deadline (syncTimeoutMs) is not moved: a server that keeps
+   * refusing is treated as one that never answers.
+   */
+  private syncAgainSoon(): void {
+    if (this.syncRetryTimer !== undefined) return;
+    this.pacer.slowDown();
+    this.syncRetryTimer = setTimeout(() => {
+      this.syncRetryTimer = undefined;
+      if (this.current === 'open' && this.inbox.syncing) this.write(encode.sync(this.inbox.lastSeenId));
+    }, SYNC_RETRY_MS);
   }
 
   /**

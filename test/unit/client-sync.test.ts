@@ -300,6 +300,58 @@ describe('ParlorClient sync after every (re)connect', () => {
     expect(deliveredIds(h.events)).toEqual([11, 12, 13, 14, 500]);
   });
 
+  it('a sync the server answered rate_limited (its sync budget) is written again a second later, holding live messages meanwhile', () => {
+    const h = createClient({ since: 10 });
+    startConnecting(h.client);
+    const socket = h.net.last;
+    socket.accept();
+    const syncs = () => socket.frames().filter((f) => f.type === 'sync');
+    expect(syncs()).toEqual([{ type: 'sync', since: 10 }]);
+    socket.push({ type: 'error', code: 'rate_limited', message: 'too many syncs, slow down' });
+    socket.push(privateMessage(20)); // live; 11-19 were missed while disconnected
+    vi.advanceTimersByTime(999);
+    expect(syncs()).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(syncs()).toEqual([{ type: 'sync', since: 10 }, { type: 'sync', since: 10 }]);
+    expect(deliveredIds(h.events)).toEqual([]);
+    for (const id of [11, 20]) socket.push(replayed(privateMessage(id)));
+    socket.push({ type: 'synced', last_id: 20 });
+    expect(deliveredIds(h.events)).toEqual([11, 20]);
+    expect(h.client.state).toBe('open');
+  });
+
+  it('typing and broadcast wait out the replay (dropped, as when not connected): an error without client_id then is the sync\'s alone', () => {
+    const h = createClient();
+    startConnecting(h.client);
+    const socket = h.net.last;
+    socket.accept();
+    socket.push(replayed(privateMessage(1)));
+    // Ephemeral: not written during the replay (false, as when not connected), so the server cannot answer them.
+    expect(h.client.typing({ group_id: 7 })).toBe(false);
+    expect(h.client.broadcast('hello')).toBe(false);
+    expect(socket.frames().map((f) => f.type)).toEqual(['sync']);
+    socket.push({ type: 'synced', last_id: 1 });
+    expect(h.client.typing({ group_id: 7 })).toBe(true);
+    expect(socket.frames().map((f) => f.type)).toEqual(['sync', 'typing']);
+  });
+
+  it('a token refresh due during the replay is written once the replay is over (the refresher tries again a second later)', async () => {
+    let n = 0;
+    const h = createClient({ getToken: () => ({ token: `t${++n}`, expires_at: Date.now() + 2000 }) });
+    h.client.connect().catch(() => {});
+    await flushPromises();
+    const socket = h.net.last;
+    socket.accept();
+    socket.push({ type: 'welcome', user_id: 1, timestamp: 1 });
+    socket.push(replayed(privateMessage(1)));
+    await vi.advanceTimersByTimeAsync(1000); // halfway to a 2 s token's end: the refresh is due, mid-replay
+    expect(socket.frames().filter((f) => f.type === 'refresh')).toEqual([]);
+    socket.push({ type: 'synced', last_id: 1 });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(socket.frames().filter((f) => f.type === 'refresh')).toHaveLength(1);
+    h.client.close();
+  });
+
   it('a replay the server could not finish (error internal, no synced): reconnects and syncs again from the last replayed id', () => {
     const h = createClient({ since: 0 });
     startConnecting(h.client);
