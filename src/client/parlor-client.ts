@@ -394,6 +394,8 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     if (!this.inbox.syncing) return;
     if (frame.code === 'internal' || frame.code === 'unavailable') this.replayFailed(frame.message);
     else if (frame.code === 'rate_limited') this.syncAgainSoon();
+    // `sync is not enabled` (a host persister without messagesSince): as a sync never answered, but at once.
+    else if (frame.code === 'bad_request') this.finishSync(undefined);
   }
 
   /**
