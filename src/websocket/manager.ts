@@ -459,16 +459,23 @@ export class Manager {
 
   /** The same for a group: 404/403 (`not_found`/`forbidden`) unless the sender is an accepted member. */
   async sendGroup(input: SaveGroupInput, exceptConnection?: string): Promise<Saved<GroupMessage>> {
-    let members: readonly number[];
     let toSave: SaveGroupInput;
     try {
-      members = await this.requireMembership(input.groupId, input.from);
-      toSave = this.options.messagePolicy ? await this.policed(input, { group_id: input.groupId }) : input;
+      await this.requireMembership(input.groupId, input.from);
+      toSave = input;
+      if (this.options.messagePolicy) {
+        toSave = await this.policed(input, { group_id: input.groupId });
+        // The policy may take its time (a moderation call): a sender who left or was removed meanwhile is refused.
+        await this.requireMembership(input.groupId, input.from);
+      }
     } catch (refusal) {
       return this.storedResend(input.from, input.clientId, isGroupMessage, refusal);
     }
     const saved = await this.messages.saveGroup(toSave);
     if (!saved.duplicate) {
+      // The members as they are once it is stored, not as they were before: one who left meanwhile (their leave
+      // answered already) gets nothing. Usually a cache hit (the membership caches hear every change).
+      const members = (await this.groups.acceptedMembers(input.groupId)) ?? [];
       this.routeGroup(saved.message, members, exceptConnection);
       this.announceMessage(saved.message, members.filter((u) => u !== input.from));
     }
