@@ -361,11 +361,12 @@ export class Manager {
     this.publish({ users: members }, type, body);
   }
 
-  /** Sends to every connection; returns how many this process reached. */
+  /** Sends to every connection; returns how many this process reached (open ones: a socket closing is not written to). */
   broadcastToAll<T extends ServerFrameType>(type: T, body: ServerFrames[T]): number {
-    const local = this.registry.size;
+    let open = 0;
+    for (const conn of this.registry.all()) if (conn.isOpen) open++;
     this.publish({ all: true }, type, body);
-    return local;
+    return open;
   }
 
   /** Stores a notification, then sends it to every connection of the user. */
