@@ -93,7 +93,6 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
       connectBurst: config.WS_CONNECT_BURST,
       newConversationsPerDay: config.NEW_CONVERSATIONS_PER_DAY,
       maxBufferedBytes: config.MAX_BUFFERED_BYTES,
-      shedBufferedBytes: Math.floor(config.MAX_BUFFERED_BYTES / 4),
       maxConnectionsPerUser: config.MAX_CONNECTIONS_PER_USER,
       heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
       sessionRecheckMs: config.SESSION_RECHECK_MS,

@@ -47,7 +47,11 @@ export interface ManagerOptions {
   abuseTolerance: number;
   /** Buffered bytes on one connection before it is closed with 1013 (MAX_BUFFERED_BYTES). */
   maxBufferedBytes: number;
-  /** Buffered bytes above which ephemeral frames (typing, presence) to that connection are shed. */
+  /**
+   * Buffered bytes above which ephemeral frames (typing, presence) to that
+   * connection are held back, and the most a `sync` replay keeps buffered.
+   * Default: a quarter of `maxBufferedBytes` (1 MiB of the default 4 MiB).
+   */
   shedBufferedBytes: number;
   /**
    * How often a connection with held-back frames is checked for having caught
@@ -151,6 +155,8 @@ export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
 export function resolveManagerOptions(partial: Partial<ManagerOptions> = {}): ManagerOptions {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
   const o: ManagerOptions = { ...DEFAULT_MANAGER_OPTIONS, ...defined };
+  // A quarter of the limit unless given: a smaller maxBufferedBytes alone must not fall under the default 1 MiB.
+  if (defined.shedBufferedBytes === undefined) o.shedBufferedBytes = Math.floor(o.maxBufferedBytes / 4);
   const positive = [
     'rateLimit',
     'rateBurst',

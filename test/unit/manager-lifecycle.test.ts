@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { DEFAULT_MANAGER_OPTIONS } from '../../src/websocket/options.js';
+import { DEFAULT_MANAGER_OPTIONS, resolveManagerOptions } from '../../src/websocket/options.js';
 import type { Saved } from '../../src/websocket/message-persister.js';
 import type { PrivateMessage } from '../../src/websocket/protocol.js';
 import { createHarness, deferred, framesAfterWelcome, framesOf, settle, type Harness } from '../support/mocks.js';
@@ -24,6 +24,14 @@ describe('Manager: options', () => {
       heartbeatIntervalMs: 30_000,
       typingTimeoutMs: 3000,
     });
+  });
+
+  it('holds back typing and presence from a quarter of maxBufferedBytes unless shedBufferedBytes is given (MAX_BUFFERED_BYTES, docs/operations.md)', () => {
+    expect(resolveManagerOptions().shedBufferedBytes).toBe(1024 * 1024);
+    expect(resolveManagerOptions({ maxBufferedBytes: 256 * 1024 }).shedBufferedBytes).toBe(64 * 1024);
+    expect(resolveManagerOptions({ maxBufferedBytes: 16 * 1024 * 1024 }).shedBufferedBytes).toBe(4 * 1024 * 1024);
+    expect(resolveManagerOptions({ maxBufferedBytes: 16 * 1024 * 1024, shedBufferedBytes: 1000 }).shedBufferedBytes).toBe(1000);
+    expect(() => resolveManagerOptions({ maxBufferedBytes: 1000, shedBufferedBytes: 2000 })).toThrow(/must not exceed/);
   });
 });
 
