@@ -101,6 +101,7 @@ export class Manager {
   private readonly deadlines: CredentialDeadlines;
   private readonly recheck: CredentialRecheck | undefined;
   private state: 'running' | 'closing' | 'closed' = 'running';
+  private closing: Promise<void> | undefined;
   /** Aborted when `close()` starts: wakes replays waiting for a slow client. */
   private readonly shutdown = new AbortController();
   /** New connections per user (connectRate, connectBurst). */
@@ -763,9 +764,15 @@ export class Manager {
 
   // ---- lifecycle ---------------------------------------------------------
 
-  /** Stops taking connections, waits for stored writes, then closes every socket with 1001. */
-  async close(): Promise<void> {
-    if (this.state !== 'running') return;
+  /**
+   * Stops taking connections, waits for stored writes, then closes every socket with 1001. Every call, a
+   * second one during the first included (a host with both a SIGINT and a SIGTERM handler), resolves then.
+   */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
     this.state = 'closing';
     this.shutdown.abort();
     this.heartbeat.stop();

@@ -107,6 +107,25 @@ describe('Manager: close()', () => {
     expect(h.manager.connectionCount).toBe(0);
   });
 
+  it('a second close() while the first is draining resolves only once the writes are done and the sockets closed', async () => {
+    h = createHarness({ contacts });
+    const write = deferred<Saved<PrivateMessage>>();
+    h.persister.savePrivate.mockImplementationOnce(() => write.promise);
+    const a = h.connect(1);
+    h.connect(2);
+    a.receive({ type: 'private', to: 2, content: 'last words', client_id: 'lw' });
+    await settle();
+    const first = h.manager.close();
+    let secondDone = false;
+    const second = h.manager.close().then(() => (secondDone = true));
+    await settle();
+    expect(secondDone).toBe(false);
+    expect(a.closeCode).toBeUndefined();
+    write.resolve({ message: { id: 8, from: 1, to: 2, content: 'last words', timestamp: 5 }, duplicate: false });
+    await Promise.all([first, second]);
+    expect(a.closeCode).toBe(1001);
+  });
+
   it('can be called twice', async () => {
     h = createHarness({ contacts });
     h.connect(1);
