@@ -6,14 +6,25 @@ const List = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
   .default([]);
-const Int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+/**
+ * A whole number written in digits: not `Number()`'s reading, under which a blank
+ * is 0 (an off switch for some limits), and `0x10` or `1e3` pass unseen.
+ */
+const Int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,15}$/, 'must be a whole number, in digits')
+    .transform(Number)
+    .pipe(z.number().min(min).max(max))
+    .default(def);
 
 /**
  * The environment variables of contract section 1, with their defaults, in
  * one place. A bad value stops the process at start with the variable's name.
  */
 export const EnvSchema = z.object({
-  PORT: Int(3000).pipe(z.number().max(65535)),
+  PORT: Int(3000, 0, 65535),
   HOST: z.string().min(1).default('127.0.0.1'),
   SQLITE_PATH: z.string().min(1).default('./data/parlor.db'),
   DATABASE_URL: z.string().url().optional(),
@@ -58,7 +69,7 @@ export const EnvSchema = z.object({
   MAX_CONNECTIONS_PER_USER: Int(32, 1),
   AUTH_RATE_LIMIT: Int(30),
   HEARTBEAT_INTERVAL_MS: Int(30_000, 10),
-  PASSWORD_HASH_COST: Int(17, 10).pipe(z.number().max(20)),
+  PASSWORD_HASH_COST: Int(17, 10, 20),
   /** Proxy hops (`1` behind one nginx) or the proxies' addresses; `true` is refused, see trustProxySetting. */
   TRUST_PROXY: z
     .string()
@@ -83,7 +94,9 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // A blank value (`AUTH_RATE_LIMIT=`, or only spaces, in an env file) is unset: its default. Others are kept
+  // as written (a secret is not trimmed); numbers are read trimmed (Int).
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const result = EnvSchema.safeParse(present);
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

@@ -29,6 +29,18 @@ describe('configuration from the environment', () => {
     expect(c.SESSION_SECRET).toBeUndefined();
   });
 
+  it('a blank number (spaces, a tab) is unset, never 0: no limit is turned off by a stray space; numbers are read trimmed', () => {
+    const c = loadConfig({ AUTH_RATE_LIMIT: ' ', HTTP_READ_RATE_LIMIT: '\t', PORT: '  ', MEMBERSHIP_CACHE_GROUPS: ' \n', WS_RATE_LIMIT: ' 25 ' });
+    expect([c.AUTH_RATE_LIMIT, c.HTTP_READ_RATE_LIMIT, c.PORT, c.MEMBERSHIP_CACHE_GROUPS, c.WS_RATE_LIMIT]).toEqual([30, 20, 3000, 10_000, 25]);
+    expect(loadConfig({ AUTH_RATE_LIMIT: '0' }).AUTH_RATE_LIMIT).toBe(0);
+  });
+
+  it('refuses numbers that are not plain digits (hex, exponents, fractions, signs), naming the variable', () => {
+    for (const [name, value] of [['PORT', '0x10'], ['WS_RATE_LIMIT', '1e3'], ['MAX_FRAME_BYTES', '1024.5'], ['AUTH_RATE_LIMIT', '-1'], ['PORT', '70000']] as const) {
+      expect(() => loadConfig({ [name]: value }), `${name}=${value}`).toThrow(new RegExp(name));
+    }
+  });
+
   it('stops at start with every bad variable named', () => {
     const bad = () => loadConfig({ PORT: 'eighty', WS_RATE_LIMIT: '0', SESSION_SECRET: 'short', DATABASE_URL: 'not a url' });
     expect(bad).toThrow(ConfigError);
