@@ -27,7 +27,11 @@ export const EnvSchema = z.object({
   PORT: Int(3000, 0, 65535),
   HOST: z.string().min(1).default('127.0.0.1'),
   SQLITE_PATH: z.string().min(1).default('./data/parlor.db'),
-  DATABASE_URL: z.string().url().optional(),
+  /** What pg reads (pg-connection-string), not a web URL: `postgres://user:pw@/db?host=/socket/dir` has no host and is valid. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S*$/, 'must be a postgres:// or postgresql:// connection string')
+    .optional(),
   /** PostgreSQL schema for Parlor's tables (created when missing); default `parlor`, apart from any host's tables. */
   DATABASE_SCHEMA: z
     .string()

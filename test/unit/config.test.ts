@@ -41,6 +41,13 @@ describe('configuration from the environment', () => {
     }
   });
 
+  it('DATABASE_URL is a PostgreSQL connection string: the Unix-socket form with no host is one, an http:// URL is not', () => {
+    const socketForm = 'postgres://parlor:pw@/chat?host=/cloudsql/project:region:instance';
+    expect(loadConfig({ DATABASE_URL: socketForm }).DATABASE_URL).toBe(socketForm);
+    expect(loadConfig({ DATABASE_URL: 'postgresql://127.0.0.1:5432/test' }).DATABASE_URL).toBe('postgresql://127.0.0.1:5432/test');
+    for (const bad of ['http://example.com/', 'ftp://x', 'localhost:5432']) expect(() => loadConfig({ DATABASE_URL: bad }), bad).toThrow(/DATABASE_URL/);
+  });
+
   it('stops at start with every bad variable named', () => {
     const bad = () => loadConfig({ PORT: 'eighty', WS_RATE_LIMIT: '0', SESSION_SECRET: 'short', DATABASE_URL: 'not a url' });
     expect(bad).toThrow(ConfigError);
