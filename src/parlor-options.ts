@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { trustProxyCompiles } from './trust-proxy.js';
+import { DEFAULT_MANAGER_OPTIONS, type ManagerOptions, resolveManagerOptions } from './websocket/options.js';
 
 /** Thrown by `createParlor` with one line per bad option. */
 export class ParlorOptionsError extends Error {
@@ -75,6 +76,23 @@ const Stores = z.custom<object>(
   { message: 'must be the stores of openSqliteStores(...) or openPostgresStores(...)' },
 );
 
+/** The Manager options without a default, listed so that a new one cannot be forgotten here (a compile error). */
+type OptionalManagerOption = { [K in keyof ManagerOptions]-?: undefined extends ManagerOptions[K] ? K : never }[keyof ManagerOptions];
+const OPTIONAL_MANAGER_OPTIONS: Record<OptionalManagerOption, true> = { messagePolicy: true, verifyToken: true, tokensStillCurrent: true, logger: true };
+const MANAGER_OPTION_NAMES = new Set([...Object.keys(DEFAULT_MANAGER_OPTIONS), ...Object.keys(OPTIONAL_MANAGER_OPTIONS)]);
+
+/** `manager`: Manager option names only, with values the Manager takes (its own checks, run here rather than later). */
+const ManagerOptionsSchema = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const unknown = Object.keys(value).filter((key) => !MANAGER_OPTION_NAMES.has(key));
+  for (const key of unknown) ctx.addIssue({ code: 'custom', path: [key], message: 'unknown Manager option' });
+  if (unknown.length > 0) return;
+  try {
+    resolveManagerOptions(value as Partial<ManagerOptions>);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
 const OptionsSchema = z
   .object({
     stores: Stores,
@@ -90,7 +108,7 @@ const OptionsSchema = z
     sessionTimeoutMs: z.number().int().positive().optional(),
     wsPath: z.string().startsWith('/', 'must start with /').optional(),
     trustProxy: TrustProxy.optional(),
-    manager: z.record(z.string(), z.unknown()).optional(),
+    manager: ManagerOptionsSchema.optional(),
     logger: withMethods('a pino-compatible logger', ['info', 'warn', 'error', 'debug', 'child']).optional(),
     broker: withMethods('a Broker', ['publish', 'setDeliver', 'close']).optional(),
     sessionResolver: withMethods('a SessionResolver', REQUIRED_METHODS.sessionResolver).optional(),

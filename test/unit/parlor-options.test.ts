@@ -40,6 +40,20 @@ describe('createParlor checks its options at construction (contract section 4)',
     expect(problems).toHaveLength(5);
   });
 
+  it('checks the manager options too: a misspelt name and a bad value are named with the other bad options', async () => {
+    expect(problemsOf({ stores, sessionSecret: SECRET, manager: { heartbeatIntervalMS: 5000, rateLimit: 20 } })).toEqual([
+      'manager.heartbeatIntervalMS: unknown Manager option',
+    ]);
+    expect(problemsOf({ stores, sessionSecret: SECRET, wsPath: 'ws', manager: { rateLimit: 0 } })).toEqual([
+      'wsPath: must start with /',
+      'manager: Manager option rateLimit must be a positive number, got 0',
+    ]);
+    // Every name the Manager takes is accepted, the ones without a default included.
+    const parlor = createParlor({ stores, sessionSecret: SECRET, processMetrics: false, manager: { rateLimit: 5, messagePolicy: { check: () => ({ allow: true }) } } });
+    expect(parlor.manager.options.rateLimit).toBe(5);
+    await parlor.close();
+  });
+
   it("refuses an empty or short secret, and an empty list of secrets", () => {
     expect(problemsOf({ stores, sessionSecret: '' })).toEqual(['sessionSecret: must be at least 16 characters']);
     expect(problemsOf({ stores, sessionSecret: 'short' })).toEqual(['sessionSecret: must be at least 16 characters']);
