@@ -461,23 +461,25 @@ export class Manager {
 
   /** The same for a group: 404/403 (`not_found`/`forbidden`) unless the sender is an accepted member. */
   async sendGroup(input: SaveGroupInput, exceptConnection?: string): Promise<Saved<GroupMessage>> {
+    let members: readonly number[];
     let toSave: SaveGroupInput;
     try {
-      await this.requireMembership(input.groupId, input.from);
+      members = await this.requireMembership(input.groupId, input.from);
       toSave = input;
       if (this.options.messagePolicy) {
         toSave = await this.policed(input, { group_id: input.groupId });
-        // The policy may take its time (a moderation call): a sender who left or was removed meanwhile is refused.
-        await this.requireMembership(input.groupId, input.from);
+        // The policy may take its time (a moderation call): the members as they are now, not before it, so a
+        // member who left meanwhile gets nothing, and a sender who left or was removed is refused.
+        members = await this.requireMembership(input.groupId, input.from);
       }
     } catch (refusal) {
       return this.storedResend(input.from, input.clientId, isGroupMessage, refusal);
     }
+    // Routed with no await between the commit and the frames, so one group's messages go out in the order they were
+    // stored (a lookup after the commit could answer out of order). A leave that commits during this message's own
+    // commit may still see it delivered: the window is one group commit.
     const saved = await this.messages.saveGroup(toSave);
     if (!saved.duplicate) {
-      // The members as they are once it is stored, not as they were before: one who left meanwhile (their leave
-      // answered already) gets nothing. Usually a cache hit (the membership caches hear every change).
-      const members = (await this.groups.acceptedMembers(input.groupId)) ?? [];
       this.routeGroup(saved.message, members, exceptConnection);
       this.announceMessage(saved.message, members.filter((u) => u !== input.from));
     }
