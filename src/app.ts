@@ -147,6 +147,13 @@ export interface Parlor {
 export function createParlor(options: ParlorOptions): Parlor {
   checkParlorOptions(options);
   const logger = withLoggableErrors(options.logger ?? silentLogger);
+  if (options.sessionResolver && !options.userDirectory) {
+    // Not an error: users may be written to stores.users by other means (an import, tests). But the usual
+    // cause is a forgotten userDirectory, and then every recipient is not_found.
+    logger.warn(
+      "a host sessionResolver without a userDirectory: only accounts in Parlor's own users table exist as recipients, and with the host's sessions Parlor's routes create none; pass the host's userDirectory",
+    );
+  }
   const auth = buildAuthentication(options);
   const directory = buildUserDirectory(options);
   const access = buildAccess(options, directory);

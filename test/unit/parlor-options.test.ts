@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createParlor, type ParlorOptions } from '../../src/app.js';
 import { checkParlorOptions, ParlorOptionsError } from '../../src/parlor-options.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
+import { captureLogger } from '../support/server.js';
 
 const stores = openSqliteStores({ path: ':memory:', sessionPruneIntervalMs: 0 });
 afterAll(() => stores.close());
@@ -142,6 +143,17 @@ describe('createParlor checks its options at construction (contract section 4)',
     expect(problemsOf({ stores, sessionSecret: SECRET, trustProxy: {} })).toEqual([
       "trustProxy: must be true, false, a number of proxy hops, proxy addresses (such as 'loopback, 10.0.0.0/8') or a function (addr, hop) => boolean",
     ]);
+  });
+
+  it('warns when a host sessionResolver comes without a userDirectory (every recipient would be not_found), and only then', async () => {
+    const warnings = (options: Partial<ParlorOptions>) => {
+      const log = captureLogger();
+      createParlor({ stores, tokens: false, processMetrics: false, logger: log.logger, ...options } as ParlorOptions);
+      return log.lines.filter((l) => l.level === 40).map((l) => l.msg as string);
+    };
+    expect(warnings({ sessionResolver: hostResolver })).toEqual([expect.stringMatching(/without a userDirectory/)]);
+    expect(warnings({ sessionResolver: hostResolver, userDirectory: { existing: (ids: readonly number[]) => [...ids] } })).toEqual([]);
+    expect(warnings({ sessionSecret: SECRET })).toEqual([]);
   });
 
   it('valid options build a Parlor with both routers', () => {
