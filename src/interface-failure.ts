@@ -37,8 +37,13 @@ export function guardInterface<T extends object>(interfaceName: InterfaceName, i
       } catch (err) {
         return fail(err);
       }
-      return result instanceof Promise ? result.catch(fail) : result;
+      // A thenable that is no native Promise (a query builder, Bluebird) fails the same way: 503, the interface named.
+      return isThenable(result) ? Promise.resolve(result).catch(fail) : result;
     };
   }
   return guarded as T;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
