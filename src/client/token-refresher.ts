@@ -4,6 +4,7 @@
  * newer one ahead of the token's expiry, so the server never reaches the
  * deadline and closes the socket with 4401.
  */
+import { MAX_TIMER_MS } from '../timer-limit.js';
 
 /** What `POST /api/auth/token` and `parlor.tokens.issue(userId)` answer. */
 export interface IssuedToken {
@@ -31,9 +32,6 @@ export function refreshDelay(expiresAt: number, now: number, aheadMs: number): n
  * a `getToken()` that keeps failing would be called in a tight loop.
  */
 export const REFRESH_RETRY_FLOOR_MS = 1000;
-
-/** setTimeout's longest delay (about 24.8 days): a longer one fires at once, so a later refresh is reached in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class TokenRefresher {
   private expiresAt: number | undefined;

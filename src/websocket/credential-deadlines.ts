@@ -1,7 +1,5 @@
+import { MAX_TIMER_MS } from '../timer-limit.js';
 import type { Connection } from './connection.js';
-
-/** setTimeout's longest delay (about 24.8 days); a later deadline is reached in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One timer per connection whose credential ends (a bearer token's `exp`):
