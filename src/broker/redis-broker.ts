@@ -500,7 +500,8 @@ export class RedisBroker implements Broker {
     if (failed.length > 0) {
       this.droppedPublishes += failed.length;
       this.log.warn({ err: failed[0], messages: failed.length }, 'redis: publish failed; remote recipients recover with sync');
-      if (failed.some(isNoAnswer)) this.silent('publisher', failed.find(isNoAnswer));
+      const unanswered = failed.find(isNoAnswer);
+      if (unanswered) this.silent('publisher', unanswered);
     }
     for (const { done } of batch) done();
   }

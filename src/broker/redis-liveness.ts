@@ -10,7 +10,8 @@ export function isNoAnswer(err: unknown): boolean {
  * network partition, a frozen server): ioredis keeps such a connection
  * `ready`, so nothing else would. Every `intervalMs` it PINGs each ready
  * connection (a subscriber may PING too); a PING that the connection's
- * `commandTimeout` fails calls `onSilent`, once per interval at most.
+ * `commandTimeout` fails calls `onSilent` (for each connection that got no
+ * answer; the broker acts on the first).
  */
 export class RedisLiveness {
   private timer: NodeJS.Timeout | undefined;
@@ -29,8 +30,8 @@ export class RedisLiveness {
     clearInterval(this.timer);
   }
 
-  /** One round of PINGs now (the interval's work; tests call it). */
-  check(): Promise<void> {
+  /** One round of PINGs. */
+  private check(): Promise<void> {
     return Promise.all(
       this.connections
         .filter(({ conn }) => conn.status === 'ready')

@@ -97,7 +97,9 @@ export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, au
   r.post('/logout', ...signedIn, async (req, res) => {
     const { sessionId, via } = me(res);
     if (via !== 'cookie' || !sessionId) throw httpError('unauthorized', 'logout ends a cookie session; revoke tokens instead');
-    await new Promise<void>((resolve, reject) => ownSession(ctx, req).destroy((err) => (err ? reject(err) : resolve()))).catch((err: unknown) => {
+    // Taken first: a missing session is already its 503 (logged once), not wrapped again as a failed destroy.
+    const session = ownSession(ctx, req);
+    await new Promise<void>((resolve, reject) => session.destroy((err) => (err ? reject(err) : resolve()))).catch((err: unknown) => {
       throw sessionStoreFailure(ctx.logger, err);
     });
     ctx.manager.closeSession(sessionId);
