@@ -36,7 +36,8 @@ describe('Manager: options', () => {
 });
 
 describe('Manager: close()', () => {
-  it('waits for an in-flight store write, acks it, then closes every socket with 1001', async () => {
+  /** Users 1 and 2 connected, and 1's message 'last words' (client_id 'lw') in its store write until `finish()`. */
+  async function aWriteInFlight() {
     h = createHarness({ contacts });
     const write = deferred<Saved<PrivateMessage>>();
     h.persister.savePrivate.mockImplementationOnce(() => write.promise);
@@ -44,6 +45,12 @@ describe('Manager: close()', () => {
     const b = h.connect(2);
     a.receive({ type: 'private', to: 2, content: 'last words', client_id: 'lw' });
     await settle();
+    const finish = () => write.resolve({ message: { id: 8, from: 1, to: 2, content: 'last words', timestamp: 5 }, duplicate: false });
+    return { a, b, finish };
+  }
+
+  it('waits for an in-flight store write, acks it, then closes every socket with 1001', async () => {
+    const { a, b, finish } = await aWriteInFlight();
 
     let closed = false;
     const closing = h.manager.close().then(() => (closed = true));
@@ -53,7 +60,7 @@ describe('Manager: close()', () => {
     expect(a.closeCode).toBeUndefined();
     expect(b.closeCode).toBeUndefined();
 
-    write.resolve({ message: { id: 8, from: 1, to: 2, content: 'last words', timestamp: 5 }, duplicate: false });
+    finish();
     await closing;
     // The fake socket drops writes after close(): the ack and the routed frame were written before it.
     expect(framesOf(a, 'ack')).toEqual([{ type: 'ack', client_id: 'lw', id: 8, timestamp: 5 }]);
@@ -65,25 +72,19 @@ describe('Manager: close()', () => {
   });
 
   it('takes no frame once closing: nothing more is stored or answered, so clients that keep sending cannot hold the shutdown off', async () => {
-    h = createHarness({ contacts });
-    const write = deferred<Saved<PrivateMessage>>();
-    h.persister.savePrivate.mockImplementationOnce(() => write.promise);
-    const a = h.connect(1);
-    h.connect(2);
-    a.receive({ type: 'private', to: 2, content: 'before', client_id: 'before' });
-    await settle();
-
+    const { a, finish } = await aWriteInFlight();
     const closing = h.manager.close();
     // Sent while the first write is still in flight: without the rule, each would be one more write to wait for.
     for (let i = 0; i < 5; i++) a.receive({ type: 'private', to: 2, content: `late ${i}`, client_id: `late${i}` });
-    a.receive({ type: 'sync', last_seen_id: 0 });
+    a.receive({ type: 'sync', since: 0 });
     await settle();
-    write.resolve({ message: { id: 1, from: 1, to: 2, content: 'before', timestamp: 1 }, duplicate: false });
+    finish();
     await closing;
 
     expect(h.persister.savePrivate).toHaveBeenCalledTimes(1);
+    expect(h.persister.messagesSince).not.toHaveBeenCalled();
     // The frame admitted before close() is acked; the late ones get nothing (no ack, no error): the client resends them after reconnecting.
-    expect(framesAfterWelcome(a).map((f) => [f.type, 'client_id' in f ? f.client_id : undefined])).toEqual([['ack', 'before']]);
+    expect(framesAfterWelcome(a).map((f) => [f.type, 'client_id' in f ? f.client_id : undefined])).toEqual([['ack', 'lw']]);
     expect(a.closeCode).toBe(1001);
   });
 
@@ -108,20 +109,14 @@ describe('Manager: close()', () => {
   });
 
   it('a second close() while the first is draining resolves only once the writes are done and the sockets closed', async () => {
-    h = createHarness({ contacts });
-    const write = deferred<Saved<PrivateMessage>>();
-    h.persister.savePrivate.mockImplementationOnce(() => write.promise);
-    const a = h.connect(1);
-    h.connect(2);
-    a.receive({ type: 'private', to: 2, content: 'last words', client_id: 'lw' });
-    await settle();
+    const { a, finish } = await aWriteInFlight();
     const first = h.manager.close();
     let secondDone = false;
     const second = h.manager.close().then(() => (secondDone = true));
     await settle();
     expect(secondDone).toBe(false);
     expect(a.closeCode).toBeUndefined();
-    write.resolve({ message: { id: 8, from: 1, to: 2, content: 'last words', timestamp: 5 }, duplicate: false });
+    finish();
     await Promise.all([first, second]);
     expect(a.closeCode).toBe(1001);
   });
