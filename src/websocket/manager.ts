@@ -406,7 +406,14 @@ export class Manager {
       // Built-in blocks first, then the host's policy (contract section 6).
       const admission = this.consent.admitPrivate(input.from, input.to);
       admitted = admission instanceof Promise ? await admission : admission;
-      toSave = this.options.messagePolicy ? await this.policed(input, { to: input.to }) : input;
+      toSave = input;
+      if (this.options.messagePolicy) {
+        toSave = await this.policed(input, { to: input.to });
+        // The policy may take its time (a moderation call): a block answered meanwhile refuses the message, as the
+        // members of a group are read again after it (sendGroup).
+        const again = this.consent.admitPrivate(input.from, input.to);
+        admitted = again instanceof Promise ? await again : again;
+      }
       // Charged once the policy let it through: a message the host refuses starts no conversation.
       if (!admitted.senderWrote && !admitted.recipientAccepted) this.chargeNewConversation(input.from, input.to);
     } catch (refusal) {

@@ -1,8 +1,8 @@
 /**
- * Leaving or being removed "takes effect at once" (docs/contract.md): a group message whose send began before the
- * change but is stored after it was committed and answered reaches only the members as they are then, and a
- * sender who is gone by the time the host's (slow) messagePolicy answers is refused. The Manager used to route with
- * the member list it read before the policy and the store.
+ * What changes while a host's (slow) messagePolicy holds a message counts when it is stored. Leaving or being
+ * removed "takes effect at once" (docs/contract.md): the group message reaches only the members as they are after
+ * the policy, and a sender gone by then is refused. A block answered meanwhile refuses the private message
+ * (contract section 6: "refused (forbidden, nothing stored)"). The Manager used to use what it read before the policy.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeAll, connectAll, createGroup, expectNoFrame, registerUsers, startTestServer } from '../support/server.js';
@@ -62,5 +62,27 @@ describe('a member who left gets no group message stored after the leave', () =>
     await expectNoFrame(s, 'group', 200, (f) => f.content === 'slow');
     const history = await server.http.get(`/api/messages/group?group=${groupId}`).set('cookie', owner.cookie).expect(200);
     expect(history.body.messages.map((m: { content: string }) => m.content)).not.toContain('slow');
+  });
+});
+
+describe('a block answered while the policy holds a private message', () => {
+  afterAll(closeAll);
+
+  it('refuses the message (forbidden): nothing stored or delivered', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const server = await startTestServer({}, {
+      manager: { messagePolicy: { check: async ({ content }) => { if (content === 'slow') await held; return { allow: true }; } } },
+    });
+    const [me, pest] = await registerUsers(server, 2);
+    const [m, p] = await connectAll(server, [me, pest]);
+    p.send({ type: 'private', to: me.id, content: 'slow', client_id: 'slow' });
+    await new Promise((r) => setTimeout(r, 100)); // past its admission, waiting on the policy
+    await server.http.post(`/api/users/${pest.id}/block`).set('cookie', me.cookie).expect(201);
+    release();
+    expect(await p.next('error', (f) => f.client_id === 'slow')).toMatchObject({ code: 'forbidden' });
+    await expectNoFrame(m, 'private', 200, (f) => f.content === 'slow');
+    const history = await server.http.get(`/api/messages/private?user=${pest.id}`).set('cookie', me.cookie).expect(200);
+    expect(history.body.messages).toEqual([]);
   });
 });
