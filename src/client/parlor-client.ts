@@ -17,7 +17,7 @@ import { SendPacer } from './send-pacer.js';
 import { attachSocket, ReadyState, type WebSocketLike } from './socket.js';
 import { TokenRefresher } from './token-refresher.js';
 import { CloseCode, LoggedOutReason } from '../errors.js';
-import { MAX_CLIENT_ID_CHARS } from '../wire-limits.js';
+import { MAX_CLIENT_ID_CHARS, withinCharacters } from '../wire-limits.js';
 
 export interface SendOptions {
   /** Reuse a client id to retry a send safely (after a `timeout`, or across a page reload). */
@@ -149,7 +149,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     }
     // The server names a send in its error by its client_id; one it cannot take (too long) it could not name,
     // and the send would wait for its ack timeout: refused here instead.
-    if (clientId !== undefined && (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > MAX_CLIENT_ID_CHARS)) {
+    if (clientId !== undefined && (typeof clientId !== 'string' || clientId.length === 0 || !withinCharacters(clientId, MAX_CLIENT_ID_CHARS))) {
       return Promise.reject(new ParlorClientError('bad_request', `clientId must be 1-${MAX_CLIENT_ID_CHARS} characters`));
     }
     const id = clientId ?? this.options.generateClientId();

@@ -1,5 +1,6 @@
 import type { RawData } from 'ws';
 import type { FrameErrorCode } from '../errors.js';
+import { MAX_CLIENT_ID_CHARS, withinCharacters } from '../wire-limits.js';
 import { ClientFrame } from './protocol.js';
 
 export type ParseResult =
@@ -36,7 +37,7 @@ function fail(code: FrameErrorCode, message: string, clientId?: string): ParseRe
 function clientIdOf(json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
   const id = (json as Record<string, unknown>).client_id;
-  return typeof id === 'string' && id.length <= 64 ? id : undefined;
+  return typeof id === 'string' && withinCharacters(id, MAX_CLIENT_ID_CHARS) ? id : undefined;
 }
 
 /**

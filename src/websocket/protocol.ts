@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { hasLoneSurrogate } from '../lone-surrogate.js';
-import { MAX_CLIENT_ID_CHARS, MAX_CONTENT_CHARS } from '../wire-limits.js';
+import { MAX_CLIENT_ID_CHARS, MAX_CONTENT_CHARS, withinCharacters } from '../wire-limits.js';
 
 export { MAX_CLIENT_ID_CHARS, MAX_CONTENT_CHARS };
 
@@ -18,15 +18,30 @@ export const GroupId = z.union([Id, z.string().regex(/^[1-9]\d{0,15}$/).transfor
 /**
  * Text of 1..max characters after trimming, with no lone surrogate (what is
  * acked is what is stored). Characters are code points, as a user counts
- * them: an emoji is one, though it is two UTF-16 units. Counted only past
- * `max` units (fewer units cannot be more code points), so ordinary text
- * costs one length check.
+ * them: an emoji is one, though it is two UTF-16 units.
  */
 export function Text(max: number) {
+  return characters(z.string().trim(), max);
+}
+
+export const Content = Text(MAX_CONTENT_CHARS);
+
+/**
+ * A client_id: 1..64 characters, counted as Text counts them, not trimmed.
+ * No lone surrogate: a store keeps U+FFFD in its place, so `"a\uD800"` and
+ * `"a\uD801"` would be one key, and the second message would be acked as the
+ * first and never stored.
+ */
+export const ClientId = characters(z.string(), MAX_CLIENT_ID_CHARS);
+
+/**
+ * 1..max code points of well-formed text. Counted only past `max` units
+ * (fewer units cannot be more code points), so ordinary text costs one
+ * length check.
+ */
+function characters(text: z.ZodString, max: number) {
   const tooLong = `must be at most ${max} characters`;
-  return z
-    .string()
-    .trim()
+  return text
     .min(1)
     .max(2 * max, tooLong) // no text of `max` code points is longer in UTF-16
     // A plain check that pushes its issue: superRefine gives every parse's payload a new
@@ -34,21 +49,12 @@ export function Text(max: number) {
     // generation (issue 19, eighth pass in bench/RESULTS.md).
     .check((payload) => {
       const s = payload.value;
-      if (s.length > max && codePointsOf(s) > max) {
+      if (!withinCharacters(s, max)) {
         payload.issues.push({ code: 'too_big', origin: 'string', maximum: max, inclusive: true, input: s, message: tooLong });
       }
     })
     .refine((s) => !hasLoneSurrogate(s), 'must be valid Unicode text (no lone surrogates)');
 }
-
-function codePointsOf(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-}
-
-export const Content = Text(MAX_CONTENT_CHARS);
-export const ClientId = z.string().min(1).max(MAX_CLIENT_ID_CHARS);
 
 export const PrivateFrame = z.object({
   type: z.literal('private'),

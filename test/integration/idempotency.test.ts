@@ -52,4 +52,15 @@ describe('idempotent sends racing each other', () => {
     expect(fromBob.body.id).not.toBe(fromAlice.body.id);
     expect(fromBob.body.from).toBe(bob.id);
   });
+
+  it('a client_id with a lone surrogate is refused over WebSocket and HTTP, nothing stored (a store would keep U+FFFD: two such ids would be one key)', async () => {
+    const ws = await connectClient(server, alice.cookie);
+    const before = (await history()).length;
+    ws.send({ type: 'private', to: bob.id, content: 'half an emoji', client_id: 'id-\ud83d' });
+    expect(await ws.next('error')).toMatchObject({ code: 'bad_request', client_id: 'id-\ud83d' });
+    const rest = await server.http.post('/api/messages/private').set('cookie', alice.cookie).send({ to: bob.id, content: 'half an emoji', client_id: 'id-\ude00' });
+    expect(rest.status).toBe(400);
+    expect(rest.body.error).toBe('bad_request');
+    expect((await history()).length).toBe(before);
+  });
 });

@@ -192,5 +192,8 @@ describe('client ids', () => {
     await expect(h.client.sendGroup(7, 'x', { clientId: '' })).rejects.toMatchObject({ code: 'bad_request' });
     expect(h.client.pending).toBe(0);
     await expect(Promise.race([h.client.sendPrivate(2, 'x', { clientId: 'a'.repeat(64) }), Promise.resolve('waiting')])).resolves.toBe('waiting');
+    // Characters, as the server counts them: 64 emoji are 64, though 128 UTF-16 units.
+    await expect(Promise.race([h.client.sendPrivate(2, 'x', { clientId: '\u{1F600}'.repeat(64) }), Promise.resolve('waiting')])).resolves.toBe('waiting');
+    await expect(h.client.sendPrivate(2, 'x', { clientId: '\u{1F600}'.repeat(65) })).rejects.toMatchObject({ code: 'bad_request' });
   });
 });

@@ -113,6 +113,23 @@ describe('parseClientFrame: rejections', () => {
     expect(json({ type: 'private', to: 2, content: 'emoji \ud83d\ude00' })).toMatchObject({ ok: true });
   });
 
+  it('counts a client_id in characters, as content is counted: 64 emoji are one id, 65 are too_large, 40 are echoed', () => {
+    expect(json({ type: 'private', to: 2, content: 'x', client_id: '\u{1F600}'.repeat(64) })).toMatchObject({ ok: true });
+    expect(json({ type: 'private', to: 2, content: 'x', client_id: '\u{1F600}'.repeat(65) })).toMatchObject({ ok: false, code: 'too_large' });
+    const refused = '\u{1F600}'.repeat(40);
+    expect(json({ type: 'private', to: 'x', content: 'y', client_id: refused })).toMatchObject({ ok: false, clientId: refused });
+  });
+
+  it('refuses a client_id with a lone surrogate (a store would keep U+FFFD: two such ids would be one), naming it in the error', () => {
+    for (const frame of [
+      { type: 'private', to: 2, content: 'x', client_id: 'a\ud800' },
+      { type: 'group', group_id: 3, content: 'x', client_id: '\udc00' },
+    ]) {
+      expect(json(frame)).toMatchObject({ ok: false, code: 'bad_request', clientId: frame.client_id, message: expect.stringContaining('client_id') });
+    }
+    expect(json({ type: 'private', to: 2, content: 'x', client_id: 'a\ud83d\ude00' })).toMatchObject({ ok: true });
+  });
+
   it('never throws, whatever arrives', () => {
     for (const text of ['', '\u0000', '{"__proto__":{"type":"sync"}}', '{"type":{"toString":1}}', 'x'.repeat(10_000)]) {
       expect(() => ok(text)).not.toThrow();
