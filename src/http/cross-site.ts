@@ -19,7 +19,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function refuseCrossSiteWrites(isOriginAllowed: (req: IncomingMessage) => boolean): RequestHandler {
   return (req, _res, next) => {
-    if (SAFE_METHODS.has(req.method) || authenticatedByBearer(req)) return next();
+    if (SAFE_METHODS.has(req.method) || authenticatedByBearer(req) || cookielessFromAnywhere.has(req)) return next();
     const crossSite =
       req.headers.origin !== undefined ? !isOriginAllowed(req) : ['cross-site', 'same-site'].includes(String(req.headers['sec-fetch-site']));
     if (crossSite) return next(httpError('forbidden', 'cross-site request refused: this origin may not use the session cookie'));
@@ -31,3 +31,18 @@ export function refuseCrossSiteWrites(isOriginAllowed: (req: IncomingMessage) =>
 function authenticatedByBearer(req: IncomingMessage): boolean {
   return req.headers.cookie === undefined && /^Bearer\s/i.test(req.headers.authorization ?? '');
 }
+
+const cookielessFromAnywhere = new WeakSet<IncomingMessage>();
+
+/**
+ * In front of a route that sets no cookie and acts only with what its body
+ * carries (the password form of POST /api/auth/token, for apps on another
+ * origin: a desktop app, a webview): a request with no Cookie header is taken
+ * from any origin. Forged, it could act only with a password its forger
+ * already has, and its answer stays with the browser. With a cookie the check
+ * stands: the route's cookie form would use it.
+ */
+export const cookielessFromAnyOrigin: RequestHandler = (req, _res, next) => {
+  if (req.headers.cookie === undefined) cookielessFromAnywhere.add(req);
+  next();
+};

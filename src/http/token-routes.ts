@@ -3,6 +3,7 @@ import { revokeTokens } from '../auth/token-revocation.js';
 import type { TokenService } from '../auth/token-service.js';
 import { checkCredentials } from './auth-routes.js';
 import { me, type HttpContext } from './context.js';
+import { cookielessFromAnyOrigin } from './cross-site.js';
 import { httpError } from './http-error.js';
 import type { RouteChains } from './route-chains.js';
 
@@ -12,7 +13,7 @@ export function tokenRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, t
   // Only a password attempt counts toward AUTH_RATE_LIMIT, as a login would: renewing with the cookie tries no password.
   const passwordAttempts: RequestHandler = (req, res, next) => (carriesCredentials(req.body) ? authLimiter(req, res, next) : next());
 
-  r.post('/token', ...open, passwordAttempts, async (req, res) => {
+  r.post('/token', cookielessFromAnyOrigin, ...open, passwordAttempts, async (req, res) => {
     let userId: number;
     if (carriesCredentials(req.body)) {
       const user = await checkCredentials(ctx, req.body);

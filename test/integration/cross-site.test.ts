@@ -92,6 +92,24 @@ describe('cross-site requests with the session cookie', () => {
     expect((await server.http.get('/api/groups').set('cookie', dave.cookie).expect(200)).body.groups).toEqual([]);
   });
 
+  it('an app on another origin gets a token with its password (no cookie: nothing ambient to forge); with a cookie the check stands', async () => {
+    for (const origin of ['tauri://localhost', 'https://webview.example']) {
+      const res = await server.http.post('/api/auth/token').set('origin', origin).send({ username: alice.username, password: alice.password }).expect(201);
+      expect(res.body.token).toEqual(expect.any(String));
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    // The cookie form of the same route (and a password beside a cookie) is a cookie-authenticated write.
+    await server.http.post('/api/auth/token').set('cookie', alice.cookie).set('origin', 'http://evil.example').expect(403);
+    await server.http
+      .post('/api/auth/token')
+      .set('cookie', alice.cookie)
+      .set('origin', 'http://evil.example')
+      .send({ username: alice.username, password: alice.password })
+      .expect(403);
+    // Login sets a cookie: still refused cross-site without one.
+    await server.http.post('/api/auth/login').set('origin', 'http://evil.example').send({ username: alice.username, password: alice.password }).expect(403);
+  });
+
   it('/ws compares the scheme too: an https Origin is refused by this http server', async () => {
     expect(await upgradeStatus(server.wsUrl, { cookie: alice.cookie, origin: own.replace('http:', 'https:') })).toBe(403);
   });
