@@ -24,7 +24,8 @@ export async function main(options: { port?: number; sqlitePath?: string; passwo
     adminUsers: ['alice'],
     passwordHashCost: options.passwordHashCost, // default 17 (OWASP); tests pass less
   });
-  app.use(parlor.router); // /api/*, /healthz, /metrics
+  app.use(parlor.router); // /api/*
+  app.use(parlor.opsRouter); // /healthz, /metrics (behind your own guard if they should not be public)
 
   const server = createServer(app);
   parlor.attach(server); // GET /ws upgrades

@@ -34,6 +34,11 @@ describe('examples/mount-into-express.ts', () => {
     expect((await target.http.get('/hello').expect(200)).body).toEqual({ hello: 'from the host app' });
   });
 
+  it('serves /healthz and /metrics through parlor.opsRouter, as its comment and the README say', async () => {
+    expect((await target.http.get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
+    expect((await target.http.get('/metrics').expect(200)).text).toContain('# TYPE');
+  });
+
   it('serves Parlor\'s routes: two users register and exchange private and group messages over real sockets', async () => {
     // The example keeps the default password hashing cost (~0.35 s a hash, more on a busy machine): two users only.
     [alice, bob] = await Promise.all([registerUser(target, 'alice'), registerUser(target, 'bob')]);
