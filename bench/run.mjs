@@ -354,7 +354,7 @@ async function readsPhase() {
       const loaded = await probeHealthz(server.url, opts.durationMs);
       const reads = await hammering;
       results.reads.runs.push({ idle, loaded, reads });
-      log(`  /healthz p50 ${idle.p50?.toFixed(2)} -> ${loaded.p50?.toFixed(2)} ms, p99 ${idle.p99?.toFixed(2)} -> ${loaded.p99?.toFixed(2)} ms; reads ${fmtRate(reads.ok_per_s)}/s answered, ${fmtRate(reads.limited_per_s)}/s 429, read p50 ${reads.read_latency_ms.p50?.toFixed(1)} ms ${cpuNote(reads)}`);
+      log(`  /healthz p50 ${idle.p50?.toFixed(2)} -> ${loaded.p50?.toFixed(2)} ms, p99 ${idle.p99?.toFixed(2)} -> ${loaded.p99?.toFixed(2)} ms, failed ${idle.failed}/${idle.count} -> ${loaded.failed}/${loaded.count}; reads ${fmtRate(reads.ok_per_s)}/s answered, ${fmtRate(reads.limited_per_s)}/s 429, read p50 ${reads.read_latency_ms.p50?.toFixed(1)} ms ${cpuNote(reads)}`);
     }
     const m = (f) => median(results.reads.runs.map(f));
     results.reads.median = {
@@ -363,6 +363,9 @@ async function readsPhase() {
       loaded_p50: m((r) => r.loaded.p50),
       loaded_p99: m((r) => r.loaded.p99),
       loaded_max: m((r) => r.loaded.max),
+      // probes that failed (in the percentiles above at the time they took): a 503 or a timeout is not a fast answer
+      idle_failed: m((r) => r.idle.failed),
+      loaded_failed: m((r) => r.loaded.failed),
       reads_ok_per_s: m((r) => r.reads.ok_per_s),
       reads_limited_per_s: m((r) => r.reads.limited_per_s),
       read_p50: m((r) => r.reads.read_latency_ms.p50),

@@ -101,6 +101,7 @@ export function formatReads(reads) {
     `|----------|------:|-----------------:|--------:|`,
     `| p50 ms   | ${fmt.ms(m.idle_p50).padStart(5)} | ${fmt.ms(m.loaded_p50).padStart(16)} | ${fmt.ratio(ratio(m.loaded_p50, m.idle_p50)).padStart(7)} |`,
     `| p99 ms   | ${fmt.ms(m.idle_p99).padStart(5)} | ${fmt.ms(m.loaded_p99).padStart(16)} | ${fmt.ratio(ratio(m.loaded_p99, m.idle_p99)).padStart(7)} |`,
+    `| failed   | ${fmt.rate(m.idle_failed).padStart(5)} | ${fmt.rate(m.loaded_failed).padStart(16)} |         |`,
     `reads answered ${fmt.rate(m.reads_ok_per_s)}/s (p50 ${fmt.ms(m.read_p50)} ms, p99 ${fmt.ms(m.read_p99)} ms), refused with 429 ${fmt.rate(m.reads_limited_per_s)}/s; /healthz max during the reads ${fmt.ms(m.loaded_max)} ms`,
     `CPU during the reads, % of one core: server ${fmt.pct(m.server_cpu_pct)}, load process ${fmt.pct(m.load_cpu_pct)}, other processes ${fmt.pct(m.others_cpu_pct)}; server CPU per answered read ${fmt.ms(m.server_cpu_ms_per_read)} ms`,
   ];

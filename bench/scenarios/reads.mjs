@@ -8,6 +8,13 @@
 import { Reservoir } from '../lib/stats.mjs';
 import { cpuWindow } from './common.mjs';
 
+/**
+ * A refused read (429) or a failed connection comes back at once; a real client
+ * would wait (Retry-After, a reconnect delay). Wait a little, inside the window
+ * or not, so the loop offers load rather than spinning on refusals and errors.
+ */
+const backOff = () => new Promise((r) => setTimeout(r, 50));
+
 const PATHS = [
   () => '/api/conversations',
   (groupId) => `/api/messages/group?group=${groupId}&limit=100&offset=${Math.floor(Math.random() * 1001)}`,
@@ -39,15 +46,15 @@ export async function runReads(users, { url, groupId, warmupMs, durationMs, serv
         status = res.status;
       } catch {
         failures++;
+        await backOff();
         continue;
       }
       const t1 = performance.now();
-      if (t0 < measureFrom || t1 > end) continue;
-      statuses[status] = (statuses[status] ?? 0) + 1;
-      if (status === 200) latency.add(t1 - t0);
-      // A refused read (429) is answered at once; a real client would wait Retry-After. Wait a little
-      // so the loop offers load rather than spinning on refusals.
-      if (status === 429) await new Promise((r) => setTimeout(r, 50));
+      if (t0 >= measureFrom && t1 <= end) {
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        if (status === 200) latency.add(t1 - t0);
+      }
+      if (status === 429) await backOff();
     }
   };
   await Promise.all(users.map(client));
