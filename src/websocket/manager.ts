@@ -573,6 +573,11 @@ export class Manager {
     if (!fresh) return;
     // Recorded either way; the sender hears of it only once the recipient has accepted (a replayed message: ask).
     if (!(receipt ?? (await this.consent.maySignal(recipientId, senderId)))) return;
+    this.sendDelivered(messageId, senderId, recipientId);
+  }
+
+  /** The one `delivered` receipt of a message, to its sender's connections. */
+  private sendDelivered(messageId: number, senderId: number, recipientId: number): void {
     const body = { message_id: messageId, status: 'delivered' as const, user_id: recipientId, timestamp: this.options.now() };
     this.publish({ users: [senderId] }, 'receipt', body, encodeDelivered(messageId, recipientId, body.timestamp));
   }
@@ -680,6 +685,8 @@ export class Manager {
     const body = { message_id: result.messageId, status: 'read' as const, user_id: conn.userId, timestamp: now };
     // The sender learns it was read (once the reader has accepted the conversation); the reader's other devices learn the marker moved.
     const toSender = await this.consent.maySignal(conn.userId, result.senderId);
+    // Read before its batched `delivered` mark committed (or read from history): the read set `delivered` too, so it announces it, first.
+    if (toSender) for (const id of result.delivered ?? []) this.sendDelivered(id, result.senderId, conn.userId);
     this.publish({ users: toSender ? [result.senderId, conn.userId] : [conn.userId], except: conn.id }, 'receipt', body);
     this.hostEvents.emit('read', { user_id: conn.userId, message_id: result.messageId });
   }

@@ -22,10 +22,17 @@ export interface Saved<M> {
   duplicate: boolean;
 }
 
-/** What a private `read` moved: the sender to tell, and the newest message now read. */
+/**
+ * What a private `read` moved: the sender to tell, and the newest message now
+ * read. `delivered`: the messages the read also marked delivered (no
+ * `delivered` mark had set them yet), so that the Manager announces them, as
+ * the mark that now finds them delivered will not. Optional for a host's
+ * persister (without it such messages get no `delivered` receipt).
+ */
 export interface ReadResult {
   senderId: number;
   messageId: number;
+  delivered?: number[];
 }
 
 /**

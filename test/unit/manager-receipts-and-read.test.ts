@@ -159,6 +159,22 @@ describe('Manager: read', () => {
     expect(framesOf(a, 'receipt')[0]).toMatchObject({ message_id: 17, status: 'read', user_id: 2 });
   });
 
+  it('announces the messages the read marked delivered (no delivered mark had yet), to the sender only, before the read', async () => {
+    h = createHarness({ options: { now: clock }, contacts: { 1: [], 2: [] } });
+    const a = h.connect(1);
+    const b = h.connect(2);
+    const bPhone = h.connect(2);
+    h.persister.markRead.mockResolvedValueOnce({ senderId: 1, messageId: 17, delivered: [15, 17] });
+    b.receive({ type: 'read', message_id: 17 });
+    await vi.waitFor(() => expect(framesOf(a, 'receipt')).toHaveLength(3));
+    expect(framesOf(a, 'receipt').map((f) => [f.message_id, f.status, f.user_id])).toEqual([
+      [15, 'delivered', 2],
+      [17, 'delivered', 2],
+      [17, 'read', 2],
+    ]);
+    expect(framesOf(bPhone, 'receipt').map((f) => f.status)).toEqual(['read']);
+  });
+
   it('sends one read receipt per connection when I read a note to myself', async () => {
     h = createHarness({ options: { now: clock }, contacts: { 1: [] } });
     const a1 = h.connect(1);

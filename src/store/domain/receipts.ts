@@ -50,8 +50,24 @@ export function movesMarker(range: ReadRange, marker: number | undefined): boole
 }
 
 /** What markRead answers once the range (if any) is marked. */
-export function readResult(sender: number, messageId: number): ReadResult {
-  return { senderId: sender, messageId };
+export function readResult(sender: number, messageId: number, undelivered: ReadonlyArray<{ id: number; undelivered: unknown }>): ReadResult {
+  const delivered = undelivered.filter((r) => Boolean(r.undelivered)).map((r) => Number(r.id));
+  return delivered.length > 0 ? { senderId: sender, messageId, delivered } : { senderId: sender, messageId };
+}
+
+/**
+ * The range's unread messages, locked in id order (as READ_RANGE_SQL locks
+ * them), each with whether it is still undelivered: the read marks those
+ * delivered too, so it is the read that announces them. Locked first, a
+ * batched `delivered` mark of the same message either committed before
+ * (this read sees it delivered) or waits and then finds it delivered: one
+ * receipt either way. On SQLite, one writer, nothing to wait for.
+ */
+export function undeliveredInRangeSql(d: Dialect): string {
+  return `SELECT id, delivered_at IS NULL AS undelivered FROM messages
+    WHERE pair_lo = @lo AND pair_hi = @hi AND id > @after AND id <= @upTo
+      AND sender_id = @sender AND read_at IS NULL
+    ORDER BY id ${d.lockInOrder}`;
 }
 
 /**

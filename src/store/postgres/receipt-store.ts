@@ -8,7 +8,16 @@
 import type { ReadResult } from '../../websocket/message-persister.js';
 import { postgresDialect } from '../dialect.js';
 import { MARKER_SQL, type MarkerKind, moveMarkerFromSql, moveMarkerSql } from '../domain/read-markers.js';
-import { MESSAGE_FOR_READ_SQL, movesMarker, type ReadRange, readRange, readRangeSql, readResult, readSender } from '../domain/receipts.js';
+import {
+  MESSAGE_FOR_READ_SQL,
+  movesMarker,
+  type ReadRange,
+  readRange,
+  readRangeSql,
+  readResult,
+  readSender,
+  undeliveredInRangeSql,
+} from '../domain/receipts.js';
 import type { PgDatabase } from './database.js';
 import type { DeliveredQueue } from './delivered-queue.js';
 import { positional } from './named-params.js';
@@ -17,6 +26,7 @@ type MarkerKey = { user: number; kind: MarkerKind; target: number };
 
 const MESSAGE_FOR_READ = positional<{ id: number }>(MESSAGE_FOR_READ_SQL);
 const MARKER = positional<MarkerKey>(MARKER_SQL);
+const UNDELIVERED_IN_RANGE = positional<ReadRange>(undeliveredInRangeSql(postgresDialect));
 const MARK_RANGE = positional<ReadRange>(readRangeSql(postgresDialect));
 const MOVE_MARKER = positional<MarkerKey & { id: number }>(moveMarkerSql(postgresDialect));
 
@@ -48,9 +58,10 @@ export class PgReceiptStore {
       const key: MarkerKey = { user: userId, kind: 'private', target: sender };
       const marker = (await client.query<{ last_read_id: number }>(MARKER.text, MARKER.values(key))).rows[0];
       const range = readRange(userId, sender, messageId, marker?.last_read_id);
+      const unread = (await client.query<{ id: number; undelivered: boolean }>(UNDELIVERED_IN_RANGE.text, UNDELIVERED_IN_RANGE.values(range))).rows;
       await client.query(MARK_RANGE.text, MARK_RANGE.values(range));
       if (movesMarker(range, marker?.last_read_id)) await client.query(MOVE_MARKER.text, MOVE_MARKER.values({ ...key, id: messageId }));
-      return readResult(sender, messageId);
+      return readResult(sender, messageId, unread);
     });
   }
 

@@ -2,7 +2,16 @@ import type { Database } from 'better-sqlite3';
 import type { ReadResult } from '../../websocket/message-persister.js';
 import { sqliteDialect } from '../dialect.js';
 import { MARKER_SQL, type MarkerKind, moveMarkerSql } from '../domain/read-markers.js';
-import { MESSAGE_FOR_READ_SQL, movesMarker, type ReadRange, readRange, readRangeSql, readResult, readSender } from '../domain/receipts.js';
+import {
+  MESSAGE_FOR_READ_SQL,
+  movesMarker,
+  type ReadRange,
+  readRange,
+  readRangeSql,
+  readResult,
+  readSender,
+  undeliveredInRangeSql,
+} from '../domain/receipts.js';
 
 /** The writes of delivery and read state (the rules of writes.ts; src/store/domain/receipts.ts and read-markers.ts). */
 export function prepareReceiptWrites(db: Database) {
@@ -13,6 +22,7 @@ export function prepareReceiptWrites(db: Database) {
   const inGroup = db.prepare<[number, number], number>('SELECT 1 FROM messages WHERE id = ? AND group_id = ?').pluck();
   const marker = db.prepare<{ user: number; kind: MarkerKind; target: number }, number>(MARKER_SQL).pluck();
   const moveMarker = db.prepare<{ user: number; kind: MarkerKind; target: number; id: number; now: number }>(moveMarkerSql(sqliteDialect));
+  const undeliveredInRange = db.prepare<ReadRange, { id: number; undelivered: number }>(undeliveredInRangeSql(sqliteDialect));
   const markRange = db.prepare<ReadRange & { now: number }>(readRangeSql(sqliteDialect));
 
   return {
@@ -27,9 +37,10 @@ export function prepareReceiptWrites(db: Database) {
       if (sender === null) return null;
       const readUpTo = marker.get({ user: userId, kind: 'private', target: sender });
       const range = readRange(userId, sender, messageId, readUpTo);
+      const unread = undeliveredInRange.all(range);
       markRange.run({ ...range, now });
       if (movesMarker(range, readUpTo)) moveMarker.run({ user: userId, kind: 'private', target: sender, id: messageId, now });
-      return readResult(sender, messageId);
+      return readResult(sender, messageId, unread);
     },
 
     /** Moves the user's read marker in a group forward; false when the message is not in that group. */

@@ -38,16 +38,21 @@ export function readStateContract(ctx: ContractContext): void {
     await save(b.id, a.id, 'reply');
     const m3 = await save(a.id, b.id, 'm3');
 
-    expect(await messages().markRead(b.id, m2.id)).toEqual({ senderId: a.id, messageId: m2.id });
+    // Neither was delivered: the read marks them delivered too, and names them, so that they are announced once.
+    expect(await messages().markRead(b.id, m2.id)).toEqual({ senderId: a.id, messageId: m2.id, delivered: [m1.id, m2.id] });
     expect(await statuses(b.id, a.id)).toEqual({ m1: 'read', m2: 'read', reply: 'sent', m3: 'sent' });
     expect(await statuses(b.id, c.id)).toEqual({ c1: 'sent' });
-    // An older message again: still the sender and that message; nothing moves back.
+    // An older message again: still the sender and that message; nothing moves back, nothing delivered anew.
     expect(await messages().markRead(b.id, m1.id)).toEqual({ senderId: a.id, messageId: m1.id });
     expect(await statuses(b.id, a.id)).toEqual({ m1: 'read', m2: 'read', reply: 'sent', m3: 'sent' });
+    // Delivered before it is read: the delivered mark announced it, the read does not again.
+    expect(await messages().markDelivered(m3.id, b.id)).toBe(true);
     expect(await messages().markRead(b.id, m3.id)).toEqual({ senderId: a.id, messageId: m3.id });
     expect((await statuses(b.id, a.id)).m3).toBe('read');
     // Read implies delivered: a later markDelivered reports nothing new.
-    expect(await messages().markDelivered(m3.id, b.id)).toBe(false);
+    const m4 = await save(a.id, b.id, 'm4');
+    expect(await messages().markRead(b.id, m4.id)).toEqual({ senderId: a.id, messageId: m4.id, delivered: [m4.id] });
+    expect(await messages().markDelivered(m4.id, b.id)).toBe(false);
   });
 
   it('markRead is null unless the message is a private message to the user', async () => {
