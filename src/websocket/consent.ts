@@ -137,15 +137,27 @@ export class Consent {
   }
 
   /**
-   * Whether `from`'s typing and receipts may reach `to`: `from` has accepted
-   * the conversation (written in it) or they share an accepted group (contacts
+   * Whether `from`'s receipts may reach `to`: `from` has accepted the
+   * conversation (written in it) or they share an accepted group (contacts
    * already), and neither blocks the other. A stranger learns nothing of the
-   * recipient before the reply.
+   * recipient before the reply. (Typing asks areContacts.)
    */
   async maySignal(from: number, to: number): Promise<boolean> {
     if (from === to) return true;
     const r = await this.relationOf(from, to);
     return (r.wrote || r.shareGroup) && !r.blocking && !r.blockedBy;
+  }
+
+  /**
+   * Whether the two are contacts for typing (contract section 6: users
+   * sharing an accepted group, or a private conversation both have written
+   * in), neither blocking the other. Stricter than maySignal: a stranger who
+   * wrote first is shown no typing until the reply, nor shown any.
+   */
+  async areContacts(from: number, to: number): Promise<boolean> {
+    if (from === to) return true;
+    const r = await this.relationOf(from, to);
+    return ((r.wrote && r.peerWrote) || r.shareGroup) && !r.blocking && !r.blockedBy;
   }
 
   /**

@@ -51,7 +51,7 @@ import type { Identity, SessionResolver } from './session-resolver.js';
 import type { Transport } from './transport.js';
 import { CredentialRecheck } from './credential-recheck.js';
 import { Traffic } from './traffic.js';
-import { TypingTracker, type TypingKey } from './typing-tracker.js';
+import { TypingTracker, type TypingKey, type TypingState } from './typing-tracker.js';
 import type { UserDirectory } from './user-directory.js';
 import { UserBudgets } from '../user-budgets.js';
 import { LruMap } from '../store/lru-map.js';
@@ -139,7 +139,7 @@ export class Manager {
     this.inFlight = new InFlight(this.log);
     this.hostEvents = new HostEvents(this.log);
     // Tracked: a failing group lookup is logged, not left as an unhandled rejection that ends the process.
-    this.typing = new TypingTracker(this.options.typingTimeoutMs, (key) => void this.track(this.sendTyping(key, false)));
+    this.typing = new TypingTracker(this.options.typingTimeoutMs, (key, state) => void this.track(this.sendTypingStop(key, state)));
     this.delivery = new LocalDelivery(this.registry, (d) => void this.track(this.markDelivered(d)));
     this.presence = new Presence(this.registry, this.broker, (userId) => this.consent.contactsOf(userId), (contacts, user_id, online) =>
       this.publish({ users: contacts }, 'presence', { user_id, online }), this.log);
@@ -658,12 +658,35 @@ export class Manager {
     if (f.to === conn.userId) return;
     const key: TypingKey =
       f.group_id !== undefined ? { from: conn.userId, group_id: f.group_id } : { from: conn.userId, to: f.to! };
-    if ('group_id' in key) await this.requireMembership(key.group_id, conn.userId);
-    // A stranger's recipient shows no typing before replying; blocked users none at all (not even a later stop).
-    else if (!(await this.consent.maySignal(key.from, key.to))) return;
-    if (f.is_typing) this.typing.touch(key);
-    else this.typing.clear(key);
-    await this.sendTyping(key, f.is_typing, true);
+    // Asked before the tracker is touched or cleared, for a stop too: frames of one typist keep their order.
+    const audience = await this.typingAudience(key);
+    if (f.is_typing) {
+      if (!audience) return;
+      this.typing.touch(key, audience.missed);
+      this.publish({ users: audience.users }, 'typing', typingBody(key, true));
+      return;
+    }
+    const typed = this.typing.clear(key);
+    if (typed) return this.sendTypingStop(key, typed);
+    if (audience) this.publish({ users: audience.users }, 'typing', typingBody(key, false));
+  }
+
+  /**
+   * Who sees a typist now (contract section 6: typing passes between
+   * contacts, never between users blocked either way): the other side when
+   * the two are contacts (null otherwise: dropped silently, since an error
+   * would tell a stranger it was refused), or the group's other accepted
+   * members but those blocked either way (`missed`).
+   */
+  private async typingAudience(key: TypingKey): Promise<{ users: readonly number[]; missed: readonly number[] } | null> {
+    if ('to' in key) {
+      if (await this.consent.areContacts(key.from, key.to)) return { users: [key.to], missed: [] };
+      await this.users.require(key.to); // no contact: not_found if nobody, else a stranger (or blocked), dropped
+      return null;
+    }
+    const others = (await this.requireMembership(key.group_id, key.from)).filter((u) => u !== key.from);
+    const users = await this.consent.withoutBlocked(key.from, others);
+    return { users, missed: users.length === others.length ? [] : others.filter((u) => !users.includes(u)) };
   }
 
   private async onRead(conn: Connection, f: ClientFrameOf<'read'>): Promise<void> {
@@ -748,20 +771,20 @@ export class Manager {
     return members;
   }
 
-  /** `admitted`: onTyping has just asked Consent; a stop from the timer or a message asks again (a block may have come since). */
-  private async sendTyping(key: TypingKey, isTyping: boolean, admitted = false): Promise<void> {
-    if ('to' in key) {
-      if (!admitted && !(await this.consent.maySignal(key.from, key.to))) return;
-      this.publish({ users: [key.to] }, 'typing', { from: key.from, to: key.to, is_typing: isTyping });
-      return;
-    }
-    const members = (await this.groups.acceptedMembers(key.group_id)) ?? [];
-    const others = await this.consent.withoutBlocked(key.from, members.filter((u) => u !== key.from));
-    this.publish({ users: others }, 'typing', { from: key.from, group_id: key.group_id, is_typing: isTyping });
+  /**
+   * The end of a typing the tracker knew (the client's stop, its 3 s timer,
+   * its message): to everyone it was shown to, a block since notwithstanding,
+   * or the indicator would stay on for good. Nobody it was never shown to
+   * hears of it.
+   */
+  private async sendTypingStop(key: TypingKey, { unseen }: TypingState): Promise<void> {
+    const users = 'to' in key ? [key.to] : ((await this.groups.acceptedMembers(key.group_id)) ?? []).filter((u) => u !== key.from && !unseen?.has(u));
+    this.publish({ users }, 'typing', typingBody(key, false));
   }
 
   private stopTyping(key: TypingKey): void {
-    if (this.typing.clear(key)) this.track(this.sendTyping(key, false));
+    const typed = this.typing.clear(key);
+    if (typed) this.track(this.sendTypingStop(key, typed));
   }
 
   private ack(conn: Connection, clientId: string | undefined, m: Message): void {
@@ -805,4 +828,8 @@ export class Manager {
 /** The ids of the groups a `groupsOf` answer lists as accepted. */
 function acceptedIds(groups: ReadonlyArray<{ id: number; status: string }>): number[] {
   return groups.filter((g) => g.status === 'accepted').map((g) => g.id);
+}
+
+function typingBody(key: TypingKey, isTyping: boolean) {
+  return 'to' in key ? { from: key.from, to: key.to, is_typing: isTyping } : { from: key.from, group_id: key.group_id, is_typing: isTyping };
 }
