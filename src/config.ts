@@ -1,23 +1,40 @@
 import { z } from 'zod';
+import { isRedisUrl } from './broker/redis-broker.js';
+import { Origin } from './parlor-options.js';
+import { MAX_TIMER_MS, TIMER_TOO_LONG } from './timer-limit.js';
 import { trustProxyCompiles } from './trust-proxy.js';
 
-/** A comma list: "a, b,,c" -> ["a","b","c"]. */
-const List = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
-  .default([]);
+/**
+ * A comma list: "a, b,,c" -> ["a","b","c"]; each entry checked by `entry`,
+ * a bad one quoted after the variable's name (not an index into the list).
+ */
+const List = (entry: z.ZodType<string, string> = z.string()) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      for (const value of entries) {
+        const result = entry.safeParse(value);
+        if (!result.success) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} ${result.error.issues[0]?.message}` });
+      }
+    })
+    .default([]);
 /**
  * A whole number written in digits: not `Number()`'s reading, under which a blank
  * is 0 (an off switch for some limits), and `0x10` or `1e3` pass unseen.
  */
-const Int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+const Int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER, tooBig?: string) =>
   z
     .string()
     .trim()
     .regex(/^\d{1,15}$/, 'must be a whole number, in digits')
     .transform(Number)
-    .pipe(z.number().min(min).max(max))
+    .pipe(z.number().min(min).max(max, tooBig))
     .default(def);
+/** Milliseconds a timer waits: past MAX_TIMER_MS Node would fire it at once (an interval, every millisecond). */
+const Ms = (def: number, min: number) => Int(def, min, MAX_TIMER_MS, TIMER_TOO_LONG);
+
+const REDIS_URL_RULE = 'must be a redis:// or rediss:// URL';
 
 /**
  * The environment variables of contract section 1, with their defaults, in
@@ -41,23 +58,29 @@ export const EnvSchema = z.object({
   DATABASE_POOL_SIZE: Int(10, 1),
   /** Groups whose accepted members each instance keeps in memory; 0 turns the cache off. */
   MEMBERSHIP_CACHE_GROUPS: Int(10_000),
-  REDIS_URL: z.string().url().optional(),
+  /** Checked here, not by the RedisBroker at start, so the error names the variable (and comes before the database is opened). */
+  REDIS_URL: z
+    .string()
+    .url({ abort: true, message: REDIS_URL_RULE })
+    .refine(isRedisUrl, REDIS_URL_RULE)
+    .optional(),
   /** Prefix of every Redis key and channel: instances sharing it form one cluster. */
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9:_-]')
     .default('parlor'),
   /** Heartbeat TTL of an instance in Redis: a dead instance's users go offline within PRESENCE_TTL_MS + PRESENCE_SWEEP_MS. */
-  PRESENCE_TTL_MS: Int(15_000, 100),
+  PRESENCE_TTL_MS: Ms(15_000, 100),
   /** How often each instance looks for dead instances in Redis. */
-  PRESENCE_SWEEP_MS: Int(5_000, 50),
+  PRESENCE_SWEEP_MS: Ms(5_000, 50),
   SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: Int(900, 30),
   /** How often each instance checks its cookie sockets' sessions against the session store (one batched query). */
-  SESSION_RECHECK_MS: Int(60_000, 1000),
-  ALLOWED_ORIGINS: List,
-  ADMIN_USERS: List,
+  SESSION_RECHECK_MS: Ms(60_000, 1000),
+  /** Each entry by createParlor's rule for `allowedOrigins`, so the error names the variable. */
+  ALLOWED_ORIGINS: List(Origin),
+  ADMIN_USERS: List(),
   MAX_FRAME_BYTES: Int(65536, 256),
   WS_RATE_LIMIT: Int(20, 1),
   WS_RATE_BURST: Int(40, 1),
@@ -72,7 +95,7 @@ export const EnvSchema = z.object({
   MAX_BUFFERED_BYTES: Int(4 * 1024 * 1024, 1024),
   MAX_CONNECTIONS_PER_USER: Int(32, 1),
   AUTH_RATE_LIMIT: Int(30),
-  HEARTBEAT_INTERVAL_MS: Int(30_000, 10),
+  HEARTBEAT_INTERVAL_MS: Ms(30_000, 10),
   PASSWORD_HASH_COST: Int(17, 10, 20),
   /** Proxy hops (`1` behind one nginx) or the proxies' addresses; `true` is refused, see trustProxySetting. */
   TRUST_PROXY: z

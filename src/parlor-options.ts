@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { trustProxyCompiles } from './trust-proxy.js';
-import { DEFAULT_MANAGER_OPTIONS, type ManagerOptions, resolveManagerOptions } from './websocket/options.js';
+import { MAX_TIMER_MS, TIMER_TOO_LONG } from './timer-limit.js';
+import { DEFAULT_MANAGER_OPTIONS, type ManagerOptions, managerOptionProblems } from './websocket/options.js';
 
 /** Thrown by `createParlor` with one line per bad option. */
 export class ParlorOptionsError extends Error {
@@ -36,6 +37,9 @@ const allOrNone = (value: object, names: readonly string[]): boolean => {
   const given = names.filter((n) => (value as Record<string, unknown>)[n] !== undefined);
   return given.length === 0 || (given.length === names.length && names.every((n) => optionalMethod(value, n)));
 };
+
+/** A browser origin, such as https://example.com: `allowedOrigins` here and ALLOWED_ORIGINS (src/config.ts). */
+export const Origin = z.string().url('must be an origin such as https://example.com');
 
 const Secret = z.string().min(16, 'must be at least 16 characters');
 
@@ -81,15 +85,20 @@ type OptionalManagerOption = { [K in keyof ManagerOptions]-?: undefined extends 
 const OPTIONAL_MANAGER_OPTIONS: Record<OptionalManagerOption, true> = { messagePolicy: true, verifyToken: true, tokensStillCurrent: true, logger: true };
 const MANAGER_OPTION_NAMES = new Set([...Object.keys(DEFAULT_MANAGER_OPTIONS), ...Object.keys(OPTIONAL_MANAGER_OPTIONS)]);
 
-/** `manager`: Manager option names only, with values the Manager takes (its own checks, run here rather than later). */
+/**
+ * `manager`: Manager option names only, with values the Manager takes (its own
+ * checks, run here rather than later). Every unknown name and every bad value
+ * of a known one is named, the ones beside a misspelling included.
+ */
 const ManagerOptionsSchema = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
-  const unknown = Object.keys(value).filter((key) => !MANAGER_OPTION_NAMES.has(key));
-  for (const key of unknown) ctx.addIssue({ code: 'custom', path: [key], message: 'unknown Manager option' });
-  if (unknown.length > 0) return;
-  try {
-    resolveManagerOptions(value as Partial<ManagerOptions>);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  const known = Object.fromEntries(Object.entries(value).filter(([key]) => MANAGER_OPTION_NAMES.has(key)));
+  for (const key of Object.keys(value).filter((key) => !MANAGER_OPTION_NAMES.has(key))) {
+    ctx.addIssue({ code: 'custom', path: [key], message: 'unknown Manager option' });
+  }
+  for (const { option, problem } of managerOptionProblems(known as Partial<ManagerOptions>)) {
+    // A value derived from another option (shedBufferedBytes from maxBufferedBytes) is named under `manager`: `manager.x` not given would read "is required".
+    if (known[option] !== undefined) ctx.addIssue({ code: 'custom', path: [option], message: problem });
+    else ctx.addIssue({ code: 'custom', message: `${option} ${problem}` });
   }
 });
 
@@ -100,12 +109,12 @@ const OptionsSchema = z
     sessionSecret: z.union([Secret, z.array(Secret).min(1, 'must hold at least one secret')]).optional(),
     cookieName: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a cookie name').optional(),
     sessionMaxAgeMs: z.number().int().positive().optional(),
-    allowedOrigins: z.array(z.string().url('must be an origin such as https://example.com')).optional(),
+    allowedOrigins: z.array(Origin).optional(),
     adminUsers: z.array(z.string()).optional(),
     authRateLimit: z.number().int().min(0).optional(),
     bodyLimit: z.string().regex(/^\d+(b|kb|mb)?$/i, 'must be a size such as 100kb').optional(),
     passwordHashCost: z.number().int().min(10).max(20).optional(),
-    sessionTimeoutMs: z.number().int().positive().optional(),
+    sessionTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS, TIMER_TOO_LONG).optional(),
     wsPath: z.string().startsWith('/', 'must start with /').optional(),
     trustProxy: TrustProxy.optional(),
     manager: ManagerOptionsSchema.optional(),

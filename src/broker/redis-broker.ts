@@ -37,6 +37,7 @@ import { isNoAnswer, RedisLiveness } from './redis-liveness.js';
 import { RedisPresence } from './redis-presence.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 import { withLoggableErrors } from '../loggable-error.js';
+import { MAX_TIMER_MS, TIMER_TOO_LONG } from '../timer-limit.js';
 
 export interface RedisBrokerOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
@@ -88,13 +89,22 @@ function resolveRedisBrokerOptions(options: RedisBrokerOptions = {}): Resolved {
   for (const key of ['presenceTtlMs', 'heartbeatIntervalMs', 'sweepIntervalMs', 'subscribeBatch', 'commandTimeoutMs'] as const) {
     if (!Number.isSafeInteger(o[key]) || o[key] <= 0) throw new TypeError(`RedisBroker option ${key} must be a positive integer, got ${String(o[key])}`);
   }
+  // Timer delays (past MAX_TIMER_MS Node fires at once). The TTL bounds the heartbeat, which must be shorter (below).
+  for (const key of ['presenceTtlMs', 'sweepIntervalMs', 'commandTimeoutMs'] as const) {
+    if (o[key] > MAX_TIMER_MS) throw new TypeError(`RedisBroker option ${key} ${TIMER_TOO_LONG}`);
+  }
   if (o.heartbeatIntervalMs >= o.presenceTtlMs) {
     throw new TypeError('RedisBroker option heartbeatIntervalMs must be shorter than presenceTtlMs, or a live instance would expire');
   }
   // Not the URL itself in the message: it may hold a password, and a startup error is logged.
-  if (!/^redis(s)?:\/\//.test(o.url)) throw new TypeError('RedisBroker option url must start with redis:// or rediss://');
+  if (!isRedisUrl(o.url)) throw new TypeError('RedisBroker option url must start with redis:// or rediss://');
   if (!/^[\w.:-]{1,128}$/.test(o.instanceId)) throw new TypeError('RedisBroker option instanceId must be 1-128 of [A-Za-z0-9_.:-]');
   return o;
+}
+
+/** Whether `url` names a Redis server the way the broker connects to one: `redis://` or, for TLS, `rediss://` (REDIS_URL too). */
+export function isRedisUrl(url: string): boolean {
+  return /^redis(s)?:\/\//.test(url);
 }
 
 /** `redis://host:port` without credentials, for logs. */

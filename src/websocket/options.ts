@@ -3,6 +3,7 @@ import type { Identity, TokenInUse } from './session-resolver.js';
 import type { Awaitable } from '../types.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_USER_CACHE_SIZE } from './known-users.js';
+import { MAX_TIMER_MS, TIMER_TOO_LONG } from '../timer-limit.js';
 
 /** Every knob of the Manager, each with its default below. Durations are options so tests pass tiny values. */
 export interface ManagerOptions {
@@ -151,44 +152,65 @@ export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
   now: Date.now,
 };
 
-/** Merges options over the defaults in one place, and throws on values that cannot work. */
-export function resolveManagerOptions(partial: Partial<ManagerOptions> = {}): ManagerOptions {
+/** The options that are numbers a timer waits: past MAX_TIMER_MS Node would fire them at once. */
+const TIMER_OPTIONS = ['drainCheckMs', 'closeTimeoutMs', 'heartbeatIntervalMs', 'typingTimeoutMs', 'sessionRecheckMs'] as const;
+
+const POSITIVE_OPTIONS = [
+  'rateLimit',
+  'rateBurst',
+  'connectRate',
+  'connectBurst',
+  'newConversationsPerDay',
+  'syncRate',
+  'syncBurst',
+  'maxBufferedBytes',
+  'shedBufferedBytes',
+  'maxFrameBytes',
+  'maxConnectionsPerUser',
+  'syncPageSize',
+  ...TIMER_OPTIONS,
+] as const;
+
+/** One Manager option that cannot work, and why ("must be a positive number, got 0"). */
+export interface ManagerOptionProblem {
+  option: keyof ManagerOptions;
+  problem: string;
+}
+
+/** Options merged over the defaults in one place, unchecked. */
+function withDefaults(partial: Partial<ManagerOptions>): ManagerOptions {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
   const o: ManagerOptions = { ...DEFAULT_MANAGER_OPTIONS, ...defined };
   // A quarter of the limit unless given: a smaller maxBufferedBytes alone must not fall under the default 1 MiB.
   if (defined.shedBufferedBytes === undefined) o.shedBufferedBytes = Math.floor(o.maxBufferedBytes / 4);
-  const positive = [
-    'rateLimit',
-    'rateBurst',
-    'connectRate',
-    'connectBurst',
-    'newConversationsPerDay',
-    'syncRate',
-    'syncBurst',
-    'maxBufferedBytes',
-    'shedBufferedBytes',
-    'drainCheckMs',
-    'closeTimeoutMs',
-    'maxFrameBytes',
-    'maxConnectionsPerUser',
-    'heartbeatIntervalMs',
-    'typingTimeoutMs',
-    'syncPageSize',
-    'sessionRecheckMs',
-  ] as const;
-  for (const key of positive) {
-    if (!Number.isFinite(o[key]) || o[key] <= 0) {
-      throw new TypeError(`Manager option ${key} must be a positive number, got ${String(o[key])}`);
-    }
-  }
-  for (const key of ['userCacheSize', 'groupCacheSize'] as const) {
-    if (!Number.isInteger(o[key]) || o[key] < 0) {
-      throw new TypeError(`Manager option ${key} must be a non-negative integer, got ${String(o[key])}`);
-    }
-  }
-  if (o.abuseTolerance < 0) throw new TypeError('Manager option abuseTolerance must be >= 0');
-  if (o.shedBufferedBytes > o.maxBufferedBytes) {
-    throw new TypeError('Manager option shedBufferedBytes must not exceed maxBufferedBytes');
-  }
   return o;
+}
+
+/**
+ * Every option of `partial` (over the defaults) that cannot work, all of
+ * them, so `createParlor` names each at once; empty when all can.
+ */
+export function managerOptionProblems(partial: Partial<ManagerOptions> = {}): ManagerOptionProblem[] {
+  const o = withDefaults(partial);
+  const problems: ManagerOptionProblem[] = [];
+  for (const option of POSITIVE_OPTIONS) {
+    if (!Number.isFinite(o[option]) || o[option] <= 0) problems.push({ option, problem: `must be a positive number, got ${String(o[option])}` });
+  }
+  for (const option of TIMER_OPTIONS) {
+    // Infinity is named once, by the rule above.
+    if (Number.isFinite(o[option]) && o[option] > MAX_TIMER_MS) problems.push({ option, problem: TIMER_TOO_LONG });
+  }
+  for (const option of ['userCacheSize', 'groupCacheSize'] as const) {
+    if (!Number.isInteger(o[option]) || o[option] < 0) problems.push({ option, problem: `must be a non-negative integer, got ${String(o[option])}` });
+  }
+  if (o.abuseTolerance < 0) problems.push({ option: 'abuseTolerance', problem: 'must be >= 0' });
+  if (o.shedBufferedBytes > o.maxBufferedBytes) problems.push({ option: 'shedBufferedBytes', problem: 'must not exceed maxBufferedBytes' });
+  return problems;
+}
+
+/** Merges options over the defaults, and throws naming every value that cannot work. */
+export function resolveManagerOptions(partial: Partial<ManagerOptions> = {}): ManagerOptions {
+  const problems = managerOptionProblems(partial);
+  if (problems.length > 0) throw new TypeError(problems.map(({ option, problem }) => `Manager option ${option} ${problem}`).join('; '));
+  return withDefaults(partial);
 }

@@ -11,6 +11,10 @@ describe('RedisBroker options', () => {
     [{ presenceTtlMs: 1000, heartbeatIntervalMs: 1000 }, /heartbeatIntervalMs must be shorter than presenceTtlMs/],
     [{ sweepIntervalMs: -5 }, /sweepIntervalMs must be a positive integer/],
     [{ url: 'http://localhost:6379' }, /must start with redis:\/\/ or rediss:\/\//],
+    // Over 2^31-1 ms Node fires a timer at once: the sweep would run every millisecond (and the heartbeat, a third of the TTL, too).
+    [{ presenceTtlMs: 3_000_000_000 }, /presenceTtlMs must be at most 2147483647 ms/],
+    [{ sweepIntervalMs: 2 ** 31 }, /sweepIntervalMs must be at most 2147483647 ms/],
+    [{ commandTimeoutMs: 2 ** 31 }, /commandTimeoutMs must be at most 2147483647 ms/],
     [{ prefix: 'has space' }, /prefix must be 1-64 non-space characters/],
     [{ instanceId: 'a/b' }, /instanceId must be/],
   ] as [RedisBrokerOptions, RegExp][])('%o throws at construction, before connecting', (options, message) => {

@@ -39,6 +39,11 @@ describe('npm start with a bad environment', () => {
     ['LOG_LEVEL', 'loud'],
     ['PORT', 'eighty'],
     ['TRUST_PROXY', '10.0.0.0/99'],
+    // Not allowedOrigins.0 nor the RedisBroker's url option, after the database opened: the variable, before anything opens.
+    ['ALLOWED_ORIGINS', 'not-an-origin'],
+    ['REDIS_URL', 'http://127.0.0.1:6379'],
+    // Over 2^31-1 ms: Node would ping every socket every millisecond.
+    ['HEARTBEAT_INTERVAL_MS', '3000000000'],
   ])('%s=%s: exits 1 with one fatal line naming it, no stack trace', { timeout: 30_000 }, async (name, value) => {
     const { code, stdout, stderr } = await runToExit({ ...base, [name]: value });
     expect(code).toBe(1);

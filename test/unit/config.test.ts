@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, EnvSchema, loadConfig, trustProxySetting } from '../../src/config.js';
+import { ConfigError, EnvSchema, loadConfig, trustProxySetting, type Config } from '../../src/config.js';
+import { MAX_TIMER_MS } from '../../src/timer-limit.js';
 
 describe('configuration from the environment', () => {
   it('has the contract defaults', () => {
@@ -56,6 +57,32 @@ describe('configuration from the environment', () => {
     } catch (err) {
       const message = (err as Error).message;
       for (const name of ['PORT', 'WS_RATE_LIMIT', 'SESSION_SECRET', 'DATABASE_URL']) expect(message).toContain(name);
+    }
+  });
+
+  it('ALLOWED_ORIGINS: each entry is an origin by createParlor\'s rule, or the start stops naming the variable (not allowedOrigins)', () => {
+    expect(() => loadConfig({ ALLOWED_ORIGINS: 'https://a.example, not-an-origin' })).toThrow(
+      /^invalid configuration:\n  ALLOWED_ORIGINS: "not-an-origin" must be an origin such as https:\/\/example\.com$/,
+    );
+    expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, http://localhost:5173' }).ALLOWED_ORIGINS).toEqual(['https://a.example', 'http://localhost:5173']);
+  });
+
+  it('REDIS_URL is a redis:// or rediss:// URL: an http:// one stops the start naming the variable, not the RedisBroker option', () => {
+    for (const bad of ['http://127.0.0.1:6379', 'localhost', 'not a url']) {
+      expect(() => loadConfig({ REDIS_URL: bad }), bad).toThrow(/^invalid configuration:\n  REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL$/);
+    }
+    for (const good of ['redis://127.0.0.1:6379', 'rediss://user:pw@cache.internal:6380/2']) expect(loadConfig({ REDIS_URL: good }).REDIS_URL).toBe(good);
+  });
+
+  it('refuses a timer over 2^31-1 ms (Node would fire it at once: a ping every millisecond), naming each variable', () => {
+    const timers = ['HEARTBEAT_INTERVAL_MS', 'PRESENCE_SWEEP_MS', 'PRESENCE_TTL_MS', 'SESSION_RECHECK_MS'];
+    // Every *_MS variable is a timer's delay: a new one must be bounded too.
+    expect(Object.keys(EnvSchema.shape).filter((name) => name.endsWith('_MS')).sort()).toEqual(timers);
+    for (const name of timers) {
+      expect(() => loadConfig({ [name]: '3000000000' }), name).toThrow(
+        new RegExp(`^invalid configuration:\\n  ${name}: must be at most 2147483647 ms \\(about 24\\.8 days\\): a longer timer delay fires at once$`),
+      );
+      expect(loadConfig({ [name]: String(MAX_TIMER_MS) })[name as keyof Config]).toBe(MAX_TIMER_MS);
     }
   });
 

@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createParlor, type ParlorOptions } from '../../src/app.js';
 import { checkParlorOptions, ParlorOptionsError } from '../../src/parlor-options.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
+import { MAX_TIMER_MS } from '../../src/timer-limit.js';
+import { resolveManagerOptions } from '../../src/websocket/options.js';
 import { captureLogger } from '../support/server.js';
 
 const stores = openSqliteStores({ path: ':memory:', sessionPruneIntervalMs: 0 });
@@ -47,12 +49,39 @@ describe('createParlor checks its options at construction (contract section 4)',
     ]);
     expect(problemsOf({ stores, sessionSecret: SECRET, wsPath: 'ws', manager: { rateLimit: 0 } })).toEqual([
       'wsPath: must start with /',
-      'manager: Manager option rateLimit must be a positive number, got 0',
+      'manager.rateLimit: must be a positive number, got 0',
     ]);
     // Every name the Manager takes is accepted, the ones without a default included.
     const parlor = createParlor({ stores, sessionSecret: SECRET, processMetrics: false, manager: { rateLimit: 5, messagePolicy: { check: () => ({ allow: true }) } } });
     expect(parlor.manager.options.rateLimit).toBe(5);
     await parlor.close();
+  });
+
+  it('names every bad manager option at once: all bad values, and the bad values beside an unknown name', () => {
+    expect(problemsOf({ stores, sessionSecret: SECRET, manager: { rateLimit: -1, maxFrameBytes: 0 } })).toEqual([
+      'manager.rateLimit: must be a positive number, got -1',
+      'manager.maxFrameBytes: must be a positive number, got 0',
+    ]);
+    expect(problemsOf({ stores, sessionSecret: SECRET, manager: { rateLmit: 10, heartbeatIntervalMs: 0, userCacheSize: 1.5 } })).toEqual([
+      'manager.rateLmit: unknown Manager option',
+      'manager.heartbeatIntervalMs: must be a positive number, got 0',
+      'manager.userCacheSize: must be a non-negative integer, got 1.5',
+    ]);
+    // A value derived from a given one (a quarter of maxBufferedBytes) is named under manager, not as a missing option.
+    expect(problemsOf({ stores, sessionSecret: SECRET, manager: { maxBufferedBytes: 3 } })).toEqual(['manager: shedBufferedBytes must be a positive number, got 0']);
+  });
+
+  it('refuses a timer over 2^31-1 ms, which Node would fire at once (a ping every millisecond): manager timers and sessionTimeoutMs', () => {
+    const tooLong = MAX_TIMER_MS + 1;
+    const timers = ['drainCheckMs', 'closeTimeoutMs', 'heartbeatIntervalMs', 'typingTimeoutMs', 'sessionRecheckMs'];
+    const bound = 'must be at most 2147483647 ms (about 24.8 days): a longer timer delay fires at once';
+    expect(problemsOf({ stores, sessionSecret: SECRET, sessionTimeoutMs: tooLong, manager: Object.fromEntries(timers.map((name) => [name, tooLong])) })).toEqual([
+      `sessionTimeoutMs: ${bound}`,
+      ...timers.map((name) => `manager.${name}: ${bound}`),
+    ]);
+    // A Manager built by hand takes the same checks.
+    expect(() => resolveManagerOptions({ heartbeatIntervalMs: 3_000_000_000 })).toThrow(`Manager option heartbeatIntervalMs ${bound}`);
+    expect(() => checkParlorOptions({ stores, sessionSecret: SECRET, sessionTimeoutMs: MAX_TIMER_MS, manager: { heartbeatIntervalMs: MAX_TIMER_MS } })).not.toThrow();
   });
 
   it("refuses an empty or short secret, and an empty list of secrets", () => {
