@@ -44,6 +44,7 @@ export function guardInterface<T extends object>(interfaceName: InterfaceName, i
   return guarded as T;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** A native promise or any object with a `then` (a query builder, Bluebird): what a host's interface may answer with. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }

@@ -3,6 +3,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { ParlorOptions } from '../app.js';
 import { createParlorContainer } from '../container.js';
 import { guardInterface } from '../interface-failure.js';
+import { withNumericIds } from './host-group-ids.js';
 import type { Logger } from '../logger.js';
 import { observeManager, observeStores, timeStoreWrites } from '../metrics.js';
 import { DEFAULT_GROUP_CACHE_SIZE } from '../websocket/known-groups.js';
@@ -27,7 +28,7 @@ export function buildManager(
   const tokens = auth.tokens;
   const container = createParlorContainer({
     sessionResolver: auth.resolver,
-    groupMemberFetcher: guardInterface('groupMemberFetcher', options.groupMemberFetcher ?? stores.groups),
+    groupMemberFetcher: guardInterface('groupMemberFetcher', options.groupMemberFetcher ? withNumericIds(options.groupMemberFetcher) : stores.groups),
     messagePersister: timeStoreWrites(options.messagePersister ?? stores.messages, metrics),
     userDirectory: directory,
     managerOptions: {

@@ -48,8 +48,8 @@ export function groupReadRoutes(ctx: HttpContext, { signedIn }: RouteChains): Ro
   if (groups.groupsOf) {
     const groupsOf = groups.groupsOf.bind(groups);
     r.get('/', ...signedIn, async (_req, res) => {
-      // Only the contract's fields, ids as numbers: a host's rows may carry more (or bigint ids as strings).
-      res.json({ groups: (await groupsOf(me(res).userId)).map(({ id, name, status }) => ({ id: Number(id), name: String(name), status })) });
+      // Only the contract's fields: a host's rows may carry more (their ids are numbers already: composition/host-group-ids.ts).
+      res.json({ groups: (await groupsOf(me(res).userId)).map(({ id, name, status }) => ({ id, name: String(name), status })) });
     });
   }
 

@@ -118,3 +118,28 @@ describe("host-owned groups: GET /api/groups shows the contract's fields only", 
     expect(res.body).toEqual({ groups: [{ id: 7001, name: 'team', status: 'accepted' }] });
   });
 });
+
+describe('host-owned groups: ids as a database driver gives them (bigint as strings)', () => {
+  const BOB = ALICE + 1;
+  const TEAM = 7001;
+  const asStrings = (ids: number[]) => ids.map(String) as never;
+  const app = useSqliteHostApp({
+    userDirectory: { existing: (ids) => ids.filter((id) => id === ALICE || id === BOB) },
+    groupMemberFetcher: {
+      acceptedMembers: (groupId) => (groupId === TEAM ? asStrings([ALICE, BOB]) : null),
+      contactsOf: () => asStrings([ALICE, BOB]),
+      members: () => [{ id: String(ALICE), status: 'accepted' }, { id: String(BOB), status: 'accepted' }] as never,
+    },
+  });
+
+  it('a member lists the members (numbers, not a 403), and group messages and typing reach them', async () => {
+    const res = await app.host.http.get(`/api/groups/${TEAM}/members`).set(app.host.as(ALICE)).expect(200);
+    expect(res.body.members.map((m: { id: unknown }) => m.id)).toEqual([ALICE, BOB]);
+    const [alice, bob] = await Promise.all([app.host.connect(ALICE), app.host.connect(BOB)]);
+    alice.send({ type: 'group', group_id: TEAM, content: 'hello team', client_id: 'g1' });
+    await alice.next('ack');
+    expect(await bob.next('group')).toMatchObject({ group_id: TEAM, from: ALICE, content: 'hello team' });
+    alice.send({ type: 'typing', to: BOB }); // contacts through the host's group (contactsOf)
+    expect(await bob.next('typing')).toMatchObject({ from: ALICE, to: BOB, is_typing: true });
+  });
+});

@@ -1,0 +1,39 @@
+import { isThenable } from '../interface-failure.js';
+import type { Awaitable } from '../types.js';
+import type { GroupMemberFetcher } from '../websocket/group-member-fetcher.js';
+
+/**
+ * A host's GroupMemberFetcher with every id as a number. Its rows often come
+ * straight from a database driver, and `pg` gives bigint columns as strings:
+ * `'601'` would match no connection, no session user and no member check
+ * (a member's own list answered 403), and go out as a string, though ids are
+ * JSON integers everywhere (contract section 2). Arrays already all numbers
+ * pass through untouched, so a well-typed fetcher pays one scan.
+ */
+export function withNumericIds(fetcher: GroupMemberFetcher): GroupMemberFetcher {
+  const numeric: GroupMemberFetcher = {
+    acceptedMembers: (groupId) => then(fetcher.acceptedMembers(groupId), (ids) => ids && numbers(ids)),
+  };
+  if (fetcher.contactsOf) {
+    const contactsOf = fetcher.contactsOf.bind(fetcher);
+    numeric.contactsOf = (userId) => then(contactsOf(userId), numbers);
+  }
+  if (fetcher.groupsOf) {
+    const groupsOf = fetcher.groupsOf.bind(fetcher);
+    numeric.groupsOf = (userId) => then(groupsOf(userId), (groups) => groups.map((g) => (typeof g.id === 'number' ? g : { ...g, id: Number(g.id) })));
+  }
+  if (fetcher.members) {
+    const members = fetcher.members.bind(fetcher);
+    numeric.members = (groupId) => then(members(groupId), (rows) => rows.map((m) => (typeof m.id === 'number' ? m : { ...m, id: Number(m.id) })));
+  }
+  return numeric;
+}
+
+function numbers(ids: readonly number[]): readonly number[] {
+  return ids.every((id) => typeof id === 'number') ? ids : ids.map(Number);
+}
+
+/** Maps a value a host may give directly or as a promise (or a thenable), keeping a direct value direct. */
+function then<T, U>(value: Awaitable<T>, map: (v: T) => U): Awaitable<U> {
+  return isThenable(value) ? Promise.resolve(value as PromiseLike<T>).then(map) : map(value as T);
+}
