@@ -263,7 +263,7 @@ describe('message requests and blocking', () => {
       const [me, pest, other] = await registerUsers(server, 3);
       const groupId = await createGroup(server, me, [pest, other]);
       const third = await connectClient(server, other.cookie);
-      await sendPrivate(pest, me, 'hi');
+      const fromPest = await sendPrivate(pest, me, 'hi');
       await sendPrivate(me, pest, 'hi');
       const [m1, p1] = await connectAll(server, [me, pest]);
       await m1.next('presence', about(pest));
@@ -271,15 +271,26 @@ describe('message requests and blocking', () => {
       expect(sorted(await online(me))).toEqual(sorted([pest.id, other.id]));
 
       await block(server, me, pest).expect(201);
+      const p1BeforeBlock = new Set(p1.frames);
       // Each saw the other online: the block retracts it both ways, as the other going offline.
       expect(await m1.next('presence', about(pest))).toEqual({ type: 'presence', user_id: pest.id, online: false });
       expect(await p1.next('presence', about(me))).toEqual({ type: 'presence', user_id: me.id, online: false });
       expect(await online(me)).toEqual([other.id]);
       expect(await online(pest)).toEqual([other.id]);
       m1.send({ type: 'typing', to: pest.id, is_typing: true });
+      m1.send({ type: 'read', message_id: fromPest.id });
       p1.send({ type: 'typing', to: me.id, is_typing: true });
       const p2 = await connectClient(server, pest.cookie);
       const m2 = await connectClient(server, me.cookie);
+      // Nothing of the blocker's typing or reading reaches the blocked user's sockets, old or new.
+      // (Only `is_typing: true` counts: a stop may retract typing shown before a block.)
+      const typingFromMe = (f: Record<string, any>) => f.from === me.id && f.is_typing === true;
+      const readByMe = (f: Record<string, any>) => f.user_id === me.id && f.status === 'read';
+      const sinceBlock = (where: (f: Record<string, any>) => boolean) => (f: Record<string, any>) => !p1BeforeBlock.has(f) && where(f);
+      await expectNoFrame(p1, 'typing', 150, sinceBlock(typingFromMe));
+      await expectNoFrame(p1, 'receipt', 0, sinceBlock(readByMe));
+      await expectNoFrame(p2, 'typing', 0, typingFromMe);
+      await expectNoFrame(p2, 'receipt', 0, readByMe);
       p1.ws.close();
       p2.ws.close();
       m2.ws.close();

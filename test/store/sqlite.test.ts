@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { isParlorError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import { CONVERSATIONS_QUERY } from '../../src/store/sqlite/conversation-store.js';
+import { openConnection } from '../../src/store/sqlite/database.js';
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate, openSqliteStores, sessionExpiry } from '../../src/store/sqlite/index.js';
 import { MESSAGE_QUERIES } from '../../src/store/sqlite/message-store.js';
 import { runStoreContract } from './store-contract.js';
@@ -39,18 +40,33 @@ describe('sqlite: opening', () => {
     expect(stores.description).toBe(`sqlite:${path} (writes: worker thread)`);
   });
 
+  // synchronous, foreign_keys and busy_timeout belong to a connection, not to the file: each connection must set them.
+  const expectDurablePragmas = (db: BetterSqlite3.Database, busyTimeoutMs: number) => {
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(busyTimeoutMs);
+  };
+
   it('sets WAL, synchronous=FULL, foreign keys and a busy timeout', () => {
     const stores = tmp.open();
-    expect(stores.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(stores.db.pragma('synchronous', { simple: true })).toBe(2);
-    expect(stores.db.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(stores.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expectDurablePragmas(stores.db, 5000);
     // WAL is a property of the file: another connection reads it back.
     const other = new BetterSqlite3(tmp.path(), { readonly: true });
     try {
       expect(other.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       other.close();
+    }
+  });
+
+  it("sets the same pragmas on the write worker's connection (openConnection), where every write commits", () => {
+    tmp.open(); // creates and migrates the file the worker connects to
+    const workers = openConnection(tmp.path(), 1234);
+    try {
+      expectDurablePragmas(workers, 1234);
+    } finally {
+      workers.close();
     }
   });
 
