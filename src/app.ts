@@ -28,6 +28,7 @@ import type { ManagerOptions } from './websocket/options.js';
 import type { SessionResolver } from './websocket/session-resolver.js';
 import { createUpgradeHandler, type UpgradeHandler } from './websocket/upgrade.js';
 import type { UserDirectory } from './websocket/user-directory.js';
+import { requireUserId } from './user-id.js';
 
 export interface ParlorOptions {
   /** Where messages, notifications (and Parlor's own accounts, groups and sessions) live. The caller opens and closes them. */
@@ -175,11 +176,11 @@ export function createParlor(options: ParlorOptions): Parlor {
     metrics,
     events: manager.hostEvents,
     tokens: parlorTokens(auth.tokens, manager),
-    invalidateUser: (userId) => manager.invalidate({ userId }),
+    invalidateUser: (userId) => manager.invalidate({ userId: requireUserId(userId, 'invalidateUser') }),
     invalidateGroup: (groupId) => manager.invalidate({ groupId }),
     handleUpgrade: upgrade.handle,
     disconnectSession: (sessionId) => void manager.disconnect({ sessionId }),
-    disconnectUser: (userId) => void manager.disconnect({ userId }),
+    disconnectUser: (userId) => void manager.disconnect({ userId: requireUserId(userId, 'disconnectUser') }),
     attach: (server, { path } = {}) => listenForUpgrades(server, path === undefined ? upgrade.handle : upgrade.handleAt(path), logger),
     async close() {
       await manager.close();

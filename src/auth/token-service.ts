@@ -2,6 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { TokenVersionStore, UserStore } from '../store/types.js';
 import type { Identity, TokenInUse } from '../websocket/session-resolver.js';
+import { requireUserId } from '../user-id.js';
 
 export interface TokenOptions {
   /** Signing key (TOKEN_SECRET). Default: derived from the session secret with HKDF. */
@@ -42,8 +43,8 @@ export class TokenService {
     this.ttlSeconds = ttlSeconds;
   }
 
-  async issue(userId: number): Promise<{ token: string; expires_at: number }> {
-    if (!Number.isSafeInteger(userId) || userId <= 0) throw new TypeError(`a user id is a positive integer, not ${String(userId)}`);
+  async issue(id: number): Promise<{ token: string; expires_at: number }> {
+    const userId = requireUserId(id, 'tokens.issue');
     if (this.accounts && !(await this.accounts.findById(userId))) throw new Error(`user ${userId} does not exist`);
     const iat = Math.floor(this.now() / 1000);
     const exp = iat + this.ttlSeconds;
@@ -88,8 +89,8 @@ export class TokenService {
     return tokens.map((t) => versions.get(t.userId) === t.version);
   }
 
-  /** Invalidates every token issued to the user so far. */
-  async revokeAll(userId: number): Promise<void> {
-    await this.versions.bump(userId);
+  /** Invalidates every token issued to the user so far; the version the user's tokens carry from now on. */
+  async revokeAll(userId: number): Promise<number> {
+    return this.versions.bump(userId);
   }
 }

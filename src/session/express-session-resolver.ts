@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { Session, SessionData, Store } from 'express-session';
 import type { Identity, SessionResolver } from '../websocket/session-resolver.js';
 import { type StillSignedIn, sessionsStillIn } from './express-store-liveness.js';
+import { asUserId } from '../user-id.js';
 
 /** A request after express-session ran on it. */
 export type RequestWithSession = IncomingMessage & { session?: Session & Partial<SessionData>; sessionID?: string; sessionStore?: Store };
@@ -154,11 +155,6 @@ export function sessionResolverOn(
 }
 
 /** A positive safe integer (a numeric string is accepted), else null. */
-function asUserId(value: unknown): number | null {
-  const n = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
-  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : null;
-}
-
 function carriesCookie(req: IncomingMessage, name: string): boolean {
   return req.headers.cookie?.split(';').some((c) => c.trim().startsWith(`${name}=`)) ?? false;
 }

@@ -8,6 +8,7 @@ import type { Connection } from './connection.js';
  */
 export class CredentialDeadlines {
   private readonly timers = new Map<Connection, NodeJS.Timeout>();
+  private readonly ends = new Map<Connection, number>();
 
   constructor(
     private readonly now: () => number,
@@ -17,10 +18,12 @@ export class CredentialDeadlines {
   /** Sets or moves the connection's deadline (Unix ms); one already past fires at once. */
   set(conn: Connection, at: number): void {
     this.clear(conn);
+    this.ends.set(conn, at);
     const arm = (): void => {
       const left = at - this.now();
       if (left <= 0) {
         this.timers.delete(conn);
+        this.ends.delete(conn);
         this.onExpired(conn);
         return;
       }
@@ -31,14 +34,21 @@ export class CredentialDeadlines {
     arm();
   }
 
+  /** When the connection's credential ends (Unix ms), while its deadline is armed. */
+  endOf(conn: Connection): number | undefined {
+    return this.ends.get(conn);
+  }
+
   clear(conn: Connection): void {
     clearTimeout(this.timers.get(conn));
     this.timers.delete(conn);
+    this.ends.delete(conn);
   }
 
   clearAll(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    this.ends.clear();
   }
 
   /** Connections with a deadline armed (observability and tests). */

@@ -10,13 +10,21 @@ import type { Identity } from './session-resolver.js';
 export type DisconnectOrder =
   /** Logout, or the host calling `parlor.disconnectSession(sessionId)`. */
   | { sessionId: string }
-  /** `parlor.disconnectUser(userId)` (every socket), or token revocation (`via: 'token'`). */
-  | { userId: number; via?: Identity['via'] };
+  /**
+   * `parlor.disconnectUser(userId)` (every socket), or token revocation
+   * (`via: 'token'`; `tokensBelow`: only tokens of an older version than the
+   * revocation left current, not those issued since).
+   */
+  | { userId: number; via?: Identity['via']; tokensBelow?: number };
 
-/** Whether a socket opened with `identity` ends under `order`. */
-export function matchesOrder(identity: Identity, order: DisconnectOrder): boolean {
+/**
+ * Whether a socket opened with `identity` ends under `order`. `tokenVersion`:
+ * the version of the token the socket holds now (a `refresh` moves it).
+ */
+export function matchesOrder(identity: Identity, order: DisconnectOrder, tokenVersion = identity.tokenVersion): boolean {
   if ('sessionId' in order) return identity.sessionId === order.sessionId;
-  return identity.userId === order.userId && (order.via === undefined || identity.via === order.via);
+  if (identity.userId !== order.userId || (order.via !== undefined && identity.via !== order.via)) return false;
+  return order.tokensBelow === undefined || tokenVersion === undefined || tokenVersion < order.tokensBelow;
 }
 
 /** The close reason the client sees (never the session id or the token). */
@@ -31,6 +39,11 @@ export function asDisconnectOrder(value: unknown): DisconnectOrder | undefined {
   const v = value as Record<string, unknown>;
   if (typeof v.sessionId === 'string' && v.sessionId.length > 0 && v.userId === undefined) return { sessionId: v.sessionId };
   if (typeof v.userId !== 'number' || !Number.isSafeInteger(v.userId) || v.userId <= 0 || v.sessionId !== undefined) return undefined;
-  if (v.via === undefined) return { userId: v.userId };
-  return v.via === 'token' || v.via === 'cookie' ? { userId: v.userId, via: v.via } : undefined;
+  if (v.via === undefined) return v.tokensBelow === undefined ? { userId: v.userId } : undefined;
+  if (v.via === 'cookie') return v.tokensBelow === undefined ? { userId: v.userId, via: v.via } : undefined;
+  if (v.via !== 'token') return undefined;
+  if (v.tokensBelow === undefined) return { userId: v.userId, via: v.via };
+  return typeof v.tokensBelow === 'number' && Number.isSafeInteger(v.tokensBelow) && v.tokensBelow >= 0
+    ? { userId: v.userId, via: v.via, tokensBelow: v.tokensBelow }
+    : undefined;
 }

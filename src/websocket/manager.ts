@@ -260,7 +260,7 @@ export class Manager {
   /**
    * Closes every socket the order matches with 4401: here at once, on every
    * other instance when the broker delivers the order (within 2 s; Redis down:
-   * cookie sockets at the next session re-check, token sockets at `exp`).
+   * at the next credential re-check, or a token's `exp` if sooner).
    * Returns how many sockets closed on this instance.
    */
   disconnect(order: DisconnectOrder): number {
@@ -345,7 +345,7 @@ export class Manager {
 
   /** Closes the open sockets among `candidates` that `order` names, with 4401 and its reason; how many. */
   private closeLoggedOut(candidates: Iterable<Connection>, order: DisconnectOrder): number {
-    const matching = [...candidates].filter((conn) => conn.isOpen && matchesOrder(conn.identity, order));
+    const matching = [...candidates].filter((conn) => conn.isOpen && matchesOrder(conn.identity, order, conn.tokenVersion));
     for (const conn of matching) conn.close(CloseCode.logged_out, reasonOf(order));
     return matching.length;
   }
@@ -740,6 +740,8 @@ export class Manager {
     const identity = await this.options.verifyToken(f.token);
     if (!identity || identity.expiresAt === undefined) throw new ParlorError('bad_request', 'the token is invalid, expired or revoked');
     if (identity.userId !== conn.userId) throw new ParlorError('forbidden', 'the token belongs to another user');
+    // Contract section 5: a newer token. An older one would pull the socket's end forward, and its version back.
+    if (identity.expiresAt < (this.deadlines.endOf(conn) ?? 0)) throw new ParlorError('bad_request', 'the token ends before the one the socket holds: send a newer one');
     if (!conn.isOpen) return;
     this.deadlines.set(conn, identity.expiresAt);
     conn.tokenVersion = identity.tokenVersion;

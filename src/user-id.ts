@@ -1,0 +1,21 @@
+/**
+ * A user id as a host may hold it: a positive safe integer, or one written in
+ * digits (`pg` gives bigint columns as strings, and many session stores keep
+ * what they were given). One reading for every place a host hands Parlor a
+ * user id.
+ */
+export function asUserId(value: unknown): number | null {
+  const n = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
+/**
+ * The id a host passed to one of Parlor's calls, as a number. Anything else
+ * is a TypeError naming the call: with a string that matched no socket, a
+ * ban would silently close nothing.
+ */
+export function requireUserId(value: unknown, call: string): number {
+  const id = asUserId(value);
+  if (id === null) throw new TypeError(`${call}: a user id is a positive integer (or one in digits), not ${JSON.stringify(value) ?? String(value)}`);
+  return id;
+}
