@@ -5,7 +5,7 @@ import '../session/session-data.js';
 import type { User } from '../store/types.js';
 import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
-import { sessionStoreFailure } from './session-store-failure.js';
+import { fromAccounts, sessionStoreFailure } from './session-store-failure.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
 import type { RouteChains } from './route-chains.js';
 import { parse } from './validation.js';
@@ -22,7 +22,7 @@ export const Credentials = z.object({
 /** Checks a username and password; null when either is wrong (same cost either way). */
 export async function checkCredentials(ctx: HttpContext, body: unknown): Promise<User | null> {
   const { username, password } = parse(Credentials, body);
-  const user = await ctx.stores.users.findByUsername(username);
+  const user = await fromAccounts(ctx.logger, () => ctx.stores.users.findByUsername(username));
   const hash = user?.passwordHash ?? (await dummyPasswordHash(ctx.hashParams));
   const ok = await verifyPassword(password, hash);
   return ok && user ? { id: user.id, username: user.username } : null;
@@ -73,7 +73,8 @@ export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, au
   r.post('/register', ...open, authLimiter, async (req, res) => {
     const { username, password } = parse(Credentials, req.body);
     ownSession(ctx, req);
-    const user = await ctx.stores.users.createUser(username, await hashPassword(password, ctx.hashParams));
+    const passwordHash = await hashPassword(password, ctx.hashParams);
+    const user = await fromAccounts(ctx.logger, () => ctx.stores.users.createUser(username, passwordHash));
     try {
       await signIn(ctx, req, user);
     } catch (err) {
