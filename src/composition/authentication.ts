@@ -44,9 +44,10 @@ export function buildAuthentication(options: ParlorOptions): Authentication {
           accounts ? options.stores.users : undefined,
           options.tokens?.ttlSeconds,
         );
-  const cookieResolver = options.sessionResolver ?? ownSession!.resolver;
+  // Only the session resolver is guarded as one: a failure of Parlor's own token store is Parlor's (500, an error line), never blamed on the host.
+  const cookieResolver = guardInterface('sessionResolver', options.sessionResolver ?? ownSession!.resolver);
   const resolver = withStillValid(
-    guardInterface('sessionResolver', new FirstMatchResolver([cookieResolver, ...(tokens ? [new TokenSessionResolver(tokens)] : [])])),
+    new FirstMatchResolver([cookieResolver, ...(tokens ? [new TokenSessionResolver(tokens)] : [])]),
     stillValidOf(options.sessionResolver, options.stores.sessions),
   );
   return { accounts, cookieName, ownSession, tokens, resolver };

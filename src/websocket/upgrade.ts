@@ -62,9 +62,13 @@ export function createUpgradeHandler(
         // Node applies no timeout to an upgraded socket: a store that never answers would pin it forever.
         identity = await withTimeout(manager.sessions.resolve(req), options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
       } catch (err) {
-        const failed = err instanceof InterfaceFailure ? err.interfaceName : 'sessionResolver';
-        options.logger.warn({ err: err instanceof InterfaceFailure ? err.cause : err, interface: failed }, `${failed} failed during upgrade`);
-        return abort(socket, 503, 'unavailable', `${failed} is unavailable, try again later`);
+        if (err instanceof InterfaceFailure) {
+          options.logger.warn({ err: err.cause, interface: err.interfaceName }, `${err.interfaceName} failed during upgrade`);
+          return abort(socket, 503, 'unavailable', `${err.interfaceName} is unavailable, try again later`);
+        }
+        // No answer in time, or Parlor's own token store failed: Parlor's failure, not one of the host's interfaces.
+        options.logger.error({ err }, 'session lookup failed during upgrade');
+        return abort(socket, 503, 'unavailable', 'the session lookup is unavailable, try again later');
       }
       if (!identity) return abort(socket, 401, 'unauthorized', 'no valid session');
       if (identity.via === 'cookie' && !options.isOriginAllowed(req)) {
