@@ -11,7 +11,7 @@ export const FrameErrorCode = {
   not_found: 'The target user, group or message does not exist.',
   rate_limited: 'Too many frames on this connection; slow down.',
   too_large: 'A field is longer than allowed.',
-  internal: 'The server failed to store or route the frame; nothing was stored, retry with the same client_id.',
+  internal: 'The server failed to store or route the frame; it may or may not have been stored: retry with the same client_id (never stored twice).',
 } as const;
 export type FrameErrorCode = keyof typeof FrameErrorCode;
 

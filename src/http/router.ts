@@ -128,8 +128,9 @@ function requestLogger(ctx: HttpContext): RequestHandler {
       res.setHeader('x-request-id', id);
       return id;
     },
-    // Client mistakes (4xx) are warnings at most; only a failure of ours (5xx) is an error.
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    // Client mistakes (4xx) are warnings at most; a 503 is an outage of a store or a host interface (warned about,
+    // naming it, where it was answered); only another failure of ours (5xx) is an error.
+    customLogLevel: (_req, res, err) => (res.statusCode === 503 ? 'warn' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     serializers: {
       req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

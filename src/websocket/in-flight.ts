@@ -1,6 +1,7 @@
 import { isClientMistake } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { PendingWork } from '../pending-work.js';
+import { InterfaceFailure } from '../interface-failure.js';
 
 /**
  * Work the Manager started and has not finished (stores, publishes,
@@ -28,6 +29,7 @@ export class InFlight {
   private failed(err: unknown): void {
     // The caller answers a client's mistake (error frame, 4xx); only server failures are errors.
     if (isClientMistake(err)) this.log.debug({ code: err.code, reason: err.message }, 'background work refused');
+    else if (err instanceof InterfaceFailure) this.log.warn({ err: err.cause, interface: err.interfaceName }, `${err.interfaceName} failed`);
     else this.log.error({ err }, 'background work failed');
   }
 }

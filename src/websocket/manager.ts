@@ -613,9 +613,10 @@ export class Manager {
         this.log.debug({ userId: conn.userId, type: frame.type, code: err.code }, 'frame refused');
         return this.sendError(conn, err.code as FrameErrorCode, err.message, clientId);
       }
-      const failed = err instanceof InterfaceFailure ? { interface: err.interfaceName } : {};
-      this.log.error({ err, ...failed, userId: conn.userId, type: frame.type }, 'frame failed');
-      this.sendError(conn, 'internal', 'the frame could not be processed; nothing was stored', clientId);
+      // A host interface that throws is the host's outage: a warning naming it (docs/operations.md); anything else is ours.
+      if (err instanceof InterfaceFailure) this.log.warn({ err: err.cause, interface: err.interfaceName, userId: conn.userId, type: frame.type }, `${err.interfaceName} failed`);
+      else this.log.error({ err, userId: conn.userId, type: frame.type }, 'frame failed');
+      this.sendError(conn, 'internal', INTERNAL_FRAME_ERROR, clientId);
     }
   }
 
@@ -835,3 +836,10 @@ function acceptedIds(groups: ReadonlyArray<{ id: number; status: string }>): num
 function typingBody(key: TypingKey, isTyping: boolean) {
   return 'to' in key ? { from: key.from, to: key.to, is_typing: isTyping } : { from: key.from, group_id: key.group_id, is_typing: isTyping };
 }
+
+/**
+ * What a client is told when its frame failed on the server. Not "nothing was
+ * stored": a PostgreSQL commit whose answer was lost did store it. A resend
+ * with the same client_id is safe either way (acked, never stored twice).
+ */
+const INTERNAL_FRAME_ERROR = 'the frame could not be processed (it may or may not have been stored); resend it with the same client_id';

@@ -19,7 +19,7 @@ describe('Manager: store failures', () => {
     expect(err).toEqual({
       type: 'error',
       code: 'internal',
-      message: 'the frame could not be processed; nothing was stored',
+      message: 'the frame could not be processed (it may or may not have been stored); resend it with the same client_id',
       client_id: 'c9',
     });
     await settle();
