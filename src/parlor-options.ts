@@ -6,7 +6,13 @@
 import { z } from 'zod';
 import { trustProxyCompiles } from './trust-proxy.js';
 import { MAX_TIMER_MS, TIMER_TOO_LONG } from './timer-limit.js';
+import type { Broker } from './websocket/broker.js';
+import type { GroupMemberFetcher } from './websocket/group-member-fetcher.js';
+import type { MessagePersister } from './websocket/message-persister.js';
+import type { MessagePolicy } from './websocket/message-policy.js';
 import { DEFAULT_MANAGER_OPTIONS, type ManagerOptions, managerOptionProblems } from './websocket/options.js';
+import type { SessionResolver } from './websocket/session-resolver.js';
+import type { UserDirectory } from './websocket/user-directory.js';
 
 /** Thrown by `createParlor` with one line per bad option. */
 export class ParlorOptionsError extends Error {
@@ -16,12 +22,17 @@ export class ParlorOptionsError extends Error {
   }
 }
 
-/** An object with these methods (express-session's "required methods, checked at run time"). */
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/** Whether `value` is an object with these methods (express-session's "required methods, checked at run time"). */
+const hasMethods = (value: unknown, methods: readonly string[]): value is object =>
+  isObject(value) && methods.every((m) => typeof value[m] === 'function');
+
+const theMethods = (methods: readonly string[]) => `the method${methods.length > 1 ? 's' : ''} ${methods.join(', ')}`;
+
+/** An object with these methods. */
 const withMethods = (what: string, methods: readonly string[]) =>
-  z.custom<object>(
-    (value) => typeof value === 'object' && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function'),
-    { message: `must be ${what} with the method${methods.length > 1 ? 's' : ''} ${methods.join(', ')}` },
-  );
+  z.custom<object>((value) => hasMethods(value, methods), { message: `must be ${what} with ${theMethods(methods)}` });
 
 /** An optional method is absent or a function. */
 const optionalMethod = (value: object, name: string): boolean => {
@@ -32,10 +43,10 @@ const optionalMethod = (value: object, name: string): boolean => {
 /** A host persister's notification reads answer two routes together (src/websocket/message-persister.ts). */
 const NOTIFICATION_READS = ['notificationsOf', 'unreadNotificationCount', 'markNotificationsRead'] as const;
 
-/** Either every one of `names` is a method, or none is given. */
+/** Either every one of `names` is given, or none is (that each given one is a method is `implementing`'s check). */
 const allOrNone = (value: object, names: readonly string[]): boolean => {
   const given = names.filter((n) => (value as Record<string, unknown>)[n] !== undefined);
-  return given.length === 0 || (given.length === names.length && names.every((n) => optionalMethod(value, n)));
+  return given.length === 0 || given.length === names.length;
 };
 
 /** A browser origin, such as https://example.com: `allowedOrigins` here and ALLOWED_ORIGINS (src/config.ts). */
@@ -60,14 +71,87 @@ const TrustProxy = z.union([
   z.union([z.string(), z.array(z.string())]).refine(trustProxyCompiles, "must be proxy addresses or subnets, such as 'loopback, 10.0.0.0/8'"),
 ], { error: "must be true, false, a number of proxy hops, proxy addresses (such as 'loopback, 10.0.0.0/8') or a function (addr, hop) => boolean" });
 
-/** The public interfaces and their required methods (README "Bring your own auth and data"). */
-const REQUIRED_METHODS = {
-  sessionResolver: ['resolve'],
-  groupMemberFetcher: ['acceptedMembers'],
-  userDirectory: ['existing'],
-  messagePersister: ['savePrivate', 'saveGroup', 'saveNotification', 'privateHistory', 'groupHistory'],
-  messagePolicy: ['check'],
+type OptionalKey<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[keyof T];
+type RequiredKey<T> = Exclude<keyof T, OptionalKey<T>>;
+
+/**
+ * An interface's methods, required and optional, each list complete: a method
+ * added to the interface and not here is a compile error. An optional method
+ * given as anything but a function would be a TypeError at the first request
+ * that asks it, naming no option.
+ */
+interface MethodLists<T> {
+  what: string;
+  required: Record<RequiredKey<T>, true>;
+  optional: Record<OptionalKey<T>, true>;
+}
+const methodLists = <T>(lists: MethodLists<T>) => ({
+  what: lists.what,
+  required: Object.keys(lists.required),
+  optional: Object.keys(lists.optional),
+});
+
+/** The public interfaces and their methods (README "Bring your own auth and data"). */
+const INTERFACES = {
+  sessionResolver: methodLists<SessionResolver>({ what: 'a SessionResolver', required: { resolve: true }, optional: { stillValid: true } }),
+  groupMemberFetcher: methodLists<GroupMemberFetcher>({
+    what: 'a GroupMemberFetcher',
+    required: { acceptedMembers: true },
+    optional: { contactsOf: true, groupsOf: true, members: true },
+  }),
+  userDirectory: methodLists<UserDirectory>({ what: 'a UserDirectory', required: { existing: true }, optional: { profiles: true } }),
+  messagePersister: methodLists<MessagePersister>({
+    what: 'a MessagePersister',
+    required: { savePrivate: true, saveGroup: true, saveNotification: true, privateHistory: true, groupHistory: true },
+    optional: {
+      messagesSince: true,
+      messageByClientId: true,
+      markDelivered: true,
+      markRead: true,
+      markGroupRead: true,
+      conversationsOf: true,
+      notificationsOf: true,
+      unreadNotificationCount: true,
+      markNotificationsRead: true,
+    },
+  }),
+  messagePolicy: methodLists<MessagePolicy>({ what: 'a MessagePolicy', required: { check: true }, optional: {} }),
+  broker: methodLists<Broker>({
+    what: 'a Broker',
+    required: { publish: true, setDeliver: true, close: true },
+    optional: {
+      userOnline: true,
+      userOffline: true,
+      setPresenceHandler: true,
+      onlineAmong: true,
+      publishDisconnect: true,
+      setDisconnectHandler: true,
+      publishInvalidation: true,
+      setInvalidationHandler: true,
+      setResubscribedHandler: true,
+      rateLimitStore: true,
+    },
+  }),
 } as const;
+
+/** An object with the interface's required methods, whose optional ones, each one given, are methods too (one problem each). */
+const implementing = ({ what, required, optional }: ReturnType<typeof methodLists>) =>
+  withMethods(what, required).superRefine((value, ctx) => {
+    if (!isObject(value)) return;
+    for (const name of optional.filter((n) => !optionalMethod(value, n))) {
+      ctx.addIssue({ code: 'custom', message: `${name}, when given, must be a method` });
+    }
+  });
+
+/** pino-http reads the level table (`logger.levels.values`) beside the methods: without it, a TypeError at construction naming nothing. */
+const LOGGER_METHODS = ['info', 'warn', 'error', 'debug', 'child'];
+const hasLevelTable = (value: object): boolean => {
+  const levels = (value as { levels?: unknown }).levels;
+  return isObject(levels) && isObject(levels.values);
+};
+const PinoLogger = z.custom<object>((value) => hasMethods(value, LOGGER_METHODS) && hasLevelTable(value), {
+  message: `must be a pino logger: ${theMethods(LOGGER_METHODS)}, and pino's level table levels.values`,
+});
 
 const Stores = z.custom<object>(
   (value) =>
@@ -118,17 +202,15 @@ const OptionsSchema = z
     wsPath: z.string().startsWith('/', 'must start with /').optional(),
     trustProxy: TrustProxy.optional(),
     manager: ManagerOptionsSchema.optional(),
-    logger: withMethods('a pino-compatible logger', ['info', 'warn', 'error', 'debug', 'child']).optional(),
-    broker: withMethods('a Broker', ['publish', 'setDeliver', 'close']).optional(),
-    sessionResolver: withMethods('a SessionResolver', REQUIRED_METHODS.sessionResolver).optional(),
-    groupMemberFetcher: withMethods('a GroupMemberFetcher', REQUIRED_METHODS.groupMemberFetcher).optional(),
-    userDirectory: withMethods('a UserDirectory', REQUIRED_METHODS.userDirectory)
-      .refine((d) => optionalMethod(d, 'profiles'), 'profiles, when given, must be a method')
-      .optional(),
-    messagePersister: withMethods('a MessagePersister', REQUIRED_METHODS.messagePersister)
+    logger: PinoLogger.optional(),
+    broker: implementing(INTERFACES.broker).optional(),
+    sessionResolver: implementing(INTERFACES.sessionResolver).optional(),
+    groupMemberFetcher: implementing(INTERFACES.groupMemberFetcher).optional(),
+    userDirectory: implementing(INTERFACES.userDirectory).optional(),
+    messagePersister: implementing(INTERFACES.messagePersister)
       .refine((p) => allOrNone(p, NOTIFICATION_READS), `${NOTIFICATION_READS.join(', ')}: give all three or none`)
       .optional(),
-    messagePolicy: withMethods('a MessagePolicy', REQUIRED_METHODS.messagePolicy).optional(),
+    messagePolicy: implementing(INTERFACES.messagePolicy).optional(),
     tokens: z
       .union([
         z.literal(false),

@@ -144,6 +144,46 @@ describe('createParlor checks its options at construction (contract section 4)',
     expect(() => createParlor({ stores, sessionSecret: SECRET, userDirectory: { existing: () => [] } })).not.toThrow();
   });
 
+  it('refuses an optional method given as anything but a method, in every interface, instead of a TypeError at its first use', async () => {
+    const fn = () => undefined;
+    const persister = { savePrivate: fn, saveGroup: fn, saveNotification: fn, privateHistory: fn, groupHistory: fn };
+    expect(problemsOf({ stores, sessionResolver: { resolve: fn, stillValid: 5 }, tokens: false })).toEqual([
+      'sessionResolver: stillValid, when given, must be a method',
+    ]);
+    expect(problemsOf({ stores, sessionSecret: SECRET, groupMemberFetcher: { acceptedMembers: fn, contactsOf: [], groupsOf: 5, members: null } })).toEqual([
+      'groupMemberFetcher: contactsOf, when given, must be a method',
+      'groupMemberFetcher: groupsOf, when given, must be a method',
+      'groupMemberFetcher: members, when given, must be a method',
+    ]);
+    expect(problemsOf({ stores, sessionSecret: SECRET, messagePersister: { ...persister, conversationsOf: 7, messagesSince: {}, markDelivered: true } })).toEqual([
+      'messagePersister: messagesSince, when given, must be a method',
+      'messagePersister: markDelivered, when given, must be a method',
+      'messagePersister: conversationsOf, when given, must be a method',
+    ]);
+    expect(problemsOf({ stores, sessionSecret: SECRET, broker: { publish: fn, setDeliver: fn, close: fn, onlineAmong: 'redis' } })).toEqual([
+      'broker: onlineAmong, when given, must be a method',
+    ]);
+    // Given as methods, they are taken.
+    const parlor = createParlor({
+      stores,
+      sessionResolver: { resolve: () => null, stillValid: () => [] },
+      tokens: false,
+      processMetrics: false,
+      groupMemberFetcher: { acceptedMembers: () => null, contactsOf: () => [], groupsOf: () => [], members: () => [] },
+    });
+    await parlor.close();
+  });
+
+  it("refuses a logger without pino's level table, which pino-http reads, instead of its TypeError", async () => {
+    const methods = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {} };
+    const bare: Record<string, unknown> = { ...methods, child: () => bare };
+    expect(problemsOf({ stores, sessionSecret: SECRET, logger: bare })).toEqual([
+      "logger: must be a pino logger: the methods info, warn, error, debug, child, and pino's level table levels.values",
+    ]);
+    const leveled: Record<string, unknown> = { ...methods, levels: { values: { info: 30, warn: 40, error: 50 } }, child: () => leveled };
+    await createParlor({ stores, sessionSecret: SECRET, processMetrics: false, logger: leveled as never }).close();
+  });
+
   it('accounts: true with a host sessionResolver is an error: Parlor would write sessions it does not own', () => {
     expect(problemsOf({ stores, sessionResolver: hostResolver, accounts: true, sessionSecret: SECRET })).toEqual([
       'accounts: must not be true with a host sessionResolver: Parlor would write sessions it does not own',
