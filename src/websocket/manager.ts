@@ -55,6 +55,7 @@ import { TypingTracker, type TypingKey, type TypingState } from './typing-tracke
 import type { UserDirectory } from './user-directory.js';
 import { UserBudgets } from '../user-budgets.js';
 import { LruMap } from '../store/lru-map.js';
+import { UnconfirmedSends } from './unconfirmed-sends.js';
 
 /**
  * Keeps every user's connections and routes frames between them (contract
@@ -112,6 +113,7 @@ export class Manager {
   private readonly syncBudgets: UserBudgets;
   /** Pairs charged lately: the messages of one new conversation sent before the first is stored count once. */
   private readonly chargedPairs = new LruMap<string, true>(10_000);
+  private readonly unconfirmed = new UnconfirmedSends();
 
   constructor(
     @inject(SESSION_RESOLVER) readonly sessions: SessionResolver,
@@ -419,11 +421,16 @@ export class Manager {
     } catch (refusal) {
       return this.storedResend(input.from, input.clientId, (m): m is PrivateMessage => !isGroupMessage(m), refusal);
     }
-    const saved = await this.messages.savePrivate(toSave);
+    let saved: Saved<PrivateMessage>;
+    try {
+      saved = await this.messages.savePrivate(toSave);
+    } catch (err) {
+      throw this.unconfirmed.failed(input.from, input.clientId, err);
+    }
     const noting = this.consent.noteWritten(input.from, input.to, admitted);
     // The message is stored: it is routed even if the record fails (the sender's next message records it again).
     if (noting) await noting.catch((err: unknown) => this.log.warn({ err, from: input.from, to: input.to }, 'could not record who wrote to whom; the conversation stays a request until the next message'));
-    if (!saved.duplicate) {
+    if (this.unconfirmed.isNew(saved, input.from, input.clientId)) {
       this.routePrivate(saved.message, exceptConnection, admitted.recipientAccepted);
       this.announceMessage(saved.message, [saved.message.to]);
       // The sender's first message in the conversation may have made the two contacts (a reply, or two first messages that crossed).
@@ -485,8 +492,13 @@ export class Manager {
     // Routed with no await between the commit and the frames, so one group's messages go out in the order they were
     // stored (a lookup after the commit could answer out of order). A leave that commits during this message's own
     // commit may still see it delivered: the window is one group commit.
-    const saved = await this.messages.saveGroup(toSave);
-    if (!saved.duplicate) {
+    let saved: Saved<GroupMessage>;
+    try {
+      saved = await this.messages.saveGroup(toSave);
+    } catch (err) {
+      throw this.unconfirmed.failed(input.from, input.clientId, err);
+    }
+    if (this.unconfirmed.isNew(saved, input.from, input.clientId)) {
       this.routeGroup(saved.message, members, exceptConnection);
       this.announceMessage(saved.message, members.filter((u) => u !== input.from));
     }
