@@ -19,7 +19,15 @@ const logger = createLogger(config.LOG_LEVEL);
 
 try {
   const running = await startServer(process.env, { logger });
+  let stopping = false;
   const stop = (signal: string) => {
+    // A repeated signal (a supervisor that signals again, `kill` run twice) must not cut the graceful
+    // shutdown short: with `process.once` it fell to Node's default action, death mid-shutdown.
+    if (stopping) {
+      logger.warn({ signal }, 'signal received again: the shutdown is already under way');
+      return;
+    }
+    stopping = true;
     logger.info({ signal }, 'signal received');
     running.close().then(
       () => process.exit(0),
@@ -29,8 +37,8 @@ try {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 } catch (err) {
   if (err instanceof ConfigError) logger.fatal(err.message);
   else logger.fatal({ err }, 'Parlor failed to start');

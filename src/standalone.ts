@@ -8,11 +8,12 @@ import { warnAboutUnregisteredAdmins } from './admin-users.js';
 import { createParlor, type Parlor, type ParlorOptions } from './app.js';
 import { RedisBroker } from './broker/redis-broker.js';
 import { demoPage } from './http/demo-page.js';
-import { loadConfig, trustProxySetting, type Config } from './config.js';
+import { ConfigError, loadConfig, trustProxySetting, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { ManagerOptions } from './websocket/options.js';
 import { resolveSessionSecret } from './session/secret.js';
 import { openStores } from './store/open-stores.js';
+import { DatabaseOpenError } from './store/sqlite/database.js';
 import type { Stores } from './store/types.js';
 
 export interface RunningServer {
@@ -38,6 +39,11 @@ export interface StartServerOptions {
   publicDir?: string;
 }
 
+/** A SQLITE_PATH that cannot be opened is a bad value like any other: it stops the start with the variable's name. */
+function namingSqlitePath(err: unknown): never {
+  throw err instanceof DatabaseOpenError ? new ConfigError(`SQLITE_PATH: ${err.message}`) : err;
+}
+
 /** `npm start`: the whole contract on one port, configured by the environment. */
 export async function startServer(env: NodeJS.ProcessEnv = process.env, options: StartServerOptions = {}): Promise<RunningServer> {
   const config = loadConfig(env);
@@ -49,7 +55,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
     databasePoolSize: config.DATABASE_POOL_SIZE,
     membershipCacheGroups: config.MEMBERSHIP_CACHE_GROUPS,
     logger: log,
-  });
+  }).catch(namingSqlitePath);
   const secret = resolveSessionSecret(config.SESSION_SECRET, resolve(dirname(config.SQLITE_PATH)));
   if (secret.source === 'generated') log.warn({ path: secret.path }, 'SESSION_SECRET not set: generated one and saved it');
   if (secret.source === 'file') log.info({ path: secret.path }, 'SESSION_SECRET not set: using the one saved earlier');

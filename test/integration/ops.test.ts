@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -105,6 +105,36 @@ describe('operations', () => {
     it('writes no file when SESSION_SECRET is set', async () => {
       const server = await startTestServer({ SESSION_SECRET: 'a-secret-from-the-environment-0123' });
       expect(existsSync(join(server.dir, 'session-secret'))).toBe(false);
+    });
+  });
+
+  // The data folder holds every private message, password hash and session id: no other local account may read it.
+  describe('the data folder and the database files', () => {
+    const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
+
+    it('a folder Parlor creates is 0700; the database, its -wal and -shm are 0600', async () => {
+      const dir = tempDir();
+      const data = join(dir, 'nested', 'data');
+      const server = await startTestServer({ SQLITE_PATH: join(data, 'parlor.db') }, { dir });
+      await registerUser(server);
+      const db = join(data, 'parlor.db');
+      expect([data, join(dir, 'nested'), db, `${db}-wal`, `${db}-shm`].map((p) => [p, modeOf(p)])).toEqual([
+        [data, '700'],
+        [join(dir, 'nested'), '700'],
+        [db, '600'],
+        [`${db}-wal`, '600'],
+        [`${db}-shm`, '600'],
+      ]);
+    });
+
+    it("a folder that exists keeps the operator's mode; the database files in it are still 0600", async () => {
+      const dir = tempDir();
+      const data = join(dir, 'shared');
+      mkdirSync(data);
+      chmodSync(data, 0o750);
+      await startTestServer({ SQLITE_PATH: join(data, 'parlor.db') }, { dir });
+      expect(modeOf(data)).toBe('750');
+      expect(modeOf(join(data, 'parlor.db'))).toBe('600');
     });
   });
 });

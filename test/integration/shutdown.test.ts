@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import supertest from 'supertest';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cookieOf } from '../support/server.js';
+import { closeAll, connectClient, cookieOf, registerUser, startTestServer } from '../support/server.js';
 import { startServerProcess, stopServerProcess, type ServerProcess } from '../support/process.js';
 
 /** Every message id stored in the cookie holder's conversation with `peerId`, ascending (all pages). */
@@ -87,4 +88,62 @@ describe('graceful shutdown of the standalone server', () => {
       proc = undefined;
     });
   }
+
+  it('a second SIGTERM while the shutdown runs is logged and ignored: the process still exits 0 after "stopped"', { timeout: 90_000 }, async () => {
+    proc = await startServerProcess(envFor('twice'));
+    const reg = await supertest(proc.url).post('/api/auth/register').send({ username: 'u_twice', password: 'correct horse' }).expect(201);
+    const ws = new WebSocket(`${proc.url.replace('http', 'ws')}/ws`, { headers: { cookie: cookieOf(reg.headers['set-cookie']) } });
+    ws.on('error', () => {});
+    await new Promise((resolve) => ws.once('open', resolve));
+    // A client that does not read (so does not answer the close frame) keeps the shutdown going for
+    // closeTimeoutMs: the window the second signal lands in.
+    (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+
+    proc.child.kill('SIGTERM');
+    const logs = proc.logs;
+    await waitForLog(() => logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('shutting down')));
+    proc.child.kill('SIGTERM');
+
+    expect(await proc.exited).toEqual({ code: 0, signal: null });
+    expect(logs.some((l) => l.msg === 'stopped')).toBe(true);
+    expect(logs.filter((l) => l.signal === 'SIGTERM').map((l) => l.level)).toEqual([30, 40]); // received, then received again
+    proc = undefined;
+    ws.terminate();
+  });
+});
+
+/** Polls the process's log lines (every 10 ms, up to 5 s). */
+async function waitForLog(seen: () => boolean): Promise<void> {
+  const started = Date.now();
+  while (!seen()) {
+    if (Date.now() - started > 5000) throw new Error('log line not seen in 5 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+// docs/operations.md, "Shutdown": the server closes its listening socket first.
+describe('a new connection during shutdown', () => {
+  afterAll(closeAll);
+
+  it('is refused (ECONNREFUSED): a load balancer sends it elsewhere', async () => {
+    const server = await startTestServer();
+    const user = await registerUser(server);
+    // A client that does not answer the close frame keeps the shutdown going (closeTimeoutMs).
+    const stuck = await connectClient(server, user.cookie);
+    (stuck.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const closing = server.close();
+    await new Promise((r) => setTimeout(r, 100));
+    const port = Number(new URL(server.url).port);
+    const refused = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve('connected');
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+    stuck.ws.terminate();
+    await closing;
+  });
 });

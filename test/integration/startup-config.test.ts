@@ -4,7 +4,7 @@
  * logger's own level comes from the checked configuration).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,36 @@ describe('npm start with a bad environment', () => {
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 60, msg: expect.stringContaining(`${name}:`) });
+    expect(stderr).toBe('');
+  });
+
+  // README: "any bad value stops the start with the variable's name", a path SQLite cannot open included.
+  it.each<[string, () => string]>([
+    // better-sqlite3 says only "unable to open database file".
+    ['a folder', () => {
+      const p = join(dir, 'is-a-folder.db');
+      mkdirSync(p, { recursive: true });
+      return p;
+    }],
+    // The folder cannot be created.
+    ['under a regular file', () => {
+      const f = join(dir, 'plain-file');
+      writeFileSync(f, 'x');
+      return join(f, 'data', 'parlor.db');
+    }],
+    // A wrong path: "file is not a database".
+    ['not a database', () => {
+      const f = join(dir, 'notes.txt');
+      writeFileSync(f, 'these are not the tables you are looking for\n'.repeat(200));
+      return f;
+    }],
+  ])('SQLITE_PATH %s: exits 1 with one fatal line "SQLITE_PATH: cannot open <path>: <reason>"', { timeout: 30_000 }, async (_name, make) => {
+    const path = make();
+    const { code, stdout, stderr } = await runToExit({ ...base, SQLITE_PATH: path });
+    expect(code).toBe(1);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 60, msg: expect.stringContaining(`SQLITE_PATH: cannot open ${path}: `) });
     expect(stderr).toBe('');
   });
 

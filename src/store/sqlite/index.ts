@@ -14,7 +14,7 @@ import type { Logger } from '../../logger.js';
 import type { Stores } from '../types.js';
 import { SqliteConsentStore } from './consent-store.js';
 import { SqliteConversationStore } from './conversation-store.js';
-import { DEFAULT_BUSY_TIMEOUT_MS, isInMemory, openDatabase } from './database.js';
+import { assertStillOnDisk, DEFAULT_BUSY_TIMEOUT_MS, type FileIdentity, fileIdentity, isInMemory, openDatabase } from './database.js';
 import { SqliteGroupStore } from './group-store.js';
 import { InlineWriter } from './inline-writer.js';
 import { SqliteMessageStore } from './message-store.js';
@@ -32,7 +32,7 @@ export { SqliteSessionStore, sessionExpiry } from './session-store.js';
 export type { SqliteWriter, WriterKind } from './sqlite-writer.js';
 
 export interface SqliteStoresOptions {
-  /** The database file; its folder is created when missing. */
+  /** The database file; its folder is created when missing (mode 0700), the files made owner-only (0600). */
   path: string;
   logger?: Logger;
   /** Folder of numbered `.sql` migrations (default: the package's `db/sqlite/`). */
@@ -78,6 +78,19 @@ export interface SqliteStores extends Stores {
   close(): Promise<void>;
 }
 
+function openWriter(kind: WriterKind, db: Database, file: FileIdentity | null, options: SqliteStoresOptions): SqliteWriter {
+  if (kind === 'inline') {
+    return new InlineWriter(db, { maxBatch: options.maxBatch, beforeBatch: file ? () => assertStillOnDisk(file) : undefined });
+  }
+  return new WorkerWriter({
+    path: options.path,
+    file: file!, // a worker writes a file, never `:memory:` (refused above)
+    busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+    maxBatch: options.maxBatch,
+    maxPendingWrites: options.maxPendingWrites,
+  });
+}
+
 export function openSqliteStores(given: SqliteStoresOptions): SqliteStores {
   const options = withLoggableLogger(given);
   const now = options.now ?? Date.now;
@@ -86,13 +99,12 @@ export function openSqliteStores(given: SqliteStoresOptions): SqliteStores {
     throw new TypeError('an in-memory SQLite database cannot be written by a worker thread: use writer "inline"');
   }
   const db = openDatabase(options);
-  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  let file: FileIdentity | null;
   let writer: SqliteWriter;
   try {
-    writer =
-      kind === 'worker'
-        ? new WorkerWriter({ path: options.path, busyTimeoutMs, maxBatch: options.maxBatch, maxPendingWrites: options.maxPendingWrites })
-        : new InlineWriter(db, { maxBatch: options.maxBatch });
+    // The file the connections hold: the writer and ping() check that the path still names it.
+    file = isInMemory(options.path) ? null : fileIdentity(options.path);
+    writer = openWriter(kind, db, file, options);
   } catch (err) {
     db.close();
     throw err;
@@ -126,9 +138,13 @@ export function openSqliteStores(given: SqliteStoresOptions): SqliteStores {
     health() {
       return { writes: { ...writer.stats, pending: writer.size }, membershipCache: groups.membershipCache?.snapshot() ?? null };
     },
+    // Per /healthz request: no write, one stat. Unhealthy too while writes fail for the disk or the
+    // file is gone, so that a supervisor restarts the process instead of it acking nothing for hours.
     async ping() {
       if (closing) throw closedError();
       if (writer.failure) throw writer.failure;
+      if (writer.storageFailure) throw writer.storageFailure;
+      if (file) assertStillOnDisk(file);
       ping.get();
     },
     close() {

@@ -30,6 +30,10 @@ export class InlineWriter implements SqliteWriter {
     return this.queue.stats;
   }
 
+  get storageFailure(): Error | null {
+    return this.queue.storageFailure;
+  }
+
   get size(): number {
     return this.queue.size;
   }

@@ -21,6 +21,12 @@ export interface SqliteWriter {
   readonly size: number;
   /** Set when the writer stopped on its own (the worker died); every later write rejects with it. */
   readonly failure: Error | null;
+  /**
+   * The error of the most recent batch when it failed because of the storage
+   * (isStorageFailure: I/O error, disk full, read-only, file gone); null again
+   * once a batch commits. While set, ping() and /healthz report the store down.
+   */
+  readonly storageFailure: Error | null;
   /** Commits what is queued, then refuses new writes. */
   close(): Promise<void>;
   /**

@@ -20,6 +20,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { type BatchItem, type BatchStats, maxBatchOf, newBatchStats, rejectBatch, settleCommitted } from '../batch.js';
 import { BatchBuffer } from '../batch-buffer.js';
+import { type FileIdentity, isStorageFailure } from './database.js';
 import { closedError, type CommitListener, CommitListeners, type SqliteWriter } from './sqlite-writer.js';
 import { writeWorkerUrl } from './write-worker-entry.js';
 import {
@@ -35,6 +36,8 @@ import { ParlorError } from '../../errors.js';
 
 export interface WorkerWriterOptions {
   path: string;
+  /** The file the main connection opened: the worker refuses to commit once the path names another (or none). */
+  file: FileIdentity;
   busyTimeoutMs: number;
   maxBatch?: number;
   /** Writes waiting for the worker at most (DEFAULT_MAX_PENDING_WRITES); past it, `run` refuses. */
@@ -59,6 +62,7 @@ export class WorkerWriter implements SqliteWriter {
   readonly kind = 'worker' as const;
   readonly stats: BatchStats = newBatchStats();
   failure: Error | null = null;
+  storageFailure: Error | null = null;
   /** The thread, for diagnostics and tests. */
   readonly worker: Worker;
   /** Writes not sent yet: they leave on the next turn, or with the reply to the batch in flight. */
@@ -76,6 +80,7 @@ export class WorkerWriter implements SqliteWriter {
     this.maxPending = options.maxPendingWrites ?? DEFAULT_MAX_PENDING_WRITES;
     const workerData: WriteWorkerData = {
       path: options.path,
+      file: options.file,
       busyTimeoutMs: options.busyTimeoutMs,
       maxBatch: maxBatchOf(options.maxBatch),
     };
@@ -159,9 +164,12 @@ export class WorkerWriter implements SqliteWriter {
     // What waited leaves now, before this batch's promises settle.
     this.sendUnlessBusy();
     if (reply.type === 'failed') {
-      rejectBatch(this.waiting.splice(0, reply.count), fromWireError(reply.error), this.stats);
+      const error = fromWireError(reply.error);
+      if (isStorageFailure(error)) this.storageFailure = error;
+      rejectBatch(this.waiting.splice(0, reply.count), error, this.stats);
       return;
     }
+    this.storageFailure = null;
     const items = this.waiting.splice(0, reply.values.length);
     committedOutcomes(reply).forEach((outcome, i) => {
       const item = items[i]!;

@@ -14,11 +14,14 @@ import type { Database } from 'better-sqlite3';
 import { maxBatchOf, newBatchStats, rejectBatch, settleCommitted, type BatchItem, type BatchStats } from '../batch.js';
 import { BatchBuffer } from '../batch-buffer.js';
 import { createBatchTransaction } from './batch-transaction.js';
+import { isStorageFailure } from './database.js';
 import { closedError } from './sqlite-writer.js';
 
 export interface WriteQueueOptions {
   /** Flush as soon as this many writes are waiting (default 256). */
   maxBatch?: number;
+  /** Runs before each batch; a throw fails the batch as a whole, nothing of it run (e.g. the file is gone: assertStillOnDisk). */
+  beforeBatch?: () => void;
 }
 
 export type WriteQueueStats = BatchStats;
@@ -27,6 +30,9 @@ type Pending<T = unknown> = BatchItem<() => T, T> & { committed?: () => void };
 
 export class WriteQueue {
   readonly stats: WriteQueueStats = newBatchStats();
+  /** SqliteWriter.storageFailure. */
+  storageFailure: Error | null = null;
+  private readonly beforeBatch: () => void;
   private readonly pending: BatchBuffer<Pending>;
   private closed = false;
   private readonly runBatch: (items: readonly Pending[]) => ReturnType<ReturnType<typeof createBatchTransaction>>;
@@ -34,6 +40,7 @@ export class WriteQueue {
   constructor(db: Database, options: WriteQueueOptions = {}) {
     this.pending = new BatchBuffer(() => this.flush(), maxBatchOf(options.maxBatch));
     this.runBatch = createBatchTransaction(db, (item: Pending) => item.work());
+    this.beforeBatch = options.beforeBatch ?? (() => {});
   }
 
   /** Number of writes waiting for the next flush. */
@@ -68,12 +75,15 @@ export class WriteQueue {
 
   private commit(items: Pending[]): void {
     try {
+      this.beforeBatch();
       const outcomes = this.runBatch(items);
       items.forEach((item, i) => (item.outcome = outcomes[i]));
     } catch (err) {
+      if (isStorageFailure(err)) this.storageFailure = err as Error;
       rejectBatch(items, err, this.stats);
       return;
     }
+    this.storageFailure = null;
     for (const item of items) if (item.outcome!.ok) item.committed?.();
     settleCommitted(items, this.stats);
   }

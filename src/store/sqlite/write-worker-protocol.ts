@@ -13,10 +13,13 @@
  */
 import { ParlorError, isParlorError } from '../../errors.js';
 import type { Outcome } from '../batch.js';
+import type { FileIdentity } from './database.js';
 import { WRITE_OPS, type WriteArgs, type WriteCall, type WriteOp } from './writes.js';
 
 export interface WriteWorkerData {
   path: string;
+  /** The file the main connection opened (WorkerWriterOptions.file). */
+  file: FileIdentity;
   busyTimeoutMs: number;
   maxBatch: number;
 }

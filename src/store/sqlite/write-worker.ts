@@ -10,7 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { BatchBuffer } from '../batch-buffer.js';
 import { createBatchTransaction } from './batch-transaction.js';
-import { openConnection } from './database.js';
+import { assertStillOnDisk, openConnection } from './database.js';
 import {
   type WorkerReply,
   type WorkerRequest,
@@ -34,6 +34,8 @@ function flush(): void {
     const items = pending.take();
     let reply: WorkerReply;
     try {
+      // No ack for a write into a file the next start will not find (one stat per batch, not per write).
+      assertStillOnDisk(data.file);
       reply = committedReply(runBatch(items));
     } catch (err) {
       reply = { type: 'failed', count: items.length, error: toWireError(err) };
