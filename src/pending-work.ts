@@ -26,6 +26,11 @@ export class PendingWork {
     return promise;
   }
 
+  /** How many are pending. */
+  get size(): number {
+    return this.count;
+  }
+
   /** Resolves once nothing is pending, including work added while waiting. */
   async drained(): Promise<void> {
     while (this.count > 0) {

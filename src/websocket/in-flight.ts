@@ -26,6 +26,25 @@ export class InFlight {
     return this.pending.drained();
   }
 
+  /**
+   * `drain()`, for at most `ms`: whether everything finished. Work still
+   * running then goes on (a write in the store commits, its ack finds the
+   * socket closed); the caller stops waiting for it.
+   */
+  async drainWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+      return await Promise.race([this.drain().then(() => true as const), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
   private failed(err: unknown): void {
     // The caller answers a client's mistake (error frame, 4xx); only server failures are errors.
     if (isClientMistake(err)) this.log.debug({ code: err.code, reason: err.message }, 'background work refused');

@@ -833,7 +833,12 @@ export class Manager {
     this.recheck?.stop();
     this.deadlines.clearAll();
     this.typing.clearAll();
-    await this.inFlight.drain();
+    if (!(await this.inFlight.drainWithin(this.options.shutdownWaitMs))) {
+      this.log.warn(
+        { waiting: this.inFlight.size, waitedMs: this.options.shutdownWaitMs },
+        'shutdown: frames still in flight (a host policy or interface not answering?); closing without them: they were not acked, clients resend them',
+      );
+    }
     for (const conn of this.registry.all()) conn.close(CloseCode.going_away, 'server shutting down');
     await this.broker.close();
     this.state = 'closed';

@@ -62,6 +62,14 @@ export interface ManagerOptions {
   drainCheckMs: number;
   /** After closing a socket, how long the peer has to finish the closing handshake before the socket is destroyed. */
   closeTimeoutMs: number;
+  /**
+   * At shutdown, how long `close()` waits for the frames in flight before it
+   * closes the sockets with 1001. They normally wait on the store, for
+   * milliseconds; a host policy or interface that never answers would hold
+   * the shutdown for ever. A frame still waiting then is not acked (the
+   * client resends it); a write already in the store still commits.
+   */
+  shutdownWaitMs: number;
   /** Largest incoming frame (MAX_FRAME_BYTES); larger closes with 1009. */
   maxFrameBytes: number;
   /** Open connections one user may hold; the next is closed with 1008. */
@@ -137,6 +145,7 @@ export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
   shedBufferedBytes: 1024 * 1024,
   drainCheckMs: 50,
   closeTimeoutMs: 5000,
+  shutdownWaitMs: 10_000,
   maxFrameBytes: 65536,
   maxConnectionsPerUser: 32,
   heartbeatIntervalMs: 30_000,
@@ -153,7 +162,7 @@ export const DEFAULT_MANAGER_OPTIONS: ManagerOptions = {
 };
 
 /** The options that are numbers a timer waits: past MAX_TIMER_MS Node would fire them at once. */
-const TIMER_OPTIONS = ['drainCheckMs', 'closeTimeoutMs', 'heartbeatIntervalMs', 'typingTimeoutMs', 'sessionRecheckMs'] as const;
+const TIMER_OPTIONS = ['drainCheckMs', 'closeTimeoutMs', 'shutdownWaitMs', 'heartbeatIntervalMs', 'typingTimeoutMs', 'sessionRecheckMs'] as const;
 
 const POSITIVE_OPTIONS = [
   'rateLimit',
