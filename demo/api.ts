@@ -35,6 +35,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** A 429's `Retry-After`, in ms: when the server takes this request again. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -55,8 +57,14 @@ async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown):
   }
   if (res.status === 204) return undefined as T;
   const data = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
-  if (!res.ok) throw new ApiError(res.status, data.error ?? `http_${res.status}`, data.message ?? `HTTP ${res.status}`);
+  if (!res.ok) throw new ApiError(res.status, data.error ?? `http_${res.status}`, data.message ?? `HTTP ${res.status}`, retryAfterMs(res));
   return data as T;
+}
+
+/** `Retry-After` in seconds (the server's form), as ms; undefined when absent or not a number. */
+function retryAfterMs(res: Response): number | undefined {
+  const seconds = Number(res.headers.get('retry-after') ?? NaN);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
 /** Page size for history: enough to fill a tall window, small enough to load fast. */
@@ -70,6 +78,7 @@ export const api = {
   /** A bearer token for this session (the page's `?socket=token` mode): what a webview or a mobile app would do. */
   token: () => request<{ token: string; expires_at: number }>('POST', '/api/auth/token'),
   block: (userId: number) => request<unknown>('POST', `/api/users/${userId}/block`),
+  blocked: () => request<{ users: Array<{ user_id: number; since: number }> }>('GET', '/api/users/blocked'),
 
   groups: () => request<{ groups: GroupSummary[] }>('GET', '/api/groups'),
   createGroup: (name: string) => request<{ id: number; name: string; owner_id: number }>('POST', '/api/groups', { name }),

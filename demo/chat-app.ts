@@ -18,10 +18,11 @@ import { byId } from './dom.js';
 import { wireGroupForms } from './group-forms.js';
 import { loadMembers } from './groups.js';
 import { onMessage } from './incoming-messages.js';
-import { loadHistory, openConversation, wireHistoryScroll } from './message-pane.js';
+import { loadHistory, loadPage, openConversation, wireHistoryScroll } from './message-pane.js';
 import { wireRequestBar } from './message-requests.js';
 import { answerInvite, onNotification, wireNotificationsPanel } from './notifications-panel.js';
 import { onPresence, refreshOnlinePeriodically } from './presence.js';
+import { bulkReads } from './read-queue.js';
 import { onReceipt, wireReadOnVisible } from './read-receipts.js';
 import { show } from './screens.js';
 import { logout } from './session.js';
@@ -52,6 +53,25 @@ export async function startChat(me: User): Promise<void> {
   ctx.render();
   refreshOnlinePeriodically(ctx);
   show('chat');
+  learnWhoWrote(ctx);
+}
+
+/**
+ * A private conversation whose last message is mine may or may not have
+ * words from the other side, and only then is it a contact: its newest
+ * history page is read (through the bulk queue) to find out. Groups we
+ * share make a contact anyway, so those are left alone. (A reply older than
+ * the newest page is missed until the conversation is scrolled back.)
+ */
+function learnWhoWrote(ctx: ChatContext): void {
+  const { state } = ctx;
+  for (const c of state.conversations.values()) {
+    if (c.kind !== 'private' || c.theyWrote || c.request || c.targetId === state.me.id || state.sharesGroupWith(c.targetId)) continue;
+    // Opened meanwhile: its history is in already.
+    void bulkReads.run(async () => (c.historyLoaded ? undefined : loadPage(ctx, c, false))).catch(() => {
+      // Unknown stays "not a contact"; opening the conversation reads its history again.
+    });
+  }
 }
 
 /** `render` batched: however often it is called, `draw` runs once, on the next animation frame. */
@@ -67,20 +87,29 @@ function oncePerFrame(draw: () => void): () => void {
   };
 }
 
-/** What HTTP knows: groups and members, the conversations, notifications, who is online. Returns the newest message id listed. */
+/** What HTTP knows: groups and members, the conversations, notifications, who is online, whom I block. Returns the newest message id listed. */
 async function loadFromHttp(page: PageContext): Promise<number> {
-  const [groups, conversations, notifications, online] = await Promise.all([api.groups(), api.conversations(), api.notifications(), api.online()]);
+  const [groups, conversations, notifications, online, blocked] = await Promise.all([
+    api.groups(),
+    api.conversations(),
+    api.notifications(),
+    api.online(),
+    api.blocked(),
+  ]);
   const { state } = page;
+  for (const { user_id } of blocked.users) state.blocked.add(user_id);
   state.setGroups(groups.groups);
   await Promise.all(groups.groups.map((g) => loadMembers(page, g.id)));
   let since = 0;
   for (const summary of conversations.conversations) {
+    // Still counted in `since`, so `sync` does not replay it.
+    since = Math.max(since, summary.last_message.id);
+    if (summary.kind === 'private' && state.blocked.has(summary.user_id)) continue;
     const c = state.conversation(summary.kind === 'private' ? privateKey(summary.user_id) : groupKey(summary.group_id));
     c.add(fromFrame(summary.last_message));
     c.unread = summary.unread;
     c.request = summary.request === true;
     if (summary.unread === 0) c.readSent = summary.last_message.id;
-    since = Math.max(since, summary.last_message.id);
   }
   state.notifications = notifications.notifications;
   state.unreadNotifications = notifications.unread;

@@ -30,10 +30,22 @@ export function openConversation(ctx: ChatContext, typing: TypingSender, key: Co
   requestAnimationFrame(() => byId('composer-input').focus());
 }
 
-/** The newest page (first open) or the page before the oldest message shown. */
+/** The open conversation's newest page (first open) or the page before the oldest message shown. */
 export async function loadHistory(ctx: ChatContext, older: boolean): Promise<void> {
   const c = ctx.state.activeConversation();
-  if (!c || c.loading || (older && (!c.hasMore || !c.historyLoaded))) return;
+  if (!c) return;
+  try {
+    await loadPage(ctx, c, older);
+  } catch (err) {
+    announce(`Could not load messages: ${errorText(err)}`);
+    // The pane stops waiting for it; *Load older messages* tries again.
+    if (!older) c.historyLoaded = true;
+  }
+}
+
+/** Into `c`, open or not: its newest page, or with `older` the page before its oldest message. Throws what the read threw. */
+export async function loadPage(ctx: ChatContext, c: Conversation, older: boolean): Promise<void> {
+  if (c.loading || (older && (!c.hasMore || !c.historyLoaded))) return;
   c.loading = true;
   ctx.render();
   try {
@@ -49,9 +61,6 @@ export async function loadHistory(ctx: ChatContext, older: boolean): Promise<voi
     c.hasMore = page.has_more;
     c.historyLoaded = true;
     if (ctx.state.active === c.key) markRead(ctx, c);
-  } catch (err) {
-    announce(`Could not load messages: ${errorText(err)}`);
-    if (!older) c.historyLoaded = true;
   } finally {
     c.loading = false;
     ctx.render();

@@ -1,7 +1,8 @@
 /**
  * A message request (contract section 6): a stranger wrote first. The open
  * conversation says so, with Accept (a reply accepts it) and Block
- * (`POST /api/users/:id/block`: their messages are refused from then on).
+ * (`POST /api/users/:id/block`: their messages are refused from then on, and
+ * the page keeps the conversation off, after a reload too: ChatState.blocked).
  */
 import { api } from './api.js';
 import type { PageContext } from './context.js';
@@ -24,7 +25,6 @@ async function block(page: PageContext): Promise<void> {
     setText(byId('request-error'), errorText(err));
     return;
   }
-  state.conversations.delete(c.key);
-  state.active = null;
+  state.forgetBlocked(c.targetId);
   page.render();
 }

@@ -1,21 +1,33 @@
 /**
  * Who is online: the list read from `GET /api/users/online`, kept current by
- * `presence` frames (changes, including contacts made and ended) and re-read
- * every 30 s as a safety net (a frame dropped for a slow socket, a Redis gap);
+ * `presence` frames (changes, including contacts made and ended, after which
+ * the member lists concerned are read again) and re-read every 30 s as a
+ * safety net (a frame dropped for a slow socket, a Redis gap);
  * and the presence dot the sidebar and member list draw.
  */
 import type { ServerFrame } from '../src/client/index.js';
 import { api } from './api.js';
 import type { ChatContext, PageContext } from './context.js';
 import { h } from './dom.js';
-import { loadMembers } from './groups.js';
+import { followLostContact, followNewContact, loadMembers } from './groups.js';
 
 /** Presence frames describe changes only; the online list is re-read this often in case one was missed. */
 const ONLINE_REFRESH_MS = 30_000;
 
+/**
+ * A contact came online or went offline. The server also sends these when a
+ * contact is made or ended (contract section 6), and most contacts come
+ * from member lists: an unknown user coming online means a membership
+ * changed somewhere; a group contact going offline may have left a group we
+ * share. Either way the lists concerned are read again.
+ */
 export function onPresence(page: PageContext, { user_id, online }: ServerFrame<'presence'>): void {
-  if (online) page.state.online.add(user_id);
-  else page.state.online.delete(user_id);
+  const { state } = page;
+  if (online) state.online.add(user_id);
+  else state.online.delete(user_id);
+  if (online && !state.isContact(user_id)) followNewContact(page, user_id);
+  // A conversation we both wrote in keeps them a contact whatever the groups say.
+  else if (!online && !state.writtenByBoth(user_id)) followLostContact(page, user_id);
   page.render();
 }
 

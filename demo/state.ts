@@ -6,7 +6,7 @@
  */
 import type { GroupMessage, Notification, PrivateMessage } from '../src/client/index.js';
 import { ProfileCache, fetchProfilesOverHttp } from '../src/client/index.js';
-import type { GroupSummary, Member, User } from './api.js';
+import type { GroupStatus, GroupSummary, Member, User } from './api.js';
 
 /** `u:ID` for a private conversation with user ID, `g:ID` for group ID. */
 export type ConversationKey = `u:${number}` | `g:${number}`;
@@ -49,6 +49,12 @@ export class Conversation {
   unread = 0;
   /** The server listed it as a message request (a stranger wrote first); see ChatState.isRequest. */
   request = false;
+  /**
+   * The other user has written here (seen in the conversation list, a history
+   * page or a live message). Only a conversation both have written in makes a
+   * contact (contract section 6): a stranger I wrote to who never answered is none.
+   */
+  theyWrote = false;
   /** The newest incoming message id I told the server I read. */
   readSent = 0;
   /** Users typing here, with the timer that forgets them if `is_typing: false` never comes. */
@@ -95,6 +101,7 @@ export class Conversation {
     const id = message.id;
     if (id === null || this.byId.has(id)) return false;
     this.byId.set(id, message);
+    if (this.kind === 'private' && message.from === this.targetId) this.theyWrote = true;
     this.messages.splice(this.insertionIndex(id), 0, message);
     return true;
   }
@@ -155,6 +162,8 @@ export class ChatState {
   /** What I answered to invitations from this page, so their buttons can say so. */
   readonly responses = new Map<number, 'accepted' | 'declined'>();
   readonly online = new Set<number>();
+  /** Users I block (`GET /api/users/blocked`, and *Block* on this page): their private conversations stay off the page. */
+  readonly blocked = new Set<number>();
   notifications: Notification[] = [];
   unreadNotifications = 0;
   active: ConversationKey | null = null;
@@ -204,7 +213,7 @@ export class ChatState {
 
   /** Conversations to list: private ones and groups I accepted, most recent first; message requests are listed apart (`requests()`). */
   sortedConversations(): Conversation[] {
-    const list = [...this.conversations.values()].filter(
+    const list = this.shownConversations().filter(
       (c) => (c.kind === 'private' && !this.isRequest(c)) || this.groups.get(c.targetId)?.status === 'accepted',
     );
     return list.sort((a, b) => b.lastId - a.lastId || a.key.localeCompare(b.key));
@@ -212,7 +221,20 @@ export class ChatState {
 
   /** Message requests: a stranger's messages I have not answered, most recent first. */
   requests(): Conversation[] {
-    return [...this.conversations.values()].filter((c) => this.isRequest(c)).sort((a, b) => b.lastId - a.lastId);
+    return this.shownConversations().filter((c) => this.isRequest(c)).sort((a, b) => b.lastId - a.lastId);
+  }
+
+  /** Every conversation but those with a user I block, however they came back (a reload, a message, another tab). */
+  private shownConversations(): Conversation[] {
+    return [...this.conversations.values()].filter((c) => !(c.kind === 'private' && this.blocked.has(c.targetId)));
+  }
+
+  /** After blocking `userId`: the conversation goes, and stays off the page. */
+  forgetBlocked(userId: number): void {
+    this.blocked.add(userId);
+    const key = privateKey(userId);
+    this.conversations.delete(key);
+    if (this.active === key) this.active = null;
   }
 
   /** A stranger wrote first and I have not replied (replying accepts it; contract section 6). */
@@ -222,26 +244,59 @@ export class ChatState {
 
   /** Whether we are both accepted members of a group (then a first message is never a request). */
   sharesGroupWith(userId: number): boolean {
+    return this.groupsListing(userId, 'accepted').length > 0;
+  }
+
+  /** My accepted groups whose member lists (as last read) have `userId` with this status. */
+  groupsListing(userId: number, status: GroupStatus): number[] {
+    const found: number[] = [];
     for (const [groupId, members] of this.members) {
       if (this.groups.get(groupId)?.status !== 'accepted') continue;
-      if (members.some((m) => m.id === userId && m.status === 'accepted')) return true;
+      if (members.some((m) => m.id === userId && m.status === status)) found.push(groupId);
     }
-    return false;
+    return found;
+  }
+
+  /** Whether the private conversation with `userId` is one we have both written in. */
+  writtenByBoth(userId: number): boolean {
+    const c = this.conversations.get(privateKey(userId));
+    return !!c && this.bothWroteIn(c);
   }
 
   /**
-   * My contacts (contract): users who share an accepted group or a private
-   * conversation with me. Invited members are not contacts yet.
+   * They wrote (seen), and I did: the server marks a conversation I have not
+   * written in a request unless we share a group, which makes a contact anyway.
    */
+  private bothWroteIn(c: Conversation): boolean {
+    return c.kind === 'private' && c.theyWrote && !this.isRequest(c);
+  }
+
+  isContact(userId: number): boolean {
+    return this.contactIds().has(userId);
+  }
+
+  /** My contacts, online first, then by name. */
   contacts(): number[] {
+    const ids = this.contactIds();
+    return [...ids].sort((a, b) => Number(this.online.has(b)) - Number(this.online.has(a)) || this.nameOf(a).localeCompare(this.nameOf(b)));
+  }
+
+  /**
+   * My contacts (contract section 6): users who share an accepted group with
+   * me, or a private conversation we have both written in, and whom I do not
+   * block. Invited members are not contacts yet. (A block by the other side
+   * is not known to the page; the server sends such a user no presence.)
+   */
+  private contactIds(): Set<number> {
     const ids = new Set<number>();
-    for (const c of this.conversations.values()) if (c.kind === 'private' && c.stored > 0 && !this.isRequest(c)) ids.add(c.targetId);
+    for (const c of this.conversations.values()) if (this.bothWroteIn(c)) ids.add(c.targetId);
     for (const [groupId, members] of this.members) {
       if (this.groups.get(groupId)?.status !== 'accepted') continue;
       for (const m of members) if (m.status === 'accepted') ids.add(m.id);
     }
     ids.delete(this.me.id);
-    return [...ids].sort((a, b) => Number(this.online.has(b)) - Number(this.online.has(a)) || this.nameOf(a).localeCompare(this.nameOf(b)));
+    for (const id of this.blocked) ids.delete(id);
+    return ids;
   }
 
   /** Record usernames from a group's member list. */
