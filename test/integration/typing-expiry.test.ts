@@ -11,8 +11,9 @@ describe('typing expiry on a real server', () => {
   it('sends is_typing false by itself after the timeout, and at once when the typist sends', async () => {
     const alice = await registerUser(server);
     const bob = await registerUser(server);
-    // Typing reaches bob once alice has written to him (contract section 6).
+    // Typing passes between contacts: both have written in the conversation (contract section 6).
     await server.http.post('/api/messages/private').set('cookie', alice.cookie).send({ to: bob.id, content: 'hi' }).expect(201);
+    await server.http.post('/api/messages/private').set('cookie', bob.cookie).send({ to: alice.id, content: 'hello' }).expect(201);
     const a = await connectClient(server, alice.cookie);
     const b = await connectClient(server, bob.cookie);
 

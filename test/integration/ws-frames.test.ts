@@ -186,7 +186,7 @@ describe('WebSocket frames end to end', () => {
       await expectNoFrame(c1, 'typing', 0);
     });
 
-    it('relays only once the typist has written in the conversation (contract section 6), and stores nothing', async () => {
+    it('relays only between contacts: once both have written in the conversation (contract section 6), and stores nothing', async () => {
       const [x, y] = await registerUsers(server, 2);
       const [xs, ys] = await Promise.all([connectClient(server, x.cookie), connectClient(server, y.cookie)]);
       xs.send({ type: 'typing', to: y.id, is_typing: true });
@@ -194,6 +194,10 @@ describe('WebSocket frames end to end', () => {
       expect(await history(x, `private?user=${y.id}`)).toEqual([]);
       xs.send({ type: 'private', to: y.id, content: 'hello' });
       await ys.next('private');
+      xs.send({ type: 'typing', to: y.id, is_typing: true });
+      await expectNoFrame(ys, 'typing'); // a request: y has not answered
+      ys.send({ type: 'private', to: x.id, content: 'hi' });
+      await xs.next('private');
       xs.send({ type: 'typing', to: y.id, is_typing: true });
       expect(await ys.next('typing')).toEqual({ type: 'typing', from: x.id, to: y.id, is_typing: true });
     });

@@ -55,8 +55,9 @@ await describeWithPostgres('postgres store', (url) => {
         await holder.query('COMMIT');
 
         // Visiting b, c, a, the read would hold b and wait for a, which the batch (a first) holds while it waits for b.
-        await expect(read).resolves.toEqual({ senderId: sender.id, messageId: c });
-        // The read marked both delivered before the batch could: it sets nothing again.
+        // The read marked all three delivered before the batch could, and names them (it announces them)...
+        await expect(read).resolves.toEqual({ senderId: sender.id, messageId: c, delivered: [a, b, c] });
+        // ...so the batch sets nothing again: one delivered receipt each.
         await expect(delivered).resolves.toEqual([false, false]);
         const rows = (await observer.query<{ read: boolean; delivered: boolean }>('SELECT read_at IS NOT NULL AS read, delivered_at IS NOT NULL AS delivered FROM messages ORDER BY id'))
           .rows;
