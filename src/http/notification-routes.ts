@@ -13,9 +13,10 @@ export function notificationRoutes(notifications: NotificationStore, { signedIn 
   const r = Router();
 
   r.get('/', ...signedIn, async (req, res) => {
-    const { limit, offset } = pageOf({ limit: req.query.limit, offset: req.query.offset });
+    // `before` too: past offset 1000 the 400 points to it (contract section 2's cursor, as for history).
+    const query = pageOf({ limit: req.query.limit, offset: req.query.offset, before: req.query.before });
     const userId = me(res).userId;
-    const page = await notifications.list(userId, { limit, offset });
+    const page = await notifications.list(userId, query);
     res.json({ notifications: page.items, unread: await notifications.unreadCount(userId) });
   });
 
