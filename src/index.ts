@@ -37,6 +37,7 @@ export type {
   SaveGroupInput,
   Saved,
   ReadResult,
+  GroupReadResult,
 } from './websocket/message-persister.js';
 export { InProcessBroker, type Broker, type Envelope } from './websocket/broker.js';
 // ioredis is loaded with the package (about 85 ms once); pg only when openPostgresStores is called.

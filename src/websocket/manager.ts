@@ -707,9 +707,10 @@ export class Manager {
     if (f.group_id !== undefined) {
       await this.requireMembership(f.group_id, conn.userId);
       if (!this.messages.markGroupRead) throw new ParlorError('bad_request', 'read markers are not enabled');
-      if (!(await this.messages.markGroupRead(conn.userId, f.group_id, f.message_id))) {
-        throw new ParlorError('not_found', `message ${f.message_id} is not in group ${f.group_id}`);
-      }
+      const marked = await this.messages.markGroupRead(conn.userId, f.group_id, f.message_id);
+      if (!marked) throw new ParlorError('not_found', `message ${f.message_id} is not in group ${f.group_id}`);
+      // Already read up to it: the other connections' markers are further on, and stay there.
+      if (marked === 'unchanged') return;
       const body = { message_id: f.message_id, status: 'read' as const, user_id: conn.userId, group_id: f.group_id, timestamp: now };
       this.publish({ users: [conn.userId], except: conn.id }, 'receipt', body);
       this.hostEvents.emit('read', { user_id: conn.userId, message_id: f.message_id, group_id: f.group_id });

@@ -29,6 +29,14 @@ export interface Saved<M> {
  * the mark that now finds them delivered will not. Optional for a host's
  * persister (without it such messages get no `delivered` receipt).
  */
+/**
+ * What a group read did: false when the message is not in that group;
+ * `'unchanged'` when the user's marker was already at or past it (nothing
+ * to tell the reader's other connections: a receipt would move theirs back);
+ * true when it moved (or a persister that does not say).
+ */
+export type GroupReadResult = boolean | 'unchanged';
+
 export interface ReadResult {
   senderId: number;
   messageId: number;
@@ -54,7 +62,7 @@ export interface ReadResult {
  *   was stored answers with it, as every resend does. Without it such a resend gets the refusal.
  * - `markDelivered(messageId, recipientId)`: true when it was not delivered before.
  * - `markRead(userId, messageId)`: private read; null when the message is not to the user.
- * - `markGroupRead(userId, groupId, messageId)`: moves the user's read marker in a group.
+ * - `markGroupRead(userId, groupId, messageId)`: moves the user's read marker in a group (GroupReadResult).
  *
  * Optional reads of a host's persister for Parlor's list routes (createParlor;
  * with the bundled stores those routes read the stores). Without them the
@@ -82,7 +90,7 @@ export interface MessagePersister {
   messageByClientId?(senderId: number, clientId: string): Awaitable<Message | null>;
   markDelivered?(messageId: number, recipientId: number): Awaitable<boolean>;
   markRead?(userId: number, messageId: number): Awaitable<ReadResult | null>;
-  markGroupRead?(userId: number, groupId: number, messageId: number): Awaitable<boolean>;
+  markGroupRead?(userId: number, groupId: number, messageId: number): Awaitable<GroupReadResult>;
 
   conversationsOf?(userId: number, groupIds?: readonly number[]): Awaitable<Conversation[]>;
   notificationsOf?(userId: number, page: PageQuery): Awaitable<Page<StoredNotification>>;

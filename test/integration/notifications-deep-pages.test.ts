@@ -26,7 +26,7 @@ function suite(name: string, env: () => Record<string, string>, cleanup: () => P
       const ids: number[] = [];
       for (let i = 0; i < 1105; i += 100) {
         const batch = await Promise.all(
-          Array.from({ length: Math.min(100, 1105 - i) }, (_, k) => server.stores.notifications.save(user.id, 'test', `n${i + k}`, {})),
+          Array.from({ length: Math.min(100, 1105 - i) }, (_, k) => server.stores.messages.saveNotification(user.id, 'test', `n${i + k}`, {})),
         );
         ids.push(...batch.map((n) => n.id));
       }

@@ -1,5 +1,5 @@
 import type { Page, PageQuery } from '../../types.js';
-import type { ReadResult, SaveGroupInput, SavePrivateInput, Saved } from '../../websocket/message-persister.js';
+import type { GroupReadResult, ReadResult, SaveGroupInput, SavePrivateInput, Saved } from '../../websocket/message-persister.js';
 import type { GroupMessage, Message, Notification, PrivateMessage } from '../../websocket/protocol.js';
 import {
   MESSAGE_COLUMNS,
@@ -123,7 +123,7 @@ export class PgMessageStore implements FullMessagePersister {
     return this.receipts.markRead(userId, messageId);
   }
 
-  markGroupRead(userId: number, groupId: number, messageId: number): Promise<boolean> {
+  markGroupRead(userId: number, groupId: number, messageId: number): Promise<GroupReadResult> {
     return this.receipts.markGroupRead(userId, groupId, messageId);
   }
 }

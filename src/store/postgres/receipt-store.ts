@@ -5,7 +5,7 @@
  * `delivered` marks are batched by their own queue (one statement per
  * batch); the others are each one statement or one short transaction.
  */
-import type { ReadResult } from '../../websocket/message-persister.js';
+import type { GroupReadResult, ReadResult } from '../../websocket/message-persister.js';
 import { postgresDialect } from '../dialect.js';
 import { MARKER_SQL, type MarkerKind, moveMarkerFromSql, moveMarkerSql } from '../domain/read-markers.js';
 import {
@@ -30,12 +30,13 @@ const UNDELIVERED_IN_RANGE = positional<ReadRange>(undeliveredInRangeSql(postgre
 const MARK_RANGE = positional<ReadRange>(readRangeSql(postgresDialect));
 const MOVE_MARKER = positional<MarkerKey & { id: number }>(moveMarkerSql(postgresDialect));
 
-/** markGroupRead in one statement: the message's check and the marker's move, answering whether the message is in the group. */
+/** markGroupRead in one statement: the message's check and the marker's move, answering whether the message is in the group and whether the marker moved. */
 const MARK_GROUP_READ = positional<{ user: number; group: number; id: number }>(`WITH m AS (SELECT id FROM messages WHERE id = @id AND group_id = @group),
   moved AS (
     ${moveMarkerFromSql(postgresDialect, `SELECT @user::bigint AS user_id, 'group' AS kind, @group::bigint AS target_id, m.id AS last_read_id FROM m`)}
+    RETURNING 1
   )
-  SELECT EXISTS (SELECT 1 FROM m) AS found`);
+  SELECT EXISTS (SELECT 1 FROM m) AS found, EXISTS (SELECT 1 FROM moved) AS moved`);
 
 export class PgReceiptStore {
   constructor(
@@ -65,9 +66,10 @@ export class PgReceiptStore {
     });
   }
 
-  /** Moves the user's read marker in a group forward; false when the message is not in that group. One statement. */
-  async markGroupRead(userId: number, groupId: number, messageId: number): Promise<boolean> {
-    const result = await this.db.query<{ found: boolean }>(MARK_GROUP_READ.text, MARK_GROUP_READ.values({ user: userId, group: groupId, id: messageId }));
-    return result.rows[0]?.found === true;
+  /** Moves the user's read marker in a group forward: GroupReadResult. One statement. */
+  async markGroupRead(userId: number, groupId: number, messageId: number): Promise<GroupReadResult> {
+    const result = await this.db.query<{ found: boolean; moved: boolean }>(MARK_GROUP_READ.text, MARK_GROUP_READ.values({ user: userId, group: groupId, id: messageId }));
+    const row = result.rows[0];
+    return row?.found === true ? (row.moved ? true : 'unchanged') : false;
   }
 }

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Page, PageQuery } from '../../types.js';
 import type {
+  GroupReadResult,
   ReadResult,
   SaveGroupInput,
   SavePrivateInput,
@@ -149,7 +150,7 @@ export class SqliteMessageStore implements FullMessagePersister {
     return this.writer.run('markRead', userId, messageId, this.now());
   }
 
-  markGroupRead(userId: number, groupId: number, messageId: number): Promise<boolean> {
+  markGroupRead(userId: number, groupId: number, messageId: number): Promise<GroupReadResult> {
     return this.writer.run('markGroupRead', userId, groupId, messageId, this.now());
   }
 }

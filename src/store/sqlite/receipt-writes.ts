@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { ReadResult } from '../../websocket/message-persister.js';
+import type { GroupReadResult, ReadResult } from '../../websocket/message-persister.js';
 import { sqliteDialect } from '../dialect.js';
 import { MARKER_SQL, type MarkerKind, moveMarkerSql } from '../domain/read-markers.js';
 import {
@@ -43,11 +43,10 @@ export function prepareReceiptWrites(db: Database) {
       return readResult(sender, messageId, unread);
     },
 
-    /** Moves the user's read marker in a group forward; false when the message is not in that group. */
-    markGroupRead(userId: number, groupId: number, messageId: number, now: number): boolean {
+    /** Moves the user's read marker in a group forward: GroupReadResult. */
+    markGroupRead(userId: number, groupId: number, messageId: number, now: number): GroupReadResult {
       if (inGroup.get(messageId, groupId) === undefined) return false;
-      moveMarker.run({ user: userId, kind: 'group', target: groupId, id: messageId, now });
-      return true;
+      return moveMarker.run({ user: userId, kind: 'group', target: groupId, id: messageId, now }).changes > 0 ? true : 'unchanged';
     },
   };
 }
