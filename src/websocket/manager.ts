@@ -189,6 +189,9 @@ export class Manager {
   addConnection(socket: SocketLike, identity: Identity, transport?: Transport): Connection {
     const conn = new Connection(socket, identity, this.options, transport);
     socket.on('message', (data: RawData, isBinary: boolean) => this.onFrame(conn, data, isBinary));
+    // Every frame counts toward the rate limit (contract section 3), control frames too: ws answers each ping by
+    // itself, so a ping flood would cost a pong each and never be refused. Charged, and closed 1008 when abusive.
+    socket.on('ping', () => void conn.admitFrame());
     this.heartbeat.watch(conn);
     socket.on('close', (code: number) => {
       this.log.info({ conn: conn.id, userId: conn.userId, code }, 'socket closed');

@@ -146,6 +146,21 @@ describe('Manager: rate limit', () => {
     expect(closedAt).toBeLessThanOrEqual(latest);
   });
 
+  it('with a low rate limit too: a flood at five times WS_RATE_LIMIT=1 closes within seconds (strikes are forgiven at most at 30% of the rate)', () => {
+    const clock = manualClock();
+    h = createHarness({ contacts, options: { now: clock.now, rateLimit: 1, rateBurst: 1 } }); // default abuseTolerance: 60
+    const a = h.connect(1);
+    const start = clock.t;
+    while (a.closeCode === undefined && clock.t - start < 120_000) {
+      a.receive({ type: 'typing', to: 2 });
+      clock.t += 1000 / 5;
+    }
+    // 4 refused a second against 0.3 forgiven: the 61st strike after about 16 s (forgiven at 6 a second, never).
+    expect(a.closeCode).toBe(1008);
+    expect(clock.t - start).toBeGreaterThan(10_000);
+    expect(clock.t - start).toBeLessThan(20_000);
+  });
+
   it('closes a flood at three times the rate within seconds of simulated time', async () => {
     const clock = manualClock();
     h = createHarness({ contacts, options: { now: clock.now } }); // contract defaults: 20/s, burst 40
