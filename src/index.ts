@@ -48,6 +48,7 @@ export {
   expressSessionResolver,
   type ExpressSessionResolverOptions,
   type UserIdOf,
+  type HostSession,
 } from './session/express-session-resolver.js';
 export { FirstMatchResolver } from './session/first-match-resolver.js';
 

@@ -17,7 +17,14 @@ export type RequestWithSession = IncomingMessage & { session?: Session & Partial
  * the re-check cannot ask it (no request is being served) and only checks
  * that the session still exists.
  */
-export type UserIdOf = (session: Session & Partial<SessionData>, req: IncomingMessage) => unknown;
+export type UserIdOf = (session: HostSession, req: IncomingMessage) => unknown;
+
+/**
+ * The host's session as `userIdOf` sees it: express-session's, with whatever
+ * fields the host keeps in it readable without a `declare module` of its own
+ * (contract section 4's `(session) => session.userId` type-checks as it is).
+ */
+export type HostSession = Session & Partial<SessionData> & { readonly [field: string]: unknown };
 
 export interface ExpressSessionResolverOptions {
   /**
@@ -113,7 +120,7 @@ function signedInCheck(userIdOf: UserIdOf, openedAs: (sessionId: string) => numb
     const session = Object.defineProperty({ ...data }, 'id', { value: sessionId, enumerable: false });
     let now: unknown;
     try {
-      now = userIdOf(session as Session & SessionData, undefined as never);
+      now = userIdOf(session as unknown as HostSession, undefined as never);
     } catch {
       return true;
     }
@@ -144,7 +151,7 @@ export function sessionResolverOn(
         if (carriesCookie(req, cookieName)) throw new Error('session store disconnected');
         return null;
       }
-      const userId = asUserId(userIdOf(r.session, req));
+      const userId = asUserId(userIdOf(r.session as HostSession, req));
       if (userId === null) return null;
       const identity: Identity = { userId, sessionId: r.sessionID, via: 'cookie' };
       const username = options.usernameOf?.(r.session);

@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/server.js';
@@ -48,6 +48,19 @@ describe('npm pack: what a host app installs', { timeout: 300_000 }, () => {
     expect(missing).toEqual([]);
   });
 
+  it('every relative link in a shipped markdown file names a file the package carries', () => {
+    const broken: string[] = [];
+    for (const doc of files.filter((f) => f.endsWith('.md'))) {
+      const text = readFileSync(join(ROOT, doc), 'utf8').replace(/```[\s\S]*?```/g, '');
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/i.test(target!)) continue;
+        const path = posix.normalize(posix.join(posix.dirname(doc), target!)).replace(/\/$/, '');
+        if (!files.some((f) => f === path || f.startsWith(`${path}/`))) broken.push(`${doc} -> ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
   it('type-checks `import { createParlor, expressSessionResolver } from "parlor"` in a strict nodenext project, router typed', async () => {
     const project = tempDir();
     writeFileSync(
@@ -70,7 +83,8 @@ import type { RequestHandler, Router } from 'express';
 
 declare const hostSession: RequestHandler;
 const parlor: Parlor = createParlor({
-  sessionResolver: expressSessionResolver(hostSession, (session) => (session as { userId?: number }).userId),
+  // Contract section 4's snippet as it is: the host's session fields need no declaration of its own.
+  sessionResolver: expressSessionResolver(hostSession, (session) => session.userId),
   stores: openSqliteStores({ path: './data/chat.db' }),
   tokens: { secret: 'x'.repeat(32) },
 });
