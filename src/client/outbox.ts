@@ -36,6 +36,8 @@ interface Entry {
   readonly promise?: Promise<SendAck>;
   written: boolean;
   timer?: ReturnType<typeof setTimeout>;
+  /** When the server first answered this message `rate_limited` (Date.now()); see requeue. */
+  refusedSince?: number;
 }
 
 export class Outbox {
@@ -112,11 +114,18 @@ export class Outbox {
 
   /**
    * The server dropped this message unread (`rate_limited`): it waits to be
-   * written again, its ack clock stopped; false when none waits for it.
+   * written again, its ack clock stopped; false when none waits for it, or
+   * when it has been refused for `ackTimeoutMs` already. A frame limit lets
+   * it through within a second or two; a refusal that lasts (a daily budget
+   * of new conversations) would otherwise be written again for ever, ahead
+   * of every later message. Then the caller fails it.
    */
   requeue(clientId: string): boolean {
     const entry = this.entries.get(messageKey(clientId));
     if (!entry) return false;
+    const now = Date.now();
+    entry.refusedSince ??= now;
+    if (now - entry.refusedSince >= this.ackTimeoutMs) return false;
     entry.written = false;
     clearTimeout(entry.timer);
     entry.timer = undefined;

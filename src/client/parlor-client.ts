@@ -381,7 +381,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
 
   private onError(frame: ServerFrame<'error'>): void {
     if (typeof frame.client_id === 'string') {
-      // Dropped unread by the server's frame limit: slow down and write it again, same client_id.
+      // Dropped unread by the server's frame limit: slow down and write it again, same client_id (for ackTimeoutMs at most).
       if (frame.code === 'rate_limited' && this.outbox.requeue(frame.client_id)) {
         this.pacer.slowDown();
         this.flushLater();
