@@ -112,6 +112,9 @@ export function resolveClientOptions(options: ParlorClientOptions): ResolvedClie
     throw new TypeError('ParlorClient: dedupWindow must be a positive integer');
   }
   if (!(Number.isSafeInteger(o.sendBurst) && o.sendBurst > 0)) throw new TypeError('ParlorClient: sendBurst must be a positive integer');
+  for (const name of ['createSocket', 'WebSocket', 'random', 'generateClientId'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`ParlorClient: ${name} must be a function`);
+  }
   return {
     url,
     createSocket: socketFactory(options),

@@ -190,6 +190,10 @@ describe('ParlorClient options', () => {
       /reconnectMaxMs must be >= reconnectBaseMs/,
     );
     expect(() => new ParlorClient({ url: TEST_URL, WebSocket, maxReconnectAttempts: 1.5 })).toThrow(/maxReconnectAttempts/);
+    // Options that are functions: a string there would fail every attempt, for ever, instead of here.
+    for (const [name, bad] of [['createSocket', 'x'], ['random', 0.5], ['generateClientId', 'id-1'], ['WebSocket', {}]] as const) {
+      expect(() => new ParlorClient({ url: TEST_URL, WebSocket, [name]: bad } as never)).toThrow(new TypeError(`ParlorClient: ${name} must be a function`));
+    }
   });
 
   it.each([
