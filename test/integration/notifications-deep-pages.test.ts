@@ -5,51 +5,33 @@
  * `before`, so the advised cursor returned the newest page again and the user's older
  * notifications were unreachable.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, registerUser, startTestServer, type TestServer } from '../support/server.js';
-import { dropSchema, freshSchema } from '../support/postgres.js';
-import { DATABASE_URL, describeWithPostgres } from '../support/services.js';
+import { expect, it } from 'vitest';
+import { registerUser } from '../support/server.js';
+import { describeOnEveryStore } from '../support/every-store.js';
 
-function suite(name: string, env: () => Record<string, string>, cleanup: () => Promise<void> = async () => {}) {
-  describe(`GET /api/notifications deep pages (${name})`, () => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startTestServer(env());
-    });
-    afterAll(async () => {
-      await closeAll();
-      await cleanup();
-    });
+await describeOnEveryStore('GET /api/notifications deep pages', (on) => {
+  it('the cursor the offset 400 points to (before=<oldest id>) pages further back', async () => {
+    const user = await registerUser(on.server);
+    const ids: number[] = [];
+    for (let i = 0; i < 1105; i += 100) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(100, 1105 - i) }, (_, k) => on.server.stores.messages.saveNotification(user.id, 'test', `n${i + k}`, {})),
+      );
+      ids.push(...batch.map((n) => n.id));
+    }
+    ids.sort((a, b) => a - b);
+    const get = (q: string) => on.server.http.get(`/api/notifications?${q}`).set('cookie', user.cookie);
 
-    it('the cursor the offset 400 points to (before=<oldest id>) pages further back', async () => {
-      const user = await registerUser(server);
-      const ids: number[] = [];
-      for (let i = 0; i < 1105; i += 100) {
-        const batch = await Promise.all(
-          Array.from({ length: Math.min(100, 1105 - i) }, (_, k) => server.stores.messages.saveNotification(user.id, 'test', `n${i + k}`, {})),
-        );
-        ids.push(...batch.map((n) => n.id));
-      }
-      ids.sort((a, b) => a - b);
-      const get = (q: string) => server.http.get(`/api/notifications?${q}`).set('cookie', user.cookie);
+    const deep = await get('offset=1001').expect(400);
+    expect(deep.body.message).toMatch(/before=/);
 
-      const deep = await get('offset=1001').expect(400);
-      expect(deep.body.message).toMatch(/before=/);
+    // The last page offset allows: ranks 1001..1100 (newest first).
+    const last = await get('offset=1000&limit=100').expect(200);
+    const oldestShown = last.body.notifications.at(-1).id as number;
+    expect(oldestShown).toBe(ids[5]);
 
-      // The last page offset allows: ranks 1001..1100 (newest first).
-      const last = await get('offset=1000&limit=100').expect(200);
-      const oldestShown = last.body.notifications.at(-1).id as number;
-      expect(oldestShown).toBe(ids[5]);
-
-      // As the 400 advises: before=<oldest id>. Contract: "`before=ID` returns only ids strictly smaller".
-      const further = await get(`before=${oldestShown}`).expect(200);
-      expect(further.body.notifications.map((n: { id: number }) => n.id)).toEqual(ids.slice(0, 5).reverse());
-    });
+    // As the 400 advises: before=<oldest id>. Contract: "`before=ID` returns only ids strictly smaller".
+    const further = await get(`before=${oldestShown}`).expect(200);
+    expect(further.body.notifications.map((n: { id: number }) => n.id)).toEqual(ids.slice(0, 5).reverse());
   });
-}
-
-suite('sqlite', () => ({}));
-const schema = freshSchema('listsnotif');
-await describeWithPostgres('postgres', () => {
-  suite('postgres', () => ({ DATABASE_URL, DATABASE_SCHEMA: schema }), () => dropSchema(DATABASE_URL, schema));
 });
