@@ -32,7 +32,9 @@ const SYNC_RETRY_MS = 1000;
 export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   private readonly options: ResolvedClientOptions;
   private readonly outbox: Outbox;
-  private readonly inbox: Inbox;
+  private inbox: Inbox;
+  /** The user of the last `welcome`, across connections: a `connect()` as someone else starts the inbox over. */
+  private lastUserId: number | null = null;
   private readonly reconnector: Reconnector;
   private readonly tokens: TokenRefresher | undefined;
   /** Counts openSocket() calls, so a token that arrives for an abandoned attempt is dropped. */
@@ -345,6 +347,8 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
         this.tokens?.refreshed(frame.expires_at);
         break;
       case 'welcome':
+        if (this.lastUserId !== null && frame.user_id !== this.lastUserId) return this.userChanged(frame.user_id);
+        this.lastUserId = frame.user_id;
         this.welcome = frame;
         break;
       case 'ack':
@@ -419,6 +423,25 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
    * the client reconnects instead (with the usual backoff) and syncs again
    * from the last replayed id.
    */
+  /**
+   * The app signed another user in and called `connect()` on this client:
+   * the inbox's position and held messages are the last user's. The replay
+   * this socket asked for starts from that position (it would miss the new
+   * user's older messages) and held messages would reach the new user's app:
+   * start over from `since` on a new socket, with a new inbox.
+   */
+  private userChanged(userId: number): void {
+    const socket = this.socket;
+    this.lastUserId = userId;
+    this.inbox = new Inbox(this.options.since, this.options.dedupWindow);
+    this.connectionLost(4000, 'another user signed in: starting over');
+    try {
+      socket?.close(1000, 'user changed');
+    } catch {
+      // Already closing: nothing more to do.
+    }
+  }
+
   private replayFailed(message: string): void {
     const socket = this.socket;
     this.connectionLost(1011, `the server could not replay missed messages (${message})`);

@@ -488,3 +488,48 @@ describe('Inbox deduplication window', () => {
     expect(inbox.receive({ ...privateMessage(20_500), type: 'private' })).toHaveLength(1);
   });
 });
+
+describe('ParlorClient when another user signs in on the same client', () => {
+  it('starts over from `since` on a new socket: the last user\'s position and held messages are not the new user\'s', async () => {
+    const h = createClient();
+    const first = connectAndSync(h, 1);
+    first.drop(1006);
+    vi.runOnlyPendingTimers();
+    const second = h.net.last;
+    second.accept();
+    second.push({ type: 'welcome', user_id: 1, timestamp: 1 });
+    second.push(replayed(privateMessage(9)));
+    second.push({ type: 'synced', last_id: 9 });
+    expect(h.client.lastSeenId).toBe(9);
+    // A third connection, mid-replay: a live message for user 1 overtakes it and is held back; then user 1 logs out.
+    second.drop(1006);
+    vi.runOnlyPendingTimers();
+    const third = h.net.last;
+    third.accept();
+    third.push({ type: 'welcome', user_id: 1, timestamp: 1 });
+    third.push(privateMessage(20, { content: 'for user 1 only' }));
+    third.drop(4401, 'logged out');
+    expect(h.client.state).toBe('closed');
+
+    // User 2 signs in on the page, and the app calls connect() on the same client.
+    void h.client.connect().catch(() => {});
+    const fourth = h.net.last;
+    fourth.accept();
+    expect(fourth.frames()[0]).toEqual({ type: 'sync', since: 9 }); // written at open, before the welcome says who this is
+    fourth.push({ type: 'welcome', user_id: 2, timestamp: 1 });
+    expect(fourth.closeCalls).toEqual([{ code: 1000, reason: 'user changed' }]);
+    fourth.push(replayed(privateMessage(30, { to: 2 }))); // too late: the socket is dropped, nothing of it is delivered
+    vi.runOnlyPendingTimers();
+    const fifth = h.net.last;
+    fifth.accept();
+    expect(fifth.frames()[0]).toEqual({ type: 'sync', since: 0 });
+    fifth.push({ type: 'welcome', user_id: 2, timestamp: 1 });
+    fifth.push(replayed(privateMessage(3, { to: 2 })));
+    fifth.push(replayed(privateMessage(30, { to: 2 })));
+    fifth.push({ type: 'synced', last_id: 30 });
+    await flushPromises();
+    const afterSwitch = deliveredIds(h.events).slice(deliveredIds(h.events).indexOf(9) + 1);
+    expect(afterSwitch).toEqual([3, 30]); // user 2's older message too, and never user 1's held 20
+    expect(h.client.lastSeenId).toBe(30);
+  });
+});
