@@ -7,7 +7,8 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DatabaseOpenError, FILE_GONE, isStorageFailure, openDatabase } from '../../src/store/sqlite/database.js';
+import { DatabaseOpenError, openDatabase } from '../../src/store/sqlite/database.js';
+import { FILE_GONE, isStorageFailure } from '../../src/store/sqlite/file-health.js';
 import type { WriterKind } from '../../src/store/sqlite/index.js';
 import { useTempDir } from './sqlite-support.js';
 

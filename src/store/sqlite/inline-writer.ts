@@ -31,7 +31,7 @@ export class InlineWriter implements SqliteWriter {
   }
 
   get storageFailure(): Error | null {
-    return this.queue.storageFailure;
+    return this.queue.storage.failure;
   }
 
   get size(): number {

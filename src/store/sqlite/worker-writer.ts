@@ -20,7 +20,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { type BatchItem, type BatchStats, maxBatchOf, newBatchStats, rejectBatch, settleCommitted } from '../batch.js';
 import { BatchBuffer } from '../batch-buffer.js';
-import { type FileIdentity, isStorageFailure } from './database.js';
+import { type FileIdentity, StorageHealth } from './file-health.js';
 import { closedError, type CommitListener, CommitListeners, type SqliteWriter } from './sqlite-writer.js';
 import { writeWorkerUrl } from './write-worker-entry.js';
 import {
@@ -62,7 +62,13 @@ export class WorkerWriter implements SqliteWriter {
   readonly kind = 'worker' as const;
   readonly stats: BatchStats = newBatchStats();
   failure: Error | null = null;
-  storageFailure: Error | null = null;
+  private readonly storage = new StorageHealth();
+
+  /** SqliteWriter.storageFailure. */
+  get storageFailure(): Error | null {
+    return this.storage.failure;
+  }
+
   /** The thread, for diagnostics and tests. */
   readonly worker: Worker;
   /** Writes not sent yet: they leave on the next turn, or with the reply to the batch in flight. */
@@ -165,11 +171,11 @@ export class WorkerWriter implements SqliteWriter {
     this.sendUnlessBusy();
     if (reply.type === 'failed') {
       const error = fromWireError(reply.error);
-      if (isStorageFailure(error)) this.storageFailure = error;
+      this.storage.batchFailed(error);
       rejectBatch(this.waiting.splice(0, reply.count), error, this.stats);
       return;
     }
-    this.storageFailure = null;
+    this.storage.batchCommitted();
     const items = this.waiting.splice(0, reply.values.length);
     committedOutcomes(reply).forEach((outcome, i) => {
       const item = items[i]!;

@@ -14,7 +14,7 @@ import type { Database } from 'better-sqlite3';
 import { maxBatchOf, newBatchStats, rejectBatch, settleCommitted, type BatchItem, type BatchStats } from '../batch.js';
 import { BatchBuffer } from '../batch-buffer.js';
 import { createBatchTransaction } from './batch-transaction.js';
-import { isStorageFailure } from './database.js';
+import { StorageHealth } from './file-health.js';
 import { closedError } from './sqlite-writer.js';
 
 export interface WriteQueueOptions {
@@ -31,7 +31,7 @@ type Pending<T = unknown> = BatchItem<() => T, T> & { committed?: () => void };
 export class WriteQueue {
   readonly stats: WriteQueueStats = newBatchStats();
   /** SqliteWriter.storageFailure. */
-  storageFailure: Error | null = null;
+  readonly storage = new StorageHealth();
   private readonly beforeBatch: () => void;
   private readonly pending: BatchBuffer<Pending>;
   private closed = false;
@@ -79,11 +79,11 @@ export class WriteQueue {
       const outcomes = this.runBatch(items);
       items.forEach((item, i) => (item.outcome = outcomes[i]));
     } catch (err) {
-      if (isStorageFailure(err)) this.storageFailure = err as Error;
+      this.storage.batchFailed(err);
       rejectBatch(items, err, this.stats);
       return;
     }
-    this.storageFailure = null;
+    this.storage.batchCommitted();
     for (const item of items) if (item.outcome!.ok) item.committed?.();
     settleCommitted(items, this.stats);
   }

@@ -13,7 +13,7 @@
  */
 import { ParlorError, isParlorError } from '../../errors.js';
 import type { Outcome } from '../batch.js';
-import type { FileIdentity } from './database.js';
+import type { FileIdentity } from './file-health.js';
 import { WRITE_OPS, type WriteArgs, type WriteCall, type WriteOp } from './writes.js';
 
 export interface WriteWorkerData {

@@ -10,7 +10,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { BatchBuffer } from '../batch-buffer.js';
 import { createBatchTransaction } from './batch-transaction.js';
-import { assertStillOnDisk, openConnection } from './database.js';
+import { openConnection } from './database.js';
+import { assertStillOnDisk } from './file-health.js';
 import {
   type WorkerReply,
   type WorkerRequest,
