@@ -19,9 +19,10 @@ export function parseClientFrame(data: RawData | string, isBinary: boolean): Par
   } catch {
     return fail('bad_request', 'the frame is not valid JSON');
   }
-  const clientId = clientIdOf(json);
   const parsed = ClientFrame.safeParse(json);
   if (parsed.success) return { ok: true, frame: parsed.data };
+  // Looked up only for a frame refused: a valid frame's client_id was just checked by the schema.
+  const clientId = clientIdOf(json);
   const issue = parsed.error.issues[0]!;
   // too_large means "a field is longer than allowed"; an out-of-range number is a bad_request.
   const code: FrameErrorCode = issue.code === 'too_big' && issue.origin === 'string' ? 'too_large' : 'bad_request';
