@@ -23,13 +23,6 @@ export interface Saved<M> {
 }
 
 /**
- * What a private `read` moved: the sender to tell, and the newest message now
- * read. `delivered`: the messages the read also marked delivered (no
- * `delivered` mark had set them yet), so that the Manager announces them, as
- * the mark that now finds them delivered will not. Optional for a host's
- * persister (without it such messages get no `delivered` receipt).
- */
-/**
  * What a group read did: false when the message is not in that group;
  * `'unchanged'` when the user's marker was already at or past it (nothing
  * to tell the reader's other connections: a receipt would move theirs back);
@@ -37,10 +30,21 @@ export interface Saved<M> {
  */
 export type GroupReadResult = boolean | 'unchanged';
 
+/**
+ * What a private `read` moved: the sender to tell, and the newest message now
+ * read. `delivered`: the messages the read also marked delivered (no
+ * `delivered` mark had set them yet), so that the Manager announces them, as
+ * the mark that now finds them delivered will not. Optional for a host's
+ * persister (without it such messages get no `delivered` receipt).
+ * `unchanged`: true when the read marked nothing and moved no marker (the
+ * message was already read): nobody is told again. Optional too (without it
+ * every read is told).
+ */
 export interface ReadResult {
   senderId: number;
   messageId: number;
   delivered?: number[];
+  unchanged?: boolean;
 }
 
 /**

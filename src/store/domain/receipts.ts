@@ -49,9 +49,20 @@ export function movesMarker(range: ReadRange, marker: number | undefined): boole
   return range.upTo > (marker ?? 0);
 }
 
-/** What markRead answers once the range (if any) is marked. */
-export function readResult(sender: number, messageId: number, undelivered: ReadonlyArray<{ id: number; undelivered: unknown }>): ReadResult {
-  const delivered = undelivered.filter((r) => Boolean(r.undelivered)).map((r) => Number(r.id));
+/**
+ * What markRead answers once the range is marked: `unread` are the range's
+ * rows that were not read yet (undeliveredInRangeSql), `moved` whether the
+ * marker moved. Neither: the message was read before, and the read is
+ * `unchanged`.
+ */
+export function readResult(
+  sender: number,
+  messageId: number,
+  unread: ReadonlyArray<{ id: number; undelivered: unknown }>,
+  moved: boolean,
+): ReadResult {
+  if (unread.length === 0 && !moved) return { senderId: sender, messageId, unchanged: true };
+  const delivered = unread.filter((r) => Boolean(r.undelivered)).map((r) => Number(r.id));
   return delivered.length > 0 ? { senderId: sender, messageId, delivered } : { senderId: sender, messageId };
 }
 

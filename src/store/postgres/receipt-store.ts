@@ -61,8 +61,9 @@ export class PgReceiptStore {
       const range = readRange(userId, sender, messageId, marker?.last_read_id);
       const unread = (await client.query<{ id: number; undelivered: boolean }>(UNDELIVERED_IN_RANGE.text, UNDELIVERED_IN_RANGE.values(range))).rows;
       await client.query(MARK_RANGE.text, MARK_RANGE.values(range));
-      if (movesMarker(range, marker?.last_read_id)) await client.query(MOVE_MARKER.text, MOVE_MARKER.values({ ...key, id: messageId }));
-      return readResult(sender, messageId, unread);
+      const moved = movesMarker(range, marker?.last_read_id);
+      if (moved) await client.query(MOVE_MARKER.text, MOVE_MARKER.values({ ...key, id: messageId }));
+      return readResult(sender, messageId, unread, moved);
     });
   }
 

@@ -39,8 +39,9 @@ export function prepareReceiptWrites(db: Database) {
       const range = readRange(userId, sender, messageId, readUpTo);
       const unread = undeliveredInRange.all(range);
       markRange.run({ ...range, now });
-      if (movesMarker(range, readUpTo)) moveMarker.run({ user: userId, kind: 'private', target: sender, id: messageId, now });
-      return readResult(sender, messageId, unread);
+      const moved = movesMarker(range, readUpTo);
+      if (moved) moveMarker.run({ user: userId, kind: 'private', target: sender, id: messageId, now });
+      return readResult(sender, messageId, unread, moved);
     },
 
     /** Moves the user's read marker in a group forward: GroupReadResult. */

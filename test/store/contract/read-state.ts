@@ -42,8 +42,9 @@ export function readStateContract(ctx: ContractContext): void {
     expect(await messages().markRead(b.id, m2.id)).toEqual({ senderId: a.id, messageId: m2.id, delivered: [m1.id, m2.id] });
     expect(await statuses(b.id, a.id)).toEqual({ m1: 'read', m2: 'read', reply: 'sent', m3: 'sent' });
     expect(await statuses(b.id, c.id)).toEqual({ c1: 'sent' });
-    // An older message again: still the sender and that message; nothing moves back, nothing delivered anew.
-    expect(await messages().markRead(b.id, m1.id)).toEqual({ senderId: a.id, messageId: m1.id });
+    // An older message again: still the sender and that message, but unchanged; nothing moves back, nothing delivered anew.
+    expect(await messages().markRead(b.id, m1.id)).toEqual({ senderId: a.id, messageId: m1.id, unchanged: true });
+    expect(await messages().markRead(b.id, m2.id)).toEqual({ senderId: a.id, messageId: m2.id, unchanged: true });
     expect(await statuses(b.id, a.id)).toEqual({ m1: 'read', m2: 'read', reply: 'sent', m3: 'sent' });
     // Delivered before it is read: the delivered mark announced it, the read does not again.
     expect(await messages().markDelivered(m3.id, b.id)).toBe(true);
