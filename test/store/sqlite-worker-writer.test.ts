@@ -90,7 +90,7 @@ describe('sqlite: the write worker', () => {
     expect((await stores.messages.privateHistory(a.id, a.id, { limit: 300 })).items).toHaveLength(200);
   });
 
-  it('while two messages are unanswered, writes of later ticks wait and leave together when the first is answered', async () => {
+  it('while four messages are unanswered, writes of later ticks wait and leave together when the first is answered', async () => {
     const { stores, a } = await setup();
     const writer = stores.writer as WorkerWriter;
     const posted: number[] = [];

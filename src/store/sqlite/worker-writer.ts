@@ -1,16 +1,18 @@
 /**
  * SqliteWriter backed by the write worker (write-worker.ts). Writes travel to
- * the worker as one message per batch, at most two messages unanswered: one
- * the worker is committing, one waiting for it in its port. Writes made while
- * both are out wait here and leave together when the first is answered. So a
- * commit costs one message each way and one wake-up of each thread, however
- * many event-loop turns its writes came in (one message per turn had the main
- * thread waking the worker 4-7 times per commit, for nothing: the worker
- * cannot start a batch before the previous one committed), and the worker
- * never waits for the main thread: its next batch is already there. The
- * worker commits what it received in one transaction and answers in order.
- * A reply settles the oldest waiting writes, by the same rules as the inline
- * queue (src/store/batch.ts).
+ * the worker as one message per event-loop turn, at most four messages
+ * unanswered. The worker takes every message waiting in its port when a
+ * commit ends, so those become one batch: a write made during a commit is
+ * already there when the next one starts. With two in flight, most such
+ * writes waited on this thread until it had read the reply of the commit
+ * under way (issue 19, fourteenth pass in bench/RESULTS.md: the half-load
+ * median latency is about 14% lower with four). The bound keeps the main thread from
+ * waking the worker once per turn for nothing (one message per turn, without
+ * a bound, had it woken 4-7 times per commit); writes made while all four
+ * are out wait here and leave together when the first is answered. The
+ * worker commits in one transaction and answers in order. A reply settles
+ * the oldest waiting writes, by the same rules as the inline queue
+ * (src/store/batch.ts).
  *
  * When the worker dies (it should not: it catches every SQLite error), every
  * waiting write rejects, later writes reject, and `failure` is set so that
@@ -55,8 +57,8 @@ export const DEFAULT_MAX_PENDING_WRITES = 20_000;
 /** A write sent or about to be sent, with its call: what commit listeners are told. */
 type Waiting = BatchItem<WriteCall>;
 
-/** Messages sent to the worker and not fully answered, at most. */
-const MESSAGES_IN_FLIGHT = 2;
+/** Messages sent to the worker and not fully answered, at most (see the top of this file). */
+const MESSAGES_IN_FLIGHT = 4;
 
 export class WorkerWriter implements SqliteWriter {
   readonly kind = 'worker' as const;
@@ -132,7 +134,7 @@ export class WorkerWriter implements SqliteWriter {
     await exited;
   }
 
-  /** One message being committed, one queued behind it: more would only wake the worker for nothing. */
+  /** Sent now unless MESSAGES_IN_FLIGHT are out; then with the next reply. */
   private sendUnlessBusy(): void {
     if (this.inFlight.length < MESSAGES_IN_FLIGHT) this.send();
   }
