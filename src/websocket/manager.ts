@@ -726,11 +726,13 @@ export class Manager {
     // The sender learns it was read (once the reader has accepted the conversation); the reader's other devices learn the marker moved.
     const toSender = await this.consent.maySignal(conn.userId, result.senderId);
     // Read before its batched `delivered` mark committed (or read from history): the read set `delivered` too, so it announces it, first.
-    if (toSender) for (const id of result.delivered ?? []) this.sendDelivered(id, result.senderId, conn.userId);
+    // Not a note to oneself: it has no `delivered` receipt (contract), as LocalDelivery.deliveredOnce skips it live.
+    const note = result.senderId === conn.userId;
+    if (toSender && !note) for (const id of result.delivered ?? []) this.sendDelivered(id, result.senderId, conn.userId);
     // Read before: the other devices' markers are at it or past it (a receipt would move them back), and the host heard
     // of it then. The sender is told again: a read of a request was kept from it until the reader accepted.
     const users = result.unchanged ? [] : [conn.userId];
-    if (toSender && result.senderId !== conn.userId) users.push(result.senderId);
+    if (toSender && !note) users.push(result.senderId);
     if (users.length > 0) this.publish({ users, except: conn.id }, 'receipt', body);
     if (!result.unchanged) this.hostEvents.emit('read', { user_id: conn.userId, message_id: result.messageId });
   }
