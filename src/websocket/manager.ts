@@ -190,8 +190,11 @@ export class Manager {
     const conn = new Connection(socket, identity, this.options, transport);
     socket.on('message', (data: RawData, isBinary: boolean) => this.onFrame(conn, data, isBinary));
     // Every frame counts toward the rate limit (contract section 3), control frames too: ws answers each ping by
-    // itself, so a ping flood would cost a pong each and never be refused. Charged, and closed 1008 when abusive.
-    socket.on('ping', () => void conn.admitFrame());
+    // itself, so a ping flood would cost a pong each and never be refused; a pong needs no asking (RFC 6455 5.5.3).
+    // Charged, and closed 1008 when abusive. An honest client's pongs are one per heartbeat.
+    const charge = (): void => void conn.admitFrame();
+    socket.on('ping', charge);
+    socket.on('pong', charge);
     this.heartbeat.watch(conn);
     socket.on('close', (code: number) => {
       this.log.info({ conn: conn.id, userId: conn.userId, code }, 'socket closed');
