@@ -1,3 +1,4 @@
+import { parse as parsePgConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
 import { isRedisUrl } from './broker/redis-broker.js';
 import { Origin } from './parlor-options.js';
@@ -36,6 +37,16 @@ const Ms = (def: number, min: number) => Int(def, min, MAX_TIMER_MS, TIMER_TOO_L
 
 const REDIS_URL_RULE = 'must be a redis:// or rediss:// URL';
 
+/** Whether pg can parse `url` (the parser's errors are not kept: they may hold the password). */
+function pgCanRead(url: string): boolean {
+  try {
+    parsePgConnectionString(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The environment variables of contract section 1, with their defaults, in
  * one place. A bad value stops the process at start with the variable's name.
@@ -44,10 +55,16 @@ export const EnvSchema = z.object({
   PORT: Int(3000, 0, 65535),
   HOST: z.string().min(1).default('127.0.0.1'),
   SQLITE_PATH: z.string().min(1).default('./data/parlor.db'),
-  /** What pg reads (pg-connection-string), not a web URL: `postgres://user:pw@/db?host=/socket/dir` has no host and is valid. */
+  /**
+   * What pg reads, checked by pg's own parser (pg-connection-string), not as a web URL:
+   * `postgres://user:pw@/db?host=/socket/dir` has no host and is valid. A password with
+   * an unescaped `/`, `#` or `?` is not, and was once only found when the database was
+   * opened, in an error that named no variable. The message never repeats the value.
+   */
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\/\S*$/, 'must be a postgres:// or postgresql:// connection string')
+    .refine(pgCanRead, 'is not a connection string pg can read (percent-encode / # ? @ and spaces in the user name and password)')
     .optional(),
   /** PostgreSQL schema for Parlor's tables (created when missing); default `parlor`, apart from any host's tables. */
   DATABASE_SCHEMA: z

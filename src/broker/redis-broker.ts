@@ -96,8 +96,12 @@ function resolveRedisBrokerOptions(options: RedisBrokerOptions = {}): Resolved {
   if (o.heartbeatIntervalMs >= o.presenceTtlMs) {
     throw new TypeError('RedisBroker option heartbeatIntervalMs must be shorter than presenceTtlMs, or a live instance would expire');
   }
-  // Not the URL itself in the message: it may hold a password, and a startup error is logged.
+  // Not the URL itself in the message, nor the parser's error as a cause (its `input` is the whole URL): it may hold a
+  // password, and a startup error is logged.
   if (!isRedisUrl(o.url)) throw new TypeError('RedisBroker option url must start with redis:// or rediss://');
+  if (!URL.canParse(o.url)) {
+    throw new TypeError('RedisBroker option url is not a URL (percent-encode / # ? @ and spaces in the user name and password)');
+  }
   if (!/^[\w.:-]{1,128}$/.test(o.instanceId)) throw new TypeError('RedisBroker option instanceId must be 1-128 of [A-Za-z0-9_.:-]');
   return o;
 }
