@@ -48,7 +48,10 @@ export interface RouterOptions {
  * no body parsing.
  */
 export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
-  const head = [onlyNumericPathIds, requestLogger(ctx), helmet(), refuseCrossSiteWrites(ctx.isOriginAllowed)];
+  // No Strict-Transport-Security: it binds the whole origin (and with helmet's includeSubDomains every subdomain)
+  // to HTTPS for a year, a decision for the host that owns the origin, not for a router mounted in it.
+  const headers = helmet({ strictTransportSecurity: false });
+  const head = [onlyNumericPathIds, requestLogger(ctx), headers, refuseCrossSiteWrites(ctx.isOriginAllowed)];
   const json = jsonBody(options.bodyLimit);
   // Signed-in routes check the identity before reading a body: a stranger gets 401 whatever it sends
   // (not a 400 for broken JSON or a 413), and no body of a stranger is parsed at all.
