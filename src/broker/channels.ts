@@ -96,6 +96,13 @@ export interface WireEnvelope {
   /** Connection id to skip (random UUIDs, so unique across instances). */
   x?: string;
   d?: DeliveryTracking;
+  /**
+   * The envelope's `latestKey` (typing, presence): what a newer frame replaces
+   * for a slow client on the receiving instance too. Without it that instance
+   * would key held-back frames by their text, and an `online` and an `offline`
+   * of one user would both be replayed.
+   */
+  k?: string;
 }
 
 export function encodeWire(origin: string, envelope: Envelope): string {
@@ -103,6 +110,7 @@ export function encodeWire(origin: string, envelope: Envelope): string {
   const wire: WireEnvelope = { v: 1, o: origin, t: envelope.type, r: envelope.raw };
   if (envelope.except !== undefined) wire.x = envelope.except;
   if (envelope.delivery !== undefined) wire.d = envelope.delivery;
+  if (envelope.latestKey !== undefined) wire.k = envelope.latestKey;
   return JSON.stringify(wire);
 }
 
@@ -135,6 +143,7 @@ export function decodeWire(message: string): WireEnvelope | undefined {
   if (w.v !== 1 || typeof w.o !== 'string' || typeof w.t !== 'string' || typeof w.r !== 'string') return undefined;
   if (w.x !== undefined && typeof w.x !== 'string') return undefined;
   if (w.d !== undefined && !isDelivery(w.d)) return undefined;
+  if (w.k !== undefined && typeof w.k !== 'string') return undefined;
   return w as WireEnvelope;
 }
 
@@ -149,6 +158,7 @@ export function envelopeFromWire(wire: WireEnvelope, target: { userId: number } 
   const envelope: Envelope = target === 'all' ? { type: wire.t, raw: wire.r, all: true } : { type: wire.t, raw: wire.r, users: [target.userId] };
   if (wire.x !== undefined) envelope.except = wire.x;
   if (wire.d !== undefined) envelope.delivery = wire.d;
+  if (wire.k !== undefined) envelope.latestKey = wire.k;
   return envelope;
 }
 

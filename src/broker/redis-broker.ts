@@ -313,9 +313,14 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * Subscribes to the user's channel, then records presence. Both commands go
-   * out before any await, so a quick offline for the same user is ordered
-   * after them. Resolves once the subscription is confirmed: a contact told
+   * Subscribes to the user's channel, then records presence. Called as the
+   * user's first connection here is added (Presence asks at once, not behind
+   * the user's announcements), so the SUBSCRIBE leaves in the turn the socket
+   * is welcomed: the gap at connect time is one round trip, also when the
+   * user's last socket here has just closed (Redis applies that UNSUBSCRIBE
+   * and this SUBSCRIBE in order, on one connection). Both commands go out
+   * before any await, so a quick offline for the same user is ordered after
+   * them. Resolves once the subscription is confirmed: a contact told
    * "online" can reach the user.
    */
   async userOnline(userId: number): Promise<boolean> {
@@ -325,6 +330,7 @@ export class RedisBroker implements Broker {
     return online;
   }
 
+  /** Unsubscribes from the user's channel and records presence, as the user's last connection here is removed. */
   async userOffline(userId: number): Promise<boolean> {
     this.unsubscribe(this.names.userChannel(userId));
     return this.presence.userOffline(userId);

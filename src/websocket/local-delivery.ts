@@ -2,6 +2,7 @@ import type { DeliveryTracking, Envelope } from './broker.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import { utf8Frame, type OutgoingFrame } from './outbound-flow.js';
 import { EPHEMERAL_FRAMES } from './protocol.js';
+import type { RelayedTyping } from './typing-tracker.js';
 
 /**
  * Writes envelopes to the connections of this process. The frame was
@@ -13,6 +14,8 @@ export class LocalDelivery {
   constructor(
     private readonly registry: ConnectionRegistry,
     private readonly onDelivered: (d: DeliveryTracking) => void,
+    /** With several instances: the stops this process sends itself when a typist's instance goes quiet (RelayedTyping). */
+    readonly relayedTyping: RelayedTyping | null = null,
   ) {}
 
   /** Writes the envelope; returns how many connections it was written to. */
@@ -33,6 +36,7 @@ export class LocalDelivery {
         if ((ephemeral ? conn.sendEphemeral(frame, latestKey) : conn.send(frame, cb)) === 'sent') written++;
       }
     }
+    if (this.relayedTyping && envelope.type === 'typing') this.relayedTyping.written(envelope, (u) => this.registry.has(u));
     return written;
   }
 

@@ -51,7 +51,7 @@ import type { Identity, SessionResolver } from './session-resolver.js';
 import type { Transport } from './transport.js';
 import { CredentialRecheck } from './credential-recheck.js';
 import { Traffic } from './traffic.js';
-import { TypingTracker, type TypingKey, type TypingState } from './typing-tracker.js';
+import { RelayedTyping, TypingTracker, type TypingKey, type TypingState } from './typing-tracker.js';
 import type { UserDirectory } from './user-directory.js';
 import { UserBudgets } from '../user-budgets.js';
 import { LruMap } from '../store/lru-map.js';
@@ -142,7 +142,9 @@ export class Manager {
     this.hostEvents = new HostEvents(this.log);
     // Tracked: a failing group lookup is logged, not left as an unhandled rejection that ends the process.
     this.typing = new TypingTracker(this.options.typingTimeoutMs, (key, state) => void this.track(this.sendTypingStop(key, state)));
-    this.delivery = new LocalDelivery(this.registry, (d) => void this.track(this.markDelivered(d)));
+    // Several instances: a typist's instance may die before its stop; each instance then sends the stop itself (RelayedTyping).
+    const relayedTyping = this.broker instanceof InProcessBroker ? null : new RelayedTyping(this.options.typingTimeoutMs, (stop) => this.deliverLocally(stop));
+    this.delivery = new LocalDelivery(this.registry, (d) => void this.track(this.markDelivered(d)), relayedTyping);
     this.presence = new Presence(this.registry, this.broker, (userId) => this.consent.contactsOf(userId), (contacts, user_id, online) =>
       this.publish({ users: contacts }, 'presence', { user_id, online }), this.log);
     this.broker.setDeliver((envelope) => this.deliverLocally(envelope));
@@ -846,6 +848,7 @@ export class Manager {
     this.recheck?.stop();
     this.deadlines.clearAll();
     this.typing.clearAll();
+    this.delivery.relayedTyping?.clearAll();
     if (!(await this.inFlight.drainWithin(this.options.shutdownWaitMs))) {
       this.log.warn(
         { waiting: this.inFlight.size, waitedMs: this.options.shutdownWaitMs },

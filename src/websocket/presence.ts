@@ -27,6 +27,27 @@ export interface ContactChangeRun<T> {
 }
 
 /**
+ * Asks the broker about a user's first or last local connection now, in the
+ * order the connections opened and closed, not behind the user's earlier
+ * announcements: with Redis, `userOnline` subscribes to the user's channel and
+ * `userOffline` unsubscribes. Asked in the user's order instead, a user who
+ * reconnected to this instance while its "offline" was still being announced
+ * (the contacts read) had an open, synced socket and no subscription until
+ * that ended: frames published meanwhile on other instances were lost. The
+ * answer is awaited in the order; a rejection meanwhile is not left unhandled.
+ */
+function askNow(ask: () => Awaitable<boolean> | undefined): Promise<boolean | undefined> {
+  let answer: Promise<boolean | undefined>;
+  try {
+    answer = Promise.resolve(ask());
+  } catch (err) {
+    answer = Promise.reject(err);
+  }
+  answer.catch(() => {});
+  return answer;
+}
+
+/**
  * Who is online, and telling contacts when that changes. The broker answers
  * for the cluster (a user still connected to another instance did not go
  * offline); without one that knows, this process's connections are the truth.
@@ -35,9 +56,10 @@ export interface ContactChangeRun<T> {
  * announcement already under way, on this instance:
  * - Per user, one "came online", "went offline" or broker announcement at a
  *   time (`order`): a connection that closes while its "came online" is
- *   still asking the broker (Redis: a SUBSCRIBE reply) or `contactsOf` would
- *   otherwise announce offline first and online last, and contacts would see
- *   it online for good.
+ *   still waiting for the broker's answer (Redis: a SUBSCRIBE reply) or
+ *   `contactsOf` would otherwise announce offline first and online last, and
+ *   contacts would see it online for good. The broker itself is asked at
+ *   once (askNow), in the order of the connections.
  * - Per user, one change of contacts or introduction at a time (`changes`;
  *   a change between two users waits for both), so a change's "before" read
  *   cannot miss a contact another change of the same user just made. This
@@ -68,17 +90,22 @@ export class Presence {
     private readonly log: Logger,
   ) {}
 
-  /** The user's first local connection opened. */
+  /**
+   * The user's first local connection opened. The broker is told at once,
+   * outside the user's order (askNow); only the announcement waits its turn.
+   */
   cameOnline(userId: number): Promise<void> {
+    const online = askNow(() => this.broker.userOnline?.(userId));
     return this.order.run([userId], async () => {
-      if ((await this.broker.userOnline?.(userId)) !== false) await this.announceNow(userId, true);
+      if ((await online) !== false) await this.announceNow(userId, true);
     });
   }
 
-  /** The user's last local connection closed. */
+  /** The user's last local connection closed. The broker is told at once, as in cameOnline. */
   wentOffline(userId: number): Promise<void> {
+    const offline = askNow(() => this.broker.userOffline?.(userId));
     return this.order.run([userId], async () => {
-      if ((await this.broker.userOffline?.(userId)) !== false) await this.announceNow(userId, false);
+      if ((await offline) !== false) await this.announceNow(userId, false);
     });
   }
 

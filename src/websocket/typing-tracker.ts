@@ -1,3 +1,7 @@
+import { MAX_TIMER_MS } from '../timer-limit.js';
+import type { Envelope } from './broker.js';
+import { encodeFrame, latestStateKey, type ServerFrames } from './protocol.js';
+
 /**
  * Remembers who is typing where, so the server can send `is_typing: false`
  * itself when a client goes quiet, and when the typist sends the message.
@@ -66,4 +70,110 @@ function neverShown(was: Typing | undefined, missed: readonly number[]): Readonl
 
 function keyOf(key: TypingKey): string {
   return 'to' in key ? `${key.from}:u${key.to}` : `${key.from}:g${key.group_id}`;
+}
+
+/**
+ * How much longer than `typingTimeoutMs` an instance that relayed a typing
+ * waits before sending the stop itself: the typist's instance sends it at
+ * `typingTimeoutMs`, and its trip through Redis should arrive first.
+ */
+export const RELAYED_TYPING_GRACE_MS = 1000;
+
+/**
+ * The stop when the typist's instance cannot send it. With several instances
+ * only the typist's instance holds its TypingTracker; if that instance dies (a
+ * crash, a SIGKILL), nobody sends `is_typing: false` and members connected
+ * elsewhere would see the typist typing for good (contract section 3: the
+ * server sends the stop 3 s after the last frame). So an instance also watches
+ * the typing it writes to its own connections: per typist and conversation one
+ * timer, restarted by each `true`, ended by a stop (from the typist's
+ * instance, the client, a message); when it fires first, the users here who
+ * were shown the typing get the stop from this instance. A stop that crosses
+ * it is a second `false`: harmless, typing is a state.
+ */
+export class RelayedTyping {
+  /** By the frame's latest-state key ("typing:1:g10"): one timer per typist and conversation. */
+  private readonly shown = new Map<string, Shown>();
+  private readonly afterMs: number;
+
+  constructor(
+    typingTimeoutMs: number,
+    /** Writes the stop to this process's connections of `stop.users`. */
+    private readonly writeStop: (stop: Envelope) => void,
+  ) {
+    this.afterMs = Math.min(typingTimeoutMs + RELAYED_TYPING_GRACE_MS, MAX_TIMER_MS);
+  }
+
+  /** A `typing` envelope written here; `here`: whether a user holds a connection on this process (the others were shown nothing). */
+  written(envelope: Envelope, here: (userId: number) => boolean): void {
+    const frame = typingFrameOf(envelope.raw);
+    if (!frame) return;
+    const key = envelope.latestKey ?? latestStateKey('typing', frame)!;
+    const users = envelope.users ?? [];
+    let entry = this.shown.get(key);
+    if (!frame.is_typing) {
+      if (!entry) return;
+      for (const u of users) entry.users.delete(u);
+      if (entry.users.size === 0) this.forget(key, entry);
+      return;
+    }
+    const shownTo = users.filter(here);
+    if (shownTo.length === 0) return;
+    if (entry) {
+      entry.timer.refresh();
+    } else {
+      const timer = setTimeout(() => this.expire(key), this.afterMs);
+      timer.unref();
+      entry = { timer, users: new Set(), frame };
+      this.shown.set(key, entry);
+    }
+    for (const u of shownTo) entry.users.add(u);
+  }
+
+  clearAll(): void {
+    for (const entry of this.shown.values()) clearTimeout(entry.timer);
+    this.shown.clear();
+  }
+
+  /** How many typists are watched (for tests: it empties). */
+  get size(): number {
+    return this.shown.size;
+  }
+
+  private forget(key: string, entry: Shown): void {
+    clearTimeout(entry.timer);
+    this.shown.delete(key);
+  }
+
+  private expire(key: string): void {
+    const entry = this.shown.get(key);
+    if (!entry) return;
+    this.shown.delete(key);
+    const raw = encodeFrame('typing', { ...entry.frame, is_typing: false });
+    this.writeStop({ type: 'typing', raw, users: [...entry.users], latestKey: key });
+  }
+}
+
+interface Shown {
+  timer: NodeJS.Timeout;
+  /** The users here shown this typing, and not yet its stop. */
+  users: Set<number>;
+  /** The typing frame, whose stop is the same with `is_typing: false`. */
+  frame: ServerFrames['typing'];
+}
+
+/** The body of a `typing` frame as it was written; undefined for anything else (a foreign publisher's garbage). */
+function typingFrameOf(raw: string): ServerFrames['typing'] | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { from, to, group_id, is_typing } = value as Record<string, unknown>;
+  if (!Number.isSafeInteger(from) || typeof is_typing !== 'boolean') return undefined;
+  if (Number.isSafeInteger(group_id)) return { from: from as number, group_id: group_id as number, is_typing };
+  if (Number.isSafeInteger(to)) return { from: from as number, to: to as number, is_typing };
+  return undefined;
 }

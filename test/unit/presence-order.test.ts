@@ -37,3 +37,35 @@ describe('Presence: offline after a reconnect elsewhere', () => {
     expect(publish).toHaveBeenCalledWith([8], 7, false);
   });
 });
+
+describe('Presence: the broker is asked in the order of the connections', () => {
+  // Redis: userOnline subscribes to the user's channel. Asked behind the offline announcement (it used to be), a
+  // socket that reconnected to this instance meanwhile had no subscription until the contacts were read.
+  it('a reconnect asks the broker at once, while the offline announcement still reads the contacts; announcements keep their order', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const calls: string[] = [];
+    const broker = {
+      publish: vi.fn(),
+      setDeliver: vi.fn(),
+      close: vi.fn(),
+      userOnline: vi.fn(() => (calls.push('online'), true)),
+      userOffline: vi.fn(() => (calls.push('offline'), true)),
+    } satisfies Broker;
+    const publish = vi.fn();
+    const contactsOf = vi.fn(async () => {
+      await gate;
+      return [8];
+    });
+    const presence = new Presence(new ConnectionRegistry(), broker, contactsOf, publish, silentLogger);
+    const offline = presence.wentOffline(7);
+    const online = presence.cameOnline(7);
+    expect(calls).toEqual(['offline', 'online']);
+    release();
+    await Promise.all([offline, online]);
+    expect(publish.mock.calls).toEqual([
+      [[8], 7, false],
+      [[8], 7, true],
+    ]);
+  });
+});

@@ -4,7 +4,7 @@
  * instance's envelope for it.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeWire, disconnectMessages, encodeWire, invalidationMessages, wireOriginHead } from '../../src/broker/channels.js';
+import { decodeWire, disconnectMessages, encodeWire, envelopeFromWire, invalidationMessages, wireOriginHead } from '../../src/broker/channels.js';
 import type { Envelope } from '../../src/websocket/broker.js';
 
 const envelopes: Envelope[] = [
@@ -26,6 +26,14 @@ describe('Redis wire envelopes', () => {
     for (const other of ['instance-ab', 'instance', 'INSTANCE-A', 'x']) {
       for (const envelope of envelopes) expect(encodeWire(other, envelope).startsWith(wireOriginHead('instance-a'))).toBe(false);
     }
+  });
+});
+
+describe('an envelope on the wire', () => {
+  it('keeps its latestKey, so a slow client on the receiving instance gets only the latest state (it used to be dropped)', () => {
+    const presence: Envelope = { type: 'presence', raw: '{"type":"presence","user_id":3,"online":false}', users: [2], latestKey: 'presence:3' };
+    expect(envelopeFromWire(decodeWire(encodeWire('i-1', presence))!, { userId: 2 })).toEqual(presence);
+    expect(decodeWire('{"v":1,"o":"i-1","t":"presence","r":"{}","k":7}')).toBeUndefined();
   });
 });
 
