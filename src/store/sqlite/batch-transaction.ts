@@ -7,7 +7,12 @@
  * (an unknown recipient, a constraint) gets its own failed outcome; the others
  * still commit together. When the transaction as a whole fails (COMMIT fails,
  * or SQLite rolled the whole transaction back, e.g. disk full), the batch
- * function throws that error and nothing of the batch is stored.
+ * function throws that error and nothing of the batch is stored. So does an
+ * item that fails for the storage (isStorageFailure: a read-only file, an I/O
+ * error) inside a still-open transaction: that is no fault of the item's, the
+ * others would fail the same way, and the writers must see the batch fail
+ * (StorageHealth, /healthz), not commit. A file SQLite opened read-only fails
+ * each write's statement with SQLITE_READONLY, never the BEGIN or the COMMIT.
  *
  * A SAVEPOINT and its RELEASE per item were a third of the batch's time in a
  * CPU profile of the private-message benchmark, so a batch first runs without
@@ -20,6 +25,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Outcome } from '../batch.js';
 import { withIsolatedRetry } from '../isolated-retry.js';
+import { isStorageFailure } from './file-health.js';
 
 export type { Outcome };
 
@@ -43,8 +49,9 @@ export function createBatchTransaction<I>(db: Database, execute: (item: I) => un
       try {
         return { ok: true, value: execute(item) };
       } catch (error) {
-        // SQLite rolled back the whole transaction (disk full, I/O error): the batch fails as a whole.
-        if (!db.inTransaction) throw error;
+        // SQLite rolled back the whole transaction (disk full, I/O error), or the storage refused the
+        // write (read-only): the batch fails as a whole.
+        if (!db.inTransaction || isStorageFailure(error)) throw error;
         // Otherwise the transaction (with whatever the item half-wrote) is rolled back and retried isolated.
         throw new ItemFailed(error);
       }
@@ -56,8 +63,8 @@ export function createBatchTransaction<I>(db: Database, execute: (item: I) => un
       try {
         return { ok: true, value: runItem(item) };
       } catch (error) {
-        // The whole transaction is gone (disk full, I/O error): fail the batch as a whole.
-        if (!db.inTransaction) throw error;
+        // The whole transaction is gone (disk full, I/O error), or the storage refused the write: fail the batch as a whole.
+        if (!db.inTransaction || isStorageFailure(error)) throw error;
         return { ok: false, error };
       }
     }),

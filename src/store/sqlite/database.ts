@@ -1,11 +1,13 @@
 /**
  * Opens the SQLite file: creates its folder, sets the pragmas that make an
- * acknowledged message durable, and applies pending migrations.
+ * acknowledged message durable, checks that a write would be kept, and
+ * applies pending migrations.
  */
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type { Logger } from '../../logger.js';
+import { isStorageFailure } from './file-health.js';
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.js';
 
 export interface OpenDatabaseOptions {
@@ -68,6 +70,12 @@ function openFile(path: string, busyTimeoutMs: number, logger: Logger | undefine
     // leaves a folder that exists alone: its mode is the operator's choice.
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const db = withPragmas(new BetterSqlite3(path), busyTimeoutMs);
+    try {
+      assertWritable(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     // After the pragmas: a file that turned out not to be a database (a wrong path) is left as it was.
     restrictToOwner(path, logger);
     return db;
@@ -96,6 +104,27 @@ function applyPragmas(db: Database, busyTimeoutMs: number): void {
 }
 
 /**
+ * SQLite opens a file it may read but not write (another account's, a
+ * read-only mount, an unwritable -wal) read-only without a word, and then
+ * fails every write's statement: a server that starts, answers reads and
+ * stores nothing. One write, rolled back at once, finds that out at the
+ * start. It needs the write lock like any write; another process holding it
+ * past the busy timeout (SQLITE_BUSY) says nothing about the file, so only a
+ * storage failure (isStorageFailure: read-only, I/O error, full) is thrown.
+ */
+function assertWritable(db: Database): void {
+  try {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    db.exec('BEGIN IMMEDIATE');
+    db.pragma(`user_version = ${version}`);
+  } catch (err) {
+    if (isStorageFailure(err)) throw err;
+  } finally {
+    if (db.inTransaction) db.exec('ROLLBACK');
+  }
+}
+
+/**
  * Mode 0600 for the database and its -wal and -shm (SQLite creates those with
  * the database file's mode, so later ones follow). A file this process may
  * not chmod (another account's) is left as it is, with a warning.
@@ -110,10 +139,14 @@ function restrictToOwner(path: string, logger: Logger | undefined): void {
   }
 }
 
-/** better-sqlite3 says only "unable to open database file" for a folder. */
+/** better-sqlite3 says only "unable to open database file" for a folder, and nothing of whose the file is. */
 function openFailureReason(path: string, cause: unknown): string {
   const message = cause instanceof Error ? cause.message : String(cause);
-  return isFolder(path) ? `${message} (it is a folder)` : message;
+  if (isFolder(path)) return `${message} (it is a folder)`;
+  if (/^SQLITE_READONLY/.test(String((cause as { code?: unknown } | null)?.code))) {
+    return `${message} (this process may read it but not write it: check the owner and mode of the file, its -wal and -shm, and its folder, and whether the mount is read-only)`;
+  }
+  return message;
 }
 
 function isFolder(path: string): boolean {

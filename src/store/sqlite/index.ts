@@ -139,8 +139,8 @@ export function openSqliteStores(given: SqliteStoresOptions): SqliteStores {
     health() {
       return { writes: { ...writer.stats, pending: writer.size }, membershipCache: groups.membershipCache?.snapshot() ?? null };
     },
-    // Per /healthz request: no write, one stat. Unhealthy too while writes fail for the disk or the
-    // file is gone, so that a supervisor restarts the process instead of it acking nothing for hours.
+    // Per /healthz request: no write, two stats (the file and its -wal). Unhealthy too while writes fail for
+    // the disk or a file is gone, so that a supervisor restarts the process instead of it acking nothing for hours.
     async ping() {
       if (closing) throw closedError();
       if (writer.failure) throw writer.failure;

@@ -35,7 +35,7 @@ function flush(): void {
     const items = pending.take();
     let reply: WorkerReply;
     try {
-      // No ack for a write into a file the next start will not find (one stat per batch, not per write).
+      // No ack for a write into a file the next start will not find (a stat of the file and one of its -wal per batch, not per write).
       assertStillOnDisk(data.file);
       reply = committedReply(runBatch(items));
     } catch (err) {
