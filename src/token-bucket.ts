@@ -25,6 +25,16 @@ export class TokenBucket {
     return true;
   }
 
+  /**
+   * Takes `n` tokens whatever is left, below zero if need be: for a cost known
+   * only once the work is done. `take()` then refuses until the debt has been
+   * paid back at `rate` (and `msUntilToken()` says when).
+   */
+  spend(n: number): void {
+    this.refill();
+    this.tokens -= n;
+  }
+
   /** Whether the bucket is back to `burst`: then it is no different from a new one. */
   isFull(): boolean {
     this.refill();

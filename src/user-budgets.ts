@@ -28,17 +28,31 @@ export class UserBudgets {
   /** Takes one request from the user's budget: 0 when admitted, else the milliseconds until the next one is. */
   take(userId: number): number {
     this.sweep();
-    let bucket = this.buckets.get(userId);
-    if (!bucket) {
-      bucket = new TokenBucket(this.budget.rate, this.budget.burst, this.now);
-      this.buckets.set(userId, bucket);
-    }
+    const bucket = this.bucketOf(userId);
     return bucket.take() ? 0 : Math.max(1, bucket.msUntilToken());
+  }
+
+  /**
+   * Charges `tokens` more to a request already admitted, whose cost showed
+   * once it was done (a long list); the user may go into debt, and `take`
+   * refuses until it is paid back.
+   */
+  spend(userId: number, tokens: number): void {
+    if (tokens > 0) this.bucketOf(userId).spend(tokens);
   }
 
   /** Users holding a bucket (for tests and metrics). */
   get size(): number {
     return this.buckets.size;
+  }
+
+  private bucketOf(userId: number): TokenBucket {
+    let bucket = this.buckets.get(userId);
+    if (!bucket) {
+      bucket = new TokenBucket(this.budget.rate, this.budget.burst, this.now);
+      this.buckets.set(userId, bucket);
+    }
+    return bucket;
   }
 
   private sweep(): void {

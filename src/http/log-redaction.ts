@@ -6,8 +6,8 @@
  * JWT (a client that put the token itself in the query, `?eyJ...`).
  */
 const CREDENTIAL_PARAM = /token|pass|secret|sid|session|auth|key|cookie|jwt|bearer|credential/i;
-/** A JWT's header: base64url of `{"` then a dot. */
-const LOOKS_LIKE_JWT = /eyJ[\w-]*\./;
+/** A JWT's header starts with base64url of `{"`. */
+const JWT_HEADER_START = 'eyJ';
 
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
@@ -18,7 +18,7 @@ export function redactUrl(url: string): string {
     .map((pair) => {
       const eq = pair.indexOf('=');
       const rawName = eq === -1 ? pair : pair.slice(0, eq);
-      if (LOOKS_LIKE_JWT.test(pair)) return eq === -1 ? '[redacted]' : `${rawName}=[redacted]`;
+      if (looksLikeJwt(pair)) return eq === -1 ? '[redacted]' : `${rawName}=[redacted]`;
       return CREDENTIAL_PARAM.test(decodeName(rawName)) ? `${rawName}=[redacted]` : pair;
     })
     .join('&');
@@ -32,4 +32,35 @@ function decodeName(raw: string): string {
   } catch {
     return 'token';
   }
+}
+
+/**
+ * Whether `text` holds a JWT's header: `eyJ`, more base64url (`[\w-]*`), then
+ * a dot; the same test as /eyJ[\w-]*\./, in one pass. That regex is
+ * unanchored, so on a long run of "eyJ" with no dot every "eyJ" starts an
+ * attempt that scans to the end of the run and fails: quadratic in the URL,
+ * which a stranger chooses (up to Node's ~16 KB request line) and which is
+ * redacted for every logged request. Here each character is looked at once:
+ * the dot must end the run of base64url characters that holds the "eyJ".
+ */
+function looksLikeJwt(text: string): boolean {
+  let runHasHeader = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isBase64UrlChar(c)) {
+      if (i >= 2 && text.startsWith(JWT_HEADER_START, i - 2)) runHasHeader = true;
+    } else if (c === DOT && runHasHeader) {
+      return true;
+    } else {
+      runHasHeader = false;
+    }
+  }
+  return false;
+}
+
+const DOT = 0x2e;
+
+/** `[\w-]` (no `u` flag): ASCII letters, digits, `_` and `-`. */
+function isBase64UrlChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x2d;
 }

@@ -39,4 +39,9 @@ export class UserRateLimit {
     const what = budgets === this.reads ? 'reads' : 'sends';
     throw httpError('rate_limited', `too many ${what}, slow down (at most ${budgets!.budget.rate} a second)`);
   }
+
+  /** Charges `tokens` more to the user's read budget, after a read that cost that many (see UserBudgets.spend). */
+  spendReads(userId: number, tokens: number): void {
+    this.reads?.spend(userId, tokens);
+  }
 }

@@ -6,12 +6,14 @@
  * connect-pg-simple only ever calls `pool.query(text, values)`; it gets the
  * PgDatabase's tracked `query`, so the stores' close() also waits for session
  * writes in flight and the same timeouts bound them. Added on top, as the
- * SQLite store has them: `length` and `clear`.
+ * SQLite store has them: `length` and `clear`; and, as there, a touch writes
+ * only when it moves the expiry far enough (src/session/touch-throttle.ts).
  */
 import connectPgSimple from 'connect-pg-simple';
-import session from 'express-session';
+import session, { type SessionData } from 'express-session';
 import type pg from 'pg';
 import type { Logger } from '../../logger.js';
+import { TouchThrottle } from '../../session/touch-throttle.js';
 import { later } from '../later.js';
 import type { PgDatabase } from './database.js';
 
@@ -25,8 +27,20 @@ export interface PgSessionStoreOptions {
 
 const PGStore = connectPgSimple(session);
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+type Done = (err?: unknown) => void;
+
+/** The expiry connect-pg-simple writes for `sess`, in Unix ms: the cookie's, else a day from now (its default `ttl`). */
+function expiryOf(sess: SessionData, now: number): number {
+  const expires = sess.cookie?.expires;
+  const at = expires ? new Date(expires).getTime() : Number.NaN;
+  return Number.isFinite(at) ? at : now + DAY_MS;
+}
+
 export class PgSessionStore extends PGStore {
   private readonly table: string;
+  private readonly touches = new TouchThrottle();
 
   constructor(
     private readonly db: PgDatabase,
@@ -65,10 +79,36 @@ export class PgSessionStore extends PGStore {
     return rows.map((r) => r.sid);
   }
 
+  override set(sid: string, sess: SessionData, callback?: Done): void {
+    this.touches.remember(sid, expiryOf(sess, Date.now()));
+    super.set(sid, sess, this.forgetOnError(sid, callback));
+  }
+
+  override destroy(sid: string, callback?: Done): void {
+    this.touches.forget(sid);
+    super.destroy(sid, callback);
+  }
+
+  /** connect-pg-simple's UPDATE, skipped (no query) while the expiry would move less than the throttle's step. */
+  override touch(sid: string, sess: SessionData, callback?: Done): void {
+    const now = Date.now();
+    if (!this.touches.shouldWrite(sid, expiryOf(sess, now), now)) return later(callback, null);
+    super.touch(sid, sess, this.forgetOnError(sid, callback));
+  }
+
   override clear(callback?: (err?: unknown) => void): void {
+    this.touches.forgetAll();
     this.db.query(`DELETE FROM ${this.table}`).then(
       () => later(callback, null),
       (err: unknown) => later(callback, err),
     );
+  }
+
+  /** A write that failed may not have landed: the next touch of `sid` writes. */
+  private forgetOnError(sid: string, callback: Done | undefined): Done {
+    return (err) => {
+      if (err) this.touches.forget(sid);
+      callback?.(err);
+    };
   }
 }

@@ -5,11 +5,13 @@
  * Expiry: a row expires at `sess.cookie.expires`, else now + `cookie.maxAge`
  * (or `originalMaxAge`), else after one day (a browser-session cookie still
  * needs an end on the server). Expired rows are invisible to `get`, `all` and
- * `length` at once, and deleted by a periodic prune.
+ * `length` at once, and deleted by a periodic prune. A touch writes only when
+ * it moves the expiry far enough (src/session/touch-throttle.ts).
  */
 import type { Database } from 'better-sqlite3';
 import session, { type SessionData } from 'express-session';
 import type { Logger } from '../../logger.js';
+import { TouchThrottle } from '../../session/touch-throttle.js';
 import { later } from '../later.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 
@@ -50,6 +52,7 @@ export class SqliteSessionStore extends session.Store {
   private readonly live;
   private readonly count;
   private readonly liveAmong;
+  private readonly touches = new TouchThrottle();
 
   constructor(
     db: Database,
@@ -78,19 +81,29 @@ export class SqliteSessionStore extends session.Store {
   }
 
   override set(sid: string, sess: SessionData, callback?: (err?: unknown) => void): void {
-    this.write(callback, () => this.writer.run('setSession', sid, JSON.stringify(sess), sessionExpiry(sess, this.now())));
+    const expiresAt = sessionExpiry(sess, this.now());
+    this.touches.remember(sid, expiresAt);
+    this.write(callback, () => this.writer.run('setSession', sid, JSON.stringify(sess), expiresAt), () => this.touches.forget(sid));
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
+    this.touches.forget(sid);
     this.write(callback, () => this.writer.run('destroySession', sid));
   }
 
-  /** Moves the expiry of an existing session; does nothing for an unknown sid. */
+  /**
+   * Moves the expiry of an existing session; does nothing for an unknown sid.
+   * Skipped (no write) while the expiry would move less than the throttle's step.
+   */
   override touch(sid: string, sess: SessionData, callback?: (err?: unknown) => void): void {
-    this.write(callback, () => this.writer.run('touchSession', sid, sessionExpiry(sess, this.now())));
+    const now = this.now();
+    const expiresAt = sessionExpiry(sess, now);
+    if (!this.touches.shouldWrite(sid, expiresAt, now)) return later(callback, null);
+    this.write(callback, () => this.writer.run('touchSession', sid, expiresAt), () => this.touches.forget(sid));
   }
 
   override clear(callback?: (err?: unknown) => void): void {
+    this.touches.forgetAll();
     this.write(callback, () => this.writer.run('clearSessions'));
   }
 
@@ -150,8 +163,8 @@ export class SqliteSessionStore extends session.Store {
     later(callback, null, value);
   }
 
-  /** `write` starts the store write; its promise settles the callback on a later turn. */
-  private write(callback: Callback | undefined, write: () => Promise<unknown>): void {
+  /** `write` starts the store write; its promise settles the callback on a later turn (after `failed`, if it fails). */
+  private write(callback: Callback | undefined, write: () => Promise<unknown>, failed?: () => void): void {
     let written: Promise<unknown>;
     try {
       written = write();
@@ -160,7 +173,10 @@ export class SqliteSessionStore extends session.Store {
     }
     written.then(
       () => later(callback, null),
-      (err: unknown) => later(callback, err),
+      (err: unknown) => {
+        failed?.();
+        later(callback, err);
+      },
     );
   }
 }
