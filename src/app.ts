@@ -15,7 +15,7 @@ import type { HttpRateLimitOptions } from './http/user-rate-limit.js';
 import { withLoggableErrors } from './loggable-error.js';
 import { silentLogger, type Logger } from './logger.js';
 import { createRegistry } from './metrics.js';
-import { checkParlorOptions } from './parlor-options.js';
+import { checkParlorOptions, ParlorOptionsError } from './parlor-options.js';
 import type { Stores } from './store/types.js';
 import type { TrustProxySetting } from './trust-proxy.js';
 import type { Broker } from './websocket/broker.js';
@@ -28,7 +28,7 @@ import type { ManagerOptions } from './websocket/options.js';
 import type { SessionResolver } from './websocket/session-resolver.js';
 import { createUpgradeHandler, type UpgradeHandler } from './websocket/upgrade.js';
 import type { UserDirectory } from './websocket/user-directory.js';
-import { requireUserId } from './user-id.js';
+import { requireGroupId, requireUserId } from './user-id.js';
 
 export interface ParlorOptions {
   /** Where messages, notifications (and Parlor's own accounts, groups and sessions) live. The caller opens and closes them. */
@@ -131,7 +131,11 @@ export interface Parlor {
   invalidateGroup(groupId: number): void;
   /** The `'upgrade'` handler for `wsPath`; resolves false for other paths. */
   readonly handleUpgrade: UpgradeHandler;
-  /** Listens for upgrades on `path` (default `wsPath`); returns the function that stops listening. */
+  /**
+   * Listens for upgrades on `path` (default `wsPath`); returns the function that
+   * stops listening. Throws a TypeError for a path not starting with `/`, and
+   * for a path another Parlor mount already serves on this server.
+   */
   attach(server: Server, options?: { path?: string }): () => void;
   /** Logout done by the host: every socket of the session closes with 4401, on every instance, within 2 s. */
   disconnectSession(sessionId: string): void;
@@ -147,6 +151,7 @@ export interface Parlor {
  */
 export function createParlor(options: ParlorOptions): Parlor {
   checkParlorOptions(options);
+  refuseBrokerInUse(options.broker);
   const logger = withLoggableErrors(options.logger ?? silentLogger);
   if (options.sessionResolver && !options.userDirectory) {
     // Not an error: users may be written to stores.users by other means (an import, tests). But the usual
@@ -161,8 +166,10 @@ export function createParlor(options: ParlorOptions): Parlor {
   const metrics = createRegistry(options.processMetrics ?? true);
   const { container, manager } = buildManager(options, auth, access, directory, logger, metrics);
   const { router, opsRouter } = buildRoutes(options, auth, access, manager, logger, metrics);
+  if (options.broker) brokersInUse.add(options.broker);
+  const wsPath = options.wsPath ?? '/ws';
   const upgrade = createUpgradeHandler(manager, {
-    path: options.wsPath ?? '/ws',
+    path: wsPath,
     isOriginAllowed: access.isOriginAllowed,
     logger,
     sessionTimeoutMs: options.sessionTimeoutMs,
@@ -177,14 +184,30 @@ export function createParlor(options: ParlorOptions): Parlor {
     events: manager.hostEvents,
     tokens: parlorTokens(auth.tokens, manager),
     invalidateUser: (userId) => manager.invalidate({ userId: requireUserId(userId, 'invalidateUser') }),
-    invalidateGroup: (groupId) => manager.invalidate({ groupId }),
+    invalidateGroup: (groupId) => manager.invalidate({ groupId: requireGroupId(groupId, 'invalidateGroup') }),
     handleUpgrade: upgrade.handle,
     disconnectSession: (sessionId) => void manager.disconnect({ sessionId }),
     disconnectUser: (userId) => void manager.disconnect({ userId: requireUserId(userId, 'disconnectUser') }),
-    attach: (server, { path } = {}) => listenForUpgrades(server, path === undefined ? upgrade.handle : upgrade.handleAt(path), logger),
+    attach: (server, { path = wsPath } = {}) => listenForUpgrades(server, path, upgrade.handleAt(path), logger),
     async close() {
       await manager.close();
       upgrade.wss.close();
     },
   };
+}
+
+/**
+ * The brokers a Parlor was built on. A broker hands what it receives to one
+ * Manager (`setDeliver` and the other handlers keep the last one set): a
+ * second Parlor on it would take the first one's frames. Never released:
+ * `parlor.close()` closes the broker too.
+ */
+const brokersInUse = new WeakSet<Broker>();
+
+function refuseBrokerInUse(broker: Broker | undefined): void {
+  if (broker && brokersInUse.has(broker)) {
+    throw new ParlorOptionsError([
+      'broker: already serves another Parlor (a broker delivers to one Parlor only): give each mount its own broker, with its own prefix',
+    ]);
+  }
 }

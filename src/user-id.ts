@@ -15,7 +15,19 @@ export function asUserId(value: unknown): number | null {
  * ban would silently close nothing.
  */
 export function requireUserId(value: unknown, call: string): number {
+  return requireId(value, call, 'a user id');
+}
+
+/**
+ * The same for a group id (group ids have the shape of user ids): a string
+ * would match no cached group, and an invalidation would forget nothing.
+ */
+export function requireGroupId(value: unknown, call: string): number {
+  return requireId(value, call, 'a group id');
+}
+
+function requireId(value: unknown, call: string, what: string): number {
   const id = asUserId(value);
-  if (id === null) throw new TypeError(`${call}: a user id is a positive integer (or one in digits), not ${JSON.stringify(value) ?? String(value)}`);
+  if (id === null) throw new TypeError(`${call}: ${what} is a positive integer (or one in digits), not ${JSON.stringify(value) ?? String(value)}`);
   return id;
 }

@@ -12,19 +12,19 @@ import type { GroupMemberFetcher } from '../websocket/group-member-fetcher.js';
  */
 export function withNumericIds(fetcher: GroupMemberFetcher): GroupMemberFetcher {
   const numeric: GroupMemberFetcher = {
-    acceptedMembers: (groupId) => then(fetcher.acceptedMembers(groupId), (ids) => ids && numbers(ids)),
+    acceptedMembers: (groupId) => mapAwaitable(fetcher.acceptedMembers(groupId), (ids) => ids && numbers(ids)),
   };
   if (fetcher.contactsOf) {
     const contactsOf = fetcher.contactsOf.bind(fetcher);
-    numeric.contactsOf = (userId) => then(contactsOf(userId), numbers);
+    numeric.contactsOf = (userId) => mapAwaitable(contactsOf(userId), numbers);
   }
   if (fetcher.groupsOf) {
     const groupsOf = fetcher.groupsOf.bind(fetcher);
-    numeric.groupsOf = (userId) => then(groupsOf(userId), (groups) => groups.map((g) => (typeof g.id === 'number' ? g : { ...g, id: Number(g.id) })));
+    numeric.groupsOf = (userId) => mapAwaitable(groupsOf(userId), (groups) => groups.map((g) => (typeof g.id === 'number' ? g : { ...g, id: Number(g.id) })));
   }
   if (fetcher.members) {
     const members = fetcher.members.bind(fetcher);
-    numeric.members = (groupId) => then(members(groupId), (rows) => rows.map((m) => (typeof m.id === 'number' ? m : { ...m, id: Number(m.id) })));
+    numeric.members = (groupId) => mapAwaitable(members(groupId), (rows) => rows.map((m) => (typeof m.id === 'number' ? m : { ...m, id: Number(m.id) })));
   }
   return numeric;
 }
@@ -34,6 +34,6 @@ function numbers(ids: readonly number[]): readonly number[] {
 }
 
 /** Maps a value a host may give directly or as a promise (or a thenable), keeping a direct value direct. */
-function then<T, U>(value: Awaitable<T>, map: (v: T) => U): Awaitable<U> {
+export function mapAwaitable<T, U>(value: Awaitable<T>, map: (v: T) => U): Awaitable<U> {
   return isThenable(value) ? Promise.resolve(value as PromiseLike<T>).then(map) : map(value as T);
 }

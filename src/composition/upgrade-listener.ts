@@ -10,15 +10,35 @@ const parlorListeners = new WeakSet<UpgradeListener>();
 /** How many of the server's Parlor listeners have yet to answer each upgrade request, counted from its first answer. */
 const undecided = new WeakMap<IncomingMessage, number>();
 
+/** The paths each server's Parlor listeners serve (one mount per path). */
+const attachedPaths = new WeakMap<Server, Set<string>>();
+
 /**
- * Hands the server's upgrade requests to `handle`; returns the function that
- * stops listening. A request no listener takes is destroyed: Node applies no
- * timeout to an upgrade socket, so one nobody answers would stay open for
- * free, and `server.close()` would wait for it. While the host has an
- * 'upgrade' listener of its own, it owns the paths Parlor does not serve, and
- * the request is left to it.
+ * Hands the server's upgrade requests for `path` to `handle`; returns the
+ * function that stops listening. A request no listener takes is destroyed:
+ * Node applies no timeout to an upgrade socket, so one nobody answers would
+ * stay open for free, and `server.close()` would wait for it. While the host
+ * has an 'upgrade' listener of its own, it owns the paths Parlor does not
+ * serve, and the request is left to it.
+ *
+ * Refused with a TypeError, at attach rather than at the first user: a path
+ * no request can have (a request's path starts with `/` and ends before any
+ * `?`), and a path another Parlor mount already serves on this server (both
+ * would take each upgrade, and the second `handleUpgrade` of one socket
+ * destroys it: nobody could stay connected).
  */
-export function listenForUpgrades(server: Server, handle: UpgradeHandler, logger: Logger): () => void {
+export function listenForUpgrades(server: Server, path: string, handle: UpgradeHandler, logger: Logger): () => void {
+  if (typeof path !== 'string' || !/^\/[^?#\s]*$/.test(path)) {
+    throw new TypeError(`attach: path must start with / and hold no ?, # or space, got ${JSON.stringify(path) ?? String(path)}`);
+  }
+  const paths = attachedPaths.get(server) ?? new Set<string>();
+  if (paths.has(path)) {
+    throw new TypeError(
+      `attach: another Parlor mount already serves ${path} on this server; give each mount its own path (attach(server, { path: '/support/ws' }) or wsPath), or stop the first (the function its attach returned)`,
+    );
+  }
+  paths.add(path);
+  attachedPaths.set(server, paths);
   const listener: UpgradeListener = (req, socket, head) => {
     // Counted now, while the server's listeners are the ones this request was emitted to.
     const declined = declinedByEveryone(server, req);
@@ -34,7 +54,14 @@ export function listenForUpgrades(server: Server, handle: UpgradeHandler, logger
   };
   parlorListeners.add(listener);
   server.on('upgrade', listener);
-  return () => server.off('upgrade', listener);
+  let listening = true;
+  return () => {
+    // Once: a second call must not free the path for a mount that attached since.
+    if (!listening) return;
+    listening = false;
+    server.off('upgrade', listener);
+    paths.delete(path);
+  };
 }
 
 /**

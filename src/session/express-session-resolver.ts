@@ -4,6 +4,7 @@ import type { Session, SessionData, Store } from 'express-session';
 import type { Identity, SessionResolver } from '../websocket/session-resolver.js';
 import { type StillSignedIn, sessionsStillIn } from './express-store-liveness.js';
 import { asUserId } from '../user-id.js';
+import { RecordedStores } from './recorded-stores.js';
 
 /** A request after express-session ran on it. */
 export type RequestWithSession = IncomingMessage & { session?: Session & Partial<SessionData>; sessionID?: string; sessionStore?: Store };
@@ -72,18 +73,18 @@ export function expressSessionResolver(
   // sockets it added. The user of every resolved upgrade would not do: an upgrade refused after the lookup
   // (a foreign Origin, a budget, a client gone) would make the session look as expected, and the earlier
   // user's sockets would outlive a switch.
-  // Only upgrades are recorded (sockets come from nothing else), pruned at every re-check to the sessions that still have a socket.
-  const storeOf = new Map<string, Store>();
+  // Only upgrades are recorded (sockets come from nothing else). The record is shared by every mount this
+  // resolver serves and forgotten by age, not by what one re-check asks (RecordedStores).
+  const stores = new RecordedStores();
   return {
     async resolve(req) {
       const identity = await reader.resolve(req);
       const store = fixed ?? (req as RequestWithSession).sessionStore;
-      if (identity?.sessionId !== undefined && store && req.headers.upgrade !== undefined) storeOf.set(identity.sessionId, store);
+      if (identity?.sessionId !== undefined && store && req.headers.upgrade !== undefined) stores.record(identity.sessionId, store);
       return identity;
     },
     async stillValid(sessionIds, openedAs) {
-      const asked = new Set(sessionIds);
-      for (const id of storeOf.keys()) if (!asked.has(id)) storeOf.delete(id);
+      const storeOf = stores.ask(sessionIds);
       const stillSignedIn = signedInCheck(userIdOf, openedAs ?? (() => undefined));
       const byStore = new Map<Store, string[]>();
       const live: string[] = [];

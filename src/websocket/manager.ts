@@ -56,6 +56,7 @@ import type { UserDirectory } from './user-directory.js';
 import { UserBudgets } from '../user-budgets.js';
 import { LruMap } from '../store/lru-map.js';
 import { UnconfirmedSends } from './unconfirmed-sends.js';
+import { requireUserId } from '../user-id.js';
 
 /**
  * Keeps every user's connections and routes frames between them (contract
@@ -380,8 +381,13 @@ export class Manager {
     return open;
   }
 
-  /** Stores a notification, then sends it to every connection of the user. */
-  async notify(userId: number, subtype: string, message: string, data: Record<string, unknown> = {}): Promise<Notification> {
+  /**
+   * Stores a notification, then sends it to every connection of the user.
+   * Host code calls it too (`parlor.manager.notify`), with ids it may hold as
+   * digits: read as the number, anything else a TypeError (src/user-id.ts).
+   */
+  async notify(hostUserId: number, subtype: string, message: string, data: Record<string, unknown> = {}): Promise<Notification> {
+    const userId = requireUserId(hostUserId, 'notify');
     await this.users.require(userId);
     const notification = await this.track(this.messages.saveNotification(userId, subtype, message, data));
     this.deliverNotification(userId, notification);

@@ -18,6 +18,9 @@ export interface Profile {
  * `parlor.invalidateUser(id)` forgets one after the host deletes that user.
  * Optional: `profiles(ids)` -> the profiles of the ids that exist (names for
  * clients). Without it, names come from Parlor's own accounts.
+ * Ids in the answers may be numbers or numeric strings (`pg` gives bigint
+ * columns as strings): Parlor reads them as numbers; any other id is the
+ * directory failing (src/composition/host-user-ids.ts).
  */
 export interface UserDirectory {
   existing(ids: readonly number[]): Awaitable<number[]>;
