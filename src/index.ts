@@ -31,6 +31,7 @@ export type { GroupMemberFetcher, GroupMember, GroupOfUser } from './websocket/g
 export type { MessagePolicy, PolicyInput, PolicyResult } from './websocket/message-policy.js';
 export { HostEvents, type HostEventMap, type HostEventName, type HostListener } from './websocket/host-events.js';
 export type { Profile, UserDirectory } from './websocket/user-directory.js';
+export type { ConsentStore, Relation, BlockedUser } from './websocket/consent-store.js';
 export type {
   MessagePersister,
   SavePrivateInput,

@@ -3,7 +3,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { ParlorOptions } from '../app.js';
 import { createParlorContainer } from '../container.js';
 import { guardInterface } from '../interface-failure.js';
-import { withNumericIds } from './host-group-ids.js';
+import { hostGroupMemberFetcher, preparedForManager } from './host-interfaces.js';
 import type { Logger } from '../logger.js';
 import { observeManager, observeStores, timeStoreWrites } from '../metrics.js';
 import { DEFAULT_GROUP_CACHE_SIZE } from '../websocket/known-groups.js';
@@ -27,8 +27,12 @@ export function buildManager(
   const { stores } = options;
   const tokens = auth.tokens;
   const container = createParlorContainer({
-    sessionResolver: auth.resolver,
-    groupMemberFetcher: guardInterface('groupMemberFetcher', options.groupMemberFetcher ? withNumericIds(options.groupMemberFetcher) : stores.groups),
+    // Already guarded where it is the host's (authentication.ts): a failure of Parlor's token store is not the host's.
+    sessionResolver: preparedForManager(auth.resolver),
+    // Parlor's own group store keeps numeric ids; its failures still go out as the fetcher's, as before.
+    groupMemberFetcher: options.groupMemberFetcher
+      ? hostGroupMemberFetcher(options.groupMemberFetcher)
+      : preparedForManager(guardInterface('groupMemberFetcher', stores.groups)),
     messagePersister: timeStoreWrites(options.messagePersister ?? stores.messages, metrics),
     userDirectory: directory,
     managerOptions: {

@@ -1,12 +1,11 @@
 import type { ParlorOptions } from '../app.js';
-import { guardInterface } from '../interface-failure.js';
 import { accountDirectory, withAccountProfiles } from '../store/account-directory.js';
 import type { UserDirectory } from '../websocket/user-directory.js';
-import { withNumericUserIds } from './host-user-ids.js';
+import { hostUserDirectory, preparedForManager } from './host-interfaces.js';
 
 /** Who exists and their names: the host's directory (ids as numbers, guarded, names from Parlor's accounts when it has none), else Parlor's own accounts. */
 export function buildUserDirectory(options: ParlorOptions): UserDirectory {
-  return options.userDirectory
-    ? withAccountProfiles(guardInterface('userDirectory', withNumericUserIds(options.userDirectory)), options.stores.users)
-    : accountDirectory(options.stores.users);
+  return preparedForManager(
+    options.userDirectory ? withAccountProfiles(hostUserDirectory(options.userDirectory), options.stores.users) : accountDirectory(options.stores.users),
+  );
 }

@@ -79,12 +79,18 @@ export class Connection {
     return this.outbound.bufferedBytes;
   }
 
-  /** Closes once; if the peer does not finish the closing handshake within `closeTimeoutMs`, the socket is destroyed. */
+  /**
+   * Closes once; if the peer does not finish the closing handshake within
+   * `closeTimeoutMs`, the socket is destroyed. A handshake that finishes
+   * clears that timer, so a closed Manager leaves none behind (a test's fake
+   * timers would otherwise terminate sockets long closed).
+   */
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
     this.outbound.stop();
     this.socket.close(code, reason);
-    setTimeout(() => this.socket.terminate(), this.options.closeTimeoutMs).unref();
+    const deadline = setTimeout(() => this.socket.terminate(), this.options.closeTimeoutMs).unref();
+    this.socket.on('close', () => clearTimeout(deadline));
   }
 }

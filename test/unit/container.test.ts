@@ -15,15 +15,19 @@ const persister = (): MessagePersister => ({
 describe('createParlorContainer', () => {
   it('injects the registered interfaces into the Manager by token', async () => {
     const bindings = {
-      sessionResolver: { resolve: () => null },
-      groupMemberFetcher: { acceptedMembers: () => null },
+      sessionResolver: { resolve: vi.fn(() => null) },
+      groupMemberFetcher: { acceptedMembers: vi.fn(() => [7]) },
       messagePersister: persister(),
       managerOptions: { rateLimit: 7 },
     };
     const c = createParlorContainer(bindings);
     const manager = c.resolve(Manager);
-    expect(manager.sessions).toBe(bindings.sessionResolver);
-    expect(manager.groups).toBe(bindings.groupMemberFetcher);
+    // The session resolver and the fetcher are the host's, prepared as createParlor prepares them
+    // (src/composition/host-interfaces.ts): the Manager's calls reach them.
+    await manager.sessions.resolve({} as never);
+    expect(bindings.sessionResolver.resolve).toHaveBeenCalledTimes(1);
+    expect(await manager.groups.acceptedMembers(3)).toEqual([7]);
+    expect(bindings.groupMemberFetcher.acceptedMembers).toHaveBeenCalledWith(3);
     expect(manager.messages).toBe(bindings.messagePersister);
     expect(manager.options.rateLimit).toBe(7);
     expect(c.resolve(Manager)).toBe(manager);
@@ -44,7 +48,7 @@ describe('createParlorContainer', () => {
     const mb = b.resolve(Manager);
     expect(ma).not.toBe(mb);
     expect(mb.sessions).toBe(override);
-    expect(a.resolve(GROUP_MEMBER_FETCHER)).toBe(base.groupMemberFetcher);
+    expect(await a.resolve<{ acceptedMembers(id: number): unknown }>(GROUP_MEMBER_FETCHER).acceptedMembers(1)).toBeNull();
     expect(b.resolve(MESSAGE_PERSISTER)).toBe(base.messagePersister);
     await Promise.all([ma.close(), mb.close()]);
   });

@@ -1,0 +1,35 @@
+import { guardInterface } from '../interface-failure.js';
+import type { GroupMemberFetcher } from '../websocket/group-member-fetcher.js';
+import type { SessionResolver } from '../websocket/session-resolver.js';
+import type { UserDirectory } from '../websocket/user-directory.js';
+import { withNumericIds } from './host-group-ids.js';
+import { withNumericUserIds } from './host-user-ids.js';
+
+/**
+ * The one home of what a host's interface gets before the Manager sees it,
+ * whichever way it arrives (`createParlor`, or `createParlorContainer` and
+ * `container.resolve(Manager)`): its ids read as numbers (`pg` gives bigint
+ * columns as strings) and its failures reported as the host's, a warning
+ * naming it and a 503 (guardInterface). `createParlor` prepares what it binds
+ * itself (the host's, or Parlor's own stores, which need neither) and marks
+ * it, so the container leaves those as they are.
+ */
+const prepared = new WeakSet<object>();
+
+/** Marks what createParlor bound as ready for the Manager: the container passes it on untouched. */
+export function preparedForManager<T extends object>(impl: T): T {
+  prepared.add(impl);
+  return impl;
+}
+
+export function hostGroupMemberFetcher(fetcher: GroupMemberFetcher): GroupMemberFetcher {
+  return prepared.has(fetcher) ? fetcher : preparedForManager(guardInterface('groupMemberFetcher', withNumericIds(fetcher)));
+}
+
+export function hostUserDirectory(directory: UserDirectory): UserDirectory {
+  return prepared.has(directory) ? directory : preparedForManager(guardInterface('userDirectory', withNumericUserIds(directory)));
+}
+
+export function hostSessionResolver(resolver: SessionResolver): SessionResolver {
+  return prepared.has(resolver) ? resolver : preparedForManager(guardInterface('sessionResolver', resolver));
+}
