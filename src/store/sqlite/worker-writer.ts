@@ -57,6 +57,21 @@ export const DEFAULT_MAX_PENDING_WRITES = 20_000;
 /** A write sent or about to be sent, with its call: what commit listeners are told. */
 type Waiting = BatchItem<WriteCall>;
 
+/**
+ * What the worker died of, as an Error. An exception thrown in the worker
+ * (better-sqlite3's SqliteError while opening the file, say) reaches this
+ * thread as what structured clone keeps of it: its own properties
+ * (`{code: 'SQLITE_IOERR_SHORT_READ'}`), no prototype, no message. Writes
+ * rejected with that would be logged as `undefined`.
+ */
+function asError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  const code = (thrown as { code?: unknown } | null)?.code;
+  const error = new Error(`the SQLite write worker failed${typeof code === 'string' ? `: ${code}` : ''}`);
+  if (typeof code === 'string') Object.assign(error, { code });
+  return error;
+}
+
 /** Messages sent to the worker and not fully answered, at most (see the top of this file). */
 const MESSAGES_IN_FLIGHT = 4;
 
@@ -94,7 +109,7 @@ export class WorkerWriter implements SqliteWriter {
     };
     this.worker = new Worker(writeWorkerUrl(), { workerData, name: 'parlor-sqlite-writer' });
     this.worker.on('message', (reply: WorkerReply) => this.settle(reply));
-    this.worker.on('error', (err) => this.stop(err));
+    this.worker.on('error', (err) => this.stop(asError(err)));
     this.worker.on('exit', (code) => this.stop(new Error(`the SQLite write worker exited (code ${code})`)));
   }
 
