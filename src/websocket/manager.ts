@@ -740,9 +740,9 @@ export class Manager {
     // Not a note to oneself: it has no `delivered` receipt (contract), as LocalDelivery.deliveredOnce skips it live.
     const note = result.senderId === conn.userId;
     if (toSender && !note) for (const id of result.delivered ?? []) this.sendDelivered(id, result.senderId, conn.userId);
-    // Read before: the other devices' markers are at it or past it (a receipt would move them back), and the host heard
-    // of it then. The sender is told again: a read of a request was kept from it until the reader accepted.
-    const users = result.unchanged ? [] : [conn.userId];
+    // Read before, or below the marker (markerMoved false): the other devices' markers are at it or past it (a receipt
+    // would move them back). The sender is told again: a read of a request was kept from it until the reader accepted.
+    const users = result.unchanged || result.markerMoved === false ? [] : [conn.userId];
     if (toSender && !note) users.push(result.senderId);
     if (users.length > 0) this.publish({ users, except: conn.id }, 'receipt', body);
     if (!result.unchanged) this.hostEvents.emit('read', { user_id: conn.userId, message_id: result.messageId });

@@ -37,14 +37,19 @@ export type GroupReadResult = boolean | 'unchanged';
  * the mark that now finds them delivered will not. Optional for a host's
  * persister (without it such messages get no `delivered` receipt).
  * `unchanged`: true when the read marked nothing and moved no marker (the
- * message was already read): nobody is told again. Optional too (without it
- * every read is told).
+ * message was already read): nobody is told again. `markerMoved`: false when
+ * the reader's marker stayed where it was (it is past the message), though
+ * the read marked something below it (on PostgreSQL a message can commit
+ * after a later one of its conversation was read): the sender is told, the
+ * reader's other devices are not (a receipt would move their marker back).
+ * Both optional (without them every read is told to everyone).
  */
 export interface ReadResult {
   senderId: number;
   messageId: number;
   delivered?: number[];
   unchanged?: boolean;
+  markerMoved?: boolean;
 }
 
 /**

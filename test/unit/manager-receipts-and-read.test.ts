@@ -175,6 +175,20 @@ describe('Manager: read', () => {
     expect(framesOf(bPhone, 'receipt').map((f) => f.status)).toEqual(['read']);
   });
 
+  it("a read that marked a message below the reader's marker (markerMoved: false) tells the sender, not the reader's other devices", async () => {
+    h = createHarness({ options: { now: clock }, contacts: { 1: [], 2: [] } });
+    const a = h.connect(1);
+    const b = h.connect(2);
+    const bPhone = h.connect(2);
+    // PostgreSQL: message 12 committed after 17 was read; its own read marks it, the marker stays at 17.
+    h.persister.markRead.mockResolvedValueOnce({ senderId: 1, messageId: 12, markerMoved: false });
+    b.receive({ type: 'read', message_id: 12 });
+    await vi.waitFor(() => expect(framesOf(a, 'receipt')).toHaveLength(1));
+    expect(framesOf(a, 'receipt')[0]).toMatchObject({ message_id: 12, status: 'read', user_id: 2 });
+    await settle();
+    expect(framesOf(bPhone, 'receipt')).toEqual([]);
+  });
+
   it('sends one read receipt per connection when I read a note to myself', async () => {
     h = createHarness({ options: { now: clock }, contacts: { 1: [] } });
     const a1 = h.connect(1);

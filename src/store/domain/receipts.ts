@@ -53,7 +53,8 @@ export function movesMarker(range: ReadRange, marker: number | undefined): boole
  * What markRead answers once the range is marked: `unread` are the range's
  * rows that were not read yet (undeliveredInRangeSql), `moved` whether the
  * marker moved. Neither: the message was read before, and the read is
- * `unchanged`.
+ * `unchanged`. Rows but no move: a message below the marker that committed
+ * late (PostgreSQL), `markerMoved: false`.
  */
 export function readResult(
   sender: number,
@@ -62,8 +63,11 @@ export function readResult(
   moved: boolean,
 ): ReadResult {
   if (unread.length === 0 && !moved) return { senderId: sender, messageId, unchanged: true };
+  const result: ReadResult = { senderId: sender, messageId };
   const delivered = unread.filter((r) => Boolean(r.undelivered)).map((r) => Number(r.id));
-  return delivered.length > 0 ? { senderId: sender, messageId, delivered } : { senderId: sender, messageId };
+  if (delivered.length > 0) result.delivered = delivered;
+  if (!moved) result.markerMoved = false;
+  return result;
 }
 
 /**
