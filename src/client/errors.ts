@@ -9,6 +9,7 @@ import { CloseCode, type FrameErrorCode } from '../errors.js';
  * - a server `error` frame code (`bad_request`, `forbidden`, `not_found`, `rate_limited`, `too_large`, `internal`);
  * - `timeout`: no `ack` within `ackTimeoutMs` of writing the frame (the message may still be stored: resend with the same `clientId`);
  * - `closed`: the client stopped (by `close()` or for one of the reasons below) before the ack arrived;
+ * - `user_changed`: the next connection's `welcome` named another user than the one the send was made as;
  * - why the client stopped reconnecting: `logged_out` (close 4401), `policy_violation` (1008),
  *   `message_too_big` (1009), `unauthorized` / `origin_forbidden` (HTTP 401 / 403 on the upgrade,
  *   visible only where the WebSocket implementation reports it, as the `ws` package does),
@@ -18,6 +19,7 @@ export type ParlorClientErrorCode =
   | FrameErrorCode
   | 'timeout'
   | 'closed'
+  | 'user_changed'
   | 'logged_out'
   | 'policy_violation'
   | 'message_too_big'

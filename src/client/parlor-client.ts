@@ -17,7 +17,7 @@ import { SendPacer } from './send-pacer.js';
 import { attachSocket, ReadyState, type WebSocketLike } from './socket.js';
 import { TokenRefresher } from './token-refresher.js';
 import { CloseCode, LoggedOutReason } from '../errors.js';
-import { MAX_CLIENT_ID_CHARS, withinCharacters } from '../wire-limits.js';
+import { MAX_CLIENT_ID_CHARS, MAX_CONTENT_CHARS, withinCharacters } from '../wire-limits.js';
 
 export interface SendOptions {
   /** Reuse a client id to retry a send safely (after a `timeout`, or across a page reload). */
@@ -111,12 +111,12 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
 
   /** Send a private message; resolves once the server has stored it. */
   sendPrivate(to: number, content: string, options: SendOptions = {}): Promise<SendAck> {
-    return this.sendMessage(options.clientId, (clientId) => encode.privateMessage(to, content, clientId));
+    return this.sendMessage(content, options.clientId, (clientId) => encode.privateMessage(to, content, clientId));
   }
 
   /** Send a message to a group; resolves once the server has stored it. */
   sendGroup(groupId: number, content: string, options: SendOptions = {}): Promise<SendAck> {
-    return this.sendMessage(options.clientId, (clientId) => encode.groupMessage(groupId, content, clientId));
+    return this.sendMessage(content, options.clientId, (clientId) => encode.groupMessage(groupId, content, clientId));
   }
 
   /**
@@ -145,9 +145,15 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
 
   // ---- sending -------------------------------------------------------------
 
-  private sendMessage(clientId: string | undefined, encodeWith: (clientId: string) => string): Promise<SendAck> {
+  private sendMessage(content: string, clientId: string | undefined, encodeWith: (clientId: string) => string): Promise<SendAck> {
     if (this.current === 'closed') {
       return Promise.reject(new ParlorClientError('closed', 'the client is closed; call connect() to send again'));
+    }
+    // The server's answer to too long a text depends on its size: `too_large` for this send, or, past its frame
+    // limit, a 1009 close that stops the client and rejects every other send. Refused here, as the server counts
+    // (characters of the trimmed text), before it is queued.
+    if (typeof content === 'string' && !withinCharacters(content.trim(), MAX_CONTENT_CHARS)) {
+      return Promise.reject(new ParlorClientError('too_large', `content must be at most ${MAX_CONTENT_CHARS} characters`));
     }
     // The server names a send in its error by its client_id; one it cannot take (too long) it could not name,
     // and the send would wait for its ack timeout: refused here instead.
@@ -162,7 +168,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
 
   /** Writes what waits in the outbox, in order, as fast as the pacer allows; the rest goes when it allows more. */
   private flushOutbox(): void {
-    if (this.current !== 'open') return;
+    if (this.current !== 'open' || !this.knowsWhoIsSending()) return;
     // While the replay runs, `read` frames wait: an error the server answers without a client_id then
     // belongs to the replay alone (replayFailed), not to a read that failed.
     this.outbox.flush((frame) => {
@@ -170,6 +176,15 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
       this.flushLater();
       return false;
     }, this.inbox.syncing);
+  }
+
+  /**
+   * The outbox is the last user's: once the client has had a user, it waits for this socket's `welcome`, which
+   * says whether the same user is still signed in (another one may have signed in on the page and called
+   * `connect()`; see userChanged). Before any user, what the app queued is for whoever connects first.
+   */
+  private knowsWhoIsSending(): boolean {
+    return this.lastUserId === null || this.welcome !== null;
   }
 
   private flushLater(): void {
@@ -350,6 +365,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
         if (this.lastUserId !== null && frame.user_id !== this.lastUserId) return this.userChanged(frame.user_id);
         this.lastUserId = frame.user_id;
         this.welcome = frame;
+        this.flushOutbox(); // held since the open (knowsWhoIsSending)
         break;
       case 'ack':
         this.onAck(frame);
@@ -417,23 +433,21 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   }
 
   /**
-   * The server could not finish the replay (its store failed): no `synced`
-   * will come. Waiting for the sync timer would deliver the held live
-   * messages and move `lastSeenId` past the ones the replay never reached, so
-   * the client reconnects instead (with the usual backoff) and syncs again
-   * from the last replayed id.
-   */
-  /**
    * The app signed another user in and called `connect()` on this client:
    * the inbox's position and held messages are the last user's. The replay
    * this socket asked for starts from that position (it would miss the new
    * user's older messages) and held messages would reach the new user's app:
-   * start over from `since` on a new socket, with a new inbox.
+   * start over from `since` on a new socket, with a new inbox. The outbox is
+   * the last user's too (held until this welcome): its sends are rejected
+   * (`user_changed`) and its read marks dropped, never written as the new user.
    */
   private userChanged(userId: number): void {
     const socket = this.socket;
     this.lastUserId = userId;
     this.inbox = new Inbox(this.options.since, this.options.dedupWindow);
+    this.outbox.rejectAll(
+      new ParlorClientError('user_changed', `another user (${userId}) signed in before the server acknowledged; not sent as them`),
+    );
     this.connectionLost(4000, 'another user signed in: starting over');
     try {
       socket?.close(1000, 'user changed');
@@ -442,6 +456,13 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     }
   }
 
+  /**
+   * The server could not finish the replay (its store failed): no `synced`
+   * will come. Waiting for the sync timer would deliver the held live
+   * messages and move `lastSeenId` past the ones the replay never reached, so
+   * the client reconnects instead (with the usual backoff) and syncs again
+   * from the last replayed id.
+   */
   private replayFailed(message: string): void {
     const socket = this.socket;
     this.connectionLost(1011, `the server could not replay missed messages (${message})`);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { generateClientId, ParlorClientError, type SendAck } from '../../src/client/index.js';
+import { MAX_CONTENT_CHARS } from '../../src/wire-limits.js';
 import { connectAndSync, createClient, flushPromises } from './client-support.js';
 
 /** Observe a promise's outcome without letting a rejection go unhandled. */
@@ -195,5 +196,18 @@ describe('client ids', () => {
     // Characters, as the server counts them: 64 emoji are 64, though 128 UTF-16 units.
     await expect(Promise.race([h.client.sendPrivate(2, 'x', { clientId: '\u{1F600}'.repeat(64) }), Promise.resolve('waiting')])).resolves.toBe('waiting');
     await expect(h.client.sendPrivate(2, 'x', { clientId: '\u{1F600}'.repeat(65) })).rejects.toMatchObject({ code: 'bad_request' });
+  });
+
+  it('refuses content over MAX_CONTENT_CHARS (characters of the trimmed text, as the server counts) at once, as too_large, never written', async () => {
+    const h = createClient();
+    const socket = connectAndSync(h);
+    await expect(h.client.sendPrivate(2, 'x'.repeat(MAX_CONTENT_CHARS + 1))).rejects.toMatchObject({ code: 'too_large' });
+    await expect(h.client.sendGroup(7, '\u{1F600}'.repeat(MAX_CONTENT_CHARS + 1))).rejects.toMatchObject({ code: 'too_large' });
+    expect(h.client.pending).toBe(0);
+    expect(socket.frames().filter((f) => f.type === 'private' || f.type === 'group')).toEqual([]);
+    // At the limit: 4000 emoji (8000 UTF-16 units) with spaces around them, which the server trims.
+    void h.client.sendGroup(7, ` ${'\u{1F600}'.repeat(MAX_CONTENT_CHARS)} `).catch(() => {});
+    expect(h.client.pending).toBe(1);
+    expect(socket.frames().at(-1)).toMatchObject({ type: 'group', group_id: 7 });
   });
 });

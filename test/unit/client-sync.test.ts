@@ -130,7 +130,7 @@ describe('ParlorClient sync after every (re)connect', () => {
     expect(h.client.lastSeenId).toBe(1234);
   });
 
-  it('writes sync first, then every unacked send in the order it was made, then later ones; a read waits for the replay', async () => {
+  it('writes sync first, then (after the welcome) every unacked send in the order it was made, then later ones; a read waits for the replay', async () => {
     const h = createClient();
     const socket = connectAndSync(h);
     const a = h.client.sendPrivate(2, 'a');
@@ -145,6 +145,9 @@ describe('ParlorClient sync after every (re)connect', () => {
     vi.runOnlyPendingTimers();
     h.net.last.accept();
     void h.client.sendPrivate(4, 'f').catch(() => {});
+    // Held until the welcome says the same user is still signed in (a new one would not send the last one's).
+    expect(h.net.last.frames()).toEqual([{ type: 'sync', since: 0 }]);
+    h.net.last.push({ type: 'welcome', user_id: 1, timestamp: 2 });
     expect(h.net.last.frames()).toEqual([
       { type: 'sync', since: 0 },
       { type: 'group', group_id: 7, content: 'b', client_id: 'c2' },
@@ -167,6 +170,7 @@ describe('ParlorClient sync after every (re)connect', () => {
     vi.runOnlyPendingTimers();
     const second = h.net.last;
     second.accept();
+    second.push({ type: 'welcome', user_id: 1, timestamp: 2 });
     const writes = [first, second].flatMap((s) => s.frames()).filter((f) => f.type === 'private');
     expect(writes).toEqual([
       { type: 'private', to: 2, content: 'maybe stored', client_id: 'c1' },
@@ -531,5 +535,36 @@ describe('ParlorClient when another user signs in on the same client', () => {
     const afterSwitch = deliveredIds(h.events).slice(deliveredIds(h.events).indexOf(9) + 1);
     expect(afterSwitch).toEqual([3, 30]); // user 2's older message too, and never user 1's held 20
     expect(h.client.lastSeenId).toBe(30);
+  });
+
+  it("never writes the last user's queued sends and read marks as the new user: sends reject with user_changed", async () => {
+    const h = createClient();
+    const first = connectAndSync(h, 1);
+    first.drop(1006); // reconnecting: user 1 writes meanwhile
+    const queued = h.client.sendPrivate(3, 'written by user 1').then(
+      () => 'acked',
+      (err: { code?: string }) => err.code,
+    );
+    h.client.markRead(40);
+    expect(h.client.pending).toBe(1);
+
+    // User 2 signs in on the page, and the app calls connect(): the outbox waits for the welcome.
+    void h.client.connect().catch(() => {});
+    const second = h.net.last;
+    second.accept();
+    expect(second.frames()).toEqual([{ type: 'sync', since: 0 }]);
+    second.push({ type: 'welcome', user_id: 2, timestamp: 1 });
+    expect(await queued).toBe('user_changed');
+    expect(h.client.pending).toBe(0);
+    expect(second.frames()).toEqual([{ type: 'sync', since: 0 }]);
+
+    vi.runOnlyPendingTimers();
+    const third = h.net.last;
+    third.accept();
+    third.push({ type: 'welcome', user_id: 2, timestamp: 1 });
+    third.push({ type: 'synced', last_id: 0 });
+    expect(third.frames()).toEqual([{ type: 'sync', since: 0 }]); // the read mark was user 1's: dropped
+    void h.client.sendPrivate(3, 'written by user 2').catch(() => {});
+    expect(third.frames().at(-1)).toMatchObject({ type: 'private', content: 'written by user 2' });
   });
 });
