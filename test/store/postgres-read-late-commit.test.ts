@@ -34,7 +34,7 @@ await describeWithPostgres('postgres store', (url) => {
         slow.release();
       }
       expect(await instA.messages.markDelivered(late, r.id)).toBe(true); // arrives live
-      await expect(instA.messages.markRead(r.id, late)).resolves.toEqual({ senderId: s.id, messageId: late }); // receipt `read` sent
+      await expect(instA.messages.markRead(r.id, late)).resolves.toEqual({ senderId: s.id, messageId: late, markerMoved: false }); // the sender is told; the marker (at `later`) stays
       const page = await instA.messages.privateHistory(s.id, r.id, { limit: 10, offset: 0 });
       expect(page.items.map((m) => [m.content, (m as { status?: string }).status])).toEqual([
         ['later', 'read'],
