@@ -10,8 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ts from 'typescript';
 import { expect, it } from 'vitest';
+import { typeErrorsIn } from '../support/type-check.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const VIRTUAL = join(ROOT, 'test/unit/__docs_snippet__.ts');
@@ -51,29 +51,9 @@ function readmeSource(): string {
   ].join('\n');
 }
 
-/** Type errors in `source` (a module beside this file) at or after line `from` (1-based). */
-function typeErrors(source: string, from = 1): string[] {
-  const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-  const options: ts.CompilerOptions = { ...config.options, noEmit: true, noUnusedLocals: false };
-  const base = ts.createCompilerHost(options);
-  const compilerHost: ts.CompilerHost = {
-    ...base,
-    fileExists: (f) => f === VIRTUAL || base.fileExists(f),
-    readFile: (f) => (f === VIRTUAL ? source : base.readFile(f)),
-    getSourceFile: (f, lang, onError, create) => (f === VIRTUAL ? ts.createSourceFile(f, source, lang, true) : base.getSourceFile(f, lang, onError, create)),
-  };
-  const program = ts.createProgram([VIRTUAL], options, compilerHost);
-  return ts
-    .getPreEmitDiagnostics(program)
-    .filter((d) => d.file?.fileName === VIRTUAL)
-    .map((d) => ({ line: d.file!.getLineAndCharacterOfPosition(d.start ?? 0).line, text: ts.flattenDiagnosticMessageText(d.messageText, '\n') }))
-    .filter((d) => d.line + 1 >= from)
-    .map((d) => `${d.line + 1}: ${d.text} -- ${source.split('\n')[d.line]?.trim()}`);
-}
-
 it("docs/tokens.md's host snippet (tokens for a host app's users) type-checks in that host", () => {
   const readme = readmeSource();
   const tokens = tsBlocks(readFileSync(join(ROOT, 'docs/tokens.md'), 'utf8')).find((b) => b.includes('parlor.tokens.issue('))!;
   expect(tokens).toBeDefined();
-  expect(typeErrors(`${readme}\n${tokens}\nexport {};`, readme.split('\n').length + 1)).toEqual([]);
+  expect(typeErrorsIn(`${readme}\n${tokens}\nexport {};`, VIRTUAL, readme.split('\n').length + 1)).toEqual([]);
 }, 120_000);
