@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { hostGroupMemberFetcher, hostSessionResolver, hostUserDirectory } from './composition/host-interfaces.js';
+import { hostGroupMemberFetcher, hostMessagePersister, hostSessionResolver, hostUserDirectory } from './composition/host-interfaces.js';
 import { InProcessBroker, type Broker } from './websocket/broker.js';
 import type { ConsentStore } from './websocket/consent-store.js';
 import type { GroupMemberFetcher } from './websocket/group-member-fetcher.js';
@@ -27,15 +27,15 @@ export interface ContainerBindings {
  * A child container per mount (tsyringe "Child Containers"): two mounts, or
  * two tests, never share a Manager. Every interface is registered by token,
  * so a host overrides one by passing its own implementation. The host's
- * session resolver, fetcher and directory are prepared as createParlor
- * prepares them (src/composition/host-interfaces.ts): ids as numbers, a
- * failure logged as the interface's.
+ * session resolver, fetcher, directory and persister are prepared as
+ * createParlor prepares them (src/composition/host-interfaces.ts): ids as
+ * numbers, a failure of the first three logged as the interface's.
  */
 export function createParlorContainer(bindings: ContainerBindings, parent: DependencyContainer = rootContainer): DependencyContainer {
   const c = parent.createChildContainer();
   c.register(SESSION_RESOLVER, { useValue: hostSessionResolver(bindings.sessionResolver) });
   c.register(GROUP_MEMBER_FETCHER, { useValue: hostGroupMemberFetcher(bindings.groupMemberFetcher) });
-  c.register(MESSAGE_PERSISTER, { useValue: bindings.messagePersister });
+  c.register(MESSAGE_PERSISTER, { useValue: hostMessagePersister(bindings.messagePersister) });
   if (bindings.userDirectory) c.register(USER_DIRECTORY, { useValue: hostUserDirectory(bindings.userDirectory) });
   c.register(MANAGER_OPTIONS, { useValue: bindings.managerOptions ?? {} });
   c.register(BROKER, { useValue: bindings.broker ?? new InProcessBroker() });

@@ -1,8 +1,10 @@
 import { guardInterface } from '../interface-failure.js';
 import type { GroupMemberFetcher } from '../websocket/group-member-fetcher.js';
+import type { MessagePersister } from '../websocket/message-persister.js';
 import type { SessionResolver } from '../websocket/session-resolver.js';
 import type { UserDirectory } from '../websocket/user-directory.js';
 import { withNumericIds } from './host-group-ids.js';
+import { withNumericMessageIds } from './host-message-ids.js';
 import { withNumericUserIds } from './host-user-ids.js';
 
 /**
@@ -32,4 +34,12 @@ export function hostUserDirectory(directory: UserDirectory): UserDirectory {
 
 export function hostSessionResolver(resolver: SessionResolver): SessionResolver {
   return prepared.has(resolver) ? resolver : preparedForManager(guardInterface('sessionResolver', resolver));
+}
+
+/**
+ * Ids read as numbers only: a persister's failure is no host outage to
+ * answer 503 for (the Manager reports it as a failed write or read).
+ */
+export function hostMessagePersister(persister: MessagePersister): MessagePersister {
+  return prepared.has(persister) ? persister : preparedForManager(withNumericMessageIds(persister));
 }

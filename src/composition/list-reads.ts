@@ -1,5 +1,6 @@
 import type { ParlorOptions } from '../app.js';
 import type { ConversationStore, NotificationStore } from '../store/types.js';
+import { withNumericMessageIds } from './host-message-ids.js';
 
 /**
  * Where the list routes (`GET /api/conversations`, the notification routes)
@@ -7,7 +8,8 @@ import type { ConversationStore, NotificationStore } from '../store/types.js';
  * unless a host's MessagePersister stored them; then its optional reads, and
  * without those the routes fall through to the host (Parlor's tables hold
  * none of its messages: an empty list would be a wrong answer, not an empty
- * one). The route modules see one interface either way.
+ * one). The route modules see one interface either way. A host's ids are
+ * read as numbers, as the Manager reads them (host-message-ids.ts).
  */
 export interface ListReads {
   conversations?: ConversationStore;
@@ -15,8 +17,8 @@ export interface ListReads {
 }
 
 export function listReads(options: ParlorOptions): ListReads {
-  const persister = options.messagePersister;
-  if (!persister) return { conversations: options.stores.conversations, notifications: options.stores.notifications };
+  if (!options.messagePersister) return { conversations: options.stores.conversations, notifications: options.stores.notifications };
+  const persister = withNumericMessageIds(options.messagePersister);
   const { conversationsOf, notificationsOf, unreadNotificationCount, markNotificationsRead } = persister;
   return {
     conversations: conversationsOf && { conversations: conversationsOf.bind(persister) },

@@ -3,7 +3,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { ParlorOptions } from '../app.js';
 import { createParlorContainer } from '../container.js';
 import { guardInterface } from '../interface-failure.js';
-import { hostGroupMemberFetcher, preparedForManager } from './host-interfaces.js';
+import { hostGroupMemberFetcher, hostMessagePersister, preparedForManager } from './host-interfaces.js';
 import type { Logger } from '../logger.js';
 import { observeManager, observeStores, timeStoreWrites } from '../metrics.js';
 import { DEFAULT_GROUP_CACHE_SIZE } from '../websocket/known-groups.js';
@@ -33,7 +33,11 @@ export function buildManager(
     groupMemberFetcher: options.groupMemberFetcher
       ? hostGroupMemberFetcher(options.groupMemberFetcher)
       : preparedForManager(guardInterface('groupMemberFetcher', stores.groups)),
-    messagePersister: timeStoreWrites(options.messagePersister ?? stores.messages, metrics),
+    // Only a host's persister has its ids read as numbers, inside the timing; the timed one is marked, so the
+    // container leaves it (Parlor's own stores included) as it is: no wrapper on their hot path.
+    messagePersister: preparedForManager(
+      timeStoreWrites(options.messagePersister ? hostMessagePersister(options.messagePersister) : stores.messages, metrics),
+    ),
     userDirectory: directory,
     managerOptions: {
       isAdmin: access.isAdmin,

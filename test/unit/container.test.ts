@@ -9,7 +9,7 @@ const persister = (): MessagePersister => ({
   saveGroup: vi.fn(),
   saveNotification: vi.fn(),
   privateHistory: vi.fn(),
-  groupHistory: vi.fn(),
+  groupHistory: vi.fn(() => ({ items: [], hasMore: false })),
 });
 
 describe('createParlorContainer', () => {
@@ -28,7 +28,9 @@ describe('createParlorContainer', () => {
     expect(bindings.sessionResolver.resolve).toHaveBeenCalledTimes(1);
     expect(await manager.groups.acceptedMembers(3)).toEqual([7]);
     expect(bindings.groupMemberFetcher.acceptedMembers).toHaveBeenCalledWith(3);
-    expect(manager.messages).toBe(bindings.messagePersister);
+    // So is the persister, its ids read as numbers (host-message-ids.ts): a wrapper whose calls reach it.
+    await manager.messages.groupHistory(3, { limit: 1 });
+    expect(bindings.messagePersister.groupHistory).toHaveBeenCalledWith(3, { limit: 1 });
     expect(manager.options.rateLimit).toBe(7);
     expect(c.resolve(Manager)).toBe(manager);
     await manager.close();
@@ -49,7 +51,8 @@ describe('createParlorContainer', () => {
     expect(ma).not.toBe(mb);
     expect(mb.sessions).toBe(override);
     expect(await a.resolve<{ acceptedMembers(id: number): unknown }>(GROUP_MEMBER_FETCHER).acceptedMembers(1)).toBeNull();
-    expect(b.resolve(MESSAGE_PERSISTER)).toBe(base.messagePersister);
+    await b.resolve<MessagePersister>(MESSAGE_PERSISTER).groupHistory(1, { limit: 1 });
+    expect(base.messagePersister.groupHistory).toHaveBeenCalledWith(1, { limit: 1 });
     await Promise.all([ma.close(), mb.close()]);
   });
 
