@@ -14,26 +14,37 @@ import { withNumericUserIds } from './host-user-ids.js';
  * columns as strings) and its failures reported as the host's, a warning
  * naming it and a 503 (guardInterface). `createParlor` prepares what it binds
  * itself (the host's, or Parlor's own stores, which need neither) and marks
- * it, so the container leaves those as they are.
+ * it, so the container leaves those as they are. One host object gets one
+ * prepared wrapper, however many parts of Parlor ask for it (the Manager and
+ * the list routes share the persister's).
  */
-const prepared = new WeakSet<object>();
+const preparedOf = new WeakMap<object, object>();
 
 /** Marks what createParlor bound as ready for the Manager: the container passes it on untouched. */
 export function preparedForManager<T extends object>(impl: T): T {
-  prepared.add(impl);
+  preparedOf.set(impl, impl);
   return impl;
 }
 
+/** The prepared form of `host`: made once by `prepare`, then the same object for every caller. */
+function preparedOnce<T extends object>(host: T, prepare: (host: T) => T): T {
+  const known = preparedOf.get(host) as T | undefined;
+  if (known) return known;
+  const made = preparedForManager(prepare(host));
+  preparedOf.set(host, made);
+  return made;
+}
+
 export function hostGroupMemberFetcher(fetcher: GroupMemberFetcher): GroupMemberFetcher {
-  return prepared.has(fetcher) ? fetcher : preparedForManager(guardInterface('groupMemberFetcher', withNumericIds(fetcher)));
+  return preparedOnce(fetcher, (f) => guardInterface('groupMemberFetcher', withNumericIds(f)));
 }
 
 export function hostUserDirectory(directory: UserDirectory): UserDirectory {
-  return prepared.has(directory) ? directory : preparedForManager(guardInterface('userDirectory', withNumericUserIds(directory)));
+  return preparedOnce(directory, (d) => guardInterface('userDirectory', withNumericUserIds(d)));
 }
 
 export function hostSessionResolver(resolver: SessionResolver): SessionResolver {
-  return prepared.has(resolver) ? resolver : preparedForManager(guardInterface('sessionResolver', resolver));
+  return preparedOnce(resolver, (r) => guardInterface('sessionResolver', r));
 }
 
 /**
@@ -41,5 +52,5 @@ export function hostSessionResolver(resolver: SessionResolver): SessionResolver 
  * answer 503 for (the Manager reports it as a failed write or read).
  */
 export function hostMessagePersister(persister: MessagePersister): MessagePersister {
-  return prepared.has(persister) ? persister : preparedForManager(withNumericMessageIds(persister));
+  return preparedOnce(persister, withNumericMessageIds);
 }

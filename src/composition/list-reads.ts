@@ -1,6 +1,6 @@
 import type { ParlorOptions } from '../app.js';
 import type { ConversationStore, NotificationStore } from '../store/types.js';
-import { withNumericMessageIds } from './host-message-ids.js';
+import { hostMessagePersister } from './host-interfaces.js';
 
 /**
  * Where the list routes (`GET /api/conversations`, the notification routes)
@@ -9,7 +9,8 @@ import { withNumericMessageIds } from './host-message-ids.js';
  * without those the routes fall through to the host (Parlor's tables hold
  * none of its messages: an empty list would be a wrong answer, not an empty
  * one). The route modules see one interface either way. A host's ids are
- * read as numbers, as the Manager reads them (host-message-ids.ts).
+ * read as numbers by the same prepared persister the Manager has
+ * (host-interfaces.ts).
  */
 export interface ListReads {
   conversations?: ConversationStore;
@@ -18,7 +19,7 @@ export interface ListReads {
 
 export function listReads(options: ParlorOptions): ListReads {
   if (!options.messagePersister) return { conversations: options.stores.conversations, notifications: options.stores.notifications };
-  const persister = withNumericMessageIds(options.messagePersister);
+  const persister = hostMessagePersister(options.messagePersister);
   const { conversationsOf, notificationsOf, unreadNotificationCount, markNotificationsRead } = persister;
   return {
     conversations: conversationsOf && { conversations: conversationsOf.bind(persister) },

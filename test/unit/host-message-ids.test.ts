@@ -75,7 +75,11 @@ it('hostMessagePersister leaves what createParlor marked as prepared (its own st
   const own = preparedForManager(persister(1));
   expect(hostMessagePersister(own)).toBe(own);
   const host = persister('1');
-  expect(hostMessagePersister(host)).not.toBe(host);
+  const prepared = hostMessagePersister(host);
+  expect(prepared).not.toBe(host);
+  // One wrapper per host object: the Manager and the list routes share it (and a prepared one is not wrapped again).
+  expect(hostMessagePersister(host)).toBe(prepared);
+  expect(hostMessagePersister(prepared)).toBe(prepared);
 });
 
 let manager: Manager | undefined;
