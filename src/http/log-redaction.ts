@@ -43,7 +43,7 @@ function decodeName(raw: string): string {
  * redacted for every logged request. Here each character is looked at once:
  * the dot must end the run of base64url characters that holds the "eyJ".
  */
-function looksLikeJwt(text: string): boolean {
+export function looksLikeJwt(text: string): boolean {
   let runHasHeader = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
