@@ -7,13 +7,14 @@ export interface RateBudget {
 }
 
 /**
- * One token bucket per user, with the socket's semantics (`rate` a second,
- * `burst` at once). Memory stays bounded by the users active recently: a
- * bucket that has refilled is dropped (a new one would be the same), looked
- * for at most once per `sweepMs`, during a `take`.
+ * One token bucket per user (or per other key: a credential, in
+ * CredentialBudgets), with the socket's semantics (`rate` a second, `burst`
+ * at once). Memory stays bounded by the keys active recently: a bucket that
+ * has refilled is dropped (a new one would be the same), looked for at most
+ * once per `sweepMs`, during a `take`.
  */
-export class UserBudgets {
-  private readonly buckets = new Map<number, TokenBucket>();
+export class UserBudgets<K extends number | string = number> {
+  private readonly buckets = new Map<K, TokenBucket>();
   private lastSweep: number;
 
   constructor(
@@ -26,7 +27,7 @@ export class UserBudgets {
   }
 
   /** Takes one request from the user's budget: 0 when admitted, else the milliseconds until the next one is. */
-  take(userId: number): number {
+  take(userId: K): number {
     this.sweep();
     const bucket = this.bucketOf(userId);
     return bucket.take() ? 0 : Math.max(1, bucket.msUntilToken());
@@ -37,7 +38,7 @@ export class UserBudgets {
    * once it was done (a long list); the user may go into debt, and `take`
    * refuses until it is paid back.
    */
-  spend(userId: number, tokens: number): void {
+  spend(userId: K, tokens: number): void {
     if (tokens > 0) this.bucketOf(userId).spend(tokens);
   }
 
@@ -46,7 +47,7 @@ export class UserBudgets {
     return this.buckets.size;
   }
 
-  private bucketOf(userId: number): TokenBucket {
+  private bucketOf(userId: K): TokenBucket {
     let bucket = this.buckets.get(userId);
     if (!bucket) {
       bucket = new TokenBucket(this.budget.rate, this.budget.burst, this.now);

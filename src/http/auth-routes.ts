@@ -8,6 +8,7 @@ import { httpError } from './http-error.js';
 import { fromAccounts, sessionStoreFailure } from './session-store-failure.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
 import type { RouteChains } from './route-chains.js';
+import { chargedToOwnCredential } from './user-rate-limit.js';
 import { parse } from './validation.js';
 
 export const Credentials = z.object({
@@ -95,7 +96,7 @@ export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, au
     res.json({ id: user.id, username: user.username });
   });
 
-  r.post('/logout', ...signedIn, async (req, res) => {
+  r.post('/logout', chargedToOwnCredential, ...signedIn, async (req, res) => {
     const { sessionId, via } = me(res);
     if (via !== 'cookie' || !sessionId) throw httpError('unauthorized', 'logout ends a cookie session; revoke tokens instead');
     // Taken first: a missing session is already its 503 (logged once), not wrapped again as a failed destroy.

@@ -36,13 +36,16 @@ export interface HttpContext {
   rateLimit?: UserRateLimit;
 }
 
-/** 401 unless the request carries a valid session cookie or bearer token; 429 once that user's budget is spent. */
+/**
+ * 401 unless the request carries a valid session cookie or bearer token (charged to no budget); 429 once that
+ * user's budget is spent, or, behind `chargedToOwnCredential`, the budget of the credential it carries.
+ */
 export function requireUser(ctx: HttpContext): RequestHandler {
   return async (req, res, next) => {
     const identity = await ctx.resolver.resolve(req);
     if (!identity) throw httpError('unauthorized', 'sign in first');
     res.locals.identity = identity;
-    ctx.rateLimit?.charge(req, res, identity.userId);
+    ctx.rateLimit?.charge(req, res, identity);
     next();
   };
 }

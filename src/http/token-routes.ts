@@ -6,6 +6,7 @@ import { me, type HttpContext } from './context.js';
 import { cookielessFromAnyOrigin } from './cross-site.js';
 import { httpError } from './http-error.js';
 import type { RouteChains } from './route-chains.js';
+import { chargedToOwnCredential } from './user-rate-limit.js';
 
 /** POST /api/auth/token (from a session or a password) and POST /api/auth/revoke. */
 export function tokenRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, tokens: TokenService, authLimiter: RequestHandler): Router {
@@ -25,12 +26,12 @@ export function tokenRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, t
       if (identity?.via !== 'cookie') throw httpError('unauthorized', 'sign in first (session cookie), or send {username, password}');
       userId = identity.userId;
       // An authenticated write like any other: charged to the user's budget (a password attempt is AUTH_RATE_LIMIT's).
-      ctx.rateLimit?.charge(req, res, userId);
+      ctx.rateLimit?.charge(req, res, identity);
     }
     res.status(201).json(await tokens.issue(userId));
   });
 
-  r.post('/revoke', ...signedIn, async (_req, res) => {
+  r.post('/revoke', chargedToOwnCredential, ...signedIn, async (_req, res) => {
     await revokeTokens(tokens, ctx.manager, me(res).userId);
     res.status(204).end();
   });

@@ -111,9 +111,41 @@ describe('per-user HTTP rate limits', () => {
       await server.http.post('/api/messages/private').set('cookie', alice.cookie).send({ to: bob.id, content: 'still sending' }).expect(201);
     });
 
+    it('charges logout and revoke to no user budget: a leaked token that spends it cannot keep its victim from revoking it or signing out', async () => {
+      // The leaked token, minted by password (no budget), spends the user's write budget (burst 4).
+      const leaked = `Bearer ${(await server.http.post('/api/auth/token').send({ username: alice.username, password: alice.password }).expect(201)).body.token}`;
+      const drain = () => server.http.post('/api/notifications/read').set('authorization', leaked);
+      for (let i = 0; i < 4; i++) await drain().expect(200);
+      await drain().expect(429);
+      // The victim's cookie still revokes, and the leaked token is dead.
+      await server.http.post('/api/auth/revoke').set('cookie', alice.cookie).expect(204);
+      await server.http.get('/api/auth/me').set('authorization', leaked).expect(401);
+      // And still signs out.
+      await server.http.post('/api/auth/logout').set('cookie', alice.cookie).expect(204);
+      await server.http.get('/api/auth/me').set('cookie', alice.cookie).expect(401);
+    });
+
+    it('bounds logout and revoke by a small budget of the credential that asks (5 at once, then 1/s), apart from every other credential', async () => {
+      const revoke = (credential: ['cookie' | 'authorization', string]) => server.http.post('/api/auth/revoke').set(...credential);
+      for (let i = 0; i < 5; i++) await revoke(['cookie', alice.cookie]).expect(204);
+      const refused = await revoke(['cookie', alice.cookie]).expect(429);
+      expect(refused.body).toEqual(error('rate_limited'));
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      // A token of the same user has a budget of its own; the user's write budget was not touched.
+      const token = (await server.http.post('/api/auth/token').send({ username: alice.username, password: alice.password }).expect(201)).body.token as string;
+      await revoke(['authorization', `Bearer ${token}`]).expect(204);
+      for (let i = 0; i < 4; i++) await server.http.post('/api/messages/private').set('cookie', alice.cookie).send({ to: bob.id, content: `w${i}` }).expect(201);
+    });
+
     it('does not count requests without a valid identity against anybody', async () => {
       for (let i = 0; i < 10; i++) await server.http.get('/api/conversations').expect(401);
       await server.http.get('/api/conversations').set('cookie', bob.cookie).expect(200);
+      // Nor logout and revoke: a 401 takes no credential's budget.
+      for (let i = 0; i < 10; i++) {
+        await server.http.post('/api/auth/revoke').set('authorization', 'Bearer not-a-token').expect(401);
+        await server.http.post('/api/auth/logout').expect(401);
+      }
+      await server.http.post('/api/auth/revoke').set('cookie', bob.cookie).expect(204);
     });
   });
 
