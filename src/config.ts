@@ -7,7 +7,7 @@ import { trustProxyCompiles } from './trust-proxy.js';
 
 /**
  * A comma list: "a, b,,c" -> ["a","b","c"]; each entry checked by `entry`,
- * a bad one quoted after the variable's name (not an index into the list).
+ * whose message names the bad entry (not an index into the list), after the variable's name.
  */
 const List = (entry: z.ZodType<string, string> = z.string()) =>
   z
@@ -16,7 +16,7 @@ const List = (entry: z.ZodType<string, string> = z.string()) =>
     .superRefine((entries, ctx) => {
       for (const value of entries) {
         const result = entry.safeParse(value);
-        if (!result.success) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} ${result.error.issues[0]?.message}` });
+        if (!result.success) ctx.addIssue({ code: 'custom', message: result.error.issues[0]?.message ?? `${JSON.stringify(value)} is refused` });
       }
     })
     .default([]);

@@ -49,8 +49,24 @@ const allOrNone = (value: object, names: readonly string[]): boolean => {
   return given.length === 0 || given.length === names.length;
 };
 
-/** A browser origin, such as https://example.com: `allowedOrigins` here and ALLOWED_ORIGINS (src/config.ts). */
-export const Origin = z.string().url('must be an origin such as https://example.com');
+/**
+ * A browser origin, such as https://example.com: `allowedOrigins` here and ALLOWED_ORIGINS (src/config.ts).
+ * An http:// or https:// URL with a host: `localhost:5173` parses as a URL (its scheme "localhost:") but its
+ * origin is "null", so the origin policy could never match it, while a list that is not empty refuses the
+ * server's own origin. The message names the entry (an index into the list would not tell which one).
+ */
+export const Origin = z.string().refine(isHttpOrigin, {
+  error: (issue) => `${JSON.stringify(issue.input)} must be an http:// or https:// origin such as https://example.com`,
+});
+
+function isHttpOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin !== 'null';
+  } catch {
+    return false;
+  }
+}
 
 const Secret = z.string().min(16, 'must be at least 16 characters');
 

@@ -62,8 +62,15 @@ describe('configuration from the environment', () => {
 
   it('ALLOWED_ORIGINS: each entry is an origin by createParlor\'s rule, or the start stops naming the variable (not allowedOrigins)', () => {
     expect(() => loadConfig({ ALLOWED_ORIGINS: 'https://a.example, not-an-origin' })).toThrow(
-      /^invalid configuration:\n  ALLOWED_ORIGINS: "not-an-origin" must be an origin such as https:\/\/example\.com$/,
+      /^invalid configuration:\n  ALLOWED_ORIGINS: "not-an-origin" must be an http:\/\/ or https:\/\/ origin such as https:\/\/example\.com$/,
     );
+    // Parsed as URLs (schemes "localhost:" and "chat.example.com:"), but their origin is "null": no browser page has it,
+    // and a list that is not empty would refuse the server's own origin too.
+    for (const entry of ['localhost:5173', 'chat.example.com:443', 'file:///srv/chat.html']) {
+      expect(() => loadConfig({ ALLOWED_ORIGINS: `https://a.example, ${entry}` }), entry).toThrow(
+        `invalid configuration:\n  ALLOWED_ORIGINS: ${JSON.stringify(entry)} must be an http:// or https:// origin such as https://example.com`,
+      );
+    }
     expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, http://localhost:5173' }).ALLOWED_ORIGINS).toEqual(['https://a.example', 'http://localhost:5173']);
   });
 

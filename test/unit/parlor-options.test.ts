@@ -214,6 +214,15 @@ describe('createParlor checks its options at construction (contract section 4)',
     ]);
   });
 
+  it('allowedOrigins takes http:// and https:// origins only, naming an entry without a scheme (its origin would be "null")', () => {
+    expect(() => checkParlorOptions({ stores, sessionSecret: SECRET, allowedOrigins: ['https://chat.example.com', 'http://localhost:5173', 'http://[::1]:8080'] })).not.toThrow();
+    expect(problemsOf({ stores, sessionSecret: SECRET, allowedOrigins: ['https://chat.example.com', 'localhost:5173', 'chat.example.com:443', 'file:///tmp/a.html'] })).toEqual([
+      'allowedOrigins.1: "localhost:5173" must be an http:// or https:// origin such as https://example.com',
+      'allowedOrigins.2: "chat.example.com:443" must be an http:// or https:// origin such as https://example.com',
+      'allowedOrigins.3: "file:///tmp/a.html" must be an http:// or https:// origin such as https://example.com',
+    ]);
+  });
+
   it('warns when a host sessionResolver comes without a userDirectory (every recipient would be not_found), and only then', async () => {
     const warnings = (options: Partial<ParlorOptions>) => {
       const log = captureLogger();
