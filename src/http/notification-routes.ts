@@ -17,7 +17,7 @@ export function notificationRoutes(notifications: NotificationStore, { signedIn 
     const query = pageOf({ limit: req.query.limit, offset: req.query.offset, before: req.query.before });
     const userId = me(res).userId;
     const page = await notifications.list(userId, query);
-    res.json({ notifications: page.items, unread: await notifications.unreadCount(userId) });
+    res.json({ notifications: page.items, has_more: page.hasMore, unread: await notifications.unreadCount(userId) });
   });
 
   r.post('/read', ...signedIn, async (req, res) => {

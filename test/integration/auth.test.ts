@@ -44,6 +44,7 @@ describe('auth', () => {
       ['username with a slash', { username: 'bad/name', password }],
       ['username non-ASCII', { username: 'nöel', password }],
       ['password too short', { username: 'shortpass', password: '1234567' }],
+      ['password longer than 1024 characters', { username: 'longpass', password: 'p'.repeat(1025) }],
       ['username missing', { password }],
       ['password missing', { username: 'nopassword' }],
       ['username not a string', { username: 12345, password }],
@@ -106,7 +107,7 @@ describe('auth', () => {
     });
 
     it('400 for a malformed body', async () => {
-      for (const body of [{}, { username: 'someone' }, { username: 5, password }]) {
+      for (const body of [{}, { username: 'someone' }, { username: 5, password }, { username: 'someone', password: 'p'.repeat(1025) }]) {
         const res = await server.http.post('/api/auth/login').send(body).expect(400);
         expect(res.body).toEqual(error('bad_request'));
       }

@@ -81,7 +81,7 @@ await describeWithPostgres(`examples/existing-app (chat store: ${chatStore}): a 
     expect(await upgradeStatus(wsUrl)).toBe(401);
     expect(await upgradeStatus(target.wsUrl, { cookie: me.cookie })).toBe(0);
     const http = await target.http.get('/chat/api/notifications').set('cookie', me.cookie).expect(200);
-    expect(http.body).toEqual({ notifications: [], unread: 0 });
+    expect(http.body).toEqual({ notifications: [], has_more: false, unread: 0 });
   });
 
   it("the host's logout closes that session's sockets with 4401, and only that session's", async () => {

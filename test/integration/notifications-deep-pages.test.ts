@@ -29,9 +29,14 @@ await describeOnEveryStore('GET /api/notifications deep pages', (on) => {
     const last = await get('offset=1000&limit=100').expect(200);
     const oldestShown = last.body.notifications.at(-1).id as number;
     expect(oldestShown).toBe(ids[5]);
+    expect(last.body.has_more).toBe(true);
 
     // As the 400 advises: before=<oldest id>. Contract: "`before=ID` returns only ids strictly smaller".
     const further = await get(`before=${oldestShown}`).expect(200);
     expect(further.body.notifications.map((n: { id: number }) => n.id)).toEqual(ids.slice(0, 5).reverse());
+    // Contract section 2: "has_more is true only when older rows remain"; limit=0 says whether there is any.
+    expect(further.body.has_more).toBe(false);
+    expect((await get(`before=${oldestShown}&limit=0`).expect(200)).body).toMatchObject({ notifications: [], has_more: true });
+    expect((await get(`before=${ids[0]}&limit=0`).expect(200)).body).toMatchObject({ notifications: [], has_more: false });
   });
 });

@@ -25,7 +25,7 @@ describe('notifications', () => {
 
   it('is empty for a new user', async () => {
     const fresh = await registerUser(server);
-    expect((await list(fresh).expect(200)).body).toEqual({ notifications: [], unread: 0 });
+    expect((await list(fresh).expect(200)).body).toEqual({ notifications: [], has_more: false, unread: 0 });
   });
 
   it('lists newest first with {id, subtype, message, read, timestamp, ...data} and the unread count', async () => {
@@ -52,6 +52,7 @@ describe('notifications', () => {
         },
         { id: first.id, subtype: 'ping', message: `ping for ${user.username}`, read: false, timestamp: expect.any(Number), from: alice.id },
       ],
+      has_more: false,
       unread: 2,
     });
     expect(second.id).toBeGreaterThan(first.id);
@@ -80,9 +81,14 @@ describe('notifications', () => {
     const page = (await list(user, '?limit=2&offset=1').expect(200)).body;
     expect(page.notifications.map((n: { id: number }) => n.id)).toEqual([sent[3]!.id, sent[2]!.id]);
     expect(page.unread).toBe(5);
-    expect((await list(user, '?limit=1000').expect(200)).body.notifications).toHaveLength(5);
-    // 0 is neither negative nor a non-integer: an empty page, and the unread count alone.
-    expect((await list(user, '?limit=0').expect(200)).body).toEqual({ notifications: [], unread: 5 });
+    expect(page.has_more).toBe(true);
+    // The last page says so: has_more is true only while older rows remain (contract section 2).
+    expect((await list(user, '?limit=2&offset=3').expect(200)).body).toMatchObject({ notifications: [{ id: sent[1]!.id }, { id: sent[0]!.id }], has_more: false });
+    expect((await list(user, `?limit=1&before=${sent[1]!.id}`).expect(200)).body).toMatchObject({ notifications: [{ id: sent[0]!.id }], has_more: false });
+    expect((await list(user, `?limit=1&before=${sent[2]!.id}`).expect(200)).body).toMatchObject({ has_more: true });
+    expect((await list(user, '?limit=1000').expect(200)).body).toMatchObject({ notifications: { length: 5 }, has_more: false });
+    // 0 is neither negative nor a non-integer: an empty page whose has_more says whether there is any, and the unread count.
+    expect((await list(user, '?limit=0').expect(200)).body).toEqual({ notifications: [], has_more: true, unread: 5 });
   });
 
   it.each(['?limit=abc', '?limit=-1', '?offset=-1', '?offset=1.5', '?offset=1001', '?offset=999999999999999'])('400 for %s', async (query) => {
@@ -129,6 +135,7 @@ describe('notifications', () => {
     ['a negative id', { ids: [-1] }],
     ['a fractional id', { ids: [1.5] }],
     ['a null id', { ids: [null] }],
+    ['more than 1000 ids', { ids: Array.from({ length: 1001 }, (_, i) => i + 1) }],
   ])('400 for %s', async (_name, body) => {
     expect((await read(alice, body).expect(400)).body).toEqual(error('bad_request'));
   });
