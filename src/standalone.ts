@@ -44,6 +44,26 @@ function namingSqlitePath(err: unknown): never {
   throw err instanceof DatabaseOpenError ? new ConfigError(`SQLITE_PATH: ${err.message}`) : err;
 }
 
+/** Listen errors that are a bad HOST or PORT, not an outage: the start stops naming the variable. */
+const LISTEN_ERRORS_OF: Record<string, 'HOST' | 'PORT'> = {
+  EADDRNOTAVAIL: 'HOST', // not an address of this machine
+  ENOTFOUND: 'HOST', // a name that does not resolve
+  EAI_AGAIN: 'HOST', // a name the resolver could not look up now
+  EACCES: 'PORT', // a privileged port
+  EADDRINUSE: 'PORT', // taken by another process
+};
+
+/** `server.listen` on HOST and PORT; an error that is a bad value of either is a ConfigError naming it. */
+function listen(server: Server, config: Config): Promise<void> {
+  return new Promise<void>((ok, fail) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const name = err.code === undefined ? undefined : LISTEN_ERRORS_OF[err.code];
+      fail(name ? new ConfigError(`${name}: cannot listen on ${config.HOST} port ${config.PORT}: ${err.message}`) : err);
+    });
+    server.listen(config.PORT, config.HOST, () => ok());
+  });
+}
+
 /** `npm start`: the whole contract on one port, configured by the environment. */
 export async function startServer(env: NodeJS.ProcessEnv = process.env, options: StartServerOptions = {}): Promise<RunningServer> {
   const config = loadConfig(env);
@@ -122,9 +142,11 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
 
   const server = createServer(app);
   parlor.attach(server);
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(config.PORT, config.HOST, () => ok());
+  await listen(server, config).catch(async (err: unknown) => {
+    // Nothing left open by a start that failed: the broker's connections (closed with the Parlor), the stores.
+    await parlor.close().catch((closeErr: unknown) => log.warn({ err: closeErr }, 'closing Parlor after a failed start failed'));
+    await Promise.resolve(stores.close()).catch((closeErr: unknown) => log.warn({ err: closeErr }, 'closing the stores after a failed start failed'));
+    throw err;
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
