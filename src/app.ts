@@ -28,7 +28,7 @@ import type { ManagerOptions } from './websocket/options.js';
 import type { SessionResolver } from './websocket/session-resolver.js';
 import { createUpgradeHandler, type UpgradeHandler } from './websocket/upgrade.js';
 import type { UserDirectory } from './websocket/user-directory.js';
-import { requireGroupId, requireUserId } from './user-id.js';
+import { requireGroupId, requireSessionId, requireUserId } from './user-id.js';
 
 export interface ParlorOptions {
   /** Where messages, notifications (and Parlor's own accounts, groups and sessions) live. The caller opens and closes them. */
@@ -137,7 +137,7 @@ export interface Parlor {
    * for a path another Parlor mount already serves on this server.
    */
   attach(server: Server, options?: { path?: string }): () => void;
-  /** Logout done by the host: every socket of the session closes with 4401, on every instance, within 2 s. */
+  /** Logout done by the host: every socket of the session closes with 4401, on every instance, within 2 s. Throws a TypeError for anything but a non-empty string. */
   disconnectSession(sessionId: string): void;
   /** Ban or deletion: every socket of the user closes with 4401, on every instance, within 2 s. */
   disconnectUser(userId: number): void;
@@ -186,7 +186,7 @@ export function createParlor(options: ParlorOptions): Parlor {
     invalidateUser: (userId) => manager.invalidate({ userId: requireUserId(userId, 'invalidateUser') }),
     invalidateGroup: (groupId) => manager.invalidate({ groupId: requireGroupId(groupId, 'invalidateGroup') }),
     handleUpgrade: upgrade.handle,
-    disconnectSession: (sessionId) => void manager.disconnect({ sessionId }),
+    disconnectSession: (sessionId) => void manager.disconnect({ sessionId: requireSessionId(sessionId, 'disconnectSession') }),
     disconnectUser: (userId) => void manager.disconnect({ userId: requireUserId(userId, 'disconnectUser') }),
     attach: (server, { path = wsPath } = {}) => listenForUpgrades(server, path, upgrade.handleAt(path), logger),
     async close() {

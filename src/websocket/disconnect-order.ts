@@ -5,6 +5,7 @@
  * the broker carries the same order to every other instance.
  */
 import { LoggedOutReason } from '../errors.js';
+import { isSessionId } from '../user-id.js';
 import type { Identity } from './session-resolver.js';
 
 export type DisconnectOrder =
@@ -22,7 +23,8 @@ export type DisconnectOrder =
  * the version of the token the socket holds now (a `refresh` moves it).
  */
 export function matchesOrder(identity: Identity, order: DisconnectOrder, tokenVersion = identity.tokenVersion): boolean {
-  if ('sessionId' in order) return identity.sessionId === order.sessionId;
+  // A session order names one session: never the sockets that have none (bearer tokens, a host resolver giving no session id).
+  if ('sessionId' in order) return isSessionId(order.sessionId) && identity.sessionId === order.sessionId;
   if (identity.userId !== order.userId || (order.via !== undefined && identity.via !== order.via)) return false;
   return order.tokensBelow === undefined || tokenVersion === undefined || tokenVersion < order.tokensBelow;
 }
@@ -37,7 +39,7 @@ export function reasonOf(order: DisconnectOrder): string {
 export function asDisconnectOrder(value: unknown): DisconnectOrder | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  if (typeof v.sessionId === 'string' && v.sessionId.length > 0 && v.userId === undefined) return { sessionId: v.sessionId };
+  if (isSessionId(v.sessionId) && v.userId === undefined) return { sessionId: v.sessionId };
   if (typeof v.userId !== 'number' || !Number.isSafeInteger(v.userId) || v.userId <= 0 || v.sessionId !== undefined) return undefined;
   if (v.via === undefined) return v.tokensBelow === undefined ? { userId: v.userId } : undefined;
   if (v.via === 'cookie') return v.tokensBelow === undefined ? { userId: v.userId, via: v.via } : undefined;

@@ -174,6 +174,22 @@ describe('credentials end, sockets end (one instance)', () => {
       expect(isOpen(alices)).toBe(true);
       alices.ws.close();
     });
+
+    it("parlor.disconnectSession with no session id (a host's req.session?.id on a request without one) is a TypeError and closes no socket opened without a session", async () => {
+      const token = (await server.http.post('/api/auth/token').set('cookie', alice.cookie).expect(201)).body.token as string;
+      const [byToken, byCookie] = [await withToken(token), await connectClient(server, alice.cookie)];
+      for (const notASessionId of [undefined, null, '', 42]) {
+        expect(() => server.parlor.disconnectSession(notASessionId as unknown as string)).toThrow(/^disconnectSession: a session id is a non-empty string/);
+      }
+      // A round trip on each socket: a 4401 sent by the calls above would arrive before the ack.
+      const answer = async (client: TestClient, clientId: string) => {
+        client.send({ type: 'private', to: alice.id, content: 'still signed in?', client_id: clientId });
+        return Promise.race([client.next('ack', (f) => f.client_id === clientId).then(() => 'open'), client.closed]);
+      };
+      expect({ byToken: await answer(byToken, 'no-sid-token'), byCookie: await answer(byCookie, 'no-sid-cookie') }).toEqual({ byToken: 'open', byCookie: 'open' });
+      byToken.ws.close();
+      byCookie.ws.close();
+    });
   });
 });
 
