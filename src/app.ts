@@ -160,7 +160,8 @@ export function createParlor(options: ParlorOptions): Parlor {
       "a host sessionResolver without a userDirectory: only accounts in Parlor's own users table exist as recipients, and with the host's sessions Parlor's routes create none; pass the host's userDirectory",
     );
   }
-  const auth = buildAuthentication(options);
+  // A bearer token's user is checked through the Manager's user cache (built below, from `auth`): invalidateUser reaches it.
+  const auth = buildAuthentication(options, (userId) => manager.users.require(userId));
   const directory = buildUserDirectory(options);
   const access = buildAccess(options, directory);
   const metrics = createRegistry(options.processMetrics ?? true);

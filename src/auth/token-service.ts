@@ -1,5 +1,6 @@
 import { hkdfSync } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { isParlorError } from '../errors.js';
 import type { TokenVersionStore, UserStore } from '../store/types.js';
 import type { Identity, TokenInUse } from '../websocket/session-resolver.js';
 import { requireUserId } from '../user-id.js';
@@ -10,6 +11,14 @@ export interface TokenOptions {
   /** Lifetime of a token in seconds (TOKEN_TTL_SECONDS). Default 900. */
   ttlSeconds?: number;
 }
+
+/**
+ * Whether the host's directory knows a user: nothing (or a promise of
+ * nothing) when it does, a rejection with `ParlorError('not_found')` when it
+ * does not, and the directory's own failure otherwise (the Manager's cached
+ * check, `KnownUsers.require`).
+ */
+export type HostUserCheck = (userId: number) => void | Promise<void>;
 
 const ISSUER = 'parlor';
 const ALGORITHM = 'HS256';
@@ -27,8 +36,10 @@ export function tokenKey(sessionSecret: string | readonly string[], explicit?: s
  * before stops working at once.
  *
  * With Parlor's own accounts (`accounts` given) a token names an existing
- * account, which also gives the identity its username; for a host that owns
- * its users, any id the host issues a token for is taken as it is.
+ * account, which also gives the identity its username. With a host's users
+ * (`hostUsers` given) it names a user the host's directory still knows: a
+ * token of a user the host deleted is refused like a revoked one. Without
+ * either, any id the host issues a token for is taken as it is.
  */
 export class TokenService {
   readonly ttlSeconds: number;
@@ -37,6 +48,7 @@ export class TokenService {
     private readonly key: Uint8Array,
     private readonly versions: TokenVersionStore,
     private readonly accounts: UserStore | undefined,
+    private readonly hostUsers: HostUserCheck | undefined,
     ttlSeconds = 900,
     private readonly now: () => number = Date.now,
   ) {
@@ -58,7 +70,11 @@ export class TokenService {
     return { token, expires_at: exp * 1000 };
   }
 
-  /** The identity behind a token, or null when it is malformed, forged, expired, without `exp`, or revoked. */
+  /**
+   * The identity behind a token, or null when it is malformed, forged,
+   * expired, without `exp`, revoked, or its user no longer exists. Rejects
+   * when the host's directory fails (an outage is no signed-out user).
+   */
   async verify(token: string): Promise<Identity | null> {
     let payload;
     try {
@@ -76,6 +92,7 @@ export class TokenService {
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.ver !== 'number') return null;
     if ((await this.versions.current(userId)) !== payload.ver) return null;
+    if (this.hostUsers && !(await knownToHost(this.hostUsers, userId))) return null;
     const identity: Identity = { userId, via: 'token', tokenVersion: payload.ver };
     if (typeof payload.exp === 'number') identity.expiresAt = payload.exp * 1000;
     if (!this.accounts) return identity;
@@ -92,5 +109,16 @@ export class TokenService {
   /** Invalidates every token issued to the user so far; the version the user's tokens carry from now on. */
   async revokeAll(userId: number): Promise<number> {
     return this.versions.bump(userId);
+  }
+}
+
+/** Whether the host still knows the user; the directory failing rejects (never read as "no such user"). */
+async function knownToHost(hostUsers: HostUserCheck, userId: number): Promise<boolean> {
+  try {
+    await hostUsers(userId);
+    return true;
+  } catch (err) {
+    if (isParlorError(err) && err.code === 'not_found') return false;
+    throw err;
   }
 }

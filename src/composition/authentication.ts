@@ -1,5 +1,5 @@
 import { TokenSessionResolver } from '../auth/token-resolver.js';
-import { TokenService, tokenKey } from '../auth/token-service.js';
+import { TokenService, tokenKey, type HostUserCheck } from '../auth/token-service.js';
 import type { ParlorOptions } from '../app.js';
 import { guardInterface } from '../interface-failure.js';
 import { FirstMatchResolver } from '../session/first-match-resolver.js';
@@ -22,7 +22,12 @@ export interface Authentication {
   resolver: SessionResolver;
 }
 
-export function buildAuthentication(options: ParlorOptions): Authentication {
+/**
+ * `hostUserCheck`: whether the host's directory still knows a user, the
+ * Manager's cached check (so `parlor.invalidateUser` reaches it); asked for
+ * each bearer token's user when the host has a `userDirectory`.
+ */
+export function buildAuthentication(options: ParlorOptions, hostUserCheck: HostUserCheck): Authentication {
   const cookieName = options.cookieName ?? 'parlor.sid';
   // A host's users (userDirectory) or sessions: Parlor keeps no accounts of its own unless told to.
   const accounts = options.accounts ?? (options.sessionResolver === undefined && options.userDirectory === undefined);
@@ -42,6 +47,8 @@ export function buildAuthentication(options: ParlorOptions): Authentication {
           tokenKey(options.sessionSecret ?? [], options.tokens?.secret),
           options.stores.tokenVersions,
           accounts ? options.stores.users : undefined,
+          // A user the host deleted keeps no working token until its exp; the directory failing is a 503 naming it.
+          options.userDirectory ? hostUserCheck : undefined,
           options.tokens?.ttlSeconds,
         );
   // Only the session resolver is guarded as one: a failure of Parlor's own token store is Parlor's (500, an error line), never blamed on the host.

@@ -19,7 +19,7 @@ import type { Profile, UserDirectory } from '../../src/websocket/user-directory.
 import { startHostApp, useSqliteHostApp, type HostApp } from '../support/host-app.js';
 import { mockGroupMemberFetcher } from '../support/mock-interfaces.js';
 import { freshPostgresStores } from '../support/postgres-stores.js';
-import { captureLogger, closeAll, expectNoFrame } from '../support/server.js';
+import { captureLogger, closeAll, expectNoFrame, upgradeStatus } from '../support/server.js';
 import { describeWithPostgres } from '../support/services.js';
 
 /** The host's users: ids far from any Parlor account id, with display names. */
@@ -279,10 +279,24 @@ describe("host users without a host sessionResolver: Parlor's tokens are how the
   let parlor: Parlor;
   let server: Server;
   let base: string;
+  /** The host's users: every id from 4000 on, but those it deleted; `failing`: its database is down; `asked`: the ids looked up. */
+  const hostUsers = { deleted: new Set<number>(), failing: false, asked: [] as number[] };
+  const log = captureLogger();
 
   beforeAll(async () => {
     stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
-    parlor = createParlor({ stores, sessionSecret: 'a session secret of some length', userDirectory: { existing: (ids) => ids.filter((id) => id >= 4000) } });
+    parlor = createParlor({
+      stores,
+      sessionSecret: 'a session secret of some length',
+      logger: log.logger,
+      userDirectory: {
+        existing(ids) {
+          hostUsers.asked.push(...ids);
+          if (hostUsers.failing) throw new Error('host user database unreachable');
+          return ids.filter((id) => id >= 4000 && !hostUsers.deleted.has(id));
+        },
+      },
+    });
     const app = express();
     app.use(parlor.router);
     server = createServer(app);
@@ -303,6 +317,41 @@ describe("host users without a host sessionResolver: Parlor's tokens are how the
     const res = await fetch(`${base}/api/conversations`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ conversations: [] });
+  });
+
+  it('a token of a user the host deleted is refused with 401 on the upgrade and on HTTP, once the host says so (invalidateUser)', async () => {
+    const USER = 4300;
+    const { token } = await parlor.tokens!.issue(USER);
+    const bearer = { authorization: `Bearer ${token}` };
+    const wsUrl = `${base.replace(/^http/, 'ws')}/ws`;
+    const send = () =>
+      fetch(`${base}/api/messages/private`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ to: 4301, content: 'hi' }) });
+    expect((await send()).status).toBe(201);
+    const asked = hostUsers.asked.length;
+    expect((await send()).status).toBe(201);
+    expect(hostUsers.asked.length).toBe(asked); // the token's user, as the recipient, is checked from the cache
+
+    hostUsers.deleted.add(USER);
+    parlor.invalidateUser(USER); // README: "After deleting a user in the host"
+    const upgrade = await upgradeStatus(wsUrl, bearer).catch((err: Error) => `accepted: ${err.message}`);
+    expect({ upgrade, send: (await send()).status }).toEqual({ upgrade: 401, send: 401 });
+  });
+
+  it('a directory that throws while a token is checked: 503 on the upgrade and on HTTP (an outage, not a signed-out user), the log naming userDirectory', async () => {
+    const USER = 4310;
+    const { token } = await parlor.tokens!.issue(USER); // never checked before: not in the cache
+    const bearer = { authorization: `Bearer ${token}` };
+    const logFrom = log.lines.length;
+    hostUsers.failing = true;
+    try {
+      const upgrade = await upgradeStatus(`${base.replace(/^http/, 'ws')}/ws`, bearer).catch((err: Error) => `accepted: ${err.message}`);
+      const http = await fetch(`${base}/api/conversations`, { headers: bearer });
+      expect({ upgrade, http: http.status, error: ((await http.json()) as { error: string }).error }).toEqual({ upgrade: 503, http: 503, error: 'unavailable' });
+    } finally {
+      hostUsers.failing = false;
+    }
+    expect(log.lines.slice(logFrom).filter((l) => l.interface === 'userDirectory')).toHaveLength(2);
+    expect((await fetch(`${base}/api/conversations`, { headers: bearer })).status).toBe(200);
   });
 
   it("mounts no account routes: registering would hand out Parlor ids the directory may mean as someone else's", async () => {
