@@ -13,7 +13,8 @@ export function opsRoutes(ctx: HttpContext, metrics: Registry): Router {
       res.json({ status: 'ok' });
     } catch (err) {
       ctx.logger.warn({ err }, 'health check failed');
-      res.status(503).json({ status: 'unavailable' });
+      // The contract's error shape, and `status` as in the 200 answer, for probes that read only it.
+      res.status(503).json({ status: 'unavailable', error: 'unavailable', message: 'the stores do not answer, or the server is shutting down' });
     }
   });
 

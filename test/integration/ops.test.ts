@@ -21,7 +21,8 @@ describe('operations', () => {
     const ok = await server.http.get('/healthz').expect(200).expect('content-type', /json/);
     expect(ok.body).toEqual({ status: 'ok' });
     await server.stores.close();
-    await server.http.get('/healthz').expect(503);
+    const down = await server.http.get('/healthz').expect(503);
+    expect(down.body).toMatchObject({ status: 'unavailable', error: 'unavailable', message: expect.any(String) });
   });
 
   it('/healthz: 503, and a send gets error internal with nothing stored, when the SQLite write worker is gone', async () => {
