@@ -141,8 +141,8 @@ export class Manager {
     this.log = withLoggableErrors(this.options.logger ?? silentLogger);
     this.inFlight = new InFlight(this.log);
     this.hostEvents = new HostEvents(this.log);
-    // Tracked: a failing group lookup is logged, not left as an unhandled rejection that ends the process.
-    this.typing = new TypingTracker(this.options.typingTimeoutMs, (key, state) => void this.track(this.sendTypingStop(key, state)));
+    // A typing's stop goes to the users its `true`s were sent to, which the tracker holds: nothing to look up, nothing to fail.
+    this.typing = new TypingTracker(this.options.typingTimeoutMs, (key, state) => this.sendTypingStop(key, state));
     // Several instances: a typist's instance may die before its stop; each instance then sends the stop itself (RelayedTyping).
     const relayedTyping = this.broker instanceof InProcessBroker ? null : new RelayedTyping(this.options.typingTimeoutMs, (stop) => this.deliverLocally(stop));
     this.delivery = new LocalDelivery(this.registry, (d) => void this.track(this.markDelivered(d)), relayedTyping);
@@ -689,7 +689,7 @@ export class Manager {
     const audience = await this.typingAudience(key);
     if (f.is_typing) {
       if (!audience) return;
-      this.typing.touch(key, audience.missed);
+      this.typing.touch(key, audience.users);
       this.publish({ users: audience.users }, 'typing', typingBody(key, true));
       return;
     }
@@ -703,17 +703,16 @@ export class Manager {
    * contacts, never between users blocked either way): the other side when
    * the two are contacts (null otherwise: dropped silently, since an error
    * would tell a stranger it was refused), or the group's other accepted
-   * members but those blocked either way (`missed`).
+   * members but those blocked either way.
    */
-  private async typingAudience(key: TypingKey): Promise<{ users: readonly number[]; missed: readonly number[] } | null> {
+  private async typingAudience(key: TypingKey): Promise<{ users: readonly number[] } | null> {
     if ('to' in key) {
-      if (await this.consent.areContacts(key.from, key.to)) return { users: [key.to], missed: [] };
+      if (await this.consent.areContacts(key.from, key.to)) return { users: [key.to] };
       await this.users.require(key.to); // no contact: not_found if nobody, else a stranger (or blocked), dropped
       return null;
     }
     const others = (await this.requireMembership(key.group_id, key.from)).filter((u) => u !== key.from);
-    const users = await this.consent.withoutBlocked(key.from, others);
-    return { users, missed: users.length === others.length ? [] : others.filter((u) => !users.includes(u)) };
+    return { users: await this.consent.withoutBlocked(key.from, others) };
   }
 
   private async onRead(conn: Connection, f: ClientFrameOf<'read'>): Promise<void> {
@@ -809,18 +808,18 @@ export class Manager {
 
   /**
    * The end of a typing the tracker knew (the client's stop, its 3 s timer,
-   * its message): to everyone it was shown to, a block since notwithstanding,
-   * or the indicator would stay on for good. Nobody it was never shown to
-   * hears of it.
+   * its message): to exactly the users its `true`s were sent to (TypingTracker),
+   * a block or a leave since notwithstanding, or the indicator would stay on
+   * for good; nobody it was never shown to (a member who joined since) hears
+   * of it. Nothing is read again: the stop cannot fail or wait.
    */
-  private async sendTypingStop(key: TypingKey, { unseen }: TypingState): Promise<void> {
-    const users = 'to' in key ? [key.to] : ((await this.groups.acceptedMembers(key.group_id)) ?? []).filter((u) => u !== key.from && !unseen?.has(u));
-    this.publish({ users }, 'typing', typingBody(key, false));
+  private sendTypingStop(key: TypingKey, { audience }: TypingState): void {
+    if (audience.length > 0) this.publish({ users: audience }, 'typing', typingBody(key, false));
   }
 
   private stopTyping(key: TypingKey): void {
     const typed = this.typing.clear(key);
-    if (typed) this.track(this.sendTypingStop(key, typed));
+    if (typed) this.sendTypingStop(key, typed);
   }
 
   private ack(conn: Connection, clientId: string | undefined, m: Message): void {

@@ -5,10 +5,22 @@ import { encodeFrame, latestStateKey, type ServerFrames } from './protocol.js';
 /**
  * Remembers who is typing where, so the server can send `is_typing: false`
  * itself when a client goes quiet, and when the typist sends the message.
- * Each typist also remembers who was never shown it (group members blocked
- * either way at every `true`): a stop goes to everyone else, so that an
- * indicator shown before a block is taken down, and one never shown is not
- * announced.
+ * Each typing also remembers its audience: the users every `true` of it was
+ * sent to, gathered while it lasts. Its stop goes to exactly them (contract:
+ * "goes to everyone the typing was shown to ... nobody it was never shown to
+ * hears of it"), whatever happened since: a member who left or blocked the
+ * typist still gets it, so no indicator is left on; one who joined, or was
+ * kept out by a block at every `true`, never hears of a typing it was not
+ * shown. The audience is forgotten with the typing, when the stop is sent.
+ *
+ * Memory: one entry per typist and conversation that typed within
+ * `timeoutMs`; its audience is one user in private, and in a group the
+ * distinct users the typing was sent to while it lasted: one group's members
+ * (bounded by the member cap, docs/contract.md "how big Parlor's own groups
+ * get") plus the few who joined while it went on. The usual `true`, sent to
+ * the same members as the one before, keeps the array it already holds and
+ * allocates nothing. `shownTo` arrays are kept, not copied: callers never
+ * change them.
  */
 export class TypingTracker {
   private readonly states = new Map<string, Typing>();
@@ -18,19 +30,23 @@ export class TypingTracker {
     private readonly onExpire: (key: TypingKey, state: TypingState) => void,
   ) {}
 
-  /** Starts or restarts the expiry of a typist; `missed`: who this `true` did not reach. */
-  touch(key: TypingKey, missed: readonly number[] = []): void {
+  /** Starts or restarts the expiry of a typist; `shownTo`: who this `true` was sent to. */
+  touch(key: TypingKey, shownTo: readonly number[]): void {
     const id = keyOf(key);
     const was = this.states.get(id);
-    clearTimeout(was?.timer);
-    // Never shown: missed by this `true` and by every earlier one of the same typing.
-    const unseen = neverShown(was, missed);
+    if (was) {
+      was.audience = together(was.audience, shownTo);
+      was.timer.refresh();
+      return;
+    }
     const timer = setTimeout(() => {
+      const state = this.states.get(id);
+      if (!state) return;
       this.states.delete(id);
-      this.onExpire(key, { unseen });
+      this.onExpire(key, { audience: state.audience });
     }, this.timeoutMs);
     timer.unref();
-    this.states.set(id, { timer, unseen });
+    this.states.set(id, { timer, audience: shownTo });
   }
 
   /** Forgets a typist: what its stop needs, or undefined when it was not typing. */
@@ -40,32 +56,47 @@ export class TypingTracker {
     if (!state) return undefined;
     clearTimeout(state.timer);
     this.states.delete(id);
-    return { unseen: state.unseen };
+    return { audience: state.audience };
   }
 
   clearAll(): void {
     for (const state of this.states.values()) clearTimeout(state.timer);
     this.states.clear();
   }
+
+  /** How many typings are remembered (for tests: it empties). */
+  get size(): number {
+    return this.states.size;
+  }
 }
 
 export type TypingKey = { from: number; to: number } | { from: number; group_id: number };
 
-/** `unseen`: users never shown this typing (absent when everyone was). */
+/** What the stop of a typing needs. */
 export interface TypingState {
-  unseen?: ReadonlySet<number>;
+  /** Everyone an `is_typing: true` of this typing was sent to: the stop's recipients. */
+  audience: readonly number[];
 }
 
-interface Typing extends TypingState {
+interface Typing {
   timer: NodeJS.Timeout;
+  audience: readonly number[];
 }
 
-function neverShown(was: Typing | undefined, missed: readonly number[]): ReadonlySet<number> | undefined {
-  if (missed.length === 0) return undefined;
-  if (!was) return new Set(missed);
-  if (!was.unseen) return undefined;
-  const still = missed.filter((u) => was.unseen!.has(u));
-  return still.length > 0 ? new Set(still) : undefined;
+/** `shown` and `more` without repeats; `shown` itself when `more` adds nobody (the usual `true`: the same members, in the same order). */
+function together(shown: readonly number[], more: readonly number[]): readonly number[] {
+  if (sameUsers(shown, more)) return shown;
+  const all = new Set(shown);
+  const before = all.size;
+  for (const u of more) all.add(u);
+  return all.size === before ? shown : [...all];
+}
+
+function sameUsers(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function keyOf(key: TypingKey): string {
