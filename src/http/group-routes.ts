@@ -81,6 +81,7 @@ export function groupManagementRoutes(ctx: HttpContext, { signedIn }: RouteChain
   r.post('/invite', ...signedIn, async (req, res) => {
     const { group_id: groupId, user_id: userId } = parse(Invite, req.body);
     const inviter = me(res);
+    // The quick answer: the store's invite() asks again in its transaction (a member removed meanwhile invites nobody).
     await ctx.manager.requireMembership(groupId, inviter.userId);
     const group = await requireGroup(ctx, groupId);
     // Everything that asks the UserDirectory comes before anything is stored (the notification below asks

@@ -18,10 +18,22 @@ type Exec = (sql: string) => Promise<unknown>;
 /** `count` rows from 1 to count, in either dialect. */
 const numbers = (count: number) => `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${count})`;
 
-/** `count` groups owned by `owner`, each with `user` in it as `status`: the user's count brought up in one statement each. */
-async function joinBulk(exec: Exec, tag: string, count: number, owner: number, user: number, status: 'invited' | 'accepted'): Promise<void> {
+/**
+ * `count` groups owned by `owner`, each with `user` in it as `status`: the user's count brought up in one statement each.
+ * `invitedBy` is recorded as the inviter of each (none: NULL, as rows from before migration 001 recorded it).
+ */
+async function joinBulk(
+  exec: Exec,
+  tag: string,
+  count: number,
+  owner: number,
+  user: number,
+  status: 'invited' | 'accepted',
+  invitedBy: number | null = null,
+): Promise<void> {
   await exec(`${numbers(count)} INSERT INTO groups (name, owner_id, created_at) SELECT '${tag}', ${owner}, 0 FROM n`);
-  await exec(`INSERT INTO group_members (group_id, user_id, status, updated_at) SELECT id, ${user}, '${status}', 0 FROM groups WHERE name = '${tag}'`);
+  await exec(`INSERT INTO group_members (group_id, user_id, status, invited_by, updated_at)
+    SELECT id, ${user}, '${status}', ${invitedBy ?? 'NULL'}, 0 FROM groups WHERE name = '${tag}'`);
 }
 
 /** `count` invitees (ids from `firstId + 1`) in one group. */
@@ -53,6 +65,24 @@ function limitCases(setup: () => Promise<{ stores: Stores; exec: Exec }>) {
     expect(await stores.groups.memberStatus(over.id, invitee)).toBeNull();
     expect(await stores.groups.respond(last.id, invitee, false)).toBe(true);
     await stores.groups.invite(over.id, invitee, owner);
+  });
+
+  it("pending invitations per user: those from inviters the user blocks do not count, so strangers cannot lock a user's friends out", async () => {
+    const { stores, exec } = await setup();
+    const [stranger, friend, invitee] = [50, 51, 52];
+    // A stranger's invitations fill every pending slot (how they got there: many accounts, each within its own limit).
+    await joinBulk(exec, 'bulk-stranger', GROUP_LIMITS.pendingInvitesPerUser, stranger, invitee, 'invited', stranger);
+    const club = await stores.groups.createGroup(friend, 'club');
+    await expectParlorError(() => stores.groups.invite(club.id, invitee, friend), 'conflict');
+    expect(await stores.consent!.block(invitee, stranger)).toBe(true);
+    await stores.groups.invite(club.id, invitee, friend);
+    // The stranger's invitations stay pending (a block withdraws nothing); they only stop counting.
+    expect((await stores.groups.groupsOf(invitee)).filter((g) => g.status === 'invited')).toHaveLength(GROUP_LIMITS.pendingInvitesPerUser + 1);
+    // Unblocked, they count again: the count is past the limit, and the next invitation is refused.
+    expect(await stores.consent!.unblock(invitee, stranger)).toBe(true);
+    const another = await stores.groups.createGroup(friend, 'another');
+    await expectParlorError(() => stores.groups.invite(another.id, invitee, friend), 'conflict');
+    expect(await stores.groups.memberStatus(another.id, invitee)).toBeNull();
   });
 
   it('a count already past its limit (data from before the limits) refuses only the writes that raise it', async () => {

@@ -73,9 +73,11 @@ describe.each(REBUILDS)('sqlite: $migration', ({ migration: MIGRATION, dropped, 
     const before = tmp.open({ migrationsDir: dir, writer: 'inline' });
     const a = await before.users.createUser('alice', 'h');
     const b = await before.users.createUser('bob', 'h');
-    const g = await before.groups.createGroup(a.id, 'club');
-    await before.groups.invite(g.id, b.id, a.id);
-    await before.groups.respond(g.id, b.id, true);
+    // The group's rows as the old schema's writes left them: today's group writes also read user_blocks (007).
+    const g = before.db.prepare(`INSERT INTO groups (name, owner_id, created_at) VALUES ('club', ?, 1) RETURNING id`).get(a.id) as { id: number };
+    before.db
+      .prepare(`INSERT INTO group_members (group_id, user_id, status, invited_by, updated_at) VALUES (?, ?, 'accepted', NULL, 1), (?, ?, 'accepted', ?, 2)`)
+      .run(g.id, a.id, g.id, b.id, a.id);
     const p = await before.messages.savePrivate({ from: a.id, to: b.id, content: 'hi', clientId: 'c1' });
     await before.messages.markDelivered(p.message.id, b.id);
     await before.messages.markRead(b.id, p.message.id);

@@ -1,9 +1,10 @@
 /**
- * Invitations to Parlor's own groups, one home for both stores: who may be
- * invited, the conflict when the user is already in, the rate limit of
- * re-invitations, and the two statements that record one. Each store reads
- * the invitee's row and the clock, asks `invitation()` what to write, and
- * runs that statement in the same transaction.
+ * Invitations to Parlor's own groups, one home for both stores: who may
+ * invite, who may be invited, the conflict when the user is already in, the
+ * rate limit of re-invitations, and the two statements that record one. Each
+ * store reads the inviter's and the invitee's rows and the clock, asks
+ * `invitation()` what to write, and runs that statement in the same
+ * transaction.
  */
 import { ParlorError } from '../../errors.js';
 import type { MemberStatus } from '../types.js';
@@ -45,11 +46,26 @@ export interface Invitation extends InviteWindow {
 }
 
 /**
- * The invitation of `userId` to `groupId` at `now`, given the user's row.
- * Throws `conflict` when the user is already invited or accepted; a user who
- * declined may be invited again, within INVITE_LIMIT (`rate_limited`).
+ * The two group_members rows an invitation is decided on, as read inside its
+ * transaction: the inviter's status and the invitee's row (undefined: none).
  */
-export function invitation(current: InviteeRow | undefined, now: number, groupId: number, userId: number): Invitation {
+export interface InvitationRows {
+  inviter: MemberStatus | undefined;
+  invitee: InviteeRow | undefined;
+}
+
+/**
+ * The invitation of `userId` to `groupId` at `now`, given the two rows.
+ * Throws `forbidden` unless the inviter is an accepted member: read in the
+ * invitation's own transaction, so a member who left or was removed while
+ * the route was still asking the UserDirectory invites nobody (the route's
+ * earlier check is only the quick answer). Then `conflict` when the user is
+ * already invited or accepted; a user who declined may be invited again,
+ * within INVITE_LIMIT (`rate_limited`).
+ */
+export function invitation(rows: InvitationRows, now: number, groupId: number, userId: number): Invitation {
+  if (rows.inviter !== 'accepted') throw notAMember(groupId);
+  const current = rows.invitee;
   if (current?.status === 'invited' || current?.status === 'accepted') throw alreadyInGroup(groupId, userId, current.status);
   if (current?.status === 'declined') return { statement: 'reopen', ...nextInviteWindow(current, now, groupId, userId) };
   return { statement: 'insert', ...nextInviteWindow(undefined, now, groupId, userId) };
@@ -61,6 +77,11 @@ export function invitation(current: InviteeRow | undefined, now: number, groupId
  */
 export function alreadyInGroup(groupId: number, userId: number, status: 'invited' | 'accepted' = 'invited'): ParlorError {
   return new ParlorError('conflict', `user ${userId} is already ${status} in group ${groupId}`);
+}
+
+/** The inviter is not an accepted member: the same `forbidden` the route answers before it asks the store. */
+export function notAMember(groupId: number): ParlorError {
+  return new ParlorError('forbidden', `you are not a member of group ${groupId}`);
 }
 
 export function noSuchGroup(groupId: number): ParlorError {

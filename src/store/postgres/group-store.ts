@@ -11,13 +11,13 @@ import {
   type MembershipChange,
   type MembershipChangeName,
 } from '../domain/groups.js';
-import { INVITATION_SQL, type InvitationParams, type InviteeRow, alreadyInGroup, invitation, noSuchGroup } from '../domain/invitations.js';
+import { INVITATION_SQL, type InvitationParams, type InvitationRows, alreadyInGroup, invitation, noSuchGroup } from '../domain/invitations.js';
 import type { MembershipCache } from '../membership-cache.js';
 import type { GroupMember } from '../../websocket/group-member-fetcher.js';
 import type { Notification } from '../../websocket/protocol.js';
 import type { Group, GroupStore, MemberStatus, Notice } from '../types.js';
 import type { PgDatabase, Queryable } from './database.js';
-import { GROUP_COUNTS_SQL, type GroupCounts, type GroupWrite, refusePastLimits } from '../domain/group-limits.js';
+import { GROUP_COUNTS_SQL, type GroupCountParams, type GroupCounts, type GroupWrite, refusePastLimits } from '../domain/group-limits.js';
 import { positional, type PositionalStatement } from './named-params.js';
 import { insertNotification } from './notification-store.js';
 import { isUniqueViolation } from './sql-errors.js';
@@ -28,7 +28,7 @@ const MEMBERS = positional<{ group: number }>(MEMBERS_SQL);
 const MEMBER_STATUS = positional<{ group: number; user: number }>(MEMBER_STATUS_SQL);
 const CONTACTS = positional<{ user: number }>(CONTACTS_SQL);
 const CREATE = createGroupSql(postgresDialect);
-const COUNTS = positional<{ user: number; group: number }>(GROUP_COUNTS_SQL);
+const COUNTS = positional<GroupCountParams>(GROUP_COUNTS_SQL);
 
 /** An advisory lock's key for one count of this schema: `what` is 'group' or 'user', `id` its parameter. */
 const countKey = (what: 'group' | 'user', id: string) => `hashtextextended(current_schema() || ':group-limits:${what}:' || ${id}, 0)`;
@@ -49,11 +49,11 @@ const LIMIT_LOCKS: Record<GroupWrite, PositionalStatement<{ user: number; group:
   invite: positional(`SELECT pg_advisory_xact_lock(${countKey('group', '@group')}), pg_advisory_xact_lock(${countKey('user', '@user')})`),
 };
 
-/** After a write that added a membership, in its transaction: past a limit, the throw rolls it back. */
-async function withinLimits(q: Queryable, write: GroupWrite, groupId: number, userId: number): Promise<void> {
+/** After a write that added a membership (`by`: an invitation's inviter), in its transaction: past a limit, the throw rolls it back. */
+async function withinLimits(q: Queryable, write: GroupWrite, groupId: number, userId: number, by: number | null = null): Promise<void> {
   const lock = LIMIT_LOCKS[write];
   await q.query(lock.text, lock.values({ user: userId, group: groupId }));
-  const counts = (await q.query<GroupCounts>(COUNTS.text, COUNTS.values({ user: userId, group: groupId }))).rows[0]!;
+  const counts = (await q.query<GroupCounts>(COUNTS.text, COUNTS.values({ user: userId, group: groupId, by }))).rows[0]!;
   refusePastLimits(write, counts, groupId, userId);
 }
 const INSERT_GROUP = positional<{ name: string; owner: number }>(CREATE.group);
@@ -69,22 +69,54 @@ const REOPEN_INVITEE = positional<InvitationParams>(INVITATION_SQL.reopen);
 
 /**
  * What an invitation is decided on, in one round trip: whether the group
- * exists, the invitee's row (all NULL when there is none), and the clock.
- * The row is locked until the invitation commits: another invitation of the
- * same user to the same group (another instance) waits, then decides on what
- * this one wrote, so the re-invitation count is never written from a stale
- * read (two racing re-invitations after a decline would each count from the
- * same number, and let a fourth through the window).
+ * exists, the clock, and the inviter's and the invitee's rows (a row each
+ * that exists, flagged `is_inviter` / `is_invitee`; one row of NULLs when
+ * neither does). Both rows are locked until the invitation commits:
+ * - the invitee's: another invitation of the same user to the same group
+ *   (another instance) waits, then decides on what this one wrote, so the
+ *   re-invitation count is never written from a stale read (two racing
+ *   re-invitations after a decline would each count from the same number,
+ *   and let a fourth through the window);
+ * - the inviter's: a leave or a removal of the inviter waits for the
+ *   invitation (which then came first), or the invitation waits for it and
+ *   reads the inviter's status it committed (`forbidden`).
+ * One statement locks both in user id order (ORDER BY comes before the
+ * lock), so two members inviting each other at once never wait in a circle,
+ * as a lock of the invitee's row then the inviter's would. One locking
+ * clause, so the inviter's row is locked FOR UPDATE too (not FOR SHARE): one
+ * member's invitations into one group take turns, as they do at the group's
+ * limit lock (LIMIT_LOCKS) anyway.
  */
-const INVITEE = positional<{ group: number; user: number }>(`SELECT parlor_now_ms() AS now,
+const INVITATION_ROWS = positional<{ group: number; user: number; by: number }>(`SELECT parlor_now_ms() AS now,
     EXISTS (SELECT 1 FROM groups WHERE id = @group) AS group_exists,
+    gm.user_id = @by AS is_inviter, gm.user_id = @user AS is_invitee,
     gm.status, gm.invite_count, gm.invite_window_at::float8 AS invite_window_at
   FROM (SELECT 1) AS one
   LEFT JOIN LATERAL (
-    SELECT status, invite_count, invite_window_at FROM group_members WHERE group_id = @group AND user_id = @user FOR UPDATE
+    SELECT user_id, status, invite_count, invite_window_at FROM group_members
+    WHERE group_id = @group AND user_id IN (@user, @by) ORDER BY user_id FOR UPDATE
   ) AS gm ON true`);
 
-type InviteeLookup = { now: number; group_exists: boolean } & ({ status: null } | InviteeRow);
+/** One row of INVITATION_ROWS: all but the first two columns NULL when neither member row exists. */
+interface InvitationRow {
+  now: number;
+  group_exists: boolean;
+  is_inviter: boolean | null;
+  is_invitee: boolean | null;
+  status: MemberStatus | null;
+  invite_count: number;
+  invite_window_at: number;
+}
+
+/** The two rows as invitation() takes them. */
+function invitationRows(rows: readonly InvitationRow[]): InvitationRows {
+  const inviter = rows.find((r) => r.is_inviter);
+  const invitee = rows.find((r) => r.is_invitee);
+  return {
+    inviter: inviter?.status ?? undefined,
+    invitee: invitee?.status ? { status: invitee.status, invite_count: invitee.invite_count, invite_window_at: invitee.invite_window_at } : undefined,
+  };
+}
 
 type ListedStatus = 'accepted' | 'invited';
 
@@ -136,10 +168,10 @@ export class PgGroupStore implements GroupStore {
    */
   invite(groupId: number, userId: number, invitedBy: number, notice?: Notice): Promise<Notification | undefined> {
     return this.db.transaction(async (client) => {
-      const row = (await client.query<InviteeLookup>(INVITEE.text, INVITEE.values({ group: groupId, user: userId }))).rows[0]!;
-      if (!row.group_exists) throw noSuchGroup(groupId);
-      const now = Number(row.now);
-      const { statement, ...window } = invitation(row.status === null ? undefined : row, now, groupId, userId);
+      const { rows } = await client.query<InvitationRow>(INVITATION_ROWS.text, INVITATION_ROWS.values({ group: groupId, user: userId, by: invitedBy }));
+      if (!rows[0]!.group_exists) throw noSuchGroup(groupId);
+      const now = Number(rows[0]!.now);
+      const { statement, ...window } = invitation(invitationRows(rows), now, groupId, userId);
       const params: InvitationParams = { group: groupId, user: userId, by: invitedBy, now, ...window };
       if (statement === 'reopen') {
         const reopened = await client.query(REOPEN_INVITEE.text, REOPEN_INVITEE.values(params));
@@ -152,7 +184,7 @@ export class PgGroupStore implements GroupStore {
           throw err;
         }
       }
-      await withinLimits(client, 'invite', groupId, userId);
+      await withinLimits(client, 'invite', groupId, userId, invitedBy);
       // The invitee's notification commits with the invitation, or neither does.
       return notice ? insertNotification(client, userId, notice) : undefined;
     });

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { GROUP_LIMITS } from '../../../src/store/domain/group-limits.js';
 import { INVITE_LIMIT } from '../../../src/store/domain/invitations.js';
 import { type ContractContext, MISSING, expectParlorError, sortNumbers } from './context.js';
 
@@ -66,13 +67,68 @@ export function groupContract(ctx: ContractContext): void {
   it('invite is a conflict for an invited or accepted user, not_found for a missing group', async () => {
     const owner = await ctx.user('owner');
     const guest = await ctx.user('guest');
+    const member = await ctx.user('member');
     const g = await groups().createGroup(owner.id, 'g');
     await groups().invite(g.id, guest.id, owner.id);
     await expectParlorError(() => groups().invite(g.id, guest.id, owner.id), 'conflict');
-    await expectParlorError(() => groups().invite(g.id, owner.id, guest.id), 'conflict');
+    await groups().invite(g.id, member.id, owner.id);
+    await groups().respond(g.id, member.id, true);
+    await expectParlorError(() => groups().invite(g.id, owner.id, member.id), 'conflict');
     await expectParlorError(() => groups().invite(MISSING, guest.id, owner.id), 'not_found');
     expect(await groups().memberStatus(g.id, guest.id)).toBe('invited');
     expect(await groups().memberStatus(MISSING, guest.id)).toBeNull();
+  });
+
+  it('invite is forbidden unless the inviter is an accepted member now: a stranger, an invitee, one who left or was removed; nothing stored', async () => {
+    const [owner, invitee, leaver, removed, stranger, target] = [
+      await ctx.user('owner'),
+      await ctx.user('invitee'),
+      await ctx.user('leaver'),
+      await ctx.user('removed'),
+      await ctx.user('stranger'),
+      await ctx.user('target'),
+    ];
+    const g = await groups().createGroup(owner.id, 'g');
+    await groups().invite(g.id, invitee.id, owner.id);
+    for (const u of [leaver, removed]) {
+      await groups().invite(g.id, u.id, owner.id);
+      expect(await groups().respond(g.id, u.id, true)).toBe(true);
+    }
+    // A removal is the member's leave (DELETE /api/groups/:id/members/:userId): both stored as declined.
+    expect(await groups().leave!(g.id, leaver.id)).toBe(true);
+    expect(await groups().leave!(g.id, removed.id)).toBe(true);
+    const notice = { subtype: 'group_invite', message: 'you are invited to g', data: { group_id: g.id } };
+    for (const by of [stranger, invitee, leaver, removed]) {
+      const err = await expectParlorError(() => groups().invite(g.id, target.id, by.id, notice), 'forbidden');
+      expect(err.message).toBe(`you are not a member of group ${g.id}`);
+    }
+    expect(await groups().memberStatus(g.id, target.id)).toBeNull();
+    expect(await ctx.stores().notifications.unreadCount(target.id)).toBe(0);
+    // An accepted member still invites.
+    await groups().invite(g.id, target.id, owner.id, notice);
+    expect(await groups().memberStatus(g.id, target.id)).toBe('invited');
+  });
+
+  it(`one inviter has at most ${GROUP_LIMITS.pendingInvitesPerInviter} unanswered invitations to one user: then conflict; others still invite`, async () => {
+    const [inviter, other, invitee] = [await ctx.user('inviter'), await ctx.user('other'), await ctx.user('invitee')];
+    const own = [];
+    for (let i = 0; i <= GROUP_LIMITS.pendingInvitesPerInviter; i++) own.push(await groups().createGroup(inviter.id, `g${i}`));
+    for (const g of own.slice(0, -1)) await groups().invite(g.id, invitee.id, inviter.id);
+    const last = own.at(-1)!;
+    const err = await expectParlorError(() => groups().invite(last.id, invitee.id, inviter.id), 'conflict');
+    expect(err.message).toBe(
+      `user ${invitee.id} has not answered ${GROUP_LIMITS.pendingInvitesPerInviter} of your invitations yet, the most one user may have waiting from you`,
+    );
+    expect(await groups().memberStatus(last.id, invitee.id)).toBeNull();
+    // Another member of the same group is another inviter.
+    await groups().invite(last.id, other.id, inviter.id);
+    expect(await groups().respond(last.id, other.id, true)).toBe(true);
+    await groups().invite(last.id, invitee.id, other.id);
+    expect(await groups().respond(last.id, invitee.id, false)).toBe(true);
+    // An answer (here a decline; an accept too) frees one.
+    expect(await groups().respond(own[0]!.id, invitee.id, false)).toBe(true);
+    await groups().invite(last.id, invitee.id, inviter.id);
+    expect(await groups().memberStatus(last.id, invitee.id)).toBe('invited');
   });
 
   it('respond(accept) turns an invitation into membership, once', async () => {
