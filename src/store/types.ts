@@ -78,8 +78,11 @@ export interface GroupStore extends GroupMemberFetcher {
   members(groupId: number): Awaitable<GroupMember[]>;
   memberStatus(groupId: number, userId: number): Awaitable<MemberStatus | null>;
   /**
-   * Records an invitation. Throws `ParlorError('conflict')` when the user is
-   * already invited or accepted; a user who declined may be invited again,
+   * Records an invitation. Throws `ParlorError('forbidden')` unless the
+   * inviter is an accepted member when it is stored (checked in the same
+   * write), `ParlorError('conflict')` when the user is already invited or
+   * accepted, or past the pending-invitation limits (group-limits.ts); a user
+   * who declined may be invited again,
    * up to INVITE_LIMIT invitations a day in all (src/store/domain/invitations.ts),
    * then `ParlorError('rate_limited')`. With a `notice`, the invitee's
    * notification is stored in the same transaction (both or neither) and
