@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CloseCode } from '../errors.js';
+import { ArrivalOrder } from './arrival-order.js';
 import { FrameAdmission, type Admission } from './frame-admission.js';
 import type { ManagerOptions } from './options.js';
 import { OutboundFlow, type OutgoingFrame, type SendOutcome } from './outbound-flow.js';
@@ -23,7 +24,8 @@ export interface SocketLike {
 
 /**
  * One open socket of one user: who it is, what it may send (FrameAdmission),
- * what is written to it (OutboundFlow), and how it closes.
+ * the order its messages are stored in (ArrivalOrder), what is written to it
+ * (OutboundFlow), and how it closes.
  */
 export class Connection {
   readonly id = randomUUID();
@@ -32,6 +34,8 @@ export class Connection {
   replaying = false;
   /** The version of the bearer token this socket holds (the one it opened with, or its latest `refresh`); see Identity.tokenVersion. */
   tokenVersion: number | undefined;
+  /** Its messages reach the store in the order their frames arrived (ArrivalOrder). */
+  readonly arrivals = new ArrivalOrder();
   private closing = false;
   private readonly admission: FrameAdmission;
   private readonly outbound: OutboundFlow;

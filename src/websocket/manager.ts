@@ -10,6 +10,7 @@ import type { Awaitable } from '../types.js';
 import { BROKER, GROUP_MEMBER_FETCHER, MANAGER_OPTIONS, MESSAGE_PERSISTER, SESSION_RESOLVER, USER_DIRECTORY, CONSENT_STORE } from '../tokens.js';
 import { InProcessBroker, type Broker, type DeliveryTracking, type Envelope } from './broker.js';
 import { Connection, type SocketLike } from './connection.js';
+import { NO_ORDER, type SendOrder } from './arrival-order.js';
 import { type Admission, Consent } from './consent.js';
 import type { ConsentStore } from './consent-store.js';
 import { ConnectionRegistry } from './connection-registry.js';
@@ -410,9 +411,13 @@ export class Manager {
    * Stores a private message and routes it live, skipping `exceptConnection`
    * (the sending socket). A resend of a stored client_id returns the earlier
    * message and routes nothing. The `private` frame and POST /api/messages/private
-   * both come here, so the two cannot drift apart.
+   * both come here, so the two cannot drift apart. `order`: the sending
+   * connection's ArrivalOrder (its messages are stored in the order they
+   * arrived, whatever their checks cost); its turn is taken before the first
+   * await, so a frame must call this in the tick it arrived. An HTTP send has none.
    */
-  async sendPrivate(input: SavePrivateInput, exceptConnection?: string): Promise<Saved<PrivateMessage>> {
+  async sendPrivate(input: SavePrivateInput, exceptConnection?: string, order: SendOrder = NO_ORDER): Promise<Saved<PrivateMessage>> {
+    const turn = order.take();
     let admitted: Admission;
     let toSave: SavePrivateInput;
     // Inline, not an async helper: a send let through stays free of one more promise per message (issue 19).
@@ -433,11 +438,14 @@ export class Manager {
       // Charged once the policy let it through: a message the host refuses starts no conversation.
       if (!admitted.senderWrote && !admitted.recipientAccepted) this.chargeNewConversation(input.from, input.to);
     } catch (refusal) {
+      order.release(turn);
       return this.storedResend(input.from, input.clientId, (m): m is PrivateMessage => !isGroupMessage(m), refusal);
     }
+    const waiting = order.ready(turn);
+    if (waiting) await waiting;
     let saved: Saved<PrivateMessage>;
     try {
-      saved = await this.messages.savePrivate(toSave);
+      saved = await order.handOver(turn, () => this.messages.savePrivate(toSave));
     } catch (err) {
       throw this.unconfirmed.failed(input.from, input.clientId, err);
     }
@@ -488,7 +496,8 @@ export class Manager {
   }
 
   /** The same for a group: 404/403 (`not_found`/`forbidden`) unless the sender is an accepted member. */
-  async sendGroup(input: SaveGroupInput, exceptConnection?: string): Promise<Saved<GroupMessage>> {
+  async sendGroup(input: SaveGroupInput, exceptConnection?: string, order: SendOrder = NO_ORDER): Promise<Saved<GroupMessage>> {
+    const turn = order.take();
     let members: readonly number[];
     let toSave: SaveGroupInput;
     try {
@@ -501,14 +510,18 @@ export class Manager {
         members = await this.requireMembership(input.groupId, input.from);
       }
     } catch (refusal) {
+      order.release(turn);
       return this.storedResend(input.from, input.clientId, isGroupMessage, refusal);
     }
     // Routed with no await between the commit and the frames, so one group's messages go out in the order they were
     // stored (a lookup after the commit could answer out of order). A leave that commits during this message's own
-    // commit may still see it delivered: the window is one group commit.
+    // commit may still see it delivered: the window is one group commit, and the wait for the sending connection's
+    // earlier messages to be handed over (ArrivalOrder: usually none).
+    const waiting = order.ready(turn);
+    if (waiting) await waiting;
     let saved: Saved<GroupMessage>;
     try {
-      saved = await this.messages.saveGroup(toSave);
+      saved = await order.handOver(turn, () => this.messages.saveGroup(toSave));
     } catch (err) {
       throw this.unconfirmed.failed(input.from, input.clientId, err);
     }
@@ -666,12 +679,12 @@ export class Manager {
   }
 
   private async onPrivate(conn: Connection, f: ClientFrameOf<'private'>): Promise<void> {
-    const saved = await this.sendPrivate({ from: conn.userId, to: f.to, content: f.content, clientId: f.client_id }, conn.id);
+    const saved = await this.sendPrivate({ from: conn.userId, to: f.to, content: f.content, clientId: f.client_id }, conn.id, conn.arrivals);
     this.ack(conn, f.client_id, saved.message);
   }
 
   private async onGroup(conn: Connection, f: ClientFrameOf<'group'>): Promise<void> {
-    const saved = await this.sendGroup({ from: conn.userId, groupId: f.group_id, content: f.content, clientId: f.client_id }, conn.id);
+    const saved = await this.sendGroup({ from: conn.userId, groupId: f.group_id, content: f.content, clientId: f.client_id }, conn.id, conn.arrivals);
     this.ack(conn, f.client_id, saved.message);
   }
 
