@@ -11,6 +11,14 @@
  *   cache is disabled (every lookup goes to the database).
  * A missing group (null) is not cached, so ids that do not exist cannot push
  * real groups out.
+ *
+ * Asynchronous loads of one group already under way are joined (a burst of
+ * messages to a group not cached costs one query), disabled or not; an
+ * invalidation ends the joining, so a lookup after it loads again, and the
+ * load from before it answers its own callers but is not kept. While the
+ * cache is disabled a lookup may thus answer what a query started at most
+ * one round trip earlier read, as an enabled cache answers what the last
+ * NOTIFY left.
  */
 import { LruMap } from './lru-map.js';
 
@@ -29,6 +37,8 @@ export class MembershipCache {
   private readonly entries: LruMap<number, readonly number[]>;
   /** Moves on every invalidation: a load that started before one is not kept. */
   private epoch = 0;
+  /** Asynchronous loads under way, per group, for lookups to join. */
+  private readonly loading = new Map<number, Promise<Members>>();
   private on: boolean;
 
   constructor(
@@ -53,12 +63,15 @@ export class MembershipCache {
     return this.entries.get(groupId) ?? this.keep(groupId, load(), this.epoch);
   }
 
-  /** `members` for a load that is asynchronous: an invalidation while it runs means its answer is not kept. */
-  async membersAsync(groupId: number, load: () => Promise<Members>): Promise<Members> {
+  /**
+   * `members` for a load that is asynchronous: a lookup while one of the
+   * group's loads is under way joins it; an invalidation while it runs means
+   * its answer is not kept, and later lookups do not join it.
+   */
+  membersAsync(groupId: number, load: () => Promise<Members>): Promise<Members> {
     const hit = this.entries.get(groupId);
-    if (hit) return hit;
-    const epoch = this.epoch;
-    return this.keep(groupId, await load(), epoch);
+    if (hit) return Promise.resolve(hit);
+    return this.loading.get(groupId) ?? this.startLoad(groupId, load);
   }
 
   /** The counters, the state and the size, for /metrics. */
@@ -70,6 +83,7 @@ export class MembershipCache {
     this.stats.invalidations += 1;
     this.epoch += 1;
     this.entries.delete(groupId);
+    this.loading.delete(groupId);
   }
 
   /** Forgets everything and stops caching (the invalidations can no longer be trusted to arrive). */
@@ -87,6 +101,27 @@ export class MembershipCache {
   private clear(): void {
     this.epoch += 1;
     this.entries.clear();
+    this.loading.clear();
+  }
+
+  /** One load for every lookup of the group until it answers (or an invalidation comes). */
+  private startLoad(groupId: number, load: () => Promise<Members>): Promise<Members> {
+    const epoch = this.epoch;
+    const done = (): void => {
+      if (this.loading.get(groupId) === loaded) this.loading.delete(groupId);
+    };
+    const loaded: Promise<Members> = started(load).then(
+      (members) => {
+        done();
+        return this.keep(groupId, members, epoch);
+      },
+      (err: unknown) => {
+        done();
+        throw err;
+      },
+    );
+    this.loading.set(groupId, loaded);
+    return loaded;
   }
 
   private keep(groupId: number, loaded: Members, epoch: number): Members {
@@ -95,5 +130,14 @@ export class MembershipCache {
     if (!this.on || epoch !== this.epoch) return members;
     this.entries.set(groupId, members);
     return members;
+  }
+}
+
+/** `load()`, a synchronous throw included as its rejection. */
+function started(load: () => Promise<Members>): Promise<Members> {
+  try {
+    return load();
+  } catch (err) {
+    return Promise.reject(err);
   }
 }

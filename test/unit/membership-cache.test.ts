@@ -90,3 +90,71 @@ describe('MembershipCache: asynchronous loads and the disabled state', () => {
     expect(cache.size).toBe(0);
   });
 });
+
+describe('MembershipCache: lookups of a group already under way are joined', () => {
+  it('a burst of lookups of one group costs one load, enabled or disabled; another group loads on its own', async () => {
+    for (const enabled of [true, false]) {
+      const cache = new MembershipCache(10, { enabled });
+      let finish!: (members: number[]) => void;
+      let loads = 0;
+      const load = () => (loads++, new Promise<number[]>((resolve) => (finish = resolve)));
+      const burst = [cache.membersAsync(1, load), cache.membersAsync(1, load), cache.membersAsync(1, load)];
+      expect(loads).toBe(1);
+      void cache.membersAsync(2, async () => (loads++, [9]));
+      expect(loads).toBe(2);
+      finish([1, 2]);
+      expect(await Promise.all(burst)).toEqual([[1, 2], [1, 2], [1, 2]]);
+      // Once it answered, nothing is joined any more: kept (enabled), or loaded again (disabled).
+      await cache.membersAsync(1, async () => (loads++, [1, 2]));
+      expect(loads).toBe(enabled ? 2 : 3);
+    }
+  });
+
+  it('a failed load fails every lookup that joined it, and the next lookup loads again', async () => {
+    const cache = new MembershipCache();
+    let fail!: (err: Error) => void;
+    const first = cache.membersAsync(1, () => new Promise((_resolve, reject) => (fail = reject)));
+    const joined = cache.membersAsync(1, async () => [99]);
+    fail(new Error('pool exhausted'));
+    await expect(first).rejects.toThrow('pool exhausted');
+    await expect(joined).rejects.toThrow('pool exhausted');
+    expect(await cache.membersAsync(1, async () => [3])).toEqual([3]);
+  });
+
+  it('a lookup after an invalidation does not join the load from before it, and only the later load is kept', async () => {
+    const cache = new MembershipCache();
+    let finishOld!: (members: number[]) => void;
+    const before = cache.membersAsync(1, () => new Promise((resolve) => (finishOld = resolve)));
+    cache.invalidate(1); // someone left while the old list was on its way
+    let newLoads = 0;
+    const after = cache.membersAsync(1, async () => (newLoads++, [1]));
+    expect(newLoads).toBe(1);
+    finishOld([1, 2]);
+    expect(await before).toEqual([1, 2]); // its own callers get what it read
+    expect(await after).toEqual([1]);
+    expect(await cache.membersAsync(1, async () => [7])).toEqual([1]);
+  });
+
+  it('disabled then enabled while a load runs: later lookups do not join it, and it is not kept', async () => {
+    const cache = new MembershipCache();
+    let finishOld!: (members: number[]) => void;
+    const before = cache.membersAsync(1, () => new Promise((resolve) => (finishOld = resolve)));
+    cache.disable();
+    cache.enable();
+    const after = cache.membersAsync(1, async () => [5]);
+    finishOld([1, 2]);
+    expect(await before).toEqual([1, 2]);
+    expect(await after).toEqual([5]);
+    expect(await cache.membersAsync(1, async () => [6])).toEqual([5]);
+  });
+
+  it('a load that throws at once is a rejected lookup, as an asynchronous failure is', async () => {
+    const cache = new MembershipCache();
+    await expect(
+      cache.membersAsync(1, () => {
+        throw new Error('bad query');
+      }),
+    ).rejects.toThrow('bad query');
+    expect(await cache.membersAsync(1, async () => [1])).toEqual([1]);
+  });
+});

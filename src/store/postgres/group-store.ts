@@ -220,7 +220,11 @@ export class PgGroupStore implements GroupStore {
     }
   }
 
-  /** Accepted members' ids; null when the group does not exist. Cached while the listener listens. */
+  /**
+   * Accepted members' ids; null when the group does not exist. Cached while
+   * the listener listens; lookups of a group whose load is under way join it,
+   * listening or not (MembershipCache.membersAsync).
+   */
   acceptedMembers(groupId: number): Promise<readonly number[] | null> {
     if (!this.membershipCache) return this.loadAcceptedMembers(groupId);
     return this.membershipCache.membersAsync(groupId, () => this.loadAcceptedMembers(groupId));
