@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import type { DependencyContainer } from 'tsyringe';
 import type { TokenOptions } from './auth/token-service.js';
 import { buildAccess } from './composition/access.js';
-import { buildAuthentication } from './composition/authentication.js';
+import { buildAuthentication, TOKENS_OFF_WITHOUT_KEY } from './composition/authentication.js';
 import { buildManager } from './composition/manager.js';
 import { buildUserDirectory } from './composition/user-directory.js';
 import { parlorTokens } from './composition/parlor-tokens.js';
@@ -162,6 +162,7 @@ export function createParlor(options: ParlorOptions): Parlor {
   }
   // A bearer token's user is checked through the Manager's user cache (built below, from `auth`): invalidateUser reaches it.
   const auth = buildAuthentication(options, (userId) => manager.users.require(userId));
+  if (auth.tokensKeyMissing) logger.info(TOKENS_OFF_WITHOUT_KEY);
   const directory = buildUserDirectory(options);
   const access = buildAccess(options, directory);
   const metrics = createRegistry(options.processMetrics ?? true);
@@ -183,7 +184,7 @@ export function createParlor(options: ParlorOptions): Parlor {
     container,
     metrics,
     events: manager.hostEvents,
-    tokens: parlorTokens(auth.tokens, manager),
+    tokens: auth.tokensKeyMissing ? tokensOffWithoutKey() : parlorTokens(auth.tokens, manager),
     invalidateUser: (userId) => manager.invalidate({ userId: requireUserId(userId, 'invalidateUser') }),
     invalidateGroup: (groupId) => manager.invalidate({ groupId: requireGroupId(groupId, 'invalidateGroup') }),
     handleUpgrade: upgrade.handle,
@@ -195,6 +196,12 @@ export function createParlor(options: ParlorOptions): Parlor {
       upgrade.wss.close();
     },
   };
+}
+
+/** `parlor.tokens` when there is no key to sign tokens: both reject, naming the option that turns them on. */
+function tokensOffWithoutKey(): ParlorTokens {
+  const refuse = () => Promise.reject(new Error(TOKENS_OFF_WITHOUT_KEY));
+  return { issue: refuse, revokeAll: refuse };
 }
 
 /**

@@ -4,7 +4,7 @@
  *   const parlor = createParlor({
  *     sessionResolver: expressSessionResolver(hostSession, (session) => session.userId),
  *     stores: openSqliteStores({ path: './data/chat.db' }),
- *   });
+ *   });   // no token key: bearer tokens are off (the log says so); add tokens: { secret } for them
  *   app.use('/chat', parlor.router);
  *   parlor.attach(server, { path: '/chat/ws' });
  */

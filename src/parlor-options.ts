@@ -248,10 +248,10 @@ function rulesBetween(o: Record<string, unknown>): string[] {
   if (!hostSessions && o.sessionSecret === undefined) {
     problems.push('sessionSecret: is required while Parlor keeps its own sessions (no sessionResolver given)');
   }
+  // Without `tokens`, a host sessionResolver and no key leave tokens off (said in the log); asking for them without a key is a mistake.
   const tokens = o.tokens as { secret?: unknown } | false | undefined;
-  const tokenKey = tokens === false ? 'off' : (tokens?.secret ?? o.sessionSecret);
-  if (hostSessions && tokenKey === undefined) {
-    problems.push('tokens: bearer tokens need a key: pass tokens: {secret} (32+ characters), or sessionSecret, or tokens: false');
+  if (hostSessions && typeof tokens === 'object' && tokens !== null && tokens.secret === undefined && o.sessionSecret === undefined) {
+    problems.push('tokens: bearer tokens need a key: add tokens.secret (32+ characters) or sessionSecret, or pass tokens: false');
   }
   return problems;
 }

@@ -9,6 +9,10 @@ import type { SessionResolver } from '../websocket/session-resolver.js';
 
 const DEFAULT_SESSION_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 
+/** Why bearer tokens are off with a host `sessionResolver` and no key: logged once at construction, and what `parlor.tokens` rejects with. */
+export const TOKENS_OFF_WITHOUT_KEY =
+  'bearer tokens are off: a host sessionResolver and no key to sign them; pass tokens: { secret } (tokens.secret, 32+ characters) or sessionSecret to turn them on, or tokens: false to say they stay off';
+
 /** Who a request or an upgrade is, and what Parlor owns of it. */
 export interface Authentication {
   /** Parlor's own account routes are mounted (default: only without a host `sessionResolver` and `userDirectory`). */
@@ -16,8 +20,10 @@ export interface Authentication {
   cookieName: string;
   /** Parlor's own cookie session; only without a host `sessionResolver`: Parlor never writes a host's session. */
   ownSession: ParlorSession | undefined;
-  /** Bearer tokens, unless `tokens: false`. */
+  /** Bearer tokens, unless `tokens: false` or there is no key to sign them (`tokensKeyMissing`). */
   tokens: TokenService | undefined;
+  /** Tokens are off only because a host `sessionResolver` came with neither `tokens.secret` nor `sessionSecret`. */
+  tokensKeyMissing: boolean;
   /** The session cookie (the host's or Parlor's) first, then a bearer token; ended sessions found by `stillValid`. */
   resolver: SessionResolver;
 }
@@ -40,8 +46,9 @@ export function buildAuthentication(options: ParlorOptions, hostUserCheck: HostU
           maxAgeMs: options.sessionMaxAgeMs ?? DEFAULT_SESSION_MAX_AGE_MS,
         })
       : undefined;
+  const tokensKeyMissing = options.tokens !== false && options.tokens?.secret === undefined && options.sessionSecret === undefined;
   const tokens =
-    options.tokens === false
+    options.tokens === false || tokensKeyMissing
       ? undefined
       : new TokenService(
           tokenKey(options.sessionSecret ?? [], options.tokens?.secret),
@@ -57,5 +64,5 @@ export function buildAuthentication(options: ParlorOptions, hostUserCheck: HostU
     new FirstMatchResolver([cookieResolver, ...(tokens ? [new TokenSessionResolver(tokens)] : [])]),
     stillValidOf(options.sessionResolver, options.stores.sessions),
   );
-  return { accounts, cookieName, ownSession, tokens, resolver };
+  return { accounts, cookieName, ownSession, tokens, tokensKeyMissing, resolver };
 }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createParlor, type ParlorOptions } from '../../src/app.js';
+import { createParlor, type Parlor, type ParlorOptions } from '../../src/app.js';
 import { checkParlorOptions, ParlorOptionsError } from '../../src/parlor-options.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import { MAX_TIMER_MS } from '../../src/timer-limit.js';
@@ -190,12 +190,36 @@ describe('createParlor checks its options at construction (contract section 4)',
     ]);
   });
 
-  it('a host sessionResolver needs no session secret, but bearer tokens then need a key or tokens: false', () => {
-    expect(problemsOf({ stores, sessionResolver: hostResolver })).toEqual([
-      'tokens: bearer tokens need a key: pass tokens: {secret} (32+ characters), or sessionSecret, or tokens: false',
+  it('a host sessionResolver needs no secret: without a token key, bearer tokens are off, said once in the log, and issue names tokens.secret', async () => {
+    const built: Parlor[] = [];
+    const tokensOffLines = (options: Partial<ParlorOptions>) => {
+      const log = captureLogger();
+      const parlor = createParlor({ stores, sessionResolver: hostResolver, processMetrics: false, logger: log.logger, ...options } as ParlorOptions);
+      built.push(parlor);
+      return { parlor, lines: log.lines.filter((l) => /bearer tokens are off/.test(String(l.msg))) };
+    };
+    const keyless = tokensOffLines({});
+    expect(keyless.lines).toEqual([expect.objectContaining({ level: 30, msg: expect.stringContaining('tokens.secret') })]);
+    await expect(keyless.parlor.tokens.issue(1)).rejects.toThrow(/bearer tokens are off.*tokens\.secret/);
+    await expect(keyless.parlor.tokens.revokeAll(1)).rejects.toThrow(/tokens\.secret/);
+    // Off on purpose, or a key: nothing to say.
+    expect(tokensOffLines({ tokens: false }).lines).toEqual([]);
+    const keyed = tokensOffLines({ tokens: { secret: 'x'.repeat(32) } });
+    expect(keyed.lines).toEqual([]);
+    await expect(keyed.parlor.tokens.issue(1)).resolves.toMatchObject({ token: expect.any(String) });
+    expect(tokensOffLines({ sessionSecret: SECRET }).lines).toEqual([]);
+    for (const parlor of built) await parlor.close();
+  });
+
+  it('asking for bearer tokens (a tokens object) with a host sessionResolver and no key to sign them is an error', () => {
+    expect(problemsOf({ stores, sessionResolver: hostResolver, tokens: { ttlSeconds: 60 } })).toEqual([
+      'tokens: bearer tokens need a key: add tokens.secret (32+ characters) or sessionSecret, or pass tokens: false',
     ]);
-    expect(() => createParlor({ stores, sessionResolver: hostResolver, tokens: false })).not.toThrow();
-    expect(() => createParlor({ stores, sessionResolver: hostResolver, tokens: { secret: 'x'.repeat(32) } })).not.toThrow();
+  });
+
+  it('where Parlor owns sessions, a missing or short secret is still an error at the door', () => {
+    expect(problemsOf({ stores })).toEqual(['sessionSecret: is required while Parlor keeps its own sessions (no sessionResolver given)']);
+    expect(problemsOf({ stores, sessionSecret: 'short' })).toEqual(['sessionSecret: must be at least 16 characters']);
   });
 
   it("trustProxy takes what Express's 'trust proxy' takes, and names a setting Express would refuse", () => {
