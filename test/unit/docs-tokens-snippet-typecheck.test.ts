@@ -4,6 +4,11 @@
  * (`declare module 'express-session' { interface SessionData { accountId:
  * number } }`, strict mode), with only the host's own free names declared.
  *
+ * Its "With the client SDK" snippet (a Node client with `getToken`) type-checks
+ * against `parlor/client` too: it used to return `Response.json()`
+ * (`Promise<unknown>`, no `GetToken`) of a relative URL, which Node's fetch
+ * cannot resolve.
+ *
  * It used to pass `req.session.accountId` to `parlor.tokens.issue` and
  * `revokeAll`: `req.session` is `Session & Partial<SessionData>`, so that is
  * `number | undefined`, and the snippet did not compile.
@@ -56,4 +61,16 @@ it("docs/tokens.md's host snippet (tokens for a host app's users) type-checks in
   const tokens = tsBlocks(readFileSync(join(ROOT, 'docs/tokens.md'), 'utf8')).find((b) => b.includes('parlor.tokens.issue('))!;
   expect(tokens).toBeDefined();
   expect(typeErrorsIn(`${readme}\n${tokens}\nexport {};`, VIRTUAL, readme.split('\n').length + 1)).toEqual([]);
+}, 120_000);
+
+it('docs/tokens.md "With the client SDK" snippet (a Node client) type-checks against parlor/client, and fetches an absolute URL', () => {
+  const blocks = tsBlocks(readFileSync(join(ROOT, 'docs/tokens.md'), 'utf8')).filter((b) => b.includes("url: 'wss://chat.example.com/ws'"));
+  expect(blocks).toHaveLength(1);
+  const snippet = blocks[0]!;
+  // Node's fetch has no page to resolve a relative URL against: it throws "Failed to parse URL".
+  for (const [, url] of snippet.matchAll(/fetch\(\s*'([^']*)'/g)) expect(() => new URL(url!)).not.toThrow();
+  expect(snippet).toMatch(/fetch\(/);
+  // Response.json() is Promise<unknown>: getToken must say what it resolves to.
+  const source = snippet.replace(/from 'parlor\/client'/g, `from '../../src/client/index.js'`);
+  expect(typeErrorsIn(`${source}\nexport {};`, join(ROOT, 'test/unit/__docs_client_snippet__.ts'))).toEqual([]);
 }, 120_000);
