@@ -184,7 +184,7 @@ export function createParlor(options: ParlorOptions): Parlor {
     container,
     metrics,
     events: manager.hostEvents,
-    tokens: auth.tokensKeyMissing ? tokensOffWithoutKey() : parlorTokens(auth.tokens, manager),
+    tokens: parlorTokens(auth.tokens, manager, auth.tokensKeyMissing ? TOKENS_OFF_WITHOUT_KEY : undefined),
     invalidateUser: (userId) => manager.invalidate({ userId: requireUserId(userId, 'invalidateUser') }),
     invalidateGroup: (groupId) => manager.invalidate({ groupId: requireGroupId(groupId, 'invalidateGroup') }),
     handleUpgrade: upgrade.handle,
@@ -196,12 +196,6 @@ export function createParlor(options: ParlorOptions): Parlor {
       upgrade.wss.close();
     },
   };
-}
-
-/** `parlor.tokens` when there is no key to sign tokens: both reject, naming the option that turns them on. */
-function tokensOffWithoutKey(): ParlorTokens {
-  const refuse = () => Promise.reject(new Error(TOKENS_OFF_WITHOUT_KEY));
-  return { issue: refuse, revokeAll: refuse };
 }
 
 /**
