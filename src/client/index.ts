@@ -4,6 +4,7 @@
  */
 export { ParlorClient, type SendOptions, type TypingTarget } from './parlor-client.js';
 export type { ParlorClientOptions } from './options.js';
+export type { GetToken, IssuedToken } from './token-refresher.js';
 export { CLIENT_DEFAULTS } from './options.js';
 export type { ConnectionEvents, ConnectionState, ParlorClientEvents, ServerFrameEvents } from './events.js';
 export { ParlorClientError, isParlorClientError, type ParlorClientErrorCode } from './errors.js';
