@@ -428,10 +428,13 @@ export class Manager {
       const admission = this.consent.admitPrivate(input.from, input.to);
       admitted = admission instanceof Promise ? await admission : admission;
       toSave = input;
-      if (this.options.messagePolicy) {
-        toSave = await this.policed(input, { to: input.to });
-        // The policy may take its time (a moderation call): a block answered meanwhile refuses the message, as the
-        // members of a group are read again after it (sendGroup).
+      if (this.options.messagePolicy) toSave = await this.policed(input, { to: input.to });
+      // Handed to the store in the order the socket's frames arrived (ArrivalOrder): usually nothing earlier is pending.
+      const waiting = order.ready(turn);
+      if (waiting) await waiting;
+      if (this.options.messagePolicy || waiting) {
+        // The policy (a moderation call) or an earlier message's checks may have taken their time: a block answered
+        // meanwhile refuses the message, as the members of a group are read again (sendGroup).
         const again = this.consent.admitPrivate(input.from, input.to);
         admitted = again instanceof Promise ? await again : again;
       }
@@ -441,17 +444,18 @@ export class Manager {
       order.release(turn);
       return this.storedResend(input.from, input.clientId, (m): m is PrivateMessage => !isGroupMessage(m), refusal);
     }
-    const waiting = order.ready(turn);
-    if (waiting) await waiting;
+    // The sender's first message to this recipient is recorded before it is stored, within its turn: the recipient
+    // must not see it before the record (a reply would count as a stranger's), and the socket's later messages must
+    // not be routed before it. A store that then fails leaves the record, which the resend would make anyway. A failed
+    // record does not stop the message (the sender's next message records it again).
+    const noting = this.consent.noteWritten(input.from, input.to, admitted);
+    if (noting) await noting.catch((err: unknown) => this.log.warn({ err, from: input.from, to: input.to }, 'could not record who wrote to whom; the conversation stays a request until the next message'));
     let saved: Saved<PrivateMessage>;
     try {
       saved = await order.handOver(turn, () => this.messages.savePrivate(toSave));
     } catch (err) {
       throw this.unconfirmed.failed(input.from, input.clientId, err);
     }
-    const noting = this.consent.noteWritten(input.from, input.to, admitted);
-    // The message is stored: it is routed even if the record fails (the sender's next message records it again).
-    if (noting) await noting.catch((err: unknown) => this.log.warn({ err, from: input.from, to: input.to }, 'could not record who wrote to whom; the conversation stays a request until the next message'));
     if (this.unconfirmed.isNew(saved, input.from, input.clientId)) {
       this.routePrivate(saved.message, exceptConnection, admitted.recipientAccepted);
       this.announceMessage(saved.message, [saved.message.to]);
@@ -503,22 +507,20 @@ export class Manager {
     try {
       members = await this.requireMembership(input.groupId, input.from);
       toSave = input;
-      if (this.options.messagePolicy) {
-        toSave = await this.policed(input, { group_id: input.groupId });
-        // The policy may take its time (a moderation call): the members as they are now, not before it, so a
-        // member who left meanwhile gets nothing, and a sender who left or was removed is refused.
-        members = await this.requireMembership(input.groupId, input.from);
-      }
+      if (this.options.messagePolicy) toSave = await this.policed(input, { group_id: input.groupId });
+      // Handed to the store in the order the socket's frames arrived (ArrivalOrder): usually nothing earlier is pending.
+      const waiting = order.ready(turn);
+      if (waiting) await waiting;
+      // The policy (a moderation call) or an earlier message's checks may have taken their time: the members as they
+      // are now, so a member who left meanwhile gets nothing, and a sender who left or was removed is refused.
+      if (this.options.messagePolicy || waiting) members = await this.requireMembership(input.groupId, input.from);
     } catch (refusal) {
       order.release(turn);
       return this.storedResend(input.from, input.clientId, isGroupMessage, refusal);
     }
     // Routed with no await between the commit and the frames, so one group's messages go out in the order they were
     // stored (a lookup after the commit could answer out of order). A leave that commits during this message's own
-    // commit may still see it delivered: the window is one group commit, and the wait for the sending connection's
-    // earlier messages to be handed over (ArrivalOrder: usually none).
-    const waiting = order.ready(turn);
-    if (waiting) await waiting;
+    // commit may still see it delivered: the window is one group commit.
     let saved: Saved<GroupMessage>;
     try {
       saved = await order.handOver(turn, () => this.messages.saveGroup(toSave));
