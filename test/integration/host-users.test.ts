@@ -18,6 +18,7 @@ import type { Stores } from '../../src/store/types.js';
 import type { Profile, UserDirectory } from '../../src/websocket/user-directory.js';
 import { startHostApp, useSqliteHostApp, type HostApp } from '../support/host-app.js';
 import { mockGroupMemberFetcher } from '../support/mock-interfaces.js';
+import { freshSqliteStores } from '../support/sqlite-stores.js';
 import { freshPostgresStores } from '../support/postgres-stores.js';
 import { captureLogger, closeAll, expectNoFrame, upgradeStatus } from '../support/server.js';
 import { describeWithPostgres } from '../support/services.js';
@@ -256,18 +257,7 @@ function hostUsersSuite(name: string, open: () => Promise<OpenedStores>): void {
   });
 }
 
-hostUsersSuite('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'parlor-host-users-'));
-  // Inline writer: which thread writes is the store contract suite's concern (it runs both).
-  const stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
-  return {
-    stores,
-    async cleanup() {
-      await stores.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+hostUsersSuite('sqlite', () => freshSqliteStores('parlor-host-users'));
 
 await describeWithPostgres('host users on postgres', (url) => {
   hostUsersSuite('postgres', () => freshPostgresStores(url));

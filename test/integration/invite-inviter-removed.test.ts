@@ -8,13 +8,10 @@
  * so the invitation is a 403, stored nowhere, and nobody is notified. On a
  * host app over each bundled store.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Stores } from '../../src/store/types.js';
 import { startHostApp, type HostApp } from '../support/host-app.js';
+import { freshSqliteStores } from '../support/sqlite-stores.js';
 import { freshPostgresStores } from '../support/postgres-stores.js';
 import { closeAll } from '../support/server.js';
 import { describeWithPostgres } from '../support/services.js';
@@ -87,17 +84,7 @@ function removedInviterSuite(name: string, open: () => Promise<{ stores: Stores;
   });
 }
 
-removedInviterSuite('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'parlor-invite-removed-'));
-  const stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
-  return {
-    stores,
-    async cleanup() {
-      await stores.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+removedInviterSuite('sqlite', () => freshSqliteStores('parlor-invite-removed'));
 
 await describeWithPostgres('postgres', (url) => {
   removedInviterSuite('postgres', () => freshPostgresStores(url));

@@ -90,13 +90,23 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `node dist/server.js` with `env` and resolves once it logs its URL. */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+/**
+ * Starts `node dist/server.js` with `env` and resolves once it logs its URL.
+ * `via: 'npm start'` runs the package's start script instead (without its
+ * prestart build: this built dist/ already), as a supervisor would; `child`
+ * is then npm, not the server.
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  via: 'node' | 'npm start' = 'node',
+): Promise<ServerProcess> {
   await ensureBuilt();
   const port = Number(env.PORT ?? (await freePort()));
-  const child = spawn(process.execPath, [serverJs], {
+  const [command, args] = via === 'node' ? [process.execPath, [serverJs]] : ['npm', ['start', '--ignore-scripts', '--silent']];
+  const child = spawn(command, args, {
     cwd: root,
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PASSWORD_HASH_COST: '10', LOG_LEVEL: 'info', ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PASSWORD_HASH_COST: '10', LOG_LEVEL: 'info', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
