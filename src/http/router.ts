@@ -5,6 +5,7 @@ import { rateLimit, type Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import { authRoutes } from './auth-routes.js';
 import { blockRoutes } from './block-routes.js';
+import { rateLimitKeyOf } from './client-address-key.js';
 import { requireUser, type HttpContext } from './context.js';
 import { refuseCrossSiteWrites } from './cross-site.js';
 import { groupManagementRoutes, groupReadRoutes } from './group-routes.js';
@@ -149,7 +150,8 @@ function requestLogger(ctx: HttpContext): RequestHandler {
  * per client IP). Counted in this process always; with `shared` counters
  * (the broker's Redis) also across the cluster, so N instances behind one
  * balancer allow N times nothing more. While the shared counters cannot
- * answer (Redis down), the per-process count still holds.
+ * answer (Redis down), the per-process count still holds. Both count by
+ * rateLimitKeyOf: an IPv4 client on a dual-stack listener is its IPv4 address.
  */
 export function authLimiter(perMinute: number, shared?: Store): RequestHandler {
   if (perMinute <= 0) return (_req, _res, next) => next();
@@ -158,6 +160,7 @@ export function authLimiter(perMinute: number, shared?: Store): RequestHandler {
     limit: perMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    keyGenerator: rateLimitKeyOf,
     handler: (_req: Request, res: Response) => {
       res.status(429).json({ error: 'rate_limited', message: 'too many attempts, try again in a minute' });
     },
