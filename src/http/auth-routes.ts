@@ -2,11 +2,11 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { ownSessionView } from '../session/own-session-view.js';
 import '../session/session-data.js';
-import type { User } from '../store/types.js';
+import type { User, UserWithSecret } from '../store/types.js';
 import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
 import { fromAccounts, sessionStoreFailure } from './session-store-failure.js';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
+import { dummyPasswordHash, hashedWithOtherParams, hashPassword, verifyPassword } from './password.js';
 import type { RouteChains } from './route-chains.js';
 import { chargedToOwnCredential } from './user-rate-limit.js';
 import { parse } from './validation.js';
@@ -20,13 +20,35 @@ export const Credentials = z.object({
   password: z.string().min(8).max(1024),
 });
 
-/** Checks a username and password; null when either is wrong (same cost either way). */
+/**
+ * Checks a username and password; null when either is wrong (same cost
+ * either way). A right password whose hash has other parameters than the
+ * current ones is rehashed with them (rehashOutdated).
+ */
 export async function checkCredentials(ctx: HttpContext, body: unknown): Promise<User | null> {
   const { username, password } = parse(Credentials, body);
   const user = await fromAccounts(ctx.logger, () => ctx.stores.users.findByUsername(username));
   const hash = user?.passwordHash ?? (await dummyPasswordHash(ctx.hashParams));
   const ok = await verifyPassword(password, hash);
-  return ok && user ? { id: user.id, username: user.username } : null;
+  if (!ok || !user) return null;
+  await rehashOutdated(ctx, user, password);
+  return { id: user.id, username: user.username };
+}
+
+/**
+ * Stores the password hashed with the current parameters when its stored
+ * hash was made with others (PASSWORD_HASH_COST changed since): a raised
+ * cost reaches every account as its owner logs in. A failure is logged
+ * (no credential in it) and the login goes on: the old hash still works.
+ */
+async function rehashOutdated(ctx: HttpContext, user: UserWithSecret, password: string): Promise<void> {
+  if (!hashedWithOtherParams(user.passwordHash, ctx.hashParams)) return;
+  try {
+    const passwordHash = await hashPassword(password, ctx.hashParams);
+    await ctx.stores.users.updatePasswordHash(user.id, passwordHash);
+  } catch (err) {
+    ctx.logger.warn({ err, userId: user.id }, 'could not store the password rehashed with the current PASSWORD_HASH_COST; the old hash stays');
+  }
 }
 
 /**

@@ -31,6 +31,18 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
+/**
+ * Whether a stored hash was made with other parameters than `params` (the
+ * cost was raised, or lowered, since): a login that verified the password
+ * rehashes it with the current ones, so the account's hash is no cheaper to
+ * crack than a new one, and a wrong password for it costs what an unknown
+ * user's does (checked against a dummy hash at the current parameters).
+ */
+export function hashedWithOtherParams(stored: string, params = scryptParams()): boolean {
+  const [, n, r, p] = stored.split('$');
+  return Number(n) !== params.N || Number(r) !== params.r || Number(p) !== params.p;
+}
+
 /** A hash of nothing, so a login for an unknown user costs as much as one for a known user. */
 const dummyHashes = new Map<number, Promise<string>>();
 export function dummyPasswordHash(params = scryptParams()): Promise<string> {

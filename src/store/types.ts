@@ -29,6 +29,12 @@ export interface UserStore {
    * new account's session could not be saved, so that a retry is not a 409.
    */
   deleteUser(id: number): Awaitable<void>;
+  /**
+   * Replaces the account's password hash: a login rehashes a password whose
+   * hash was made with other scrypt parameters (PASSWORD_HASH_COST raised).
+   * An unknown id changes nothing.
+   */
+  updatePasswordHash(id: number, passwordHash: string): Awaitable<void>;
   findByUsername(username: string): Awaitable<UserWithSecret | null>;
   findById(id: number): Awaitable<UserWithSecret | null>;
   /** The accounts among `ids`, in no particular order, in one statement. */

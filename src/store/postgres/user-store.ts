@@ -29,6 +29,10 @@ export class PgUserStore implements UserStore {
     await this.db.query('DELETE FROM users WHERE id = $1', [id]);
   }
 
+  async updatePasswordHash(id: number, passwordHash: string): Promise<void> {
+    await this.db.query('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, id]);
+  }
+
   async findByUsername(username: string): Promise<UserWithSecret | null> {
     const [row] = await this.db.rows<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE lower(username) = lower($1)`, [username]);
     return row ? toUser(row) : null;

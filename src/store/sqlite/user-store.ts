@@ -29,6 +29,10 @@ export class SqliteUserStore implements UserStore {
     return this.writer.run('deleteUser', id);
   }
 
+  updatePasswordHash(id: number, passwordHash: string): Promise<void> {
+    return this.writer.run('updatePasswordHash', id, passwordHash);
+  }
+
   findByUsername(username: string): UserWithSecret | null {
     const row = this.byUsername.get(username);
     return row ? toUser(row) : null;

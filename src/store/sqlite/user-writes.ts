@@ -14,6 +14,7 @@ export function prepareUserWrites(db: Database) {
     `INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) RETURNING ${USER_COLUMNS}`,
   );
   const deleteUser = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
+  const updatePasswordHash = db.prepare<[string, number]>('UPDATE users SET password_hash = ? WHERE id = ?');
   return {
     createUser(username: string, passwordHash: string, now: number): User {
       try {
@@ -26,6 +27,9 @@ export function prepareUserWrites(db: Database) {
     },
     deleteUser(id: number): void {
       deleteUser.run(id);
+    },
+    updatePasswordHash(id: number, passwordHash: string): void {
+      updatePasswordHash.run(passwordHash, id);
     },
   };
 }

@@ -85,6 +85,7 @@ export const WRITE_OPS = [
   'block',
   'unblock',
   'recordWrite',
+  'updatePasswordHash',
 ] as const satisfies readonly WriteOp[];
 type Unlisted = Exclude<WriteOp, (typeof WRITE_OPS)[number]>;
 const everyOperationListed: [Unlisted] extends [never] ? true : Unlisted = true;

@@ -41,6 +41,17 @@ export function userContract(ctx: ContractContext): void {
     expect(await users.findById(again.id)).toEqual({ ...again, passwordHash: 'hash' });
   });
 
+  it('updatePasswordHash replaces the one account\'s hash; an unknown id changes nothing', async () => {
+    const users = ctx.stores().users;
+    const [u, other] = [await account('Rehash'), await account('Rehash')];
+    await users.updatePasswordHash(u.id, 'scrypt$2048$8$1$new');
+    expect(await users.findById(u.id)).toEqual({ ...u, passwordHash: 'scrypt$2048$8$1$new' });
+    expect((await users.findByUsername(u.username))?.passwordHash).toBe('scrypt$2048$8$1$new');
+    expect((await users.findById(other.id))?.passwordHash).toBe('hash');
+    await users.updatePasswordHash(MISSING, 'scrypt$nobody');
+    expect(await users.findById(MISSING)).toBeNull();
+  });
+
   it('findByUsername ignores case and returns null for an unknown name', async () => {
     const users = ctx.stores().users;
     const u = await account('Case');
