@@ -98,6 +98,7 @@ export interface ParlorOptions {
   /**
    * Bearer tokens (next to the cookie, or next to the host's `sessionResolver`);
    * `false` turns them off. Key: `secret`, else derived from `sessionSecret`.
+   * Each token is for one mount: `audience`, default `wsPath`.
    */
   tokens?: TokenOptions | false;
   /** Collect Node process metrics in /metrics. Default true. */
@@ -160,8 +161,9 @@ export function createParlor(options: ParlorOptions): Parlor {
       "a host sessionResolver without a userDirectory: only accounts in Parlor's own users table exist as recipients, and with the host's sessions Parlor's routes create none; pass the host's userDirectory",
     );
   }
+  const wsPath = options.wsPath ?? '/ws';
   // A bearer token's user is checked through the Manager's user cache (built below, from `auth`): invalidateUser reaches it.
-  const auth = buildAuthentication(options, (userId) => manager.users.require(userId));
+  const auth = buildAuthentication(options, wsPath, (userId) => manager.users.require(userId));
   if (auth.tokensKeyMissing) logger.info(TOKENS_OFF_WITHOUT_KEY);
   const directory = buildUserDirectory(options);
   const access = buildAccess(options, directory);
@@ -169,7 +171,6 @@ export function createParlor(options: ParlorOptions): Parlor {
   const { container, manager } = buildManager(options, auth, access, directory, logger, metrics);
   const { router, opsRouter } = buildRoutes(options, auth, access, manager, logger, metrics);
   if (options.broker) brokersInUse.add(options.broker);
-  const wsPath = options.wsPath ?? '/ws';
   const upgrade = createUpgradeHandler(manager, {
     path: wsPath,
     isOriginAllowed: access.isOriginAllowed,

@@ -230,7 +230,13 @@ const OptionsSchema = z
     tokens: z
       .union([
         z.literal(false),
-        z.object({ secret: z.string().min(32, 'must be at least 32 characters').optional(), ttlSeconds: z.number().int().min(1).optional() }).strict(),
+        z
+          .object({
+            secret: z.string().min(32, 'must be at least 32 characters').optional(),
+            ttlSeconds: z.number().int().min(1).optional(),
+            audience: z.string().min(1, 'must not be empty').optional(),
+          })
+          .strict(),
       ])
       .optional(),
     processMetrics: z.boolean().optional(),

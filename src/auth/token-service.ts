@@ -10,6 +10,15 @@ export interface TokenOptions {
   secret?: string;
   /** Lifetime of a token in seconds (TOKEN_TTL_SECONDS). Default 900. */
   ttlSeconds?: number;
+  /**
+   * The mount a token is for (its `aud` claim): a token is accepted only by a
+   * Parlor with the same audience. Default: the mount's `wsPath` (`/ws`), the
+   * same on every instance of one mount and different for two mounts that
+   * each have a `wsPath` of their own. Set it when mounts sharing the key keep
+   * the default `wsPath` and attach paths of their own, or to let several
+   * mounts accept each other's tokens on purpose.
+   */
+  audience?: string;
 }
 
 /**
@@ -31,9 +40,26 @@ export function tokenKey(sessionSecret: string | readonly string[], explicit?: s
 }
 
 /**
+ * The audience tokens are issued for and checked against: `tokens.audience`,
+ * else the mount's `wsPath`. Two mounts of one app sharing the key (the same
+ * `sessionSecret`) have their own user ids: without it, a token of one would
+ * name the other's user of the same id.
+ */
+export function tokenAudience(wsPath: string, explicit?: string): string {
+  return explicit ?? wsPath;
+}
+
+/** What tokens are signed with (`tokenKey`) and the mount they are for (`tokenAudience`). */
+export interface TokenSigning {
+  key: Uint8Array;
+  audience: string;
+}
+
+/**
  * Issues and checks bearer tokens (JWT, HS256, via `jose`). Each token carries
  * the user's token version; `revoke` bumps the version, so every token issued
- * before stops working at once.
+ * before stops working at once. Each names the mount it is for (`aud`): a
+ * token without it, or for another audience, is refused.
  *
  * With Parlor's own accounts (`accounts` given) a token names an existing
  * account, which also gives the identity its username. With a host's users
@@ -45,7 +71,7 @@ export class TokenService {
   readonly ttlSeconds: number;
 
   constructor(
-    private readonly key: Uint8Array,
+    private readonly signing: TokenSigning,
     private readonly versions: TokenVersionStore,
     private readonly accounts: UserStore | undefined,
     private readonly hostUsers: HostUserCheck | undefined,
@@ -64,23 +90,27 @@ export class TokenService {
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(String(userId))
       .setIssuer(ISSUER)
+      .setAudience(this.signing.audience)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
-      .sign(this.key);
+      .sign(this.signing.key);
     return { token, expires_at: exp * 1000 };
   }
 
   /**
    * The identity behind a token, or null when it is malformed, forged,
-   * expired, without `exp`, revoked, or its user no longer exists. Rejects
-   * when the host's directory fails (an outage is no signed-out user).
+   * expired, without `exp`, for another audience or none, revoked, or its
+   * user no longer exists. Rejects when the host's directory fails (an outage
+   * is no signed-out user).
    */
   async verify(token: string): Promise<Identity | null> {
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, this.key, {
+      ({ payload } = await jwtVerify(token, this.signing.key, {
         algorithms: [ALGORITHM],
         issuer: ISSUER,
+        // Another mount's token (same key, other users), or one without `aud` (issued before audiences): refused.
+        audience: this.signing.audience,
         // A token without `exp` would never expire: refuse it rather than trust it forever.
         requiredClaims: ['exp'],
         currentDate: new Date(this.now()),

@@ -1,5 +1,5 @@
 import { TokenSessionResolver } from '../auth/token-resolver.js';
-import { TokenService, tokenKey, type HostUserCheck } from '../auth/token-service.js';
+import { TokenService, tokenAudience, tokenKey, type HostUserCheck } from '../auth/token-service.js';
 import type { ParlorOptions } from '../app.js';
 import { guardInterface } from '../interface-failure.js';
 import { FirstMatchResolver } from '../session/first-match-resolver.js';
@@ -29,11 +29,12 @@ export interface Authentication {
 }
 
 /**
- * `hostUserCheck`: whether the host's directory still knows a user, the
- * Manager's cached check (so `parlor.invalidateUser` reaches it); asked for
- * each bearer token's user when the host has a `userDirectory`.
+ * `wsPath`: the mount's socket path (`wsPath` or its default), its tokens'
+ * default audience. `hostUserCheck`: whether the host's directory still knows
+ * a user, the Manager's cached check (so `parlor.invalidateUser` reaches it);
+ * asked for each bearer token's user when the host has a `userDirectory`.
  */
-export function buildAuthentication(options: ParlorOptions, hostUserCheck: HostUserCheck): Authentication {
+export function buildAuthentication(options: ParlorOptions, wsPath: string, hostUserCheck: HostUserCheck): Authentication {
   const cookieName = options.cookieName ?? 'parlor.sid';
   // A host's users (userDirectory) or sessions: Parlor keeps no accounts of its own unless told to.
   const accounts = options.accounts ?? (options.sessionResolver === undefined && options.userDirectory === undefined);
@@ -51,7 +52,10 @@ export function buildAuthentication(options: ParlorOptions, hostUserCheck: HostU
     options.tokens === false || tokensKeyMissing
       ? undefined
       : new TokenService(
-          tokenKey(options.sessionSecret ?? [], options.tokens?.secret),
+          {
+            key: tokenKey(options.sessionSecret ?? [], options.tokens?.secret),
+            audience: tokenAudience(wsPath, options.tokens?.audience),
+          },
           options.stores.tokenVersions,
           accounts ? options.stores.users : undefined,
           // A user the host deleted keeps no working token until its exp; the directory failing is a 503 naming it.

@@ -54,6 +54,7 @@ describe('credentials end, sockets end (one instance)', () => {
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(String(user.id))
       .setIssuer('parlor')
+      .setAudience('/ws') // the standalone server's wsPath
       .setIssuedAt()
       .setExpirationTime(exp)
       .sign(new TextEncoder().encode(TOKEN_SECRET));

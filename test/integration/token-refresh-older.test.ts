@@ -24,6 +24,7 @@ const tokenOf = (user: TestUser, iat: number, exp: number) =>
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(String(user.id))
     .setIssuer('parlor')
+    .setAudience('/ws') // the standalone server's wsPath
     .setIssuedAt(iat)
     .setExpirationTime(exp)
     .sign(new TextEncoder().encode(TOKEN_SECRET));

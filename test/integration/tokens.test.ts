@@ -5,6 +5,8 @@ import { closeAll, connectClient, registerUser, startTestServer, upgradeStatus, 
 
 const TOKEN_SECRET = 'token-secret-token-secret-token-secret-0123';
 const key = new TextEncoder().encode(TOKEN_SECRET);
+/** The audience of the standalone server's tokens: its wsPath, `/ws`. */
+const AUDIENCE = '/ws';
 
 describe('bearer tokens', () => {
   let server: TestServer;
@@ -21,7 +23,7 @@ describe('bearer tokens', () => {
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   const bobToken = async () => (await server.http.post('/api/auth/token').set('cookie', bob.cookie).expect(201)).body.token as string;
   const sign = (claims: Record<string, unknown>, sub: number, exp: number | string = '5m') =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(String(sub)).setIssuer('parlor').setIssuedAt().setExpirationTime(exp);
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(String(sub)).setIssuer('parlor').setAudience(AUDIENCE).setIssuedAt().setExpirationTime(exp);
 
   it('lets a client with no cookie jar get a token, connect, send and receive (the docs example)', async () => {
     const options = { baseUrl: server.url, username: bob.username, password: bob.password };
@@ -75,18 +77,23 @@ describe('bearer tokens', () => {
         },
       ],
       ['signed with another key', () => sign({ ver: 0 }, alice.id).sign(new TextEncoder().encode('another-key-another-key-another-key!'))],
-      ['alg none', async () => new UnsecuredJWT({ ver: 0 }).setSubject(String(alice.id)).setIssuer('parlor').setExpirationTime('5m').encode()],
-      ['HS512 with the right key', () => new SignJWT({ ver: 0 }).setProtectedHeader({ alg: 'HS512' }).setSubject(String(alice.id)).setIssuer('parlor').setExpirationTime('5m').sign(key)],
+      ['alg none', async () => new UnsecuredJWT({ ver: 0 }).setSubject(String(alice.id)).setIssuer('parlor').setAudience(AUDIENCE).setExpirationTime('5m').encode()],
+      ['HS512 with the right key', () => new SignJWT({ ver: 0 }).setProtectedHeader({ alg: 'HS512' }).setSubject(String(alice.id)).setIssuer('parlor').setAudience(AUDIENCE).setExpirationTime('5m').sign(key)],
       [
         'RS256 (algorithm confusion)',
         async () => {
           const { privateKey } = await generateKeyPair('RS256');
-          return new SignJWT({ ver: 0 }).setProtectedHeader({ alg: 'RS256' }).setSubject(String(alice.id)).setIssuer('parlor').setExpirationTime('5m').sign(privateKey);
+          return new SignJWT({ ver: 0 }).setProtectedHeader({ alg: 'RS256' }).setSubject(String(alice.id)).setIssuer('parlor').setAudience(AUDIENCE).setExpirationTime('5m').sign(privateKey);
         },
       ],
-      ['wrong issuer', () => new SignJWT({ ver: 0 }).setProtectedHeader({ alg: 'HS256' }).setSubject(String(alice.id)).setIssuer('other').setExpirationTime('5m').sign(key)],
+      ['wrong issuer', () => new SignJWT({ ver: 0 }).setProtectedHeader({ alg: 'HS256' }).setSubject(String(alice.id)).setIssuer('other').setAudience(AUDIENCE).setExpirationTime('5m').sign(key)],
       ['unknown user', () => sign({ ver: 0 }, 999_999).sign(key)],
-      ['no exp (a token that never expires)', () => new SignJWT({ ver: 0 }).setProtectedHeader({ alg: 'HS256' }).setSubject(String(alice.id)).setIssuer('parlor').setIssuedAt().sign(key)],
+      ['for another mount (another audience, the same key)', () => sign({ ver: 0 }, alice.id).setAudience('/support/ws').sign(key)],
+      [
+        'without an audience (issued before tokens had one)',
+        () => new SignJWT({ ver: 0 }).setProtectedHeader({ alg: 'HS256' }).setSubject(String(alice.id)).setIssuer('parlor').setIssuedAt().setExpirationTime('5m').sign(key),
+      ],
+      ['no exp (a token that never expires)', () => new SignJWT({ ver: 0 }).setProtectedHeader({ alg: 'HS256' }).setSubject(String(alice.id)).setIssuer('parlor').setAudience(AUDIENCE).setIssuedAt().sign(key)],
       ['garbage', async () => 'not.a.token'],
     ];
     it.each(cases)('%s', async (_name, make) => {

@@ -217,6 +217,12 @@ describe('createParlor checks its options at construction (contract section 4)',
     ]);
   });
 
+  it('tokens.audience is a string that is not empty (the mount a token is for)', async () => {
+    expect(problemsOf({ stores, sessionSecret: SECRET, tokens: { audience: '' } })).toEqual(['tokens.audience: must not be empty']);
+    expect(problemsOf({ stores, sessionSecret: SECRET, tokens: { audience: 7 } })).toEqual([expect.stringMatching(/^tokens/)]);
+    await createParlor({ stores, sessionSecret: SECRET, processMetrics: false, tokens: { audience: 'support' } }).close();
+  });
+
   it('where Parlor owns sessions, a missing or short secret is still an error at the door', () => {
     expect(problemsOf({ stores })).toEqual(['sessionSecret: is required while Parlor keeps its own sessions (no sessionResolver given)']);
     expect(problemsOf({ stores, sessionSecret: 'short' })).toEqual(['sessionSecret: must be at least 16 characters']);
