@@ -10,8 +10,11 @@ export function showLogin(): void {
   const form = byId<HTMLFormElement>('login-form');
   const error = byId('login-error');
   byId<HTMLInputElement>('login-username').focus();
+  // The handler stays for the page's life: a form without one would be submitted by the browser, as a
+  // GET with the password in the URL (after a sign-in whose chat could not load, say).
   form.onsubmit = async (event) => {
     event.preventDefault();
+    if (form.getAttribute('aria-busy') === 'true') return;
     const action = (event.submitter as HTMLButtonElement | null)?.value === 'register' ? 'register' : 'login';
     const username = (form.elements.namedItem('username') as HTMLInputElement).value.trim();
     const password = (form.elements.namedItem('password') as HTMLInputElement).value;
@@ -19,7 +22,6 @@ export function showLogin(): void {
     form.setAttribute('aria-busy', 'true');
     try {
       const user = action === 'register' ? await api.register(username, password) : await api.login(username, password);
-      form.onsubmit = null;
       await startChat(user);
     } catch (err) {
       setText(error, loginError(err, action));

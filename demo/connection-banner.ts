@@ -2,7 +2,7 @@
  * The connection banner, driven by the client's events (*Connecting…*,
  * *Reconnecting in N s…*, *You are offline…*, *Paused…*, *Disconnected* with
  * *Reconnect now*), the same state as `#chat-screen[data-connection]`, and
- * what the page reads again after a reconnect.
+ * what the page reads again after a reconnect (and after its `synced`).
  */
 import { api } from './api.js';
 import { announce } from './announcer.js';
@@ -11,6 +11,7 @@ import type { ChatContext, PageContext } from './context.js';
 import { byId } from './dom.js';
 import { refreshGroups } from './groups.js';
 import { refreshOnline } from './presence.js';
+import { refreshUnreadCounts } from './read-receipts.js';
 import { checkSession, signedOut } from './session.js';
 
 export function listenToConnection(ctx: ChatContext): void {
@@ -24,15 +25,25 @@ export function listenToConnection(ctx: ChatContext): void {
   c.on('connecting', ({ attempt }) => {
     if (!everOpened && attempt === 0) banner(c, 'Connecting…', 'info');
   });
+  /** A reconnect's sync is under way: its `synced` makes the unread counts be read again. */
+  let resyncing = false;
   c.on('open', ({ reconnected }) => {
     everOpened = true;
     banner(c, null);
     if (reconnected) {
       announce('Reconnected.');
+      resyncing = true;
       void refreshAfterReconnect(ctx);
     } else {
       void refreshOnline(ctx); // presence frames from now on; the list read at boot may be stale already
     }
+  });
+  c.on('synced', () => {
+    if (!resyncing) return;
+    resyncing = false;
+    refreshUnreadCounts(ctx).catch(() => {
+      // Offline again: the next reconnect reads them.
+    });
   });
   c.on('reconnecting', ({ delayMs, waitingFor, attempt }) => {
     if (waitingFor === 'offline') banner(c, 'You are offline. Messages you send now go out when the connection is back.', 'warn');
@@ -53,7 +64,8 @@ async function refreshAfterReconnect(page: PageContext): Promise<void> {
     const notifications = await api.notifications();
     page.state.notifications = notifications.notifications;
     page.state.unreadNotifications = byId('notifications-panel').hidden ? notifications.unread : 0;
-    await refreshGroups(page);
+    // Any member list may have changed while offline (invitations accepted, members gone).
+    await refreshGroups(page, { everyMemberList: true });
     await refreshOnline(page);
   } catch {
     // The next reconnect or refresh tries again.

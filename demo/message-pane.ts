@@ -174,7 +174,7 @@ export class MessagePaneView {
           ? h(
               'span',
               { class: 'failed' },
-              ` (${describeError(m.error)}) `,
+              ` (${describeError(m.error, c.kind)}) `,
               h('button', { class: 'link-button', text: 'Retry', attrs: { type: 'button' }, on: { click: () => this.actions.retry(m) } }),
             )
           : null,
@@ -192,12 +192,13 @@ function firstVisible(list: HTMLElement, box: HTMLElement): HTMLElement | null {
   return null;
 }
 
-function describeError(code: string | undefined): string {
+/** Why a send failed, in words; `forbidden` means a block (or no consent) for a private message, not being a member for a group one. */
+function describeError(code: string | undefined, kind: Conversation['kind']): string {
   switch (code) {
     case 'not_found':
-      return 'no such user or group';
+      return kind === 'private' ? 'no such user' : 'no such group';
     case 'forbidden':
-      return 'you are not a member';
+      return kind === 'private' ? 'this user does not accept your messages' : 'you are not a member';
     case 'timeout':
       return 'no answer from the server';
     case 'too_large':

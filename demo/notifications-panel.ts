@@ -33,6 +33,8 @@ export function onNotification(page: PageContext, n: Notification): void {
 
 /** Accept or decline an invitation; accepting opens the group with `open`. */
 export async function answerInvite(page: PageContext, open: OpenConversation, groupId: number, accept: boolean): Promise<void> {
+  const error = byId('notifications-error');
+  setText(error, '');
   try {
     await api.respond(groupId, accept);
     page.state.responses.set(groupId, accept ? 'accepted' : 'declined');
@@ -44,7 +46,9 @@ export async function answerInvite(page: PageContext, open: OpenConversation, gr
       open(groupKey(groupId));
     }
   } catch (err) {
-    announce(`Could not answer the invitation: ${errorText(err)}`);
+    // Refused (answered in another tab, say): said on screen, and the invitation shows what it is now.
+    setText(error, `Could not answer the invitation: ${errorText(err)}`);
+    await refreshGroups(page).catch(() => {});
   }
   page.render();
 }
@@ -60,6 +64,7 @@ export function wireNotificationsPanel(page: PageContext): void {
 function openPanel(page: PageContext): void {
   const panel = byId('notifications-panel');
   panel.hidden = false;
+  setText(byId('notifications-error'), '');
   byId('bell').setAttribute('aria-expanded', 'true');
   if (page.state.unreadNotifications > 0) {
     page.state.unreadNotifications = 0;

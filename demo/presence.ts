@@ -23,6 +23,7 @@ const ONLINE_REFRESH_MS = 30_000;
  */
 export function onPresence(page: PageContext, { user_id, online }: ServerFrame<'presence'>): void {
   const { state } = page;
+  lastFrameOf.set(user_id, ++framesSeen);
   if (online) state.online.add(user_id);
   else state.online.delete(user_id);
   if (online && !state.isContact(user_id)) followNewContact(page, user_id);
@@ -31,12 +32,25 @@ export function onPresence(page: PageContext, { user_id, online }: ServerFrame<'
   page.render();
 }
 
+/** Presence frames seen so far, and the number of the last one for each user: what a list read may not undo. */
+let framesSeen = 0;
+const lastFrameOf = new Map<number, number>();
+
+/**
+ * Read the online list again. A user with a presence frame newer than the
+ * start of the read keeps what that frame said: the list may have been read
+ * before it.
+ */
 export async function refreshOnline(page: PageContext): Promise<void> {
+  const startedAfter = framesSeen;
   try {
-    const { users } = await api.online();
+    const listed = new Set((await api.online()).users);
     const online = page.state.online;
-    online.clear();
-    for (const id of users) online.add(id);
+    for (const id of new Set([...online, ...listed])) {
+      if ((lastFrameOf.get(id) ?? 0) > startedAfter) continue;
+      if (listed.has(id)) online.add(id);
+      else online.delete(id);
+    }
     page.render();
   } catch {
     // Presence frames keep it roughly right until the next refresh.

@@ -2,9 +2,12 @@
  * Read receipts both ways: `receipt` frames raise my private messages to
  * delivered / read (or follow my reads on another device), and the page
  * sends `read` for the newest incoming message of the open conversation
- * while the tab is visible.
+ * while the tab is visible; and after a reconnect's sync, the unread counts
+ * read again from the server (`sync` replays messages read meanwhile on
+ * another device, and each replayed one was counted).
  */
 import type { ServerFrame } from '../src/client/index.js';
+import { api } from './api.js';
 import type { ChatContext, PageContext } from './context.js';
 import { groupKey, privateKey, raiseStatus, type Conversation } from './state.js';
 
@@ -54,4 +57,22 @@ export function wireReadOnVisible(ctx: ChatContext): void {
       ctx.render();
     }
   });
+}
+
+/**
+ * Each conversation's unread count and read marker from `GET /api/conversations`.
+ * A conversation with a message newer than the listing keeps its own count, and
+ * the open one is marked read as messages come.
+ */
+export async function refreshUnreadCounts(page: PageContext): Promise<void> {
+  const { state } = page;
+  const { conversations } = await api.conversations();
+  for (const summary of conversations) {
+    const c = state.conversations.get(summary.kind === 'private' ? privateKey(summary.user_id) : groupKey(summary.group_id));
+    // The open conversation is marked read as messages come (markRead).
+    if (!c || c.lastId > summary.last_message.id || (state.active === c.key && document.visibilityState === 'visible')) continue;
+    c.unread = summary.unread;
+    if (summary.unread === 0) c.readSent = Math.max(c.readSent, summary.last_message.id);
+  }
+  page.render();
 }

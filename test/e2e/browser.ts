@@ -80,7 +80,16 @@ export interface Person {
   pageErrors: Error[];
 }
 
-export async function signUp(browser: Browser, baseUrl: string, name: string): Promise<Person> {
+export function signUp(browser: Browser, baseUrl: string, name: string): Promise<Person> {
+  return enter(browser, baseUrl, name, 'Create account');
+}
+
+/** Another device of someone already signed up: a context of its own, signed in on the login form. */
+export function signIn(browser: Browser, baseUrl: string, name: string): Promise<Person> {
+  return enter(browser, baseUrl, name, 'Sign in');
+}
+
+async function enter(browser: Browser, baseUrl: string, name: string, button: 'Create account' | 'Sign in'): Promise<Person> {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1100, height: 720 } });
   context.setDefaultTimeout(8_000);
   await context.addInitScript(TRACK_SOCKETS);
@@ -90,10 +99,21 @@ export async function signUp(browser: Browser, baseUrl: string, name: string): P
   await page.goto('/');
   await page.getByLabel('Username', { exact: true }).fill(name);
   await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
-  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('button', { name: button }).click();
   const idText = await page.locator('#me-id:not(:empty)').textContent();
   await page.locator('#chat-screen[data-connection="open"]').waitFor();
   return { name, id: Number(idText), context, page, pageErrors };
+}
+
+/** A same-origin request from the person's page, with its cookie (the page has no button for some of these). */
+export function call(p: Person, method: string, path: string, body?: object): Promise<{ status: number; body: Record<string, any> }> {
+  return p.page.evaluate(
+    async ([m, u, b]) => {
+      const res = await fetch(u!, { method: m, headers: { 'content-type': 'application/json' }, body: b });
+      return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, any> };
+    },
+    [method, path, body === undefined ? undefined : JSON.stringify(body)] as const,
+  );
 }
 
 /** The network goes away: requests fail, `navigator.onLine` is false, and the open socket drops. */

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServerProcess, stopServerProcess, type ServerProcess } from '../support/process.js';
 import {
   bubble,
+  call,
   describeWithBrowser,
   goOffline,
   goOnline,
@@ -264,15 +265,6 @@ describeWithBrowser('demo chat page in Chromium (e2e)', () => {
   });
 
   it("alice removes bob from a group she owns: it goes from bob's page at once, by the group_removed notification", async () => {
-    /** A same-origin request from the person's page, with its cookie (the demo has no button for these). */
-    const call = (p: Person, method: string, path: string, body?: object) =>
-      p.page.evaluate(
-        async ([m, u, b]) => {
-          const res = await fetch(u, { method: m, headers: { 'content-type': 'application/json' }, body: b });
-          return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-        },
-        [method, path, body === undefined ? undefined : JSON.stringify(body)] as const,
-      );
     const created = await call(alice, 'POST', '/api/groups', { name: 'Garden' });
     expect(created.status).toBe(201);
     const groupId = created.body.id as number;

@@ -13,17 +13,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServerProcess, stopServerProcess, type ServerProcess } from '../support/process.js';
-import { describeWithBrowser, launchBrowser, openPrivate, send, signUp, type Person } from './browser.js';
-
-/** A same-origin request from the person's page, with its cookie (the page has no button for some of these). */
-const call = (p: Person, method: string, path: string, body?: object) =>
-  p.page.evaluate(
-    async ([m, u, b]) => {
-      const res = await fetch(u, { method: m, headers: { 'content-type': 'application/json' }, body: b });
-      return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
-    },
-    [method, path, body === undefined ? undefined : JSON.stringify(body)] as const,
-  );
+import { call, describeWithBrowser, launchBrowser, openPrivate, send, signUp, type Person } from './browser.js';
 
 const contactNames = async (p: Person) => (await p.page.locator('#contact-list button').allTextContents()).join(' | ');
 

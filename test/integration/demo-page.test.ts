@@ -1,21 +1,17 @@
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, startTestServer, tempDir, type TestServer } from '../support/server.js';
-
-const buildScript = fileURLToPath(new URL('../../scripts/build-demo.mjs', import.meta.url));
+import { buildDemoPage, startDemoPageServer } from '../support/demo-page-server.js';
+import { closeAll, startTestServer, type TestServer } from '../support/server.js';
 
 /** Issue 15, finding 5: the demo was served without helmet's headers and with its source map. */
 describe('the demo page (npm start)', () => {
   let server: TestServer;
   let publicDir: string;
   beforeAll(async () => {
-    publicDir = tempDir();
-    await promisify(execFile)(process.execPath, [buildScript, publicDir]);
-    server = await startTestServer({}, { publicDir });
+    const started = await startDemoPageServer();
+    server = started;
+    publicDir = started.publicDir;
   }, 60_000);
   afterAll(closeAll);
 
@@ -38,8 +34,7 @@ describe('the demo page (npm start)', () => {
   });
 
   it('never serves a source map, even one an older build left behind', async () => {
-    const stale = tempDir();
-    await promisify(execFile)(process.execPath, [buildScript, stale]);
+    const stale = await buildDemoPage();
     writeFileSync(join(stale, 'app.js.map'), '{"version":3,"sources":["demo/main.ts"]}');
     const old = await startTestServer({}, { publicDir: stale });
     await old.http.get('/app.js').expect(200);
