@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createParlor, type Parlor } from '../../src/app.js';
+import { ParlorError } from '../../src/errors.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Stores } from '../../src/store/types.js';
 import type { Profile, UserDirectory } from '../../src/websocket/user-directory.js';
@@ -269,8 +270,8 @@ describe("host users without a host sessionResolver: Parlor's tokens are how the
   let parlor: Parlor;
   let server: Server;
   let base: string;
-  /** The host's users: every id from 4000 on, but those it deleted; `failing`: its database is down; `asked`: the ids looked up. */
-  const hostUsers = { deleted: new Set<number>(), failing: false, asked: [] as number[] };
+  /** The host's users: every id from 4000 on, but those it deleted; `failing`: what every lookup throws (its database is down); `asked`: the ids looked up. */
+  const hostUsers = { deleted: new Set<number>(), failing: null as Error | null, asked: [] as number[] };
   const log = captureLogger();
 
   beforeAll(async () => {
@@ -282,7 +283,7 @@ describe("host users without a host sessionResolver: Parlor's tokens are how the
       userDirectory: {
         existing(ids) {
           hostUsers.asked.push(...ids);
-          if (hostUsers.failing) throw new Error('host user database unreachable');
+          if (hostUsers.failing) throw hostUsers.failing;
           return ids.filter((id) => id >= 4000 && !hostUsers.deleted.has(id));
         },
       },
@@ -332,15 +333,27 @@ describe("host users without a host sessionResolver: Parlor's tokens are how the
     const { token } = await parlor.tokens!.issue(USER); // never checked before: not in the cache
     const bearer = { authorization: `Bearer ${token}` };
     const logFrom = log.lines.length;
-    hostUsers.failing = true;
+    hostUsers.failing = new Error('host user database unreachable');
     try {
       const upgrade = await upgradeStatus(`${base.replace(/^http/, 'ws')}/ws`, bearer).catch((err: Error) => `accepted: ${err.message}`);
       const http = await fetch(`${base}/api/conversations`, { headers: bearer });
       expect({ upgrade, http: http.status, error: ((await http.json()) as { error: string }).error }).toEqual({ upgrade: 503, http: 503, error: 'unavailable' });
     } finally {
-      hostUsers.failing = false;
+      hostUsers.failing = null;
     }
     expect(log.lines.slice(logFrom).filter((l) => l.interface === 'userDirectory')).toHaveLength(2);
+    expect((await fetch(`${base}/api/conversations`, { headers: bearer })).status).toBe(200);
+  });
+
+  it('a directory that throws a ParlorError other than not_found (say unavailable) while a token is checked: 503, not 401 (a deleted user)', async () => {
+    const { token } = await parlor.tokens!.issue(4500); // never checked before: not in the cache
+    const bearer = { authorization: `Bearer ${token}` };
+    hostUsers.failing = new ParlorError('unavailable', 'user directory unavailable');
+    try {
+      expect((await fetch(`${base}/api/conversations`, { headers: bearer })).status).toBe(503);
+    } finally {
+      hostUsers.failing = null;
+    }
     expect((await fetch(`${base}/api/conversations`, { headers: bearer })).status).toBe(200);
   });
 
