@@ -191,7 +191,8 @@ export function createParlor(options: ParlorOptions): Parlor {
     handleUpgrade: upgrade.handle,
     disconnectSession: (sessionId) => void manager.disconnect({ sessionId: requireSessionId(sessionId, 'disconnectSession') }),
     disconnectUser: (userId) => void manager.disconnect({ userId: requireUserId(userId, 'disconnectUser') }),
-    attach: (server, { path = wsPath } = {}) => listenForUpgrades(server, path, upgrade.handleAt(path), logger),
+    attach: (server, { path = wsPath } = {}) =>
+      listenForUpgrades(server, path, upgrade.handleAt(path), logger, { mount: upgrade, tokenScope: auth.defaultTokenScope }),
     async close() {
       await manager.close();
       upgrade.wss.close();

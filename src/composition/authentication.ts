@@ -1,4 +1,5 @@
 import { TokenSessionResolver } from '../auth/token-resolver.js';
+import { createHash } from 'node:crypto';
 import { TokenService, tokenAudience, tokenKey, type HostUserCheck } from '../auth/token-service.js';
 import type { ParlorOptions } from '../app.js';
 import { guardInterface } from '../interface-failure.js';
@@ -24,6 +25,14 @@ export interface Authentication {
   tokens: TokenService | undefined;
   /** Tokens are off only because a host `sessionResolver` came with neither `tokens.secret` nor `sessionSecret`. */
   tokensKeyMissing: boolean;
+  /**
+   * Which tokens this mount takes when its audience is the default one (its
+   * `wsPath`): a fingerprint of the key and the audience, never the key. Two
+   * mounts attached to one server with the same scope would take each other's
+   * tokens as their own users (listenForUpgrades refuses that). Null with
+   * tokens off or an explicit `tokens.audience` (sharing one is a choice).
+   */
+  defaultTokenScope: string | null;
   /** The session cookie (the host's or Parlor's) first, then a bearer token; ended sessions found by `stillValid`. */
   resolver: SessionResolver;
 }
@@ -48,19 +57,24 @@ export function buildAuthentication(options: ParlorOptions, wsPath: string, host
         })
       : undefined;
   const tokensKeyMissing = options.tokens !== false && options.tokens?.secret === undefined && options.sessionSecret === undefined;
-  const tokens =
+  const signing =
     options.tokens === false || tokensKeyMissing
       ? undefined
+      : { key: tokenKey(options.sessionSecret ?? [], options.tokens?.secret), audience: tokenAudience(wsPath, options.tokens?.audience) };
+  const defaultTokenScope =
+    signing && (options.tokens || undefined)?.audience === undefined
+      ? `${createHash('sha256').update(signing.key).digest('hex').slice(0, 16)} ${signing.audience}`
+      : null;
+  const tokens =
+    signing === undefined
+      ? undefined
       : new TokenService(
-          {
-            key: tokenKey(options.sessionSecret ?? [], options.tokens?.secret),
-            audience: tokenAudience(wsPath, options.tokens?.audience),
-          },
+          signing,
           options.stores.tokenVersions,
           accounts ? options.stores.users : undefined,
           // A user the host deleted keeps no working token until its exp; the directory failing is a 503 naming it.
           options.userDirectory ? hostUserCheck : undefined,
-          options.tokens?.ttlSeconds,
+          (options.tokens || undefined)?.ttlSeconds,
         );
   // Only the session resolver is guarded as one: a failure of Parlor's own token store is Parlor's (500, an error line), never blamed on the host.
   const cookieResolver = guardInterface('sessionResolver', options.sessionResolver ?? ownSession!.resolver);
@@ -68,5 +82,5 @@ export function buildAuthentication(options: ParlorOptions, wsPath: string, host
     new FirstMatchResolver([cookieResolver, ...(tokens ? [new TokenSessionResolver(tokens)] : [])]),
     stillValidOf(options.sessionResolver, options.stores.sessions),
   );
-  return { accounts, cookieName, ownSession, tokens, tokensKeyMissing, resolver };
+  return { accounts, cookieName, ownSession, tokens, tokensKeyMissing, defaultTokenScope, resolver };
 }

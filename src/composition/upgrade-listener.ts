@@ -13,6 +13,15 @@ const undecided = new WeakMap<IncomingMessage, number>();
 /** The paths each server's Parlor listeners serve (one mount per path). */
 const attachedPaths = new WeakMap<Server, Set<string>>();
 
+/** Which mount attached to each server, and on how many paths, takes the tokens of each default token scope. */
+const tokenScopes = new WeakMap<Server, Map<string, { mount: object; paths: number }>>();
+
+/** Who is attaching: the mount (one Parlor), and its default token scope (Authentication.defaultTokenScope). */
+export interface AttachingMount {
+  mount: object;
+  tokenScope: string | null;
+}
+
 /**
  * Hands the server's upgrade requests for `path` to `handle`; returns the
  * function that stops listening. A request no listener takes is destroyed:
@@ -25,9 +34,11 @@ const attachedPaths = new WeakMap<Server, Set<string>>();
  * no request can have (a request's path starts with `/` and ends before any
  * `?`), and a path another Parlor mount already serves on this server (both
  * would take each upgrade, and the second `handleUpgrade` of one socket
- * destroys it: nobody could stay connected).
+ * destroys it: nobody could stay connected), and a second mount whose tokens
+ * have the same key and the same default audience as another's on this
+ * server (each would take the other's tokens as its own user with that id).
  */
-export function listenForUpgrades(server: Server, path: string, handle: UpgradeHandler, logger: Logger): () => void {
+export function listenForUpgrades(server: Server, path: string, handle: UpgradeHandler, logger: Logger, attaching?: AttachingMount): () => void {
   if (typeof path !== 'string' || !/^\/[^?#\s]*$/.test(path)) {
     throw new TypeError(`attach: path must start with / and hold no ?, # or space, got ${JSON.stringify(path) ?? String(path)}`);
   }
@@ -37,6 +48,7 @@ export function listenForUpgrades(server: Server, path: string, handle: UpgradeH
       `attach: another Parlor mount already serves ${path} on this server; give each mount its own path (attach(server, { path: '/support/ws' }) or wsPath), or stop the first (the function its attach returned)`,
     );
   }
+  const releaseScope = attaching ? claimTokenScope(server, attaching) : () => {};
   paths.add(path);
   attachedPaths.set(server, paths);
   const listener: UpgradeListener = (req, socket, head) => {
@@ -61,6 +73,26 @@ export function listenForUpgrades(server: Server, path: string, handle: UpgradeH
     listening = false;
     server.off('upgrade', listener);
     paths.delete(path);
+    releaseScope();
+  };
+}
+
+/** Refuses a second mount with another mount's default token scope on this server; answers the release. */
+function claimTokenScope(server: Server, { mount, tokenScope }: AttachingMount): () => void {
+  if (tokenScope === null) return () => {};
+  const scopes = tokenScopes.get(server) ?? new Map<string, { mount: object; paths: number }>();
+  const holder = scopes.get(tokenScope);
+  if (holder && holder.mount !== mount) {
+    throw new TypeError(
+      `attach: another Parlor mount on this server signs bearer tokens with the same key for the same default audience (its wsPath, ${JSON.stringify(tokenScope.slice(17))}): each would take the other's tokens as its own user with that id; give each mount its own wsPath or tokens.audience (docs/tokens.md, "Keys and audience")`,
+    );
+  }
+  const claim = holder ?? { mount, paths: 0 };
+  claim.paths++;
+  scopes.set(tokenScope, claim);
+  tokenScopes.set(server, scopes);
+  return () => {
+    if (--claim.paths === 0) scopes.delete(tokenScope);
   };
 }
 

@@ -97,3 +97,39 @@ it('a token issued by one instance of a mount works on another instance built wi
   const socket = await connectClient(instanceB, undefined, { url: socketUrl(instanceB, '/chat/ws'), headers: bearer(token) });
   expect(socket.all('welcome')[0]).toMatchObject({ user_id: 1 });
 });
+
+describe('attach refuses a second mount that would take another mount\'s tokens on the same server', () => {
+  const stores = openSqliteStores({ path: ':memory:', sessionPruneIntervalMs: 0 });
+  const mount = (options: MountOptions = {}) => {
+    const parlor = createParlor({ stores, sessionSecret: SECRET, passwordHashCost: 10, processMetrics: false, ...options });
+    opened.push({ parlor, stores });
+    return parlor;
+  };
+
+  it('both keep the default wsPath (so the same audience) and share the key: the second attach throws, naming wsPath and tokens.audience', () => {
+    const server = createServer();
+    const chat = mount();
+    const support = mount();
+    const stop = chat.attach(server, { path: '/chat/ws' });
+    expect(() => support.attach(server, { path: '/support/ws' })).toThrow(/same key for the same default audience.*wsPath or tokens\.audience/);
+    // Once the first mount stops listening there, the second may attach.
+    stop();
+    expect(() => support.attach(server, { path: '/support/ws' })).not.toThrow();
+  });
+
+  it('one mount on two paths, mounts with their own wsPath or tokens.audience, an explicitly shared audience, or tokens off: all attach', () => {
+    const server = createServer();
+    const chat = mount();
+    chat.attach(server, { path: '/chat/ws' });
+    chat.attach(server, { path: '/chat/ws2' });
+    mount({ wsPath: '/support/ws' }).attach(server);
+    mount({ tokens: { audience: 'help' } }).attach(server, { path: '/help/ws' });
+    mount({ tokens: { audience: 'shared' } }).attach(server, { path: '/a/ws' });
+    mount({ tokens: { audience: 'shared' } }).attach(server, { path: '/b/ws' });
+    mount({ tokens: false }).attach(server, { path: '/notokens/ws' });
+    // Another key, the default audience: other tokens altogether.
+    const otherKey = createParlor({ stores, sessionSecret: 'another session secret, another key', passwordHashCost: 10, processMetrics: false });
+    opened.push({ parlor: otherKey, stores });
+    expect(() => otherKey.attach(server, { path: '/other/ws' })).not.toThrow();
+  });
+});
