@@ -76,13 +76,58 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
     membershipCacheGroups: config.MEMBERSHIP_CACHE_GROUPS,
     logger: log,
   }).catch(namingSqlitePath);
+  // Nothing left open by a start that fails after the stores opened: the broker's connections, the Parlor, the stores.
+  const opened: OpenedSoFar = {};
+  const { broker, parlor, server } = await serveOn(stores, config, log, options, opened).catch(async (err: unknown) => {
+    await closeAfterFailedStart(opened, stores, log);
+    throw err;
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  const url = `http://${host}:${port}`;
+  log.info(
+    { url, ws: `${url.replace('http', 'ws')}/ws`, store: stores.description, broker: broker?.description ?? 'in-process' },
+    `Parlor listening on ${url}`,
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      log.info('shutting down: finishing stored writes, closing sockets with 1001');
+      const httpClosed = new Promise<void>((ok) => server.close(() => ok()));
+      await parlor.close(); // closes the broker too (heartbeat key removed: survivors sweep this instance's users)
+      server.closeIdleConnections();
+      await Promise.race([httpClosed, new Promise((r) => setTimeout(r, 5000).unref())]);
+      server.closeAllConnections();
+      await stores.close();
+      log.info('stopped');
+    })());
+
+  return { url, server, parlor, stores, config, close };
+}
+
+/** What a start opened so far, past its stores: closed again if it fails. */
+interface OpenedSoFar {
+  broker?: RedisBroker;
+  parlor?: Parlor;
+}
+
+/** The start after the stores: the session secret, the broker, the Parlor, the app, listening on HOST and PORT. */
+async function serveOn(
+  stores: Stores,
+  config: Config,
+  log: Logger,
+  options: StartServerOptions,
+  opened: OpenedSoFar,
+): Promise<{ broker: RedisBroker | undefined; parlor: Parlor; server: Server }> {
   const secret = resolveSessionSecret(config.SESSION_SECRET, resolve(dirname(config.SQLITE_PATH)));
   if (secret.source === 'generated') log.warn({ path: secret.path }, 'SESSION_SECRET not set: generated one and saved it');
   if (secret.source === 'file') log.info({ path: secret.path }, 'SESSION_SECRET not set: using the one saved earlier');
   await warnAboutUnregisteredAdmins(stores.users, config.ADMIN_USERS, log);
 
   // Instances sharing REDIS_PREFIX form one cluster; a dead one's users go offline within PRESENCE_TTL_MS + PRESENCE_SWEEP_MS.
-  const broker = config.REDIS_URL
+  const broker = (opened.broker = config.REDIS_URL
     ? new RedisBroker({
         url: config.REDIS_URL,
         prefix: config.REDIS_PREFIX,
@@ -90,11 +135,11 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
         sweepIntervalMs: config.PRESENCE_SWEEP_MS,
         logger: log,
       })
-    : undefined;
+    : undefined);
   if (broker) log.info({ broker: broker.description, prefix: broker.names.prefix, instance: broker.instanceId }, `broker: ${broker.description}`);
   broker?.waitUntilReady(5000).catch(() => log.warn({ broker: broker.description }, 'Redis not reachable yet: serving local connections only, retrying'));
 
-  const parlor = createParlor({
+  const parlor = (opened.parlor = createParlor({
     ...options.host,
     stores,
     broker,
@@ -124,7 +169,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
       sessionRecheckMs: config.SESSION_RECHECK_MS,
       ...options.manager,
     },
-  });
+  }));
 
   const app = express();
   app.disable('x-powered-by');
@@ -142,33 +187,14 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, options:
 
   const server = createServer(app);
   parlor.attach(server);
-  await listen(server, config).catch(async (err: unknown) => {
-    // Nothing left open by a start that failed: the broker's connections (closed with the Parlor), the stores.
-    await parlor.close().catch((closeErr: unknown) => log.warn({ err: closeErr }, 'closing Parlor after a failed start failed'));
-    await Promise.resolve(stores.close()).catch((closeErr: unknown) => log.warn({ err: closeErr }, 'closing the stores after a failed start failed'));
-    throw err;
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.PORT;
-  const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
-  const url = `http://${host}:${port}`;
-  log.info(
-    { url, ws: `${url.replace('http', 'ws')}/ws`, store: stores.description, broker: broker?.description ?? 'in-process' },
-    `Parlor listening on ${url}`,
-  );
+  await listen(server, config);
+  return { broker, parlor, server };
+}
 
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      log.info('shutting down: finishing stored writes, closing sockets with 1001');
-      const httpClosed = new Promise<void>((ok) => server.close(() => ok()));
-      await parlor.close(); // closes the broker too (heartbeat key removed: survivors sweep this instance's users)
-      server.closeIdleConnections();
-      await Promise.race([httpClosed, new Promise((r) => setTimeout(r, 5000).unref())]);
-      server.closeAllConnections();
-      await stores.close();
-      log.info('stopped');
-    })());
-
-  return { url, server, parlor, stores, config, close };
+/** Closes what a failed start opened (the Parlor closes its broker); a failure to close is a warning, the start's own error is what is thrown. */
+async function closeAfterFailedStart(opened: OpenedSoFar, stores: Stores, log: Logger): Promise<void> {
+  const warn = (what: string) => (err: unknown) => log.warn({ err }, `closing ${what} after a failed start failed`);
+  if (opened.parlor) await opened.parlor.close().catch(warn('Parlor'));
+  else if (opened.broker) await opened.broker.close().catch(warn('the broker'));
+  await Promise.resolve(stores.close()).catch(warn('the stores'));
 }

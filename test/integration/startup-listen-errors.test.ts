@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
-import { startServer } from '../../src/standalone.js';
+import { startServer, type StartServerOptions } from '../../src/standalone.js';
 
 describe('startServer with a HOST or PORT it cannot listen on', () => {
   const dir = mkdtempSync(join(tmpdir(), 'parlor-listen-'));
@@ -20,10 +20,10 @@ describe('startServer with a HOST or PORT it cannot listen on', () => {
   let seq = 0;
 
   /** Starts with `env` and returns the error it stops with, and whether the database was left open (its WAL file stays until it is closed). */
-  async function failedStart(env: Record<string, string>): Promise<{ err: unknown; databaseLeftOpen: boolean }> {
+  async function failedStart(env: Record<string, string>, options: StartServerOptions = {}): Promise<{ err: unknown; databaseLeftOpen: boolean }> {
     const sqlitePath = join(dir, `run${++seq}`, 'parlor.db');
     const base = { PORT: '0', HOST: '127.0.0.1', SQLITE_PATH: sqlitePath, SESSION_SECRET: 'test-secret-test-secret-test-secret', PASSWORD_HASH_COST: '10', LOG_LEVEL: 'silent' };
-    const err = await startServer({ ...base, ...env }, { logger: silentLogger }).then(
+    const err = await startServer({ ...base, ...env }, { logger: silentLogger, ...options }).then(
       async (running) => {
         await running.close();
         throw new Error('the server started');
@@ -32,6 +32,12 @@ describe('startServer with a HOST or PORT it cannot listen on', () => {
     );
     return { err, databaseLeftOpen: existsSync(`${sqlitePath}-wal`) };
   }
+
+  it('a start that fails before it listens (here the Parlor options are refused) closes the stores too', async () => {
+    const { err, databaseLeftOpen } = await failedStart({}, { host: { userDirectory: {} as never } });
+    expect((err as Error).name).toBe('ParlorOptionsError');
+    expect(databaseLeftOpen).toBe(false);
+  });
 
   it('HOST that is no address of this machine (EADDRNOTAVAIL): a ConfigError naming HOST, and the stores closed', async () => {
     const { err, databaseLeftOpen } = await failedStart({ HOST: '192.0.2.1' }); // TEST-NET-1
