@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { openSqliteStores, type SqliteStores, type SqliteStoresOptions } from '../../src/store/sqlite/index.js';
+import type { WorkerWriter } from '../../src/store/sqlite/worker-writer.js';
+import { decodeWrites, type WorkerRequest } from '../../src/store/sqlite/write-worker-protocol.js';
 
 export function useTempDir(): { dir(): string; open(options?: Partial<SqliteStoresOptions>): SqliteStores; path: () => string } {
   let current: string | null = null;
@@ -24,4 +26,15 @@ export function useTempDir(): { dir(): string; open(options?: Partial<SqliteStor
       return stores;
     },
   };
+}
+
+/** How many writes each message the WorkerWriter posts to its worker carries, in order, from now on (its postMessage spied). */
+export function recordPostedWrites(writer: WorkerWriter): number[] {
+  const posted: number[] = [];
+  const post = writer.worker.postMessage.bind(writer.worker);
+  writer.worker.postMessage = (message: WorkerRequest) => {
+    if (message.type === 'write') posted.push(decodeWrites(message).length);
+    post(message);
+  };
+  return posted;
 }

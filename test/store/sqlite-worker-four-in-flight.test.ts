@@ -7,21 +7,14 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import type { WorkerWriter } from '../../src/store/sqlite/worker-writer.js';
-import { decodeWrites, type WorkerRequest } from '../../src/store/sqlite/write-worker-protocol.js';
-import { useTempDir } from './sqlite-support.js';
+import { recordPostedWrites, useTempDir } from './sqlite-support.js';
 
 const tmp = useTempDir();
 
 it('sends four messages, one per tick, while none is answered; the fifth tick waits', async () => {
   const stores = tmp.open();
   const a = await stores.users.createUser('alice', 'h');
-  const writer = stores.writer as WorkerWriter;
-  const posted: number[] = [];
-  const post = writer.worker.postMessage.bind(writer.worker);
-  writer.worker.postMessage = (message: WorkerRequest) => {
-    if (message.type === 'write') posted.push(decodeWrites(message).length);
-    post(message);
-  };
+  const posted = recordPostedWrites(stores.writer as WorkerWriter);
   const holder = new BetterSqlite3(tmp.path());
   holder.exec('BEGIN IMMEDIATE'); // the worker's next BEGIN waits (busy timeout 5 s)
   const sends: Array<Promise<unknown>> = [];

@@ -8,8 +8,7 @@ import { ParlorError } from '../../src/errors.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { WorkerWriter } from '../../src/store/sqlite/worker-writer.js';
 import { resolveWriteWorker } from '../../src/store/sqlite/write-worker-entry.js';
-import { decodeWrites, type WorkerRequest } from '../../src/store/sqlite/write-worker-protocol.js';
-import { useTempDir } from './sqlite-support.js';
+import { recordPostedWrites, useTempDir } from './sqlite-support.js';
 
 describe('sqlite: the write worker', () => {
   const tmp = useTempDir();
@@ -92,13 +91,7 @@ describe('sqlite: the write worker', () => {
 
   it('while four messages are unanswered, writes of later ticks wait and leave together when the first is answered', async () => {
     const { stores, a } = await setup();
-    const writer = stores.writer as WorkerWriter;
-    const posted: number[] = [];
-    const post = writer.worker.postMessage.bind(writer.worker);
-    writer.worker.postMessage = (message: WorkerRequest) => {
-      if (message.type === 'write') posted.push(decodeWrites(message).length);
-      post(message);
-    };
+    const posted = recordPostedWrites(stores.writer as WorkerWriter);
     const sends: Array<Promise<unknown>> = [];
     const first = stores.messages.savePrivate({ from: a.id, to: a.id, content: 'first' });
     sends.push(first);
