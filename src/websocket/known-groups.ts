@@ -9,8 +9,9 @@
  * Correct while every change of a group's membership reaches `invalidate`
  * (`parlor.invalidateGroup(id)`, carried to every instance by the broker).
  * A group the host does not know (null) is not kept. Loads of one group
- * already under way are joined, so a burst of messages to a group asks once;
- * a load that was under way when an invalidation came is answered but not kept.
+ * already under way are joined by the cache, so a burst of messages to a
+ * group asks once; a load that was under way when an invalidation came is
+ * answered but not kept.
  */
 import { DEFAULT_MEMBERSHIP_CACHE_GROUPS, MembershipCache, type MembershipCacheStats } from '../store/membership-cache.js';
 import type { GroupMember, GroupMemberFetcher, GroupOfUser } from './group-member-fetcher.js';
@@ -25,8 +26,6 @@ export class KnownGroups implements GroupMemberFetcher {
   readonly groupsOf?: (userId: number) => Awaitable<GroupOfUser[]>;
   readonly members?: (groupId: number) => Awaitable<GroupMember[]>;
   private readonly cache: MembershipCache;
-  /** One load per group at a time. */
-  private readonly pending = new Map<number, Promise<Members>>();
 
   /** @param capacity groups kept at most (a positive integer). */
   constructor(
@@ -45,31 +44,17 @@ export class KnownGroups implements GroupMemberFetcher {
   }
 
   acceptedMembers(groupId: number): Promise<Members> {
-    return this.cache.membersAsync(groupId, () => this.load(groupId));
+    // Promise.resolve: a host may answer with a value or a thenable.
+    return this.cache.membersAsync(groupId, () => Promise.resolve(this.fetcher.acceptedMembers(groupId)));
   }
 
   /** Forgets every group (invalidations may have been lost): each next lookup asks the host again. */
   forgetAll(): void {
-    this.cache.enable(); // empties it; caching goes on
-    this.pending.clear();
+    this.cache.enable(); // empties it (loads under way included); caching goes on
   }
 
   /** Forgets one group (the host changed its members or deleted it): the next lookup asks the host again. */
   invalidate(groupId: number): void {
-    this.cache.invalidate(groupId);
-    // A lookup from now on must not join a load that started before.
-    this.pending.delete(groupId);
-  }
-
-  private load(groupId: number): Promise<Members> {
-    let answer = this.pending.get(groupId);
-    if (!answer) {
-      const load = Promise.resolve(this.fetcher.acceptedMembers(groupId));
-      answer = load.finally(() => {
-        if (this.pending.get(groupId) === answer) this.pending.delete(groupId);
-      });
-      this.pending.set(groupId, answer);
-    }
-    return answer;
+    this.cache.invalidate(groupId); // a lookup from now on does not join a load that started before
   }
 }

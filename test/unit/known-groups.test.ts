@@ -47,6 +47,32 @@ describe('KnownGroups (a host fetcher behind the members cache)', () => {
     expect(fetcher.acceptedMembers).toHaveBeenCalledTimes(3);
   });
 
+  it('a host that throws at once or answers a plain value: a rejection and an answer, as from a promise', async () => {
+    const fetcher = {
+      acceptedMembers: vi.fn((groupId: number) => {
+        if (groupId === 1) throw new Error('sync failure');
+        return [groupId];
+      }),
+    };
+    const groups = new KnownGroups(fetcher, 10);
+    const failed = groups.acceptedMembers(1);
+    await expect(failed).rejects.toThrow('sync failure');
+    expect(await groups.acceptedMembers(2)).toEqual([2]);
+  });
+
+  it('forgetAll during a lookup: that answer is not kept, and the next lookup asks again', async () => {
+    const { fetcher, answer } = slowFetcher();
+    const groups = new KnownGroups(fetcher, 10);
+    const before = groups.acceptedMembers(1);
+    groups.forgetAll();
+    const after = groups.acceptedMembers(1);
+    answer([1]);
+    answer([1, 4]);
+    expect(await before).toEqual([1]);
+    expect(await after).toEqual([1, 4]);
+    expect(fetcher.acceptedMembers).toHaveBeenCalledTimes(2);
+  });
+
   it("passes the host's optional methods through, and leaves absent the ones it has not", async () => {
     const bare = new KnownGroups({ acceptedMembers: () => [1] });
     expect(bare.contactsOf).toBeUndefined();
