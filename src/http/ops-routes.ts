@@ -1,14 +1,16 @@
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { HttpContext } from './context.js';
+import { PING_SHARING, SharedPing, type PingSharing } from './shared-ping.js';
 
 /** `GET /healthz` and `GET /metrics`, no session needed: `parlor.opsRouter`, mounted where the host wants them. */
-export function opsRoutes(ctx: HttpContext, metrics: Registry): Router {
+export function opsRoutes(ctx: HttpContext, metrics: Registry, pingSharing: PingSharing = PING_SHARING): Router {
   const r = Router();
+  const storesAnswer = new SharedPing(() => ctx.stores.ping(), pingSharing);
 
   r.get('/healthz', async (_req, res) => {
     try {
-      await ctx.stores.ping();
+      await storesAnswer.check();
       if (!ctx.manager.isRunning) throw new Error('shutting down');
       res.json({ status: 'ok' });
     } catch (err) {

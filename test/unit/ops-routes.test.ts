@@ -1,0 +1,118 @@
+/**
+ * Rule (docs/operations.md, "/healthz" and "Limits that protect the server"):
+ * everything a stranger can send is bounded in cost. `GET /healthz` needs no
+ * session (contract section 2) and each of its answers rests on a store
+ * query (`stores.ping()`: on PostgreSQL a connection of the pool, on SQLite
+ * work on the main thread). So the requests that arrive while a ping is under
+ * way share it, and past `freshPerSecond` fresh pings a second the latest
+ * answer (at most `reuseMs` old) is given again; probes at a load balancer's
+ * pace still get a fresh answer each.
+ *
+ * What used to happen: 200 concurrent probes made 200 store queries.
+ *
+ * The routes over a fake context (stores and manager), with a clock the test
+ * moves: nothing waits for wall time.
+ */
+import express from 'express';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import supertest from 'supertest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { HttpContext } from '../../src/http/context.js';
+import { opsRoutes } from '../../src/http/ops-routes.js';
+import { silentLogger } from '../../src/logger.js';
+
+const servers: Server[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    s.close();
+  }
+});
+
+const FRESH_PER_SECOND = 3;
+const REUSE_MS = 1000;
+
+async function serveOps() {
+  let time = 0;
+  const ping = vi.fn<() => void | Promise<void>>(() => undefined);
+  const manager = { isRunning: true };
+  const ctx = { stores: { ping }, manager, logger: silentLogger } as unknown as HttpContext;
+  let arrived = 0;
+  const app = express();
+  app.use((_req, _res, next) => {
+    arrived++;
+    next();
+  });
+  app.use(opsRoutes(ctx, new Registry(), { reuseMs: REUSE_MS, freshPerSecond: FRESH_PER_SECOND, now: () => time }));
+  const server = createServer(app);
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const http = supertest(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  return {
+    ping,
+    manager,
+    arrived: () => arrived,
+    advance: (ms: number) => void (time += ms),
+    healthz: () => http.get('/healthz'),
+  };
+}
+
+const UNAVAILABLE = { status: 'unavailable', error: 'unavailable', message: expect.any(String) };
+
+describe('GET /healthz and the stores ping', () => {
+  it('200 concurrent probes share the one ping under way', async () => {
+    const ops = await serveOps();
+    let answer!: () => void;
+    ops.ping.mockImplementationOnce(() => new Promise<void>((resolve) => (answer = resolve)));
+    const probes = Array.from({ length: 200 }, () => ops.healthz());
+    const answers = Promise.all(probes.map((p) => p.then((r) => [r.status, r.body] as const)));
+    await vi.waitFor(() => expect(ops.arrived()).toBe(200));
+    answer();
+    expect(new Set((await answers).map(([status, body]) => `${status} ${JSON.stringify(body)}`))).toEqual(new Set(['200 {"status":"ok"}']));
+    expect(ops.ping).toHaveBeenCalledTimes(1);
+  });
+
+  it(`a fresh ping for each of the first ${FRESH_PER_SECOND} a second after one; past them the latest answer is reused, at most ${REUSE_MS} ms`, async () => {
+    const ops = await serveOps();
+    for (let i = 0; i < 20; i++) expect((await ops.healthz()).body).toEqual({ status: 'ok' });
+    expect(ops.ping).toHaveBeenCalledTimes(1 + FRESH_PER_SECOND);
+    // One more fresh ping's worth of time: one more ping.
+    ops.advance(1000 / FRESH_PER_SECOND);
+    for (let i = 0; i < 5; i++) await ops.healthz().expect(200);
+    expect(ops.ping).toHaveBeenCalledTimes(2 + FRESH_PER_SECOND);
+    // The stores stop answering: a reused answer is at most REUSE_MS old, then the failure shows.
+    ops.ping.mockImplementation(() => {
+      throw new Error('the store is gone');
+    });
+    await ops.healthz().expect(200);
+    ops.advance(REUSE_MS);
+    expect((await ops.healthz().expect(503)).body).toEqual(UNAVAILABLE);
+    expect(ops.ping).toHaveBeenCalledTimes(3 + FRESH_PER_SECOND);
+    // A failure is reused like a success, in the same shape, once the second's fresh pings are spent.
+    for (let i = 0; i < 20; i++) expect((await ops.healthz().expect(503)).body).toEqual(UNAVAILABLE);
+    expect(ops.ping).toHaveBeenCalledTimes(3 + 2 * FRESH_PER_SECOND);
+  });
+
+  it('probes at a load balancer pace get a fresh answer each: a store that fails is a 503 at once, and 200 once it answers', async () => {
+    const ops = await serveOps();
+    await ops.healthz().expect(200);
+    ops.ping.mockRejectedValueOnce(new Error('connection refused'));
+    ops.advance(100);
+    expect((await ops.healthz().expect(503)).body).toEqual(UNAVAILABLE);
+    ops.advance(100);
+    await ops.healthz().expect(200);
+    expect(ops.ping).toHaveBeenCalledTimes(3);
+  });
+
+  it('shutting down is a 503 at once, even while an answer of the stores is reused', async () => {
+    const ops = await serveOps();
+    for (let i = 0; i <= FRESH_PER_SECOND; i++) await ops.healthz().expect(200);
+    ops.manager.isRunning = false;
+    expect((await ops.healthz().expect(503)).body).toEqual(UNAVAILABLE);
+    expect(ops.ping).toHaveBeenCalledTimes(1 + FRESH_PER_SECOND);
+  });
+});
