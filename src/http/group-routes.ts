@@ -6,6 +6,7 @@ import { GroupId, Id, Text } from '../websocket/protocol.js';
 import type { Profile } from '../websocket/user-directory.js';
 import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
+import { chargeListRead } from './list-read-cost.js';
 import type { RouteChains } from './route-chains.js';
 import { idParam, parse } from './validation.js';
 
@@ -59,6 +60,9 @@ export function groupReadRoutes(ctx: HttpContext, { signedIn }: RouteChains): Ro
       const groupId = idParam(req.params.id);
       if ((await groups.acceptedMembers(groupId)) === null) throw httpError('not_found', `group ${groupId} does not exist`);
       const members = await membersOf(groupId);
+      // Up to 5000 members and invitees (GROUP_LIMITS.membersPerGroup), each with its profile: charged by size, read
+      // whatever the answer (a stranger's 403 read them too).
+      chargeListRead(ctx.rateLimit, me(res).userId, members.length);
       // Invitees may see who is in a group before they accept; strangers may not.
       if (!members.some((m) => m.id === me(res).userId)) throw httpError('forbidden', `you are not a member of group ${groupId}`);
       res.json({ members: await withProfiles(ctx, members) });

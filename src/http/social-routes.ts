@@ -3,14 +3,9 @@ import { z } from 'zod';
 import { Content } from '../websocket/protocol.js';
 import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
+import { chargeListRead } from './list-read-cost.js';
 import type { RouteChains } from './route-chains.js';
 import { parse } from './validation.js';
-
-/**
- * How many conversations one read of the list covers: the request's own
- * token pays for the first ones, each further block costs one more.
- */
-export const CONVERSATIONS_PER_READ = 50;
 
 /** Conversations, online contacts and admin broadcast. */
 export function socialRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {
@@ -21,17 +16,16 @@ export function socialRoutes(ctx: HttpContext, { signedIn }: RouteChains): Route
     r.get('/conversations', ...signedIn, async (_req, res) => {
       const userId = me(res).userId;
       const listed = await conversations.conversations(userId, await ctx.manager.hostGroupIdsOf(userId));
-      // The list is not paginated and costs the main thread per conversation
-      // (SQLite reads run there: 32-74 ms at 1000 groups): charged by its size,
-      // so one account's lists take at most its read budget's share. The debt
-      // makes its next reads wait (429 with Retry-After); the answer is the same.
-      ctx.rateLimit?.spendReads(userId, Math.ceil(listed.length / CONVERSATIONS_PER_READ) - 1);
+      chargeListRead(ctx.rateLimit, userId, listed.length);
       res.json({ conversations: await ctx.manager.consent.conversationsFor(userId, listed) });
     });
   }
 
   r.get('/users/online', ...signedIn, async (_req, res) => {
-    const contacts = await ctx.manager.consent.contactsOf(me(res).userId);
+    const userId = me(res).userId;
+    const contacts = await ctx.manager.consent.contactsOf(userId);
+    // Every contact is looked up, online or not: up to a group's 5000 members and more.
+    chargeListRead(ctx.rateLimit, userId, contacts.length);
     res.json({ users: await ctx.manager.filterOnline(contacts) });
   });
 

@@ -4,7 +4,7 @@
  * (HTTP_READ_RATE_LIMIT) protects the main thread from one account hammering
  * the conversation list. The list is not paginated, so GET /api/conversations
  * is charged to the read budget by its size: one token per
- * CONVERSATIONS_PER_READ (50) conversations listed, the debt paid back before
+ * LIST_ROWS_PER_READ (50) conversations listed, the debt paid back before
  * the account's next read is admitted.
  *
  * What used to happen: every call cost one token however many conversations
@@ -18,7 +18,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONVERSATIONS_PER_READ } from '../../src/http/social-routes.js';
+import { LIST_ROWS_PER_READ } from '../../src/http/list-read-cost.js';
 import { closeAll, registerUser, startTestServer, type TestServer, type TestUser } from '../support/server.js';
 
 const GROUPS = 500; // 10 tokens a list
@@ -60,7 +60,7 @@ describe('GET /api/conversations and the read budget', () => {
   const list = (user: TestUser) => server.http.get('/api/conversations').set('cookie', user.cookie);
 
   it('charges a long list one token per 50 conversations: a burst of 60 tokens admits 6 lists of 500, then 429 with the debt in Retry-After', async () => {
-    const perList = Math.ceil((GROUPS + 1) / CONVERSATIONS_PER_READ); // its groups and the light account's private conversation
+    const perList = Math.ceil((GROUPS + 1) / LIST_ROWS_PER_READ); // its groups and the light account's private conversation
     const statuses: number[] = [];
     let first: Awaited<ReturnType<typeof list>> | undefined;
     let refused: Awaited<ReturnType<typeof list>> | undefined;
