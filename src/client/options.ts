@@ -2,6 +2,7 @@
  * The client's options, their defaults in one place, and the checks that make
  * a bad option throw at construction rather than misbehave later.
  */
+import { MAX_TIMER_MS, TIMER_TOO_LONG } from '../timer-limit.js';
 import { generateClientId } from './client-id.js';
 import type { ClientEnvironment } from './environment.js';
 import type { WebSocketConstructor, WebSocketLike } from './socket.js';
@@ -30,6 +31,8 @@ export interface ParlorClientOptions {
   getToken?: GetToken;
   /** How long before the token's expiry it is refreshed (halfway for shorter tokens). Default 60 000. */
   refreshAheadMs?: number;
+  /** How long a `getToken()` for a new socket may take before the attempt counts as failed (backoff, then retry). Default 30 000. */
+  getTokenTimeoutMs?: number;
   /** Connect on the next microtask, so listeners added right after construction see every event. Default true. */
   autoConnect?: boolean;
   /** `lastSeenId` to start from: the first `sync` replays messages with a larger id. Default 0 (everything). */
@@ -65,6 +68,7 @@ export interface ResolvedClientOptions {
   createSocket: (url: string, token?: string) => WebSocketLike;
   getToken: GetToken | undefined;
   refreshAheadMs: number;
+  getTokenTimeoutMs: number;
   autoConnect: boolean;
   since: number;
   ackTimeoutMs: number;
@@ -92,6 +96,7 @@ export const CLIENT_DEFAULTS = {
   pauseWhenHidden: true,
   dedupWindow: 10_000,
   refreshAheadMs: 60_000,
+  getTokenTimeoutMs: 30_000,
   sendRate: 15,
   sendBurst: 30,
 } as const;
@@ -100,8 +105,17 @@ export function resolveClientOptions(options: ParlorClientOptions): ResolvedClie
   const o = { ...CLIENT_DEFAULTS, ...withoutUndefined(options) };
   const url = socketUrlOf(o.url);
   if (options.getToken !== undefined && typeof options.getToken !== 'function') throw new TypeError('ParlorClient: getToken must be a function');
-  for (const name of ['ackTimeoutMs', 'syncTimeoutMs', 'reconnectBaseMs', 'reconnectMaxMs', 'refreshAheadMs', 'sendRate'] as const) {
+  for (const name of ['ackTimeoutMs', 'syncTimeoutMs', 'reconnectBaseMs', 'reconnectMaxMs', 'refreshAheadMs', 'getTokenTimeoutMs', 'sendRate'] as const) {
     if (!(Number.isFinite(o[name]) && o[name] > 0)) throw new TypeError(`ParlorClient: ${name} must be a positive number`);
+  }
+  // Timer delays: a longer one would fire at once (an ack timeout meant as "never" would reject every send at
+  // once). refreshAheadMs is no delay (the refresh waits expiry minus it, in steps), so it is not limited.
+  for (const name of ['ackTimeoutMs', 'syncTimeoutMs', 'reconnectBaseMs', 'reconnectMaxMs', 'getTokenTimeoutMs'] as const) {
+    if (o[name] > MAX_TIMER_MS) throw new TypeError(`ParlorClient: ${name} ${TIMER_TOO_LONG}`);
+  }
+  // The pacer waits 1000 / sendRate ms for a frame when its bucket is empty: a timer delay too.
+  if (1000 / o.sendRate > MAX_TIMER_MS) {
+    throw new TypeError(`ParlorClient: sendRate must be at least 1000 / ${MAX_TIMER_MS} a second: its wait for a frame (1000 / sendRate ms) ${TIMER_TOO_LONG}`);
   }
   if (o.reconnectMaxMs < o.reconnectBaseMs) throw new TypeError('ParlorClient: reconnectMaxMs must be >= reconnectBaseMs');
   if (!(o.maxReconnectAttempts >= 0) || !(Number.isInteger(o.maxReconnectAttempts) || o.maxReconnectAttempts === Infinity)) {
@@ -120,6 +134,7 @@ export function resolveClientOptions(options: ParlorClientOptions): ResolvedClie
     createSocket: socketFactory(options),
     getToken: options.getToken,
     refreshAheadMs: o.refreshAheadMs,
+    getTokenTimeoutMs: o.getTokenTimeoutMs,
     autoConnect: o.autoConnect,
     since: o.since,
     ackTimeoutMs: o.ackTimeoutMs,

@@ -4,7 +4,12 @@
  * A message (private or group) stays here until its `ack` (or matching
  * `error` frame) arrives: after a reconnect it is written again with the same
  * `client_id`, which the server deduplicates. A fire-once frame (`read`)
- * leaves as soon as it is written.
+ * leaves as soon as it is written; a newer one for the same conversation
+ * replaces it while it waits, so they are bounded by conversations.
+ *
+ * Messages are written before fire-once frames: a read mark names a message
+ * already stored, so nothing ties it to a later send, and a reply must not
+ * wait behind the marks of a catch-up.
  *
  * `ackTimeoutMs` counts from the moment a message is written to an open
  * socket; a message queued while disconnected waits without a deadline, and
@@ -32,6 +37,8 @@ interface Entry {
   readonly frame: string;
   /** Present for messages, which wait for an ack; absent for fire-once frames. */
   readonly clientId?: string;
+  /** A read mark's message id: a queued mark of a later message in the same conversation is kept instead. */
+  readonly readId?: number;
   readonly waiter?: Waiter;
   readonly promise?: Promise<SendAck>;
   written: boolean;
@@ -42,7 +49,6 @@ interface Entry {
 
 export class Outbox {
   private readonly entries = new Map<string, Entry>();
-  private fireOnceSeq = 0;
 
   constructor(private readonly ackTimeoutMs: number) {}
 
@@ -73,22 +79,34 @@ export class Outbox {
     return promise;
   }
 
-  /** Queue a frame that needs no ack and is written once. */
-  addFireOnce(frame: string): void {
-    this.entries.set(`f:${++this.fireOnceSeq}`, { frame, written: false });
+  /**
+   * Queue a `read` frame, written once, for `conversation` (ReadConversations): it replaces the mark queued for
+   * the same conversation, unless that one marks a later message (a read covers the earlier ones).
+   */
+  addRead(conversation: string, messageId: number, frame: string): void {
+    const key = `r:${conversation}`;
+    const queued = this.entries.get(key);
+    if (queued?.readId !== undefined && queued.readId > messageId) return;
+    this.entries.delete(key);
+    this.entries.set(key, { frame, readId: messageId, written: false });
   }
 
   /**
-   * Write, in order, every entry not yet written on the current connection.
-   * `write` returns false when the socket refused the frame; flushing stops
-   * there and the rest waits for the next connection. `messagesOnly`: the
-   * fire-once frames stay queued for a later flush.
+   * Write every entry not yet written on the current connection: the messages
+   * in the order they were made, then the fire-once frames. `write` returns
+   * false when the socket refused the frame; flushing stops there and the rest
+   * waits. `messagesOnly`: the fire-once frames stay queued for a later flush.
    */
   flush(write: (frame: string) => boolean, messagesOnly = false): void {
+    if (!this.flushWhere(write, (entry) => entry.clientId !== undefined)) return;
+    if (!messagesOnly) this.flushWhere(write, (entry) => entry.clientId === undefined);
+  }
+
+  /** Write, in order, the unwritten entries `which` picks; false when `write` refused one. */
+  private flushWhere(write: (frame: string) => boolean, which: (entry: Entry) => boolean): boolean {
     for (const [key, entry] of [...this.entries]) {
-      if (entry.written || this.entries.get(key) !== entry) continue;
-      if (messagesOnly && entry.clientId === undefined) continue;
-      if (!write(entry.frame)) return;
+      if (entry.written || this.entries.get(key) !== entry || !which(entry)) continue;
+      if (!write(entry.frame)) return false;
       if (entry.clientId === undefined) {
         this.entries.delete(key);
         continue;
@@ -96,6 +114,7 @@ export class Outbox {
       entry.written = true;
       entry.timer = setTimeout(() => this.expire(key, entry), this.ackTimeoutMs);
     }
+    return true;
   }
 
   /** Resolve the message this ack names; false when none waits for it. */

@@ -12,6 +12,7 @@ import { encode, isMessageFrame, parseServerFrame, type TypingTarget } from './f
 import { Inbox, type MessageFrame } from './inbox.js';
 import { resolveClientOptions, type ParlorClientOptions, type ResolvedClientOptions } from './options.js';
 import { Outbox, type SendAck } from './outbox.js';
+import { ReadConversations } from './read-conversations.js';
 import { Reconnector } from './reconnector.js';
 import { SendPacer } from './send-pacer.js';
 import { attachSocket, ReadyState, type WebSocketLike } from './socket.js';
@@ -33,6 +34,8 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   private readonly options: ResolvedClientOptions;
   private readonly outbox: Outbox;
   private inbox: Inbox;
+  /** Whose conversation a `read` mark moves: a newer mark replaces a queued one of the same conversation. */
+  private readConversations: ReadConversations;
   /** The user of the last `welcome`, across connections: a `connect()` as someone else starts the inbox over. */
   private lastUserId: number | null = null;
   private readonly reconnector: Reconnector;
@@ -48,6 +51,8 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   private syncRetryTimer: ReturnType<typeof setTimeout> | undefined;
   /** The server answered this connection's last sync with `synced` (false: it timed out; sync is off there). */
   private syncAnswers = true;
+  /** Set while a socket waits for its token: a getToken() that takes longer than getTokenTimeoutMs fails the attempt. */
+  private tokenTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set while queued frames wait for the pacer. */
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly pacer: SendPacer;
@@ -61,6 +66,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     this.outbox = new Outbox(this.options.ackTimeoutMs);
     this.pacer = new SendPacer(this.options.sendRate, this.options.sendBurst);
     this.inbox = new Inbox(this.options.since, this.options.dedupWindow);
+    this.readConversations = new ReadConversations(this.options.dedupWindow);
     this.reconnector = new Reconnector(this.options);
     this.tokens = this.options.getToken ? new TokenRefresher(this.options.getToken, this.options.refreshAheadMs) : undefined;
     if (this.options.autoConnect) {
@@ -90,17 +96,19 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   }
 
   /**
-   * Start connecting (if idle, closed, or waiting to reconnect: then at once).
+   * Open a new socket at once, whatever the state: one that is open or being opened is closed (1000) first.
    * Resolves with the next `welcome`; rejects if the client stops first.
    */
   connect(): Promise<ServerFrame<'welcome'>> {
+    // Open or connecting, the app has a reason to start over: someone else signed in on the page (the host kept
+    // the session cookie, so the open socket is still the last user's: the new one's welcome says who it is, see
+    // userChanged), or an attempt hangs (a getToken() that never settles; its late answer is ignored: attempts).
+    if (this.current === 'open' || this.current === 'connecting') this.abandonSocket('connect() called: starting over');
     const welcomed = this.nextWelcome();
     // The app asked (a "retry now"): the backoff starts over, whether the client gave up (retries_exhausted), was
     // closed or was waiting for its next attempt; else one failed try could use up maxReconnectAttempts at once.
-    if (this.current === 'idle' || this.current === 'closed' || this.current === 'reconnecting') {
-      this.reconnector.reset();
-      this.openSocket();
-    }
+    this.reconnector.reset();
+    this.openSocket();
     return welcomed;
   }
 
@@ -111,12 +119,12 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
 
   /** Send a private message; resolves once the server has stored it. */
   sendPrivate(to: number, content: string, options: SendOptions = {}): Promise<SendAck> {
-    return this.sendMessage(content, options.clientId, (clientId) => encode.privateMessage(to, content, clientId));
+    return this.sendMessage(content, options.clientId, (clientId, text) => encode.privateMessage(to, text, clientId));
   }
 
   /** Send a message to a group; resolves once the server has stored it. */
   sendGroup(groupId: number, content: string, options: SendOptions = {}): Promise<SendAck> {
-    return this.sendMessage(content, options.clientId, (clientId) => encode.groupMessage(groupId, content, clientId));
+    return this.sendMessage(content, options.clientId, (clientId, text) => encode.groupMessage(groupId, text, clientId));
   }
 
   /**
@@ -135,24 +143,34 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
 
   /**
    * Mark a private message (and the earlier ones from its sender) read, or move
-   * my read marker in a group. Queued while disconnected, written once.
+   * my read marker in a group. Queued while disconnected, written once; a newer mark of the same
+   * conversation replaces one still queued (see ReadConversations).
    */
   markRead(messageId: number, groupId?: number): void {
     if (this.current === 'closed') return;
-    this.outbox.addFireOnce(encode.read(messageId, groupId));
+    this.outbox.addRead(this.readConversations.of(messageId, groupId), messageId, encode.read(messageId, groupId));
     this.flushOutbox();
   }
 
   // ---- sending -------------------------------------------------------------
 
-  private sendMessage(content: string, clientId: string | undefined, encodeWith: (clientId: string) => string): Promise<SendAck> {
+  private sendMessage(
+    content: string,
+    clientId: string | undefined,
+    encodeWith: (clientId: string, text: string) => string,
+  ): Promise<SendAck> {
     if (this.current === 'closed') {
       return Promise.reject(new ParlorClientError('closed', 'the client is closed; call connect() to send again'));
     }
+    // The server trims the text and stores it trimmed: it is written trimmed too, or surrounding whitespace (a
+    // paste ending in 70,000 newlines) would pass the check below and take the frame past the server's frame
+    // limit. Trimmed and within MAX_CONTENT_CHARS, a frame is at most about 24 kB (6 bytes a character, as JSON
+    // escapes), under the default MAX_FRAME_BYTES (64 KiB): no frame-size check of its own is needed.
+    const text = typeof content === 'string' ? content.trim() : content;
     // The server's answer to too long a text depends on its size: `too_large` for this send, or, past its frame
     // limit, a 1009 close that stops the client and rejects every other send. Refused here, as the server counts
     // (characters of the trimmed text), before it is queued.
-    if (typeof content === 'string' && !withinCharacters(content.trim(), MAX_CONTENT_CHARS)) {
+    if (typeof text === 'string' && !withinCharacters(text, MAX_CONTENT_CHARS)) {
       return Promise.reject(new ParlorClientError('too_large', `content must be at most ${MAX_CONTENT_CHARS} characters`));
     }
     // The server names a send in its error by its client_id; one it cannot take (too long) it could not name,
@@ -161,7 +179,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
       return Promise.reject(new ParlorClientError('bad_request', `clientId must be 1-${MAX_CLIENT_ID_CHARS} characters`));
     }
     const id = clientId ?? this.options.generateClientId();
-    const acked = this.outbox.addMessage(id, encodeWith(id));
+    const acked = this.outbox.addMessage(id, encodeWith(id, text));
     this.flushOutbox();
     return acked;
   }
@@ -222,11 +240,19 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     this.reconnector.cancel();
     this.refusal = undefined;
     this.current = 'connecting';
-    this.emit('connecting', { attempt: this.reconnector.attempt });
-    if (this.current !== 'connecting' || this.socket) return;
-    if (!this.tokens) return this.createSocket(undefined);
     const attempt = ++this.attempts;
+    this.emit('connecting', { attempt: this.reconnector.attempt });
+    // A listener closed the client or started another attempt (connect()): that one goes on alone.
+    if (attempt !== this.attempts || this.current !== 'connecting' || this.socket) return;
+    if (!this.tokens) return this.createSocket(undefined);
     const stillWanted = () => attempt === this.attempts && this.current === 'connecting' && !this.socket;
+    // A getToken() that never settles (a fetch on a network that went away) would hold the client in
+    // `connecting` for good: past the time limit it counts as a failed attempt, and its late answer is dropped.
+    const timeoutMs = this.options.getTokenTimeoutMs;
+    clearTimeout(this.tokenTimer);
+    this.tokenTimer = setTimeout(() => {
+      if (stillWanted()) this.connectionLost(1006, `getToken did not answer within ${timeoutMs} ms`);
+    }, timeoutMs);
     this.tokens.fresh().then(
       ({ token }) => {
         if (stillWanted()) this.createSocket(token);
@@ -238,6 +264,8 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   }
 
   private createSocket(token: string | undefined): void {
+    clearTimeout(this.tokenTimer);
+    this.tokenTimer = undefined;
     let socket: WebSocketLike;
     try {
       const { url, createSocket } = this.options;
@@ -296,10 +324,17 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
 
   /** Stop for good: close the socket if any, reject waiting sends, emit `closed`. */
   private stop(code: number, reason: string, error?: ParlorClientError): void {
-    const socket = this.socket;
-    this.dropSocket();
+    this.abandonSocket(reason);
     this.reconnector.cancel();
     this.current = 'closed';
+    this.outbox.rejectAll(error ?? new ParlorClientError('closed', 'the client was closed before the server acknowledged'));
+    this.emit('closed', error ? { code, reason, error } : { code, reason });
+  }
+
+  /** Forget the socket (its events are no longer heard) and close it with 1000 if it is open or opening. */
+  private abandonSocket(reason: string): void {
+    const socket = this.socket;
+    this.dropSocket();
     if (socket && socket.readyState <= ReadyState.OPEN) {
       try {
         socket.close(1000, closeReason(reason));
@@ -307,8 +342,6 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
         // Already closing: nothing more to do.
       }
     }
-    this.outbox.rejectAll(error ?? new ParlorClientError('closed', 'the client was closed before the server acknowledged'));
-    this.emit('closed', error ? { code, reason, error } : { code, reason });
   }
 
   private dropSocket(): void {
@@ -316,6 +349,8 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     this.detachSocket = null;
     this.socket = null;
     this.tokens?.stop();
+    clearTimeout(this.tokenTimer);
+    this.tokenTimer = undefined;
     this.welcome = null;
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
@@ -328,7 +363,6 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   }
 
   private nextWelcome(): Promise<ServerFrame<'welcome'>> {
-    if (this.current === 'open' && this.welcome) return Promise.resolve(this.welcome);
     return new Promise((resolve, reject) => {
       const offWelcome = this.once('welcome', (frame) => {
         offClosed();
@@ -437,14 +471,17 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
    * the inbox's position and held messages are the last user's. The replay
    * this socket asked for starts from that position (it would miss the new
    * user's older messages) and held messages would reach the new user's app:
-   * start over from `since` on a new socket, with a new inbox. The outbox is
+   * start over on a new socket, with a new inbox from 0. Not from the `since`
+   * option: that was the first user's position (what the app stored for
+   * them), and would drop the new user's messages below it. The outbox is
    * the last user's too (held until this welcome): its sends are rejected
    * (`user_changed`) and its read marks dropped, never written as the new user.
    */
   private userChanged(userId: number): void {
     const socket = this.socket;
     this.lastUserId = userId;
-    this.inbox = new Inbox(this.options.since, this.options.dedupWindow);
+    this.inbox = new Inbox(0, this.options.dedupWindow);
+    this.readConversations = new ReadConversations(this.options.dedupWindow);
     this.outbox.rejectAll(
       new ParlorClientError('user_changed', `another user (${userId}) signed in before the server acknowledged; not sent as them`),
     );
@@ -521,6 +558,7 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
       }
       const frame = frames[i]!;
       this.inbox.delivered(frame.id, frame.replayed === true);
+      this.readConversations.delivered(frame);
       if (frame.type === 'private') this.emit('private', frame);
       else this.emit('group', frame);
     }

@@ -7,7 +7,8 @@
  * sends carry on. It used to be written as is: past the server's frame limit
  * (a pasted 70,000-character log) the server closed the socket with 1009, the
  * client stopped for good and every other waiting send was rejected with
- * `message_too_big`.
+ * `message_too_big`. The same happened to a short text with much whitespace
+ * around it (checked trimmed, written untrimmed): it is written trimmed now.
  */
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -43,6 +44,27 @@ describe('SDK: a message over the content limit', () => {
     expect(await next).toBe('acked');
     expect(await atLimit).toBe('acked');
     expect(client.state).toBe('open');
+    client.close();
+  });
+
+  it('writes a text with whitespace around it trimmed: "hi" and 70,000 newlines (a paste) is stored as "hi", and the connection carries on', async () => {
+    const server = await startTestServer();
+    const [a, b] = [await registerUser(server), await registerUser(server)];
+    const client = new ParlorClient({ url: server.wsUrl, createSocket: (url) => new WebSocket(url, { headers: { cookie: a.cookie } }) });
+    let synced = false;
+    client.on('synced', () => (synced = true));
+    const closed: unknown[] = [];
+    client.on('closed', (e) => closed.push(e));
+    await client.connect();
+    await waitFor(() => synced, 3000, 'synced');
+
+    const padded = outcome(client.sendPrivate(b.id, `hi${'\n'.repeat(70_000)}`));
+    const next = outcome(client.sendPrivate(b.id, 'a normal message right after'));
+    expect([await padded, await next]).toEqual(['acked', 'acked']);
+    expect(closed).toEqual([]);
+    expect(client.state).toBe('open');
+    const res = await server.http.get(`/api/messages/private?user=${b.id}`).set('cookie', a.cookie).expect(200);
+    expect((res.body.messages as Array<{ content: string }>).map((m) => m.content)).toEqual(['a normal message right after', 'hi']);
     client.close();
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ParlorClient, TypedEmitter } from '../../src/client/index.js';
+import { MAX_TIMER_MS, TIMER_TOO_LONG } from '../../src/timer-limit.js';
 import { connectAndSync, createClient, fakeNetwork, flushPromises, TEST_URL } from './client-support.js';
 
 class Emitter extends TypedEmitter<{ ping: { n: number }; pong: string }> {
@@ -152,7 +153,6 @@ describe('ParlorClient events', () => {
     h.net.last.accept();
     h.net.last.push({ type: 'welcome', user_id: 5, timestamp: 9 });
     await expect(welcomed).resolves.toEqual({ type: 'welcome', user_id: 5, timestamp: 9 });
-    await expect(h.client.connect()).resolves.toEqual({ type: 'welcome', user_id: 5, timestamp: 9 });
     expect(h.net.sockets).toHaveLength(1);
   });
 
@@ -190,6 +190,14 @@ describe('ParlorClient options', () => {
       /reconnectMaxMs must be >= reconnectBaseMs/,
     );
     expect(() => new ParlorClient({ url: TEST_URL, WebSocket, maxReconnectAttempts: 1.5 })).toThrow(/maxReconnectAttempts/);
+    // Timer delays past setTimeout's limit would fire at once (an ack timeout meant as "never": every send a timeout).
+    for (const name of ['ackTimeoutMs', 'syncTimeoutMs', 'reconnectBaseMs', 'reconnectMaxMs', 'getTokenTimeoutMs'] as const) {
+      const tooLong = name === 'reconnectBaseMs' ? { reconnectMaxMs: MAX_TIMER_MS + 1, [name]: MAX_TIMER_MS + 1 } : { [name]: MAX_TIMER_MS + 1 };
+      expect(() => new ParlorClient({ url: TEST_URL, WebSocket, ...tooLong })).toThrow(new TypeError(`ParlorClient: ${name} ${TIMER_TOO_LONG}`));
+      expect(() => new ParlorClient({ url: TEST_URL, WebSocket, reconnectMaxMs: MAX_TIMER_MS, [name]: MAX_TIMER_MS })).not.toThrow();
+    }
+    expect(() => new ParlorClient({ url: TEST_URL, WebSocket, ackTimeoutMs: Number.MAX_SAFE_INTEGER })).toThrow(TypeError);
+    expect(() => new ParlorClient({ url: TEST_URL, WebSocket, sendRate: 1e-7 })).toThrow(/sendRate must be at least/);
     // Options that are functions: a string there would fail every attempt, for ever, instead of here.
     for (const [name, bad] of [['createSocket', 'x'], ['random', 0.5], ['generateClientId', 'id-1'], ['WebSocket', {}]] as const) {
       expect(() => new ParlorClient({ url: TEST_URL, WebSocket, [name]: bad } as never)).toThrow(new TypeError(`ParlorClient: ${name} must be a function`));

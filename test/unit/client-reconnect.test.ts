@@ -267,6 +267,135 @@ describe('ParlorClient reconnection', () => {
   });
 });
 
+describe('ParlorClient: connect() while open or connecting starts over on a new socket (docs/client.md, API)', () => {
+  it('while open: closes the socket with 1000, opens a new one at once, and resolves with its welcome, not the last one', async () => {
+    const h = createClient();
+    const first = connectAndSync(h, 1);
+    const welcomed = h.client.connect();
+    expect(first.closeCalls).toEqual([{ code: 1000, reason: 'connect() called: starting over' }]);
+    expect(h.net.sockets).toHaveLength(2);
+    first.push({ type: 'welcome', user_id: 1, timestamp: 5 }); // the dropped socket is no longer heard
+    const second = h.net.last;
+    second.accept();
+    second.push({ type: 'welcome', user_id: 1, timestamp: 7 });
+    await expect(welcomed).resolves.toEqual({ type: 'welcome', user_id: 1, timestamp: 7 });
+    expect(h.client.state).toBe('open');
+    expect(reconnectingEvents(h.events)).toEqual([]);
+  });
+
+  it('while open, after another user signed in with the kept session: the new welcome starts the client over as that user', async () => {
+    const h = createClient();
+    const first = connectAndSync(h, 1);
+    void h.client.connect().catch(() => {});
+    expect(first.closeCalls).toEqual([{ code: 1000, reason: 'connect() called: starting over' }]);
+    const second = h.net.last;
+    expect(second).not.toBe(first);
+    second.accept();
+    second.push({ type: 'welcome', user_id: 2, timestamp: 7 });
+    expect(second.closeCalls).toEqual([{ code: 1000, reason: 'user changed' }]);
+    vi.runOnlyPendingTimers();
+    const third = h.net.last;
+    third.accept();
+    expect(third.frames()[0]).toEqual({ type: 'sync', since: 0 });
+    third.push({ type: 'welcome', user_id: 2, timestamp: 8 });
+    expect(h.client.userId).toBe(2);
+  });
+
+  it('while connecting with the upgrade under way: that socket is closed and a new one opened', () => {
+    const h = createClient();
+    startConnecting(h.client);
+    const first = h.net.last;
+    startConnecting(h.client);
+    expect(first.closeCalls).toEqual([{ code: 1000, reason: 'connect() called: starting over' }]);
+    expect(h.net.sockets).toHaveLength(2);
+    first.accept(); // too late: not heard
+    expect(h.net.last.sent).toEqual([]);
+    h.net.last.accept();
+    expect(h.net.last.frames()).toEqual([{ type: 'sync', since: 0 }]);
+  });
+
+  it('while connecting with a getToken() that never settled: calls getToken() again and connects with the new token', async () => {
+    const tokens: string[] = [];
+    let answer: ((t: { token: string; expires_at: number }) => void) | undefined;
+    let calls = 0;
+    const h = createClient({
+      getToken: () => {
+        calls++;
+        // The first call hangs for good (a fetch on a network that went away); the next ones answer.
+        if (calls === 1) return new Promise(() => {});
+        return new Promise((resolve) => (answer = resolve));
+      },
+      createSocket: (url, token) => {
+        tokens.push(token!);
+        return new h.net.WebSocket(url);
+      },
+    });
+    startConnecting(h.client);
+    await flushPromises();
+    expect(h.client.state).toBe('connecting');
+    const welcomed = h.client.connect();
+    await flushPromises();
+    expect(calls).toBe(2);
+    answer!({ token: 't2', expires_at: Date.now() + 600_000 });
+    await flushPromises();
+    expect(tokens).toEqual(['t2']);
+    h.net.last.accept();
+    h.net.last.push({ type: 'welcome', user_id: 1, timestamp: 1 });
+    await expect(welcomed).resolves.toMatchObject({ user_id: 1 });
+    h.client.close();
+  });
+
+  it('a getToken() that does not answer within getTokenTimeoutMs is a failed attempt: backoff, then a new getToken() call; its late token is dropped', async () => {
+    const answers: Array<(t: { token: string; expires_at: number }) => void> = [];
+    const tokens: string[] = [];
+    const h = createClient({
+      getTokenTimeoutMs: 5000,
+      reconnectBaseMs: 100,
+      getToken: () => new Promise((resolve) => answers.push(resolve)),
+      createSocket: (url, token) => {
+        tokens.push(token!);
+        return new h.net.WebSocket(url);
+      },
+    });
+    startConnecting(h.client);
+    await flushPromises();
+    vi.advanceTimersByTime(4999);
+    expect(h.client.state).toBe('connecting');
+    vi.advanceTimersByTime(1);
+    expect(reconnectingEvents(h.events)).toEqual([expect.objectContaining({ attempt: 1, code: 1006, reason: 'getToken did not answer within 5000 ms' })]);
+    answers[0]!({ token: 'late', expires_at: Date.now() + 600_000 });
+    vi.advanceTimersByTime(100);
+    await flushPromises();
+    expect(answers).toHaveLength(2);
+    answers[1]!({ token: 'fresh', expires_at: Date.now() + 600_000 });
+    await flushPromises();
+    expect(tokens).toEqual(['fresh']);
+    h.client.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a token that arrives for the attempt connect() replaced is dropped: one socket, with the new token', async () => {
+    const answers: Array<(t: { token: string; expires_at: number }) => void> = [];
+    const tokens: string[] = [];
+    const h = createClient({
+      getToken: () => new Promise((resolve) => answers.push(resolve)),
+      createSocket: (url, token) => {
+        tokens.push(token!);
+        return new h.net.WebSocket(url);
+      },
+    });
+    startConnecting(h.client);
+    startConnecting(h.client);
+    await flushPromises();
+    expect(answers).toHaveLength(2);
+    answers[0]!({ token: 'stale', expires_at: Date.now() + 600_000 });
+    answers[1]!({ token: 'fresh', expires_at: Date.now() + 600_000 });
+    await flushPromises();
+    expect(tokens).toEqual(['fresh']);
+    h.client.close();
+  });
+});
+
 describe('ParlorClient pauses reconnection while the platform says so', () => {
   it('waits for the online event while navigator.onLine is false, then connects at once', () => {
     const platform = fakePlatform();

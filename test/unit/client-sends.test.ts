@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { generateClientId, ParlorClientError, type SendAck } from '../../src/client/index.js';
 import { MAX_CONTENT_CHARS } from '../../src/wire-limits.js';
-import { connectAndSync, createClient, flushPromises } from './client-support.js';
+import { connectAndSync, createClient, flushPromises, privateMessage } from './client-support.js';
+
+/** The server's default frame limit (MAX_FRAME_BYTES, src/config.ts; contract section 1). */
+const DEFAULT_MAX_FRAME_BYTES = 65_536;
 
 /** Observe a promise's outcome without letting a rejection go unhandled. */
 function settle<T>(p: Promise<T>) {
@@ -150,6 +153,49 @@ describe('ParlorClient sends', () => {
     h.net.last.accept();
     expect(h.net.last.frames()).toEqual([{ type: 'sync', since: 0 }]);
   });
+
+  it('keeps one queued read per conversation: a newer mark replaces a queued one, never a mark of a later message', () => {
+    const h = createClient();
+    const socket = connectAndSync(h);
+    socket.push(privateMessage(1, { from: 2 }));
+    socket.push(privateMessage(2, { from: 3 }));
+    socket.push(privateMessage(3, { from: 2 }));
+    socket.drop(1006); // marks made now wait for the next connection
+    h.client.markRead(1);
+    h.client.markRead(2);
+    h.client.markRead(3); // from user 2, like 1: replaces it
+    h.client.markRead(20, 7);
+    h.client.markRead(21, 7); // group 7: replaces 20
+    h.client.markRead(19, 7); // an earlier message of group 7: 21 already covers it
+    h.client.markRead(30, 8);
+    h.client.markRead(99); // a message the client never handed over (loaded over HTTP): a conversation of its own
+    vi.runOnlyPendingTimers();
+    const next = h.net.last;
+    next.accept();
+    next.push({ type: 'welcome', user_id: 1, timestamp: 1 });
+    next.push({ type: 'synced', last_id: 3 });
+    expect(next.frames().filter((f) => f.type === 'read')).toEqual([
+      { type: 'read', message_id: 2 },
+      { type: 'read', message_id: 3 },
+      { type: 'read', message_id: 21, group_id: 7 },
+      { type: 'read', message_id: 30, group_id: 8 },
+      { type: 'read', message_id: 99 },
+    ]);
+  });
+
+  it('writes queued messages before queued reads: a reply made after a catch-up is not held behind its marks', () => {
+    const h = createClient({ sendRate: 1, sendBurst: 1 });
+    const socket = connectAndSync(h);
+    h.client.markRead(10, 7); // takes the pacer's one frame
+    h.client.markRead(11, 8);
+    h.client.markRead(12, 9);
+    void h.client.sendPrivate(2, 'reply').catch(() => {});
+    expect(socket.frames().map((f) => f.type)).toEqual(['sync', 'read']);
+    vi.advanceTimersByTime(1000);
+    expect(socket.frames().map((f) => f.type)).toEqual(['sync', 'read', 'private']); // the reply first
+    vi.advanceTimersByTime(2000);
+    expect(socket.frames().map((f) => f.type)).toEqual(['sync', 'read', 'private', 'read', 'read']);
+  });
 });
 
 describe('client ids', () => {
@@ -209,5 +255,25 @@ describe('client ids', () => {
     void h.client.sendGroup(7, ` ${'\u{1F600}'.repeat(MAX_CONTENT_CHARS)} `).catch(() => {});
     expect(h.client.pending).toBe(1);
     expect(socket.frames().at(-1)).toMatchObject({ type: 'group', group_id: 7 });
+  });
+
+  it('writes the content trimmed, as the server stores it: whitespace around a short text never takes the frame past the frame limit', () => {
+    const h = createClient();
+    const socket = connectAndSync(h);
+    void h.client.sendPrivate(2, `hi${'\n'.repeat(70_000)}`).catch(() => {});
+    void h.client.sendGroup(7, `  ${'\u{1F600}'.repeat(MAX_CONTENT_CHARS)}\t`).catch(() => {});
+    const [priv, group] = socket.sent.slice(-2);
+    expect(JSON.parse(priv!)).toMatchObject({ type: 'private', to: 2, content: 'hi' });
+    expect(JSON.parse(group!)).toMatchObject({ type: 'group', group_id: 7, content: '\u{1F600}'.repeat(MAX_CONTENT_CHARS) });
+  });
+
+  it('never writes a message frame over the default MAX_FRAME_BYTES: content within MAX_CONTENT_CHARS, as JSON escapes at worst', () => {
+    const h = createClient();
+    const socket = connectAndSync(h);
+    // Control characters are written as \u00XX: 6 bytes each, the most a character of content can take.
+    void h.client.sendPrivate(Number.MAX_SAFE_INTEGER, `x${'\u0001'.repeat(MAX_CONTENT_CHARS - 2)}x`, { clientId: '\u0001'.repeat(64) }).catch(() => {});
+    const frame = socket.sent.at(-1)!;
+    expect(JSON.parse(frame)).toMatchObject({ type: 'private' });
+    expect(new TextEncoder().encode(frame).length).toBeLessThan(DEFAULT_MAX_FRAME_BYTES);
   });
 });

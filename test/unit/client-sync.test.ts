@@ -494,7 +494,7 @@ describe('Inbox deduplication window', () => {
 });
 
 describe('ParlorClient when another user signs in on the same client', () => {
-  it('starts over from `since` on a new socket: the last user\'s position and held messages are not the new user\'s', async () => {
+  it('starts over from 0 on a new socket: the last user\'s position and held messages are not the new user\'s', async () => {
     const h = createClient();
     const first = connectAndSync(h, 1);
     first.drop(1006);
@@ -535,6 +535,29 @@ describe('ParlorClient when another user signs in on the same client', () => {
     const afterSwitch = deliveredIds(h.events).slice(deliveredIds(h.events).indexOf(9) + 1);
     expect(afterSwitch).toEqual([3, 30]); // user 2's older message too, and never user 1's held 20
     expect(h.client.lastSeenId).toBe(30);
+  });
+
+  it("starts the new user from 0, not from the `since` option: that was the first user's stored position", () => {
+    const h = createClient({ since: 50 });
+    startConnecting(h.client);
+    const first = h.net.last;
+    first.accept();
+    expect(first.frames()[0]).toEqual({ type: 'sync', since: 50 });
+    first.push({ type: 'welcome', user_id: 1, timestamp: 1 });
+    first.push({ type: 'synced', last_id: 60 });
+
+    void h.client.connect().catch(() => {}); // user 2 signed in on the page
+    const second = h.net.last;
+    second.accept();
+    second.push({ type: 'welcome', user_id: 2, timestamp: 1 });
+    vi.runOnlyPendingTimers();
+    const third = h.net.last;
+    third.accept();
+    expect(third.frames()[0]).toEqual({ type: 'sync', since: 0 });
+    third.push({ type: 'welcome', user_id: 2, timestamp: 1 });
+    third.push(replayed(privateMessage(5, { to: 2 }))); // under user 1's since: user 2's all the same
+    third.push({ type: 'synced', last_id: 5 });
+    expect(deliveredIds(h.events)).toEqual([5]);
   });
 
   it("never writes the last user's queued sends and read marks as the new user: sends reject with user_changed", async () => {
