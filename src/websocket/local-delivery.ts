@@ -14,12 +14,17 @@ export class LocalDelivery {
   constructor(
     private readonly registry: ConnectionRegistry,
     private readonly onDelivered: (d: DeliveryTracking) => void,
-    /** With several instances: the stops this process sends itself when a typist's instance goes quiet (RelayedTyping). */
+    /** With several instances: which users here a typing stop is written to, and the stops this process sends itself when a typist's instance goes quiet (RelayedTyping). */
     readonly relayedTyping: RelayedTyping | null = null,
   ) {}
 
   /** Writes the envelope; returns how many connections it was written to. */
   deliver(envelope: Envelope): number {
+    if (this.relayedTyping && envelope.type === 'typing') {
+      const shown = this.relayedTyping.toWrite(envelope, (u) => this.registry.has(u));
+      if (!shown) return 0;
+      envelope = shown;
+    }
     const ephemeral = EPHEMERAL_FRAMES.has(envelope.type);
     const delivery = envelope.delivery;
     const onWritten = delivery ? this.deliveredOnce(delivery) : undefined;
@@ -36,7 +41,6 @@ export class LocalDelivery {
         if ((ephemeral ? conn.sendEphemeral(frame, latestKey) : conn.send(frame, cb)) === 'sent') written++;
       }
     }
-    if (this.relayedTyping && envelope.type === 'typing') this.relayedTyping.written(envelope, (u) => this.registry.has(u));
     return written;
   }
 

@@ -700,17 +700,40 @@ export class Manager {
     if (f.to === conn.userId) return;
     const key: TypingKey =
       f.group_id !== undefined ? { from: conn.userId, group_id: f.group_id } : { from: conn.userId, to: f.to! };
-    // Asked before the tracker is touched or cleared, for a stop too: frames of one typist keep their order.
+    if (!f.is_typing) return this.onTypingStop(key);
     const audience = await this.typingAudience(key);
-    if (f.is_typing) {
-      if (!audience) return;
-      this.typing.touch(key, audience.users);
-      this.publish({ users: audience.users }, 'typing', typingBody(key, true));
-      return;
+    if (!audience) return;
+    this.typing.touch(key, audience.users);
+    this.publish({ users: audience.users }, 'typing', typingBody(key, true));
+  }
+
+  /**
+   * The client's `is_typing: false`. It goes to the users the typing was
+   * shown to (sendTypingStop), a leave or a block since notwithstanding, and
+   * is never refused: a typist who left the group can still take its
+   * indicator down. A stop of a typing the tracker does not hold (ended
+   * already by its timer or a message, or never started) goes to nobody:
+   * whoever was shown it has had its stop. With several instances the typing
+   * may be held by another instance (the typist's other device): the stop is
+   * then relayed to the audience as it is now, and each instance writes it
+   * only to the users it showed that typing (RelayedTyping), so a member who
+   * joined since hears nothing of it.
+   */
+  private async onTypingStop(key: TypingKey): Promise<void> {
+    // The audience is asked for a stop too, though only a relay uses it: the stop then waits as long as a `true` of this
+    // typist that arrived just before it, and cannot overtake it (frames of one typist keep their order).
+    let audience: { users: readonly number[] } | null = null;
+    let failure: unknown;
+    try {
+      audience = await this.typingAudience(key);
+    } catch (err) {
+      if (!(err instanceof ParlorError)) failure = err; // a refusal (not a member, no such user) does not stop a stop
     }
     const typed = this.typing.clear(key);
-    if (typed) return this.sendTypingStop(key, typed);
-    if (audience) this.publish({ users: audience.users }, 'typing', typingBody(key, false));
+    if (typed) this.sendTypingStop(key, typed);
+    else if (audience && this.delivery.relayedTyping) this.publish({ users: audience.users }, 'typing', typingBody(key, false));
+    // An interface outage is reported as for any frame (logged), once the stop it could not keep back has gone.
+    if (failure !== undefined) throw failure;
   }
 
   /**

@@ -121,6 +121,13 @@ export const RELAYED_TYPING_GRACE_MS = 1000;
  * instance, the client, a message); when it fires first, the users here who
  * were shown the typing get the stop from this instance. A stop that crosses
  * it is a second `false`: harmless, typing is a state.
+ *
+ * It also keeps a stop from users here who were never shown the typing (or
+ * have had its stop): the typist's instance sends its stop to exactly those
+ * shown, but another instance of the same typist (a second device whose
+ * tracker does not hold the typing) can only relay the client's stop to the
+ * members as they are now (Manager.onTypingStop). Contract: "nobody it was
+ * never shown to hears of it".
  */
 export class RelayedTyping {
   /** By the frame's latest-state key ("typing:1:g10"): one timer per typist and conversation. */
@@ -135,21 +142,29 @@ export class RelayedTyping {
     this.afterMs = Math.min(typingTimeoutMs + RELAYED_TYPING_GRACE_MS, MAX_TIMER_MS);
   }
 
-  /** A `typing` envelope written here; `here`: whether a user holds a connection on this process (the others were shown nothing). */
-  written(envelope: Envelope, here: (userId: number) => boolean): void {
+  /**
+   * A `typing` envelope about to be written here: what to write of it. A
+   * `true` is written as it is, and remembered for the users here it reaches
+   * (`here`: whether a user holds a connection on this process; the others are
+   * shown nothing). A stop is written only to the users here who were shown
+   * that typing and have not had its stop yet, and ends their wait; null when
+   * that is nobody.
+   */
+  toWrite(envelope: Envelope, here: (userId: number) => boolean): Envelope | null {
     const frame = typingFrameOf(envelope.raw);
-    if (!frame) return;
+    if (!frame) return envelope;
     const key = envelope.latestKey ?? latestStateKey('typing', frame)!;
     const users = envelope.users ?? [];
     let entry = this.shown.get(key);
     if (!frame.is_typing) {
-      if (!entry) return;
-      for (const u of users) entry.users.delete(u);
+      if (!entry) return null;
+      const stopped = users.filter((u) => entry!.users.delete(u));
       if (entry.users.size === 0) this.forget(key, entry);
-      return;
+      if (stopped.length === 0) return null;
+      return stopped.length === users.length ? envelope : { ...envelope, users: stopped };
     }
     const shownTo = users.filter(here);
-    if (shownTo.length === 0) return;
+    if (shownTo.length === 0) return envelope;
     if (entry) {
       entry.timer.refresh();
     } else {
@@ -159,6 +174,7 @@ export class RelayedTyping {
       this.shown.set(key, entry);
     }
     for (const u of shownTo) entry.users.add(u);
+    return envelope;
   }
 
   clearAll(): void {
@@ -173,15 +189,16 @@ export class RelayedTyping {
 
   private forget(key: string, entry: Shown): void {
     clearTimeout(entry.timer);
-    this.shown.delete(key);
+    if (this.shown.get(key) === entry) this.shown.delete(key);
   }
 
   private expire(key: string): void {
     const entry = this.shown.get(key);
     if (!entry) return;
-    this.shown.delete(key);
     const raw = encodeFrame('typing', { ...entry.frame, is_typing: false });
+    // Still remembered while it is written: it passes toWrite like any stop, which lets it through to those shown.
     this.writeStop({ type: 'typing', raw, users: [...entry.users], latestKey: key });
+    this.forget(key, entry);
   }
 }
 

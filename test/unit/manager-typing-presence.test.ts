@@ -235,6 +235,73 @@ describe('Manager: typing', () => {
     expect(framesOf(joiner, 'typing')).toEqual([]);
   });
 
+  it('takes a group typing down with the stop of a typist who left since, to those shown it, and does not refuse that stop', async () => {
+    h = createHarness({ groups: { 9: { accepted: [1, 2] } }, contacts: noContacts, options: { typingTimeoutMs: 60_000 } });
+    const a = h.connect(1);
+    const b = h.connect(2);
+    a.receive({ type: 'typing', group_id: 9 });
+    await nextFrame(b, 'typing');
+    h.groups.groups.get(9)!.accepted = [2]; // 1 leaves (or is removed)
+    a.receive({ type: 'typing', group_id: 9, is_typing: false });
+    expect(await nextFrame(b, 'typing')).toEqual({ type: 'typing', from: 1, group_id: 9, is_typing: false });
+    await settle();
+    expect(framesOf(a, 'error')).toEqual([]);
+    a.receive({ type: 'typing', group_id: 9 }); // a new typing is a non-member's: refused, shown to nobody
+    expect(await nextFrame(a, 'error')).toMatchObject({ code: 'forbidden' });
+    expect(framesOf(b, 'typing')).toHaveLength(2);
+  });
+
+  it('sends a stop of a typing that ended already, or never started, to nobody: not a member who joined since, no second stop', async () => {
+    fakeTypingClock();
+    h = createHarness({ groups: { 9: { accepted: [1, 2] } }, contacts: { ...noContacts, 1: [2], 2: [1] }, options: { typingTimeoutMs: 30 } });
+    const a = h.connect(1);
+    const b = h.connect(2);
+    const joiner = h.connect(3);
+    a.receive({ type: 'typing', group_id: 9 });
+    await settle();
+    await vi.advanceTimersByTimeAsync(30); // the timer's stop
+    await settle();
+    h.groups.groups.get(9)!.accepted = [1, 2, 3];
+    a.receive({ type: 'typing', group_id: 9, is_typing: false });
+    a.receive({ type: 'typing', to: 2, is_typing: false }); // a private conversation where 1 never typed
+    await settle();
+    expect(framesOf(b, 'typing').map((f) => f.is_typing)).toEqual([true, false]);
+    expect(framesOf(joiner, 'typing')).toEqual([]);
+    expect(framesOf(a, 'error')).toEqual([]);
+  });
+
+  it('with several instances relays a stop it does not hold, written here only to the users shown that typing', async () => {
+    /** The typist's other device is on another instance: its typing reaches this one through the broker. */
+    const local = new InProcessBroker();
+    let fromElsewhere: (e: Envelope) => void = () => {};
+    const broker = {
+      publish: (e: Envelope) => local.publish(e),
+      setDeliver: (d: (e: Envelope) => void) => {
+        fromElsewhere = d;
+        local.setDeliver(d);
+      },
+      close: () => {},
+    } satisfies Broker;
+    h = createHarness({ groups: { 9: { accepted: [1, 2, 3] } }, contacts: noContacts, options: { typingTimeoutMs: 60_000 }, broker });
+    const a = h.connect(1);
+    const b = h.connect(2);
+    const joiner = h.connect(4);
+    const gone = h.connect(3);
+    const shown = { type: 'typing', from: 1, group_id: 9, is_typing: true } as const;
+    fromElsewhere({ type: 'typing', raw: JSON.stringify(shown), users: [2, 3], latestKey: 'typing:1:g9' });
+    await nextFrame(b, 'typing');
+    h.groups.groups.get(9)!.accepted = [1, 2, 4]; // 3 leaves, 4 joins
+
+    a.receive({ type: 'typing', group_id: 9, is_typing: false }); // this instance's tracker does not hold it
+    expect(await nextFrame(b, 'typing')).toEqual({ type: 'typing', from: 1, group_id: 9, is_typing: false });
+    await settle();
+    expect(framesOf(joiner, 'typing')).toEqual([]); // relayed to it too, never shown it: not written
+    expect(framesOf(gone, 'typing').map((f) => f.is_typing)).toEqual([true]); // not in the members now: only its tracker's stop reaches it
+    a.receive({ type: 'typing', group_id: 9, is_typing: false }); // and a second stop is written to nobody
+    await settle();
+    expect(framesOf(b, 'typing')).toHaveLength(2);
+  });
+
   it('sends the stop at expiry without reading the group again: a lookup that would fail then changes nothing', async () => {
     const logger = { error: vi.fn(), warn: vi.fn(), info: vi.fn(), debug: vi.fn() } as unknown as Logger;
     h = createHarness({ groups: { 9: { accepted: [1, 2] } }, contacts: noContacts, options: { typingTimeoutMs: 5, logger } });
