@@ -41,6 +41,8 @@ export const CloseCode = {
   policy_violation: 1008,
   /** A frame larger than MAX_FRAME_BYTES. */
   message_too_big: 1009,
+  /** Service restart: the instance lost its broker subscription for a while, so live frames may have been missed. Reconnect and `sync`. */
+  service_restart: 1012,
   /** Slow consumer: buffered bytes over MAX_BUFFERED_BYTES. Reconnect and `sync`. */
   try_again_later: 1013,
   /** The credential the socket was opened with ended: logout, session gone, token expired or revoked, user disconnected. */

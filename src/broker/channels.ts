@@ -8,39 +8,58 @@ import { asCacheInvalidation, type CacheInvalidation } from '../websocket/cache-
 import { asDisconnectOrder, type DisconnectOrder } from '../websocket/disconnect-order.js';
 import type { ServerFrameType } from '../websocket/protocol.js';
 
-/** Names under one prefix (`parlor` by default; use `{parlor}` on Redis Cluster to keep every key in one slot). */
+/**
+ * Names under one prefix (`parlor` by default; use `{parlor}` on Redis Cluster to keep every key in one slot),
+ * in one Redis logical database (`db`, the `/db` of REDIS_URL; 0 by default).
+ */
 export class RedisNames {
-  constructor(readonly prefix: string) {
+  /**
+   * What ends every channel name: `@db<n>` in database n > 0, nothing in database 0. Keys live in their
+   * database, but pub/sub ignores it: a PUBLISH reaches the subscribers of every database. Two deployments
+   * kept apart by their database number alone would otherwise share every channel (one's private frames and
+   * disconnect orders reaching the other). The suffix cannot be mistaken for part of a database 0 name: those
+   * end in `:all`, `:disconnect`, `:invalidate` or `:u:<digits>`, never in `@db<digits>`.
+   */
+  private readonly channelTail: string;
+
+  constructor(
+    readonly prefix: string,
+    readonly db = 0,
+  ) {
     if (!/^[^\s]{1,64}$/.test(prefix)) throw new TypeError(`Redis key prefix must be 1-64 non-space characters, got ${JSON.stringify(prefix)}`);
+    if (!Number.isSafeInteger(db) || db < 0) throw new TypeError(`Redis database number must be a whole number (0 or more), got ${String(db)}`);
+    this.channelTail = db === 0 ? '' : `@db${db}`;
   }
 
   // ---- channels ----
 
   /** Frames for one user: subscribed by every instance holding a connection of that user. */
   userChannel(userId: number): string {
-    return `${this.prefix}:u:${userId}`;
+    return `${this.prefix}:u:${userId}${this.channelTail}`;
   }
 
   /** `all` envelopes (broadcast): subscribed by every instance. */
   get allChannel(): string {
-    return `${this.prefix}:all`;
+    return `${this.prefix}:all${this.channelTail}`;
   }
 
   /** Disconnect orders (logout, revocation, `disconnectUser`): subscribed by every instance. */
   get disconnectChannel(): string {
-    return `${this.prefix}:disconnect`;
+    return `${this.prefix}:disconnect${this.channelTail}`;
   }
 
   /** Cache invalidations (`parlor.invalidateUser` / `invalidateGroup`): subscribed by every instance. */
   get invalidateChannel(): string {
-    return `${this.prefix}:invalidate`;
+    return `${this.prefix}:invalidate${this.channelTail}`;
   }
 
   /** The user id of a user channel, or undefined for any other channel. */
   userOfChannel(channel: string): number | undefined {
     const head = `${this.prefix}:u:`;
-    if (!channel.startsWith(head)) return undefined;
-    const id = Number(channel.slice(head.length));
+    if (!channel.startsWith(head) || !channel.endsWith(this.channelTail)) return undefined;
+    const digits = channel.slice(head.length, channel.length - this.channelTail.length);
+    if (!/^\d+$/.test(digits)) return undefined;
+    const id = Number(digits);
     return Number.isSafeInteger(id) && id > 0 ? id : undefined;
   }
 

@@ -10,7 +10,9 @@
  * one event-loop turn leave together, as one pipeline (one socket write),
  * in the order they were asked for. Redis down: local delivery
  * goes on, remote delivery is dropped (clients catch up with `sync`), nothing
- * queues, and both connections come back and resubscribe by themselves.
+ * queues, and both connections come back and resubscribe by themselves; the
+ * Manager then closes its sockets with 1012 within `resyncWindowMs`, so their
+ * clients sync what this instance's subscriber missed.
  * Disconnect orders (logout, revocation) go on one more channel that every
  * instance subscribes to; one missed during an outage is made up for by the
  * session re-check (cookie sockets) and the token's expiry (token sockets).
@@ -21,6 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Broker, Envelope } from '../websocket/broker.js';
+import { DEFAULT_RESYNC_WINDOW_MS, type BrokerGap } from '../websocket/broker-gap.js';
 import type { CacheInvalidation } from '../websocket/cache-invalidation.js';
 import type { DisconnectOrder } from '../websocket/disconnect-order.js';
 import {
@@ -54,6 +57,12 @@ export interface RedisBrokerOptions {
   heartbeatIntervalMs?: number;
   /** How often survivors look for dead instances. Default 5000. A dead instance's users go offline within `presenceTtlMs + sweepIntervalMs`. */
   sweepIntervalMs?: number;
+  /**
+   * After the subscriber connection was lost and is back, frames published meanwhile for this instance's users
+   * never arrived: the Manager closes every local socket with 1012 (reconnect and `sync`), each at a random
+   * moment within this many milliseconds, so the clients do not all reconnect at once. Default 5000.
+   */
+  resyncWindowMs?: number;
   /** Largest number of channels per SUBSCRIBE when resubscribing. Default 1000. */
   subscribeBatch?: number;
   /**
@@ -81,16 +90,17 @@ function resolveRedisBrokerOptions(options: RedisBrokerOptions = {}): Resolved {
     presenceTtlMs: ttl,
     heartbeatIntervalMs: Math.max(1, Math.floor(ttl / 3)),
     sweepIntervalMs: 5_000,
+    resyncWindowMs: DEFAULT_RESYNC_WINDOW_MS,
     subscribeBatch: 1000,
     commandTimeoutMs: 2000,
     logger: silentLogger,
     ...defined,
   };
-  for (const key of ['presenceTtlMs', 'heartbeatIntervalMs', 'sweepIntervalMs', 'subscribeBatch', 'commandTimeoutMs'] as const) {
+  for (const key of ['presenceTtlMs', 'heartbeatIntervalMs', 'sweepIntervalMs', 'resyncWindowMs', 'subscribeBatch', 'commandTimeoutMs'] as const) {
     if (!Number.isSafeInteger(o[key]) || o[key] <= 0) throw new TypeError(`RedisBroker option ${key} must be a positive integer, got ${String(o[key])}`);
   }
   // Timer delays (past MAX_TIMER_MS Node fires at once). The TTL bounds the heartbeat, which must be shorter (below).
-  for (const key of ['presenceTtlMs', 'sweepIntervalMs', 'commandTimeoutMs'] as const) {
+  for (const key of ['presenceTtlMs', 'sweepIntervalMs', 'resyncWindowMs', 'commandTimeoutMs'] as const) {
     if (o[key] > MAX_TIMER_MS) throw new TypeError(`RedisBroker option ${key} ${TIMER_TOO_LONG}`);
   }
   if (o.heartbeatIntervalMs >= o.presenceTtlMs) {
@@ -103,7 +113,19 @@ function resolveRedisBrokerOptions(options: RedisBrokerOptions = {}): Resolved {
     throw new TypeError('RedisBroker option url is not a URL (percent-encode / # ? @ and spaces in the user name and password)');
   }
   if (!/^[\w.:-]{1,128}$/.test(o.instanceId)) throw new TypeError('RedisBroker option instanceId must be 1-128 of [A-Za-z0-9_.:-]');
+  databaseOf(o.url, o.redis);
   return o;
+}
+
+/**
+ * The logical database the connections select, as ioredis decides it: the URL's `/db` when it has one, else
+ * the `db` option, else 0. Throws for one that is not a whole number (ioredis would select NaN).
+ */
+export function databaseOf(url: string, redis: RedisOptions | undefined): number {
+  const path = new URL(url).pathname.slice(1);
+  const db = path === '' ? (redis?.db ?? 0) : /^\d+$/.test(path) ? Number(path) : NaN;
+  if (!Number.isSafeInteger(db) || db < 0) throw new TypeError('RedisBroker: the database number (the /db of url, else the redis option db) must be a whole number');
+  return db;
 }
 
 /** Whether `url` names a Redis server the way the broker connects to one: `redis://` or, for TLS, `rediss://` (REDIS_URL too). */
@@ -141,7 +163,7 @@ export class RedisBroker implements Broker {
   private deliver: (envelope: Envelope) => void = () => {};
   private onDisconnect: (order: DisconnectOrder) => void = () => {};
   private onInvalidation: (invalidation: CacheInvalidation) => void = () => {};
-  private onResubscribed: () => void = () => {};
+  private onResubscribed: (gap: BrokerGap) => void = () => {};
   /** Subscribed once already: a later subscribe follows a lost subscription. */
   private everSubscribed = false;
   private subscribed = false;
@@ -160,7 +182,8 @@ export class RedisBroker implements Broker {
     this.log = withLoggableErrors(this.options.logger);
     this.instanceId = this.options.instanceId;
     this.description = describeRedisUrl(this.options.url);
-    this.names = new RedisNames(this.options.prefix);
+    // The database goes into the channel names: pub/sub is not scoped by it (RedisNames).
+    this.names = new RedisNames(this.options.prefix, databaseOf(this.options.url, this.options.redis));
     this.echoHead = wireOriginHead(this.instanceId);
 
     // Fail fast instead of queueing: no offline queue, and commands in flight when the
@@ -279,7 +302,8 @@ export class RedisBroker implements Broker {
     );
   }
 
-  setResubscribedHandler(handler: () => void): void {
+  /** `handler` gets the window within which the local sockets are closed for a resync (`resyncWindowMs`). */
+  setResubscribedHandler(handler: (gap: BrokerGap) => void): void {
     this.onResubscribed = handler;
   }
 
@@ -375,6 +399,10 @@ export class RedisBroker implements Broker {
     } catch (err) {
       this.log.error({ err, type: envelope.type }, 'local delivery failed');
     }
+    if (envelope.type === 'presence') {
+      const state = presenceStateOf(envelope.raw);
+      if (state) this.presence.relayed(state.userId, state.online);
+    }
   }
 
   private onMessage(channel: string, message: string): void {
@@ -436,7 +464,7 @@ export class RedisBroker implements Broker {
       }
       this.subscribed = true;
       this.log.info({ redis: this.description, channels: all.length }, 'redis: subscribed');
-      if (this.everSubscribed) this.onResubscribed();
+      if (this.everSubscribed) this.onResubscribed({ resyncWindowMs: this.options.resyncWindowMs });
       this.everSubscribed = true;
     } catch (err) {
       this.log.warn({ err }, 'redis: resubscribing failed; retried on reconnect');
@@ -524,6 +552,16 @@ export class RedisBroker implements Broker {
       if (unanswered) this.silent('publisher', unanswered);
     }
     for (const { done } of batch) done();
+  }
+}
+
+/** The user and state a `presence` frame states; undefined for anything else. */
+function presenceStateOf(raw: string): { userId: number; online: boolean } | undefined {
+  try {
+    const frame = JSON.parse(raw) as { user_id?: unknown; online?: unknown };
+    return typeof frame.user_id === 'number' && typeof frame.online === 'boolean' ? { userId: frame.user_id, online: frame.online } : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -67,6 +67,9 @@ export interface PresenceTiming {
   sweepIntervalMs: number;
 }
 
+/** At most this many users are remembered as last relayed online here; past it the oldest is forgotten. */
+const MAX_RELAYED_ONLINE = 100_000;
+
 /** Announces a user's state; a promise that rejects when the announcement failed (the contacts could not be read). */
 export type PresenceHandler = (userId: number, online: boolean) => void | Promise<void>;
 
@@ -86,6 +89,16 @@ export class RedisPresence {
    * hear of the change. A presence frame is a state, so hearing it twice is harmless.
    */
   private readonly announceAgain = new Set<number>();
+  /**
+   * Users whose last `presence` frame delivered to this instance's sockets said
+   * online (insertion order: the oldest first let go). When Redis loses every
+   * record (a restart without persistence), an instance that died meanwhile
+   * is in no registry any more: no survivor sweeps it, and its users would
+   * look online to their contacts for good. This list is who to ask about then.
+   */
+  private readonly relayedOnline = new Set<number>();
+  /** A re-check of `relayedOnline` is due (one presenceTtlMs after Redis was found to have lost our records). */
+  private recheckTimer: NodeJS.Timeout | undefined;
   /** Redis may disagree with `local` (a failed write, a restart, being swept): reconcile at the next beat. */
   private dirty = true;
   private reconciling: Promise<void> | undefined;
@@ -126,6 +139,15 @@ export class RedisPresence {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    clearTimeout(this.recheckTimer);
+  }
+
+  /** A `presence` frame about `userId` was delivered to this instance's sockets (the broker tells). */
+  relayed(userId: number, online: boolean): void {
+    this.relayedOnline.delete(userId);
+    if (!online) return;
+    if (this.relayedOnline.size >= MAX_RELAYED_ONLINE) this.relayedOnline.delete(this.relayedOnline.values().next().value!);
+    this.relayedOnline.add(userId);
   }
 
   private get connected(): boolean {
@@ -148,7 +170,7 @@ export class RedisPresence {
     const n = this.names;
     try {
       const answer = await this.redis.parlorOnline(n.instances, n.instanceUsers(this.instanceId), n.presence(userId), this.instanceId, userId);
-      if (answer & ONLINE_REJOINED) this.dirty = true;
+      if (answer & ONLINE_REJOINED) this.registryLost();
       return (answer & ONLINE_FIRST) !== 0;
     } catch (err) {
       this.log.warn({ err, userId }, 'redis: could not record presence; will reconcile');
@@ -222,7 +244,7 @@ export class RedisPresence {
         .set(this.names.heartbeat(this.instanceId), String(Date.now()), 'PX', this.timing.ttlMs)
         .sadd(this.names.instances, this.instanceId)
         .exec();
-      if (results?.[1]?.[1] === 1) this.dirty = true;
+      if (results?.[1]?.[1] === 1) this.registryLost();
     } catch (err) {
       this.log.debug({ err }, 'redis: heartbeat failed');
       return;
@@ -232,6 +254,42 @@ export class RedisPresence {
     this.announceAgain.clear();
     if (this.dirty) await this.reconcile();
     if (again.length > 0) await this.announceCurrentState(again);
+  }
+
+  /**
+   * Our id was missing from the registry: reconcile at the next beat, and one
+   * TTL later re-check the users last relayed online here. Redis may have lost
+   * every instance's records; by then each live instance with Redis back has
+   * beaten and re-registered its users, while a dead one never will: its users
+   * are offline in Redis and are announced so (the offline announcement asks
+   * Redis once more, after reading the contacts). A live instance whose own
+   * reconnect is slower than that announces its users online again when its
+   * reconcile puts them back. At start (our first registration) and after
+   * being swept, the re-check finds nothing to say.
+   */
+  private registryLost(): void {
+    this.dirty = true;
+    if (this.recheckTimer !== undefined || this.stopped) return;
+    this.recheckTimer = setTimeout(() => {
+      this.recheckTimer = undefined;
+      void this.recheckRelayedOnline();
+    }, this.timing.ttlMs);
+    this.recheckTimer.unref();
+  }
+
+  /** Announces offline the users last relayed online here whom no instance holds now. Redis down again: the next loss re-checks. */
+  private async recheckRelayedOnline(): Promise<void> {
+    const users = [...this.relayedOnline].filter((u) => !this.local.has(u));
+    if (users.length === 0 || !this.connected) return;
+    try {
+      const states = await this.clusterState(users);
+      const gone = users.filter((_, i) => states[i] === false);
+      if (gone.length > 0) this.log.info({ offline: gone.length }, 'redis: users last seen online are in no instance after Redis lost its records');
+      // A failed announcement (the contacts could not be read) is made again at the next beat, from Redis's state then.
+      for (const u of gone) Promise.resolve(this.handler?.(u, false)).catch(() => this.announceAgain.add(u));
+    } catch (err) {
+      this.log.warn({ err }, 'redis: could not re-check the users last seen online');
+    }
   }
 
   /** Announces each user's cluster-wide state as Redis has it now (nothing for a user it cannot answer for). */

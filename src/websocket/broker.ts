@@ -1,3 +1,4 @@
+import type { BrokerGap } from './broker-gap.js';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Awaitable } from '../types.js';
 import type { CacheInvalidation } from './cache-invalidation.js';
@@ -78,9 +79,11 @@ export interface Broker {
    * subscribed again after its subscription was lost. Disconnect orders and
    * invalidations published meanwhile never arrive (even when the
    * publisher's own connection was up, so it did not know), so the Manager
-   * forgets its caches and re-checks its cookie sessions at once.
+   * forgets its caches and re-checks its cookie sessions at once, and closes
+   * its sockets with 1012 within `gap.resyncWindowMs` (default
+   * DEFAULT_RESYNC_WINDOW_MS) so that their clients `sync` what they missed.
    */
-  setResubscribedHandler?(handler: () => void): void;
+  setResubscribedHandler?(handler: (gap?: BrokerGap) => void): void;
   /**
    * Counters every instance shares, for a rate limit of the cluster (an
    * express-rate-limit store; `AUTH_RATE_LIMIT`). Absent: each process counts alone.

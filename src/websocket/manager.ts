@@ -23,6 +23,7 @@ import { Heartbeat } from './heartbeat.js';
 import { HostEvents } from './host-events.js';
 import { InFlight } from './in-flight.js';
 import { LocalDelivery } from './local-delivery.js';
+import { BrokerGapResync, DEFAULT_RESYNC_WINDOW_MS, type BrokerGap } from './broker-gap.js';
 import { Presence, type ContactChangeOptions } from './presence.js';
 import { replaySince } from './sync-replay.js';
 import { clientIdOfRaw, parseClientFrame } from './frame-parser.js';
@@ -101,6 +102,7 @@ export class Manager {
   private readonly heartbeat: Heartbeat;
   private readonly delivery: LocalDelivery;
   private readonly presence: Presence;
+  private readonly resync: BrokerGapResync;
   private readonly deadlines: CredentialDeadlines;
   private readonly recheck: CredentialRecheck | undefined;
   private state: 'running' | 'closing' | 'closed' = 'running';
@@ -148,13 +150,14 @@ export class Manager {
     const relayedTyping = this.broker instanceof InProcessBroker ? null : new RelayedTyping(this.options.typingTimeoutMs, (stop) => this.deliverLocally(stop));
     this.delivery = new LocalDelivery(this.registry, (d) => void this.track(this.markDelivered(d)), relayedTyping);
     this.presence = new Presence(this.registry, this.broker, (userId) => this.consent.contactsOf(userId), (contacts, user_id, online) =>
-      this.publish({ users: contacts }, 'presence', { user_id, online }), this.log);
+      this.publish({ users: contacts }, 'presence', { user_id, online }), this.log, this.options.heartbeatIntervalMs);
     this.broker.setDeliver((envelope) => this.deliverLocally(envelope));
     // Tracked (a failure is logged), and returned: the broker repeats an announcement that failed.
     this.broker.setPresenceHandler?.((userId, online) => this.track(this.presence.announce(userId, online)));
     this.broker.setDisconnectHandler?.((order) => this.closeMatching(order));
     this.broker.setInvalidationHandler?.((invalidation) => this.forget(invalidation));
-    this.broker.setResubscribedHandler?.(() => this.afterBrokerGap());
+    this.resync = new BrokerGapResync(this.registry);
+    this.broker.setResubscribedHandler?.((gap?: BrokerGap) => this.afterBrokerGap(gap));
     this.heartbeat = new Heartbeat(this.registry, this.options.heartbeatIntervalMs);
     this.deadlines = new CredentialDeadlines(this.options.now, (conn) => conn.close(CloseCode.logged_out, LoggedOutReason.token_expired));
     const stillValid = sessions.stillValid?.bind(sessions);
@@ -294,15 +297,20 @@ export class Manager {
   }
 
   /**
-   * The broker was unsubscribed for a while: invalidations and disconnect
-   * orders of that time are lost. The caches start over, and the sockets'
-   * sessions and tokens are checked now rather than at the next interval.
+   * The broker was unsubscribed for a while: invalidations, disconnect orders
+   * and frames for this instance's users published meanwhile are lost. The
+   * caches start over, the sockets' sessions and tokens are checked now rather
+   * than at the next interval, and every socket open now is closed with 1012
+   * within the broker's window, so its client reconnects and `sync`s the
+   * messages it missed (its socket never dropped, so it would not otherwise).
    */
-  private afterBrokerGap(): void {
+  private afterBrokerGap(gap?: BrokerGap): void {
     this.users.forgetAll();
     this.groupCache?.forgetAll();
     if (this.recheck) void this.track(this.recheck.run());
-    this.log.info('broker subscribed again: caches emptied, sessions and tokens re-checked');
+    const windowMs = gap?.resyncWindowMs ?? DEFAULT_RESYNC_WINDOW_MS;
+    const resyncing = this.state === 'running' ? this.resync.closeAll(windowMs) : 0;
+    this.log.info({ resyncing, windowMs }, 'broker subscribed again: caches emptied, sessions and tokens re-checked, sockets closing with 1012 to resync');
   }
 
   private forget(invalidation: CacheInvalidation): void {
@@ -888,6 +896,8 @@ export class Manager {
     this.state = 'closing';
     this.shutdown.abort();
     this.heartbeat.stop();
+    this.resync.stop();
+    this.presence.stop();
     this.recheck?.stop();
     this.deadlines.clearAll();
     this.typing.clearAll();

@@ -5,6 +5,9 @@ import type { ConnectionRegistry } from './connection-registry.js';
 import { ContactWatch } from './contact-watch.js';
 import { PerUserOrder } from './per-user-order.js';
 
+/** At most this many users wait for an announcement made again; past it the oldest is let go (logged). */
+const MAX_UNANNOUNCED = 10_000;
+
 /** How a change of contacts is described to `Presence.changeContacts`. */
 export interface ContactChangeOptions<T> {
   /**
@@ -80,6 +83,16 @@ export class Presence {
   private readonly changes = new PerUserOrder();
   /** An "online" is never published from a read a change overtook. */
   private readonly watch = new ContactWatch();
+  /**
+   * Users whose first-connection or last-connection announcement failed (the
+   * contacts could not be read: the database unreachable). Nothing else would
+   * tell their contacts (a user whose last socket closed during a PostgreSQL
+   * outage would look online to them for good), so each is announced again,
+   * with the user's state then, every `retryMs` until it gets through.
+   */
+  private readonly unannounced = new Set<number>();
+  private retrying = false;
+  private readonly retryTimer: NodeJS.Timeout;
 
   constructor(
     private readonly registry: ConnectionRegistry,
@@ -88,7 +101,16 @@ export class Presence {
     private readonly contactsOf: (userId: number) => Promise<readonly number[]>,
     private readonly publishPresence: (contacts: readonly number[], userId: number, online: boolean) => void,
     private readonly log: Logger,
-  ) {}
+    /** How often failed announcements are made again: the Manager's heartbeat interval (30 s by default). */
+    retryMs = 30_000,
+  ) {
+    this.retryTimer = setInterval(() => void this.announceAgain(), retryMs).unref();
+  }
+
+  /** Shutdown: no more announcements made again. */
+  stop(): void {
+    clearInterval(this.retryTimer);
+  }
 
   /**
    * The user's first local connection opened. The broker is told at once,
@@ -97,7 +119,7 @@ export class Presence {
   cameOnline(userId: number): Promise<void> {
     const online = askNow(() => this.broker.userOnline?.(userId));
     return this.order.run([userId], async () => {
-      if ((await online) !== false) await this.announceNow(userId, true);
+      if ((await online) !== false) await this.announceOrRemember(userId, true);
     });
   }
 
@@ -105,7 +127,7 @@ export class Presence {
   wentOffline(userId: number): Promise<void> {
     const offline = askNow(() => this.broker.userOffline?.(userId));
     return this.order.run([userId], async () => {
-      if ((await offline) !== false) await this.announceNow(userId, false);
+      if ((await offline) !== false) await this.announceOrRemember(userId, false);
     });
   }
 
@@ -116,6 +138,50 @@ export class Presence {
    */
   announce(userId: number, online: boolean): Promise<void> {
     return this.order.run([userId], () => this.announceNow(userId, online));
+  }
+
+  /** announceNow; when it fails, the user is announced again later (`unannounced`). Rejects as announceNow does. */
+  private async announceOrRemember(userId: number, online: boolean): Promise<void> {
+    try {
+      await this.announceNow(userId, online);
+      this.unannounced.delete(userId);
+    } catch (err) {
+      this.remember(userId);
+      throw err;
+    }
+  }
+
+  private remember(userId: number): void {
+    this.unannounced.delete(userId); // to the end: the oldest is the first let go
+    if (this.unannounced.size >= MAX_UNANNOUNCED) {
+      const oldest = this.unannounced.values().next().value!;
+      this.unannounced.delete(oldest);
+      this.log.warn({ userId: oldest }, 'too many presence announcements waiting to be made again; this one is given up');
+    }
+    this.unannounced.add(userId);
+  }
+
+  /**
+   * Announces each user whose announcement failed, in the user's order, with
+   * the state the cluster has now (read in that turn, so a change of the user's
+   * own that came meanwhile is not contradicted). One pass at a time.
+   */
+  private async announceAgain(): Promise<void> {
+    if (this.retrying || this.unannounced.size === 0) return;
+    this.retrying = true;
+    const users = [...this.unannounced];
+    this.unannounced.clear();
+    try {
+      await Promise.all(
+        users.map((u) =>
+          this.order
+            .run([u], async () => this.announceOrRemember(u, (await this.filterOnline([u])).length > 0))
+            .catch((err: unknown) => this.log.debug({ err, userId: u }, 'presence announcement failed again; made again later')),
+        ),
+      );
+    } finally {
+      this.retrying = false;
+    }
   }
 
   /** Sends `presence` to the user's contacts only (users sharing an accepted group or a private conversation). */

@@ -5,7 +5,8 @@
  * delivery on A keeps working, cross-instance delivery stops (messages are
  * still stored and acked), /healthz stays 200 and the broker metrics show the
  * outage. It is restarted, empty, on the same port: both instances reconnect
- * by themselves, resubscribe and re-register presence, cross-instance
+ * by themselves, resubscribe and re-register presence, close their sockets
+ * with 1012 (they may have missed frames: reconnect and sync), cross-instance
  * delivery resumes, and the client that missed messages gets them with `sync`.
  */
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
@@ -91,6 +92,14 @@ await describeWithServices('scale-out: a Redis outage between two server process
     console.info(`[scale-out] Redis restarted -> both instances subscribed again after ${Date.now() - restarted} ms`);
     for (const at of [A, B]) expect(logged(at, 'redis: reconnected').length).toBeGreaterThanOrEqual(1);
 
+    // Both instances were unsubscribed for a while: every socket is closed with 1012 within the resync window (5 s),
+    // and its client reconnects (and syncs, below).
+    const closes = await Promise.all([a, c, b].map((client) => client.closed));
+    expect(closes.map((close) => close.code)).toEqual([1012, 1012, 1012]);
+    a = await connect(A, alice);
+    c = await connect(A, carol);
+    b = await connect(B, bob);
+
     // The restarted Redis had no subscriptions and no presence: the instances put them back.
     for (const user of [alice, bob, carol]) await cluster.waitForSubscribers(user.id, 1);
     await vi.waitFor(
@@ -107,7 +116,7 @@ await describeWithServices('scale-out: a Redis outage between two server process
     const fromA = await a.next('ack', (f) => f.client_id === 'after-2');
     expect(await b.next('private', (f) => f.id === fromA.id)).toMatchObject({ from: alice.id, content: 'after, from A' });
     missed.push(fromB.id, fromA.id);
-  });
+  }, 30_000);
 
   it('bob, who missed the outage messages, gets them with `sync` from his last id: in id order, once each', async () => {
     expect(b.all('private').map((f) => f.id)).not.toContain(missed[1]);
