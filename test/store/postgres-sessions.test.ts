@@ -35,6 +35,25 @@ await describeWithPostgres('postgres store', (url) => {
       expect(await count(again, `session WHERE sid = 'closing'`)).toBe(1);
     });
 
+    it("a session that ended is read once: an old cookie's later lookups cost no query (GoneSessions)", async () => {
+      const stores = await db.open({ schema: db.schema() });
+      const get = (sid: string) =>
+        new Promise<unknown>((resolve, reject) => stores.sessions.get(sid, (err, sess) => (err ? reject(err) : resolve(sess))));
+      const query = stores.db.query.bind(stores.db);
+      let sessionReads = 0;
+      stores.db.query = ((...args: Parameters<typeof query>) => {
+        if (typeof args[0] === 'string' && /^\s*SELECT\s+sess\s+FROM/i.test(args[0])) sessionReads++;
+        return query(...args);
+      }) as typeof query;
+      await new Promise<void>((resolve, reject) =>
+        stores.sessions.set('ended', { cookie: { maxAge: 60_000 } } as unknown as SessionData, (err) => (err ? reject(err) : resolve())),
+      );
+      await new Promise<void>((resolve, reject) => stores.sessions.destroy('ended', (err) => (err ? reject(err) : resolve())));
+      for (let i = 0; i < 20; i++) expect(await get('ended')).toBeFalsy();
+      for (let i = 0; i < 20; i++) expect(await get('never-saved')).toBeFalsy();
+      expect(sessionReads).toBe(1); // 'never-saved' once; 'ended' not at all (destroyed here)
+    });
+
     it('sessions live in the schema\'s connect-pg-simple table; expired rows are pruned', async () => {
       const schema = db.schema();
       const stores = await db.open({ schema });

@@ -13,6 +13,7 @@ import connectPgSimple from 'connect-pg-simple';
 import session, { type SessionData } from 'express-session';
 import type pg from 'pg';
 import type { Logger } from '../../logger.js';
+import { GoneSessions } from '../../session/gone-sessions.js';
 import { TouchThrottle } from '../../session/touch-throttle.js';
 import { later } from '../later.js';
 import type { PgDatabase } from './database.js';
@@ -41,6 +42,7 @@ function expiryOf(sess: SessionData, now: number): number {
 export class PgSessionStore extends PGStore {
   private readonly table: string;
   private readonly touches = new TouchThrottle();
+  private readonly gone = new GoneSessions();
 
   constructor(
     private readonly db: PgDatabase,
@@ -79,29 +81,51 @@ export class PgSessionStore extends PGStore {
     return rows.map((r) => r.sid);
   }
 
+  /** A session that ended is read once, then answered from GoneSessions (an old cookie costs no query per request). */
+  override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
+    if (this.gone.has(sid)) return later(callback, null, null);
+    const mark = this.gone.lookingUp();
+    super.get(sid, (err: unknown, sess?: SessionData | null) => {
+      if (!err && !sess) this.gone.missed(sid, mark);
+      callback(err, sess);
+    });
+  }
+
   override set(sid: string, sess: SessionData, callback?: Done): void {
     this.touches.remember(sid, expiryOf(sess, Date.now()));
-    super.set(sid, sess, this.forgetOnError(sid, callback));
+    this.gone.saving(sid);
+    super.set(sid, sess, this.forgetOnError(sid, this.savedThen(sid, callback)));
   }
 
   override destroy(sid: string, callback?: Done): void {
     this.touches.forget(sid);
+    this.gone.destroyed(sid);
     super.destroy(sid, callback);
   }
 
   /** connect-pg-simple's UPDATE, skipped (no query) while the expiry would move less than the throttle's step. */
   override touch(sid: string, sess: SessionData, callback?: Done): void {
     const now = Date.now();
+    this.gone.saving(sid); // a touch moves an expiry: a session that had ended may live again
     if (!this.touches.shouldWrite(sid, expiryOf(sess, now), now)) return later(callback, null);
-    super.touch(sid, sess, this.forgetOnError(sid, callback));
+    super.touch(sid, sess, this.forgetOnError(sid, this.savedThen(sid, callback)));
   }
 
   override clear(callback?: (err?: unknown) => void): void {
     this.touches.forgetAll();
+    this.gone.forgetAll();
     this.db.query(`DELETE FROM ${this.table}`).then(
       () => later(callback, null),
       (err: unknown) => later(callback, err),
     );
+  }
+
+  /** The callback of a write that saves `sid`, telling GoneSessions when it has settled. */
+  private savedThen(sid: string, callback: Done | undefined): Done {
+    return (err) => {
+      this.gone.saving(sid);
+      callback?.(err);
+    };
   }
 
   /** A write that failed may not have landed: the next touch of `sid` writes. */

@@ -11,6 +11,7 @@
 import type { Database } from 'better-sqlite3';
 import session, { type SessionData } from 'express-session';
 import type { Logger } from '../../logger.js';
+import { GoneSessions } from '../../session/gone-sessions.js';
 import { TouchThrottle } from '../../session/touch-throttle.js';
 import { later } from '../later.js';
 import type { SqliteWriter } from './sqlite-writer.js';
@@ -53,6 +54,7 @@ export class SqliteSessionStore extends session.Store {
   private readonly count;
   private readonly liveAmong;
   private readonly touches = new TouchThrottle();
+  private readonly gone = new GoneSessions();
 
   constructor(
     db: Database,
@@ -73,9 +75,13 @@ export class SqliteSessionStore extends session.Store {
     this.timer = every > 0 ? setInterval(() => this.pruneQuietly(), every).unref() : null;
   }
 
+  /** A session that ended is read once, then answered from GoneSessions (an old cookie costs no read per request). */
   override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
+    if (this.gone.has(sid)) return later(callback, null, null);
+    const mark = this.gone.lookingUp();
     this.read(callback, () => {
       const json = this.byId.get(sid, this.now());
+      if (json === undefined) this.gone.missed(sid, mark);
       return json === undefined ? null : (JSON.parse(json) as SessionData);
     });
   }
@@ -83,11 +89,13 @@ export class SqliteSessionStore extends session.Store {
   override set(sid: string, sess: SessionData, callback?: (err?: unknown) => void): void {
     const expiresAt = sessionExpiry(sess, this.now());
     this.touches.remember(sid, expiresAt);
-    this.write(callback, () => this.writer.run('setSession', sid, JSON.stringify(sess), expiresAt), () => this.touches.forget(sid));
+    this.gone.saving(sid);
+    this.write(this.savedThen(sid, callback), () => this.writer.run('setSession', sid, JSON.stringify(sess), expiresAt), () => this.touches.forget(sid));
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
     this.touches.forget(sid);
+    this.gone.destroyed(sid);
     this.write(callback, () => this.writer.run('destroySession', sid));
   }
 
@@ -98,12 +106,14 @@ export class SqliteSessionStore extends session.Store {
   override touch(sid: string, sess: SessionData, callback?: (err?: unknown) => void): void {
     const now = this.now();
     const expiresAt = sessionExpiry(sess, now);
+    this.gone.saving(sid); // a touch moves an expiry: a session that had ended may live again
     if (!this.touches.shouldWrite(sid, expiresAt, now)) return later(callback, null);
-    this.write(callback, () => this.writer.run('touchSession', sid, expiresAt), () => this.touches.forget(sid));
+    this.write(this.savedThen(sid, callback), () => this.writer.run('touchSession', sid, expiresAt), () => this.touches.forget(sid));
   }
 
   override clear(callback?: (err?: unknown) => void): void {
     this.touches.forgetAll();
+    this.gone.forgetAll();
     this.write(callback, () => this.writer.run('clearSessions'));
   }
 
@@ -161,6 +171,14 @@ export class SqliteSessionStore extends session.Store {
       return later(callback, err);
     }
     later(callback, null, value);
+  }
+
+  /** The callback of a write that saves `sid`, telling GoneSessions when it has settled. */
+  private savedThen(sid: string, callback: Callback | undefined): Callback {
+    return (err) => {
+      this.gone.saving(sid);
+      callback?.(err);
+    };
   }
 
   /** `write` starts the store write; its promise settles the callback on a later turn (after `failed`, if it fails). */

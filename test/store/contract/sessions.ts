@@ -40,6 +40,19 @@ export function sessionContract(ctx: ContractContext): void {
     expect(await store().get(`${id}-unknown`)).toBeFalsy();
   });
 
+  it('an id found missing or destroyed stays no session, until a save brings it back', async () => {
+    const id = sid();
+    const cookie = { originalMaxAge: DAY, expires: new Date(Date.now() + DAY).toISOString() };
+    expect(await store().get(id)).toBeFalsy(); // remembered as gone (GoneSessions)
+    await store().set(id, sessionData(cookie, { userId: 3 }));
+    expect(await store().get(id)).toMatchObject({ userId: 3 });
+    await store().destroy(id);
+    expect(await store().get(id)).toBeFalsy();
+    expect(await store().get(id)).toBeFalsy();
+    await store().set(id, sessionData(cookie, { userId: 4 }));
+    expect(await store().get(id)).toMatchObject({ userId: 4 });
+  });
+
   it('set replaces the session', async () => {
     const id = sid();
     const cookie = { originalMaxAge: DAY, expires: new Date(Date.now() + DAY).toISOString() };
