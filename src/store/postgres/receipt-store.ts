@@ -28,7 +28,9 @@ const MESSAGE_FOR_READ = positional<{ id: number }>(MESSAGE_FOR_READ_SQL);
 const MARKER = positional<MarkerKey>(MARKER_SQL);
 const UNDELIVERED_IN_RANGE = positional<ReadRange>(undeliveredInRangeSql(postgresDialect));
 const MARK_RANGE = positional<ReadRange>(readRangeSql(postgresDialect));
-const MOVE_MARKER = positional<MarkerKey & { id: number }>(moveMarkerSql(postgresDialect));
+/** The forward-only move, answering a row only when it moved the marker: its own answer, under the row's lock. */
+const MOVE_MARKER = positional<MarkerKey & { id: number }>(`${moveMarkerSql(postgresDialect)}
+  RETURNING 1`);
 
 /** markGroupRead in one statement: the message's check and the marker's move, answering whether the message is in the group and whether the marker moved. */
 const MARK_GROUP_READ = positional<{ user: number; group: number; id: number }>(`WITH m AS (SELECT id FROM messages WHERE id = @id AND group_id = @group),
@@ -49,7 +51,18 @@ export class PgReceiptStore {
     return this.delivered.enqueue({ messageId, recipientId });
   }
 
-  /** src/store/domain/receipts.ts, in one transaction. Null when the message is not a private message to the user. */
+  /**
+   * src/store/domain/receipts.ts, in one transaction. Null when the message is not a private message to the user.
+   *
+   * The marker is read without a lock, so a read of the same conversation running at once (another device, or the
+   * next `read` pipelined on the socket) may move it meanwhile. That look only shapes the range, whose rows are
+   * locked and checked again as they are read (`unread` leaves out what the other read marked), and rules out a
+   * move that cannot happen. Whether the marker moved is the move's own answer, under the marker row's lock:
+   * decided from the look, the read that comes second would report a move it did not make, and the reader's other
+   * devices would get a receipt moving their marker back (docs/protocol.md, Receipts). The marker row is locked
+   * last, after the range's messages, and only here (group markers are other rows): it adds no wait cycle with
+   * another read or a delivered batch (src/store/postgres/delivered-queue.ts).
+   */
   markRead(userId: number, messageId: number): Promise<ReadResult | null> {
     return this.db.transaction(async (client) => {
       const message = (await client.query<{ sender_id: number; recipient_id: number | null }>(MESSAGE_FOR_READ.text, MESSAGE_FOR_READ.values({ id: messageId })))
@@ -61,8 +74,7 @@ export class PgReceiptStore {
       const range = readRange(userId, sender, messageId, marker?.last_read_id);
       const unread = (await client.query<{ id: number; undelivered: boolean }>(UNDELIVERED_IN_RANGE.text, UNDELIVERED_IN_RANGE.values(range))).rows;
       await client.query(MARK_RANGE.text, MARK_RANGE.values(range));
-      const moved = movesMarker(range, marker?.last_read_id);
-      if (moved) await client.query(MOVE_MARKER.text, MOVE_MARKER.values({ ...key, id: messageId }));
+      const moved = movesMarker(range, marker?.last_read_id) && (await client.query(MOVE_MARKER.text, MOVE_MARKER.values({ ...key, id: messageId }))).rowCount === 1;
       return readResult(sender, messageId, unread, moved);
     });
   }
