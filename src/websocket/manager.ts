@@ -450,7 +450,7 @@ export class Manager {
       if (!admitted.senderWrote && !admitted.recipientAccepted) this.chargeNewConversation(input.from, input.to);
     } catch (refusal) {
       order.release(turn);
-      return this.storedResend(input.from, input.clientId, (m): m is PrivateMessage => !isGroupMessage(m), refusal);
+      return this.storedResend(input.from, input.clientId, (m): m is PrivateMessage => !isGroupMessage(m) && m.to === input.to, refusal);
     }
     // The sender's first message to this recipient is recorded before it is stored, within its turn: the recipient
     // must not see it before the record (a reply would count as a stranger's), and the socket's later messages must
@@ -477,19 +477,23 @@ export class Manager {
    * A send refused before it is stored, whose client_id names a message the
    * sender already stored (its ack was lost, then a block, a removal from the
    * group or a budget came between): answered with that message, as every
-   * resend is (contract section 3), and routed nothing. Otherwise, and for
-   * anything but a refusal (an outage), the refusal stands. Asked only on a
-   * refusal, so a send that is let through costs no read.
+   * resend is (contract section 3), and routed nothing. `isResend`: whether
+   * that message went where this send goes (same kind, same recipient or
+   * group), as a store asks before it answers a resend
+   * (src/store/domain/idempotency.ts): a message to another conversation is
+   * not this send's lost ack. Otherwise, and for anything but a refusal (an
+   * outage), the refusal stands. Asked only on a refusal, so a send that is
+   * let through costs no read.
    */
   private async storedResend<M extends Message>(
     from: number,
     clientId: string | undefined,
-    isKind: (m: Message) => m is M,
+    isResend: (m: Message) => m is M,
     refusal: unknown,
   ): Promise<Saved<M>> {
     if (clientId === undefined || !isClientMistake(refusal) || !this.messages.messageByClientId) throw refusal;
     const earlier = await this.messages.messageByClientId(from, clientId);
-    if (!earlier || !isKind(earlier)) throw refusal;
+    if (!earlier || !isResend(earlier)) throw refusal;
     return { message: earlier, duplicate: true };
   }
 
@@ -524,7 +528,7 @@ export class Manager {
       if (this.options.messagePolicy || waiting) members = await this.requireMembership(input.groupId, input.from);
     } catch (refusal) {
       order.release(turn);
-      return this.storedResend(input.from, input.clientId, isGroupMessage, refusal);
+      return this.storedResend(input.from, input.clientId, (m): m is GroupMessage => isGroupMessage(m) && m.group_id === input.groupId, refusal);
     }
     // Routed with no await between the commit and the frames, so one group's messages go out in the order they were
     // stored (a lookup after the commit could answer out of order). A leave that commits during this message's own

@@ -68,7 +68,8 @@ export interface ReadResult {
  *   (a host's groups, which no store table knows); their messages are visible too.
  * - `messageByClientId(senderId, clientId)`: the message stored under that client_id, or null. Asked only
  *   when a send with a client_id is refused (a block, a group left, a budget): a resend of a message that
- *   was stored answers with it, as every resend does. Without it such a resend gets the refusal.
+ *   was stored (to the same recipient or group) answers with it, as every resend does. Without it such a
+ *   resend gets the refusal.
  * - `markDelivered(messageId, recipientId)`: true when it was not delivered before.
  * - `markRead(userId, messageId)`: private read; null when the message is not to the user.
  * - `markGroupRead(userId, groupId, messageId)`: moves the user's read marker in a group (GroupReadResult).

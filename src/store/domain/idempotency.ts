@@ -13,12 +13,28 @@ import { ParlorError } from '../../errors.js';
 
 export type MessageKind = 'private' | 'group';
 
+/** Where a message goes: its recipient (a private message) or its group, the other null. */
+export interface MessageTarget {
+  to: number | null;
+  group: number | null;
+}
+
 /**
- * The same client_id cannot name a private and a group message at once: the
- * error when the earlier message under it is of the other kind, else null.
+ * A client_id names one message, so a resend is a send to the same
+ * conversation (its content may differ: the first copy stands). The error
+ * when the earlier message under it went elsewhere, else null: the other kind
+ * (private vs group), or another recipient or group. Answered as a resend,
+ * that send would be acked as stored while nobody got it.
  */
-export function clientIdKindConflict(earlier: { group_id: number | null }, kind: MessageKind, clientId: string | undefined): ParlorError | null {
+export function clientIdConflict(
+  earlier: { recipient_id: number | null; group_id: number | null },
+  sent: MessageTarget,
+  clientId: string | undefined,
+): ParlorError | null {
   const earlierKind: MessageKind = earlier.group_id === null ? 'private' : 'group';
-  if (earlierKind === kind) return null;
-  return new ParlorError('bad_request', `client_id ${clientId} was already used for a ${earlierKind} message`);
+  const kind: MessageKind = sent.group === null ? 'private' : 'group';
+  if (earlierKind !== kind) return new ParlorError('bad_request', `client_id ${clientId} was already used for a ${earlierKind} message`);
+  const sameTarget = kind === 'private' ? earlier.recipient_id === sent.to : earlier.group_id === sent.group;
+  if (sameTarget) return null;
+  return new ParlorError('bad_request', `client_id ${clientId} was already used for a message to another conversation`);
 }

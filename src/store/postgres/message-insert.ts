@@ -14,7 +14,7 @@
  */
 import pg from 'pg';
 import type { Outcome } from '../batch.js';
-import { clientIdKindConflict } from '../domain/idempotency.js';
+import { clientIdConflict } from '../domain/idempotency.js';
 import { withIsolatedRetry } from '../isolated-retry.js';
 import type { MessageRow } from '../rows.js';
 import { failsAlone, nulCharacterError } from './sql-errors.js';
@@ -108,7 +108,7 @@ function outcomeOf(input: NewMessage, row: ItemRow): Outcome<StoredMessage> {
     const stored: MessageRow = { id: row.id, sender_id: input.from, recipient_id: input.to, group_id: input.group, content: input.content, created_at: row.created_at, delivered_at: null, read_at: null };
     return { ok: true, value: { row: stored, duplicate: false } };
   }
-  const conflict = clientIdKindConflict(row, input.group === null ? 'private' : 'group', input.clientId);
+  const conflict = clientIdConflict(row, input, input.clientId);
   if (conflict) return { ok: false, error: conflict };
   const { id, sender_id, recipient_id, group_id, content, created_at, delivered_at, read_at } = row;
   return { ok: true, value: { row: { id, sender_id, recipient_id, group_id, content, created_at, delivered_at, read_at }, duplicate: true } };

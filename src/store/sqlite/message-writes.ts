@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { hasLoneSurrogate } from '../../lone-surrogate.js';
 import type { Saved } from '../../websocket/message-persister.js';
 import type { GroupMessage, PrivateMessage } from '../../websocket/protocol.js';
-import { clientIdKindConflict, type MessageKind } from '../domain/idempotency.js';
+import { clientIdConflict } from '../domain/idempotency.js';
 import { MESSAGE_BY_CLIENT_ID_SQL } from '../domain/messages.js';
 import { MESSAGE_COLUMNS, type MessageRow, toGroupMessage, toPrivateMessage } from '../rows.js';
 import { lazyStatement } from './lazy-statement.js';
@@ -54,13 +54,14 @@ export function prepareMessageWrites(db: Database) {
   /**
    * The message stored earlier under (sender, clientId), once the insert did
    * nothing: the unique index `messages_client_id` is the only constraint an
-   * insert can meet (ids are the table's own), so a row is there. Stored as
-   * the other kind, it is the caller's error (src/store/domain/idempotency.ts).
+   * insert can meet (ids are the table's own), so a row is there. Sent to
+   * another conversation, it is the caller's error (src/store/domain/idempotency.ts).
    */
-  const earlier = (from: number, clientId: string | null, kind: MessageKind): MessageRow => {
+  const earlier = (insert: Insert): MessageRow => {
+    const { from, clientId } = insert;
     const row = clientId === null ? undefined : byClientId.get({ sender: from, clientId });
     if (!row) throw new Error('the message insert did nothing, and no message has its (sender, client_id)');
-    const conflict = clientIdKindConflict(row, kind, clientId!);
+    const conflict = clientIdConflict(row, insert, clientId!);
     if (conflict) throw conflict;
     return row;
   };
@@ -69,23 +70,23 @@ export function prepareMessageWrites(db: Database) {
    * Stores a message of either kind: a new row stored as given answers
    * `[id, created_at]`; a duplicate, or text SQLite stored otherwise, the whole `Saved`.
    */
-  const save = <M>(insert: Insert, kind: MessageKind, toMessage: (row: MessageRow) => M): SaveAnswer<M> => {
+  const save = <M>(insert: Insert, toMessage: (row: MessageRow) => M): SaveAnswer<M> => {
     if (hasLoneSurrogate(insert.content)) {
       const row = insertReturning().get(insert);
-      return { message: toMessage(row ?? earlier(insert.from, insert.clientId, kind)), duplicate: !row };
+      return { message: toMessage(row ?? earlier(insert)), duplicate: !row };
     }
     const { changes, lastInsertRowid } = insertMessage.run(insert);
-    if (changes === 0) return { message: toMessage(earlier(insert.from, insert.clientId, kind)), duplicate: true };
+    if (changes === 0) return { message: toMessage(earlier(insert)), duplicate: true };
     return [Number(lastInsertRowid), insert.now];
   };
 
   return {
     savePrivate(from: number, to: number, content: string, clientId: string | null, now: number): SaveAnswer<PrivateMessage> {
-      return save({ from, to, group: null, content, clientId, now }, 'private', toPrivateMessage);
+      return save({ from, to, group: null, content, clientId, now }, toPrivateMessage);
     },
 
     saveGroup(from: number, groupId: number, content: string, clientId: string | null, now: number): SaveAnswer<GroupMessage> {
-      return save({ from, to: null, group: groupId, content, clientId, now }, 'group', toGroupMessage);
+      return save({ from, to: null, group: groupId, content, clientId, now }, toGroupMessage);
     },
   };
 }

@@ -85,6 +85,22 @@ export function messageContract(ctx: ContractContext): void {
     expect((await messages().groupHistory(g.id, { limit: 10 })).items).toEqual([]);
   });
 
+  it('a client_id used for a message to one conversation cannot name a message to another (a resend is to the same one)', async () => {
+    const a = await ctx.user();
+    const b = await ctx.user();
+    const c = await ctx.user();
+    const [g1, g2] = [await ctx.stores().groups.createGroup(a.id, 'g1'), await ctx.stores().groups.createGroup(a.id, 'g2')];
+    await messages().savePrivate({ from: a.id, to: b.id, content: 'to b', clientId: 'target-p' });
+    const refused = await expectParlorError(() => messages().savePrivate({ from: a.id, to: c.id, content: 'to c', clientId: 'target-p' }), 'bad_request');
+    expect(refused.message).toBe('client_id target-p was already used for a message to another conversation');
+    await expectParlorError(() => messages().savePrivate({ from: a.id, to: a.id, content: 'to self', clientId: 'target-p' }), 'bad_request');
+    await messages().saveGroup({ from: a.id, groupId: g1.id, content: 'to g1', clientId: 'target-g' });
+    await expectParlorError(() => messages().saveGroup({ from: a.id, groupId: g2.id, content: 'to g2', clientId: 'target-g' }), 'bad_request');
+    expect((await messages().privateHistory(a.id, c.id, { limit: 10 })).items).toEqual([]);
+    expect((await messages().privateHistory(a.id, a.id, { limit: 10 })).items).toEqual([]);
+    expect((await messages().groupHistory(g2.id, { limit: 10 })).items).toEqual([]);
+  });
+
   it('one bad write fails alone: the others sent in the same tick are stored', async () => {
     const a = await ctx.user();
     const b = await ctx.user();
