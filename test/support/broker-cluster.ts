@@ -8,12 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { expect, vi, type MockInstance } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, vi, type MockInstance } from 'vitest';
 import { RedisBroker, type RedisBrokerOptions } from '../../src/broker/redis-broker.js';
 import { Manager } from '../../src/websocket/manager.js';
 import { FakeSocket, framesOf, nextFrame, settle } from './fake-socket.js';
 import { mockGroupMemberFetcher, mockPersister, mockSessionResolver, type GroupSpec } from './mock-interfaces.js';
-import { deleteRedisKeys } from './services.js';
+import { deleteRedisKeys, describeWithService, redisServerMissing, startPrivateRedis, type PrivateRedis } from './services.js';
 
 export interface Instance {
   name: string;
@@ -45,6 +45,40 @@ function captureLogger(lines: string[]) {
       },
     }),
   );
+}
+
+type ClusterSpec = Parameters<typeof createCluster>[2];
+
+/**
+ * A describe block around a private redis-server (started before its tests,
+ * stopped after: they may kill and restart it) and the clusters its tests
+ * create on it (each stopped after its test). Without redis-server on PATH it
+ * is skipped with the reason, or fails with REQUIRE_SERVICES=1.
+ */
+export async function describeWithPrivateRedis(
+  name: string,
+  body: (env: { redis: () => PrivateRedis; createCluster: (names: string[], spec?: ClusterSpec) => Cluster }) => void,
+): Promise<void> {
+  const missing = await redisServerMissing();
+  describeWithService(name, missing ? { ok: false, url: 'redis-server', reason: missing } : { ok: true, url: 'redis-server' }, () => {
+    let redis: PrivateRedis | undefined;
+    const clusters: Cluster[] = [];
+    beforeAll(async () => {
+      redis = await startPrivateRedis();
+    });
+    afterAll(() => redis?.stop());
+    afterEach(async () => {
+      await Promise.all(clusters.splice(0).map((c) => c.stop().catch(() => {})));
+    });
+    body({
+      redis: () => redis!,
+      createCluster: (names, spec) => {
+        const cluster = createCluster(redis!.url, names, spec);
+        clusters.push(cluster);
+        return cluster;
+      },
+    });
+  });
 }
 
 export function createCluster(
