@@ -25,6 +25,18 @@ describe('operations', () => {
     expect(down.body).toMatchObject({ status: 'unavailable', error: 'unavailable', message: expect.any(String) });
   });
 
+  // docs/operations.md: /healthz is not logged, and a stranger cannot fill the log; the outage itself is one line.
+  it('/healthz: 100 probes while the store is down write one warn line, not one each', async () => {
+    const { logger, lines } = captureLogger();
+    const server = await startTestServer({}, { logger });
+    await server.http.get('/healthz').expect(200);
+    await server.stores.close();
+    const before = lines.length;
+    const statuses = await Promise.all(Array.from({ length: 100 }, () => server.http.get('/healthz').then((r) => r.status)));
+    expect(new Set(statuses)).toEqual(new Set([503]));
+    expect(lines.slice(before)).toEqual([expect.objectContaining({ level: 40, msg: expect.stringContaining('health check failed') })]);
+  });
+
   it('/healthz: 503, and a send gets error internal with nothing stored, when the SQLite write worker is gone', async () => {
     const server = await startTestServer();
     const user = await registerUser(server);
@@ -47,6 +59,15 @@ describe('operations', () => {
     const res = await server.http.get('/metrics').expect(200).expect('content-type', /^text\/plain/);
     expect(res.text).toContain('# TYPE parlor_ws_connections gauge');
     expect(res.text).toMatch(/^parlor_ws_connections 2$/m);
+  });
+
+  // docs/operations.md "Behind nginx": `location ~* ^/metrics { deny all; }`; and Parlor serves only the exact path.
+  it('/metrics: served at that exact path only, not at /METRICS, /Metrics or /metrics/', async () => {
+    const server = await startTestServer();
+    for (const path of ['/METRICS', '/Metrics', '/metrics/']) {
+      const res = await server.http.get(path);
+      expect(res.text, `GET ${path}`).not.toContain('parlor_ws_connections');
+    }
   });
 
   it('logs its URL and the store it uses at start', async () => {

@@ -22,7 +22,8 @@ import supertest from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HttpContext } from '../../src/http/context.js';
 import { opsRoutes } from '../../src/http/ops-routes.js';
-import { silentLogger } from '../../src/logger.js';
+import { silentLogger, type Logger } from '../../src/logger.js';
+import { pino } from 'pino';
 
 const servers: Server[] = [];
 afterEach(() => {
@@ -35,11 +36,11 @@ afterEach(() => {
 const FRESH_PER_SECOND = 3;
 const REUSE_MS = 1000;
 
-async function serveOps() {
+async function serveOps(logger: Logger = silentLogger) {
   let time = 0;
   const ping = vi.fn<() => void | Promise<void>>(() => undefined);
   const manager = { isRunning: true };
-  const ctx = { stores: { ping }, manager, logger: silentLogger } as unknown as HttpContext;
+  const ctx = { stores: { ping }, manager, logger } as unknown as HttpContext;
   let arrived = 0;
   const app = express();
   app.use((_req, _res, next) => {
@@ -58,6 +59,7 @@ async function serveOps() {
     arrived: () => arrived,
     advance: (ms: number) => void (time += ms),
     healthz: () => http.get('/healthz'),
+    get: (path: string) => http.get(path),
   };
 }
 
@@ -114,5 +116,64 @@ describe('GET /healthz and the stores ping', () => {
     ops.manager.isRunning = false;
     expect((await ops.healthz().expect(503)).body).toEqual(UNAVAILABLE);
     expect(ops.ping).toHaveBeenCalledTimes(1 + FRESH_PER_SECOND);
+  });
+});
+
+/**
+ * Rule (docs/operations.md, "Logs" and "Limits that protect the server"): `/healthz`
+ * is not logged, and a stranger cannot write the log. What used to happen: while the
+ * stores were down, every probe, a reused answer included, wrote a warn line with a stack.
+ */
+describe('GET /healthz and the log', () => {
+  function capture() {
+    const lines: Array<{ level: number; msg: string; err?: unknown }> = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    return { logger, lines };
+  }
+
+  it('an outage of the stores is one warn line however many probes come, and its end one info line', async () => {
+    const { logger, lines } = capture();
+    const ops = await serveOps(logger);
+    await ops.healthz().expect(200);
+    ops.ping.mockRejectedValue(new Error('the store is gone'));
+    // 100 concurrent probes, then fresh pings second after second: one line.
+    await Promise.all(Array.from({ length: 100 }, () => ops.healthz().expect(503)));
+    for (let second = 0; second < 5; second++) {
+      ops.advance(1000);
+      for (let i = 0; i < 20; i++) await ops.healthz().expect(503);
+    }
+    expect(ops.ping.mock.calls.length).toBeGreaterThan(5 * FRESH_PER_SECOND);
+    expect(lines).toEqual([expect.objectContaining({ level: 40, msg: expect.stringContaining('health check failed'), err: expect.objectContaining({ message: 'the store is gone' }) })]);
+    ops.ping.mockReset();
+    ops.advance(1000);
+    for (let i = 0; i < 20; i++) await ops.healthz().expect(200);
+    expect(lines.slice(1)).toEqual([expect.objectContaining({ level: 30, msg: expect.stringContaining('answer again') })]);
+  });
+
+  it('shutting down is a 503 with no log line', async () => {
+    const { logger, lines } = capture();
+    const ops = await serveOps(logger);
+    ops.manager.isRunning = false;
+    for (let i = 0; i < 20; i++) await ops.healthz().expect(503);
+    expect(lines).toEqual([]);
+  });
+});
+
+/**
+ * Rule (docs/operations.md, "Behind nginx"): the proxy keeps /metrics off the internet. nginx
+ * locations are case-sensitive, Express routes were not: `/METRICS` passed a
+ * `location /metrics` rule and got the whole Prometheus text. Only the exact paths are served.
+ */
+describe('the ops routes answer their exact paths only', () => {
+  it.each(['/METRICS', '/Metrics', '/metrics/', '/HEALTHZ', '/Healthz', '/healthz/'])('%s is not served', async (path) => {
+    const ops = await serveOps();
+    await ops.get(path).expect(404);
+    expect(ops.ping).not.toHaveBeenCalled();
+  });
+
+  it('/metrics and /healthz are', async () => {
+    const ops = await serveOps();
+    await ops.get('/metrics').expect(200);
+    await ops.get('/healthz').expect(200);
   });
 });
