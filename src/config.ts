@@ -1,6 +1,7 @@
 import { parse as parsePgConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
-import { isRedisUrl } from './broker/redis-broker.js';
+import { MAX_TOKEN_TTL_SECONDS } from './auth/token-service.js';
+import { databaseOf, isRedisUrl } from './broker/redis-broker.js';
 import { Origin } from './parlor-options.js';
 import { MAX_TIMER_MS, TIMER_TOO_LONG } from './timer-limit.js';
 import { trustProxyCompiles } from './trust-proxy.js';
@@ -36,6 +37,16 @@ const Int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER, tooBig?: strin
 const Ms = (def: number, min: number) => Int(def, min, MAX_TIMER_MS, TIMER_TOO_LONG);
 
 const REDIS_URL_RULE = 'must be a redis:// or rediss:// URL';
+
+/** Whether the URL's path is a database number or nothing, by the broker's own rule (databaseOf): `/abc` once failed only after the database was opened. */
+function redisDatabaseReadable(url: string): boolean {
+  try {
+    databaseOf(url, undefined);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Whether pg can parse `url` (the parser's errors are not kept: they may hold the password). */
 function pgCanRead(url: string): boolean {
@@ -79,7 +90,8 @@ export const EnvSchema = z.object({
   REDIS_URL: z
     .string()
     .url({ abort: true, message: REDIS_URL_RULE })
-    .refine(isRedisUrl, REDIS_URL_RULE)
+    .refine(isRedisUrl, { message: REDIS_URL_RULE, abort: true })
+    .refine(redisDatabaseReadable, 'its path must be empty or a database number, as in redis://host:6379/2')
     .optional(),
   /** Prefix of every Redis key and channel: instances sharing it form one cluster. */
   REDIS_PREFIX: z
@@ -92,7 +104,7 @@ export const EnvSchema = z.object({
   PRESENCE_SWEEP_MS: Ms(5_000, 50),
   SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  TOKEN_TTL_SECONDS: Int(900, 30),
+  TOKEN_TTL_SECONDS: Int(900, 30, MAX_TOKEN_TTL_SECONDS, `must be at most ${MAX_TOKEN_TTL_SECONDS} (366 days)`),
   /** How often each instance checks its cookie sockets' sessions against the session store (one batched query). */
   SESSION_RECHECK_MS: Ms(60_000, 1000),
   /** Each entry by createParlor's rule for `allowedOrigins`, so the error names the variable. */

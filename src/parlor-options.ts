@@ -4,6 +4,7 @@
  * construction, instead of a TypeError at the first request.
  */
 import { z } from 'zod';
+import { MAX_TOKEN_TTL_SECONDS } from './auth/token-service.js';
 import { trustProxyCompiles } from './trust-proxy.js';
 import { MAX_TIMER_MS, TIMER_TOO_LONG } from './timer-limit.js';
 import type { Broker } from './websocket/broker.js';
@@ -233,7 +234,7 @@ const OptionsSchema = z
         z
           .object({
             secret: z.string().min(32, 'must be at least 32 characters').optional(),
-            ttlSeconds: z.number().int().min(1).optional(),
+            ttlSeconds: z.number().int().min(1).max(MAX_TOKEN_TTL_SECONDS, `must be at most ${MAX_TOKEN_TTL_SECONDS} (366 days)`).optional(),
             audience: z.string().min(1, 'must not be empty').optional(),
           })
           .strict(),

@@ -3,6 +3,7 @@
 // First: V8 flags must be set before the modules whose objects they concern load.
 import './v8-settings.js';
 import { ConfigError, loadConfig } from './config.js';
+import { withLoggableErrors } from './loggable-error.js';
 import { createLogger } from './logger.js';
 import { startServer } from './standalone.js';
 
@@ -15,7 +16,9 @@ try {
   createLogger('info').fatal(err.message);
   process.exit(1);
 }
-const logger = createLogger(config.LOG_LEVEL);
+// Through withLoggableErrors like every other door: a start's error (a driver's, a library's) may carry
+// credentials in its fields, and "Parlor failed to start" logs it whole.
+const logger = withLoggableErrors(createLogger(config.LOG_LEVEL));
 
 try {
   const running = await startServer(process.env, { logger });

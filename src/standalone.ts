@@ -137,7 +137,7 @@ async function serveOn(
       })
     : undefined);
   if (broker) log.info({ broker: broker.description, prefix: broker.names.prefix, instance: broker.instanceId }, `broker: ${broker.description}`);
-  broker?.waitUntilReady(5000).catch(() => log.warn({ broker: broker.description }, 'Redis not reachable yet: serving local connections only, retrying'));
+  if (broker) await waitForBroker(broker, log);
 
   const parlor = (opened.parlor = createParlor({
     ...options.host,
@@ -197,4 +197,19 @@ async function closeAfterFailedStart(opened: OpenedSoFar, stores: Stores, log: L
   if (opened.parlor) await opened.parlor.close().catch(warn('Parlor'));
   else if (opened.broker) await opened.broker.close().catch(warn('the broker'));
   await Promise.resolve(stores.close()).catch(warn('the stores'));
+}
+
+/**
+ * Up to 5 s for Redis before serving. Unreachable: served anyway, local
+ * connections only, while the broker retries. A database Redis refuses (the
+ * /db of REDIS_URL past its `databases`) is fatal: the start stops, naming it,
+ * rather than run on without a broker for good.
+ */
+async function waitForBroker(broker: RedisBroker, log: Logger): Promise<void> {
+  try {
+    await broker.waitUntilReady(5000);
+  } catch (err) {
+    if (broker.refused) throw broker.refused;
+    log.warn({ broker: broker.description }, 'Redis not reachable yet: serving local connections only, retrying');
+  }
 }

@@ -5,10 +5,17 @@ import type { TokenVersionStore, UserStore } from '../store/types.js';
 import type { Identity, TokenInUse } from '../websocket/session-resolver.js';
 import { requireUserId } from '../user-id.js';
 
+/**
+ * The longest token lifetime: a year and a day (366 days). Without a bound, 999999999999999 s put
+ * `expires_at` past the last valid Date; a bearer token longer-lived than a year is a credential to
+ * revoke by hand, not to wait out.
+ */
+export const MAX_TOKEN_TTL_SECONDS = 366 * 24 * 60 * 60;
+
 export interface TokenOptions {
   /** Signing key (TOKEN_SECRET). Default: derived from the session secret with HKDF. */
   secret?: string;
-  /** Lifetime of a token in seconds (TOKEN_TTL_SECONDS). Default 900. */
+  /** Lifetime of a token in seconds (TOKEN_TTL_SECONDS). Default 900, at most MAX_TOKEN_TTL_SECONDS. */
   ttlSeconds?: number;
   /**
    * The mount a token is for (its `aud` claim): a token is accepted only by a

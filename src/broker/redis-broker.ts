@@ -146,6 +146,8 @@ export class RedisBroker implements Broker {
   /** The server, without credentials: `redis://host:port`. */
   readonly description: string;
   readonly names: RedisNames;
+  /** The logical database both connections select (databaseOf). */
+  private readonly database: number;
   private readonly options: Resolved;
   /**
    * ioredis puts a failed command on its errors, arguments and all (an
@@ -170,6 +172,12 @@ export class RedisBroker implements Broker {
   private everReady = false;
   private down = false;
   private closed = false;
+  /**
+   * Redis refused to SELECT `database` (a number past its `databases`): ioredis only emits that as an
+   * error and goes on in database 0, where another deployment's keys may be. Fatal: both connections
+   * are dropped for good before any key command, and waitUntilReady rejects with this error.
+   */
+  private refusal: Error | null = null;
   /** PUBLISH commands asked for in this event-loop turn, sent together by flush(). */
   private outgoing: Outgoing[] = [];
   private flushScheduled = false;
@@ -183,7 +191,8 @@ export class RedisBroker implements Broker {
     this.instanceId = this.options.instanceId;
     this.description = describeRedisUrl(this.options.url);
     // The database goes into the channel names: pub/sub is not scoped by it (RedisNames).
-    this.names = new RedisNames(this.options.prefix, databaseOf(this.options.url, this.options.redis));
+    this.database = databaseOf(this.options.url, this.options.redis);
+    this.names = new RedisNames(this.options.prefix, this.database);
     this.echoHead = wireOriginHead(this.instanceId);
 
     // Fail fast instead of queueing: no offline queue, and commands in flight when the
@@ -216,8 +225,13 @@ export class RedisBroker implements Broker {
     this.channels.add(this.names.invalidateChannel);
     this.watch(this.pub, 'publisher');
     this.watch(this.sub, 'subscriber');
-    this.pub.on('ready', () => this.presence.onReady());
-    this.sub.on('ready', () => void this.resubscribe());
+    // Nothing runs on connections whose SELECT was refused: its answer comes before 'ready' (ioredis sends SELECT first).
+    this.pub.on('ready', () => {
+      if (!this.refusal) this.presence.onReady();
+    });
+    this.sub.on('ready', () => {
+      if (!this.refusal) void this.resubscribe();
+    });
     this.sub.on('close', () => (this.subscribed = false));
     this.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     this.presence.start();
@@ -239,9 +253,15 @@ export class RedisBroker implements Broker {
   }
 
   /** Resolves once `status` is `ready` (for start-up logs and tests); rejects after `timeoutMs`. */
+  /** The refusal of REDIS_URL's database (see `refusal`), or null: such a broker never connects. */
+  get refused(): Error | null {
+    return this.refusal;
+  }
+
   async waitUntilReady(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.status !== 'ready') {
+      if (this.refusal) throw this.refusal;
       if (this.closed) throw new Error('RedisBroker is closed');
       if (Date.now() > deadline) throw new Error(`Redis at ${this.description} not ready within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 20));
@@ -485,9 +505,25 @@ export class RedisBroker implements Broker {
     this.sub.disconnect(true);
   }
 
+  /**
+   * A refused SELECT (see `refusal`): logged once at error, naming the database; both connections
+   * closed without reconnecting (each reconnect would select, and fail, again).
+   */
+  private refuseDatabase(err: Error): void {
+    if (this.refusal) return;
+    this.refusal = new Error(
+      `Redis at ${this.description} refused database ${this.database}, the /db of REDIS_URL (the broker's url option): ` +
+        `SELECT ${this.database} answered "${err.message}". Nothing was written; use a database below the server's \`databases\` (16 by default)`,
+    );
+    this.log.error({ err, redis: this.description, database: this.database }, `redis: ${this.refusal.message}`);
+    this.pub.disconnect();
+    this.sub.disconnect();
+  }
+
   /** Logs each outage once (not every reconnect attempt), and its end. */
   private watch(conn: Redis, role: string): void {
     conn.on('ready', () => {
+      if (this.refusal) return;
       if (this.down) this.log.info({ redis: this.description, role }, 'redis: reconnected');
       this.down = false;
       this.everReady = true;
@@ -498,6 +534,8 @@ export class RedisBroker implements Broker {
       this.log.warn({ redis: this.description, role }, 'redis: connection lost; delivering to local connections only until it returns');
     });
     conn.on('error', (err: Error) => {
+      if (isRefusedSelect(err)) return this.refuseDatabase(err);
+      if (this.refusal) return;
       if (this.down || !this.everReady) this.log.debug({ err, role }, 'redis: connection error');
       else this.log.warn({ err, role }, 'redis: connection error');
     });
@@ -563,6 +601,15 @@ function presenceStateOf(raw: string): { userId: number; online: boolean } | und
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Redis answered the connection's SELECT with an error (ioredis puts the failed command on its reply
+ * errors): a database past its `databases`, or SELECT refused on Redis Cluster. Not NOAUTH: that is
+ * the password's failure, which the AUTH before it reports.
+ */
+function isRefusedSelect(err: Error): boolean {
+  return (err as Error & { command?: { name?: unknown } }).command?.name === 'select' && !err.message.startsWith('NOAUTH');
 }
 
 /** One envelope or disconnect order waiting for this turn's pipeline. */

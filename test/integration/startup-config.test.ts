@@ -42,6 +42,8 @@ describe('npm start with a bad environment', () => {
     // Not allowedOrigins.0 nor the RedisBroker's url option, after the database opened: the variable, before anything opens.
     ['ALLOWED_ORIGINS', 'not-an-origin'],
     ['REDIS_URL', 'http://127.0.0.1:6379'],
+    // A path that is no database number: once found only after SQLite was opened, naming the broker's url option.
+    ['REDIS_URL', 'redis://127.0.0.1:1/abc'],
     // Over 2^31-1 ms: Node would ping every socket every millisecond.
     ['HEARTBEAT_INTERVAL_MS', '3000000000'],
   ])('%s=%s: exits 1 with one fatal line naming it, no stack trace', { timeout: 30_000 }, async (name, value) => {
@@ -67,6 +69,8 @@ describe('npm start with a bad environment', () => {
       writeFileSync(f, 'x');
       return join(f, 'data', 'parlor.db');
     }],
+    // mkdir answers ENOENT under /proc: Node 20's recursive mkdir retried that forever, at 100% CPU, silent.
+    ['on a pseudo filesystem', () => '/proc/parlor-no-such-folder/data/parlor.db'],
     // A wrong path: "file is not a database".
     ['not a database', () => {
       const f = join(dir, 'notes.txt');

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { MAX_TOKEN_TTL_SECONDS } from '../../src/auth/token-service.js';
 import { ConfigError, EnvSchema, loadConfig, trustProxySetting, type Config } from '../../src/config.js';
 import { MAX_TIMER_MS } from '../../src/timer-limit.js';
 
@@ -79,6 +80,24 @@ describe('configuration from the environment', () => {
       expect(() => loadConfig({ REDIS_URL: bad }), bad).toThrow(/^invalid configuration:\n  REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL$/);
     }
     for (const good of ['redis://127.0.0.1:6379', 'rediss://user:pw@cache.internal:6380/2']) expect(loadConfig({ REDIS_URL: good }).REDIS_URL).toBe(good);
+  });
+
+  // README: "Any bad value stops the start with the variable's name, before the database or Redis is opened":
+  // `/abc` once passed here, and the start died later, after SQLite was opened, naming the broker's url option.
+  it('REDIS_URL: its path is empty or a database number, else the start stops naming the variable', () => {
+    for (const bad of ['redis://127.0.0.1:1/abc', 'redis://127.0.0.1:6379/1/2', 'redis://h:6379/-1', 'redis://h:6379/99999999999999999999']) {
+      expect(() => loadConfig({ REDIS_URL: bad }), bad).toThrow(/^invalid configuration:\n  REDIS_URL: its path must be empty or a database number, as in redis:\/\/host:6379\/2$/);
+    }
+    for (const good of ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379/', 'redis://127.0.0.1:6379/0', 'rediss://u:p@h:6380/15']) {
+      expect(loadConfig({ REDIS_URL: good }).REDIS_URL, good).toBe(good);
+    }
+  });
+
+  // 999999999999999 s put a token's expires_at past the last valid Date.
+  it('TOKEN_TTL_SECONDS is at most 366 days, naming the variable', () => {
+    expect(() => loadConfig({ TOKEN_TTL_SECONDS: '999999999999999' })).toThrow(/^invalid configuration:\n  TOKEN_TTL_SECONDS: must be at most 31622400 \(366 days\)$/);
+    expect(() => loadConfig({ TOKEN_TTL_SECONDS: String(MAX_TOKEN_TTL_SECONDS + 1) })).toThrow(/TOKEN_TTL_SECONDS: must be at most/);
+    expect(loadConfig({ TOKEN_TTL_SECONDS: String(MAX_TOKEN_TTL_SECONDS) }).TOKEN_TTL_SECONDS).toBe(366 * 24 * 60 * 60);
   });
 
   it('refuses a timer over 2^31-1 ms (Node would fire it at once: a ping every millisecond), naming each variable', () => {

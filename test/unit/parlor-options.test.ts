@@ -1,3 +1,4 @@
+import { MAX_TOKEN_TTL_SECONDS } from '../../src/auth/token-service.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createParlor, type Parlor, type ParlorOptions } from '../../src/app.js';
 import { checkParlorOptions, ParlorOptionsError } from '../../src/parlor-options.js';
@@ -215,6 +216,13 @@ describe('createParlor checks its options at construction (contract section 4)',
     expect(problemsOf({ stores, sessionResolver: hostResolver, tokens: { ttlSeconds: 60 } })).toEqual([
       'tokens: bearer tokens need a key: add tokens.secret (32+ characters) or sessionSecret, or pass tokens: false',
     ]);
+  });
+
+  it('tokens.ttlSeconds is at most MAX_TOKEN_TTL_SECONDS (366 days), as TOKEN_TTL_SECONDS', async () => {
+    expect(problemsOf({ stores, sessionSecret: SECRET, tokens: { ttlSeconds: MAX_TOKEN_TTL_SECONDS + 1 } })).toEqual([
+      `tokens.ttlSeconds: must be at most ${MAX_TOKEN_TTL_SECONDS} (366 days)`,
+    ]);
+    await createParlor({ stores, sessionSecret: SECRET, processMetrics: false, tokens: { ttlSeconds: MAX_TOKEN_TTL_SECONDS } }).close();
   });
 
   it('tokens.audience is a string that is not empty (the mount a token is for)', async () => {

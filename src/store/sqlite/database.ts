@@ -62,13 +62,34 @@ export function openConnection(path: string, busyTimeoutMs: number): Database {
   return withPragmas(new BetterSqlite3(path, { fileMustExist: true }), busyTimeoutMs);
 }
 
+/**
+ * `dir` and each missing folder above it, one level at a time. The folder holds every private message,
+ * password hash and session id: a folder made here is owner only (0700); one that exists is left alone, its
+ * mode is the operator's choice. Not `mkdirSync(dir, { recursive: true })`: where mkdir answers ENOENT for a
+ * folder whose parent exists (`/proc/x`, a pseudo filesystem), Node 20 retries that forever at 100% CPU.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  // Up to the nearest folder that exists (statSync throws for anything but a missing entry: ENOTDIR, EACCES).
+  for (let d = resolve(dir); statSync(d, { throwIfNoEntry: false }) === undefined; d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break; // the root itself is missing: its mkdir below says why
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d, { mode: 0o700 });
+    } catch (err) {
+      // Made meanwhile by someone else: fine, as a folder that existed (a file there fails at the next level, or at the open).
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
 /** Folder, file and pragmas: everything that fails here fails because of the path. */
 function openFile(path: string, busyTimeoutMs: number, logger: Logger | undefined): Database {
   try {
     if (isInMemory(path)) return withPragmas(new BetterSqlite3(path), busyTimeoutMs);
-    // The folder holds every private message, password hash and session id: owner only. `recursive`
-    // leaves a folder that exists alone: its mode is the operator's choice.
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    makeFolders(dirname(path));
     const db = withPragmas(new BetterSqlite3(path), busyTimeoutMs);
     try {
       assertWritable(db);
