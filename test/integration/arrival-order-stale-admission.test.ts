@@ -74,10 +74,10 @@ describe('a message waiting for its turn behind a message the policy holds', () 
     });
   });
   afterAll(async () => {
-    await closeAll();
     await host?.close();
     await stores?.close();
     rmSync(dir, { recursive: true, force: true });
+    await closeAll(); // last: it removes the temporary folders the stores above live in
   });
 
   it('a block answered while the message waits: the message is refused, the blocker gets nothing', async () => {

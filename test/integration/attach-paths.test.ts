@@ -34,7 +34,6 @@ async function listening(): Promise<Server> {
   return server;
 }
 afterAll(async () => {
-  await closeAll();
   for (const { stores, parlor } of opened) {
     await parlor.close();
     await stores.close();
@@ -43,6 +42,7 @@ afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
+  await closeAll(); // last: it removes the temporary folders the stores above live in
 });
 
 /** 'open' when a socket to the server's /ws gets its welcome and stays open for a while. */

@@ -34,7 +34,6 @@ await describeWithPostgres(`examples/existing-app (chat store: ${chatStore}): a 
     wsUrl = target.wsUrl.replace(/\/ws$/, '/chat/ws');
   });
   afterAll(async () => {
-    await closeAll();
     await app?.close();
     // pg's pool.end() resolves before its sockets have closed: let them go first, or FORCE kills one mid-goodbye
     // and its FATAL surfaces as an uncaught error in this process.
@@ -42,6 +41,7 @@ await describeWithPostgres(`examples/existing-app (chat store: ${chatStore}): a 
       .waitFor(async () => expect(await adminQuery(url, 'SELECT 1 FROM pg_stat_activity WHERE datname = $1', [database])).toEqual([]), { timeout: 3000, interval: 50 })
       .catch(() => {});
     await adminQuery(url, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await closeAll(); // last: it removes the temporary folders the stores above live in
   });
 
   async function signUpAndLogIn(username: string): Promise<{ id: number; cookie: string }> {

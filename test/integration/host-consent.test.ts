@@ -76,11 +76,11 @@ describe("a host's MessagePersister: a reply still accepts the conversation", ()
     });
   });
   afterAll(async () => {
-    await closeAll();
     await host?.close();
     await stores?.close();
     await hostDb?.close();
     rmSync(dir, { recursive: true, force: true });
+    await closeAll(); // last: it removes the temporary folders the stores above live in
   });
 
   it('a request until the reply; after it, delivered receipts and typing reach the first writer', async () => {

@@ -41,10 +41,10 @@ describe('host-owned groups: the members cache and its invalidation (SQLite)', (
     });
   });
   afterAll(async () => {
-    await closeAll();
     await host?.close();
     await stores?.close();
     rmSync(dir, { recursive: true, force: true });
+    await closeAll(); // last: it removes the temporary folders the stores above live in
   });
 
   it('asks the host once per group for group history, typing and member lists; invalidateGroup makes it ask again', async () => {

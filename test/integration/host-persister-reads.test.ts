@@ -54,12 +54,12 @@ describe("a host's MessagePersister: the list routes read what it stored", () =>
     withoutReads = await startHostApp(stores, { userDirectory: users, messagePersister: hostPersister(hostDb, false) });
   });
   afterAll(async () => {
-    await closeAll();
     await withReads?.close();
     await withoutReads?.close();
     await stores?.close();
     await hostDb?.close();
     rmSync(dir, { recursive: true, force: true });
+    await closeAll(); // last: it removes the temporary folders the stores above live in
   });
 
   it('GET /api/conversations lists the conversations the persister stored, with requests marked by Parlor', async () => {

@@ -72,9 +72,9 @@ function hostUsersSuite(name: string, open: () => Promise<OpenedStores>): void {
       host = await startHostApp(opened.stores, { userDirectory: directory, logger: log.logger });
     });
     afterAll(async () => {
-      await closeAll();
       await host?.close();
       await opened?.cleanup();
+      await closeAll(); // last: it removes the temporary folders the stores above live in
     });
 
     it('private messages, receipts, read markers, history and conversations between host ids', async () => {

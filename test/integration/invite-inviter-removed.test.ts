@@ -57,9 +57,9 @@ function removedInviterSuite(name: string, open: () => Promise<{ stores: Stores;
       host = await startHostApp(opened.stores, { userDirectory: directory });
     });
     afterAll(async () => {
-      await closeAll();
       await host?.close();
       await cleanup();
+      await closeAll(); // last: it removes the temporary folders the stores above live in
     });
 
     it('is a 403: no invitation stored, no notification', async () => {

@@ -51,9 +51,9 @@ describe('one path: HTTP and WebSocket through the same injected interfaces', ()
     };
   });
   afterAll(async () => {
-    await closeAll();
     await close?.();
     await stores?.close();
+    await closeAll(); // last: it removes the temporary folders the stores above live in
   });
 
   it('private: a REST send is stored by the injected persister and routed live; history over HTTP reads it back; the bundled store holds nothing', async () => {

@@ -40,11 +40,11 @@ await describeWithPostgres('PostgreSQL: a write committed whose answer was lost'
       host.parlor.events.on('message', (e: { message: { id: number } }) => events.push(e));
     });
     afterAll(async () => {
-      await closeAll();
       await host?.close();
       await stores?.close();
       await proxy?.close();
       await dropSchema(url, schema);
+      await closeAll(); // last: it removes the temporary folders the stores above live in
     });
 
     it('the resend after the outage is acked with the stored id AND the recipient gets the message live', async () => {

@@ -20,8 +20,8 @@ await describeWithPostgres('delivered receipts on PostgreSQL when the recipient 
     server = await startTestServer({ DATABASE_URL: url, DATABASE_SCHEMA: schema });
   });
   afterAll(async () => {
-    await closeAll();
     await dropSchema(url, schema);
+    await closeAll(); // last: it removes the temporary folders the stores above live in
   });
 
   it('every message a connection of the recipient received gets its delivered receipt', async () => {

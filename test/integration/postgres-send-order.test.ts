@@ -21,8 +21,8 @@ await describeWithPostgres('standalone server on PostgreSQL', (url) => {
       server = await startTestServer({ DATABASE_URL: url, DATABASE_SCHEMA: schema, WS_RATE_LIMIT: '1000', WS_RATE_BURST: '1000' });
     });
     afterAll(async () => {
-      await closeAll();
       await dropSchema(url, schema);
+      await closeAll(); // last: it removes the temporary folders the stores above live in
     });
 
     it('group and private messages keep the order they were sent in: ack ids grow, the recipient gets them in that order', async () => {

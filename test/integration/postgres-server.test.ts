@@ -36,9 +36,9 @@ await describeWithPostgres('standalone server on PostgreSQL', (url) => {
     proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
   });
   afterAll(async () => {
-    await closeAll();
     await proxy?.close();
     await dropSchema(url, schema);
+    await closeAll(); // last: it removes the temporary folders the stores above live in
   });
 
   const sessionRows = (sid: string) =>

@@ -22,9 +22,9 @@ await describeWithPostgres('PostgreSQL outage: sessions and accounts', (url) => 
       server = await startTestServer({ DATABASE_URL: proxy.via(url), DATABASE_SCHEMA: schema, SESSION_RECHECK_MS: '1000' });
     });
     afterAll(async () => {
-      await closeAll();
       await proxy?.close();
       await dropSchema(url, schema);
+      await closeAll(); // last: it removes the temporary folders the stores above live in
     });
 
     it('cut: upgrade 503, login 503, register 503, sockets stay; back: everything works', async () => {

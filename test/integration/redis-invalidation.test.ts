@@ -47,7 +47,6 @@ await describeWithRedis('cache invalidation across instances (RedisBroker)', (ur
     }
   });
   afterAll(async () => {
-    await closeAll();
     for (const { host, broker } of instances) {
       await host.close();
       await broker.close();
@@ -55,6 +54,7 @@ await describeWithRedis('cache invalidation across instances (RedisBroker)', (ur
     await stores?.close();
     await deleteRedisKeys(url, prefix);
     rmSync(dir, { recursive: true, force: true });
+    await closeAll(); // last: it removes the temporary folders the stores above live in
   });
 
   it('invalidateGroup on A makes B ask its host again (and A too); each instance asked once before', async () => {

@@ -55,13 +55,13 @@ await describeWithRedis('after a lost Redis subscription (RedisBroker)', (url) =
     }
   });
   afterAll(async () => {
-    await closeAll();
     for (const host of hosts) await host.close();
     for (const broker of brokers) await broker.close();
     await proxy?.close();
     await stores?.close();
     await deleteRedisKeys(url, prefix);
     rmSync(dir, { recursive: true, force: true });
+    await closeAll(); // last: it removes the temporary folders the stores above live in
   });
 
   it('an invalidation published while B was unsubscribed: B forgets its caches once subscribed again', async () => {

@@ -45,7 +45,6 @@ beforeAll(async () => {
   target = targetOf(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });
 afterAll(async () => {
-  await closeAll();
   for (const { parlor, stores } of opened) {
     await parlor.close(); // closes its broker too
     await stores.close();
@@ -53,6 +52,7 @@ afterAll(async () => {
   server?.closeAllConnections();
   await new Promise((ok) => server?.close(ok));
   await deleteRedisKeys(REDIS_URL, PREFIX);
+  await closeAll(); // last: it removes the temporary folders the stores above live in
 });
 
 const wsOf = (mount: string) => `${target.url.replace('http', 'ws')}${mount}/ws`;

@@ -55,13 +55,13 @@ beforeAll(async () => {
   target = targetOf(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });
 afterAll(async () => {
-  await closeAll();
   for (const { parlor, stores } of opened) {
     await parlor.close();
     await stores.close();
   }
   server.closeAllConnections();
   await new Promise((ok) => server.close(ok));
+  await closeAll(); // last: it removes the temporary folders the stores above live in
 });
 
 async function login(userId: number): Promise<string> {

@@ -25,13 +25,13 @@ type MountOptions = Omit<ParlorOptions, 'stores' | 'sessionSecret'>;
 const opened: Array<{ parlor: Parlor; stores: Stores }> = [];
 const servers: Server[] = [];
 afterAll(async () => {
-  await closeAll();
   for (const { parlor } of opened) await parlor.close();
   for (const server of servers) {
     server.closeAllConnections();
     await new Promise((ok) => server.close(ok));
   }
   for (const stores of new Set(opened.map((o) => o.stores))) await stores.close();
+  await closeAll(); // last: it removes the temporary folders the stores above live in
 });
 
 /**
