@@ -77,13 +77,18 @@ export interface RedisBrokerOptions {
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
-type Resolved = Required<Omit<RedisBrokerOptions, 'redis' | 'logger'>> & Pick<RedisBrokerOptions, 'redis'> & { logger: Logger };
+type Resolved = Required<Omit<RedisBrokerOptions, 'redis' | 'logger'>> &
+  Pick<RedisBrokerOptions, 'redis'> & {
+    logger: Logger;
+    /** The logical database both connections select (databaseOf). */
+    database: number;
+  };
 
 /** Defaults merged in one place; values that cannot work throw here, at construction. */
 function resolveRedisBrokerOptions(options: RedisBrokerOptions = {}): Resolved {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as RedisBrokerOptions;
   const ttl = defined.presenceTtlMs ?? 15_000;
-  const o: Resolved = {
+  const o: Omit<Resolved, 'database'> = {
     url: DEFAULT_REDIS_URL,
     prefix: 'parlor',
     instanceId: randomUUID(),
@@ -113,8 +118,7 @@ function resolveRedisBrokerOptions(options: RedisBrokerOptions = {}): Resolved {
     throw new TypeError('RedisBroker option url is not a URL (percent-encode / # ? @ and spaces in the user name and password)');
   }
   if (!/^[\w.:-]{1,128}$/.test(o.instanceId)) throw new TypeError('RedisBroker option instanceId must be 1-128 of [A-Za-z0-9_.:-]');
-  databaseOf(o.url, o.redis);
-  return o;
+  return { ...o, database: databaseOf(o.url, o.redis) };
 }
 
 /**
@@ -146,8 +150,6 @@ export class RedisBroker implements Broker {
   /** The server, without credentials: `redis://host:port`. */
   readonly description: string;
   readonly names: RedisNames;
-  /** The logical database both connections select (databaseOf). */
-  private readonly database: number;
   private readonly options: Resolved;
   /**
    * ioredis puts a failed command on its errors, arguments and all (an
@@ -191,8 +193,7 @@ export class RedisBroker implements Broker {
     this.instanceId = this.options.instanceId;
     this.description = describeRedisUrl(this.options.url);
     // The database goes into the channel names: pub/sub is not scoped by it (RedisNames).
-    this.database = databaseOf(this.options.url, this.options.redis);
-    this.names = new RedisNames(this.options.prefix, this.database);
+    this.names = new RedisNames(this.options.prefix, this.options.database);
     this.echoHead = wireOriginHead(this.instanceId);
 
     // Fail fast instead of queueing: no offline queue, and commands in flight when the
@@ -252,12 +253,12 @@ export class RedisBroker implements Broker {
     return this.down || this.everReady ? 'down' : 'connecting';
   }
 
-  /** Resolves once `status` is `ready` (for start-up logs and tests); rejects after `timeoutMs`. */
   /** The refusal of REDIS_URL's database (see `refusal`), or null: such a broker never connects. */
   get refused(): Error | null {
     return this.refusal;
   }
 
+  /** Resolves once `status` is `ready` (for start-up logs and tests); rejects after `timeoutMs`, or with the database's refusal. */
   async waitUntilReady(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.status !== 'ready') {
@@ -512,10 +513,10 @@ export class RedisBroker implements Broker {
   private refuseDatabase(err: Error): void {
     if (this.refusal) return;
     this.refusal = new Error(
-      `Redis at ${this.description} refused database ${this.database}, the /db of REDIS_URL (the broker's url option): ` +
-        `SELECT ${this.database} answered "${err.message}". Nothing was written; use a database below the server's \`databases\` (16 by default)`,
+      `Redis at ${this.description} refused database ${this.options.database}, the /db of REDIS_URL (the broker's url option): ` +
+        `SELECT ${this.options.database} answered "${err.message}". Nothing was written; use a database below the server's \`databases\` (16 by default)`,
     );
-    this.log.error({ err, redis: this.description, database: this.database }, `redis: ${this.refusal.message}`);
+    this.log.error({ err, redis: this.description, database: this.options.database }, `redis: ${this.refusal.message}`);
     this.pub.disconnect();
     this.sub.disconnect();
   }
