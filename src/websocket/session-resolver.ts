@@ -11,7 +11,12 @@ export interface Identity {
    * earlier user's sockets of it (SessionOwners).
    */
   sessionId?: string;
-  /** How the request proved who it is. The Origin check applies to `cookie` only. */
+  /**
+   * How the request proved who it is. Only `token` (a bearer token, which a
+   * browser never attaches by itself) is exempt from the upgrade's Origin
+   * check; `cookie`, and an identity without `via` or with any other value,
+   * get it (a foreign Origin is 403).
+   */
   via: 'cookie' | 'token';
   /**
    * When the credential ends (Unix ms): a bearer token's `exp`. The socket is

@@ -71,7 +71,8 @@ export function createUpgradeHandler(
         return abort(socket, 503, 'unavailable', 'the session lookup is unavailable, try again later');
       }
       if (!identity) return abort(socket, 401, 'unauthorized', 'no valid session');
-      if (identity.via === 'cookie' && !options.isOriginAllowed(req)) {
+      // Only a bearer token is exempt: an identity without `via` (or with any other) counts as a cookie, failing closed.
+      if (identity.via !== 'token' && !options.isOriginAllowed(req)) {
         return abort(socket, 403, 'forbidden', 'origin not allowed');
       }
       const waitMs = manager.admitConnection(identity.userId);
