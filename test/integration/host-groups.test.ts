@@ -143,3 +143,30 @@ describe('host-owned groups: ids as a database driver gives them (bigint as stri
     expect(await bob.next('typing')).toMatchObject({ from: ALICE, to: BOB, is_typing: true });
   });
 });
+
+describe('host-owned groups: an id that is neither a number nor digits is the fetcher failing', () => {
+  const DAVE = 801;
+  const TEAM = 5;
+  // A UUID-keyed table, a `null` from a LEFT JOIN, a typo'd column: not ids, and no hex either.
+  const app = useSqliteHostApp({
+    userDirectory: { existing: (ids) => [...ids] },
+    groupMemberFetcher: {
+      acceptedMembers: (groupId) => (groupId === TEAM ? ([DAVE, 'not-an-id'] as never) : groupId === TEAM + 1 ? ([DAVE, '0x2BD'] as never) : null),
+      groupsOf: () => [{ id: 'g-7', name: 'uuid group', status: 'accepted' }] as never,
+      members: () => [{ id: DAVE, status: 'accepted' }, { id: 'u-9', status: 'accepted', username: 'odd' }] as never,
+    },
+  });
+
+  it.each([
+    ['GET /api/groups (a group id of null)', '/api/groups', DAVE],
+    ['GET /api/groups/:id/members (a member id of null)', `/api/groups/${TEAM}/members`, DAVE],
+    ['GET /api/messages/group (a member list with a non-id in it)', `/api/messages/group?group=${TEAM}`, DAVE],
+    ["GET /api/messages/group by user 701 ('0x2BD' is no member 701)", `/api/messages/group?group=${TEAM + 1}`, 701],
+  ])('%s: 503 unavailable naming groupMemberFetcher', async (_name, path, asUser) => {
+    const res = await app.host.http.get(path).set(app.host.as(asUser));
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 503,
+      body: { error: 'unavailable', message: 'groupMemberFetcher is unavailable, try again later' },
+    });
+  });
+});
