@@ -142,7 +142,11 @@ export interface Parlor {
   disconnectSession(sessionId: string): void;
   /** Ban or deletion: every socket of the user closes with 4401, on every instance, within 2 s. */
   disconnectUser(userId: number): void;
-  /** Stops new sockets, finishes stored writes, closes sockets with 1001. Does not close `stores`. */
+  /**
+   * Stops new sockets and sends (HTTP sends answer 503), finishes stored writes, closes sockets with 1001,
+   * then undoes every `attach` (its 'upgrade' listener and path claim go: a new Parlor may attach to the same
+   * server and path). Does not close `stores`.
+   */
   close(): Promise<void>;
 }
 
@@ -178,6 +182,9 @@ export function createParlor(options: ParlorOptions): Parlor {
     sessionTimeoutMs: options.sessionTimeoutMs,
   });
 
+  /** The functions that undo each `attach` still in place: close() calls them. */
+  const attached = new Set<() => void>();
+
   return {
     router,
     opsRouter,
@@ -191,11 +198,23 @@ export function createParlor(options: ParlorOptions): Parlor {
     handleUpgrade: upgrade.handle,
     disconnectSession: (sessionId) => void manager.disconnect({ sessionId: requireSessionId(sessionId, 'disconnectSession') }),
     disconnectUser: (userId) => void manager.disconnect({ userId: requireUserId(userId, 'disconnectUser') }),
-    attach: (server, { path = wsPath } = {}) =>
-      listenForUpgrades(server, path, upgrade.handleAt(path), logger, { mount: upgrade, tokenScope: auth.defaultTokenScope }),
+    attach: (server, { path = wsPath } = {}) => {
+      const stopListening = listenForUpgrades(server, path, upgrade.handleAt(path), logger, { mount: upgrade, tokenScope: auth.defaultTokenScope });
+      const detach = () => {
+        attached.delete(detach);
+        stopListening();
+      };
+      attached.add(detach);
+      return detach;
+    },
     async close() {
-      await manager.close();
-      upgrade.wss.close();
+      try {
+        await manager.close();
+        upgrade.wss.close();
+      } finally {
+        // Answered 503 while closing; released after, so a new Parlor can attach to the same server and path.
+        for (const detach of [...attached]) detach();
+      }
     },
   };
 }

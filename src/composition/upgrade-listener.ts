@@ -45,7 +45,7 @@ export function listenForUpgrades(server: Server, path: string, handle: UpgradeH
   const paths = attachedPaths.get(server) ?? new Set<string>();
   if (paths.has(path)) {
     throw new TypeError(
-      `attach: another Parlor mount already serves ${path} on this server; give each mount its own path (attach(server, { path: '/support/ws' }) or wsPath), or stop the first (the function its attach returned)`,
+      `attach: another Parlor mount already serves ${path} on this server; give each mount its own path (attach(server, { path: '/support/ws' }) or wsPath), or stop the first (the function its attach returned, or its parlor.close())`,
     );
   }
   const releaseScope = attaching ? claimTokenScope(server, attaching) : () => {};

@@ -17,7 +17,7 @@ export function messageRoutes(ctx: HttpContext, { signedIn }: RouteChains): Rout
   const r = Router();
   const { messages } = ctx.manager;
 
-  // Sends go through the Manager, exactly like the `private` and `group` frames.
+  // Sends go through the Manager, exactly like the `private` and `group` frames; once it is closing, it refuses them (503 `unavailable`).
   r.post('/private', ...signedIn, async (req, res) => {
     const f = parse(SendPrivate, req.body);
     const saved = await ctx.manager.sendPrivate({ from: me(res).userId, to: f.to, content: f.content, clientId: f.client_id });

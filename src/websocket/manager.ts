@@ -395,7 +395,13 @@ export class Manager {
    * Host code calls it too (`parlor.manager.notify`), with ids it may hold as
    * digits: read as the number, anything else a TypeError (src/user-id.ts).
    */
-  async notify(hostUserId: number, subtype: string, message: string, data: Record<string, unknown> = {}): Promise<Notification> {
+  notify(hostUserId: number, subtype: string, message: string, data: Record<string, unknown> = {}): Promise<Notification> {
+    // Counted whole (lookup, store, publish), so close() closes the broker only after it. Not refused during
+    // close(): a caller may notify about a write it already stored (an invitation), which must not lose its notice.
+    return this.counted(this.storeNotification(hostUserId, subtype, message, data));
+  }
+
+  private async storeNotification(hostUserId: number, subtype: string, message: string, data: Record<string, unknown>): Promise<Notification> {
     const userId = requireUserId(hostUserId, 'notify');
     await this.users.require(userId);
     const notification = await this.track(this.messages.saveNotification(userId, subtype, message, data));
@@ -416,6 +422,40 @@ export class Manager {
   }
 
   /**
+   * A private message sent over HTTP (POST /api/messages/private) or by host
+   * code: stored and routed exactly like a `private` frame (storePrivate).
+   * Refused with `unavailable` (503), storing nothing, once close() began; one
+   * under way is waited for by close() before it closes the broker, so its
+   * 201 means it was routed live like any other (contract sections 2 and 3).
+   */
+  sendPrivate(input: SavePrivateInput): Promise<Saved<PrivateMessage>> {
+    return this.whileRunning(() => this.storePrivate(input));
+  }
+
+  /** The same for a group message (POST /api/messages/group): see sendPrivate and storeGroup. */
+  sendGroup(input: SaveGroupInput): Promise<Saved<GroupMessage>> {
+    return this.whileRunning(() => this.storeGroup(input));
+  }
+
+  /**
+   * A send that is not a frame (frames are refused in onFrame and counted in
+   * answer): refused once close() began, else counted until it settles so
+   * that close() waits for it. The caller answers its failure.
+   */
+  private whileRunning<T>(send: () => Promise<T>): Promise<T> {
+    if (this.state !== 'running') {
+      return Promise.reject(new ParlorError('unavailable', 'the server is shutting down; nothing was stored: send it again (the same client_id) in a moment'));
+    }
+    return this.counted(send());
+  }
+
+  /** Counts work its caller waits for and answers (not logged here), so close() waits for it before it closes the broker. */
+  private counted<T>(work: Promise<T>): Promise<T> {
+    void this.inFlight.track(work.then(ignore, ignore));
+    return work;
+  }
+
+  /**
    * Stores a private message and routes it live, skipping `exceptConnection`
    * (the sending socket). A resend of a stored client_id returns the earlier
    * message and routes nothing. The `private` frame and POST /api/messages/private
@@ -424,7 +464,7 @@ export class Manager {
    * arrived, whatever their checks cost); its turn is taken before the first
    * await, so a frame must call this in the tick it arrived. An HTTP send has none.
    */
-  async sendPrivate(input: SavePrivateInput, exceptConnection?: string, order: SendOrder = NO_ORDER): Promise<Saved<PrivateMessage>> {
+  private async storePrivate(input: SavePrivateInput, exceptConnection?: string, order: SendOrder = NO_ORDER): Promise<Saved<PrivateMessage>> {
     const turn = order.take();
     let admitted: Admission;
     let toSave: SavePrivateInput;
@@ -442,7 +482,7 @@ export class Manager {
       if (waiting) await waiting;
       if (this.options.messagePolicy || waiting) {
         // The policy (a moderation call) or an earlier message's checks may have taken their time: a block answered
-        // meanwhile refuses the message, as the members of a group are read again (sendGroup).
+        // meanwhile refuses the message, as the members of a group are read again (storeGroup).
         const again = this.consent.admitPrivate(input.from, input.to);
         admitted = again instanceof Promise ? await again : again;
       }
@@ -512,7 +552,7 @@ export class Manager {
   }
 
   /** The same for a group: 404/403 (`not_found`/`forbidden`) unless the sender is an accepted member. */
-  async sendGroup(input: SaveGroupInput, exceptConnection?: string, order: SendOrder = NO_ORDER): Promise<Saved<GroupMessage>> {
+  private async storeGroup(input: SaveGroupInput, exceptConnection?: string, order: SendOrder = NO_ORDER): Promise<Saved<GroupMessage>> {
     const turn = order.take();
     let members: readonly number[];
     let toSave: SaveGroupInput;
@@ -693,12 +733,12 @@ export class Manager {
   }
 
   private async onPrivate(conn: Connection, f: ClientFrameOf<'private'>): Promise<void> {
-    const saved = await this.sendPrivate({ from: conn.userId, to: f.to, content: f.content, clientId: f.client_id }, conn.id, conn.arrivals);
+    const saved = await this.storePrivate({ from: conn.userId, to: f.to, content: f.content, clientId: f.client_id }, conn.id, conn.arrivals);
     this.ack(conn, f.client_id, saved.message);
   }
 
   private async onGroup(conn: Connection, f: ClientFrameOf<'group'>): Promise<void> {
-    const saved = await this.sendGroup({ from: conn.userId, groupId: f.group_id, content: f.content, clientId: f.client_id }, conn.id, conn.arrivals);
+    const saved = await this.storeGroup({ from: conn.userId, groupId: f.group_id, content: f.content, clientId: f.client_id }, conn.id, conn.arrivals);
     this.ack(conn, f.client_id, saved.message);
   }
 
@@ -889,8 +929,10 @@ export class Manager {
   // ---- lifecycle ---------------------------------------------------------
 
   /**
-   * Stops taking connections, waits for stored writes, then closes every socket with 1001. Every call, a
-   * second one during the first included (a host with both a SIGINT and a SIGTERM handler), resolves then.
+   * Stops taking connections, frames and sends (sendPrivate, sendGroup: `unavailable`), waits for the writes
+   * under way (frames, HTTP sends, notify) so they are routed before the broker closes, then closes every
+   * socket with 1001. Every call, a second one during the first included (a host with both a SIGINT and a
+   * SIGTERM handler), resolves then.
    */
   close(): Promise<void> {
     return (this.closing ??= this.shutDown());
@@ -917,6 +959,9 @@ export class Manager {
     this.state = 'closed';
   }
 }
+
+/** A settled promise's value or reason, dropped: counted work whose caller answers it. */
+function ignore(): void {}
 
 /** The ids of the groups a `groupsOf` answer lists as accepted. */
 function acceptedIds(groups: ReadonlyArray<{ id: number; status: string }>): number[] {
