@@ -234,7 +234,9 @@ export class Manager {
     const sessionId = conn.identity.sessionId;
     if (sessionId !== undefined && !this.holdsSession(conn.userId, sessionId, conn)) this.sessionOwners.closed(sessionId, conn.userId);
     if (!this.registry.remove(conn)) return;
-    if (!this.registry.has(conn.userId)) this.track(this.presence.wentOffline(conn.userId));
+    // Once close() began the instance is leaving: no announcement (a survivor's sweep tells the cluster, and one
+    // made now would read the stores or the host's contactsOf after close() resolved: the caller closes them next).
+    if (!this.registry.has(conn.userId) && this.state === 'running') this.track(this.presence.wentOffline(conn.userId));
   }
 
   /**
