@@ -1,10 +1,16 @@
 import { parse as parsePgConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
-import { MAX_TOKEN_TTL_SECONDS } from './auth/token-service.js';
+import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from './auth/token-service.js';
+import { DEFAULT_AUTH_RATE_LIMIT } from './composition/routes.js';
+import { DEFAULT_READ_BUDGET } from './http/user-rate-limit.js';
 import { databaseOf, isRedisUrl } from './broker/redis-broker.js';
 import { Origin } from './parlor-options.js';
+import { MIN_SESSION_SECRET_CHARS } from './session/secret.js';
+import { DEFAULT_MEMBERSHIP_CACHE_GROUPS } from './store/membership-cache.js';
 import { MAX_TIMER_MS, TIMER_TOO_LONG } from './timer-limit.js';
 import { trustProxyCompiles } from './trust-proxy.js';
+import { DEFAULT_MANAGER_OPTIONS as MANAGER } from './websocket/options.js';
+import { MIN_FRAME_BYTES } from './wire-limits.js';
 
 /**
  * A comma list: "a, b,,c" -> ["a","b","c"]; each entry checked by `entry`,
@@ -61,6 +67,8 @@ function pgCanRead(url: string): boolean {
 /**
  * The environment variables of contract section 1, with their defaults, in
  * one place. A bad value stops the process at start with the variable's name.
+ * A default the library has too (a Manager option, a read budget, a token
+ * lifetime...) is read from the library's constant, so the two cannot drift.
  */
 export const EnvSchema = z.object({
   PORT: Int(3000, 0, 65535),
@@ -85,7 +93,7 @@ export const EnvSchema = z.object({
   /** PostgreSQL connections per instance. */
   DATABASE_POOL_SIZE: Int(10, 1),
   /** Groups whose accepted members each instance keeps in memory; 0 turns the cache off. */
-  MEMBERSHIP_CACHE_GROUPS: Int(10_000),
+  MEMBERSHIP_CACHE_GROUPS: Int(DEFAULT_MEMBERSHIP_CACHE_GROUPS),
   /** Checked here, not by the RedisBroker at start, so the error names the variable (and comes before the database is opened). */
   REDIS_URL: z
     .string()
@@ -102,29 +110,30 @@ export const EnvSchema = z.object({
   PRESENCE_TTL_MS: Ms(15_000, 100),
   /** How often each instance looks for dead instances in Redis. */
   PRESENCE_SWEEP_MS: Ms(5_000, 50),
-  SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  SESSION_SECRET: z.string().min(MIN_SESSION_SECRET_CHARS, `must be at least ${MIN_SESSION_SECRET_CHARS} characters`).optional(),
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  TOKEN_TTL_SECONDS: Int(900, 30, MAX_TOKEN_TTL_SECONDS, `must be at most ${MAX_TOKEN_TTL_SECONDS} (366 days)`),
+  TOKEN_TTL_SECONDS: Int(DEFAULT_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, `must be at most ${MAX_TOKEN_TTL_SECONDS} (366 days)`),
   /** How often each instance checks its cookie sockets' sessions against the session store (one batched query). */
-  SESSION_RECHECK_MS: Ms(60_000, 1000),
+  SESSION_RECHECK_MS: Ms(MANAGER.sessionRecheckMs, 1000),
   /** Each entry by createParlor's rule for `allowedOrigins`, so the error names the variable. */
   ALLOWED_ORIGINS: List(Origin),
   ADMIN_USERS: List(),
-  MAX_FRAME_BYTES: Int(65536, 256),
-  WS_RATE_LIMIT: Int(20, 1),
-  WS_RATE_BURST: Int(40, 1),
+  /** At least MIN_FRAME_BYTES: the largest frame of a valid message (4000 characters, as JSON escapes at worst). */
+  MAX_FRAME_BYTES: Int(MANAGER.maxFrameBytes, MIN_FRAME_BYTES),
+  WS_RATE_LIMIT: Int(MANAGER.rateLimit, 1),
+  WS_RATE_BURST: Int(MANAGER.rateBurst, 1),
   /** New WebSocket connections a second per user, and the burst (429 on the upgrade past them). */
-  WS_CONNECT_RATE: Int(2, 1),
-  WS_CONNECT_BURST: Int(40, 1),
+  WS_CONNECT_RATE: Int(MANAGER.connectRate, 1),
+  WS_CONNECT_BURST: Int(MANAGER.connectBurst, 1),
   /** Private conversations a user may start with strangers a day, per instance (rate_limited past it). */
-  NEW_CONVERSATIONS_PER_DAY: Int(200, 1),
+  NEW_CONVERSATIONS_PER_DAY: Int(MANAGER.newConversationsPerDay, 1),
   /** Authenticated HTTP reads (GET) a second per user; 0 turns the read limit off. HTTP writes take WS_RATE_LIMIT / WS_RATE_BURST. */
-  HTTP_READ_RATE_LIMIT: Int(20),
-  HTTP_READ_BURST: Int(60, 1),
-  MAX_BUFFERED_BYTES: Int(4 * 1024 * 1024, 1024),
-  MAX_CONNECTIONS_PER_USER: Int(32, 1),
-  AUTH_RATE_LIMIT: Int(30),
-  HEARTBEAT_INTERVAL_MS: Ms(30_000, 10),
+  HTTP_READ_RATE_LIMIT: Int(DEFAULT_READ_BUDGET.rate),
+  HTTP_READ_BURST: Int(DEFAULT_READ_BUDGET.burst, 1),
+  MAX_BUFFERED_BYTES: Int(MANAGER.maxBufferedBytes, 1024),
+  MAX_CONNECTIONS_PER_USER: Int(MANAGER.maxConnectionsPerUser, 1),
+  AUTH_RATE_LIMIT: Int(DEFAULT_AUTH_RATE_LIMIT),
+  HEARTBEAT_INTERVAL_MS: Ms(MANAGER.heartbeatIntervalMs, 10),
   PASSWORD_HASH_COST: Int(17, 10, 20),
   /** Proxy hops (`1` behind one nginx) or the proxies' addresses; `true` is refused, see trustProxySetting. */
   TRUST_PROXY: z

@@ -4,7 +4,8 @@
  * construction, instead of a TypeError at the first request.
  */
 import { z } from 'zod';
-import { MAX_TOKEN_TTL_SECONDS } from './auth/token-service.js';
+import { MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from './auth/token-service.js';
+import { MIN_SESSION_SECRET_CHARS } from './session/secret.js';
 import { trustProxyCompiles } from './trust-proxy.js';
 import { MAX_TIMER_MS, TIMER_TOO_LONG } from './timer-limit.js';
 import type { Broker } from './websocket/broker.js';
@@ -69,7 +70,7 @@ function isHttpOrigin(value: string): boolean {
   }
 }
 
-const Secret = z.string().min(16, 'must be at least 16 characters');
+const Secret = z.string().min(MIN_SESSION_SECRET_CHARS, `must be at least ${MIN_SESSION_SECRET_CHARS} characters`);
 
 /** A per-user budget of HTTP requests (src/user-budgets.ts), or `false` for none. */
 const RateBudget = z.union([
@@ -234,7 +235,7 @@ const OptionsSchema = z
         z
           .object({
             secret: z.string().min(32, 'must be at least 32 characters').optional(),
-            ttlSeconds: z.number().int().min(1).max(MAX_TOKEN_TTL_SECONDS, `must be at most ${MAX_TOKEN_TTL_SECONDS} (366 days)`).optional(),
+            ttlSeconds: z.number().int().min(MIN_TOKEN_TTL_SECONDS, `must be at least ${MIN_TOKEN_TTL_SECONDS}`).max(MAX_TOKEN_TTL_SECONDS, `must be at most ${MAX_TOKEN_TTL_SECONDS} (366 days)`).optional(),
             audience: z.string().min(1, 'must not be empty').optional(),
           })
           .strict(),

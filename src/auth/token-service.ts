@@ -12,10 +12,20 @@ import { requireUserId } from '../user-id.js';
  */
 export const MAX_TOKEN_TTL_SECONDS = 366 * 24 * 60 * 60;
 
+/**
+ * The shortest token lifetime (TOKEN_TTL_SECONDS and createParlor's `tokens.ttlSeconds`): `exp` is whole
+ * seconds after `iat`, so a token of a few seconds can expire before the client's upgrade reaches the
+ * server, a 401 the SDK treats as final.
+ */
+export const MIN_TOKEN_TTL_SECONDS = 30;
+
+/** The token lifetime unless set (TOKEN_TTL_SECONDS, `tokens.ttlSeconds`): 15 minutes. */
+export const DEFAULT_TOKEN_TTL_SECONDS = 900;
+
 export interface TokenOptions {
   /** Signing key (TOKEN_SECRET). Default: derived from the session secret with HKDF. */
   secret?: string;
-  /** Lifetime of a token in seconds (TOKEN_TTL_SECONDS). Default 900, at most MAX_TOKEN_TTL_SECONDS. */
+  /** Lifetime of a token in seconds (TOKEN_TTL_SECONDS). Default 900, MIN_TOKEN_TTL_SECONDS to MAX_TOKEN_TTL_SECONDS. */
   ttlSeconds?: number;
   /**
    * The mount a token is for (its `aud` claim): a token is accepted only by a
@@ -82,7 +92,7 @@ export class TokenService {
     private readonly versions: TokenVersionStore,
     private readonly accounts: UserStore | undefined,
     private readonly hostUsers: HostUserCheck | undefined,
-    ttlSeconds = 900,
+    ttlSeconds = DEFAULT_TOKEN_TTL_SECONDS,
     private readonly now: () => number = Date.now,
   ) {
     this.ttlSeconds = ttlSeconds;

@@ -30,6 +30,23 @@ export type { TypingTarget } from './frames.js';
 /** How long a sync the server answered `rate_limited` waits before it is written again. */
 const SYNC_RETRY_MS = 1000;
 
+const TOO_LONG = Symbol('too long');
+
+/**
+ * The content of a send (private, group, broadcast) as it is written, or TOO_LONG. The server trims the text
+ * and stores it trimmed: it is written trimmed too, or surrounding whitespace (a paste ending in 70,000
+ * newlines) would pass the check and take the frame past the server's frame limit. The server's answer to too
+ * long a text depends on its size: `too_large`, or, past its frame limit, a 1009 close that stops the client
+ * and rejects every waiting send. So a text over MAX_CONTENT_CHARS, counted as the server counts (characters of
+ * the trimmed text), is never written. Within it, a frame is under MIN_FRAME_BYTES (src/wire-limits.ts), the
+ * least MAX_FRAME_BYTES the server takes: no frame-size check of its own is needed. Anything but a string (a
+ * JavaScript caller's mistake) is written as given, for the server to refuse.
+ */
+function contentToWrite(content: string): string | typeof TOO_LONG {
+  const text = typeof content === 'string' ? content.trim() : content;
+  return typeof text === 'string' && !withinCharacters(text, MAX_CONTENT_CHARS) ? TOO_LONG : text;
+}
+
 export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   private readonly options: ResolvedClientOptions;
   private readonly outbox: Outbox;
@@ -130,10 +147,13 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
   /**
    * Broadcast to every connection (admins only). Broadcasts are not stored,
    * acknowledged nor deduplicated, so they are never queued or resent:
-   * returns false when not connected. A refusal arrives as an `error` event.
+   * returns false when not connected. Content over MAX_CONTENT_CHARS (after
+   * trimming) is refused here, as by the other sends: false, never written.
+   * A refusal by the server arrives as an `error` event.
    */
   broadcast(content: string): boolean {
-    return this.writeUnlessReplaying(encode.broadcast(content));
+    const text = contentToWrite(content);
+    return text !== TOO_LONG && this.writeUnlessReplaying(encode.broadcast(text));
   }
 
   /** Tell a user or a group that I am (not) typing. Ephemeral: returns false, and drops it, when not connected. */
@@ -162,15 +182,8 @@ export class ParlorClient extends TypedEmitter<ParlorClientEvents> {
     if (this.current === 'closed') {
       return Promise.reject(new ParlorClientError('closed', 'the client is closed; call connect() to send again'));
     }
-    // The server trims the text and stores it trimmed: it is written trimmed too, or surrounding whitespace (a
-    // paste ending in 70,000 newlines) would pass the check below and take the frame past the server's frame
-    // limit. Trimmed and within MAX_CONTENT_CHARS, a frame is at most about 24 kB (6 bytes a character, as JSON
-    // escapes), under the default MAX_FRAME_BYTES (64 KiB): no frame-size check of its own is needed.
-    const text = typeof content === 'string' ? content.trim() : content;
-    // The server's answer to too long a text depends on its size: `too_large` for this send, or, past its frame
-    // limit, a 1009 close that stops the client and rejects every other send. Refused here, as the server counts
-    // (characters of the trimmed text), before it is queued.
-    if (typeof text === 'string' && !withinCharacters(text, MAX_CONTENT_CHARS)) {
+    const text = contentToWrite(content);
+    if (text === TOO_LONG) {
       return Promise.reject(new ParlorClientError('too_large', `content must be at most ${MAX_CONTENT_CHARS} characters`));
     }
     // The server names a send in its error by its client_id; one it cannot take (too long) it could not name,

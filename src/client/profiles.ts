@@ -6,6 +6,7 @@
  * never asked for again.
  */
 import { TypedEmitter } from './emitter.js';
+import { MAX_PROFILE_IDS_PER_REQUEST } from '../wire-limits.js';
 
 export interface Profile {
   id: number;
@@ -17,8 +18,8 @@ export interface Profile {
 /** Fetches the profiles of these ids (at most 100); ids that do not exist are simply absent. */
 export type FetchProfiles = (ids: readonly number[]) => Promise<Profile[]>;
 
-/** The server's limit on ids per `GET /api/users`. */
-export const MAX_IDS_PER_REQUEST = 100;
+/** The server's limit on ids per `GET /api/users` (MAX_PROFILE_IDS_PER_REQUEST, src/wire-limits.ts). */
+export const MAX_IDS_PER_REQUEST = MAX_PROFILE_IDS_PER_REQUEST;
 
 export interface ProfileCacheEvents {
   /** Profiles arrived (re-render what shows names). */

@@ -12,6 +12,9 @@ import type { Access } from './access.js';
 import { listReads } from './list-reads.js';
 import type { Authentication } from './authentication.js';
 
+/** Register and login requests a minute per client IP (`authRateLimit`, AUTH_RATE_LIMIT); 0 turns the limit off. */
+export const DEFAULT_AUTH_RATE_LIMIT = 30;
+
 /** Parlor's HTTP routes and the ops routes (`/healthz`, `/metrics`), from one context. */
 export function buildRoutes(
   options: ParlorOptions,
@@ -44,7 +47,7 @@ export function buildRoutes(
     hostGroups: options.groupMemberFetcher !== undefined,
     accounts:
       accounts && ownSession
-        ? { session: ownSession.middleware, authRateLimit: options.authRateLimit ?? 30, authRateLimitStore: options.broker?.rateLimitStore?.('auth'), tokens }
+        ? { session: ownSession.middleware, authRateLimit: options.authRateLimit ?? DEFAULT_AUTH_RATE_LIMIT, authRateLimitStore: options.broker?.rateLimitStore?.('auth'), tokens }
         : undefined,
   });
   return { router, opsRouter: opsRoutes(ctx, metrics) };

@@ -3,17 +3,15 @@ import { z } from 'zod';
 import type { HttpContext } from './context.js';
 import type { RouteChains } from './route-chains.js';
 import { parse } from './validation.js';
+import { MAX_PROFILE_IDS_PER_REQUEST } from '../wire-limits.js';
 
-/** Ids per `GET /api/users` at most: each may cost the host's directory a lookup. */
-const MAX_PROFILE_IDS = 100;
-
-/** `?ids=1,2,3`: 1 to 100 positive integers, repeats counted once. */
+/** `?ids=1,2,3`: 1 to MAX_PROFILE_IDS_PER_REQUEST (100) positive integers, repeats counted once: each may cost the host's directory a lookup. */
 const IdList = z
   .string({ message: 'must be a comma-separated list of user ids' })
   .regex(/^\d{1,15}(,\d{1,15})*$/, 'must be a comma-separated list of user ids')
   .transform((s) => [...new Set(s.split(',').map(Number))])
   .refine((ids) => ids.every((id) => id > 0 && Number.isSafeInteger(id)), 'user ids must be positive integers')
-  .refine((ids) => ids.length <= MAX_PROFILE_IDS, `at most ${MAX_PROFILE_IDS} ids`);
+  .refine((ids) => ids.length <= MAX_PROFILE_IDS_PER_REQUEST, `at most ${MAX_PROFILE_IDS_PER_REQUEST} ids`);
 
 /** Names for clients (contract section 4): the profiles of the ids that exist. */
 export function userRoutes(ctx: HttpContext, { signedIn }: RouteChains): Router {

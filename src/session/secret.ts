@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-const MIN_SECRET_CHARS = 32;
+/**
+ * The shortest session secret Parlor takes, wherever it comes from:
+ * SESSION_SECRET (src/config.ts), createParlor's `sessionSecret`
+ * (src/parlor-options.ts) and the data folder's `session-secret` file.
+ */
+export const MIN_SESSION_SECRET_CHARS = 16;
 
 /**
  * The session secret: SESSION_SECRET when set; otherwise one generated on
@@ -24,9 +29,9 @@ export function resolveSessionSecret(
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     return { secret: generate(path), source: 'generated', path };
   }
-  if (existing.length < MIN_SECRET_CHARS) {
+  if (existing.length < MIN_SESSION_SECRET_CHARS) {
     throw new Error(
-      `${path} holds a session secret of fewer than ${MIN_SECRET_CHARS} characters: put a longer one in it, delete it to have one generated, or set SESSION_SECRET`,
+      `${path} holds a session secret of fewer than ${MIN_SESSION_SECRET_CHARS} characters: put a longer one in it, delete it to have one generated, or set SESSION_SECRET`,
     );
   }
   return { secret: existing, source: 'file', path };

@@ -4,6 +4,7 @@ import type { Awaitable } from '../types.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_USER_CACHE_SIZE } from './known-users.js';
 import { MAX_TIMER_MS, TIMER_TOO_LONG } from '../timer-limit.js';
+import { MIN_FRAME_BYTES } from '../wire-limits.js';
 
 /** Every knob of the Manager, each with its default below. Durations are options so tests pass tiny values. */
 export interface ManagerOptions {
@@ -70,7 +71,7 @@ export interface ManagerOptions {
    * client resends it); a write already in the store still commits.
    */
   shutdownWaitMs: number;
-  /** Largest incoming frame (MAX_FRAME_BYTES); larger closes with 1009. */
+  /** Largest incoming frame (MAX_FRAME_BYTES); larger closes with 1009. At least MIN_FRAME_BYTES (src/wire-limits.ts). */
   maxFrameBytes: number;
   /** Open connections one user may hold; the next is closed with 1008. */
   maxConnectionsPerUser: number;
@@ -211,6 +212,10 @@ export function managerOptionProblems(partial: Partial<ManagerOptions> = {}): Ma
   }
   for (const option of ['userCacheSize', 'groupCacheSize'] as const) {
     if (!Number.isInteger(o[option]) || o[option] < 0) problems.push({ option, problem: `must be a non-negative integer, got ${String(o[option])}` });
+  }
+  // A positive value under it (not positive is named above): a valid message could close the socket with 1009.
+  if (o.maxFrameBytes > 0 && o.maxFrameBytes < MIN_FRAME_BYTES) {
+    problems.push({ option: 'maxFrameBytes', problem: `must be at least ${MIN_FRAME_BYTES} (a message of 4000 characters, as JSON escapes at worst), got ${o.maxFrameBytes}` });
   }
   if (o.abuseTolerance < 0) problems.push({ option: 'abuseTolerance', problem: 'must be >= 0' });
   if (o.shedBufferedBytes > o.maxBufferedBytes) problems.push({ option: 'shedBufferedBytes', problem: 'must not exceed maxBufferedBytes' });

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawUpgrade } from '../support/raw-ws.js';
 import { closeAll, connectClient, registerUsers, startTestServer, waitFor, type TestServer, type TestUser } from '../support/server.js';
+import { MIN_FRAME_BYTES } from '../../src/wire-limits.js';
 
-const MAX_FRAME_BYTES = 1024;
+/** The least the server takes (a valid message must fit): a frame of it holds 1000 characters of content and JSON whitespace. */
+const MAX_FRAME_BYTES = MIN_FRAME_BYTES;
 const WS_RATE_LIMIT = 10;
 const WS_RATE_BURST = 5;
 
@@ -11,10 +13,10 @@ describe('per-connection limits', () => {
   let alice: TestUser;
   let bob: TestUser;
 
-  /** A private frame to bob whose JSON text is exactly `bytes` long. */
+  /** A private frame to bob of 1000 characters whose JSON text is exactly `bytes` long (padded with whitespace, which JSON allows). */
   const frameOfSize = (bytes: number, clientId: string) => {
-    const shell = JSON.stringify({ type: 'private', to: bob.id, client_id: clientId, content: '' });
-    return JSON.stringify({ type: 'private', to: bob.id, client_id: clientId, content: 'x'.repeat(bytes - shell.length) });
+    const frame = JSON.stringify({ type: 'private', to: bob.id, client_id: clientId, content: 'x'.repeat(1000) });
+    return frame + ' '.repeat(bytes - frame.length);
   };
 
   beforeAll(async () => {

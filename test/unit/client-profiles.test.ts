@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ProfileCache, type Profile } from '../../src/client/profiles.js';
+import { MAX_IDS_PER_REQUEST, ProfileCache, type Profile } from '../../src/client/profiles.js';
+import { MAX_PROFILE_IDS_PER_REQUEST } from '../../src/wire-limits.js';
 
 const profile = (id: number): Profile => ({ id, username: `user${id}` });
 
@@ -42,6 +43,8 @@ describe('ProfileCache (names for clients, cached per page)', () => {
     const cache = new ProfileCache(fetch);
     await cache.load(Array.from({ length: 250 }, (_, i) => 1000 + i));
     expect(fetch.mock.calls.map(([ids]) => ids.length)).toEqual([100, 100, 50]);
+    // The batch is the server's limit (GET /api/users), one constant for both ends.
+    expect(MAX_IDS_PER_REQUEST).toBe(MAX_PROFILE_IDS_PER_REQUEST);
     expect(cache.get(1249)).toEqual(profile(1249));
   });
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { generateClientId, ParlorClientError, type SendAck } from '../../src/client/index.js';
-import { MAX_CONTENT_CHARS } from '../../src/wire-limits.js';
+import { MAX_CONTENT_CHARS, MIN_FRAME_BYTES } from '../../src/wire-limits.js';
 import { connectAndSync, createClient, flushPromises, privateMessage } from './client-support.js';
 
 /** The server's default frame limit (MAX_FRAME_BYTES, src/config.ts; contract section 1). */
@@ -267,13 +267,29 @@ describe('client ids', () => {
     expect(JSON.parse(group!)).toMatchObject({ type: 'group', group_id: 7, content: '\u{1F600}'.repeat(MAX_CONTENT_CHARS) });
   });
 
-  it('never writes a message frame over the default MAX_FRAME_BYTES: content within MAX_CONTENT_CHARS, as JSON escapes at worst', () => {
+  it('refuses a broadcast over MAX_CONTENT_CHARS as the other sends do (false, never written), and writes one within it trimmed', () => {
+    const h = createClient();
+    const socket = connectAndSync(h);
+    const before = socket.sent.length;
+    expect(h.client.broadcast('x'.repeat(70_000))).toBe(false);
+    expect(h.client.broadcast(`\n${'\u{1F600}'.repeat(MAX_CONTENT_CHARS + 1)}\n`)).toBe(false);
+    expect(socket.sent.length).toBe(before);
+    expect(h.client.broadcast(`hi${'\n'.repeat(70_000)}`)).toBe(true);
+    expect(h.client.broadcast(` ${'\u{1F600}'.repeat(MAX_CONTENT_CHARS)} `)).toBe(true);
+    expect(socket.frames().slice(-2)).toEqual([
+      { type: 'broadcast', content: 'hi' },
+      { type: 'broadcast', content: '\u{1F600}'.repeat(MAX_CONTENT_CHARS) },
+    ]);
+  });
+
+  it('never writes a message frame over MIN_FRAME_BYTES, the least MAX_FRAME_BYTES a server takes: content within MAX_CONTENT_CHARS, as JSON escapes at worst', () => {
     const h = createClient();
     const socket = connectAndSync(h);
     // Control characters are written as \u00XX: 6 bytes each, the most a character of content can take.
     void h.client.sendPrivate(Number.MAX_SAFE_INTEGER, `x${'\u0001'.repeat(MAX_CONTENT_CHARS - 2)}x`, { clientId: '\u0001'.repeat(64) }).catch(() => {});
     const frame = socket.sent.at(-1)!;
     expect(JSON.parse(frame)).toMatchObject({ type: 'private' });
-    expect(new TextEncoder().encode(frame).length).toBeLessThan(DEFAULT_MAX_FRAME_BYTES);
+    expect(new TextEncoder().encode(frame).length).toBeLessThanOrEqual(MIN_FRAME_BYTES);
+    expect(MIN_FRAME_BYTES).toBeLessThan(DEFAULT_MAX_FRAME_BYTES);
   });
 });

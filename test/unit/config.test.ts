@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MAX_TOKEN_TTL_SECONDS } from '../../src/auth/token-service.js';
+import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from '../../src/auth/token-service.js';
+import { DEFAULT_AUTH_RATE_LIMIT } from '../../src/composition/routes.js';
+import { DEFAULT_READ_BUDGET } from '../../src/http/user-rate-limit.js';
+import { DEFAULT_MEMBERSHIP_CACHE_GROUPS } from '../../src/store/membership-cache.js';
+import { DEFAULT_MANAGER_OPTIONS } from '../../src/websocket/options.js';
 import { ConfigError, EnvSchema, loadConfig, trustProxySetting, type Config } from '../../src/config.js';
+import { MIN_SESSION_SECRET_CHARS } from '../../src/session/secret.js';
 import { MAX_TIMER_MS } from '../../src/timer-limit.js';
+import { MIN_FRAME_BYTES } from '../../src/wire-limits.js';
 
 describe('configuration from the environment', () => {
   it('has the contract defaults', () => {
@@ -98,6 +104,47 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ TOKEN_TTL_SECONDS: '999999999999999' })).toThrow(/^invalid configuration:\n  TOKEN_TTL_SECONDS: must be at most 31622400 \(366 days\)$/);
     expect(() => loadConfig({ TOKEN_TTL_SECONDS: String(MAX_TOKEN_TTL_SECONDS + 1) })).toThrow(/TOKEN_TTL_SECONDS: must be at most/);
     expect(loadConfig({ TOKEN_TTL_SECONDS: String(MAX_TOKEN_TTL_SECONDS) }).TOKEN_TTL_SECONDS).toBe(366 * 24 * 60 * 60);
+  });
+
+  // Once at least 256: MAX_FRAME_BYTES=4096 was taken, and a valid 1500-character message in Chinese (4.5 kB of UTF-8) closed the socket with 1009.
+  it("takes the library's defaults where the library has them: one value, not two that can drift", () => {
+    const c = loadConfig({});
+    const m = DEFAULT_MANAGER_OPTIONS;
+    expect(c).toMatchObject({
+      WS_RATE_LIMIT: m.rateLimit,
+      WS_RATE_BURST: m.rateBurst,
+      WS_CONNECT_RATE: m.connectRate,
+      WS_CONNECT_BURST: m.connectBurst,
+      NEW_CONVERSATIONS_PER_DAY: m.newConversationsPerDay,
+      MAX_BUFFERED_BYTES: m.maxBufferedBytes,
+      MAX_FRAME_BYTES: m.maxFrameBytes,
+      MAX_CONNECTIONS_PER_USER: m.maxConnectionsPerUser,
+      HEARTBEAT_INTERVAL_MS: m.heartbeatIntervalMs,
+      SESSION_RECHECK_MS: m.sessionRecheckMs,
+      HTTP_READ_RATE_LIMIT: DEFAULT_READ_BUDGET.rate,
+      HTTP_READ_BURST: DEFAULT_READ_BUDGET.burst,
+      TOKEN_TTL_SECONDS: DEFAULT_TOKEN_TTL_SECONDS,
+      MEMBERSHIP_CACHE_GROUPS: DEFAULT_MEMBERSHIP_CACHE_GROUPS,
+      AUTH_RATE_LIMIT: DEFAULT_AUTH_RATE_LIMIT,
+    });
+  });
+
+  it('MAX_FRAME_BYTES is at least MIN_FRAME_BYTES, the largest frame of a valid message, naming the variable', () => {
+    expect(() => loadConfig({ MAX_FRAME_BYTES: '4096' })).toThrow(/^invalid configuration:\n  MAX_FRAME_BYTES: /);
+    expect(() => loadConfig({ MAX_FRAME_BYTES: String(MIN_FRAME_BYTES - 1) })).toThrow(/MAX_FRAME_BYTES/);
+    expect(loadConfig({ MAX_FRAME_BYTES: String(MIN_FRAME_BYTES) }).MAX_FRAME_BYTES).toBe(MIN_FRAME_BYTES);
+    expect(MIN_FRAME_BYTES).toBeLessThanOrEqual(loadConfig({}).MAX_FRAME_BYTES);
+  });
+
+  it('TOKEN_TTL_SECONDS is at least MIN_TOKEN_TTL_SECONDS (30 s), the bound createParlor checks too', () => {
+    expect(() => loadConfig({ TOKEN_TTL_SECONDS: '5' })).toThrow(/TOKEN_TTL_SECONDS/);
+    expect(() => loadConfig({ TOKEN_TTL_SECONDS: String(MIN_TOKEN_TTL_SECONDS - 1) })).toThrow(/TOKEN_TTL_SECONDS/);
+    expect(loadConfig({ TOKEN_TTL_SECONDS: String(MIN_TOKEN_TTL_SECONDS) }).TOKEN_TTL_SECONDS).toBe(30);
+  });
+
+  it('SESSION_SECRET is at least MIN_SESSION_SECRET_CHARS, the minimum of createParlor and the data-folder file too', () => {
+    expect(() => loadConfig({ SESSION_SECRET: 's'.repeat(MIN_SESSION_SECRET_CHARS - 1) })).toThrow(/SESSION_SECRET: must be at least 16 characters/);
+    expect(loadConfig({ SESSION_SECRET: 's'.repeat(MIN_SESSION_SECRET_CHARS) }).SESSION_SECRET).toBe('s'.repeat(16));
   });
 
   it('refuses a timer over 2^31-1 ms (Node would fire it at once: a ping every millisecond), naming each variable', () => {

@@ -18,6 +18,7 @@ import { afterAll, expect, it } from 'vitest';
 import { createParlor } from '../../src/app.js';
 import { EnvSchema } from '../../src/config.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
+import { MIN_FRAME_BYTES } from '../../src/wire-limits.js';
 import { mockGroupMemberFetcher, mockUserDirectory } from '../support/mocks.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -99,7 +100,7 @@ it("README's environment table gives each variable's minimum (those above 1), as
   const minimums = Object.entries(EnvSchema.shape)
     .map(([name, schema]) => [name, minimumOf(schema)] as const)
     .filter((e): e is readonly [string, number] => e[1] !== undefined && e[1] > 1);
-  expect(minimums).toEqual(expect.arrayContaining([['TOKEN_TTL_SECONDS', 30], ['MAX_FRAME_BYTES', 256], ['PRESENCE_SWEEP_MS', 50]]));
+  expect(minimums).toEqual(expect.arrayContaining([['TOKEN_TTL_SECONDS', 30], ['MAX_FRAME_BYTES', MIN_FRAME_BYTES], ['PRESENCE_SWEEP_MS', 50]]));
   const missing = minimums.filter(([name, min]) => !rows.find((r) => r.startsWith(`| \`${name}\``))?.match(new RegExp(`≥ ${min}(?!\\d)`)));
   expect(missing).toEqual([]);
 });

@@ -1,10 +1,12 @@
-import { MAX_TOKEN_TTL_SECONDS } from '../../src/auth/token-service.js';
+import { MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from '../../src/auth/token-service.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createParlor, type Parlor, type ParlorOptions } from '../../src/app.js';
 import { checkParlorOptions, ParlorOptionsError } from '../../src/parlor-options.js';
+import { MIN_SESSION_SECRET_CHARS } from '../../src/session/secret.js';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import { MAX_TIMER_MS } from '../../src/timer-limit.js';
 import { resolveManagerOptions } from '../../src/websocket/options.js';
+import { MIN_FRAME_BYTES } from '../../src/wire-limits.js';
 import { captureLogger } from '../support/server.js';
 
 const stores = openSqliteStores({ path: ':memory:', sessionPruneIntervalMs: 0 });
@@ -63,6 +65,11 @@ describe('createParlor checks its options at construction (contract section 4)',
       'manager.rateLimit: must be a positive number, got -1',
       'manager.maxFrameBytes: must be a positive number, got 0',
     ]);
+    expect(problemsOf({ stores, sessionSecret: SECRET, manager: { maxFrameBytes: 4096 } })).toEqual([
+      `manager.maxFrameBytes: must be at least ${MIN_FRAME_BYTES} (a message of 4000 characters, as JSON escapes at worst), got 4096`,
+    ]);
+    expect(() => resolveManagerOptions({ maxFrameBytes: MIN_FRAME_BYTES - 1 })).toThrow(/maxFrameBytes must be at least/);
+    expect(resolveManagerOptions({ maxFrameBytes: MIN_FRAME_BYTES }).maxFrameBytes).toBe(MIN_FRAME_BYTES);
     expect(problemsOf({ stores, sessionSecret: SECRET, manager: { rateLmit: 10, heartbeatIntervalMs: 0, userCacheSize: 1.5 } })).toEqual([
       'manager.rateLmit: unknown Manager option',
       'manager.heartbeatIntervalMs: must be a positive number, got 0',
@@ -89,6 +96,11 @@ describe('createParlor checks its options at construction (contract section 4)',
     expect(problemsOf({ stores, sessionSecret: '' })).toEqual(['sessionSecret: must be at least 16 characters']);
     expect(problemsOf({ stores, sessionSecret: 'short' })).toEqual(['sessionSecret: must be at least 16 characters']);
     expect(problemsOf({ stores, sessionSecret: [] })).toEqual(['sessionSecret: must hold at least one secret']);
+  });
+
+  it('takes a secret of MIN_SESSION_SECRET_CHARS, the minimum of SESSION_SECRET and the data-folder file too', async () => {
+    expect(problemsOf({ stores, sessionSecret: 's'.repeat(MIN_SESSION_SECRET_CHARS - 1) })).toEqual([`sessionSecret: must be at least ${MIN_SESSION_SECRET_CHARS} characters`]);
+    await createParlor({ stores, sessionSecret: 's'.repeat(MIN_SESSION_SECRET_CHARS), processMetrics: false }).close();
   });
 
   it('checks httpRateLimit: budgets with a positive rate and a burst of at least 1, or false', async () => {
@@ -223,6 +235,15 @@ describe('createParlor checks its options at construction (contract section 4)',
       `tokens.ttlSeconds: must be at most ${MAX_TOKEN_TTL_SECONDS} (366 days)`,
     ]);
     await createParlor({ stores, sessionSecret: SECRET, processMetrics: false, tokens: { ttlSeconds: MAX_TOKEN_TTL_SECONDS } }).close();
+  });
+
+  // Once `.min(1)`: a host could set a lifetime TOKEN_TTL_SECONDS refuses, and a 1 s token could expire before its upgrade arrived.
+  it('tokens.ttlSeconds is at least MIN_TOKEN_TTL_SECONDS (30 s), as TOKEN_TTL_SECONDS', async () => {
+    expect(MIN_TOKEN_TTL_SECONDS).toBe(30);
+    for (const ttlSeconds of [1, 5, MIN_TOKEN_TTL_SECONDS - 1]) {
+      expect(problemsOf({ stores, sessionSecret: SECRET, tokens: { ttlSeconds } })).toEqual([`tokens.ttlSeconds: must be at least ${MIN_TOKEN_TTL_SECONDS}`]);
+    }
+    await createParlor({ stores, sessionSecret: SECRET, processMetrics: false, tokens: { ttlSeconds: MIN_TOKEN_TTL_SECONDS } }).close();
   });
 
   it('tokens.audience is a string that is not empty (the mount a token is for)', async () => {

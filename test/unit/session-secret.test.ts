@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveSessionSecret } from '../../src/session/secret.js';
+import { loadConfig } from '../../src/config.js';
+import { MIN_SESSION_SECRET_CHARS, resolveSessionSecret } from '../../src/session/secret.js';
 
 describe('resolveSessionSecret', () => {
   const dirs: string[] = [];
@@ -39,7 +40,22 @@ describe('resolveSessionSecret', () => {
     const dir = folder();
     const path = join(dir, 'session-secret');
     writeFileSync(path, 'too-short\n', { mode: 0o644 });
-    expect(() => resolveSessionSecret(undefined, dir)).toThrow(`${path} holds a session secret of fewer than 32 characters`);
+    expect(() => resolveSessionSecret(undefined, dir)).toThrow(`${path} holds a session secret of fewer than 16 characters`);
     expect(readFileSync(path, 'utf8')).toBe('too-short\n');
+  });
+
+  // The file once needed 32 characters while SESSION_SECRET needed 16: a working 20-character secret moved into
+  // the file stopped the start.
+  it('takes from the file any secret SESSION_SECRET takes: one minimum, MIN_SESSION_SECRET_CHARS', () => {
+    const secret = 'abcdefghij0123456789'; // 20 characters
+    expect(loadConfig({ SESSION_SECRET: secret }).SESSION_SECRET).toBe(secret);
+    const dir = folder();
+    const path = join(dir, 'session-secret');
+    writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+    expect(resolveSessionSecret(undefined, dir)).toEqual({ secret, source: 'file', path });
+    writeFileSync(path, `${'s'.repeat(MIN_SESSION_SECRET_CHARS)}\n`, { mode: 0o600 });
+    expect(resolveSessionSecret(undefined, dir).secret).toBe('s'.repeat(MIN_SESSION_SECRET_CHARS));
+    writeFileSync(path, `${'s'.repeat(MIN_SESSION_SECRET_CHARS - 1)}\n`, { mode: 0o600 });
+    expect(() => resolveSessionSecret(undefined, dir)).toThrow(`fewer than ${MIN_SESSION_SECRET_CHARS} characters`);
   });
 });
