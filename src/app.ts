@@ -6,6 +6,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { TokenOptions } from './auth/token-service.js';
 import { buildAccess } from './composition/access.js';
 import { buildAuthentication, TOKENS_OFF_WITHOUT_KEY } from './composition/authentication.js';
+import { withHostInterfaces } from './composition/host-interfaces.js';
 import { buildManager } from './composition/manager.js';
 import { buildUserDirectory } from './composition/user-directory.js';
 import { parlorTokens } from './composition/parlor-tokens.js';
@@ -77,6 +78,12 @@ export interface ParlorOptions {
   passwordHashCost?: number;
   /** How long an upgrade waits for the session lookup before answering 503. Default 5000 ms. */
   sessionTimeoutMs?: number;
+  /**
+   * How long any call to the host's interfaces (`sessionResolver`, `groupMemberFetcher`, `userDirectory`,
+   * `messagePolicy`) may take before it counts as the interface failing (503 `unavailable`, an error frame,
+   * a re-check given up until the next one). Default: `sessionTimeoutMs`, else 5000 ms.
+   */
+  interfaceTimeoutMs?: number;
   /** Socket path for `handleUpgrade` and `attach` (which may name another). Default `/ws`. */
   wsPath?: string;
   manager?: Partial<ManagerOptions>;
@@ -166,14 +173,16 @@ export function createParlor(options: ParlorOptions): Parlor {
     );
   }
   const wsPath = options.wsPath ?? '/ws';
+  // The host's interfaces as Parlor calls them: ids read, failures named, each call given interfaceTimeoutMs.
+  const hosted = withHostInterfaces(options);
   // A bearer token's user is checked through the Manager's user cache (built below, from `auth`): invalidateUser reaches it.
-  const auth = buildAuthentication(options, wsPath, (userId) => manager.users.require(userId));
+  const auth = buildAuthentication(hosted, wsPath, (userId) => manager.users.require(userId));
   if (auth.tokensKeyMissing) logger.info(TOKENS_OFF_WITHOUT_KEY);
-  const directory = buildUserDirectory(options);
-  const access = buildAccess(options, directory);
+  const directory = buildUserDirectory(hosted);
+  const access = buildAccess(hosted, directory);
   const metrics = createRegistry(options.processMetrics ?? true);
-  const { container, manager } = buildManager(options, auth, access, directory, logger, metrics);
-  const { router, opsRouter } = buildRoutes(options, auth, access, manager, logger, metrics);
+  const { container, manager } = buildManager(hosted, auth, access, directory, logger, metrics);
+  const { router, opsRouter } = buildRoutes(hosted, auth, access, manager, logger, metrics);
   if (options.broker) brokersInUse.add(options.broker);
   const upgrade = createUpgradeHandler(manager, {
     path: wsPath,

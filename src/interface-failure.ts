@@ -1,13 +1,17 @@
 /**
- * A host-provided interface threw (contract section 4, "errors the host can
- * read"): HTTP and the upgrade answer 503 `unavailable`, and the log names
- * the interface, so an outage of the host's session store or user service
- * is not mistaken for a bug in Parlor or a signed-out user.
+ * A host-provided interface threw, or did not answer in time (contract
+ * section 4, "errors the host can read"): HTTP and the upgrade answer 503
+ * `unavailable`, and the log names the interface, so an outage of the host's
+ * session store or user service is not mistaken for a bug in Parlor or a
+ * signed-out user.
  */
 import { boundMethods } from './bound-methods.js';
 import { isParlorError } from './errors.js';
 
-export type InterfaceName = 'sessionResolver' | 'groupMemberFetcher' | 'userDirectory';
+export type InterfaceName = 'sessionResolver' | 'groupMemberFetcher' | 'userDirectory' | 'messagePolicy';
+
+/** How long a call to a host's interface may take: `createParlor`'s `interfaceTimeoutMs`. */
+export const DEFAULT_INTERFACE_TIMEOUT_MS = 5000;
 
 export class InterfaceFailure extends Error {
   override name = 'InterfaceFailure';
@@ -21,10 +25,14 @@ export class InterfaceFailure extends Error {
 
 /**
  * The same object, whose methods turn a throw or a rejection into an
- * `InterfaceFailure` naming it. A `ParlorError` (an answer such as
- * `not_found`) passes unchanged; a synchronous result stays synchronous.
+ * `InterfaceFailure` naming it, and, given `deadlineMs`, an answer that has
+ * not come within it too (a hung call would otherwise hold a request, a
+ * message's turn or the session re-check for good). A `ParlorError` (an
+ * answer such as `not_found`) passes unchanged; a synchronous result stays
+ * synchronous. Without `deadlineMs` (Parlor's own stores) a call may take
+ * as long as it takes.
  */
-export function guardInterface<T extends object>(interfaceName: InterfaceName, impl: T): T {
+export function guardInterface<T extends object>(interfaceName: InterfaceName, impl: T, deadlineMs?: number): T {
   const fail = (err: unknown): never => {
     throw isParlorError(err) || err instanceof InterfaceFailure ? err : new InterfaceFailure(interfaceName, err);
   };
@@ -38,10 +46,25 @@ export function guardInterface<T extends object>(interfaceName: InterfaceName, i
         return fail(err);
       }
       // A thenable that is no native Promise (a query builder, Bluebird) fails the same way: 503, the interface named.
-      return isThenable(result) ? Promise.resolve(result).catch(fail) : result;
+      return isThenable(result) ? answerWithin(result, deadlineMs, interfaceName, `${interfaceName}.${key}`).catch(fail) : result;
     };
   }
   return guarded as T;
+}
+
+/**
+ * The host's answer, or an `InterfaceFailure` naming `interfaceName` once
+ * `deadlineMs` has passed without one (none: no deadline); a late answer is
+ * ignored. The timer keeps no process alive and is cleared when the answer
+ * comes. The one deadline of every call to a host's interface.
+ */
+export function answerWithin<T>(answer: PromiseLike<T>, deadlineMs: number | undefined, interfaceName: InterfaceName, call: string): Promise<T> {
+  if (deadlineMs === undefined) return Promise.resolve(answer);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new InterfaceFailure(interfaceName, new Error(`${call} did not answer within ${deadlineMs} ms`))), deadlineMs).unref();
+  });
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
 }
 
 /** A native promise or any object with a `then` (a query builder, Bluebird): what a host's interface may answer with. */

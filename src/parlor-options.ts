@@ -217,6 +217,7 @@ const OptionsSchema = z
     bodyLimit: z.string().regex(/^\d+(b|kb|mb)?$/i, 'must be a size such as 100kb').optional(),
     passwordHashCost: z.number().int().min(10).max(20).optional(),
     sessionTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS, TIMER_TOO_LONG).optional(),
+    interfaceTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS, TIMER_TOO_LONG).optional(),
     wsPath: z.string().startsWith('/', 'must start with /').optional(),
     trustProxy: TrustProxy.optional(),
     manager: ManagerOptionsSchema.optional(),

@@ -1,50 +1,93 @@
-import { guardInterface } from '../interface-failure.js';
+import type { ParlorOptions } from '../app.js';
+import { answerWithin, DEFAULT_INTERFACE_TIMEOUT_MS, guardInterface, isThenable } from '../interface-failure.js';
 import type { GroupMemberFetcher } from '../websocket/group-member-fetcher.js';
 import type { MessagePersister } from '../websocket/message-persister.js';
+import type { MessagePolicy } from '../websocket/message-policy.js';
 import type { SessionResolver } from '../websocket/session-resolver.js';
 import type { UserDirectory } from '../websocket/user-directory.js';
 import { withNumericIds } from './host-group-ids.js';
 import { withNumericMessageIds } from './host-message-ids.js';
+import { withReadSessionIds } from './host-session-ids.js';
 import { withNumericUserIds } from './host-user-ids.js';
 
 /**
  * The one home of what a host's interface gets before the Manager sees it,
  * whichever way it arrives (`createParlor`, or `createParlorContainer` and
  * `container.resolve(Manager)`): its ids read as numbers (`pg` gives bigint
- * columns as strings) and its failures reported as the host's, a warning
- * naming it and a 503 (guardInterface). `createParlor` prepares what it binds
- * itself (the host's, or Parlor's own stores, which need neither) and marks
- * it, so the container leaves those as they are. One host object gets one
- * prepared wrapper, however many parts of Parlor ask for it (the Manager and
- * the list routes share the persister's).
+ * columns as strings), its failures reported as the host's, a warning naming
+ * it and a 503, and every call given `deadlineMs` to answer in
+ * (guardInterface; `createParlor`'s `interfaceTimeoutMs`, default 5000 ms).
+ * `createParlor` prepares what it binds itself (the host's, or Parlor's own
+ * stores, which need neither) and marks it, so the container leaves those as
+ * they are. One host object gets one prepared wrapper per deadline, however
+ * many parts of Parlor ask for it (the Manager and the list routes share the
+ * persister's).
  */
-const preparedOf = new WeakMap<object, object>();
+const prepared = new WeakSet<object>();
+const madeFrom = new WeakMap<object, Map<number | undefined, object>>();
 
 /** Marks what createParlor bound as ready for the Manager: the container passes it on untouched. */
 export function preparedForManager<T extends object>(impl: T): T {
-  preparedOf.set(impl, impl);
+  prepared.add(impl);
   return impl;
 }
 
-/** The prepared form of `host`: made once by `prepare`, then the same object for every caller. */
-function preparedOnce<T extends object>(host: T, prepare: (host: T) => T): T {
-  const known = preparedOf.get(host) as T | undefined;
-  if (known) return known;
-  const made = preparedForManager(prepare(host));
-  preparedOf.set(host, made);
-  return made;
+/** The prepared form of `host`: made once per deadline by `prepare`, then the same object for every caller. */
+function preparedOnce<T extends object>(host: T, deadlineMs: number | undefined, prepare: (host: T) => T): T {
+  if (prepared.has(host)) return host;
+  let made = madeFrom.get(host);
+  if (!made) madeFrom.set(host, (made = new Map()));
+  let known = made.get(deadlineMs) as T | undefined;
+  if (!known) made.set(deadlineMs, (known = preparedForManager(prepare(host))));
+  return known;
 }
 
-export function hostGroupMemberFetcher(fetcher: GroupMemberFetcher): GroupMemberFetcher {
-  return preparedOnce(fetcher, (f) => guardInterface('groupMemberFetcher', withNumericIds(f)));
+/**
+ * `options` with the host's session resolver, group fetcher, user directory
+ * and message policy prepared, each call given `interfaceTimeoutMs` (by
+ * default `sessionTimeoutMs`, so a session lookup is bounded alike on HTTP
+ * and on the upgrade, else 5000 ms): what createParlor builds everything
+ * else from.
+ */
+export function withHostInterfaces(options: ParlorOptions): ParlorOptions {
+  const deadlineMs = options.interfaceTimeoutMs ?? options.sessionTimeoutMs ?? DEFAULT_INTERFACE_TIMEOUT_MS;
+  return {
+    ...options,
+    sessionResolver: options.sessionResolver && hostSessionResolver(options.sessionResolver, deadlineMs),
+    groupMemberFetcher: options.groupMemberFetcher && hostGroupMemberFetcher(options.groupMemberFetcher, deadlineMs),
+    userDirectory: options.userDirectory && hostUserDirectory(options.userDirectory, deadlineMs),
+    messagePolicy: options.messagePolicy && hostMessagePolicy(options.messagePolicy, deadlineMs),
+  };
 }
 
-export function hostUserDirectory(directory: UserDirectory): UserDirectory {
-  return preparedOnce(directory, (d) => guardInterface('userDirectory', withNumericUserIds(d)));
+export function hostGroupMemberFetcher(fetcher: GroupMemberFetcher, deadlineMs = DEFAULT_INTERFACE_TIMEOUT_MS): GroupMemberFetcher {
+  return preparedOnce(fetcher, deadlineMs, (f) => guardInterface('groupMemberFetcher', withNumericIds(f), deadlineMs));
 }
 
-export function hostSessionResolver(resolver: SessionResolver): SessionResolver {
-  return preparedOnce(resolver, (r) => guardInterface('sessionResolver', r));
+export function hostUserDirectory(directory: UserDirectory, deadlineMs = DEFAULT_INTERFACE_TIMEOUT_MS): UserDirectory {
+  return preparedOnce(directory, deadlineMs, (d) => guardInterface('userDirectory', withNumericUserIds(d), deadlineMs));
+}
+
+export function hostSessionResolver(resolver: SessionResolver, deadlineMs = DEFAULT_INTERFACE_TIMEOUT_MS): SessionResolver {
+  return preparedOnce(resolver, deadlineMs, (r) => guardInterface('sessionResolver', withReadSessionIds(r), deadlineMs));
+}
+
+/**
+ * The deadline only: a `check` that throws is the host's own code failing
+ * (`internal`, docs/contract.md), not a service that is down; one that does
+ * not answer within `deadlineMs` is an InterfaceFailure naming it, and the
+ * message ends in an error rather than holding its sender's later messages.
+ */
+export function hostMessagePolicy(policy: MessagePolicy, deadlineMs = DEFAULT_INTERFACE_TIMEOUT_MS): MessagePolicy {
+  return preparedOnce(policy, deadlineMs, (p) => {
+    const check = p.check.bind(p);
+    return {
+      check: (input) => {
+        const result = check(input);
+        return isThenable(result) ? answerWithin(result, deadlineMs, 'messagePolicy', 'messagePolicy.check') : result;
+      },
+    };
+  });
 }
 
 /**
@@ -52,5 +95,5 @@ export function hostSessionResolver(resolver: SessionResolver): SessionResolver 
  * answer 503 for (the Manager reports it as a failed write or read).
  */
 export function hostMessagePersister(persister: MessagePersister): MessagePersister {
-  return preparedOnce(persister, withNumericMessageIds);
+  return preparedOnce(persister, undefined, withNumericMessageIds);
 }

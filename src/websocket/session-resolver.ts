@@ -15,7 +15,7 @@ export interface Identity {
    * How the request proved who it is. Only `token` (a bearer token, which a
    * browser never attaches by itself) is exempt from the upgrade's Origin
    * check; `cookie`, and an identity without `via` or with any other value,
-   * get it (a foreign Origin is 403).
+   * get it (a foreign Origin is 403), and are re-checked as cookies (stillValid).
    */
   via: 'cookie' | 'token';
   /**

@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions } from 'ws';
 import { CloseCode } from '../errors.js';
-import { InterfaceFailure } from '../interface-failure.js';
+import { DEFAULT_INTERFACE_TIMEOUT_MS, InterfaceFailure } from '../interface-failure.js';
 import { reasonOf } from './disconnect-order.js';
 import type { Logger } from '../logger.js';
 import type { Manager } from './manager.js';
@@ -17,7 +17,8 @@ export interface UpgradeOptions {
   sessionTimeoutMs?: number;
 }
 
-export const DEFAULT_SESSION_TIMEOUT_MS = 5000;
+/** The same as a call to any host interface may take (interfaceTimeoutMs defaults to sessionTimeoutMs). */
+export const DEFAULT_SESSION_TIMEOUT_MS = DEFAULT_INTERFACE_TIMEOUT_MS;
 
 /** An `'upgrade'` listener: resolves `true` when it took the request, `false` when the path is not its own. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<boolean>;

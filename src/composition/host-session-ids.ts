@@ -1,0 +1,47 @@
+import { requireUserId } from '../user-id.js';
+import type { Identity, SessionResolver } from '../websocket/session-resolver.js';
+import { mapAwaitable } from './host-group-ids.js';
+
+/**
+ * A host's SessionResolver with the ids it answers read as the other host
+ * interfaces' ids are (src/composition/host-user-ids.ts). `resolve`'s
+ * `userId` as a number: `pg` gives bigint columns as strings, and a socket
+ * registered under `'902'` would get no message sent to user 902. Digits are
+ * read as the id (src/user-id.ts); any other id is a TypeError naming the
+ * method, which the guard reports as the resolver failing (503), never as a
+ * user. `stillValid`'s answer as session ids, compared as strings (an integer
+ * key answered as numbers is the same session); an answer that is no list at
+ * all (a missing `return`) is a TypeError too, the resolver failing, which
+ * keeps the sockets open: an outage is not a logout.
+ */
+export function withReadSessionIds(resolver: SessionResolver): SessionResolver {
+  const read: SessionResolver = {
+    resolve: (req) => mapAwaitable(resolver.resolve(req), numericUserId),
+  };
+  if (resolver.stillValid) {
+    const stillValid = resolver.stillValid.bind(resolver);
+    read.stillValid = (sessionIds, openedAs) => mapAwaitable(stillValid(sessionIds, openedAs), liveSessionIds);
+  }
+  return read;
+}
+
+/** The id as a number, and `via` as Parlor reads it: anything but `'token'` (none, a typo) is a cookie, checked and re-checked as one. */
+function numericUserId(identity: Identity | null): Identity | null {
+  if (!identity) return identity;
+  const userId = requireUserId(identity.userId, 'sessionResolver.resolve');
+  const via = identity.via === 'token' ? 'token' : 'cookie';
+  return userId === identity.userId && via === identity.via ? identity : { ...identity, userId, via };
+}
+
+function liveSessionIds(live: Iterable<string>): string[] {
+  if (typeof (live as Partial<Iterable<string>> | null | undefined)?.[Symbol.iterator] !== 'function' || typeof live === 'string') {
+    // The answer's type only: what it holds may be session ids, which no log line shows.
+    throw new TypeError(`sessionResolver.stillValid: the answer is a list of session ids, not ${live === null ? 'null' : typeof live}`);
+  }
+  return [...live].map((id) => (typeof id === 'string' ? id : sessionIdOf(id)));
+}
+
+function sessionIdOf(id: unknown): string {
+  if (typeof id === 'number' || typeof id === 'bigint') return String(id);
+  throw new TypeError(`sessionResolver.stillValid: a session id is a string (or a number), not ${id === null ? 'null' : typeof id}`);
+}
