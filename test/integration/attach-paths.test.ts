@@ -10,40 +10,17 @@
  * ws and the socket was destroyed, so nobody could stay connected, and
  * nothing named the cause. 'chat/ws' silently matched no request.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, expect, it } from 'vitest';
-import { createParlor, type Parlor } from '../../src/app.js';
-import { openSqliteStores } from '../../src/store/sqlite/index.js';
-import type { Stores } from '../../src/store/types.js';
-import { HOST_USER_HEADER, headerResolver } from '../support/host-app.js';
-import { closeAll, connectClient, targetOf } from '../support/server.js';
+import { expect, it } from 'vitest';
+import type { Parlor } from '../../src/app.js';
+import { useAttachMounts } from '../support/attach-mounts.js';
+import { HOST_USER_HEADER } from '../support/host-app.js';
+import { connectClient, targetOf } from '../support/server.js';
 
-const opened: Array<{ stores: Stores; parlor: Parlor }> = [];
-const servers: Server[] = [];
-function mount(): Parlor {
-  const stores = openSqliteStores({ path: ':memory:', sessionPruneIntervalMs: 0, writer: 'inline' });
-  const parlor = createParlor({ stores, sessionResolver: headerResolver, tokens: false, processMetrics: false });
-  opened.push({ stores, parlor });
-  return parlor;
-}
-async function listening(): Promise<Server> {
-  const server = createServer();
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
-afterAll(async () => {
-  for (const { stores, parlor } of opened) {
-    await parlor.close();
-    await stores.close();
-  }
-  for (const server of servers) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-  await closeAll(); // last: it removes the temporary folders the stores above live in
-});
+const mounts = useAttachMounts();
+const mount = (): Parlor => mounts.mount({ tokens: false });
+const listening = (): Promise<Server> => mounts.listening();
 
 /** 'open' when a socket to the server's /ws gets its welcome and stays open for a while. */
 async function socketStaysOpen(server: Server): Promise<string> {

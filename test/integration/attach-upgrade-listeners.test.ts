@@ -8,11 +8,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createParlor, type Parlor } from '../../src/app.js';
-import { openSqliteStores } from '../../src/store/sqlite/index.js';
-import type { Stores } from '../../src/store/types.js';
-import { headerResolver } from '../support/host-app.js';
+import { describe, expect, it } from 'vitest';
+import type { Parlor } from '../../src/app.js';
+import { useAttachMounts } from '../support/attach-mounts.js';
 import { startUpgrade } from '../support/raw-ws.js';
 
 /** The status an upgrade to `path` is answered with (0: closed without an answer), or 'still open' after `ms`. */
@@ -32,19 +30,8 @@ function closesWithin(server: Server, ms: number): Promise<boolean> {
   return Promise.race([new Promise<boolean>((resolve) => server.close(() => resolve(true))), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
 }
 
-const opened: Array<{ stores: Stores; parlor: Parlor }> = [];
-function parlorOnItsOwnStores(): Parlor {
-  const stores = openSqliteStores({ path: ':memory:', sessionPruneIntervalMs: 0, writer: 'inline' });
-  const parlor = createParlor({ stores, sessionResolver: headerResolver, tokens: false, processMetrics: false });
-  opened.push({ stores, parlor });
-  return parlor;
-}
-afterAll(async () => {
-  for (const { stores, parlor } of opened) {
-    await parlor.close();
-    await stores.close();
-  }
-});
+const mounts = useAttachMounts();
+const parlorOnItsOwnStores = (): Parlor => mounts.mount({ tokens: false });
 
 async function listening(server: Server): Promise<Server> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

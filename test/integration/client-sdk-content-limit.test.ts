@@ -27,6 +27,18 @@ const outcome = (p: Promise<unknown>) =>
     (err: { code?: string }) => err.code,
   );
 
+/** A ParlorClient signed in with `cookie`, connected and synced; `closed` collects its closed events. */
+async function syncedClient(wsUrl: string, cookie: string): Promise<{ client: ParlorClient; closed: unknown[] }> {
+  const client = new ParlorClient({ url: wsUrl, createSocket: (url) => new WebSocket(url, { headers: { cookie } }) });
+  let synced = false;
+  client.on('synced', () => (synced = true));
+  const closed: unknown[] = [];
+  client.on('closed', (e) => closed.push(e));
+  await client.connect();
+  await waitFor(() => synced, 3000, 'synced');
+  return { client, closed };
+}
+
 describe('SDK: a message over the content limit', () => {
   it('rejects that send with too_large and keeps the connection and the other sends', async () => {
     const server = await startTestServer();
@@ -53,13 +65,7 @@ describe('SDK: a message over the content limit', () => {
   it('writes a text with whitespace around it trimmed: "hi" and 70,000 newlines (a paste) is stored as "hi", and the connection carries on', async () => {
     const server = await startTestServer();
     const [a, b] = [await registerUser(server), await registerUser(server)];
-    const client = new ParlorClient({ url: server.wsUrl, createSocket: (url) => new WebSocket(url, { headers: { cookie: a.cookie } }) });
-    let synced = false;
-    client.on('synced', () => (synced = true));
-    const closed: unknown[] = [];
-    client.on('closed', (e) => closed.push(e));
-    await client.connect();
-    await waitFor(() => synced, 3000, 'synced');
+    const { client, closed } = await syncedClient(server.wsUrl, a.cookie);
 
     const padded = outcome(client.sendPrivate(b.id, `hi${'\n'.repeat(70_000)}`));
     const next = outcome(client.sendPrivate(b.id, 'a normal message right after'));
@@ -77,13 +83,7 @@ describe('SDK: a message over the content limit', () => {
     const server = await startTestServer({ ADMIN_USERS: 'chief_limit' });
     const admin = await registerUser(server, 'chief_limit');
     const bob = await registerUser(server);
-    const client = new ParlorClient({ url: server.wsUrl, createSocket: (url) => new WebSocket(url, { headers: { cookie: admin.cookie } }) });
-    let synced = false;
-    client.on('synced', () => (synced = true));
-    const closed: unknown[] = [];
-    client.on('closed', (e) => closed.push(e));
-    await client.connect();
-    await waitFor(() => synced, 3000, 'synced');
+    const { client, closed } = await syncedClient(server.wsUrl, admin.cookie);
 
     const pending = outcome(client.sendPrivate(bob.id, 'queued right after'));
     const pasted = client.broadcast('x'.repeat(70_000));

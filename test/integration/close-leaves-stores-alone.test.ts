@@ -17,55 +17,41 @@ import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import { captureLogger, tempDir } from '../support/server.js';
 import { headerResolver, HOST_USER_HEADER } from '../support/host-app.js';
 
+/**
+ * The README's host shutdown (`server.close()`, `await parlor.close()`, `server.closeAllConnections()`, `await
+ * stores.close()`) with one signed-in socket; `beforeShutdown` runs first. Answers the warnings logged from then on.
+ */
+async function warningsOfShutdown(beforeShutdown: (ws: WebSocket) => void): Promise<string[]> {
+  const log = captureLogger();
+  const stores = openSqliteStores({ path: join(tempDir(), 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
+  const parlor = createParlor({ stores, sessionResolver: headerResolver, tokens: false, logger: log.logger });
+  const app = express();
+  app.use(parlor.router);
+  const server = createServer(app);
+  parlor.attach(server);
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`;
+  const ws = new WebSocket(url, { headers: { [HOST_USER_HEADER]: '1' } });
+  await new Promise<void>((ok, fail) => {
+    ws.on('message', () => ok());
+    ws.on('error', fail);
+  });
+  const before = log.lines.length;
+  beforeShutdown(ws);
+  server.close();
+  await parlor.close();
+  server.closeAllConnections();
+  await stores.close();
+  await new Promise((ok) => setTimeout(ok, 500));
+  return log.lines.slice(before).filter((l) => l.level >= 40).map((l) => `${l.msg}: ${l.err?.message ?? ''}`);
+}
+
 describe('README shutdown order: parlor.close() then stores.close()', () => {
   it('nothing reads the stores after parlor.close() resolved', async () => {
-    const log = captureLogger();
-    const stores = openSqliteStores({ path: join(tempDir(), 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
-    const parlor = createParlor({ stores, sessionResolver: headerResolver, tokens: false, logger: log.logger });
-    const app = express();
-    app.use(parlor.router);
-    const server = createServer(app);
-    parlor.attach(server);
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`;
-    const ws = new WebSocket(url, { headers: { [HOST_USER_HEADER]: '1' } });
-    await new Promise<void>((ok, fail) => {
-      ws.on('message', () => ok());
-      ws.on('error', fail);
-    });
-    const before = log.lines.length;
-    ws.close(); // the user leaves just as the host shuts down
-    server.close();
-    await parlor.close();
-    server.closeAllConnections();
-    await stores.close();
-    await new Promise((ok) => setTimeout(ok, 500));
-    const warnings = log.lines.slice(before).filter((l) => l.level >= 40).map((l) => `${l.msg}: ${l.err?.message ?? ''}`);
-    expect(warnings).toEqual([]);
+    expect(await warningsOfShutdown((ws) => ws.close())).toEqual([]); // the user leaves just as the host shuts down
   });
   it('a socket still open at shutdown: nothing reads the stores after parlor.close() resolved', async () => {
-    const log = captureLogger();
-    const stores = openSqliteStores({ path: join(tempDir(), 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
-    const parlor = createParlor({ stores, sessionResolver: headerResolver, tokens: false, logger: log.logger });
-    const app = express();
-    app.use(parlor.router);
-    const server = createServer(app);
-    parlor.attach(server);
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`;
-    const ws = new WebSocket(url, { headers: { [HOST_USER_HEADER]: '1' } });
-    await new Promise<void>((ok, fail) => {
-      ws.on('message', () => ok());
-      ws.on('error', fail);
-    });
-    const before = log.lines.length;
-    server.close();
-    await parlor.close();
-    server.closeAllConnections();
-    await stores.close();
-    await new Promise((ok) => setTimeout(ok, 500));
-    const warnings = log.lines.slice(before).filter((l) => l.level >= 40).map((l) => `${l.msg}: ${l.err?.message ?? ''}`);
-    expect(warnings).toEqual([]);
+    expect(await warningsOfShutdown(() => {})).toEqual([]);
   });
 });
 

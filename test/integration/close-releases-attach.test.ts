@@ -5,42 +5,23 @@
  * server) can attach a new Parlor to the same server and path, and that one
  * answers the upgrades (not the closed one's 503).
  */
-import { createServer, type Server } from 'node:http';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createParlor, type Parlor } from '../../src/app.js';
-import { openSqliteStores } from '../../src/store/sqlite/index.js';
-import type { Stores } from '../../src/store/types.js';
-import { HOST_USER_HEADER, headerResolver } from '../support/host-app.js';
-import { closeAll, connectClient, targetOf, upgradeStatus } from '../support/server.js';
+import type { Server } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import type { Parlor } from '../../src/app.js';
+import { useAttachMounts } from '../support/attach-mounts.js';
+import { HOST_USER_HEADER } from '../support/host-app.js';
+import { connectClient, targetOf, upgradeStatus } from '../support/server.js';
 
-const opened: Array<{ stores: Stores; parlor: Parlor }> = [];
-const servers: Server[] = [];
-function parlorOnItsOwnStores(options: { sessionSecret?: string } = {}): Parlor {
-  const stores = openSqliteStores({ path: ':memory:', sessionPruneIntervalMs: 0, writer: 'inline' });
-  // A token key (sessionSecret): each mount claims its default token scope on the server, released by close() too.
-  const parlor = createParlor({ stores, sessionResolver: headerResolver, processMetrics: false, ...options });
-  opened.push({ stores, parlor });
-  return parlor;
-}
-afterAll(async () => {
-  await closeAll();
-  for (const { stores, parlor } of opened) {
-    await parlor.close();
-    await stores.close();
-  }
-  for (const server of servers) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
+const { mount, listening: listeningServer } = useAttachMounts();
 
 async function listening(): Promise<{ server: Server; url: string }> {
-  const server = createServer();
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server = await listeningServer();
   const { port } = server.address() as { port: number };
   return { server, url: `http://127.0.0.1:${port}` };
 }
+
+/** A token key (sessionSecret): each mount claims its default token scope on the server, released by close() too. */
+const parlorOnItsOwnStores = (options: { sessionSecret?: string } = {}): Parlor => mount(options);
 
 describe('parlor.close() and attach', () => {
   it('releases the listener, path and token scope: a new Parlor attaches to the same server and path and serves it', async () => {
