@@ -25,12 +25,19 @@ export function withReadSessionIds(resolver: SessionResolver): SessionResolver {
   return read;
 }
 
-/** The id as a number, and `via` as Parlor reads it: anything but `'token'` (none, a typo) is a cookie, checked and re-checked as one. */
+/**
+ * The user id as a number, the session id as a string (an integer key as its
+ * digits, as stillValid's answer is read: the re-check and disconnectSession
+ * compare strings), and `via` as Parlor reads it: anything but `'token'`
+ * (none, a typo) is a cookie, checked and re-checked as one.
+ */
 function numericUserId(identity: Identity | null): Identity | null {
   if (!identity) return identity;
   const userId = requireUserId(identity.userId, 'sessionResolver.resolve');
+  const sessionId = identity.sessionId === undefined ? undefined : sessionIdOf(identity.sessionId, 'sessionResolver.resolve');
   const via = identity.via === 'token' ? 'token' : 'cookie';
-  return userId === identity.userId && via === identity.via ? identity : { ...identity, userId, via };
+  if (userId === identity.userId && sessionId === identity.sessionId && via === identity.via) return identity;
+  return { ...identity, userId, sessionId, via };
 }
 
 function liveSessionIds(live: Iterable<string>): string[] {
@@ -38,10 +45,12 @@ function liveSessionIds(live: Iterable<string>): string[] {
     // The answer's type only: what it holds may be session ids, which no log line shows.
     throw new TypeError(`sessionResolver.stillValid: the answer is a list of session ids, not ${live === null ? 'null' : typeof live}`);
   }
-  return [...live].map((id) => (typeof id === 'string' ? id : sessionIdOf(id)));
+  return [...live].map((id) => sessionIdOf(id, 'sessionResolver.stillValid'));
 }
 
-function sessionIdOf(id: unknown): string {
-  if (typeof id === 'number' || typeof id === 'bigint') return String(id);
-  throw new TypeError(`sessionResolver.stillValid: a session id is a string (or a number), not ${id === null ? 'null' : typeof id}`);
+/** A session id as a string: an integer key as its digits; any other type a TypeError naming `method` (no value quoted: it may be a credential). */
+function sessionIdOf(id: unknown, method: string): string {
+  if (typeof id === 'string') return id;
+  if ((typeof id === 'number' && Number.isSafeInteger(id)) || typeof id === 'bigint') return String(id);
+  throw new TypeError(`${method}: a session id is a string (or an integer), not ${id === null ? 'null' : typeof id}`);
 }

@@ -16,7 +16,7 @@ import type { SessionResolver } from '../../src/websocket/session-resolver.js';
 import type { UserDirectory } from '../../src/websocket/user-directory.js';
 import { FakeSocket } from '../support/fake-socket.js';
 import { HOST_USER_HEADER, useSqliteHostApp } from '../support/host-app.js';
-import { captureLogger, closeAll, upgradeStatus, type TestClient } from '../support/server.js';
+import { captureLogger, closeAll, connectClient, upgradeStatus, type TestClient } from '../support/server.js';
 
 const DEADLINE_MS = 100;
 const never = <T>() => new Promise<T>(() => {});
@@ -230,6 +230,26 @@ describe('a host resolver that reads a cookie and leaves out `via`', () => {
   it('is re-checked like a cookie: the socket closes with 4401 once the session ended', async () => {
     const client = await app.host.connect(USER);
     live = false;
+    const closed = await Promise.race([client.closed, new Promise((r) => setTimeout(() => r('still open after 2 s'), 2000))]);
+    expect(closed).toMatchObject({ code: 4401 });
+  });
+});
+
+describe('a host resolver whose session ids are integers', () => {
+  // Read as their digits at resolve, as stillValid's answer is: before, the re-check looked the number 7 up among
+  // the strings it read ('7') and closed the live session's socket, and disconnectSession('7') matched nothing.
+  const live = new Set<number>([7]);
+  const integerSessions: SessionResolver = {
+    resolve: (req) => (req.headers['x-sid'] === '7' ? ({ userId: 1201, sessionId: 7, via: 'cookie' } as never) : null),
+    stillValid: (ids) => ids.map(Number).filter((id) => live.has(id)) as never,
+  };
+  const app = useSqliteHostApp({ sessionResolver: integerSessions, userDirectory: { existing: (ids) => ids.filter((id) => id === 1201) } });
+  afterAll(closeAll);
+
+  it('keeps a live session through the re-check, and disconnectSession ends it', async () => {
+    const client = await connectClient(app.host, undefined, { headers: { 'x-sid': '7' } });
+    expect(await app.host.parlor.manager.recheckSessions()).toBe(0);
+    app.host.parlor.disconnectSession('7');
     const closed = await Promise.race([client.closed, new Promise((r) => setTimeout(() => r('still open after 2 s'), 2000))]);
     expect(closed).toMatchObject({ code: 4401 });
   });
