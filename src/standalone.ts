@@ -8,6 +8,7 @@ import { warnAboutUnregisteredAdmins } from './admin-users.js';
 import { createParlor, type Parlor, type ParlorOptions } from './app.js';
 import { RedisBroker } from './broker/redis-broker.js';
 import { demoPage } from './http/demo-page.js';
+import { errorHandler, noSuchRoute } from './http/http-error.js';
 import { ConfigError, loadConfig, trustProxySetting, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { ManagerOptions } from './websocket/options.js';
@@ -180,10 +181,10 @@ async function serveOn(
   if (options.hostRoutes) app.use(options.hostRoutes(parlor));
   app.use(parlor.router);
   app.use(parlor.opsRouter);
-  // The standalone server owns every path: an unknown API route is a JSON 404, not Express's HTML page.
-  app.use('/api', (_req, res) => {
-    res.status(404).json({ error: 'not_found', message: 'no such route' });
-  });
+  // The standalone server owns every path: any request nothing above answered (an unknown API route, `//api/...`,
+  // `/healthz/`, a GET of /ws without an Upgrade) is a JSON 404, and every error JSON, never Express's HTML page.
+  app.use(noSuchRoute);
+  app.use(errorHandler(log));
 
   const server = createServer(app);
   parlor.attach(server);

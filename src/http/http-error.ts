@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { HttpErrorCode, ParlorError, isParlorError } from '../errors.js';
 import { InterfaceFailure } from '../interface-failure.js';
 import type { Logger } from '../logger.js';
@@ -7,6 +7,9 @@ import type { Logger } from '../logger.js';
 export function httpError(code: HttpErrorCode, message: string): ParlorError {
   return new ParlorError(code, message);
 }
+
+/** For a server that owns every path (`npm start`): a request nothing else answered is a JSON 404 `not_found`. */
+export const noSuchRoute: RequestHandler = (_req, _res, next) => next(httpError('not_found', 'no such route'));
 
 /** Frame codes a store may throw that have no HTTP twin of the same name. */
 const STATUS_OF_OTHER_CODES: Record<string, number> = { too_large: 400, rate_limited: 429 };

@@ -17,7 +17,7 @@ import { serializeLoggableError } from '../loggable-error.js';
 import { messageRoutes } from './message-routes.js';
 import { notificationRoutes } from './notification-routes.js';
 import type { RouteChains } from './route-chains.js';
-import { onlyNumericPathIds } from './validation.js';
+import { onlyDecodablePaths, onlyNumericPathIds } from './validation.js';
 import { socialRoutes } from './social-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import { userRoutes } from './user-routes.js';
@@ -78,7 +78,7 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
   api.use(errorHandler(ctx.logger));
 
   const r = Router();
-  r.use('/api', passOptions, api);
+  r.use('/api', passOptions, onlyDecodablePaths, api);
   return r;
 }
 

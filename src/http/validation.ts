@@ -65,6 +65,24 @@ export function pageOf(query: unknown): PageQuery {
 export const onlyNumericPathIds: RequestHandler = (req, _res, next) =>
   next(Object.values(req.params).every((v) => typeof v === 'string' && /^\d+$/.test(v)) ? undefined : 'route');
 
+/**
+ * A path that cannot be decoded (a malformed percent-encoding, `/api/users/%E0/block`)
+ * is not Parlor's either: its ids are digits, never `%E0`. It leaves Parlor's
+ * router before any route is matched, since Express's router would otherwise
+ * fail to decode the `:id` while matching and answer a 400 for a path the host
+ * may own (contract section 4, "a router without side effects").
+ */
+export const onlyDecodablePaths: RequestHandler = (req, _res, next) => next(decodes(req.path) ? undefined : 'router');
+
+function decodes(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The path parameter `:id`. */
 export function idParam(value: unknown, name = 'id'): number {
   return parse(z.object({ [name]: QueryId }), { [name]: value })[name] as number;
