@@ -220,6 +220,8 @@ export class Manager {
     const first = this.registry.add(conn);
     this.log.info({ conn: conn.id, userId: conn.userId, via: identity.via }, 'socket opened');
     if (identity.sessionId !== undefined) {
+      // An upgrade still looking the session up that resolves it as another user read it before this sign-in: it ends.
+      this.ordersDuringUpgrade.opened(identity.sessionId, conn.userId);
       const earlier = this.sessionOwners.opened(identity.sessionId, conn.userId);
       if (earlier !== undefined) this.closeSessionOf(earlier, identity.sessionId);
     }
@@ -351,7 +353,8 @@ export class Manager {
 
   /**
    * The session now belongs to another user: the sockets it opened as `userId` end (SessionOwners).
-   * Not an order: an upgrade under way for this session is the new user's, and must not end with them.
+   * Not an order: an upgrade under way for this session is the new user's, and must not end with them. One that
+   * resolved the session as another user read it before this sign-in, and ends instead (OrdersDuringUpgrade.opened).
    */
   private closeSessionOf(userId: number, sessionId: string): void {
     const closed = this.closeLoggedOut(this.registry.of(userId) ?? [], { sessionId });
@@ -499,7 +502,17 @@ export class Manager {
     // not be routed before it. A store that then fails leaves the record, which the resend would make anyway. A failed
     // record does not stop the message (the sender's next message records it again).
     const noting = this.consent.noteWritten(input.from, input.to, admitted);
-    if (noting) await noting.catch((err: unknown) => this.log.warn({ err, from: input.from, to: input.to }, 'could not record who wrote to whom; the conversation stays a request until the next message'));
+    if (noting) {
+      await noting.catch((err: unknown) => this.log.warn({ err, from: input.from, to: input.to }, 'could not record who wrote to whom; the conversation stays a request until the next message'));
+      // A block answered during the record's write refuses the message too (as after a policy or a turn's wait).
+      try {
+        const again = this.consent.admitPrivate(input.from, input.to);
+        if (again instanceof Promise) await again;
+      } catch (refusal) {
+        order.release(turn);
+        return this.storedResend(input.from, input.clientId, (m): m is PrivateMessage => !isGroupMessage(m) && m.to === input.to, refusal);
+      }
+    }
     let saved: Saved<PrivateMessage>;
     try {
       saved = await order.handOver(turn, () => this.messages.savePrivate(toSave));
@@ -664,11 +677,21 @@ export class Manager {
   }
 
   private async markDelivered({ messageId, senderId, recipientId, receipt }: DeliveryTracking): Promise<void> {
+    // The sender hears of it only once the recipient has accepted (a replayed message: ask). Asked before the mark
+    // commits, so the receipt goes out with no await after the commit: a `read` committed later cannot overtake it
+    // (the sender would be set back from read to delivered). Recorded either way, the question failing too.
+    let toSender = receipt;
+    let failure: unknown;
+    if (toSender === undefined) {
+      try {
+        toSender = await this.consent.maySignal(recipientId, senderId);
+      } catch (err) {
+        failure = err;
+      }
+    }
     const fresh = this.messages.markDelivered ? await this.messages.markDelivered(messageId, recipientId) : true;
-    if (!fresh) return;
-    // Recorded either way; the sender hears of it only once the recipient has accepted (a replayed message: ask).
-    if (!(receipt ?? (await this.consent.maySignal(recipientId, senderId)))) return;
-    this.sendDelivered(messageId, senderId, recipientId);
+    if (failure !== undefined) throw failure;
+    if (fresh && toSender) this.sendDelivered(messageId, senderId, recipientId);
   }
 
   /** The one `delivered` receipt of a message, to its sender's connections. */
@@ -825,17 +848,18 @@ export class Manager {
     const result = await this.messages.markRead(conn.userId, f.message_id);
     if (!result) throw new ParlorError('not_found', `message ${f.message_id} is not a private message to you`);
     const body = { message_id: result.messageId, status: 'read' as const, user_id: conn.userId, timestamp: now };
-    // The sender learns it was read (once the reader has accepted the conversation); the reader's other devices learn the marker moved.
-    const toSender = await this.consent.maySignal(conn.userId, result.senderId);
-    // Read before its batched `delivered` mark committed (or read from history): the read set `delivered` too, so it announces it, first.
-    // Not a note to oneself: it has no `delivered` receipt (contract), as LocalDelivery.deliveredOnce skips it live.
-    const note = result.senderId === conn.userId;
-    if (toSender && !note) for (const id of result.delivered ?? []) this.sendDelivered(id, result.senderId, conn.userId);
-    // Read before, or below the marker (markerMoved false): the other devices' markers are at it or past it (a receipt
-    // would move them back). The sender is told again: a read of a request was kept from it until the reader accepted.
-    const users = result.unchanged || result.markerMoved === false ? [] : [conn.userId];
-    if (toSender && !note) users.push(result.senderId);
-    if (users.length > 0) this.publish({ users, except: conn.id }, 'receipt', body);
+    // The reader's other devices learn the marker moved, right after the commit: reads of one conversation that overlap
+    // (two devices) reach them in commit order, never a marker moved back by a read whose later question answered last.
+    // Read before, or below the marker (markerMoved false): their markers are at it or past it (a receipt would move them back).
+    if (!result.unchanged && result.markerMoved !== false) this.publish({ users: [conn.userId], except: conn.id }, 'receipt', body);
+    // The sender learns it was read once the reader has accepted the conversation (told again: a read of a request was
+    // kept from it until the reader accepted). Not a note to oneself: it has no `delivered` receipt (contract), as
+    // LocalDelivery.deliveredOnce skips it live, and its reader's devices were told above.
+    if (result.senderId !== conn.userId && (await this.consent.maySignal(conn.userId, result.senderId))) {
+      // Read before its batched `delivered` mark committed (or read from history): the read set `delivered` too, so it announces it, first.
+      for (const id of result.delivered ?? []) this.sendDelivered(id, result.senderId, conn.userId);
+      this.publish({ users: [result.senderId] }, 'receipt', body);
+    }
     if (!result.unchanged) this.hostEvents.emit('read', { user_id: conn.userId, message_id: result.messageId });
   }
 

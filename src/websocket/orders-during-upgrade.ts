@@ -1,7 +1,7 @@
 import { matchesOrder, type DisconnectOrder } from './disconnect-order.js';
 import type { Identity } from './session-resolver.js';
 
-/** One upgrade's watch: `end(identity)` stops it and gives the order heard meanwhile that ends that identity, if any. */
+/** One upgrade's watch: `end(identity)` stops it and gives the order heard meanwhile that ends that identity, if any (a sign-in heard meanwhile as another user in its session ends it as a logout of that session). */
 export interface UpgradeWatch {
   end(identity?: Identity): DisconnectOrder | undefined;
 }
@@ -14,12 +14,19 @@ export interface UpgradeWatch {
  * each upgrade notes where this log stood when its lookup began, and before
  * it becomes a connection asks for an order heard since that matches it.
  *
- * The log keeps only the orders newer than the oldest lookup still under
+ * A socket that opens for a session during a lookup counts too: a lookup
+ * that began before it and resolved that session as another user read the
+ * session before that user signed in on it (logout and login in a session
+ * the host kept). The newer sign-in wins: that upgrade is closed as the
+ * session's logout, instead of becoming a socket that SessionOwners would
+ * take for the newest sign-in (closing the new user's sockets).
+ *
+ * The log keeps only what is newer than the oldest lookup still under
  * way, and nothing while none is: its size is what arrives during one
  * lookup, whatever the number of upgrades.
  */
 export class OrdersDuringUpgrade {
-  private readonly heardOrders: Array<{ seq: number; order: DisconnectOrder }> = [];
+  private readonly heardOrders: Array<{ seq: number; order: DisconnectOrder } | { seq: number; signIn: SignIn }> = [];
   private seq = 0;
   /** Per lookup under way, the seq it began at; insertion order is seq order, so the first is the oldest. */
   private readonly watching = new Map<symbol, number>();
@@ -30,6 +37,12 @@ export class OrdersDuringUpgrade {
     if (this.watching.size > 0) this.heardOrders.push({ seq: this.seq, order });
   }
 
+  /** A socket opened for `sessionId` as `userId` (here): lookups under way that resolve the session as another user are stale. */
+  opened(sessionId: string, userId: number): void {
+    this.seq += 1;
+    if (this.watching.size > 0) this.heardOrders.push({ seq: this.seq, signIn: { sessionId, userId } });
+  }
+
   /** A lookup begins; `end` it on every path (idempotent). */
   watch(): UpgradeWatch {
     const key = Symbol('upgrade');
@@ -38,14 +51,14 @@ export class OrdersDuringUpgrade {
     return {
       end: (identity) => {
         if (!this.watching.delete(key)) return undefined;
-        const found = identity && this.heardOrders.find((e) => e.seq > since && matchesOrder(identity, e.order))?.order;
+        const found = identity && this.heardOrders.find((e) => e.seq > since && ends(identity, e));
         this.forgetOld();
-        return found;
+        return found && ('order' in found ? found.order : { sessionId: found.signIn.sessionId });
       },
     };
   }
 
-  /** How many orders are kept (for tests). */
+  /** How many orders and sign-ins are kept (for tests). */
   get size(): number {
     return this.heardOrders.length;
   }
@@ -57,4 +70,16 @@ export class OrdersDuringUpgrade {
     while (drop < this.heardOrders.length && this.heardOrders[drop]!.seq <= keepAfter) drop++;
     this.heardOrders.splice(0, drop);
   }
+}
+
+/** A socket opened for a session as a user. */
+interface SignIn {
+  sessionId: string;
+  userId: number;
+}
+
+/** Whether what was heard ends an upgrade resolved as `identity`: an order that matches it, or a sign-in as another user in its session. */
+function ends(identity: Identity, heard: { order: DisconnectOrder } | { signIn: SignIn }): boolean {
+  if ('order' in heard) return matchesOrder(identity, heard.order);
+  return identity.sessionId === heard.signIn.sessionId && identity.userId !== heard.signIn.userId;
 }

@@ -31,6 +31,22 @@ describe('OrdersDuringUpgrade', () => {
     expect(log.size).toBe(0);
   });
 
+  it('a sign-in heard during a lookup ends it when it resolved that session as another user (the newer sign-in wins)', () => {
+    const log = new OrdersDuringUpgrade();
+    log.opened('sa', 2); // before the lookups: not theirs
+    const stale = log.watch();
+    const same = log.watch();
+    const other = log.watch();
+    log.opened('sa', 2);
+    log.opened('sb', 9);
+    expect(stale.end(alice)).toEqual({ sessionId: 'sa' }); // alice's lookup read 'sa' before bob signed in on it
+    expect(same.end({ ...alice, userId: 2 })).toBeUndefined(); // the new user's own upgrade
+    expect(other.end({ userId: 1, via: 'token' })).toBeUndefined(); // no session: a sign-in names none of it
+    expect(log.size).toBe(0);
+    const later = log.watch();
+    expect(later.end(alice)).toBeUndefined(); // began after: alice signed in again since, and wins in turn
+  });
+
   it('end is idempotent: a second end answers nothing and changes nothing', () => {
     const log = new OrdersDuringUpgrade();
     const w = log.watch();
