@@ -32,7 +32,7 @@ export class InterfaceFailure extends Error {
  * synchronous. Without `deadlineMs` (Parlor's own stores) a call may take
  * as long as it takes.
  */
-export function guardInterface<T extends object>(interfaceName: InterfaceName, impl: T, deadlineMs?: number): T {
+export function guardInterface<T extends object>(interfaceName: InterfaceName, impl: T, deadlineMs?: number, withoutDeadline: ReadonlySet<string> = NONE): T {
   const fail = (err: unknown): never => {
     throw isParlorError(err) || err instanceof InterfaceFailure ? err : new InterfaceFailure(interfaceName, err);
   };
@@ -46,10 +46,30 @@ export function guardInterface<T extends object>(interfaceName: InterfaceName, i
         return fail(err);
       }
       // A thenable that is no native Promise (a query builder, Bluebird) fails the same way: 503, the interface named.
-      return isThenable(result) ? answerWithin(result, deadlineMs, interfaceName, `${interfaceName}.${key}`).catch(fail) : result;
+      if (!isThenable(result)) return result;
+      return answerWithin(result, withoutDeadline.has(key) ? undefined : deadlineMs, interfaceName, `${interfaceName}.${key}`).catch(fail);
     };
   }
   return guarded as T;
+}
+
+const NONE: ReadonlySet<string> = new Set();
+const boundedByThemselves = new WeakMap<object, ReadonlySet<string>>();
+
+/**
+ * Marks methods of `impl` that bound each of their own calls (Parlor's
+ * expressSessionResolver: its stillValid asks the store one get at a time,
+ * each with its own limit): guardInterface gives them no deadline as a whole,
+ * since a batch of thousands may rightly take longer than one call's deadline.
+ */
+export function boundsItsOwnCalls<T extends object>(impl: T, ...methods: Array<keyof T & string>): T {
+  boundedByThemselves.set(impl, new Set(methods));
+  return impl;
+}
+
+/** The methods `impl` was marked with by boundsItsOwnCalls (none by default). */
+export function selfBoundedMethods(impl: object): ReadonlySet<string> {
+  return boundedByThemselves.get(impl) ?? NONE;
 }
 
 /**

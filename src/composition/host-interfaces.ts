@@ -1,5 +1,5 @@
 import type { ParlorOptions } from '../app.js';
-import { answerWithin, DEFAULT_INTERFACE_TIMEOUT_MS, guardInterface, isThenable } from '../interface-failure.js';
+import { answerWithin, DEFAULT_INTERFACE_TIMEOUT_MS, guardInterface, isThenable, selfBoundedMethods } from '../interface-failure.js';
 import type { GroupMemberFetcher } from '../websocket/group-member-fetcher.js';
 import type { MessagePersister } from '../websocket/message-persister.js';
 import type { MessagePolicy } from '../websocket/message-policy.js';
@@ -24,7 +24,8 @@ import { withNumericUserIds } from './host-user-ids.js';
  * persister's).
  */
 const prepared = new WeakSet<object>();
-const madeFrom = new WeakMap<object, Map<number | undefined, object>>();
+/** Per host object, its wrappers by interface and deadline: one object may serve as two interfaces (a user service that is both directory and resolver). */
+const madeFrom = new WeakMap<object, Map<string, object>>();
 
 /** Marks what createParlor bound as ready for the Manager: the container passes it on untouched. */
 export function preparedForManager<T extends object>(impl: T): T {
@@ -32,13 +33,14 @@ export function preparedForManager<T extends object>(impl: T): T {
   return impl;
 }
 
-/** The prepared form of `host`: made once per deadline by `prepare`, then the same object for every caller. */
-function preparedOnce<T extends object>(host: T, deadlineMs: number | undefined, prepare: (host: T) => T): T {
+/** The prepared form of `host` as interface `role`: made once per role and deadline by `prepare`, then the same object for every caller. */
+function preparedOnce<T extends object>(host: T, role: string, deadlineMs: number | undefined, prepare: (host: T) => T): T {
   if (prepared.has(host)) return host;
   let made = madeFrom.get(host);
   if (!made) madeFrom.set(host, (made = new Map()));
-  let known = made.get(deadlineMs) as T | undefined;
-  if (!known) made.set(deadlineMs, (known = preparedForManager(prepare(host))));
+  const key = `${role} ${deadlineMs ?? 'none'}`;
+  let known = made.get(key) as T | undefined;
+  if (!known) made.set(key, (known = preparedForManager(prepare(host))));
   return known;
 }
 
@@ -57,19 +59,23 @@ export function withHostInterfaces(options: ParlorOptions): ParlorOptions {
     groupMemberFetcher: options.groupMemberFetcher && hostGroupMemberFetcher(options.groupMemberFetcher, deadlineMs),
     userDirectory: options.userDirectory && hostUserDirectory(options.userDirectory, deadlineMs),
     messagePolicy: options.messagePolicy && hostMessagePolicy(options.messagePolicy, deadlineMs),
+    // The policy may come as a Manager option too (`manager.messagePolicy`, which wins there): the same deadline.
+    manager: options.manager?.messagePolicy ? { ...options.manager, messagePolicy: hostMessagePolicy(options.manager.messagePolicy, deadlineMs) } : options.manager,
   };
 }
 
 export function hostGroupMemberFetcher(fetcher: GroupMemberFetcher, deadlineMs = DEFAULT_INTERFACE_TIMEOUT_MS): GroupMemberFetcher {
-  return preparedOnce(fetcher, deadlineMs, (f) => guardInterface('groupMemberFetcher', withNumericIds(f), deadlineMs));
+  return preparedOnce(fetcher, 'groupMemberFetcher', deadlineMs, (f) => guardInterface('groupMemberFetcher', withNumericIds(f), deadlineMs));
 }
 
 export function hostUserDirectory(directory: UserDirectory, deadlineMs = DEFAULT_INTERFACE_TIMEOUT_MS): UserDirectory {
-  return preparedOnce(directory, deadlineMs, (d) => guardInterface('userDirectory', withNumericUserIds(d), deadlineMs));
+  return preparedOnce(directory, 'userDirectory', deadlineMs, (d) => guardInterface('userDirectory', withNumericUserIds(d), deadlineMs));
 }
 
 export function hostSessionResolver(resolver: SessionResolver, deadlineMs = DEFAULT_INTERFACE_TIMEOUT_MS): SessionResolver {
-  return preparedOnce(resolver, deadlineMs, (r) => guardInterface('sessionResolver', withReadSessionIds(r), deadlineMs));
+  // A method that bounds each of its own calls (expressSessionResolver's stillValid: one store get at a time, each
+  // with its limit) is not cut off as a whole: a re-check of thousands of sessions may take longer than deadlineMs.
+  return preparedOnce(resolver, 'sessionResolver', deadlineMs, (r) => guardInterface('sessionResolver', withReadSessionIds(r), deadlineMs, selfBoundedMethods(r)));
 }
 
 /**
@@ -79,7 +85,7 @@ export function hostSessionResolver(resolver: SessionResolver, deadlineMs = DEFA
  * message ends in an error rather than holding its sender's later messages.
  */
 export function hostMessagePolicy(policy: MessagePolicy, deadlineMs = DEFAULT_INTERFACE_TIMEOUT_MS): MessagePolicy {
-  return preparedOnce(policy, deadlineMs, (p) => {
+  return preparedOnce(policy, 'messagePolicy', deadlineMs, (p) => {
     const check = p.check.bind(p);
     return {
       check: (input) => {
@@ -95,5 +101,5 @@ export function hostMessagePolicy(policy: MessagePolicy, deadlineMs = DEFAULT_IN
  * answer 503 for (the Manager reports it as a failed write or read).
  */
 export function hostMessagePersister(persister: MessagePersister): MessagePersister {
-  return preparedOnce(persister, undefined, withNumericMessageIds);
+  return preparedOnce(persister, 'messagePersister', undefined, withNumericMessageIds);
 }

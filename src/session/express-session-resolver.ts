@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { Session, SessionData, Store } from 'express-session';
 import type { Identity, SessionResolver } from '../websocket/session-resolver.js';
 import { type StillSignedIn, sessionsStillIn } from './express-store-liveness.js';
+import { boundsItsOwnCalls } from '../interface-failure.js';
 import { asUserId } from '../user-id.js';
 import { RecordedStores } from './recorded-stores.js';
 
@@ -76,7 +77,8 @@ export function expressSessionResolver(
   // Only upgrades are recorded (sockets come from nothing else). The record is shared by every mount this
   // resolver serves and forgotten by age, not by what one re-check asks (RecordedStores).
   const stores = new RecordedStores();
-  return {
+  // stillValid bounds each store get itself (sessionsStillIn): the host-interface deadline does not cut off the batch.
+  return boundsItsOwnCalls<SessionResolver>({
     async resolve(req) {
       const identity = await reader.resolve(req);
       const store = fixed ?? (req as RequestWithSession).sessionStore;
@@ -98,7 +100,7 @@ export function expressSessionResolver(
       for (const [store, ids] of byStore) live.push(...(await sessionsStillIn(store, ids, { stillSignedIn })));
       return live;
     },
-  };
+  }, 'stillValid');
 }
 
 /**

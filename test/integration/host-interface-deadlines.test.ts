@@ -254,3 +254,50 @@ describe('a host resolver whose session ids are integers', () => {
     expect(closed).toMatchObject({ code: 4401 });
   });
 });
+
+describe('a messagePolicy given as a Manager option (createParlor({ manager: { messagePolicy } }))', () => {
+  // It once reached the Manager as given, with no deadline: a hung check held every later message of the socket.
+  const ALICE = 1301;
+  const BOB = 1302;
+  let hang = false;
+  const app = useSqliteHostApp({
+    interfaceTimeoutMs: DEADLINE_MS,
+    userDirectory: { existing: (ids) => ids.filter((id) => id === ALICE || id === BOB) },
+    manager: { messagePolicy: { check: () => (hang ? never() : Promise.resolve({ allow: true as const })) } },
+  });
+  afterAll(closeAll);
+
+  it('is bounded by interfaceTimeoutMs like the top-level one', async () => {
+    const alice = await app.host.connect(ALICE);
+    alice.send({ type: 'private', to: BOB, content: 'allowed', client_id: 'm1' });
+    expect(await outcome(alice, 'm1')).toBe('ack');
+    hang = true;
+    alice.send({ type: 'private', to: BOB, content: 'held', client_id: 'm2' });
+    const held = outcome(alice, 'm2');
+    await new Promise((r) => setTimeout(r, 20));
+    hang = false;
+    alice.send({ type: 'private', to: BOB, content: 'after', client_id: 'm3' });
+    expect(await Promise.all([held, outcome(alice, 'm3')])).toEqual(['error internal', 'ack']);
+  });
+});
+
+describe('one host object as userDirectory and groupMemberFetcher', () => {
+  // Each interface gets its own wrapper: the object was once prepared as the fetcher and handed to the directory
+  // too (no `existing` there), so every private send answered `internal`.
+  const ALICE = 1501;
+  const BOB = 1502;
+  const GROUP = 15;
+  const backend = {
+    existing: (ids: readonly number[]) => ids.filter((id) => id === ALICE || id === BOB),
+    acceptedMembers: (groupId: number) => (groupId === GROUP ? [ALICE, BOB] : null),
+  };
+  const app = useSqliteHostApp({ userDirectory: backend, groupMemberFetcher: backend });
+  afterAll(closeAll);
+
+  it('serves as both: a private and a group message are acked', async () => {
+    const alice = await app.host.connect(ALICE);
+    alice.send({ type: 'private', to: BOB, content: 'hi', client_id: 'p1' });
+    alice.send({ type: 'group', group_id: GROUP, content: 'hi all', client_id: 'g1' });
+    expect([await outcome(alice, 'p1'), await outcome(alice, 'g1')]).toEqual(['ack', 'ack']);
+  });
+});
