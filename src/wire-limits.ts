@@ -9,8 +9,13 @@ export const MAX_CLIENT_ID_CHARS = 64;
 /** Ids per `GET /api/users?ids=` at most (src/http/user-routes.ts); the SDK's ProfileCache asks in batches of it. */
 export const MAX_PROFILE_IDS_PER_REQUEST = 100;
 
-/** The most bytes one character of text takes in a JSON frame: a control character, escaped as `\u00XX`. */
-const MAX_JSON_BYTES_PER_CHAR = 6;
+/**
+ * The most bytes one character (a code point) of text takes in a JSON frame:
+ * one outside the BMP (an emoji) written as an escaped surrogate pair,
+ * `\ud83d\ude00`, as ASCII-only encoders (Python's `json.dumps`, PHP's
+ * `json_encode`) write it by default.
+ */
+const MAX_JSON_BYTES_PER_CHAR = 12;
 /** Room for the rest of a message frame: its field names, punctuation and ids (`{"type":"private","to":…`). */
 const MESSAGE_FRAME_OVERHEAD_BYTES = 256;
 
@@ -18,7 +23,7 @@ const MESSAGE_FRAME_OVERHEAD_BYTES = 256;
  * The least MAX_FRAME_BYTES (the server's `maxFrameBytes`) can be: the largest
  * message frame a valid send makes (MAX_CONTENT_CHARS of content and
  * MAX_CLIENT_ID_CHARS of client_id, every character at its worst as JSON) and
- * its overhead, 24,640 bytes. Under it, a message the contract calls valid
+ * its overhead, 49,024 bytes. Under it, a message the contract calls valid
  * would close the socket with 1009, which stops the SDK for good.
  */
 export const MIN_FRAME_BYTES = (MAX_CONTENT_CHARS + MAX_CLIENT_ID_CHARS) * MAX_JSON_BYTES_PER_CHAR + MESSAGE_FRAME_OVERHEAD_BYTES;
