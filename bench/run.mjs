@@ -6,11 +6,11 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { atExit, installCleanup, machineLimits, pinTo, sleep, stopAll } from './lib/children.mjs';
+import { installCleanup, machineLimits, pinTo, sleep, stopAll } from './lib/children.mjs';
 import { probeHealthz } from './lib/healthz-probe.mjs';
 import { startLoad } from './lib/load-process.mjs';
 import { parseOptions } from './lib/options.mjs';
@@ -18,6 +18,7 @@ import { checkTargets, formatReads, formatTable, formatTargets, loadName } from 
 import { seedGroupMessages } from './lib/seed-messages.mjs';
 import { median } from './lib/stats.mjs';
 import { parlorMissingReason, setParlorEntry, startTarget, TARGETS } from './lib/targets.mjs';
+import { makeTempFolder, sweepStaleTempFolders } from './lib/temp-folders.mjs';
 
 // `--scale-out`: PostgreSQL + Redis, one and two instances, a delay knob (bench/scale-out.mjs).
 if (process.argv.slice(2).includes('--scale-out')) {
@@ -48,6 +49,7 @@ const opts = parseOptions();
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 mkdirSync(RESULTS_DIR, { recursive: true });
 installCleanup();
+sweepStaleTempFolders(); // left by a `kill -9` of an earlier run
 
 setParlorEntry(opts.parlorEntry);
 if (opts.pinned) {
@@ -329,8 +331,7 @@ async function idleOnce(t, count, addresses, loadCount) {
  * both probed from this process.
  */
 async function readsPhase() {
-  const dir = mkdtempSync(join(tmpdir(), 'parlor-bench-reads-'));
-  const forget = atExit(() => rmSync(dir, { recursive: true, force: true }));
+  const { path: dir, remove: removeDir } = makeTempFolder('reads');
   const parlorEnv = { SQLITE_PATH: join(dir, 'parlor.db'), SESSION_SECRET: randomBytes(24).toString('hex') };
   if (opts.readsRateLimit !== null) parlorEnv.HTTP_READ_RATE_LIMIT = String(opts.readsRateLimit);
   const logFile = join(RESULTS_DIR, `${stamp}-parlor-reads.log`);
@@ -379,8 +380,7 @@ async function readsPhase() {
     await server.stop();
   } finally {
     await load.stop();
-    rmSync(dir, { recursive: true, force: true });
-    forget();
+    removeDir();
   }
 }
 

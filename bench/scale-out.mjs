@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { installCleanup, stopAll } from './lib/children.mjs';
+import { installCleanup, onInterrupt, stopAll } from './lib/children.mjs';
 import { startDelayProxy } from './lib/delay-proxy.mjs';
 import { startLoad } from './lib/load-process.mjs';
 import { parseScaleOutOptions } from './lib/scale-out-options.mjs';
@@ -88,7 +88,8 @@ async function setUp(c, load) {
       cleanups.push(() => proxy.close());
       databaseUrl = proxy.via(opts.databaseUrl);
     }
-    cleanups.push(() => dropSchema(schema), () => deleteKeys(prefix));
+    // On the shared services: dropped at the end, and on Ctrl-C too (onInterrupt).
+    cleanups.push(onInterrupt(() => dropSchema(schema)), onInterrupt(() => deleteKeys(prefix)));
     Object.assign(env, { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, REDIS_URL: opts.redisUrl, REDIS_PREFIX: prefix });
     c.schema = schema;
   }

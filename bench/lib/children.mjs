@@ -191,8 +191,35 @@ function runExitHooks() {
   exitHooks.clear();
 }
 
+/** How long Ctrl-C/SIGTERM waits for the async clean-ups before it exits anyway. */
+export const INTERRUPT_CLEANUP_MS = 5000;
+const interruptCleanups = new Set();
+/**
+ * An async clean-up that must also happen on Ctrl-C/SIGTERM/SIGHUP (e.g.
+ * dropping a schema on a shared database): the signal kills the children,
+ * then waits for these (at most INTERRUPT_CLEANUP_MS) before it exits.
+ * Returns the clean-up to call on a normal end: it runs at most once and
+ * never rejects.
+ */
+export function onInterrupt(fn) {
+  let done;
+  const run = () => {
+    interruptCleanups.delete(run);
+    done ??= Promise.resolve()
+      .then(fn)
+      .catch(() => {});
+    return done;
+  };
+  interruptCleanups.add(run);
+  return run;
+}
+
 let handlersInstalled = false;
-/** On Ctrl-C, SIGTERM, an uncaught error or any exit: no child survives the parent. */
+/**
+ * On Ctrl-C, SIGTERM, an uncaught error or any exit: no child survives the
+ * parent. On a signal the onInterrupt clean-ups run first; a second Ctrl-C
+ * exits at once.
+ */
 export function installCleanup() {
   if (handlersInstalled) return;
   handlersInstalled = true;
@@ -201,9 +228,16 @@ export function installCleanup() {
     runExitHooks();
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.once(sig, () => {
+    process.once(sig, async () => {
       process.stderr.write(`\n${sig}: stopping every child process\n`);
-      process.exit(130); // the 'exit' handler kills the children
+      killAllNow();
+      if (interruptCleanups.size > 0) {
+        let timer;
+        const deadline = new Promise((r) => (timer = setTimeout(r, INTERRUPT_CLEANUP_MS)));
+        await Promise.race([Promise.all([...interruptCleanups].map((run) => run())), deadline]);
+        clearTimeout(timer);
+      }
+      process.exit(130); // the 'exit' handler runs the exit hooks
     });
   }
 }

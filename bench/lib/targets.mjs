@@ -2,11 +2,11 @@
 // loopback, and how it reads that process's memory.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { atExit, freePort, rssOf, spawnNode, stopChild, waitForHttpOk, waitForJsonLine } from './children.mjs';
+import { freePort, rssOf, spawnNode, stopChild, waitForHttpOk, waitForJsonLine } from './children.mjs';
+import { makeTempFolder } from './temp-folders.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PARLOR_ENTRY = join(ROOT, 'dist', 'server.js');
@@ -42,9 +42,7 @@ export async function startTarget(target, { logFile, parlorEnv = {} } = {}) {
     const line = await waitForJsonLine(child, (o) => o.event === 'listening');
     return handle(target, child, `http://127.0.0.1:${line.port}`, () => {});
   }
-  const dir = mkdtempSync(join(tmpdir(), 'parlor-bench-'));
-  const removeDir = () => rmSync(dir, { recursive: true, force: true });
-  const forget = atExit(removeDir);
+  const { path: dir, remove: removeDir } = makeTempFolder();
   const port = await freePort();
   const env = {
     PORT: String(port),
@@ -70,10 +68,9 @@ export async function startTarget(target, { logFile, parlorEnv = {} } = {}) {
   } catch (err) {
     await stopChild(child);
     removeDir();
-    forget();
     throw new Error(`${err.message}${logTail(logFile)}`);
   }
-  return handle(target, child, url, () => (removeDir(), forget()), env);
+  return handle(target, child, url, removeDir, env);
 }
 
 /** The last lines of a server's log, to say why it did not start. */

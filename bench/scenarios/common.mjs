@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { generateClientId } from '../../dist/client/client-id.js';
+import { uuidV7 } from './client-id.mjs';
 
 /**
- * A client_id as Parlor's SDK makes one (a UUIDv7: the time first, then
- * random bits), so the server's idempotency index sees the ids it will see in
- * production. Never repeated: Parlor treats a repeated client_id from the
- * same sender as a resend (it acks the stored message and routes nothing).
+ * A client_id shaped as Parlor's SDK makes one (a UUIDv7: the time first, then
+ * random bits; bench/scenarios/client-id.mjs), so the server's idempotency
+ * index sees the ids it will see in production. Never repeated: Parlor
+ * treats a repeated client_id from the same sender as a resend (it acks the
+ * stored message and routes nothing).
  */
 export function nextClientId() {
-  return generateClientId();
+  return uuidV7();
 }
 
 /** "<client_id> <send time ms> xxxx..." padded to `bytes` characters (Parlor trims; no trailing blanks). */

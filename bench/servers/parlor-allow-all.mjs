@@ -2,6 +2,8 @@
 // runs it, plus a `messagePolicy` that allows everything: what the policy
 // hook itself costs on the private path (`npm run bench -- --policy`).
 
+// First, as in dist/server.js: V8 flags must be set before the modules whose objects they concern load.
+import '../../dist/v8-settings.js';
 import { createLogger } from '../../dist/logger.js';
 import { startServer } from '../../dist/standalone.js';
 

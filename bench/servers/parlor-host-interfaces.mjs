@@ -8,6 +8,8 @@
 // (`npm run bench -- --host-interfaces`). Accounts, sessions and messages stay
 // Parlor's, so the load drives both servers the same way.
 
+// First, as in dist/server.js: V8 flags must be set before the modules whose objects they concern load.
+import '../../dist/v8-settings.js';
 import express from 'express';
 import { createLogger } from '../../dist/logger.js';
 import { startServer } from '../../dist/standalone.js';
