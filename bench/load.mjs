@@ -25,6 +25,11 @@ const commands = {
     return adapter(target).prepareUsers(count);
   },
 
+  /** Makes the private pairs contacts where the target has message requests (Parlor); a no-op elsewhere. */
+  acceptPairs({ target, users }) {
+    return adapter(target).acceptPairs?.(users);
+  },
+
   createGroup({ target, users }) {
     return adapter(target).createGroup(users);
   },

@@ -132,6 +132,7 @@ async function messagingPhase() {
       priv: await load.call('prepareUsers', { target: t, count: 2 * opts.pairs }),
       grp: maxGroup ? await load.call('prepareUsers', { target: t, count: maxGroup }) : [],
     };
+    await load.call('acceptPairs', { target: t, users: users[t].priv });
     groupIds[t] = {};
     for (const size of groupSizes) groupIds[t][size] = await load.call('createGroup', { target: t, users: users[t].grp.slice(0, size) });
     const setupS = (performance.now() - t1) / 1000;

@@ -4,6 +4,8 @@
 //  - a group is POST /api/groups {name} by its first member, then
 //    POST /api/groups/invite {group_id, user_id} by that owner and
 //    POST /api/groups/:id/accept by each invitee;
+//  - the private pairs are contacts: each recipient first writes once to its
+//    sender (POST /api/messages/private), so the sender gets delivered receipts;
 //  - a connection is GET /ws with the `cookie` header and the server's own
 //    Origin, ready when the `welcome` frame arrives.
 
@@ -54,6 +56,20 @@ export function createAdapter({ url }) {
   return {
     prepareUsers(count) {
       return mapLimit(Array.from({ length: count }), SETUP_CONCURRENCY, () => register());
+    },
+    /**
+     * The private scenario's pairs (users 2i -> 2i+1) as contacts, as a real
+     * conversation is: each recipient writes once to its sender first, so
+     * the conversation is no message request and the sender gets the
+     * `delivered` receipts of its messages (contract section 6: a stranger
+     * gets none until the reply).
+     */
+    async acceptPairs(users) {
+      const pairs = [];
+      for (let i = 0; i + 1 < users.length; i += 2) pairs.push([users[i], users[i + 1]]);
+      await mapLimit(pairs, SETUP_CONCURRENCY, async ([sender, recipient]) => {
+        expect(await api('POST', '/api/messages/private', recipient.cookie, { to: sender.id, content: 'hello' }), 201, 'first message of a pair');
+      });
     },
     async createGroup(members) {
       const [owner, ...rest] = members;
