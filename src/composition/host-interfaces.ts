@@ -19,9 +19,9 @@ import { withNumericUserIds } from './host-user-ids.js';
  * (guardInterface; `createParlor`'s `interfaceTimeoutMs`, default 5000 ms).
  * `createParlor` prepares what it binds itself (the host's, or Parlor's own
  * stores, which need neither) and marks it, so the container leaves those as
- * they are. One host object gets one prepared wrapper per deadline, however
- * many parts of Parlor ask for it (the Manager and the list routes share the
- * persister's).
+ * they are. One host object gets one prepared wrapper per interface it serves
+ * and deadline, however many parts of Parlor ask for it (the Manager and the
+ * list routes share the persister's).
  */
 const prepared = new WeakSet<object>();
 /** Per host object, its wrappers by interface and deadline: one object may serve as two interfaces (a user service that is both directory and resolver). */
