@@ -43,11 +43,7 @@ describe('SDK: a message over the content limit', () => {
   it('rejects that send with too_large and keeps the connection and the other sends', async () => {
     const server = await startTestServer();
     const [a, b] = [await registerUser(server), await registerUser(server)];
-    const client = new ParlorClient({ url: server.wsUrl, createSocket: (url) => new WebSocket(url, { headers: { cookie: a.cookie } }) });
-    let synced = false;
-    client.on('synced', () => (synced = true));
-    await client.connect();
-    await waitFor(() => synced, 3000, 'synced');
+    const { client } = await syncedClient(server.wsUrl, a.cookie);
 
     const pasted = outcome(client.sendPrivate(b.id, 'x'.repeat(70_000)));
     const justOver = outcome(client.sendPrivate(b.id, 'x'.repeat(MAX_CONTENT_CHARS + 1)));
@@ -115,12 +111,8 @@ describe('SDK: a message over the content limit', () => {
     }
     const server = await startTestServer({ MAX_FRAME_BYTES: String(MIN_FRAME_BYTES) });
     const [a, b] = [await registerUser(server), await registerUser(server)];
-    const client = new ParlorClient({ url: server.wsUrl, createSocket: (url) => new WebSocket(url, { headers: { cookie: a.cookie } }) });
-    let synced = false;
-    client.on('synced', () => (synced = true));
-    await client.connect();
-    await waitFor(() => synced, 3000, 'synced');
-    // Control characters are written as \u00XX, 6 bytes each: the most a character can take in a frame.
+    const { client } = await syncedClient(server.wsUrl, a.cookie);
+    // Control characters are written as \u00XX, 6 bytes each: the most JSON.stringify (the SDK) writes for a character.
     const worst = `x${'\u0001'.repeat(MAX_CONTENT_CHARS - 2)}x`;
     const chinese = outcome(client.sendPrivate(b.id, '漢'.repeat(1500)));
     const largest = outcome(client.sendPrivate(b.id, worst, { clientId: '\u0001'.repeat(64) }));

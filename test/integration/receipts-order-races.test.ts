@@ -25,8 +25,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it("a device never gets a read receipt older than one it already got, when two devices read at once", async () => {
-  const stores = openSqliteStores({ path: join(dir, 'chat.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
+/**
+ * A host app on its own SQLite file whose consent store's relation read can be held once:
+ * `holdNextRelationOf(userId)` holds the next read of that user's relation until `release()`, `held` resolving
+ * when it has begun.
+ */
+async function hostWithHeldRelation(file: string) {
+  const stores = openSqliteStores({ path: join(dir, file), sessionPruneIntervalMs: 0, writer: 'inline' });
   const consent = stores.consent!;
   const relation = consent.relation.bind(consent);
   let hold: { userId: number; released: Promise<void>; hit: () => void } | null = null;
@@ -41,6 +46,18 @@ it("a device never gets a read receipt older than one it already got, when two d
   }) as typeof consent.relation;
   const host = await startHostApp(stores, { userDirectory: { existing: (ids: readonly number[]) => [...ids] } });
   cleanup.push(() => stores.close(), () => host.close());
+  const holdNextRelationOf = (userId: number) => {
+    let release!: () => void;
+    let hit!: () => void;
+    const held = new Promise<void>((r) => (hit = r));
+    hold = { userId, released: new Promise<void>((r) => (release = r)), hit };
+    return { held, release: () => release() };
+  };
+  return { host, holdNextRelationOf };
+}
+
+it("a device never gets a read receipt older than one it already got, when two devices read at once", async () => {
+  const { host, holdNextRelationOf } = await hostWithHeldRelation('chat.db');
 
   const SENDER = 11;
   const READER = 22;
@@ -56,16 +73,13 @@ it("a device never gets a read receipt older than one it already got, when two d
   await r3.next('private', (f) => f.id === m2);
 
   // Device 1 reads up to m1: committed, then its relation read is slow.
-  let release!: () => void;
-  let hit!: () => void;
-  const hitP = new Promise<void>((r) => (hit = r));
-  hold = { userId: READER, released: new Promise<void>((r) => (release = r)), hit };
+  const slow = holdNextRelationOf(READER);
   r1.send({ type: 'read', message_id: m1 });
-  await hitP;
+  await slow.held;
   // Device 2 reads up to m2 meanwhile: the marker moves on to m2.
   r2.send({ type: 'read', message_id: m2 });
   await r3.next('receipt', (f) => f.status === 'read' && f.message_id === m2);
-  release();
+  slow.release();
   await new Promise((r) => setTimeout(r, 300));
 
   const reads = r3.all('receipt').filter((f) => f.status === 'read').map((f) => f.message_id as number);
@@ -77,21 +91,7 @@ it("a device never gets a read receipt older than one it already got, when two d
 });
 
 it('the sender never gets delivered after read for a replayed message read at once', async () => {
-  const stores = openSqliteStores({ path: join(dir, 'replay.db'), sessionPruneIntervalMs: 0, writer: 'inline' });
-  const consent = stores.consent!;
-  const relation = consent.relation.bind(consent);
-  let hold: { userId: number; released: Promise<void>; hit: () => void } | null = null;
-  consent.relation = ((userId: number, peerId: number) => {
-    const h = hold;
-    if (h && h.userId === userId) {
-      hold = null;
-      h.hit();
-      return h.released.then(() => relation(userId, peerId));
-    }
-    return relation(userId, peerId);
-  }) as typeof consent.relation;
-  const host = await startHostApp(stores, { userDirectory: { existing: (ids: readonly number[]) => [...ids] } });
-  cleanup.push(() => stores.close(), () => host.close());
+  const { host, holdNextRelationOf } = await hostWithHeldRelation('replay.db');
 
   const SENDER = 31;
   const READER = 42;
@@ -107,18 +107,15 @@ it('the sender never gets delivered after read for a replayed message read at on
   const id = (await s.next('ack', (f) => f.client_id === 'away')).id as number;
 
   // The reader comes back and syncs: the replayed message's delivered receipt waits on its relation read.
-  let release!: () => void;
-  let hit!: () => void;
-  const hitP = new Promise<void>((r) => (hit = r));
-  hold = { userId: READER, released: new Promise<void>((r) => (release = r)), hit };
+  const slow = holdNextRelationOf(READER);
   const r = await host.connect(READER);
   r.send({ type: 'sync', since: 0 });
   await r.next('private', (f) => f.id === id);
-  await hitP;
+  await slow.held;
   // The conversation is open: the reader reads it at once.
   r.send({ type: 'read', message_id: id });
   await s.next('receipt', (f) => f.status === 'read' && f.message_id === id);
-  release();
+  slow.release();
   await new Promise((res) => setTimeout(res, 300));
 
   const statuses = s.all('receipt').filter((f) => f.message_id === id).map((f) => f.status as string);
