@@ -51,7 +51,7 @@ afterAll(async () => {
   }
   server?.closeAllConnections();
   await new Promise((ok) => server?.close(ok));
-  await deleteRedisKeys(REDIS_URL, PREFIX);
+  for (const mount of ['-a', '-b']) await deleteRedisKeys(REDIS_URL, `${PREFIX}${mount}`); // each broker's own prefix
   await closeAll(); // last: it removes the temporary folders the stores above live in
 });
 
