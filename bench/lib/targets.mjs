@@ -56,6 +56,13 @@ export async function startTarget(target, { logFile, parlorEnv = {} } = {}) {
     WS_CONNECT_RATE: '10000000',
     WS_CONNECT_BURST: '10000000',
     PASSWORD_HASH_COST: '10',
+    // The store and the broker are the run's choice (parlorEnv: scale-out's PostgreSQL + Redis), never the caller's
+    // environment: a DATABASE_URL or REDIS_URL set there (a shell, a test) would turn the SQLite Parlor into one on
+    // the shared services' default schema and prefix. An undefined value is left out of the child's environment.
+    DATABASE_URL: undefined,
+    DATABASE_SCHEMA: undefined,
+    REDIS_URL: undefined,
+    REDIS_PREFIX: undefined,
     ...parlorEnv,
   };
   // cwd: the package root of that build (dist/..), as `npm start` would run it
