@@ -6,6 +6,7 @@
  * signed-out user.
  */
 import { boundMethods } from './bound-methods.js';
+import { withDeadline } from './deadline.js';
 import { isParlorError } from './errors.js';
 
 export type InterfaceName = 'sessionResolver' | 'groupMemberFetcher' | 'userDirectory' | 'messagePolicy';
@@ -75,16 +76,11 @@ export function selfBoundedMethods(impl: object): ReadonlySet<string> {
 /**
  * The host's answer, or an `InterfaceFailure` naming `interfaceName` once
  * `deadlineMs` has passed without one (none: no deadline); a late answer is
- * ignored. The timer keeps no process alive and is cleared when the answer
- * comes. The one deadline of every call to a host's interface.
+ * ignored (withDeadline). The one deadline of every call to a host's interface.
  */
 export function answerWithin<T>(answer: PromiseLike<T>, deadlineMs: number | undefined, interfaceName: InterfaceName, call: string): Promise<T> {
   if (deadlineMs === undefined) return Promise.resolve(answer);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new InterfaceFailure(interfaceName, new Error(`${call} did not answer within ${deadlineMs} ms`))), deadlineMs).unref();
-  });
-  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+  return withDeadline(answer, deadlineMs, () => new InterfaceFailure(interfaceName, new Error(`${call} did not answer within ${deadlineMs} ms`)));
 }
 
 /** A native promise or any object with a `then` (a query builder, Bluebird): what a host's interface may answer with. */

@@ -1,3 +1,4 @@
+import { withDeadline } from '../deadline.js';
 import type { SessionData, Store } from 'express-session';
 
 /** How many `store.get` calls one re-check keeps in flight: the host's store is shared with its own traffic. */
@@ -43,12 +44,6 @@ export async function sessionsStillIn(
 }
 
 function stored(store: Store, sessionId: string, timeoutMs: number): Promise<SessionData | null> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`session store get unanswered after ${timeoutMs} ms`)), timeoutMs);
-    store.get(sessionId, (err, session) => {
-      clearTimeout(timer);
-      if (err) reject(err);
-      else resolve(session ?? null);
-    });
-  });
+  const got = new Promise<SessionData | null>((resolve, reject) => store.get(sessionId, (err, session) => (err ? reject(err) : resolve(session ?? null))));
+  return withDeadline(got, timeoutMs, () => new Error(`session store get unanswered after ${timeoutMs} ms`));
 }

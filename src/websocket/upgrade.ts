@@ -1,6 +1,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions } from 'ws';
+import { withDeadline } from '../deadline.js';
 import { CloseCode } from '../errors.js';
 import { DEFAULT_INTERFACE_TIMEOUT_MS, InterfaceFailure } from '../interface-failure.js';
 import { reasonOf } from './disconnect-order.js';
@@ -61,7 +62,8 @@ export function createUpgradeHandler(
       let identity;
       try {
         // Node applies no timeout to an upgraded socket: a store that never answers would pin it forever.
-        identity = await withTimeout(manager.sessions.resolve(req), options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
+        const ms = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+        identity = await withDeadline(manager.sessions.resolve(req), ms, () => new Error(`no answer within ${ms} ms`));
       } catch (err) {
         if (err instanceof InterfaceFailure) {
           options.logger.warn({ err: err.cause, interface: err.interfaceName }, `${err.interfaceName} failed during upgrade`);
@@ -92,15 +94,6 @@ export function createUpgradeHandler(
     }
   };
   return { handle: handleAt(options.path), handleAt, wss };
-}
-
-/** Rejects when `work` has not settled after `ms`; a late settlement is ignored. */
-function withTimeout<T>(work: T | Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref();
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 function pathOf(req: IncomingMessage): string {
