@@ -23,12 +23,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('an upgrade that looked the session up as the earlier user does not end the new user\'s socket', async () => {
-  const sessions = new Map<string, number>();
+/** A session lookup the test holds: the resolver calls `heldStarted()` then awaits `held`, until `release()`. */
+function heldLookup() {
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   let heldStarted!: () => void;
   const lookupStarted = new Promise<void>((r) => (heldStarted = r));
+  return { held, release, heldStarted, lookupStarted };
+}
+
+it('an upgrade that looked the session up as the earlier user does not end the new user\'s socket', async () => {
+  const sessions = new Map<string, number>();
+  const { held, release, heldStarted, lookupStarted } = heldLookup();
   // The host's session: `x-sid` names it, `sessions` says who is signed in on it. An `x-hold` upgrade reads the
   // session, then its store answer is slow (a Redis session store under load).
   const resolver: SessionResolver = {
@@ -76,10 +82,7 @@ it('an upgrade that looked the session up as the earlier user does not end the n
 });
 
 it('an upgrade of the same user that overlaps a sign-in of that user in its session opens as usual', async () => {
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  let heldStarted!: () => void;
-  const lookupStarted = new Promise<void>((r) => (heldStarted = r));
+  const { held, release, heldStarted, lookupStarted } = heldLookup();
   const resolver: SessionResolver = {
     async resolve(req) {
       if (req.headers['x-hold']) {
