@@ -493,25 +493,20 @@ export class Manager {
       }
       // Charged once the policy let it through: a message the host refuses starts no conversation.
       if (!admitted.senderWrote && !admitted.recipientAccepted) this.chargeNewConversation(input.from, input.to);
+      // The sender's first message to this recipient is recorded before it is stored, within its turn: the recipient
+      // must not see it before the record (a reply would count as a stranger's), and the socket's later messages must
+      // not be routed before it. A store that then fails leaves the record, which the resend would make anyway. A
+      // failed record does not stop the message (the sender's next message records it again).
+      const noting = this.consent.noteWritten(input.from, input.to, admitted);
+      if (noting) {
+        await noting.catch((err: unknown) => this.log.warn({ err, from: input.from, to: input.to }, 'could not record who wrote to whom; the conversation stays a request until the next message'));
+        // A block answered during the record's write refuses the message too (as after a policy or a turn's wait).
+        const again = this.consent.admitPrivate(input.from, input.to);
+        if (again instanceof Promise) await again;
+      }
     } catch (refusal) {
       order.release(turn);
       return this.storedResend(input.from, input.clientId, (m): m is PrivateMessage => !isGroupMessage(m) && m.to === input.to, refusal);
-    }
-    // The sender's first message to this recipient is recorded before it is stored, within its turn: the recipient
-    // must not see it before the record (a reply would count as a stranger's), and the socket's later messages must
-    // not be routed before it. A store that then fails leaves the record, which the resend would make anyway. A failed
-    // record does not stop the message (the sender's next message records it again).
-    const noting = this.consent.noteWritten(input.from, input.to, admitted);
-    if (noting) {
-      await noting.catch((err: unknown) => this.log.warn({ err, from: input.from, to: input.to }, 'could not record who wrote to whom; the conversation stays a request until the next message'));
-      // A block answered during the record's write refuses the message too (as after a policy or a turn's wait).
-      try {
-        const again = this.consent.admitPrivate(input.from, input.to);
-        if (again instanceof Promise) await again;
-      } catch (refusal) {
-        order.release(turn);
-        return this.storedResend(input.from, input.clientId, (m): m is PrivateMessage => !isGroupMessage(m) && m.to === input.to, refusal);
-      }
     }
     let saved: Saved<PrivateMessage>;
     try {
