@@ -1,5 +1,5 @@
 -- How often a user was invited to a group in the current window
--- (src/store/invite-limit.ts): a decline followed by a new invitation each
+-- (INVITE_LIMIT, src/store/domain/invitations.ts): a decline followed by a new invitation each
 -- time was an unlimited stream of notifications. Existing rows start with an
 -- expired window. Same columns as db/sqlite/003_invite_limit.sql.
 ALTER TABLE group_members ADD COLUMN invite_count integer NOT NULL DEFAULT 0;
