@@ -10,7 +10,7 @@ import { DEFAULT_MEMBERSHIP_CACHE_GROUPS } from './store/membership-cache.js';
 import { MAX_TIMER_MS, TIMER_TOO_LONG } from './timer-limit.js';
 import { trustProxyCompiles } from './trust-proxy.js';
 import { DEFAULT_MANAGER_OPTIONS as MANAGER } from './websocket/options.js';
-import { MIN_FRAME_BYTES } from './wire-limits.js';
+import { MAX_CONTENT_CHARS, MIN_FRAME_BYTES } from './wire-limits.js';
 
 /**
  * A comma list: "a, b,,c" -> ["a","b","c"]; each entry checked by `entry`,
@@ -31,16 +31,16 @@ const List = (entry: z.ZodType<string, string> = z.string()) =>
  * A whole number written in digits: not `Number()`'s reading, under which a blank
  * is 0 (an off switch for some limits), and `0x10` or `1e3` pass unseen.
  */
-const Int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER, tooBig?: string) =>
+const Int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER, why: { tooSmall?: string; tooBig?: string } = {}) =>
   z
     .string()
     .trim()
     .regex(/^\d{1,15}$/, 'must be a whole number, in digits')
     .transform(Number)
-    .pipe(z.number().min(min).max(max, tooBig))
+    .pipe(z.number().min(min, why.tooSmall).max(max, why.tooBig))
     .default(def);
 /** Milliseconds a timer waits: past MAX_TIMER_MS Node would fire it at once (an interval, every millisecond). */
-const Ms = (def: number, min: number) => Int(def, min, MAX_TIMER_MS, TIMER_TOO_LONG);
+const Ms = (def: number, min: number) => Int(def, min, MAX_TIMER_MS, { tooBig: TIMER_TOO_LONG });
 
 const REDIS_URL_RULE = 'must be a redis:// or rediss:// URL';
 
@@ -112,14 +112,16 @@ export const EnvSchema = z.object({
   PRESENCE_SWEEP_MS: Ms(5_000, 50),
   SESSION_SECRET: z.string().min(MIN_SESSION_SECRET_CHARS, `must be at least ${MIN_SESSION_SECRET_CHARS} characters`).optional(),
   TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  TOKEN_TTL_SECONDS: Int(DEFAULT_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, `must be at most ${MAX_TOKEN_TTL_SECONDS} (366 days)`),
+  TOKEN_TTL_SECONDS: Int(DEFAULT_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, { tooBig: `must be at most ${MAX_TOKEN_TTL_SECONDS} (366 days)` }),
   /** How often each instance checks its cookie sockets' sessions against the session store (one batched query). */
   SESSION_RECHECK_MS: Ms(MANAGER.sessionRecheckMs, 1000),
   /** Each entry by createParlor's rule for `allowedOrigins`, so the error names the variable. */
   ALLOWED_ORIGINS: List(Origin),
   ADMIN_USERS: List(),
   /** At least MIN_FRAME_BYTES: the largest frame of a valid message (4000 characters, as JSON escapes at worst). */
-  MAX_FRAME_BYTES: Int(MANAGER.maxFrameBytes, MIN_FRAME_BYTES),
+  MAX_FRAME_BYTES: Int(MANAGER.maxFrameBytes, MIN_FRAME_BYTES, undefined, {
+    tooSmall: `must be at least ${MIN_FRAME_BYTES}, the largest frame of a valid message (${MAX_CONTENT_CHARS} characters, each at its worst as JSON)`,
+  }),
   WS_RATE_LIMIT: Int(MANAGER.rateLimit, 1),
   WS_RATE_BURST: Int(MANAGER.rateBurst, 1),
   /** New WebSocket connections a second per user, and the burst (429 on the upgrade past them). */

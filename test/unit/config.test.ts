@@ -8,7 +8,7 @@ import { DEFAULT_MANAGER_OPTIONS } from '../../src/websocket/options.js';
 import { ConfigError, EnvSchema, loadConfig, trustProxySetting, type Config } from '../../src/config.js';
 import { MIN_SESSION_SECRET_CHARS } from '../../src/session/secret.js';
 import { MAX_TIMER_MS } from '../../src/timer-limit.js';
-import { MIN_FRAME_BYTES } from '../../src/wire-limits.js';
+import { MAX_CONTENT_CHARS, MIN_FRAME_BYTES } from '../../src/wire-limits.js';
 
 describe('configuration from the environment', () => {
   it('has the contract defaults', () => {
@@ -134,6 +134,12 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ MAX_FRAME_BYTES: String(MIN_FRAME_BYTES - 1) })).toThrow(/MAX_FRAME_BYTES/);
     expect(loadConfig({ MAX_FRAME_BYTES: String(MIN_FRAME_BYTES) }).MAX_FRAME_BYTES).toBe(MIN_FRAME_BYTES);
     expect(MIN_FRAME_BYTES).toBeLessThanOrEqual(loadConfig({}).MAX_FRAME_BYTES);
+  });
+
+  it('MAX_FRAME_BYTES under its minimum says the least it may be and why, not zod\'s generic "Too small"', () => {
+    expect(() => loadConfig({ MAX_FRAME_BYTES: String(MIN_FRAME_BYTES - 1) })).toThrow(
+      `invalid configuration:\n  MAX_FRAME_BYTES: must be at least ${MIN_FRAME_BYTES}, the largest frame of a valid message (${MAX_CONTENT_CHARS} characters, each at its worst as JSON)`,
+    );
   });
 
   it('TOKEN_TTL_SECONDS is at least MIN_TOKEN_TTL_SECONDS (30 s), the bound createParlor checks too', () => {
