@@ -2,11 +2,15 @@
  * The message box and sending: a send shows at once as *sending*, goes
  * through the client's outbox, and is marked *not sent* with a *Retry*
  * button (same `client_id`, so no duplicate) if the server refuses it.
+ * Text over the server's limit is refused here, with a message under the
+ * box: counted as the server counts it (characters of the trimmed text, an
+ * emoji one), which a `maxlength` (UTF-16 units) does not.
  */
 import { isParlorClientError } from '../src/client/index.js';
+import { MAX_CONTENT_CHARS, withinCharacters } from '../src/wire-limits.js';
 import { announce } from './announcer.js';
 import type { ChatContext } from './context.js';
-import { byId } from './dom.js';
+import { byId, setText } from './dom.js';
 import { errorText } from './errors.js';
 import { refreshOnline } from './presence.js';
 import type { ChatMessage, Conversation } from './state.js';
@@ -17,8 +21,9 @@ export function wireComposer(ctx: ChatContext, typing: TypingSender, scrollToEnd
   const input = byId<HTMLTextAreaElement>('composer-input');
   byId<HTMLFormElement>('composer').addEventListener('submit', (event) => {
     event.preventDefault();
+    if (!fitsTheLimit(input.value)) return;
     if (send(ctx, input.value)) scrollToEnd();
-    input.value = '';
+    clearComposer();
     typing.messageSent();
   });
   input.addEventListener('keydown', (event) => {
@@ -27,8 +32,24 @@ export function wireComposer(ctx: ChatContext, typing: TypingSender, scrollToEnd
       byId<HTMLFormElement>('composer').requestSubmit();
     }
   });
-  input.addEventListener('input', () => typing.send(input.value.trim() !== ''));
+  input.addEventListener('input', () => {
+    fitsTheLimit(input.value);
+    typing.send(input.value.trim() !== '');
+  });
   input.addEventListener('blur', () => typing.send(false));
+}
+
+/** Empty the message box and its error (after a send, or when another conversation opens). */
+export function clearComposer(): void {
+  byId<HTMLTextAreaElement>('composer-input').value = '';
+  setText(byId('composer-error'), '');
+}
+
+/** Whether `text` is within the server's limit; shows why not under the box, or clears that. */
+function fitsTheLimit(text: string): boolean {
+  const fits = withinCharacters(text.trim(), MAX_CONTENT_CHARS);
+  setText(byId('composer-error'), fits ? '' : `Too long to send: a message is at most ${MAX_CONTENT_CHARS} characters.`);
+  return fits;
 }
 
 /** Show `text` as sending in the open conversation and hand it to the client; false when there is nothing to send. */

@@ -6,6 +6,7 @@
  */
 import { api } from './api.js';
 import { announce } from './announcer.js';
+import { clearComposer } from './composer.js';
 import type { ChatContext, ViewActions } from './context.js';
 import { byId, formatTime, h, reconcile, setAttr, setText } from './dom.js';
 import { errorText } from './errors.js';
@@ -21,7 +22,7 @@ export function openConversation(ctx: ChatContext, typing: TypingSender, key: Co
   if (previous && previous.key !== key) typing.send(false);
   ctx.state.active = key;
   const c = ctx.state.conversation(key);
-  byId<HTMLTextAreaElement>('composer-input').value = '';
+  clearComposer();
   setText(byId('invite-result'), '');
   if (!c.historyLoaded) void loadHistory(ctx, false);
   else markRead(ctx, c);

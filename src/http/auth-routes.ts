@@ -11,13 +11,19 @@ import type { RouteChains } from './route-chains.js';
 import { chargedToOwnCredential } from './user-rate-limit.js';
 import { parse } from './validation.js';
 
+const USERNAME_CHARS = { min: 3, max: 32 };
+const PASSWORD_CHARS = { min: 8, max: 1024 };
+/** A 400 names the field and its whole rule, which the demo page shows as it is: a person reads what to change. */
+const USERNAME_RULE = `must be ${USERNAME_CHARS.min} to ${USERNAME_CHARS.max} characters, only letters, digits, _ . -`;
+const PASSWORD_RULE = `must be ${PASSWORD_CHARS.min} to ${PASSWORD_CHARS.max} characters`;
+
 export const Credentials = z.object({
   username: z
     .string()
-    .min(3)
-    .max(32)
-    .regex(/^[A-Za-z0-9_.-]+$/, 'may contain only letters, digits, _ . -'),
-  password: z.string().min(8).max(1024),
+    .min(USERNAME_CHARS.min, USERNAME_RULE)
+    .max(USERNAME_CHARS.max, USERNAME_RULE)
+    .regex(/^[A-Za-z0-9_.-]+$/, USERNAME_RULE),
+  password: z.string().min(PASSWORD_CHARS.min, PASSWORD_RULE).max(PASSWORD_CHARS.max, PASSWORD_RULE),
 });
 
 /**

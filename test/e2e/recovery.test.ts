@@ -3,7 +3,8 @@
  * a sign-in whose chat could not load, changes made while the page was
  * offline (groups, reads on another device), a late online list, and
  * refusals from the server (an invitation answered in another tab, a
- * message to someone who blocks me), which must be shown as they are. The
+ * message to someone who blocks me, a registration it refuses), which must
+ * be shown as they are, and a message over the server's limit. The
  * page is bundled from demo/ into a temporary folder and served by a server
  * run from the sources (test/support/demo-page-server.ts).
  */
@@ -11,7 +12,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemoPageServer } from '../support/demo-page-server.js';
 import { closeAll } from '../support/server.js';
-import { call, describeWithBrowser, goOffline, goOnline, launchBrowser, openPrivate, send, signIn, signUp, type Person } from './browser.js';
+import { call, describeWithBrowser, goOffline, goOnline, launchBrowser, openPrivate, send, shownMessages, signIn, signUp, type Person } from './browser.js';
 
 const contactNames = async (p: Person) => (await p.page.locator('#contact-list button').allTextContents()).join(' | ');
 
@@ -186,5 +187,39 @@ describeWithBrowser('demo page: recovering from failures and refusals (e2e)', ()
     const meta = await failed.locator('.meta').textContent();
     expect(meta).toContain('does not accept your messages');
     expect(meta).not.toContain('not a member');
+  }, 30_000);
+
+  it('a refused registration says what the server refused: a password over 1024 characters is no "at least 8 characters"', async () => {
+    const context = await browser.newContext({ baseURL: url });
+    context.setDefaultTimeout(8_000);
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.getByLabel('Username', { exact: true }).fill('longpassword');
+    await page.getByLabel('Password', { exact: true }).fill('p'.repeat(1025));
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect.poll(() => page.locator('#login-error').textContent()).toBe('password: must be 8 to 1024 characters');
+    await context.close();
+  }, 30_000);
+
+  it('the message box takes 4000 characters of emoji, as the server counts them, and refuses the 4001st with a message', async () => {
+    const [alice, bob] = (await Promise.all(['alice_emoji', 'bob_emoji'].map((n) => signUp(browser, url, n)))) as [Person, Person];
+    await openPrivate(alice, bob.id);
+    await alice.page.locator('#chat-title', { hasText: 'bob_emoji' }).waitFor();
+    const longest = '😀'.repeat(4000); // 8000 UTF-16 units: a maxlength="4000" cut it at 2000
+    await send(alice, longest);
+    await alice.page.locator('#message-list li.message:not([data-status="pending"])').waitFor();
+    expect(await shownMessages(alice)).toEqual([{ id: expect.any(Number), text: longest, status: expect.stringMatching(/^(stored|delivered|read)$/) }]);
+
+    const box = alice.page.getByLabel('Message', { exact: true });
+    await box.fill(`${longest}😀`);
+    const error = alice.page.locator('#composer-error');
+    await expect.poll(() => error.textContent()).toBe('Too long to send: a message is at most 4000 characters.');
+    expect(await error.isVisible()).toBe(true);
+    await box.press('Enter');
+    await rendered(alice);
+    expect(await shownMessages(alice)).toHaveLength(1);
+    expect(await box.inputValue()).toBe(`${longest}😀`);
+    await box.press('Backspace');
+    await expect.poll(() => error.textContent()).toBe('');
   }, 30_000);
 }, 60_000);
