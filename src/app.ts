@@ -142,7 +142,8 @@ export interface Parlor {
   /**
    * Listens for upgrades on `path` (default `wsPath`); returns the function that
    * stops listening. Throws a TypeError for a path not starting with `/`, and
-   * for a path another Parlor mount already serves on this server.
+   * for a path another Parlor mount already serves on this server; an Error
+   * once `close()` was called (closing or closed: attach a new Parlor instead).
    */
   attach(server: Server, options?: { path?: string }): () => void;
   /** Logout done by the host: every socket of the session closes with 4401, on every instance, within 2 s. Throws a TypeError for anything but a non-empty string. */
@@ -150,9 +151,10 @@ export interface Parlor {
   /** Ban or deletion: every socket of the user closes with 4401, on every instance, within 2 s. */
   disconnectUser(userId: number): void;
   /**
-   * Stops new sockets and sends (HTTP sends answer 503), finishes stored writes, closes sockets with 1001,
-   * then undoes every `attach` (its 'upgrade' listener and path claim go: a new Parlor may attach to the same
-   * server and path). Does not close `stores`.
+   * Stops new sockets and HTTP writes (every Parlor route but GET ones answers 503 `unavailable`; reads still
+   * answer), finishes stored writes (frames, and HTTP requests under way until they answered), closes sockets
+   * with 1001, then undoes every `attach` (its 'upgrade' listener and path claim go: a new Parlor may attach to
+   * the same server and path; `attach` on this one throws from the call on). Does not close `stores`.
    */
   close(): Promise<void>;
 }
@@ -193,6 +195,8 @@ export function createParlor(options: ParlorOptions): Parlor {
 
   /** The functions that undo each `attach` still in place: close() calls them. */
   const attached = new Set<() => void>();
+  /** Where close() is: an attach from then on would outlive it (nobody would undo its listener and path claim). */
+  let lifecycle: 'open' | 'closing' | 'closed' = 'open';
 
   return {
     router,
@@ -208,6 +212,11 @@ export function createParlor(options: ParlorOptions): Parlor {
     disconnectSession: (sessionId) => void manager.disconnect({ sessionId: requireSessionId(sessionId, 'disconnectSession') }),
     disconnectUser: (userId) => void manager.disconnect({ userId: requireUserId(userId, 'disconnectUser') }),
     attach: (server, { path = wsPath } = {}) => {
+      if (lifecycle !== 'open') {
+        throw new Error(
+          `attach: this Parlor is ${lifecycle} (parlor.close() was called${lifecycle === 'closing' ? ' and has not finished' : ''}); it serves no more upgrades: create a new Parlor (createParlor) and attach that one`,
+        );
+      }
       const stopListening = listenForUpgrades(server, path, upgrade.handleAt(path), logger, { mount: upgrade, tokenScope: auth.defaultTokenScope });
       const detach = () => {
         attached.delete(detach);
@@ -217,12 +226,14 @@ export function createParlor(options: ParlorOptions): Parlor {
       return detach;
     },
     async close() {
+      if (lifecycle === 'open') lifecycle = 'closing';
       try {
         await manager.close();
         upgrade.wss.close();
       } finally {
         // Answered 503 while closing; released after, so a new Parlor can attach to the same server and path.
         for (const detach of [...attached]) detach();
+        lifecycle = 'closed';
       }
     },
   };
