@@ -13,6 +13,7 @@ import { jsonBody } from './json-body.js';
 import { sessionStoreFailure } from './session-store-failure.js';
 import { errorHandler } from './http-error.js';
 import { redactUrl } from './log-redaction.js';
+import { requestsDuringClose } from './requests-during-close.js';
 import { serializeLoggableError } from '../loggable-error.js';
 import { messageRoutes } from './message-routes.js';
 import { notificationRoutes } from './notification-routes.js';
@@ -52,7 +53,8 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
   // No Strict-Transport-Security: it binds the whole origin (and with helmet's includeSubDomains every subdomain)
   // to HTTPS for a year, a decision for the host that owns the origin, not for a router mounted in it.
   const headers = helmet({ strictTransportSecurity: false });
-  const head = [onlyNumericPathIds, requestLogger(ctx), headers, refuseCrossSiteWrites(ctx.isOriginAllowed)];
+  // Once the path is known to be Parlor's: counted for close(), and a write refused (503) once close() began.
+  const head = [onlyNumericPathIds, requestLogger(ctx), headers, requestsDuringClose(ctx.manager), refuseCrossSiteWrites(ctx.isOriginAllowed)];
   const json = jsonBody(options.bodyLimit);
   // Signed-in routes check the identity before reading a body: a stranger gets 401 whatever it sends
   // (not a 400 for broken JSON or a 413), and no body of a stranger is parsed at all.

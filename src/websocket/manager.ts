@@ -454,6 +454,19 @@ export class Manager {
     return this.counted(send());
   }
 
+  /** Whether close() began (or ended): Parlor's HTTP writes answer 503 `unavailable` from then on (src/http/requests-during-close.ts). */
+  get closeBegun(): boolean {
+    return this.state !== 'running';
+  }
+
+  /**
+   * Counts work done beside the Manager on the same stores and broker (a Parlor HTTP request under way, until
+   * its response ends), so close() waits for it, as for a send, before it closes the broker and resolves.
+   */
+  countWork(work: Promise<unknown>): void {
+    this.counted(work);
+  }
+
   /** Counts work its caller waits for and answers (not logged here), so close() waits for it before it closes the broker. */
   private counted<T>(work: Promise<T>): Promise<T> {
     void this.inFlight.track(work.then(ignore, ignore));
@@ -951,7 +964,7 @@ export class Manager {
 
   /**
    * Stops taking connections, frames and sends (sendPrivate, sendGroup: `unavailable`), waits for the writes
-   * under way (frames, HTTP sends, notify) so they are routed before the broker closes, then closes every
+   * under way (frames, HTTP sends, notify, countWork: Parlor's HTTP requests) so they are routed before the broker closes, then closes every
    * socket with 1001. Every call, a second one during the first included (a host with both a SIGINT and a
    * SIGTERM handler), resolves then.
    */
