@@ -4,10 +4,12 @@ import { startChat } from './chat-app.js';
 import { byId, setText } from './dom.js';
 import { errorText } from './errors.js';
 import { show } from './screens.js';
+import { PASSWORD_LENGTH, USERNAME_CHARACTERS, USERNAME_LENGTH } from '../src/wire-limits.js';
 
 export function showLogin(): void {
   show('login');
   const form = byId<HTMLFormElement>('login-form');
+  applyCredentialRules();
   const error = byId('login-error');
   byId<HTMLInputElement>('login-username').focus();
   // The handler stays for the page's life: a form without one would be submitted by the browser, as a
@@ -38,4 +40,21 @@ function loginError(err: unknown): string {
   if (err.status === 429) return 'Too many attempts. Wait a minute and try again.';
   // A 400 names the field and its whole rule ("password: must be 8 to 1024 characters"): the server's rule, as it is.
   return err.message;
+}
+
+/**
+ * The form checks what the server checks (src/wire-limits.ts), so the two
+ * cannot drift apart: a username's length and characters, a password's least
+ * length. No maxlength on the password: the browser would cut a pasted one
+ * without a word; the server's 400 names the limit instead.
+ */
+function applyCredentialRules(): void {
+  const username = byId<HTMLInputElement>('login-username');
+  username.minLength = USERNAME_LENGTH.min;
+  username.maxLength = USERNAME_LENGTH.max;
+  // The server's own expression, not a `pattern` copy of it (which browsers compile in their own flavour).
+  username.oninput = () => username.setCustomValidity(username.value === '' || USERNAME_CHARACTERS.test(username.value) ? '' : 'Only letters, digits, _ . -');
+  setText(byId('login-username-hint'), `${USERNAME_LENGTH.min} to ${USERNAME_LENGTH.max} letters, digits, _ . -`);
+  byId<HTMLInputElement>('login-password').minLength = PASSWORD_LENGTH.min;
+  setText(byId('login-password-hint'), `${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters.`);
 }

@@ -6,6 +6,14 @@
  */
 export const MAX_CONTENT_CHARS = 4000;
 export const MAX_CLIENT_ID_CHARS = 64;
+/**
+ * Parlor's own accounts (`POST /api/auth/register`, `/login`): a username's
+ * length and characters, a password's length (in UTF-16 units, as zod counts
+ * a string). The demo page's form takes them from here.
+ */
+export const USERNAME_LENGTH = { min: 3, max: 32 } as const;
+export const USERNAME_CHARACTERS = /^[A-Za-z0-9_.-]+$/;
+export const PASSWORD_LENGTH = { min: 8, max: 1024 } as const;
 /** Ids per `GET /api/users?ids=` at most (src/http/user-routes.ts); the SDK's ProfileCache asks in batches of it. */
 export const MAX_PROFILE_IDS_PER_REQUEST = 100;
 

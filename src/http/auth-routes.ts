@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ownSessionView } from '../session/own-session-view.js';
 import '../session/session-data.js';
 import type { User, UserWithSecret } from '../store/types.js';
+import { PASSWORD_LENGTH, USERNAME_CHARACTERS, USERNAME_LENGTH } from '../wire-limits.js';
 import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
 import { fromAccounts, sessionStoreFailure } from './session-store-failure.js';
@@ -11,19 +12,17 @@ import type { RouteChains } from './route-chains.js';
 import { chargedToOwnCredential } from './user-rate-limit.js';
 import { parse } from './validation.js';
 
-const USERNAME_CHARS = { min: 3, max: 32 };
-const PASSWORD_CHARS = { min: 8, max: 1024 };
 /** A 400 names the field and its whole rule, which the demo page shows as it is: a person reads what to change. */
-const USERNAME_RULE = `must be ${USERNAME_CHARS.min} to ${USERNAME_CHARS.max} characters, only letters, digits, _ . -`;
-const PASSWORD_RULE = `must be ${PASSWORD_CHARS.min} to ${PASSWORD_CHARS.max} characters`;
+const USERNAME_RULE = `must be ${USERNAME_LENGTH.min} to ${USERNAME_LENGTH.max} characters, only letters, digits, _ . -`;
+const PASSWORD_RULE = `must be ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters`;
 
 export const Credentials = z.object({
   username: z
     .string()
-    .min(USERNAME_CHARS.min, USERNAME_RULE)
-    .max(USERNAME_CHARS.max, USERNAME_RULE)
-    .regex(/^[A-Za-z0-9_.-]+$/, USERNAME_RULE),
-  password: z.string().min(PASSWORD_CHARS.min, PASSWORD_RULE).max(PASSWORD_CHARS.max, PASSWORD_RULE),
+    .min(USERNAME_LENGTH.min, USERNAME_RULE)
+    .max(USERNAME_LENGTH.max, USERNAME_RULE)
+    .regex(USERNAME_CHARACTERS, USERNAME_RULE),
+  password: z.string().min(PASSWORD_LENGTH.min, PASSWORD_RULE).max(PASSWORD_LENGTH.max, PASSWORD_RULE),
 });
 
 /**

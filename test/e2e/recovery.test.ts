@@ -12,6 +12,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemoPageServer } from '../support/demo-page-server.js';
 import { closeAll } from '../support/server.js';
+import { PASSWORD_LENGTH, USERNAME_LENGTH } from '../../src/wire-limits.js';
 import { call, describeWithBrowser, goOffline, goOnline, launchBrowser, openPrivate, send, shownMessages, signIn, signUp, type Person } from './browser.js';
 
 const contactNames = async (p: Person) => (await p.page.locator('#contact-list button').allTextContents()).join(' | ');
@@ -198,6 +199,22 @@ describeWithBrowser('demo page: recovering from failures and refusals (e2e)', ()
     await page.getByLabel('Password', { exact: true }).fill('p'.repeat(1025));
     await page.getByRole('button', { name: 'Create account' }).click();
     await expect.poll(() => page.locator('#login-error').textContent()).toBe('password: must be 8 to 1024 characters');
+    await context.close();
+  }, 30_000);
+
+  it('the sign-in form checks what the server checks (src/wire-limits.ts): the lengths and the username characters', async () => {
+    const context = await browser.newContext({ baseURL: url });
+    context.setDefaultTimeout(8_000);
+    const page = await context.newPage();
+    await page.goto('/');
+    const username = page.getByLabel('Username', { exact: true });
+    expect(await username.evaluate((e: HTMLInputElement) => [e.minLength, e.maxLength])).toEqual([USERNAME_LENGTH.min, USERNAME_LENGTH.max]);
+    await username.fill('bad name');
+    expect(await username.evaluate((e: HTMLInputElement) => e.validationMessage)).toBe('Only letters, digits, _ . -');
+    await username.fill('good_name.1');
+    expect(await username.evaluate((e: HTMLInputElement) => e.validity.valid)).toBe(true);
+    expect(await page.getByLabel('Password', { exact: true }).evaluate((e: HTMLInputElement) => e.minLength)).toBe(PASSWORD_LENGTH.min);
+    expect(await page.locator('#login-password-hint').textContent()).toBe(`${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters.`);
     await context.close();
   }, 30_000);
 
