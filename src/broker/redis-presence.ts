@@ -97,7 +97,13 @@ export class RedisPresence {
    * look online to their contacts for good. This list is who to ask about then.
    */
   private readonly relayedOnline = new Set<number>();
-  /** A re-check of `relayedOnline` is due (one presenceTtlMs after Redis was found to have lost our records). */
+  /**
+   * The users of `relayedOnline` when Redis was found to have lost our records: the ones to re-check one
+   * presenceTtlMs later (those still relayed online then). Users relayed online after the loss were announced
+   * by a live instance from Redis's state after it, and a survivor sweeps that instance if it dies.
+   */
+  private readonly recheckUsers = new Set<number>();
+  /** A re-check of `recheckUsers` is due. */
   private recheckTimer: NodeJS.Timeout | undefined;
   /** Redis may disagree with `local` (a failed write, a restart, being swept): reconcile at the next beat. */
   private dirty = true;
@@ -140,6 +146,7 @@ export class RedisPresence {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     clearTimeout(this.recheckTimer);
+    this.recheckUsers.clear();
   }
 
   /** A `presence` frame about `userId` was delivered to this instance's sockets (the broker tells). */
@@ -264,12 +271,18 @@ export class RedisPresence {
    * are offline in Redis and are announced so (the offline announcement asks
    * Redis once more, after reading the contacts). A live instance whose own
    * reconnect is slower than that announces its users online again when its
-   * reconcile puts them back. At start (our first registration) and after
-   * being swept, the re-check finds nothing to say.
+   * reconcile puts them back. Only the users relayed online before the loss
+   * are re-checked: at start (our first registration) there are none, so no
+   * re-check runs. One that ran then would take users relayed online since,
+   * and announce offline a second time a user whose offline another instance
+   * was announcing at that moment (a dead instance swept, a last socket
+   * closed): contacts would hear "offline" twice.
    */
   private registryLost(): void {
     this.dirty = true;
-    if (this.recheckTimer !== undefined || this.stopped) return;
+    if (this.stopped) return;
+    for (const u of this.relayedOnline) this.recheckUsers.add(u);
+    if (this.recheckTimer !== undefined || this.recheckUsers.size === 0) return;
     this.recheckTimer = setTimeout(() => {
       this.recheckTimer = undefined;
       void this.recheckRelayedOnline();
@@ -277,9 +290,13 @@ export class RedisPresence {
     this.recheckTimer.unref();
   }
 
-  /** Announces offline the users last relayed online here whom no instance holds now. Redis down again: the next loss re-checks. */
+  /**
+   * Announces offline the users relayed online here before the loss, and still last relayed online, whom no
+   * instance holds now. Redis down again: the next loss re-checks.
+   */
   private async recheckRelayedOnline(): Promise<void> {
-    const users = [...this.relayedOnline].filter((u) => !this.local.has(u));
+    const users = [...this.recheckUsers].filter((u) => this.relayedOnline.has(u) && !this.local.has(u));
+    this.recheckUsers.clear();
     if (users.length === 0 || !this.connected) return;
     try {
       const states = await this.clusterState(users);

@@ -1,12 +1,13 @@
 /**
  * RedisBroker presence against a real Redis: online/offline announced once
  * across instances (test/support/broker-cluster.ts), a killed instance swept
- * by one survivor, a stopped one swept at the next sweep.
+ * by one survivor, a stopped one swept at the next sweep, an instance that
+ * just started announcing nobody's offline a second time.
  */
 import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
 import { createCluster, presenceFrame, presenceOf, quietly, type Cluster, type Instance } from '../support/broker-cluster.js';
-import { nextFrame } from '../support/mocks.js';
+import { deferred, nextFrame } from '../support/mocks.js';
 import { describeWithRedis } from '../support/services.js';
 
 await describeWithRedis('RedisBroker: presence across instances', (url) => {
@@ -76,6 +77,36 @@ await describeWithRedis('RedisBroker: presence across instances', (url) => {
       admin.disconnect();
     }
     expect(B.logs.concat(C.logs).filter((l) => l.includes('swept a dead instance'))).toHaveLength(1);
+  });
+
+  it('an instance that just started does not announce offline again a user whose offline another instance is announcing', async () => {
+    // B's first registration is not a loss of records: nothing is re-checked one TTL later. (A re-check then
+    // took the users relayed online since, and told the watcher "offline" a second time for a user whose
+    // offline A was still announcing; under load, a killed instance's sweep met it the same way.)
+    const timing = { presenceTtlMs: 500, heartbeatIntervalMs: 100, sweepIntervalMs: 100 };
+    cluster = createCluster(url, ['A', 'B'], { contacts: { 1: [2], 2: [1] }, broker: timing });
+    const [A, B] = cluster.instances as [Instance, Instance];
+    await Promise.all(cluster.instances.map((i) => i.broker.waitUntilReady()));
+    const watcher = await cluster.connect(B, 2);
+    const onA = await cluster.connect(A, 1);
+    await presenceFrame(watcher, 1, 1);
+
+    // A's offline announcement reads 1's contacts slowly (a busy database) until released.
+    const gate = deferred();
+    const contactsOf = cluster.groups.contactsOf.getMockImplementation()!;
+    let slowed = false;
+    cluster.groups.contactsOf.mockImplementation(((userId: number) => {
+      if (userId !== 1 || slowed) return contactsOf(userId);
+      slowed = true;
+      return gate.promise.then(() => contactsOf(userId));
+    }) as typeof contactsOf);
+    await cluster.disconnect(A, onA); // Redis has 1 offline; A's announcement waits for the contacts
+    const meanwhile = await quietly(3 * timing.presenceTtlMs, () => presenceOf(watcher, 1).length); // past B's start + TTL
+    gate.resolve();
+    expect(meanwhile).toBe(1);
+
+    expect(await presenceFrame(watcher, 1, 2)).toEqual({ type: 'presence', user_id: 1, online: false });
+    expect(await quietly(300, () => presenceOf(watcher, 1).map((f) => f.online))).toEqual([true, false]);
   });
 
   it('a gracefully stopped instance is swept at the next sweep, without waiting for its TTL', async () => {

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, expect, vi, type MockInstance } from 'v
 import { RedisBroker, type RedisBrokerOptions } from '../../src/broker/redis-broker.js';
 import { Manager } from '../../src/websocket/manager.js';
 import { FakeSocket, framesOf, nextFrame, settle } from './fake-socket.js';
-import { mockGroupMemberFetcher, mockPersister, mockSessionResolver, type GroupSpec } from './mock-interfaces.js';
+import { mockGroupMemberFetcher, mockPersister, mockSessionResolver, type GroupSpec, type MockGroupMemberFetcher } from './mock-interfaces.js';
 import { deleteRedisKeys, describeWithService, redisServerMissing, startPrivateRedis, type PrivateRedis } from './services.js';
 
 export interface Instance {
@@ -28,6 +28,8 @@ export interface Cluster {
   prefix: string;
   instances: Instance[];
   sockets: FakeSocket[];
+  /** The group fetcher every instance shares (its `contactsOf` can be held back for one call). */
+  groups: MockGroupMemberFetcher;
   /** Opens a connection for the user and resolves once the broker has subscribed and recorded presence. */
   connect(instance: Instance, userId: number): Promise<FakeSocket>;
   /** Closes the connection and, if it was the user's last there, waits for the broker's answer. */
@@ -127,7 +129,7 @@ export function createCluster(
     await deleteRedisKeys(url, prefix);
   };
 
-  return { prefix, instances, sockets, connect, disconnect, stop };
+  return { prefix, instances, sockets, groups, connect, disconnect, stop };
 }
 
 /** Every frame of a type a socket got, after letting in-flight work (and Redis round trips) finish. */
