@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { startServer } from '../../src/standalone.js';
+import { testServerEnv } from '../support/server.js';
 import { deleteRedisKeys, describeWithRedis } from '../support/services.js';
 
 const tcpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
@@ -25,16 +26,10 @@ await describeWithRedis('a start that fails between the broker and the Parlor', 
 
   it('Parlor options refused with REDIS_URL set: the error stands, and no Redis socket is left open', async () => {
     const before = tcpSockets();
-    const env = {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SQLITE_PATH: join(dir, 'parlor.db'),
-      SESSION_SECRET: 'test-secret-test-secret-test-secret',
-      PASSWORD_HASH_COST: '10',
-      LOG_LEVEL: 'silent',
+    const env = testServerEnv(dir, {
       REDIS_URL: redisUrl,
       REDIS_PREFIX: prefix,
-    };
+    });
     const err = await startServer(env, { logger: silentLogger, host: { userDirectory: {} as never } }).then(
       async (running) => {
         await running.close();

@@ -17,6 +17,7 @@ import { afterAll, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { startServer } from '../../src/standalone.js';
+import { testServerEnv } from '../support/server.js';
 import { describeWithRedis } from '../support/services.js';
 
 const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
@@ -32,16 +33,11 @@ await describeWithRedis('a start that fails on PORT closes the Redis broker it o
     const port = (taken.address() as { port: number }).port;
     try {
       const before = sockets();
-      const env = {
+      const env = testServerEnv(dir, {
         PORT: String(port),
-        HOST: '127.0.0.1',
-        SQLITE_PATH: join(dir, 'parlor.db'),
-        SESSION_SECRET: 'test-secret-test-secret-test-secret',
-        PASSWORD_HASH_COST: '10',
-        LOG_LEVEL: 'silent',
         REDIS_URL: redisUrl,
         REDIS_PREFIX: `review-mutation-${process.pid}-${Date.now()}`,
-      };
+      });
       const err = await startServer(env, { logger: silentLogger }).then(
         async (running) => {
           await running.close();

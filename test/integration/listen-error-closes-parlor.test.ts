@@ -17,6 +17,7 @@ import type { Parlor } from '../../src/app.js';
 import { ConfigError } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { startServer } from '../../src/standalone.js';
+import { testServerEnv } from '../support/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parlor-listen-parlor-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,14 +36,9 @@ async function startOn(port: number): Promise<{ intervalsLeft: number; parlor: P
   vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
   try {
     let parlor: Parlor | undefined;
-    const env = {
+    const env = testServerEnv(join(dir, `run${++seq}`), {
       PORT: String(port),
-      HOST: '127.0.0.1',
-      SQLITE_PATH: join(dir, `run${++seq}`, 'parlor.db'),
-      SESSION_SECRET: 'test-secret-test-secret-test-secret',
-      PASSWORD_HASH_COST: '10',
-      LOG_LEVEL: 'silent',
-    };
+    });
     const hostRoutes = (created: Parlor) => {
       parlor = created;
       return (_req: unknown, _res: unknown, next: () => void) => next();

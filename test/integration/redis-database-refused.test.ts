@@ -20,6 +20,7 @@ import { afterEach, expect, it } from 'vitest';
 import { RedisBroker } from '../../src/broker/redis-broker.js';
 import { silentLogger } from '../../src/logger.js';
 import { startServer } from '../../src/standalone.js';
+import { testServerEnv } from '../support/server.js';
 import { deleteRedisKeys, describeWithRedis } from '../support/services.js';
 
 await describeWithRedis('a REDIS_URL database the Redis server does not have', (url) => {
@@ -43,16 +44,10 @@ await describeWithRedis('a REDIS_URL database the Redis server does not have', (
     const missing = await missingDatabase();
     const dir = mkdtempSync(join(tmpdir(), 'parlor-nodb-'));
     try {
-      const env = {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        SQLITE_PATH: join(dir, 'parlor.db'),
-        SESSION_SECRET: 'test-secret-test-secret-test-secret',
-        PASSWORD_HASH_COST: '10',
-        LOG_LEVEL: 'silent',
+      const env = testServerEnv(dir, {
         REDIS_URL: `${base}/${missing}`,
         REDIS_PREFIX: prefix,
-      };
+      });
       const err = await startServer(env, { logger: silentLogger }).then(
         async (running) => {
           await running.close();

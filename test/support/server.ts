@@ -55,24 +55,33 @@ export interface StartOptions {
 }
 
 /**
+ * The environment of an in-process standalone start in the tests: an ephemeral
+ * port on loopback, a SQLite file in `dir`, a test secret, a cheap password
+ * hash, no logs; `env` overrides any of them.
+ */
+export function testServerEnv(dir: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SQLITE_PATH: join(dir, 'parlor.db'),
+    SESSION_SECRET: 'test-secret-test-secret-test-secret',
+    PASSWORD_HASH_COST: '10',
+    LOG_LEVEL: 'silent',
+    ...env,
+  };
+}
+
+/**
  * Starts the standalone server on an ephemeral port; `env` overrides the test
  * defaults (an empty string unsets a default, e.g. `SESSION_SECRET: ''`).
  */
 export async function startTestServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'parlor-test-'));
-  const running = await startServer(
-    {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SQLITE_PATH: join(dir, 'parlor.db'),
-      SESSION_SECRET: 'test-secret-test-secret-test-secret',
-      PASSWORD_HASH_COST: '10',
-      AUTH_RATE_LIMIT: '0',
-      LOG_LEVEL: 'silent',
-      ...env,
-    },
-    { logger: options.logger ?? silentLogger, manager: options.manager, publicDir: options.publicDir },
-  );
+  const running = await startServer(testServerEnv(dir, { AUTH_RATE_LIMIT: '0', ...env }), {
+    logger: options.logger ?? silentLogger,
+    manager: options.manager,
+    publicDir: options.publicDir,
+  });
   const server: TestServer = { ...running, ...targetOf(running.url), dir };
   if (options.dir) borrowedDirs.add(server);
   servers.add(server);
