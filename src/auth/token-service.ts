@@ -1,8 +1,8 @@
 import { hkdfSync } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
-import { isParlorError } from '../errors.js';
 import type { TokenVersionStore, UserStore } from '../store/types.js';
 import type { Identity, TokenInUse } from '../websocket/session-resolver.js';
+import { userExists, type UserCheck } from '../user-check.js';
 import { requireUserId } from '../user-id.js';
 
 /**
@@ -37,14 +37,6 @@ export interface TokenOptions {
    */
   audience?: string;
 }
-
-/**
- * Whether the host's directory knows a user: nothing (or a promise of
- * nothing) when it does, a rejection with `ParlorError('not_found')` when it
- * does not, and the directory's own failure otherwise (the Manager's cached
- * check, `KnownUsers.require`).
- */
-export type HostUserCheck = (userId: number) => void | Promise<void>;
 
 const ISSUER = 'parlor';
 const ALGORITHM = 'HS256';
@@ -91,7 +83,7 @@ export class TokenService {
     private readonly signing: TokenSigning,
     private readonly versions: TokenVersionStore,
     private readonly accounts: UserStore | undefined,
-    private readonly hostUsers: HostUserCheck | undefined,
+    private readonly hostUsers: UserCheck | undefined,
     ttlSeconds = DEFAULT_TOKEN_TTL_SECONDS,
     private readonly now: () => number = Date.now,
   ) {
@@ -139,7 +131,7 @@ export class TokenService {
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.ver !== 'number') return null;
     if ((await this.versions.current(userId)) !== payload.ver) return null;
-    if (this.hostUsers && !(await knownToHost(this.hostUsers, userId))) return null;
+    if (this.hostUsers && !(await userExists(this.hostUsers, userId))) return null;
     const identity: Identity = { userId, via: 'token', tokenVersion: payload.ver };
     if (typeof payload.exp === 'number') identity.expiresAt = payload.exp * 1000;
     if (!this.accounts) return identity;
@@ -156,16 +148,5 @@ export class TokenService {
   /** Invalidates every token issued to the user so far; the version the user's tokens carry from now on. */
   async revokeAll(userId: number): Promise<number> {
     return this.versions.bump(userId);
-  }
-}
-
-/** Whether the host still knows the user; the directory failing rejects (never read as "no such user"). */
-async function knownToHost(hostUsers: HostUserCheck, userId: number): Promise<boolean> {
-  try {
-    await hostUsers(userId);
-    return true;
-  } catch (err) {
-    if (isParlorError(err) && err.code === 'not_found') return false;
-    throw err;
   }
 }

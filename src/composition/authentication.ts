@@ -1,11 +1,13 @@
 import { TokenSessionResolver } from '../auth/token-resolver.js';
 import { createHash } from 'node:crypto';
-import { TokenService, tokenAudience, tokenKey, type HostUserCheck } from '../auth/token-service.js';
+import { TokenService, tokenAudience, tokenKey } from '../auth/token-service.js';
 import type { ParlorOptions } from '../app.js';
 import { guardInterface } from '../interface-failure.js';
+import { withExistingAccount } from '../session/existing-account.js';
 import { FirstMatchResolver } from '../session/first-match-resolver.js';
 import { createParlorSession, type ParlorSession } from '../session/parlor-session.js';
 import { stillValidOf, withStillValid } from '../session/still-valid.js';
+import type { UserCheck } from '../user-check.js';
 import type { SessionResolver } from '../websocket/session-resolver.js';
 
 const DEFAULT_SESSION_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
@@ -33,17 +35,22 @@ export interface Authentication {
    * tokens off or an explicit `tokens.audience` (sharing one is a choice).
    */
   defaultTokenScope: string | null;
-  /** The session cookie (the host's or Parlor's) first, then a bearer token; ended sessions found by `stillValid`. */
+  /**
+   * The session cookie (the host's or Parlor's) first, then a bearer token; ended sessions found by `stillValid`.
+   * Parlor's session of one of Parlor's accounts counts only while that account exists.
+   */
   resolver: SessionResolver;
 }
 
 /**
  * `wsPath`: the mount's socket path (`wsPath` or its default), its tokens'
- * default audience. `hostUserCheck`: whether the host's directory still knows
- * a user, the Manager's cached check (so `parlor.invalidateUser` reaches it);
- * asked for each bearer token's user when the host has a `userDirectory`.
+ * default audience. `userCheck`: whether the Manager's directory (the host's
+ * `userDirectory`, else Parlor's own accounts) still knows a user, its cached
+ * check (so `parlor.invalidateUser` reaches it): asked for each bearer token's
+ * user when the host has a `userDirectory`, and for each of Parlor's own
+ * sessions' user when it has none.
  */
-export function buildAuthentication(options: ParlorOptions, wsPath: string, hostUserCheck: HostUserCheck): Authentication {
+export function buildAuthentication(options: ParlorOptions, wsPath: string, userCheck: UserCheck): Authentication {
   const cookieName = options.cookieName ?? 'parlor.sid';
   // A host's users (userDirectory) or sessions: Parlor keeps no accounts of its own unless told to.
   const accounts = options.accounts ?? (options.sessionResolver === undefined && options.userDirectory === undefined);
@@ -73,11 +80,14 @@ export function buildAuthentication(options: ParlorOptions, wsPath: string, host
           options.stores.tokenVersions,
           accounts ? options.stores.users : undefined,
           // A user the host deleted keeps no working token until its exp; the directory failing is a 503 naming it.
-          options.userDirectory ? hostUserCheck : undefined,
+          options.userDirectory ? userCheck : undefined,
           (options.tokens || undefined)?.ttlSeconds,
         );
   // Only the session resolver is guarded as one: a failure of Parlor's own token store is Parlor's (500, an error line), never blamed on the host.
-  const cookieResolver = guardInterface('sessionResolver', options.sessionResolver ?? ownSession!.resolver);
+  const sessionResolver = guardInterface('sessionResolver', options.sessionResolver ?? ownSession!.resolver);
+  // Parlor's own session of Parlor's own account: one that outlived its account (register's undo) signs in nobody.
+  // A host's users (userDirectory) are the host's to delete, and a host's sessions the host's to end.
+  const cookieResolver = ownSession && !options.userDirectory ? withExistingAccount(sessionResolver, userCheck) : sessionResolver;
   const resolver = withStillValid(
     new FirstMatchResolver([cookieResolver, ...(tokens ? [new TokenSessionResolver(tokens)] : [])]),
     stillValidOf(options.sessionResolver, options.stores.sessions),

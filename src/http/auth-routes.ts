@@ -107,8 +107,15 @@ export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, au
       await signIn(ctx, req, user);
     } catch (err) {
       // Nothing half-written: an account whose session could not be saved is undone, so the retry is no 409.
-      await Promise.resolve(ctx.stores.users.deleteUser(user.id)).catch((undoErr: unknown) =>
-        ctx.logger.error({ err: undoErr, userId: user.id }, 'could not undo an account whose session was not saved; it stays, and can log in'),
+      await Promise.resolve(ctx.stores.users.deleteUser(user.id)).then(
+        () => {
+          // The same credentials may have signed in meanwhile (a second tab's login or token): what they got goes with
+          // the account. No cache still confirms it, and its sockets close (4401), even one whose upgrade is under way.
+          ctx.manager.invalidate({ userId: user.id });
+          ctx.manager.disconnect({ userId: user.id });
+        },
+        (undoErr: unknown) =>
+          ctx.logger.error({ err: undoErr, userId: user.id }, 'could not undo an account whose session was not saved; it stays, and can log in'),
       );
       throw err;
     }
