@@ -8,7 +8,8 @@ import type { Identity, SessionResolver } from '../websocket/session-resolver.js
  * whose session could not be saved, and a second tab's login may have saved
  * one for it meanwhile. `check` is the Manager's cached check, so it costs
  * no query per request; whatever deletes an account invalidates it there.
- * A failing check rejects (503): an outage is no signed-out user.
+ * A failing check rejects (the upgrade's 503; a route's 500, as for any
+ * failure of Parlor's own stores): an outage is no signed-out user.
  */
 export function withExistingAccount(resolver: SessionResolver, check: UserCheck): SessionResolver {
   return {

@@ -985,7 +985,7 @@ export class Manager {
     if (!(await this.inFlight.drainWithin(this.options.shutdownWaitMs))) {
       this.log.warn(
         { waiting: this.inFlight.size, waitedMs: this.options.shutdownWaitMs },
-        'shutdown: frames still in flight (a host policy or interface not answering?); closing without them: they were not acked, clients resend them',
+        'shutdown: work still in flight (frames or HTTP requests: a host policy or interface not answering, or a client sending its request body slowly?); closing without it: unacked frames are resent by their clients, requests get no answer',
       );
     }
     for (const conn of this.registry.all()) conn.close(CloseCode.going_away, 'server shutting down');
