@@ -1,5 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { hasLoneSurrogate } from '../lone-surrogate.js';
 import { ownSessionView } from '../session/own-session-view.js';
 import '../session/session-data.js';
 import type { User, UserWithSecret } from '../store/types.js';
@@ -7,7 +8,7 @@ import { PASSWORD_LENGTH, USERNAME_CHARACTERS, USERNAME_LENGTH } from '../wire-l
 import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
 import { fromAccounts, sessionStoreFailure } from './session-store-failure.js';
-import { dummyPasswordHash, hashedWithOtherParams, hashPassword, verifyPassword } from './password.js';
+import { dummyPasswordHash, hashedWithOtherParams, hashPassword, verifyAccountPassword } from './password.js';
 import type { RouteChains } from './route-chains.js';
 import { chargedToOwnCredential } from './user-rate-limit.js';
 import { parse } from './validation.js';
@@ -15,6 +16,8 @@ import { parse } from './validation.js';
 /** A 400 names the field and its whole rule, which the demo page shows as it is: a person reads what to change. */
 const USERNAME_RULE = `must be ${USERNAME_LENGTH.min} to ${USERNAME_LENGTH.max} characters, only letters, digits, _ . -`;
 const PASSWORD_RULE = `must be ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters`;
+/** scrypt hashes the UTF-8 form, where every lone surrogate is U+FFFD: `a\ud800` and `a\udc00` would be one password. */
+const PASSWORD_TEXT_RULE = 'must be valid Unicode text (no lone surrogates)';
 
 export const Credentials = z.object({
   username: z
@@ -22,19 +25,24 @@ export const Credentials = z.object({
     .min(USERNAME_LENGTH.min, USERNAME_RULE)
     .max(USERNAME_LENGTH.max, USERNAME_RULE)
     .regex(USERNAME_CHARACTERS, USERNAME_RULE),
-  password: z.string().min(PASSWORD_LENGTH.min, PASSWORD_RULE).max(PASSWORD_LENGTH.max, PASSWORD_RULE),
+  password: z
+    .string()
+    .min(PASSWORD_LENGTH.min, PASSWORD_RULE)
+    .max(PASSWORD_LENGTH.max, PASSWORD_RULE)
+    .refine((s) => !hasLoneSurrogate(s), PASSWORD_TEXT_RULE),
 });
 
 /**
- * Checks a username and password; null when either is wrong (same cost
- * either way). A right password whose hash has other parameters than the
- * current ones is rehashed with them (rehashOutdated).
+ * Checks a username and password; null when either is wrong (at least the
+ * current cost either way, even for an account hashed at an old one: see
+ * verifyAccountPassword). A right password whose hash has other parameters
+ * than the current ones is rehashed with them (rehashOutdated).
  */
 export async function checkCredentials(ctx: HttpContext, body: unknown): Promise<User | null> {
   const { username, password } = parse(Credentials, body);
   const user = await fromAccounts(ctx.logger, () => ctx.stores.users.findByUsername(username));
   const hash = user?.passwordHash ?? (await dummyPasswordHash(ctx.hashParams));
-  const ok = await verifyPassword(password, hash);
+  const ok = await verifyAccountPassword(password, hash, ctx.hashParams);
   if (!ok || !user) return null;
   await rehashOutdated(ctx, user, password);
   return { id: user.id, username: user.username };
@@ -71,18 +79,21 @@ function ownSession(ctx: HttpContext, req: Request): NonNullable<Request['sessio
 /**
  * Replaces Parlor's session id (no fixation) and signs the user in; a host's
  * `req.session` is not touched. A signed-in session it replaces (a login
- * over another login) is gone from the store, so its sockets close now, as
- * at logout, instead of at the next re-check (SESSION_RECHECK_MS). A store
- * that fails to regenerate or save is a 503.
+ * over another login) is gone from the store once regenerate destroyed it,
+ * so its sockets close now, as at logout, instead of at the next re-check
+ * (SESSION_RECHECK_MS): even when the new session then cannot be saved. A
+ * store that fails to regenerate or save is a 503.
  */
 async function signIn(ctx: HttpContext, req: Request, user: User): Promise<void> {
   const own = ownSessionView(req);
   const session = ownSession(ctx, req);
   const replaced = session.userId !== undefined ? own.sessionID : undefined;
+  let replacedGone = false;
   try {
     await new Promise<void>((resolve, reject) =>
       session.regenerate((err) => {
         if (err) return reject(err);
+        replacedGone = true;
         own.session!.userId = user.id;
         own.session!.username = user.username;
         own.session!.save((e) => (e ? reject(e) : resolve()));
@@ -90,8 +101,9 @@ async function signIn(ctx: HttpContext, req: Request, user: User): Promise<void>
     );
   } catch (err) {
     throw sessionStoreFailure(ctx.logger, err);
+  } finally {
+    if (replaced && replacedGone) ctx.manager.closeSession(replaced);
   }
-  if (replaced) ctx.manager.closeSession(replaced);
 }
 
 /** Parlor's own accounts; `open` includes Parlor's session middleware here. Mounted only when Parlor owns sessions. */

@@ -35,8 +35,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
  * Whether a stored hash was made with other parameters than `params` (the
  * cost was raised, or lowered, since): a login that verified the password
  * rehashes it with the current ones, so the account's hash is no cheaper to
- * crack than a new one, and a wrong password for it costs what an unknown
- * user's does (checked against a dummy hash at the current parameters).
+ * crack than a new one. Until its owner logs in, a wrong password for it is
+ * checked at the old parameters; verifyAccountPassword adds a check at the
+ * current ones, so the answer is no faster than an unknown user's.
  */
 export function hashedWithOtherParams(stored: string, params = scryptParams()): boolean {
   const [, n, r, p] = stored.split('$');
@@ -49,4 +50,19 @@ export function dummyPasswordHash(params = scryptParams()): Promise<string> {
   let hash = dummyHashes.get(params.N);
   if (!hash) dummyHashes.set(params.N, (hash = hashPassword(randomBytes(12).toString('hex'), params)));
   return hash;
+}
+
+/**
+ * Checks a password against an account's stored hash (or the dummy hash, for
+ * an unknown user) taking at least what a check at `current` takes: a
+ * mismatch against a hash made with other parameters (an account not logged
+ * into since PASSWORD_HASH_COST changed) is also checked against the dummy
+ * hash at `current`. Otherwise a wrong password for such an account would
+ * answer in another time than an unknown username, telling a stranger which
+ * usernames exist. A match needs no padding: its rehash runs at `current`.
+ */
+export async function verifyAccountPassword(password: string, stored: string, current: ReturnType<typeof scryptParams>): Promise<boolean> {
+  if (await verifyPassword(password, stored)) return true;
+  if (hashedWithOtherParams(stored, current)) await verifyPassword(password, await dummyPasswordHash(current));
+  return false;
 }

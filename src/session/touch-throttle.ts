@@ -10,8 +10,10 @@
  * LRU, per instance) and a touch writes only when it would move that expiry
  * by at least `touchAfterMs(lifetime)`: at most one write per session per
  * minute. The price is precision: the stored expiry may lag the cookie's by
- * up to that much, so an active session can end on the server that much
- * before `maxAge` after its last request (docs/operations.md, Sessions).
+ * up to that much, so a session kept alive by account requests can end on
+ * the server that much before `maxAge` after its last one (only the account
+ * routes touch it; a browser's cookie ends `maxAge` after sign-in anyway:
+ * docs/operations.md, Notes, "Session lifetime").
  *
  * Skipping is safe on several instances: a row's expiry only moves forward
  * (a touch or save elsewhere writes a later one), so it is never earlier than
