@@ -3,7 +3,10 @@
  * version: `users` is rebuilt with AUTOINCREMENT, keeping every account with
  * its id, name, password hash and the case-insensitive unique username; the
  * next id is above the highest account and above an id deleted before the
- * migration that a session or a token version still names.
+ * migration that a session, a token version or any user-id column of the
+ * schema (messages, groups, invitations, notifications, consent, blocks, read
+ * markers) still names: nothing cascades since 006, so an account given that
+ * id would inherit what names it.
  */
 import type { SessionData } from 'express-session';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
@@ -79,6 +82,39 @@ describe(`sqlite: ${MIGRATION}`, () => {
       await s.users.createUser('alice', 'h');
       deleted = (await s.users.createUser('undone', 'h')).id;
       await keep(s, deleted);
+      await s.users.deleteUser(deleted);
+    });
+
+    migrationsUpTo(dir, MIGRATION);
+    const after = tmp.open({ migrationsDir: dir, writer: 'inline' });
+    expect((await after.users.createUser('newbie', 'h')).id).toBe(deleted + 1);
+  });
+
+  // Rows of an id deleted before the migration, each naming it (?) in one user-id column; user 1 is alice, group 7 hers.
+  it.each([
+    { column: 'messages.sender_id', sql: "INSERT INTO messages (sender_id, recipient_id, content, created_at) VALUES (?, 1, 'hi', 0)" },
+    { column: 'messages.recipient_id', sql: "INSERT INTO messages (sender_id, recipient_id, content, created_at) VALUES (1, ?, 'private', 0)" },
+    { column: 'groups.owner_id', sql: "INSERT INTO groups (name, owner_id, created_at) VALUES ('team', ?, 0)" },
+    { column: 'group_members.user_id', sql: "INSERT INTO group_members (group_id, user_id, status, invited_by, updated_at) VALUES (7, ?, 'accepted', 1, 0)" },
+    { column: 'group_members.invited_by', sql: "INSERT INTO group_members (group_id, user_id, status, invited_by, updated_at) VALUES (7, 1, 'invited', ?, 0)" },
+    { column: 'private_peers.peer_id', sql: 'INSERT INTO private_peers (user_id, peer_id) VALUES (1, ?)' },
+    { column: 'private_writers.user_id', sql: 'INSERT INTO private_writers (user_id, peer_id) VALUES (?, 1)' },
+    { column: 'user_blocks.blocked_id', sql: 'INSERT INTO user_blocks (blocker_id, blocked_id, created_at) VALUES (1, ?, 0)' },
+    { column: 'user_blocks.blocker_id', sql: 'INSERT INTO user_blocks (blocker_id, blocked_id, created_at) VALUES (?, 1, 0)' },
+    { column: 'read_markers.user_id', sql: "INSERT INTO read_markers (user_id, kind, target_id, last_read_id, updated_at) VALUES (?, 'group', 7, 1, 0)" },
+    { column: "read_markers.target_id (kind 'private')", sql: "INSERT INTO read_markers (user_id, kind, target_id, last_read_id, updated_at) VALUES (1, 'private', ?, 1, 0)" },
+    { column: 'notifications.user_id', sql: "INSERT INTO notifications (user_id, subtype, message, created_at) VALUES (?, 'group_invite', 'alice invited you', 0)" },
+    {
+      column: "a group_invite notification's data.from",
+      sql: "INSERT INTO notifications (user_id, subtype, message, data, created_at) VALUES (1, 'group_invite', 'undone invited you', json_object('group_id', 7, 'from', CAST(? AS INTEGER)), 0)",
+    },
+  ])('does not hand out an id deleted before the migration that $column still names', async ({ sql }) => {
+    let deleted = 0;
+    const { dir } = await before(async (s) => {
+      await s.users.createUser('alice', 'h');
+      deleted = (await s.users.createUser('undone', 'h')).id;
+      s.db.prepare("INSERT INTO groups (id, name, owner_id, created_at) VALUES (7, 'alice''s', 1, 0)").run();
+      s.db.prepare(sql).run(deleted);
       await s.users.deleteUser(deleted);
     });
 
