@@ -1,6 +1,6 @@
 import { hkdfSync } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
-import type { TokenVersionStore, UserStore } from '../store/types.js';
+import type { Account, TokenVersionStore, UserStore } from '../store/types.js';
 import type { Identity, TokenInUse } from '../websocket/session-resolver.js';
 import { userExists, type UserCheck } from '../user-check.js';
 import { requireUserId } from '../user-id.js';
@@ -58,6 +58,14 @@ export function tokenAudience(wsPath: string, explicit?: string): string {
   return explicit ?? wsPath;
 }
 
+/**
+ * The second an account was created, which its tokens' `iat` (whole seconds) may not precede: a token
+ * issued in the same second counts as after.
+ */
+function createdSecond(account: Account): number {
+  return Math.floor(account.createdAt / 1000);
+}
+
 /** What tokens are signed with (`tokenKey`) and the mount they are for (`tokenAudience`). */
 export interface TokenSigning {
   key: Uint8Array;
@@ -71,8 +79,11 @@ export interface TokenSigning {
  * token without it, or for another audience, is refused.
  *
  * With Parlor's own accounts (`accounts` given) a token names an existing
- * account, which also gives the identity its username. With a host's users
- * (`hostUsers` given) it names a user the host's directory still knows: a
+ * account, which also gives the identity its username, and was issued no
+ * earlier than that account was created: an id given again to a new account
+ * (SQLite before migration 010 gave a deleted newest account's id to the next
+ * registration) does not take over the tokens of the one before. With a
+ * host's users (`hostUsers` given) it names a user the host's directory still knows: a
  * token of a user the host deleted is refused like a revoked one. Without
  * either, any id the host issues a token for is taken as it is.
  */
@@ -92,9 +103,12 @@ export class TokenService {
 
   async issue(id: number): Promise<{ token: string; expires_at: number }> {
     const userId = requireUserId(id, 'tokens.issue');
-    if (this.accounts && !(await this.accounts.findById(userId))) throw new Error(`user ${userId} does not exist`);
-    const iat = Math.floor(this.now() / 1000);
-    const exp = iat + this.ttlSeconds;
+    const account = this.accounts ? await this.accounts.findAccount(userId) : undefined;
+    if (account === null) throw new Error(`user ${userId} does not exist`);
+    const now = Math.floor(this.now() / 1000);
+    // Never before its account (verify refuses that): on PostgreSQL created_at is the database's clock, which may run ahead of this one.
+    const iat = account ? Math.max(now, createdSecond(account)) : now;
+    const exp = now + this.ttlSeconds;
     const token = await new SignJWT({ ver: await this.versions.current(userId) })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(String(userId))
@@ -109,8 +123,9 @@ export class TokenService {
   /**
    * The identity behind a token, or null when it is malformed, forged,
    * expired, without `exp`, for another audience or none, revoked, or its
-   * user no longer exists. Rejects when the host's directory fails (an outage
-   * is no signed-out user).
+   * user no longer exists (Parlor's accounts: or was created after the
+   * token was issued, or the token has no `iat`). Rejects when the host's
+   * directory fails (an outage is no signed-out user).
    */
   async verify(token: string): Promise<Identity | null> {
     let payload;
@@ -135,8 +150,10 @@ export class TokenService {
     const identity: Identity = { userId, via: 'token', tokenVersion: payload.ver };
     if (typeof payload.exp === 'number') identity.expiresAt = payload.exp * 1000;
     if (!this.accounts) return identity;
-    const user = await this.accounts.findById(userId);
-    return user ? { ...identity, username: user.username } : null;
+    const account = await this.accounts.findAccount(userId);
+    // A token of an earlier account of the same id (deleted, its id given again) is no token of this one.
+    if (!account || typeof payload.iat !== 'number' || payload.iat < createdSecond(account)) return null;
+    return { ...identity, username: account.username };
   }
 
   /** For each token in use (its user and the version it carries): true while no revocation has moved that user's version on. One store query. */

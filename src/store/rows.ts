@@ -1,6 +1,6 @@
 /** Row shapes shared by the SQLite and PostgreSQL stores, and their wire objects (src/websocket/protocol.ts). */
 import type { GroupMessage, Message, PrivateMessage } from '../websocket/protocol.js';
-import type { Conversation, UserWithSecret } from './types.js';
+import type { Account, Conversation, UserWithSecret } from './types.js';
 
 /** The columns every message query selects, in this order. */
 export const MESSAGE_COLUMNS = 'id, sender_id, recipient_id, group_id, content, created_at, delivered_at, read_at';
@@ -85,4 +85,18 @@ export const USER_COLUMNS = 'id, username, password_hash';
 
 export function toUser(r: UserRow): UserWithSecret {
   return { id: r.id, username: r.username, passwordHash: r.password_hash };
+}
+
+/** The columns of an account as its tokens need it (findAccount). */
+export const ACCOUNT_COLUMNS = 'id, username, created_at';
+
+export interface AccountRow {
+  id: number;
+  username: string;
+  /** Unix ms on both stores (SQLite: the store's clock; PostgreSQL: parlor_now_ms()). */
+  created_at: number;
+}
+
+export function toAccount(r: AccountRow): Account {
+  return { id: r.id, username: r.username, createdAt: r.created_at };
 }

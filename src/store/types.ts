@@ -21,6 +21,11 @@ export interface UserWithSecret extends User {
   passwordHash: string;
 }
 
+/** An account as its bearer tokens need it: no secret, and when it was created (Unix ms). */
+export interface Account extends User {
+  createdAt: number;
+}
+
 export interface UserStore {
   /** Throws `ParlorError('conflict')` when the username is taken (case-insensitive). */
   createUser(username: string, passwordHash: string): Awaitable<User>;
@@ -37,6 +42,11 @@ export interface UserStore {
   updatePasswordHash(id: number, passwordHash: string): Awaitable<void>;
   findByUsername(username: string): Awaitable<UserWithSecret | null>;
   findById(id: number): Awaitable<UserWithSecret | null>;
+  /**
+   * The account with its creation time, or null: TokenService refuses a token
+   * issued before its account was created (an id given again to a new account).
+   */
+  findAccount(id: number): Awaitable<Account | null>;
   /** The accounts among `ids`, in no particular order, in one statement. */
   findByIds(ids: readonly number[]): Awaitable<User[]>;
 }

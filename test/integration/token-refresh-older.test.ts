@@ -31,7 +31,8 @@ const tokenOf = (user: TestUser, iat: number, exp: number) =>
 
 it('a refresh with an older token of the same user does not move the deadline earlier', async () => {
   const now = Math.floor(Date.now() / 1000);
-  const older = await tokenOf(alice, now - 10, now + 2); // issued earlier, ends in 2 s
+  // Older by its exp (ends in 2 s). Issued now, not before: a token issued before its account was created is refused.
+  const older = await tokenOf(alice, now, now + 2);
   const newer = await tokenOf(alice, now, now + 30); // the socket's own token, ends in 30 s
   const client = await connectClient(server, undefined, { headers: { authorization: `Bearer ${newer}` } });
   client.send({ type: 'refresh', token: older });

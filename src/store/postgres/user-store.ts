@@ -1,8 +1,8 @@
 import { postgresDialect } from '../dialect.js';
 import { usernameTaken, usersByIdsSql } from '../domain/users.js';
 import { positional } from './named-params.js';
-import { USER_COLUMNS, toUser, type UserRow } from '../rows.js';
-import type { User, UserStore, UserWithSecret } from '../types.js';
+import { ACCOUNT_COLUMNS, USER_COLUMNS, toAccount, toUser, type AccountRow, type UserRow } from '../rows.js';
+import type { Account, User, UserStore, UserWithSecret } from '../types.js';
 import type { PgDatabase } from './database.js';
 import { isUniqueViolation } from './sql-errors.js';
 
@@ -41,6 +41,11 @@ export class PgUserStore implements UserStore {
   async findById(id: number): Promise<UserWithSecret | null> {
     const [row] = await this.db.rows<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
     return row ? toUser(row) : null;
+  }
+
+  async findAccount(id: number): Promise<Account | null> {
+    const [row] = await this.db.rows<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM users WHERE id = $1`, [id]);
+    return row ? toAccount(row) : null;
   }
 
   async findByIds(ids: readonly number[]): Promise<User[]> {
