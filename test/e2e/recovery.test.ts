@@ -207,6 +207,8 @@ describeWithBrowser('demo page: recovering from failures and refusals (e2e)', ()
     context.setDefaultTimeout(8_000);
     const page = await context.newPage();
     await page.goto('/');
+    // The form gets its rules when the login screen shows, after the page asked whether a session exists.
+    await expect.poll(() => page.locator('#login-password-hint').textContent()).toBe(`${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters.`);
     const username = page.getByLabel('Username', { exact: true });
     // Page-side code as strings, as elsewhere in these tests (the test's TypeScript has no DOM types).
     const field = (id: string, what: string) => page.evaluate(`(() => { const e = document.getElementById('${id}'); return ${what}; })()`);
@@ -216,7 +218,6 @@ describeWithBrowser('demo page: recovering from failures and refusals (e2e)', ()
     await username.fill('good_name.1');
     expect(await field('login-username', 'e.validity.valid')).toBe(true);
     expect(await field('login-password', 'e.minLength')).toBe(PASSWORD_LENGTH.min);
-    expect(await page.locator('#login-password-hint').textContent()).toBe(`${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters.`);
     await context.close();
   }, 30_000);
 
