@@ -195,8 +195,6 @@ export function createParlor(options: ParlorOptions): Parlor {
 
   /** The functions that undo each `attach` still in place: close() calls them. */
   const attached = new Set<() => void>();
-  /** Where close() is: an attach from then on would outlive it (nobody would undo its listener and path claim). */
-  let lifecycle: 'open' | 'closing' | 'closed' = 'open';
 
   return {
     router,
@@ -212,7 +210,9 @@ export function createParlor(options: ParlorOptions): Parlor {
     disconnectSession: (sessionId) => void manager.disconnect({ sessionId: requireSessionId(sessionId, 'disconnectSession') }),
     disconnectUser: (userId) => void manager.disconnect({ userId: requireUserId(userId, 'disconnectUser') }),
     attach: (server, { path = wsPath } = {}) => {
-      if (lifecycle !== 'open') {
+      // Once close() was called an attach would outlive it: nobody would undo its listener and path claim.
+      const { lifecycle } = manager;
+      if (lifecycle !== 'running') {
         throw new Error(
           `attach: this Parlor is ${lifecycle} (parlor.close() was called${lifecycle === 'closing' ? ' and has not finished' : ''}); it serves no more upgrades: create a new Parlor (createParlor) and attach that one`,
         );
@@ -226,14 +226,12 @@ export function createParlor(options: ParlorOptions): Parlor {
       return detach;
     },
     async close() {
-      if (lifecycle === 'open') lifecycle = 'closing';
       try {
         await manager.close();
         upgrade.wss.close();
       } finally {
         // Answered 503 while closing; released after, so a new Parlor can attach to the same server and path.
         for (const detach of [...attached]) detach();
-        lifecycle = 'closed';
       }
     },
   };

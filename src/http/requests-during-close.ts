@@ -24,7 +24,7 @@ const counted = new WeakSet<Response>();
 export function requestsDuringClose(manager: Manager): RequestHandler {
   return (req, res, next) => {
     if (counted.has(res)) return next();
-    if (manager.closeBegun) {
+    if (manager.lifecycle !== 'running') {
       if (READS.has(req.method)) return next();
       return next(httpError('unavailable', 'the server is shutting down; nothing was changed: send the request again in a moment'));
     }

@@ -454,9 +454,12 @@ export class Manager {
     return this.counted(send());
   }
 
-  /** Whether close() began (or ended): Parlor's HTTP writes answer 503 `unavailable` from then on (src/http/requests-during-close.ts). */
-  get closeBegun(): boolean {
-    return this.state !== 'running';
+  /**
+   * Where close() is: Parlor's HTTP writes answer 503 `unavailable` once it is not `running`
+   * (src/http/requests-during-close.ts), and `parlor.attach` is refused (src/app.ts).
+   */
+  get lifecycle(): 'running' | 'closing' | 'closed' {
+    return this.state;
   }
 
   /**
