@@ -84,6 +84,15 @@ export function signUp(browser: Browser, baseUrl: string, name: string): Promise
   return enter(browser, baseUrl, name, 'Create account');
 }
 
+/** A fresh context on the login form, nobody signed in (close it with `page.context().close()`). */
+export async function loginPage(browser: Browser, baseUrl: string): Promise<Page> {
+  const context = await browser.newContext({ baseURL: baseUrl });
+  context.setDefaultTimeout(8_000);
+  const page = await context.newPage();
+  await page.goto('/');
+  return page;
+}
+
 /** Another device of someone already signed up: a context of its own, signed in on the login form. */
 export function signIn(browser: Browser, baseUrl: string, name: string): Promise<Person> {
   return enter(browser, baseUrl, name, 'Sign in');

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemoPageServer } from '../support/demo-page-server.js';
 import { closeAll } from '../support/server.js';
 import { PASSWORD_LENGTH, USERNAME_LENGTH } from '../../src/wire-limits.js';
-import { call, describeWithBrowser, goOffline, goOnline, launchBrowser, openPrivate, send, shownMessages, signIn, signUp, type Person } from './browser.js';
+import { call, describeWithBrowser, goOffline, goOnline, launchBrowser, loginPage, openPrivate, send, shownMessages, signIn, signUp, type Person } from './browser.js';
 
 const contactNames = async (p: Person) => (await p.page.locator('#contact-list button').allTextContents()).join(' | ');
 
@@ -191,22 +191,16 @@ describeWithBrowser('demo page: recovering from failures and refusals (e2e)', ()
   }, 30_000);
 
   it('a refused registration says what the server refused: a password over 1024 characters is no "at least 8 characters"', async () => {
-    const context = await browser.newContext({ baseURL: url });
-    context.setDefaultTimeout(8_000);
-    const page = await context.newPage();
-    await page.goto('/');
+    const page = await loginPage(browser, url);
     await page.getByLabel('Username', { exact: true }).fill('longpassword');
     await page.getByLabel('Password', { exact: true }).fill('p'.repeat(1025));
     await page.getByRole('button', { name: 'Create account' }).click();
     await expect.poll(() => page.locator('#login-error').textContent()).toBe('password: must be 8 to 1024 characters');
-    await context.close();
+    await page.context().close();
   }, 30_000);
 
   it('the sign-in form checks what the server checks (src/wire-limits.ts): the lengths and the username characters', async () => {
-    const context = await browser.newContext({ baseURL: url });
-    context.setDefaultTimeout(8_000);
-    const page = await context.newPage();
-    await page.goto('/');
+    const page = await loginPage(browser, url);
     // The form gets its rules when the login screen shows, after the page asked whether a session exists.
     await expect.poll(() => page.locator('#login-password-hint').textContent()).toBe(`${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters.`);
     const username = page.getByLabel('Username', { exact: true });
@@ -218,7 +212,7 @@ describeWithBrowser('demo page: recovering from failures and refusals (e2e)', ()
     await username.fill('good_name.1');
     expect(await field('login-username', 'e.validity.valid')).toBe(true);
     expect(await field('login-password', 'e.minLength')).toBe(PASSWORD_LENGTH.min);
-    await context.close();
+    await page.context().close();
   }, 30_000);
 
   it('the message box takes 4000 characters of emoji, as the server counts them, and refuses the 4001st with a message', async () => {

@@ -10,7 +10,7 @@
 import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SqliteStores } from '../../src/store/sqlite/index.js';
-import { deferred } from '../support/fake-socket.js';
+import { deferred, type Deferred } from '../support/fake-socket.js';
 import { startHostApp, type HostApp } from '../support/host-app.js';
 import { closeAll, registerUser, startTestServer } from '../support/server.js';
 import { freshSqliteStores } from '../support/sqlite-stores.js';
@@ -35,6 +35,19 @@ async function openHost(): Promise<{ host: HostApp; stores: SqliteStores }> {
   return { host, stores };
 }
 
+/** Holds every call of `store[method]` until `release` resolves; `reached` resolves at the first call. */
+function holdCalls<S extends object, K extends keyof S>(store: S, method: K): { reached: Deferred<void>; release: Deferred<void> } {
+  const reached = deferred();
+  const release = deferred();
+  const original = (store[method] as (...args: unknown[]) => unknown).bind(store);
+  store[method] = (async (...args: unknown[]) => {
+    reached.resolve();
+    await release.promise;
+    return original(...args);
+  }) as S[K];
+  return { reached, release };
+}
+
 describe('Parlor HTTP writes and parlor.close()', () => {
   it('waits for an invitation under way: answered 201 with its notification routed, before close() resolves and the host closes the stores', async () => {
     const { host, stores } = await openHost();
@@ -42,14 +55,7 @@ describe('Parlor HTTP writes and parlor.close()', () => {
     const invitee = await host.connect(INVITEE);
 
     // The invitation's store write, held until the test lets it go.
-    const reached = deferred();
-    const release = deferred();
-    const invite = stores.groups.invite.bind(stores.groups);
-    stores.groups.invite = async (...args) => {
-      reached.resolve();
-      await release.promise;
-      return invite(...args);
-    };
+    const { reached, release } = holdCalls(stores.groups, 'invite');
     const inviting = host.http.post('/api/groups/invite').set(host.as(OWNER)).send({ group_id: group.id, user_id: INVITEE }).then((r) => r);
     await reached.promise;
 
@@ -78,14 +84,7 @@ describe('Parlor HTTP writes and parlor.close()', () => {
 
   it('waits for a write whose client hung up mid-way: its handler still runs, and close() resolves only after it', async () => {
     const { host, stores } = await openHost();
-    const reached = deferred();
-    const release = deferred();
-    const createGroup = stores.groups.createGroup.bind(stores.groups);
-    stores.groups.createGroup = async (...args) => {
-      reached.resolve();
-      await release.promise;
-      return createGroup(...args);
-    };
+    const { reached, release } = holdCalls(stores.groups, 'createGroup');
     const body = JSON.stringify({ name: 'Abandoned' });
     const req = request(`${host.url}/api/groups`, { method: 'POST', headers: { ...host.as(OWNER), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
     req.on('error', () => {}); // destroyed below
