@@ -154,7 +154,8 @@ export interface Parlor {
    * Stops new sockets and HTTP writes (every Parlor route but GET ones answers 503 `unavailable`; reads still
    * answer), finishes stored writes (frames, and HTTP requests under way until they answered), closes sockets
    * with 1001, then undoes every `attach` (its 'upgrade' listener and path claim go: a new Parlor may attach to
-   * the same server and path; `attach` on this one throws from the call on). Does not close `stores`.
+   * the same server and path; `attach` on this one throws from the call on) and ends Parlor's timers (the auth
+   * rate limiter's sweep included). Does not close `stores`.
    */
   close(): Promise<void>;
 }
@@ -184,7 +185,7 @@ export function createParlor(options: ParlorOptions): Parlor {
   const access = buildAccess(hosted, directory);
   const metrics = createRegistry(options.processMetrics ?? true);
   const { container, manager } = buildManager(hosted, auth, access, directory, logger, metrics);
-  const { router, opsRouter } = buildRoutes(hosted, auth, access, manager, logger, metrics);
+  const { router, opsRouter, release: releaseRoutes } = buildRoutes(hosted, auth, access, manager, logger, metrics);
   if (options.broker) brokersInUse.add(options.broker);
   const upgrade = createUpgradeHandler(manager, {
     path: wsPath,
@@ -232,6 +233,8 @@ export function createParlor(options: ParlorOptions): Parlor {
       } finally {
         // Answered 503 while closing; released after, so a new Parlor can attach to the same server and path.
         for (const detach of [...attached]) detach();
+        // The auth limiter's sweep timer: a closed Parlor leaves none behind (a host's fake timers count it).
+        releaseRoutes();
       }
     },
   };

@@ -15,7 +15,7 @@ import type { Authentication } from './authentication.js';
 /** Register and login requests a minute per client IP (`authRateLimit`, AUTH_RATE_LIMIT); 0 turns the limit off. */
 export const DEFAULT_AUTH_RATE_LIMIT = 30;
 
-/** Parlor's HTTP routes and the ops routes (`/healthz`, `/metrics`), from one context. */
+/** Parlor's HTTP routes and the ops routes (`/healthz`, `/metrics`), from one context; `release` ends their timers (close()). */
 export function buildRoutes(
   options: ParlorOptions,
   auth: Authentication,
@@ -23,7 +23,7 @@ export function buildRoutes(
   manager: Manager,
   logger: Logger,
   metrics: Registry,
-): { router: Router; opsRouter: Router } {
+): { router: Router; opsRouter: Router; release(): void } {
   const ctx: HttpContext = {
     stores: options.stores,
     ...listReads(options),
@@ -42,7 +42,7 @@ export function buildRoutes(
     }),
   };
   const { accounts, ownSession, tokens } = auth;
-  const router = createRouter(ctx, {
+  const { router, release } = createRouter(ctx, {
     bodyLimit: options.bodyLimit ?? '100kb',
     hostGroups: options.groupMemberFetcher !== undefined,
     accounts:
@@ -50,5 +50,5 @@ export function buildRoutes(
         ? { session: ownSession.middleware, authRateLimit: options.authRateLimit ?? DEFAULT_AUTH_RATE_LIMIT, authRateLimitStore: options.broker?.rateLimitStore?.('auth'), tokens }
         : undefined,
   });
-  return { router, opsRouter: opsRoutes(ctx, metrics) };
+  return { router, opsRouter: opsRoutes(ctx, metrics), release };
 }

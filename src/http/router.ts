@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { rateLimit, type Store } from 'express-rate-limit';
+import { MemoryStore, rateLimit, type Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import { authRoutes } from './auth-routes.js';
 import { blockRoutes } from './block-routes.js';
@@ -49,7 +49,7 @@ export interface RouterOptions {
  * path falls through to the host untouched: no 404, no log line, no header,
  * no body parsing.
  */
-export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
+export function createRouter(ctx: HttpContext, options: RouterOptions): { router: Router; release(): void } {
   // No Strict-Transport-Security: it binds the whole origin (and with helmet's includeSubDomains every subdomain)
   // to HTTPS for a year, a decision for the host that owns the origin, not for a router mounted in it.
   const headers = helmet({ strictTransportSecurity: false });
@@ -61,9 +61,11 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
   const chains: RouteChains = { open: [...head, ...json], signedIn: [...head, requireUser(ctx), ...json] };
 
   const api = Router();
+  let release = () => {};
   if (options.accounts) {
     const { session, authRateLimit, authRateLimitStore, tokens } = options.accounts;
     const limiter = authLimiter(authRateLimit, authRateLimitStore);
+    release = limiter.release;
     const withSession = [...head, sessionOrUnavailable(session, ctx)];
     const accountChains: RouteChains = { open: [...withSession, ...json], signedIn: [...withSession, requireUser(ctx), ...json] };
     api.use('/auth', authRoutes(ctx, accountChains, limiter));
@@ -81,7 +83,7 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): Router {
 
   const r = Router();
   r.use('/api', passOptions, onlyDecodablePaths, api);
-  return r;
+  return { router: r, release };
 }
 
 /**
@@ -154,9 +156,16 @@ function requestLogger(ctx: HttpContext): RequestHandler {
  * balancer allow N times nothing more. While the shared counters cannot
  * answer (Redis down), the per-process count still holds. Both count by
  * rateLimitKeyOf: an IPv4 client on a dual-stack listener is its IPv4 address.
+ *
+ * `release` stops the per-process counters' sweep (express-rate-limit's
+ * MemoryStore runs a timer a window long, unref'd but never ended on its own):
+ * parlor.close() calls it, so a closed Parlor leaves no timer behind. Writes,
+ * the only requests that reach this limiter, are refused before it once close()
+ * began; a request that still reached it would be counted all the same.
  */
-export function authLimiter(perMinute: number, shared?: Store): RequestHandler {
-  if (perMinute <= 0) return (_req, _res, next) => next();
+export function authLimiter(perMinute: number, shared?: Store): RequestHandler & { release(): void } {
+  if (perMinute <= 0) return Object.assign<RequestHandler, { release(): void }>((_req, _res, next) => next(), { release: () => {} });
+  const counters = new MemoryStore();
   const options = {
     windowMs: 60_000,
     limit: perMinute,
@@ -167,13 +176,15 @@ export function authLimiter(perMinute: number, shared?: Store): RequestHandler {
       res.status(429).json({ error: 'rate_limited', message: 'too many attempts, try again in a minute' });
     },
   } as const;
-  const local = rateLimit(options);
-  if (!shared) return local;
+  const local = rateLimit({ ...options, store: counters });
+  const release = () => counters.shutdown();
+  if (!shared) return Object.assign(local, { release });
   // Two limiters count one request: express-rate-limit's double-count check is about one store, not two.
   const cluster = rateLimit({ ...options, store: shared, validate: { singleCount: false } });
-  return (req, res, next) =>
+  const both: RequestHandler = (req, res, next) =>
     local(req, res, (err?: unknown) => {
       if (err) return next(err);
       cluster(req, res, next);
     });
+  return Object.assign(both, { release });
 }
