@@ -109,6 +109,8 @@ export class RedisPresence {
   private dirty = true;
   private reconciling: Promise<void> | undefined;
   private sweeping = false;
+  /** The sweep at start has run (or is running): see sweepAtStart. */
+  private sweptAtStart = false;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
 
@@ -128,6 +130,7 @@ export class RedisPresence {
   /** The Manager's announcer; sweeping starts only once someone can announce what it finds. */
   setHandler(handler: PresenceHandler): void {
     this.handler = handler;
+    this.sweepAtStart();
   }
 
   start(): void {
@@ -235,6 +238,24 @@ export class RedisPresence {
   onReady(): void {
     this.dirty = true;
     void this.beat();
+    this.sweepAtStart();
+  }
+
+  /**
+   * One sweep as soon as Redis is ready and someone can announce, rather than
+   * one `sweepIntervalMs` after start. When every instance stopped (a whole
+   * deployment restarted, or its only instance), nobody was left to sweep
+   * them: their users' presence sets still name them, so until a sweep the
+   * restarted deployment takes those users for online (`GET /api/users/online`
+   * lists them, a `message` event leaves them out of `offline`: no push).
+   * Only at start: after a Redis outage every instance's
+   * heartbeat may have expired, and the periodic sweep leaves the others their
+   * own reconnect (and first beat) before it takes them for dead.
+   */
+  private sweepAtStart(): void {
+    if (this.sweptAtStart || !this.handler || !this.connected) return;
+    this.sweptAtStart = true;
+    void this.sweep();
   }
 
   /**
