@@ -4,8 +4,9 @@
  * and moves the reader's marker of that conversation forward
  * (domain/read-markers.ts). Each store runs the same steps in one
  * transaction: fetch the message (MESSAGE_FOR_READ_SQL), `readSender`, fetch
- * the marker, `readRange`, then READ_RANGE_SQL and, when the range goes past
- * the marker, the marker's move.
+ * the marker, `readRange`, the range's unread rows (undeliveredInRangeSql),
+ * marking those rows (markRowsReadSql) and, when the range goes past the
+ * marker, the marker's move.
  *
  * `delivered` marks are one statement on SQLite and a batched statement on
  * PostgreSQL (src/store/postgres/delivered-queue.ts); the rule is the same:
@@ -71,12 +72,16 @@ export function readResult(
 }
 
 /**
- * The range's unread messages, locked in id order (as READ_RANGE_SQL locks
- * them), each with whether it is still undelivered: the read marks those
- * delivered too, so it is the read that announces them. Locked first, a
- * batched `delivered` mark of the same message either committed before
- * (this read sees it delivered) or waits and then finds it delivered: one
- * receipt either way. On SQLite, one writer, nothing to wait for.
+ * The range's unread messages, locked in id order, each with whether it is
+ * still undelivered: the read marks those delivered too, so it is the read
+ * that announces them. Locked in id order, as PostgreSQL's batched
+ * `delivered` marks lock theirs (src/store/postgres/delivered-queue.ts): a
+ * plan that visits them in another order (a sequential or bitmap scan follows
+ * the heap, and an updated row moves in it) could otherwise hold a later
+ * message while a delivered batch holds an earlier one, and each wait for the
+ * other. Locked first, a batched `delivered` mark of the same message either
+ * committed before (this read sees it delivered) or waits and then finds it
+ * delivered: one receipt either way. On SQLite, one writer, nothing to wait for.
  */
 export function undeliveredInRangeSql(d: Dialect): string {
   return `SELECT id, delivered_at IS NULL AS undelivered FROM messages
@@ -86,20 +91,21 @@ export function undeliveredInRangeSql(d: Dialect): string {
 }
 
 /**
- * Marks a ReadRange read (and delivered, if it was not). Its rows are locked
- * in id order first, as PostgreSQL's batched `delivered` marks lock theirs
- * (src/store/postgres/delivered-queue.ts): a plan that visits them in another
- * order (a sequential or bitmap scan follows the heap, and an updated row
- * moves in it) could otherwise hold a later message while a delivered batch
- * holds an earlier one, and each wait for the other.
+ * Marks read (and delivered, if they were not) exactly the rows
+ * undeliveredInRangeSql answered, `@ids` (a list, Dialect.idsIn): the rows it
+ * locked, and the ones the read announces. Not the range again: on
+ * PostgreSQL each statement sees the commits made before it began, and an
+ * earlier message of the conversation that committed in between (ids are
+ * drawn before commit, see readRange) would be locked then, after the later
+ * rows this read holds. A second read of the same conversation (another
+ * device) that saw it holds it while it waits for those rows: one of the two
+ * would fail with a deadlock (40P01, an `internal` error frame). And that
+ * message would be marked delivered by a read that does not announce it, so
+ * its sender would never get that receipt. Left alone here, it is below the
+ * marker once this read moved it, and its own `read` (or the other read)
+ * marks it (readRange).
  */
-export function readRangeSql(d: Dialect): string {
-  return `WITH due AS (
-      SELECT id FROM messages
-      WHERE pair_lo = @lo AND pair_hi = @hi AND id > @after AND id <= @upTo
-        AND sender_id = @sender AND read_at IS NULL
-      ORDER BY id ${d.lockInOrder}
-    )
-    UPDATE messages SET read_at = ${d.now}, delivered_at = coalesce(delivered_at, ${d.now})
-    WHERE id IN (SELECT id FROM due)`;
+export function markRowsReadSql(d: Dialect): string {
+  return `UPDATE messages SET read_at = ${d.now}, delivered_at = coalesce(delivered_at, ${d.now})
+    WHERE id IN (${d.idsIn('@ids')})`;
 }

@@ -12,8 +12,8 @@ import {
   MESSAGE_FOR_READ_SQL,
   movesMarker,
   type ReadRange,
+  markRowsReadSql,
   readRange,
-  readRangeSql,
   readResult,
   readSender,
   undeliveredInRangeSql,
@@ -27,7 +27,7 @@ type MarkerKey = { user: number; kind: MarkerKind; target: number };
 const MESSAGE_FOR_READ = positional<{ id: number }>(MESSAGE_FOR_READ_SQL);
 const MARKER = positional<MarkerKey>(MARKER_SQL);
 const UNDELIVERED_IN_RANGE = positional<ReadRange>(undeliveredInRangeSql(postgresDialect));
-const MARK_RANGE = positional<ReadRange>(readRangeSql(postgresDialect));
+const MARK_ROWS_READ = positional<{ ids: number[] }>(markRowsReadSql(postgresDialect));
 /** The forward-only move, answering a row only when it moved the marker: its own answer, under the row's lock. */
 const MOVE_MARKER = positional<MarkerKey & { id: number }>(`${moveMarkerSql(postgresDialect)}
   RETURNING 1`);
@@ -59,9 +59,10 @@ export class PgReceiptStore {
    * locked and checked again as they are read (`unread` leaves out what the other read marked), and rules out a
    * move that cannot happen. Whether the marker moved is the move's own answer, under the marker row's lock:
    * decided from the look, the read that comes second would report a move it did not make, and the reader's other
-   * devices would get a receipt moving their marker back (docs/protocol.md, Receipts). The marker row is locked
-   * last, after the range's messages, and only here (group markers are other rows): it adds no wait cycle with
-   * another read or a delivered batch (src/store/postgres/delivered-queue.ts).
+   * devices would get a receipt moving their marker back (docs/protocol.md, Receipts). Message rows are locked by
+   * one statement, in id order, and the update takes no other (markRowsReadSql); the marker row is locked last,
+   * and only here (group markers are other rows): it adds no wait cycle with another read or a delivered batch
+   * (src/store/postgres/delivered-queue.ts), and a message insert locks none of these rows.
    */
   markRead(userId: number, messageId: number): Promise<ReadResult | null> {
     return this.db.transaction(async (client) => {
@@ -73,7 +74,7 @@ export class PgReceiptStore {
       const marker = (await client.query<{ last_read_id: number }>(MARKER.text, MARKER.values(key))).rows[0];
       const range = readRange(userId, sender, messageId, marker?.last_read_id);
       const unread = (await client.query<{ id: number; undelivered: boolean }>(UNDELIVERED_IN_RANGE.text, UNDELIVERED_IN_RANGE.values(range))).rows;
-      await client.query(MARK_RANGE.text, MARK_RANGE.values(range));
+      if (unread.length > 0) await client.query(MARK_ROWS_READ.text, MARK_ROWS_READ.values({ ids: unread.map((r) => r.id) }));
       const moved = movesMarker(range, marker?.last_read_id) && (await client.query(MOVE_MARKER.text, MOVE_MARKER.values({ ...key, id: messageId }))).rowCount === 1;
       return readResult(sender, messageId, unread, moved);
     });

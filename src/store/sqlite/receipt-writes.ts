@@ -6,8 +6,8 @@ import {
   MESSAGE_FOR_READ_SQL,
   movesMarker,
   type ReadRange,
+  markRowsReadSql,
   readRange,
-  readRangeSql,
   readResult,
   readSender,
   undeliveredInRangeSql,
@@ -23,7 +23,7 @@ export function prepareReceiptWrites(db: Database) {
   const marker = db.prepare<{ user: number; kind: MarkerKind; target: number }, number>(MARKER_SQL).pluck();
   const moveMarker = db.prepare<{ user: number; kind: MarkerKind; target: number; id: number; now: number }>(moveMarkerSql(sqliteDialect));
   const undeliveredInRange = db.prepare<ReadRange, { id: number; undelivered: number }>(undeliveredInRangeSql(sqliteDialect));
-  const markRange = db.prepare<ReadRange & { now: number }>(readRangeSql(sqliteDialect));
+  const markRowsRead = db.prepare<{ ids: string; now: number }>(markRowsReadSql(sqliteDialect));
 
   return {
     /** True only the first time a private message to `recipientId` is marked delivered. */
@@ -38,7 +38,7 @@ export function prepareReceiptWrites(db: Database) {
       const readUpTo = marker.get({ user: userId, kind: 'private', target: sender });
       const range = readRange(userId, sender, messageId, readUpTo);
       const unread = undeliveredInRange.all(range);
-      markRange.run({ ...range, now });
+      if (unread.length > 0) markRowsRead.run({ ids: JSON.stringify(unread.map((r) => r.id)), now });
       const moved = movesMarker(range, readUpTo);
       if (moved) moveMarker.run({ user: userId, kind: 'private', target: sender, id: messageId, now });
       return readResult(sender, messageId, unread, moved);
