@@ -55,6 +55,9 @@ function applyCredentialRules(): void {
   // The server's own expression, not a `pattern` copy of it (which browsers compile in their own flavour).
   username.oninput = () => username.setCustomValidity(username.value === '' || USERNAME_CHARACTERS.test(username.value) ? '' : 'Only letters, digits, _ . -');
   setText(byId('login-username-hint'), `${USERNAME_LENGTH.min} to ${USERNAME_LENGTH.max} letters, digits, _ . -`);
+  // minlength counts UTF-16 units and the server characters (code points), so the form never refuses a password
+  // the server takes (eight characters are at least eight units); one of four emoji passes it and gets the server's
+  // 400, shown as it is. The same form signs in, where the server's floor is eight units too.
   byId<HTMLInputElement>('login-password').minLength = PASSWORD_LENGTH.min;
   setText(byId('login-password-hint'), `${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters.`);
 }

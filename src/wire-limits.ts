@@ -7,9 +7,13 @@
 export const MAX_CONTENT_CHARS = 4000;
 export const MAX_CLIENT_ID_CHARS = 64;
 /**
- * Parlor's own accounts (`POST /api/auth/register`, `/login`): a username's
- * length and characters, a password's length (in UTF-16 units, as zod counts
- * a string). The demo page's form takes them from here.
+ * Parlor's own accounts (`POST /api/auth/register`, `/login`,
+ * `/password`): a username's length and characters, a password's length in
+ * characters (code points, as a person counts them: an emoji is one; see
+ * withinCharacters and atLeastCharacters). The demo page's form takes them
+ * from here. At most 1024 code points is at most 4 KiB of UTF-8, the form
+ * scrypt hashes (after NFKC, which may lengthen it 18-fold at worst): a
+ * bounded input whose cost is nothing beside the hash's own.
  */
 export const USERNAME_LENGTH = { min: 3, max: 32 } as const;
 export const USERNAME_CHARACTERS = /^[A-Za-z0-9_.-]+$/;
@@ -46,4 +50,16 @@ export function withinCharacters(s: string, max: number): boolean {
   let n = 0;
   for (const _ of s) if (++n > max) return false;
   return true;
+}
+
+/**
+ * Whether `s` is at least `min` characters (code points, as withinCharacters
+ * counts them). Text of fewer than `min` UTF-16 units is short of it without
+ * counting, and the count stops at `min`.
+ */
+export function atLeastCharacters(s: string, min: number): boolean {
+  if (s.length < min) return false;
+  let n = 0;
+  for (const _ of s) if (++n >= min) return true;
+  return n >= min;
 }

@@ -1,10 +1,12 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { endSignIns } from '../auth/end-sign-ins.js';
+import type { TokenService } from '../auth/token-service.js';
 import { hasLoneSurrogate } from '../lone-surrogate.js';
 import { ownSessionView } from '../session/own-session-view.js';
 import '../session/session-data.js';
 import type { User, UserWithSecret } from '../store/types.js';
-import { PASSWORD_LENGTH, USERNAME_CHARACTERS, USERNAME_LENGTH } from '../wire-limits.js';
+import { atLeastCharacters, PASSWORD_LENGTH, USERNAME_CHARACTERS, USERNAME_LENGTH, withinCharacters } from '../wire-limits.js';
 import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
 import { fromAccounts, sessionStoreFailure } from './session-store-failure.js';
@@ -19,31 +21,66 @@ const PASSWORD_RULE = `must be ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} 
 /** scrypt hashes the UTF-8 form, where every lone surrogate is U+FFFD: `a\ud800` and `a\udc00` would be one password. */
 const PASSWORD_TEXT_RULE = 'must be valid Unicode text (no lone surrogates)';
 
-export const Credentials = z.object({
-  username: z
-    .string()
-    .min(USERNAME_LENGTH.min, USERNAME_RULE)
-    .max(USERNAME_LENGTH.max, USERNAME_RULE)
-    .regex(USERNAME_CHARACTERS, USERNAME_RULE),
-  password: z
-    .string()
-    .min(PASSWORD_LENGTH.min, PASSWORD_RULE)
-    .max(PASSWORD_LENGTH.max, PASSWORD_RULE)
-    .refine((s) => !hasLoneSurrogate(s), PASSWORD_TEXT_RULE),
-});
+const Username = z
+  .string()
+  .min(USERNAME_LENGTH.min, USERNAME_RULE)
+  .max(USERNAME_LENGTH.max, USERNAME_RULE)
+  .regex(USERNAME_CHARACTERS, USERNAME_RULE);
 
 /**
- * Checks a username and password; null when either is wrong (at least the
- * current cost either way, even for an account hashed at an old one: see
- * verifyAccountPassword). A right password whose hash has other parameters
- * than the current ones is rehashed with them (rehashOutdated).
+ * A password that becomes an account's (register, a new password):
+ * PASSWORD_LENGTH counted in characters (code points: eight emoji are eight
+ * characters), of valid Unicode text. The upper bound is counted only as far
+ * as it goes, so a long string costs no more than the bound.
+ */
+const NewPassword = z
+  .string()
+  .refine((s) => atLeastCharacters(s, PASSWORD_LENGTH.min) && withinCharacters(s, PASSWORD_LENGTH.max), PASSWORD_RULE)
+  .refine((s) => !hasLoneSurrogate(s), PASSWORD_TEXT_RULE);
+
+/**
+ * A password checked against an account's (login, a token by password, the
+ * current password of a change): the same bound and text rule, but its least
+ * length is PASSWORD_LENGTH.min UTF-16 units, what register counted before it
+ * counted characters. A password of four emoji (eight units) registered then
+ * still signs in; anything this refuses is short under both counts, so it is
+ * still a 400 before any lookup or hashing.
+ */
+const GivenPassword = z
+  .string()
+  .min(PASSWORD_LENGTH.min, PASSWORD_RULE)
+  .refine((s) => withinCharacters(s, PASSWORD_LENGTH.max), PASSWORD_RULE)
+  .refine((s) => !hasLoneSurrogate(s), PASSWORD_TEXT_RULE);
+
+/** Register's body. */
+export const Registration = z.object({ username: Username, password: NewPassword });
+
+/** Login's body, and a token's by password. */
+export const Credentials = z.object({ username: Username, password: GivenPassword });
+
+/** POST /api/auth/password's body. */
+const PasswordChange = z.object({ current_password: GivenPassword, new_password: NewPassword });
+
+/**
+ * Whether `password` is the account's, at least the current cost either way:
+ * an unknown account (null) is checked against the dummy hash, and one hashed
+ * at an old cost also against the current one (verifyAccountPassword).
+ */
+async function passwordMatches(ctx: HttpContext, account: UserWithSecret | null, password: string): Promise<boolean> {
+  const hash = account?.passwordHash ?? (await dummyPasswordHash(ctx.hashParams));
+  const ok = await verifyAccountPassword(password, hash, ctx.hashParams);
+  return ok && account !== null;
+}
+
+/**
+ * Checks a username and password; null when either is wrong (passwordMatches).
+ * A right password whose hash has other parameters than the current ones is
+ * rehashed with them (rehashOutdated).
  */
 export async function checkCredentials(ctx: HttpContext, body: unknown): Promise<User | null> {
   const { username, password } = parse(Credentials, body);
   const user = await fromAccounts(ctx.logger, () => ctx.stores.users.findByUsername(username));
-  const hash = user?.passwordHash ?? (await dummyPasswordHash(ctx.hashParams));
-  const ok = await verifyAccountPassword(password, hash, ctx.hashParams);
-  if (!ok || !user) return null;
+  if (!(await passwordMatches(ctx, user, password)) || !user) return null;
   await rehashOutdated(ctx, user, password);
   return { id: user.id, username: user.username };
 }
@@ -58,7 +95,8 @@ async function rehashOutdated(ctx: HttpContext, user: UserWithSecret, password: 
   if (!hashedWithOtherParams(user.passwordHash, ctx.hashParams)) return;
   try {
     const passwordHash = await hashPassword(password, ctx.hashParams);
-    await ctx.stores.users.updatePasswordHash(user.id, passwordHash);
+    // Only over the hash just verified: a password changed meanwhile stays changed.
+    await ctx.stores.users.updatePasswordHash(user.id, passwordHash, user.passwordHash);
   } catch (err) {
     ctx.logger.warn({ err, userId: user.id }, 'could not store the password rehashed with the current PASSWORD_HASH_COST; the old hash stays');
   }
@@ -82,13 +120,16 @@ function ownSession(ctx: HttpContext, req: Request): NonNullable<Request['sessio
  * over another login) is gone from the store once regenerate destroyed it,
  * so its sockets close now, as at logout, instead of at the next re-check
  * (SESSION_RECHECK_MS): even when the new session then cannot be saved. A
- * store that fails to regenerate or save is a 503.
+ * password change keeps them (`keepSockets`): its caller renames them to the
+ * new id once it is saved (endSignIns). A store that fails to regenerate or
+ * save is a 503. Resolves with the new session id.
  */
-async function signIn(ctx: HttpContext, req: Request, user: User): Promise<void> {
+async function signIn(ctx: HttpContext, req: Request, user: User, { keepSockets = false } = {}): Promise<string> {
   const own = ownSessionView(req);
   const session = ownSession(ctx, req);
   const replaced = session.userId !== undefined ? own.sessionID : undefined;
   let replacedGone = false;
+  let saved = false;
   try {
     await new Promise<void>((resolve, reject) =>
       session.regenerate((err) => {
@@ -99,19 +140,39 @@ async function signIn(ctx: HttpContext, req: Request, user: User): Promise<void>
         own.session!.save((e) => (e ? reject(e) : resolve()));
       }),
     );
+    saved = true;
   } catch (err) {
     throw sessionStoreFailure(ctx.logger, err);
   } finally {
-    if (replaced && replacedGone) ctx.manager.closeSession(replaced);
+    if (replaced && replacedGone && !(keepSockets && saved)) ctx.manager.closeSession(replaced);
   }
+  return own.session!.id;
+}
+
+/** Deletes this request's Parlor session (logout); a failing store is a 503. */
+async function destroyOwnSession(ctx: HttpContext, req: Request): Promise<void> {
+  // Taken first: a missing session is already its 503 (logged once), not wrapped again as a failed destroy.
+  const session = ownSession(ctx, req);
+  await new Promise<void>((resolve, reject) => session.destroy((err) => (err ? reject(err) : resolve()))).catch((err: unknown) => {
+    throw sessionStoreFailure(ctx.logger, err);
+  });
+}
+
+/** A step of ending the other sign-ins failed (endSignIns): 503, and the client is told what holds already. */
+function signInsNotEnded(ctx: HttpContext, userId: number, err: unknown, what: string): Error {
+  ctx.logger.error({ err, userId }, `${what}: the new password is stored, but other sessions or tokens of the user may still be valid`);
+  return httpError(
+    'unavailable',
+    'the new password is stored, but other sessions or tokens may still be signed in: sign in with the new password if needed, then POST /api/auth/logout-all',
+  );
 }
 
 /** Parlor's own accounts; `open` includes Parlor's session middleware here. Mounted only when Parlor owns sessions. */
-export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, authLimiter: RequestHandler): Router {
+export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, authLimiter: RequestHandler, tokens?: TokenService): Router {
   const r = Router();
 
   r.post('/register', ...open, authLimiter, async (req, res) => {
-    const { username, password } = parse(Credentials, req.body);
+    const { username, password } = parse(Registration, req.body);
     ownSession(ctx, req);
     const passwordHash = await hashPassword(password, ctx.hashParams);
     const user = await fromAccounts(ctx.logger, () => ctx.stores.users.createUser(username, passwordHash));
@@ -145,12 +206,52 @@ export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, au
   r.post('/logout', chargedToOwnCredential, ...signedIn, async (req, res) => {
     const { sessionId, via } = me(res);
     if (via !== 'cookie' || !sessionId) throw httpError('unauthorized', 'logout ends a cookie session; revoke tokens instead');
-    // Taken first: a missing session is already its 503 (logged once), not wrapped again as a failed destroy.
-    const session = ownSession(ctx, req);
-    await new Promise<void>((resolve, reject) => session.destroy((err) => (err ? reject(err) : resolve()))).catch((err: unknown) => {
-      throw sessionStoreFailure(ctx.logger, err);
-    });
+    await destroyOwnSession(ctx, req);
     ctx.manager.closeSession(sessionId);
+    res.clearCookie(ctx.cookieName, { path: '/' });
+    res.status(204).end();
+  });
+
+  // Beyond the contract's routes (docs/contract.md, "Password change and log out everywhere"). Both end a
+  // credential, so they are charged to the one they are called with, as logout is.
+  r.post('/password', chargedToOwnCredential, ...signedIn, authLimiter, async (req, res) => {
+    const { current_password, new_password } = parse(PasswordChange, req.body);
+    const { userId, via, sessionId } = me(res);
+    const cookieSession = via === 'cookie' && sessionId !== undefined;
+    if (cookieSession) ownSession(ctx, req); // its 503 before anything is checked or written
+    const account = await fromAccounts(ctx.logger, () => ctx.stores.users.findById(userId));
+    if (!account) throw httpError('unauthorized', 'the account no longer exists');
+    // Signed in, so no 401 (a client would take it for the end of its session): the same check and cost as a login's.
+    if (!(await passwordMatches(ctx, account, current_password))) throw httpError('forbidden', 'current_password is not your password');
+
+    // 1. The new hash, over the one just verified; nothing else has happened when this fails.
+    const passwordHash = await hashPassword(new_password, ctx.hashParams);
+    const stored = await fromAccounts(ctx.logger, () => ctx.stores.users.updatePasswordHash(userId, passwordHash, account.passwordHash));
+    if (!stored) throw httpError('conflict', 'the password changed while this request ran (another change, or a sign-in rehashing it); try again');
+
+    // 2. This session gets a new id and stays signed in; every other sign-in ends (endSignIns).
+    try {
+      const keep = cookieSession ? { sessionId, renamedTo: await signIn(ctx, req, account, { keepSockets: true }) } : undefined;
+      await endSignIns({ sessions: ctx.stores.sessions, tokens, manager: ctx.manager }, userId, keep);
+    } catch (err) {
+      throw signInsNotEnded(ctx, userId, err, 'password change');
+    }
+    res.status(204).end();
+  });
+
+  r.post('/logout-all', chargedToOwnCredential, ...signedIn, async (req, res) => {
+    const { userId, via, sessionId } = me(res);
+    const cookieSession = via === 'cookie' && sessionId !== undefined;
+    if (cookieSession) ownSession(ctx, req); // its 503 before anything is written
+    try {
+      // This session's row goes with the others; a failure midway leaves the credential that asked able to ask again.
+      await endSignIns({ sessions: ctx.stores.sessions, tokens, manager: ctx.manager }, userId);
+    } catch (err) {
+      ctx.logger.warn({ err, userId }, 'log out everywhere failed midway; a retry ends what is left');
+      throw httpError('unavailable', 'not every session or token could be ended; try again');
+    }
+    // express-session then writes nothing back for it (no touch of the deleted row).
+    if (cookieSession) await destroyOwnSession(ctx, req);
     res.clearCookie(ctx.cookieName, { path: '/' });
     res.status(204).end();
   });

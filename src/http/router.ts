@@ -26,7 +26,7 @@ import type { TokenService } from '../auth/token-service.js';
 import { ownSessionView } from '../session/own-session-view.js';
 
 export interface RouterOptions {
-  /** Parlor's own accounts (register, login, logout, me, token, revoke); absent when the host owns sessions. */
+  /** Parlor's own accounts (register, login, logout, me, password, logout-all, token, revoke); absent when the host owns sessions. */
   accounts?: {
     /** Parlor's express-session middleware: it runs on `ownSessionView(req)`, never on the host's `req.session`. */
     session: RequestHandler;
@@ -68,7 +68,7 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): { router
     release = limiter.release;
     const withSession = [...head, sessionOrUnavailable(session, ctx)];
     const accountChains: RouteChains = { open: [...withSession, ...json], signedIn: [...withSession, requireUser(ctx), ...json] };
-    api.use('/auth', authRoutes(ctx, accountChains, limiter));
+    api.use('/auth', authRoutes(ctx, accountChains, limiter, tokens));
     if (tokens) api.use('/auth', tokenRoutes(ctx, chains, tokens, limiter));
   }
   api.use('/groups', groupReadRoutes(ctx, chains));

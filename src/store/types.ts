@@ -36,10 +36,15 @@ export interface UserStore {
   deleteUser(id: number): Awaitable<void>;
   /**
    * Replaces the account's password hash: a login rehashes a password whose
-   * hash was made with other scrypt parameters (PASSWORD_HASH_COST raised).
-   * An unknown id changes nothing.
+   * hash was made with other scrypt parameters (PASSWORD_HASH_COST raised),
+   * and `POST /api/auth/password` stores a new password. With `replacing`,
+   * only while the stored hash is still that one (the hash the caller
+   * verified): a rehash racing a password change cannot bring the old
+   * password back, and of two changes made with one current password only
+   * the first lands. Resolves true when it replaced it; an unknown id
+   * changes nothing (false).
    */
-  updatePasswordHash(id: number, passwordHash: string): Awaitable<void>;
+  updatePasswordHash(id: number, passwordHash: string, replacing?: string): Awaitable<boolean>;
   findByUsername(username: string): Awaitable<UserWithSecret | null>;
   findById(id: number): Awaitable<UserWithSecret | null>;
   /**
@@ -159,6 +164,23 @@ export interface LiveSessions {
   liveSessionIds(sids: readonly string[]): Promise<string[]>;
 }
 
+/**
+ * Ending every sign-in of one user at once (`POST /api/auth/password`,
+ * `/logout-all`). The bundled stores find the user's sessions by the
+ * `userId` inside each session's JSON: a scan of the sessions table, with no
+ * index, for a rare action of one user. Sessions expire and are pruned, so
+ * the table stays as large as the sign-ins of the last `sessionMaxAgeMs`.
+ */
+export interface UserSessions {
+  /**
+   * Deletes every session (live or expired) whose `userId` is `userId`, but
+   * the one named `exceptSid`; resolves with the ids it deleted. A session
+   * deleted this way is gone as after `destroy`: a later `touch` of it
+   * (a request of it still under way) does not bring it back.
+   */
+  destroyUserSessions(userId: number, exceptSid?: string): Promise<string[]>;
+}
+
 /** Every store of one backend, opened together and closed together. */
 export interface Stores {
   /** Human name for logs: "sqlite:./data/parlor.db", "postgres://host/db". */
@@ -172,7 +194,7 @@ export interface Stores {
   /** Message requests and blocks (both bundled stores have it). */
   consent?: ConsentStore;
   /** express-session store on the same backend (persistent: a restart keeps people logged in). */
-  sessions: SessionStore & LiveSessions;
+  sessions: SessionStore & LiveSessions & UserSessions;
   /** Resolves when the backend answers; rejects otherwise (/healthz). */
   ping(): Awaitable<void>;
   /** For /metrics, read when scraped: the group-commit queue and the membership cache. */

@@ -16,7 +16,23 @@ export type DisconnectOrder =
    * (`via: 'token'`; `tokensBelow`: only tokens of an older version than the
    * revocation left current, not those issued since).
    */
-  | { userId: number; via?: Identity['via']; tokensBelow?: number };
+  | { userId: number; via?: Identity['via']; tokensBelow?: number }
+  /**
+   * A password change made with a cookie session (`POST /api/auth/password`):
+   * every cookie socket of the user but those of the session that made it.
+   * That session was regenerated, so its sockets answer to the new id from now
+   * on (`renamedTo`): the re-check and a later logout find them. A socket
+   * already opened with the new id (another instance, before the order came)
+   * is kept too. The new id crosses the broker as a logout's id does: an id
+   * alone makes no cookie without the session secret.
+   */
+  | { userId: number; via: 'cookie'; keep: KeptSession };
+
+/** The session a password change was made with: its id before and after it was regenerated. */
+export interface KeptSession {
+  sessionId: string;
+  renamedTo: string;
+}
 
 /**
  * Whether a socket opened with `identity` ends under `order`. `tokenVersion`:
@@ -26,12 +42,14 @@ export function matchesOrder(identity: Identity, order: DisconnectOrder, tokenVe
   // A session order names one session: never the sockets that have none (bearer tokens, a host resolver giving no session id).
   if ('sessionId' in order) return isSessionId(order.sessionId) && identity.sessionId === order.sessionId;
   if (identity.userId !== order.userId || (order.via !== undefined && identity.via !== order.via)) return false;
+  if ('keep' in order) return identity.sessionId !== order.keep.sessionId && identity.sessionId !== order.keep.renamedTo;
   return order.tokensBelow === undefined || tokenVersion === undefined || tokenVersion < order.tokensBelow;
 }
 
 /** The close reason the client sees (never the session id or the token). */
 export function reasonOf(order: DisconnectOrder): string {
-  if ('sessionId' in order) return LoggedOutReason.logout;
+  // A user's cookie sessions end by the user's own doing (log out everywhere, a password change): a logout, to the client.
+  if ('sessionId' in order || order.via === 'cookie') return LoggedOutReason.logout;
   return order.via === 'token' ? LoggedOutReason.tokens_revoked : LoggedOutReason.user_disconnected;
 }
 
@@ -42,10 +60,21 @@ export function asDisconnectOrder(value: unknown): DisconnectOrder | undefined {
   if (isSessionId(v.sessionId) && v.userId === undefined) return { sessionId: v.sessionId };
   if (typeof v.userId !== 'number' || !Number.isSafeInteger(v.userId) || v.userId <= 0 || v.sessionId !== undefined) return undefined;
   if (v.via === undefined) return v.tokensBelow === undefined ? { userId: v.userId } : undefined;
-  if (v.via === 'cookie') return v.tokensBelow === undefined ? { userId: v.userId, via: v.via } : undefined;
+  if (v.via === 'cookie') {
+    if (v.tokensBelow !== undefined) return undefined;
+    if (v.keep === undefined) return { userId: v.userId, via: v.via };
+    const keep = asKeptSession(v.keep);
+    return keep && { userId: v.userId, via: v.via, keep };
+  }
   if (v.via !== 'token') return undefined;
   if (v.tokensBelow === undefined) return { userId: v.userId, via: v.via };
   return typeof v.tokensBelow === 'number' && Number.isSafeInteger(v.tokensBelow) && v.tokensBelow >= 0
     ? { userId: v.userId, via: v.via, tokensBelow: v.tokensBelow }
     : undefined;
+}
+
+function asKeptSession(value: unknown): KeptSession | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { sessionId, renamedTo } = value as Record<string, unknown>;
+  return isSessionId(sessionId) && isSessionId(renamedTo) ? { sessionId, renamedTo } : undefined;
 }

@@ -25,6 +25,14 @@ export class SessionOwners {
     if (this.owners.get(sessionId) === userId) this.owners.delete(sessionId);
   }
 
+  /** The session was regenerated (a password change kept it): its sockets here now hold `renamedTo`. */
+  renamed(sessionId: string, renamedTo: string): void {
+    const owner = this.owners.get(sessionId);
+    if (owner === undefined) return;
+    this.owners.delete(sessionId);
+    this.owners.set(renamedTo, owner);
+  }
+
   /** The user the open sockets of `sessionId` on this process opened as; undefined when it has none. */
   ownerOf(sessionId: string): number | undefined {
     return this.owners.get(sessionId);

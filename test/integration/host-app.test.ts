@@ -114,6 +114,8 @@ describe('inside a host app that owns its sessions', () => {
       ['get', '/api/auth/me'],
       ['post', '/api/auth/token'],
       ['post', '/api/auth/revoke'],
+      ['post', '/api/auth/password'],
+      ['post', '/api/auth/logout-all'],
     ] as const)('%s %s falls through to the host, anonymous or signed in', async (method, path) => {
       const victim = await hostLogin(host, 1);
       for (const cookie of [undefined, victim]) {

@@ -18,7 +18,7 @@ describe('no credential in any log line, at LOG_LEVEL=debug', () => {
   });
   afterAll(closeAll);
 
-  it('a whole session: register, login, token, sockets by cookie, header and query, messages, refresh, revoke, logout', async () => {
+  it('a whole session: register, login, token, sockets by cookie, header and query, messages, refresh, revoke, logout, password change, log out everywhere', async () => {
     const password = 'a password nobody may read';
     const reg = await server.http.post('/api/auth/register').send({ username: 'logwatch', password }).expect(201);
     const registerCookie = cookieOf(reg.headers['set-cookie']);
@@ -47,11 +47,17 @@ describe('no credential in any log line, at LOG_LEVEL=debug', () => {
     await server.http.post('/api/auth/logout').set('cookie', cookie).expect(204);
     await byCookie.closed;
     await server.http.post('/api/auth/login').send({ username: 'logwatch', password: 'wrong password' }).expect(401);
+    // A password change (a wrong one, then a right one, which renews the session), then log out everywhere.
+    const newPassword = 'another password nobody may read';
+    await server.http.post('/api/auth/password').set('cookie', registerCookie).send({ current_password: 'wrong password', new_password: newPassword }).expect(403);
+    const changed = await server.http.post('/api/auth/password').set('cookie', registerCookie).send({ current_password: password, new_password: newPassword }).expect(204);
+    const renewedCookie = cookieOf(changed.headers['set-cookie']);
+    await server.http.post('/api/auth/logout-all').set('cookie', renewedCookie).expect(204);
 
     const log = lines.join('\n');
     expect(lines.length).toBeGreaterThan(10);
-    const sids = [cookie, registerCookie].map((c) => decodeURIComponent(c.split('=')[1]!));
-    for (const secret of [...sids, ...sids.map((s) => s.slice(2, s.indexOf('.'))), token, password, 'wrong password']) {
+    const sids = [cookie, registerCookie, renewedCookie].map((c) => decodeURIComponent(c.split('=')[1]!));
+    for (const secret of [...sids, ...sids.map((s) => s.slice(2, s.indexOf('.'))), token, password, 'wrong password', newPassword]) {
       expect(log).not.toContain(secret);
     }
     expect(log).not.toMatch(/set-cookie|"cookie":|authorization/i);

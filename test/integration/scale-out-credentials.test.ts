@@ -20,6 +20,7 @@ import {
   closeAll,
   closedWithin,
   connectClient,
+  cookieOf,
   login,
   registerUser,
   sessionIdOf,
@@ -93,6 +94,32 @@ await describeWithServices('scale-out: credentials end, sockets end on every ins
     await adminQuery(databaseUrl, `DELETE FROM "${cluster.schema}"."session" WHERE sid = $1`, [sessionIdOf(carol.cookie)]);
     for (const client of onC) expect(await closedWithin(client, RECHECK_MS + 1000)).toEqual({ code: 4401, reason: 'session ended' });
     expect(Date.now() - deleted).toBeLessThan(RECHECK_MS + 1000);
+  });
+
+  it("a password change through C ends the user's other sessions and tokens on A and B with 4401 within 2 s; the asking session's sockets stay everywhere, under its new id", async () => {
+    const frank = await registerUser(A);
+    const otherCookie = await login(B, frank);
+    const token = (await A.http.post('/api/auth/token').set('cookie', frank.cookie).expect(201)).body.token as string;
+    const asking = await everywhere(frank);
+    const [otherOnA, otherOnB, tokenOnB] = [await connectClient(A, otherCookie), await connectClient(B, otherCookie), await connectClient(B, undefined, bearer(token))];
+
+    const started = Date.now();
+    const res = await C.http
+      .post('/api/auth/password')
+      .set('cookie', frank.cookie)
+      .send({ current_password: frank.password, new_password: 'frank has a new passphrase' })
+      .expect(204);
+    for (const client of [otherOnA, otherOnB]) expect(await closedWithin(client, BROADCAST_BOUND_MS)).toEqual({ code: 4401, reason: 'logged out' });
+    expect(await closedWithin(tokenOnB, BROADCAST_BOUND_MS)).toEqual({ code: 4401, reason: 'tokens revoked' });
+    expect(Date.now() - started).toBeLessThan(BROADCAST_BOUND_MS);
+    expect(asking.map(isOpen)).toEqual([true, true, true]);
+    await B.http.get('/api/auth/me').set('cookie', otherCookie).expect(401);
+    await A.http.post('/api/auth/login').send({ username: frank.username, password: frank.password }).expect(401);
+
+    // Every instance renamed the asking session's sockets: a logout of its new id through A ends them all as a logout.
+    const renewed = cookieOf(res.headers['set-cookie']);
+    await A.http.post('/api/auth/logout').set('cookie', renewed).expect(204);
+    for (const client of asking) expect(await closedWithin(client, BROADCAST_BOUND_MS)).toEqual({ code: 4401, reason: 'logged out' });
   });
 
   it("with Redis down: a logout or a revocation through A ends A's sockets at once and C's within SESSION_RECHECK_MS; so does a row deleted from PostgreSQL", async () => {

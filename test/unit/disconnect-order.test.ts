@@ -5,7 +5,7 @@
  * from `parlor.disconnectSession` or from another instance through the broker.
  */
 import { describe, expect, it } from 'vitest';
-import { asDisconnectOrder, matchesOrder, type DisconnectOrder } from '../../src/websocket/disconnect-order.js';
+import { asDisconnectOrder, matchesOrder, reasonOf, type DisconnectOrder } from '../../src/websocket/disconnect-order.js';
 import type { Identity } from '../../src/websocket/session-resolver.js';
 
 const byCookie: Identity = { userId: 1, sessionId: 'sa', via: 'cookie' };
@@ -28,5 +28,32 @@ describe('matchesOrder', () => {
     expect(asDisconnectOrder({ sessionId: '' })).toBeUndefined();
     expect(asDisconnectOrder({ sessionId: null })).toBeUndefined();
     expect(asDisconnectOrder({ sessionId: 'sa' })).toEqual({ sessionId: 'sa' });
+  });
+});
+
+describe('a password change: every cookie socket of the user but the kept session (its old or new id)', () => {
+  const order: DisconnectOrder = { userId: 1, via: 'cookie', keep: { sessionId: 'sa', renamedTo: 'sa2' } };
+
+  it('matches the other sessions of the user, not the kept one under either id, not tokens, not other users', () => {
+    const identities: Identity[] = [
+      byCookie,
+      { ...byCookie, sessionId: 'sa2' },
+      { ...byCookie, sessionId: 'sb' },
+      { userId: 1, via: 'cookie' },
+      byToken,
+      { userId: 9, sessionId: 'sb', via: 'cookie' },
+    ];
+    expect(identities.map((identity) => matchesOrder(identity, order))).toEqual([false, false, true, true, false, false]);
+    expect(reasonOf(order)).toBe('logged out');
+    expect(reasonOf({ userId: 1, via: 'cookie' })).toBe('logged out');
+  });
+
+  it('crosses the broker whole; a kept session without both ids is no order at all', () => {
+    expect(asDisconnectOrder(JSON.parse(JSON.stringify(order)))).toEqual(order);
+    expect(asDisconnectOrder({ userId: 1, via: 'cookie' })).toEqual({ userId: 1, via: 'cookie' });
+    for (const keep of [null, 'sa', { sessionId: 'sa' }, { sessionId: 'sa', renamedTo: '' }, { sessionId: 3, renamedTo: 'sa2' }]) {
+      expect(asDisconnectOrder({ userId: 1, via: 'cookie', keep })).toBeUndefined();
+    }
+    expect(asDisconnectOrder({ userId: 1, via: 'token', keep: order.keep })).toEqual({ userId: 1, via: 'token' });
   });
 });

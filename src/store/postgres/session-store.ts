@@ -98,9 +98,29 @@ export class PgSessionStore extends PGStore {
   }
 
   override destroy(sid: string, callback?: Done): void {
+    this.ended(sid);
+    super.destroy(sid, callback);
+  }
+
+  /**
+   * Every session of the user but `exceptSid` (UserSessions), found by the
+   * `userId` in its JSON: a scan of the table (no index on it) for a rare
+   * action of one user; expiry and the prune keep the table small.
+   */
+  async destroyUserSessions(userId: number, exceptSid?: string): Promise<string[]> {
+    const rows = await this.db.rows<{ sid: string }>(
+      `DELETE FROM ${this.table} WHERE sess->>'userId' = $1 AND sid IS DISTINCT FROM $2 RETURNING sid`,
+      [String(userId), exceptSid ?? null],
+    );
+    const sids = rows.map((r) => r.sid);
+    for (const sid of sids) this.ended(sid);
+    return sids;
+  }
+
+  /** A session was deleted: the next touch of it writes (and finds no row), and a lookup answers without a read. */
+  private ended(sid: string): void {
     this.touches.forget(sid);
     this.gone.destroyed(sid);
-    super.destroy(sid, callback);
   }
 
   /** connect-pg-simple's UPDATE, skipped (no query) while the expiry would move less than the throttle's step. */

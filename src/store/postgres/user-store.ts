@@ -29,8 +29,12 @@ export class PgUserStore implements UserStore {
     await this.db.query('DELETE FROM users WHERE id = $1', [id]);
   }
 
-  async updatePasswordHash(id: number, passwordHash: string): Promise<void> {
-    await this.db.query('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, id]);
+  async updatePasswordHash(id: number, passwordHash: string, replacing?: string): Promise<boolean> {
+    const changed = await this.db.rows<{ id: number }>(
+      'UPDATE users SET password_hash = $1 WHERE id = $2 AND ($3::text IS NULL OR password_hash = $3) RETURNING id',
+      [passwordHash, id, replacing ?? null],
+    );
+    return changed.length > 0;
   }
 
   async findByUsername(username: string): Promise<UserWithSecret | null> {

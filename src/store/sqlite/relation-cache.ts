@@ -45,7 +45,7 @@ export class RelationCache {
     changeMembership: (_group, _user, what) => what !== 'decline' && this.entries.clear(),
     createUser: null,
     deleteUser: null, // register's undo: an account nobody wrote to or shares a group with
-    updatePasswordHash: null, // a rehash at login changes no relation
+    updatePasswordHash: null, // a rehash at login, or a new password, changes no relation
     bumpTokenVersion: null,
     createGroup: null, // its only member is the owner: nobody becomes a group-mate
     invite: null, // an invited member is not yet a group-mate
@@ -60,6 +60,7 @@ export class RelationCache {
     touchSession: null,
     clearSessions: null,
     pruneSessions: null,
+    destroyUserSessions: null,
   };
 
   constructor(capacity = DEFAULT_RELATION_CACHE_PAIRS) {

@@ -94,9 +94,21 @@ export class SqliteSessionStore extends session.Store {
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
+    this.ended(sid);
+    this.write(callback, () => this.writer.run('destroySession', sid));
+  }
+
+  /** A session was deleted: the next touch of it writes (and finds no row), and a lookup answers without a read. */
+  private ended(sid: string): void {
     this.touches.forget(sid);
     this.gone.destroyed(sid);
-    this.write(callback, () => this.writer.run('destroySession', sid));
+  }
+
+  /** Every session of the user but `exceptSid` (UserSessions); each id deleted is gone here at once, as after `destroy`. */
+  async destroyUserSessions(userId: number, exceptSid?: string): Promise<string[]> {
+    const sids = await this.writer.run('destroyUserSessions', userId, exceptSid ?? null);
+    for (const sid of sids) this.ended(sid);
+    return sids;
   }
 
   /**

@@ -10,6 +10,10 @@ export function prepareSessionWrites(db: Database) {
   const extendSession = db.prepare<[number, string]>('UPDATE sessions SET expires = ? WHERE sid = ?');
   const removeAllSessions = db.prepare('DELETE FROM sessions');
   const removeExpired = db.prepare<[number]>('DELETE FROM sessions WHERE expires <= ?');
+  // A scan of the table (no index on the JSON's userId): a rare action of one user, on a table that expiry keeps small.
+  const removeUserSessions = db
+    .prepare<[number, string | null], string>("DELETE FROM sessions WHERE json_extract(sess, '$.userId') = ? AND sid IS NOT ? RETURNING sid")
+    .pluck();
   return {
     setSession(sid: string, json: string, expires: number): void {
       upsertSession.run(sid, json, expires);
@@ -25,6 +29,11 @@ export function prepareSessionWrites(db: Database) {
 
     clearSessions(): void {
       removeAllSessions.run();
+    },
+
+    /** Every session of the user but `exceptSid`; the ids deleted. */
+    destroyUserSessions(userId: number, exceptSid: string | null): string[] {
+      return removeUserSessions.all(userId, exceptSid);
     },
 
     pruneSessions(now: number): number {

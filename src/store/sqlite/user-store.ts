@@ -31,8 +31,8 @@ export class SqliteUserStore implements UserStore {
     return this.writer.run('deleteUser', id);
   }
 
-  updatePasswordHash(id: number, passwordHash: string): Promise<void> {
-    return this.writer.run('updatePasswordHash', id, passwordHash);
+  updatePasswordHash(id: number, passwordHash: string, replacing?: string): Promise<boolean> {
+    return this.writer.run('updatePasswordHash', id, passwordHash, replacing ?? null);
   }
 
   findByUsername(username: string): UserWithSecret | null {

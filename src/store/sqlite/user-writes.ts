@@ -15,6 +15,7 @@ export function prepareUserWrites(db: Database) {
   );
   const deleteUser = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
   const updatePasswordHash = db.prepare<[string, number]>('UPDATE users SET password_hash = ? WHERE id = ?');
+  const replacePasswordHash = db.prepare<[string, number, string]>('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?');
   return {
     createUser(username: string, passwordHash: string, now: number): User {
       try {
@@ -28,8 +29,9 @@ export function prepareUserWrites(db: Database) {
     deleteUser(id: number): void {
       deleteUser.run(id);
     },
-    updatePasswordHash(id: number, passwordHash: string): void {
-      updatePasswordHash.run(passwordHash, id);
+    updatePasswordHash(id: number, passwordHash: string, replacing: string | null): boolean {
+      const changed = replacing === null ? updatePasswordHash.run(passwordHash, id) : replacePasswordHash.run(passwordHash, id, replacing);
+      return changed.changes > 0;
     },
   };
 }

@@ -86,6 +86,7 @@ export const WRITE_OPS = [
   'unblock',
   'recordWrite',
   'updatePasswordHash',
+  'destroyUserSessions',
 ] as const satisfies readonly WriteOp[];
 type Unlisted = Exclude<WriteOp, (typeof WRITE_OPS)[number]>;
 const everyOperationListed: [Unlisted] extends [never] ? true : Unlisted = true;

@@ -116,6 +116,32 @@ export function sessionContract(ctx: ContractContext): void {
     expect(await ctx.stores().sessions.liveSessionIds([])).toEqual([]);
   });
 
+  it("destroyUserSessions deletes every session of one user, live or expired, but the one it keeps; other users' stay", async () => {
+    const [a1, a2, expired, kept, other, anonymous] = [sid(), sid(), sid(), sid(), sid(), sid()];
+    const live = { maxAge: DAY };
+    const userId = 7_000 + Math.floor(Math.random() * 1_000_000);
+    for (const id of [a1, a2, kept]) await store().set(id, sessionData(live, { userId, username: 'a' }));
+    await store().set(expired, sessionData({ originalMaxAge: 1, expires: new Date(Date.now() - 1000).toISOString() }, { userId }));
+    await store().set(other, sessionData(live, { userId: userId + 1 }));
+    await store().set(anonymous, sessionData(live));
+
+    const deleted = await ctx.stores().sessions.destroyUserSessions(userId, kept);
+    expect(deleted.sort()).toEqual([a1, a2, expired].sort());
+    for (const id of [a1, a2, expired]) expect(await store().get(id)).toBeFalsy();
+    for (const id of [kept, other, anonymous]) expect(await store().get(id)).toBeTruthy();
+    expect(await ctx.stores().sessions.liveSessionIds([a1, a2, kept])).toEqual([kept]);
+
+    // A request of a deleted session still under way ends with express-session's touch: it does not bring it back.
+    await store().touch(a1, sessionData(live, { userId, username: 'a' }));
+    expect(await store().get(a1)).toBeFalsy();
+    expect(await ctx.stores().sessions.liveSessionIds([a1])).toEqual([]);
+
+    // Without a session to keep, all of them; again, none.
+    expect(await ctx.stores().sessions.destroyUserSessions(userId)).toEqual([kept]);
+    expect(await ctx.stores().sessions.destroyUserSessions(userId)).toEqual([]);
+    expect(await store().get(other)).toBeTruthy();
+  });
+
   it('calls back asynchronously, never inside the call', async () => {
     const s = ctx.stores().sessions;
     let inside = true;

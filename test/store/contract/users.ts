@@ -44,12 +44,22 @@ export function userContract(ctx: ContractContext): void {
   it('updatePasswordHash replaces the one account\'s hash; an unknown id changes nothing', async () => {
     const users = ctx.stores().users;
     const [u, other] = [await account('Rehash'), await account('Rehash')];
-    await users.updatePasswordHash(u.id, 'scrypt$2048$8$1$new');
+    expect(await users.updatePasswordHash(u.id, 'scrypt$2048$8$1$new')).toBe(true);
     expect(await users.findById(u.id)).toEqual({ ...u, passwordHash: 'scrypt$2048$8$1$new' });
     expect((await users.findByUsername(u.username))?.passwordHash).toBe('scrypt$2048$8$1$new');
     expect((await users.findById(other.id))?.passwordHash).toBe('hash');
-    await users.updatePasswordHash(MISSING, 'scrypt$nobody');
+    expect(await users.updatePasswordHash(MISSING, 'scrypt$nobody')).toBe(false);
     expect(await users.findById(MISSING)).toBeNull();
+  });
+
+  it('updatePasswordHash with `replacing` replaces only that hash: a rehash racing a password change cannot undo it', async () => {
+    const users = ctx.stores().users;
+    const u = await account('Replace');
+    expect(await users.updatePasswordHash(u.id, 'changed', 'hash')).toBe(true);
+    // A login that verified the old hash and rehashes it now finds another: nothing is written.
+    expect(await users.updatePasswordHash(u.id, 'old password rehashed', 'hash')).toBe(false);
+    expect((await users.findById(u.id))?.passwordHash).toBe('changed');
+    expect(await users.updatePasswordHash(MISSING, 'x', 'hash')).toBe(false);
   });
 
   it('findByUsername ignores case and returns null for an unknown name', async () => {
