@@ -73,16 +73,38 @@ async function passwordMatches(ctx: HttpContext, account: UserWithSecret | null,
 }
 
 /**
+ * A username and password checked (checkCredentials): the user, and
+ * `stillValid`, which tells whether that password is still the account's.
+ */
+export interface CheckedCredentials {
+  user: User;
+  /**
+   * Asked once the sign-in it allows is written (a session saved, a token
+   * signed), before it is answered: a password change that stored its new
+   * hash after the check ends only the sign-ins that exist when it ends them
+   * (endSignIns), so one written after that would outlive it. When the hash
+   * is still the one checked (or this login's own rehash of it), no hashing;
+   * when it changed, whether the password matches the new one (another
+   * login's rehash of the same password does).
+   */
+  stillValid(): Promise<boolean>;
+}
+
+/**
  * Checks a username and password; null when either is wrong (passwordMatches).
  * A right password whose hash has other parameters than the current ones is
  * rehashed with them (rehashOutdated).
  */
-export async function checkCredentials(ctx: HttpContext, body: unknown): Promise<User | null> {
+export async function checkCredentials(ctx: HttpContext, body: unknown): Promise<CheckedCredentials | null> {
   const { username, password } = parse(Credentials, body);
-  const user = await fromAccounts(ctx.logger, () => ctx.stores.users.findByUsername(username));
-  if (!(await passwordMatches(ctx, user, password)) || !user) return null;
-  await rehashOutdated(ctx, user, password);
-  return { id: user.id, username: user.username };
+  const account = await fromAccounts(ctx.logger, () => ctx.stores.users.findByUsername(username));
+  if (!(await passwordMatches(ctx, account, password)) || !account) return null;
+  const checked = (await rehashOutdated(ctx, account, password)) ?? account.passwordHash;
+  const stillValid = async () => {
+    const now = await fromAccounts(ctx.logger, () => ctx.stores.users.findById(account.id));
+    return now !== null && (now.passwordHash === checked || (await passwordMatches(ctx, now, password)));
+  };
+  return { user: { id: account.id, username: account.username }, stillValid };
 }
 
 /**
@@ -90,15 +112,17 @@ export async function checkCredentials(ctx: HttpContext, body: unknown): Promise
  * hash was made with others (PASSWORD_HASH_COST changed since): a raised
  * cost reaches every account as its owner logs in. A failure is logged
  * (no credential in it) and the login goes on: the old hash still works.
+ * Resolves with the hash it stored, if it stored one.
  */
-async function rehashOutdated(ctx: HttpContext, user: UserWithSecret, password: string): Promise<void> {
-  if (!hashedWithOtherParams(user.passwordHash, ctx.hashParams)) return;
+async function rehashOutdated(ctx: HttpContext, user: UserWithSecret, password: string): Promise<string | undefined> {
+  if (!hashedWithOtherParams(user.passwordHash, ctx.hashParams)) return undefined;
   try {
     const passwordHash = await hashPassword(password, ctx.hashParams);
     // Only over the hash just verified: a password changed meanwhile stays changed.
-    await ctx.stores.users.updatePasswordHash(user.id, passwordHash, user.passwordHash);
+    return (await ctx.stores.users.updatePasswordHash(user.id, passwordHash, user.passwordHash)) ? passwordHash : undefined;
   } catch (err) {
     ctx.logger.warn({ err, userId: user.id }, 'could not store the password rehashed with the current PASSWORD_HASH_COST; the old hash stays');
+    return undefined;
   }
 }
 
@@ -197,9 +221,18 @@ export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, au
 
   r.post('/login', ...open, authLimiter, async (req, res) => {
     ownSession(ctx, req);
-    const user = await checkCredentials(ctx, req.body);
-    if (!user) throw httpError('unauthorized', 'wrong username or password');
-    await signIn(ctx, req, user);
+    const checked = await checkCredentials(ctx, req.body);
+    if (!checked) throw httpError('unauthorized', 'wrong username or password');
+    const { user } = checked;
+    const sessionId = await signIn(ctx, req, user);
+    if (!(await checked.stillValid())) {
+      // A password change stored its new hash during this login and may have ended the user's sessions before this
+      // one was saved: it goes too, as that change would have ended it.
+      await destroyOwnSession(ctx, req);
+      ctx.manager.closeSession(sessionId);
+      res.clearCookie(ctx.cookieName, { path: '/' });
+      throw httpError('unauthorized', 'the password changed while signing in; sign in with the new one');
+    }
     res.json({ id: user.id, username: user.username });
   });
 

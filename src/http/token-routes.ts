@@ -16,19 +16,30 @@ export function tokenRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, t
 
   r.post('/token', cookielessFromAnyOrigin, ...open, passwordAttempts, async (req, res) => {
     let userId: number;
+    /** Asked after the token is signed, before it is answered (see `CheckedCredentials.stillValid`). */
+    let stillValid: () => Promise<boolean>;
     if (carriesCredentials(req.body)) {
-      const user = await checkCredentials(ctx, req.body);
-      if (!user) throw httpError('unauthorized', 'wrong username or password');
-      userId = user.id;
+      const checked = await checkCredentials(ctx, req.body);
+      if (!checked) throw httpError('unauthorized', 'wrong username or password');
+      userId = checked.user.id;
+      stillValid = checked.stillValid;
     } else {
       const identity = await ctx.resolver.resolve(req);
       // A bearer token cannot mint another: a leaked token would otherwise live until the user revokes everything.
-      if (identity?.via !== 'cookie') throw httpError('unauthorized', 'sign in first (session cookie), or send {username, password}');
+      if (identity?.via !== 'cookie' || identity.sessionId === undefined) {
+        throw httpError('unauthorized', 'sign in first (session cookie), or send {username, password}');
+      }
       userId = identity.userId;
       // An authenticated write like any other: charged to the user's budget (a password attempt is AUTH_RATE_LIMIT's).
       ctx.rateLimit?.charge(req, res, identity);
+      const sessionId = identity.sessionId;
+      stillValid = async () => (await ctx.stores.sessions.liveSessionIds([sessionId])).length === 1;
     }
-    res.status(201).json(await tokens.issue(userId));
+    const issued = await tokens.issue(userId);
+    // A password change or log out everywhere ends sessions before it revokes tokens (endSignIns): a token signed
+    // while its credential was still good is revoked by it, unless that credential is found ended here.
+    if (!(await stillValid())) throw httpError('unauthorized', 'the credential ended while the token was made; sign in again');
+    res.status(201).json(issued);
   });
 
   r.post('/revoke', chargedToOwnCredential, ...signedIn, async (_req, res) => {

@@ -21,6 +21,7 @@ import {
   type TestServer,
   type TestUser,
 } from '../support/server.js';
+import { deferred } from '../support/mocks.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 /** The contract's bound for a disconnect order. */
@@ -216,5 +217,91 @@ describe('POST /api/auth/password and AUTH_RATE_LIMIT', () => {
     await attempt('guess number two').expect(403); // 3
     expect((await attempt(user.password).expect(429)).body.error).toBe('rate_limited');
     await server.http.get('/api/auth/me').set('cookie', user.cookie).expect(200);
+  });
+});
+
+/**
+ * One call of `target[method]` made after this is armed waits until `release`; the calls after it go straight
+ * through (the password change running meanwhile uses the same store). Callback-style methods wait too.
+ */
+function holdNextCall<T extends object>(target: T, method: keyof T) {
+  const reached = deferred();
+  const release = deferred();
+  const original = target[method] as (...args: unknown[]) => unknown;
+  let held = false;
+  target[method] = function (this: unknown, ...args: unknown[]) {
+    if (held) return original.apply(this, args);
+    held = true;
+    reached.resolve();
+    return release.promise.then(() => original.apply(this, args));
+  } as T[keyof T];
+  return { reached: reached.promise, release: () => release.resolve(), restore: () => (target[method] = original as T[keyof T]) };
+}
+
+describe('a sign-in under way when the password changes', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ TOKEN_SECRET: 'token-secret-token-secret-token-secret-0123' });
+  });
+  afterAll(closeAll);
+
+  const changeByToken = (token: string, user: TestUser) =>
+    server.http.post('/api/auth/password').set('authorization', `Bearer ${token}`).send({ current_password: user.password, new_password: NEW_PASSWORD });
+  const tokenOf = async (cookie: string) => (await server.http.post('/api/auth/token').set('cookie', cookie).expect(201)).body.token as string;
+
+  it('a login whose old password was checked before the change, and whose session is saved after it ended the sessions, is refused and its session gone', async () => {
+    const user = await registerUser(server);
+    const token = await tokenOf(user.cookie);
+    const hold = holdNextCall(server.stores.sessions, 'set');
+    try {
+      const signingIn = server.http.post('/api/auth/login').send({ username: user.username, password: user.password }).then((r) => r);
+      await hold.reached; // checked, now saving its session
+      await changeByToken(token, user).expect(204);
+      hold.release();
+      const res = await signingIn;
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ error: 'unauthorized', message: 'the password changed while signing in; sign in with the new one' });
+      const cookie = cookieOf(res.headers['set-cookie']);
+      if (cookie && sessionIdOf(cookie)) await server.http.get('/api/auth/me').set('cookie', cookie).expect(401);
+      expect(await server.stores.sessions.destroyUserSessions(user.id)).toEqual([]); // no session of the user is left
+    } finally {
+      hold.restore();
+    }
+  });
+
+  it('a token asked for by a session the change then ended is refused, though it was signed after the revocation', async () => {
+    const user = await registerUser(server);
+    const token = await tokenOf(user.cookie);
+    // The token's version is read when it is signed: held there, it is signed after the change revoked every token.
+    const hold = holdNextCall(server.stores.users, 'findAccount');
+    try {
+      const minting = server.http.post('/api/auth/token').set('cookie', user.cookie).then((r) => r);
+      await hold.reached;
+      await changeByToken(token, user).expect(204);
+      hold.release();
+      const res = await minting;
+      expect(res.status).toBe(401);
+      expect(res.body.token).toBeUndefined();
+    } finally {
+      hold.restore();
+    }
+  });
+
+  it('a token by the old password, checked before the change and signed after it, is refused', async () => {
+    const user = await registerUser(server);
+    const token = await tokenOf(user.cookie);
+    const hold = holdNextCall(server.stores.users, 'findAccount');
+    try {
+      const minting = server.http.post('/api/auth/token').send({ username: user.username, password: user.password }).then((r) => r);
+      await hold.reached;
+      await changeByToken(token, user).expect(204);
+      hold.release();
+      const res = await minting;
+      expect(res.status).toBe(401);
+      expect(res.body.token).toBeUndefined();
+    } finally {
+      hold.restore();
+    }
   });
 });
