@@ -108,7 +108,7 @@ export interface ParlorOptions {
    * Each token is for one mount: `audience`, default `wsPath`.
    */
   tokens?: TokenOptions | false;
-  /** Collect Node process metrics in /metrics. Default true. */
+  /** Show Node process metrics in /metrics (collected once per process, for every Parlor that shows them). Default true. */
   processMetrics?: boolean;
   /** Per-user budgets of authenticated HTTP requests (429 past them). Default: sends as one socket, reads 20/s (60 at once). */
   httpRateLimit?: HttpRateLimitOptions;
@@ -154,8 +154,8 @@ export interface Parlor {
    * Stops new sockets and HTTP writes (every Parlor route but GET ones answers 503 `unavailable`; reads still
    * answer), finishes stored writes (frames, and HTTP requests under way until they answered), closes sockets
    * with 1001, then undoes every `attach` (its 'upgrade' listener and path claim go: a new Parlor may attach to
-   * the same server and path; `attach` on this one throws from the call on) and ends Parlor's timers (the auth
-   * rate limiter's sweep included). Does not close `stores`.
+   * the same server and path; `attach` on this one throws from the call on), ends Parlor's timers (the auth
+   * rate limiter's sweep included) and removes its session's listeners from `stores.sessions`. Does not close `stores`.
    */
   close(): Promise<void>;
 }
@@ -235,6 +235,8 @@ export function createParlor(options: ParlorOptions): Parlor {
         for (const detach of [...attached]) detach();
         // The auth limiter's sweep timer: a closed Parlor leaves none behind (a host's fake timers count it).
         releaseRoutes();
+        // Parlor's session's listeners on stores.sessions: the stores outlive this Parlor, and may serve the next one.
+        auth.release();
       }
     },
   };

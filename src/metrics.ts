@@ -54,11 +54,34 @@ function labelledCounter(registry: Registry, name: string, help: string, labelNa
   });
 }
 
-/** One Prometheus registry per Parlor instance: two mounts never share counters. */
+/**
+ * prom-client's Node process metrics (`parlor_process_*`, `parlor_nodejs_*`),
+ * collected once per process, when the first Parlor that wants them is
+ * created. They describe the process, not a Parlor, and collecting them
+ * starts what nothing can stop: a PerformanceObserver for GC entries and an
+ * event-loop-delay monitor, which hold their metrics and so the registry
+ * they were registered in. Collected per Parlor, each closed Parlor stayed
+ * alive whole (registry, gauges' collect functions, Manager).
+ */
+let processMetrics: Registry | undefined;
+
+function processMetricsRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics, prefix: 'parlor_' });
+  }
+  return processMetrics;
+}
+
+/**
+ * One Prometheus registry per Parlor instance: two mounts never share
+ * counters. With process metrics, it starts as a merge of the process's
+ * registry: the same metric objects, listed in this registry too, so they
+ * appear in this Parlor's `/metrics` (and `parlor.metrics`) beside its own,
+ * while nothing of the process's keeps this registry alive.
+ */
 export function createRegistry(withProcessMetrics = true): Registry {
-  const registry = new Registry();
-  if (withProcessMetrics) collectDefaultMetrics({ register: registry, prefix: 'parlor_' });
-  return registry;
+  return withProcessMetrics ? Registry.merge([processMetricsRegistry()]) : new Registry();
 }
 
 const STORE_WRITES = ['savePrivate', 'saveGroup', 'saveNotification'] as const;

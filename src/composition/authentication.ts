@@ -40,6 +40,8 @@ export interface Authentication {
    * Parlor's session of one of Parlor's accounts counts only while that account exists.
    */
   resolver: SessionResolver;
+  /** Undoes what building this left on the caller's stores (Parlor's session's listeners on `stores.sessions`): parlor.close() calls it. */
+  release(): void;
 }
 
 /**
@@ -92,5 +94,5 @@ export function buildAuthentication(options: ParlorOptions, wsPath: string, user
     new FirstMatchResolver([cookieResolver, ...(tokens ? [new TokenSessionResolver(tokens)] : [])]),
     stillValidOf(options.sessionResolver, options.stores.sessions),
   );
-  return { accounts, cookieName, ownSession, tokens, tokensKeyMissing, defaultTokenScope, resolver };
+  return { accounts, cookieName, ownSession, tokens, tokensKeyMissing, defaultTokenScope, resolver, release: () => ownSession?.release() };
 }

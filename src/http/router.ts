@@ -176,11 +176,15 @@ export function authLimiter(perMinute: number, shared?: Store): RequestHandler &
       res.status(429).json({ error: 'rate_limited', message: 'too many attempts, try again in a minute' });
     },
   } as const;
-  const local = rateLimit({ ...options, store: counters });
+  // express-rate-limit's check that a store serves one limiter only keeps every store it saw in a module-level
+  // Set, for the life of the process (a store's shutdown() does not take it out): each Parlor created and
+  // closed left its counters there. Both stores are made for this limiter alone (counters here, the broker's
+  // per call of rateLimitStore), so the check has nothing to catch.
+  const local = rateLimit({ ...options, store: counters, validate: { unsharedStore: false } });
   const release = () => counters.shutdown();
   if (!shared) return Object.assign(local, { release });
   // Two limiters count one request: express-rate-limit's double-count check is about one store, not two.
-  const cluster = rateLimit({ ...options, store: shared, validate: { singleCount: false } });
+  const cluster = rateLimit({ ...options, store: shared, validate: { unsharedStore: false, singleCount: false } });
   const both: RequestHandler = (req, res, next) =>
     local(req, res, (err?: unknown) => {
       if (err) return next(err);
