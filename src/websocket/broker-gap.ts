@@ -1,3 +1,4 @@
+import { cancelTimer } from '../cancel-timer.js';
 import { CloseCode } from '../errors.js';
 import type { Connection } from './connection.js';
 import type { ConnectionRegistry } from './connection-registry.js';
@@ -39,7 +40,8 @@ export class BrokerGapResync {
 
   /** Shutdown: the sockets are being closed with 1001 anyway. */
   stop(): void {
-    for (const t of this.timers) clearTimeout(t);
+    // Each of a random duration: cancelTimer leaves no empty timer list per socket until its moment.
+    for (const t of this.timers) cancelTimer(t);
     this.timers.clear();
   }
 

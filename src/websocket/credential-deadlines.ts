@@ -1,10 +1,13 @@
+import { cancelTimer } from '../cancel-timer.js';
 import { MAX_TIMER_MS } from '../timer-limit.js';
 import type { Connection } from './connection.js';
 
 /**
  * One timer per connection whose credential ends (a bearer token's `exp`):
  * when it fires, `onExpired` closes the connection. A `refresh` moves it.
- * Timers never keep the process alive.
+ * Timers never keep the process alive, and each has a duration of its own
+ * (`exp - now`): cancelTimer clears them, or Node would keep an empty timer
+ * list per closed token socket until its token's expiry.
  */
 export class CredentialDeadlines {
   private readonly timers = new Map<Connection, NodeJS.Timeout>();
@@ -40,13 +43,13 @@ export class CredentialDeadlines {
   }
 
   clear(conn: Connection): void {
-    clearTimeout(this.timers.get(conn));
+    cancelTimer(this.timers.get(conn));
     this.timers.delete(conn);
     this.ends.delete(conn);
   }
 
   clearAll(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const timer of this.timers.values()) cancelTimer(timer);
     this.timers.clear();
     this.ends.clear();
   }
