@@ -142,6 +142,28 @@ export function sessionContract(ctx: ContractContext): void {
     expect(await store().get(other)).toBeTruthy();
   });
 
+  it('destroyUserSessions reads userId as PostgreSQL\'s ->> does: digits as a string are the user, other ids and shapes are not', async () => {
+    const live = { maxAge: DAY };
+    // User 1: the id SQLite's json_extract gives for `true`. Earlier tests' sessions of user 1 may go too; only these are asserted.
+    const userId = 1;
+    const rows: Record<string, Record<string, unknown>> = {
+      number: { userId },
+      digits: { userId: '1' }, // what asUserId reads as user 1 (a host's store may keep ids as text)
+      longerId: { userId: 11 }, // its digits begin with this id's
+      longestId: { userId: 111 },
+      boolean: { userId: true },
+      nested: { other: { userId } },
+      kept: { userId },
+    };
+    const sids = Object.fromEntries(Object.keys(rows).map((name) => [name, sid()]));
+    for (const [name, data] of Object.entries(rows)) await store().set(sids[name]!, sessionData(live, data));
+    const deleted = await ctx.stores().sessions.destroyUserSessions(userId, sids.kept);
+    const names = Object.keys(sids).filter((name) => deleted.includes(sids[name]!));
+    expect(names.sort()).toEqual(['digits', 'number']);
+    // Not left behind by this test: the rows of other shapes go by their sid.
+    for (const id of Object.values(sids)) await store().destroy(id);
+  });
+
   it('calls back asynchronously, never inside the call', async () => {
     const s = ctx.stores().sessions;
     let inside = true;
