@@ -47,7 +47,13 @@ export function buildRoutes(
     hostGroups: options.groupMemberFetcher !== undefined,
     accounts:
       accounts && ownSession
-        ? { session: ownSession.middleware, authRateLimit: options.authRateLimit ?? DEFAULT_AUTH_RATE_LIMIT, authRateLimitStore: options.broker?.rateLimitStore?.('auth'), tokens }
+        ? {
+            session: ownSession.middleware,
+            authRateLimit: options.authRateLimit ?? DEFAULT_AUTH_RATE_LIMIT,
+            authRateLimitStore: options.broker?.rateLimitStore?.('auth'),
+            passwordGuessStore: options.broker?.rateLimitStore?.('password'),
+            tokens,
+          }
         : undefined,
   });
   return { router, opsRouter: opsRoutes(ctx, metrics), release };

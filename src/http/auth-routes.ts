@@ -1,16 +1,19 @@
 import { Router, type Request, type RequestHandler } from 'express';
+import type { Store } from 'express-session';
 import { z } from 'zod';
-import { endSignIns } from '../auth/end-sign-ins.js';
+import { endOtherSignIns, logOutEverywhere, SignInsNotEnded } from '../auth/end-sign-ins.js';
 import type { TokenService } from '../auth/token-service.js';
 import { hasLoneSurrogate } from '../lone-surrogate.js';
+import type { RequestWithSession } from '../session/express-session-resolver.js';
 import { ownSessionView } from '../session/own-session-view.js';
 import '../session/session-data.js';
 import type { User, UserWithSecret } from '../store/types.js';
+import type { KeptSession } from '../websocket/disconnect-order.js';
 import { atLeastCharacters, PASSWORD_LENGTH, USERNAME_CHARACTERS, USERNAME_LENGTH, withinCharacters } from '../wire-limits.js';
 import { me, type HttpContext } from './context.js';
 import { httpError } from './http-error.js';
 import { fromAccounts, sessionStoreFailure } from './session-store-failure.js';
-import { dummyPasswordHash, hashedWithOtherParams, hashPassword, verifyAccountPassword } from './password.js';
+import { dummyPasswordHash, hashedForm, hashedWithOtherParams, hashPassword, verifyAccountPassword } from './password.js';
 import type { RouteChains } from './route-chains.js';
 import { chargedToOwnCredential } from './user-rate-limit.js';
 import { parse } from './validation.js';
@@ -30,26 +33,33 @@ const Username = z
 /**
  * A password that becomes an account's (register, a new password):
  * PASSWORD_LENGTH counted in characters (code points: eight emoji are eight
- * characters), of valid Unicode text. The upper bound is counted only as far
- * as it goes, so a long string costs no more than the bound.
+ * characters), of valid Unicode text. The least length is counted on the form
+ * that is hashed (hashedForm, NFKC): eight decomposed Hangul jamo compose to
+ * three syllables, a three-character password. The upper bound is counted
+ * first, on the text as given and only as far as it goes, so a long string
+ * costs no more than the bound and is never normalized.
  */
 const NewPassword = z
   .string()
-  .refine((s) => atLeastCharacters(s, PASSWORD_LENGTH.min) && withinCharacters(s, PASSWORD_LENGTH.max), PASSWORD_RULE)
+  .refine((s) => withinCharacters(s, PASSWORD_LENGTH.max) && atLeastCharacters(hashedForm(s), PASSWORD_LENGTH.min), PASSWORD_RULE)
   .refine((s) => !hasLoneSurrogate(s), PASSWORD_TEXT_RULE);
 
 /**
  * A password checked against an account's (login, a token by password, the
  * current password of a change): the same bound and text rule, but its least
- * length is PASSWORD_LENGTH.min UTF-16 units, what register counted before it
- * counted characters. A password of four emoji (eight units) registered then
- * still signs in; anything this refuses is short under both counts, so it is
- * still a 400 before any lookup or hashing.
+ * length is met either as PASSWORD_LENGTH.min UTF-16 units, what register
+ * counted before it counted characters, or as NewPassword counts it (the
+ * NFKC form's characters: four "ﬁ" ligatures are "fifififi"). A password of
+ * four emoji (eight units) registered then still signs in; anything this
+ * refuses is short under every count register ever used, so it is still a
+ * 400 before any lookup or hashing.
  */
 const GivenPassword = z
   .string()
-  .min(PASSWORD_LENGTH.min, PASSWORD_RULE)
-  .refine((s) => withinCharacters(s, PASSWORD_LENGTH.max), PASSWORD_RULE)
+  .refine(
+    (s) => withinCharacters(s, PASSWORD_LENGTH.max) && (s.length >= PASSWORD_LENGTH.min || atLeastCharacters(hashedForm(s), PASSWORD_LENGTH.min)),
+    PASSWORD_RULE,
+  )
   .refine((s) => !hasLoneSurrogate(s), PASSWORD_TEXT_RULE);
 
 /** Register's body. */
@@ -82,10 +92,10 @@ export interface CheckedCredentials {
    * Asked once the sign-in it allows is written (a session saved, a token
    * signed), before it is answered: a password change that stored its new
    * hash after the check ends only the sign-ins that exist when it ends them
-   * (endSignIns), so one written after that would outlive it. When the hash
-   * is still the one checked (or this login's own rehash of it), no hashing;
-   * when it changed, whether the password matches the new one (another
-   * login's rehash of the same password does).
+   * (src/auth/end-sign-ins.ts), so one written after that would outlive it.
+   * When the hash is still the one checked (or this login's own rehash of
+   * it), no hashing; when it changed, whether the password matches the new
+   * one (another login's rehash of the same password does).
    */
   stillValid(): Promise<boolean>;
 }
@@ -144,16 +154,14 @@ function ownSession(ctx: HttpContext, req: Request): NonNullable<Request['sessio
  * over another login) is gone from the store once regenerate destroyed it,
  * so its sockets close now, as at logout, instead of at the next re-check
  * (SESSION_RECHECK_MS): even when the new session then cannot be saved. A
- * password change keeps them (`keepSockets`): its caller renames them to the
- * new id once it is saved (endSignIns). A store that fails to regenerate or
- * save is a 503. Resolves with the new session id.
+ * store that fails to regenerate or save is a 503. Resolves with the new
+ * session id.
  */
-async function signIn(ctx: HttpContext, req: Request, user: User, { keepSockets = false } = {}): Promise<string> {
+async function signIn(ctx: HttpContext, req: Request, user: User): Promise<string> {
   const own = ownSessionView(req);
   const session = ownSession(ctx, req);
   const replaced = session.userId !== undefined ? own.sessionID : undefined;
   let replacedGone = false;
-  let saved = false;
   try {
     await new Promise<void>((resolve, reject) =>
       session.regenerate((err) => {
@@ -164,13 +172,41 @@ async function signIn(ctx: HttpContext, req: Request, user: User, { keepSockets 
         own.session!.save((e) => (e ? reject(e) : resolve()));
       }),
     );
-    saved = true;
   } catch (err) {
     throw sessionStoreFailure(ctx.logger, err);
   } finally {
-    if (replaced && replacedGone && !(keepSockets && saved)) ctx.manager.closeSession(replaced);
+    if (replaced && replacedGone) ctx.manager.closeSession(replaced);
   }
   return own.session!.id;
+}
+
+/**
+ * A password change's new session id for the signed-in session (no
+ * fixation): a new session is made and saved on Parlor's view as
+ * `regenerate` would (express-session's `store.generate`), but the old id is
+ * not destroyed first. It stays in the store until endOtherSignIns has told
+ * every instance the sockets' new id and then deletes it with the user's
+ * other sessions: a session re-check meanwhile finds one id or the other
+ * alive, never neither. A store that fails to save is a 503, and the request
+ * keeps its old session (nothing new is answered or saved for it). Resolves
+ * with the old and the new id.
+ */
+async function renewOwnSession(ctx: HttpContext, req: Request, user: User): Promise<KeptSession> {
+  const own = ownSessionView(req);
+  const old = { session: ownSession(ctx, req), sessionID: own.sessionID! };
+  const store = own.sessionStore as (Store & { generate?(req: RequestWithSession): void }) | undefined;
+  if (!store?.generate) throw sessionStoreFailure(ctx.logger, new Error('express-session gave the session store no generate()'));
+  store.generate(own);
+  own.session!.userId = user.id;
+  own.session!.username = user.username;
+  try {
+    await new Promise<void>((resolve, reject) => own.session!.save((e) => (e ? reject(e) : resolve())));
+  } catch (err) {
+    own.session = old.session;
+    own.sessionID = old.sessionID;
+    throw sessionStoreFailure(ctx.logger, err);
+  }
+  return { sessionId: old.sessionID, renamedTo: own.sessionID! };
 }
 
 /** Deletes this request's Parlor session (logout); a failing store is a 503. */
@@ -182,9 +218,9 @@ async function destroyOwnSession(ctx: HttpContext, req: Request): Promise<void> 
   });
 }
 
-/** A step of ending the other sign-ins failed (endSignIns): 503, and the client is told what holds already. */
-function signInsNotEnded(ctx: HttpContext, userId: number, err: unknown, what: string): Error {
-  ctx.logger.error({ err, userId }, `${what}: the new password is stored, but other sessions or tokens of the user may still be valid`);
+/** A step of a password change after its new hash was stored failed: 503, and the client is told what holds already. */
+function signInsNotEnded(ctx: HttpContext, userId: number, err: unknown): Error {
+  ctx.logger.error({ err, userId }, 'password change: the new password is stored, but other sessions or tokens of the user may still be valid');
   return httpError(
     'unavailable',
     'the new password is stored, but other sessions or tokens may still be signed in: sign in with the new password if needed, then POST /api/auth/logout-all',
@@ -192,7 +228,13 @@ function signInsNotEnded(ctx: HttpContext, userId: number, err: unknown, what: s
 }
 
 /** Parlor's own accounts; `open` includes Parlor's session middleware here. Mounted only when Parlor owns sessions. */
-export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, authLimiter: RequestHandler, tokens?: TokenService): Router {
+export function authRoutes(
+  ctx: HttpContext,
+  { open, signedIn }: RouteChains,
+  limits: { perAddress: RequestHandler; perUser: RequestHandler },
+  tokens?: TokenService,
+): Router {
+  const authLimiter = limits.perAddress;
   const r = Router();
 
   r.post('/register', ...open, authLimiter, async (req, res) => {
@@ -247,7 +289,7 @@ export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, au
 
   // Beyond the contract's routes (docs/contract.md, "Password change and log out everywhere"). Both end a
   // credential, so they are charged to the one they are called with, as logout is.
-  r.post('/password', chargedToOwnCredential, ...signedIn, authLimiter, async (req, res) => {
+  r.post('/password', chargedToOwnCredential, ...signedIn, authLimiter, limits.perUser, async (req, res) => {
     const { current_password, new_password } = parse(PasswordChange, req.body);
     const { userId, via, sessionId } = me(res);
     const cookieSession = via === 'cookie' && sessionId !== undefined;
@@ -262,12 +304,17 @@ export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, au
     const stored = await fromAccounts(ctx.logger, () => ctx.stores.users.updatePasswordHash(userId, passwordHash, account.passwordHash));
     if (!stored) throw httpError('conflict', 'the password changed while this request ran (another change, or a sign-in rehashing it); try again');
 
-    // 2. This session gets a new id and stays signed in; every other sign-in ends (endSignIns).
+    // 2. This session gets a new id and stays signed in; 3. every other sign-in ends (endOtherSignIns).
+    let kept: KeptSession | undefined;
     try {
-      const keep = cookieSession ? { sessionId, renamedTo: await signIn(ctx, req, account, { keepSockets: true }) } : undefined;
-      await endSignIns({ sessions: ctx.stores.sessions, tokens, manager: ctx.manager }, userId, keep);
+      kept = cookieSession ? await renewOwnSession(ctx, req, account) : undefined;
     } catch (err) {
-      throw signInsNotEnded(ctx, userId, err, 'password change');
+      throw signInsNotEnded(ctx, userId, err);
+    }
+    try {
+      await endOtherSignIns({ sessions: ctx.stores.sessions, tokens, manager: ctx.manager }, userId, kept);
+    } catch (err) {
+      throw signInsNotEnded(ctx, userId, err);
     }
     res.status(204).end();
   });
@@ -276,15 +323,18 @@ export function authRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, au
     const { userId, via, sessionId } = me(res);
     const cookieSession = via === 'cookie' && sessionId !== undefined;
     if (cookieSession) ownSession(ctx, req); // its 503 before anything is written
+    // The asking session goes last, so a failure before leaves it able to ask again (logOutEverywhere). Deleted
+    // through the request's own session: express-session then writes nothing back for it (no touch of the row).
+    const asking = cookieSession ? { sessionId, destroy: () => destroyOwnSession(ctx, req) } : undefined;
     try {
-      // This session's row goes with the others; a failure midway leaves the credential that asked able to ask again.
-      await endSignIns({ sessions: ctx.stores.sessions, tokens, manager: ctx.manager }, userId);
+      await logOutEverywhere({ sessions: ctx.stores.sessions, tokens, manager: ctx.manager }, userId, asking);
     } catch (err) {
-      ctx.logger.warn({ err, userId }, 'log out everywhere failed midway; a retry ends what is left');
-      throw httpError('unavailable', 'not every session or token could be ended; try again');
+      const askingEnded = err instanceof SignInsNotEnded && err.askingEnded;
+      ctx.logger.warn({ err, userId, askingEnded }, 'log out everywhere failed midway; a retry ends what is left');
+      if (!askingEnded) throw httpError('unavailable', 'not every session or token could be ended; try again');
+      res.clearCookie(ctx.cookieName, { path: '/' });
+      throw httpError('unavailable', 'this session has ended, but not every token could be revoked: sign in again, then POST /api/auth/logout-all again');
     }
-    // express-session then writes nothing back for it (no touch of the deleted row).
-    if (cookieSession) await destroyOwnSession(ctx, req);
     res.clearCookie(ctx.cookieName, { path: '/' });
     res.status(204).end();
   });

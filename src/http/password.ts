@@ -9,10 +9,19 @@ export function scryptParams(cost = DEFAULT_HASH_COST): { N: number; r: number; 
   return { N: 2 ** cost, r: 8, p: 1 };
 }
 
+/**
+ * The form of a password that is hashed: NFKC, so the ligature "ﬁ" and "fi",
+ * or a precomposed and a decomposed letter, are one password whatever the
+ * keyboard typed. A new password's least length is counted on this form.
+ */
+export function hashedForm(password: string): string {
+  return password.normalize('NFKC');
+}
+
 function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
   const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r };
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key))),
+    scrypt(hashedForm(password), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key))),
   );
 }
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { MemoryStore, rateLimit, type Store } from 'express-rate-limit';
+import { MemoryStore, rateLimit, type Options, type Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import { authRoutes } from './auth-routes.js';
 import { blockRoutes } from './block-routes.js';
 import { rateLimitKeyOf } from './client-address-key.js';
-import { requireUser, type HttpContext } from './context.js';
+import { me, requireUser, type HttpContext } from './context.js';
 import { refuseCrossSiteWrites } from './cross-site.js';
 import { groupManagementRoutes, groupReadRoutes } from './group-routes.js';
 import { jsonBody } from './json-body.js';
@@ -34,6 +34,8 @@ export interface RouterOptions {
     authRateLimit: number;
     /** Counters shared by the cluster (the broker's Redis): the limit holds across instances, not per process. */
     authRateLimitStore?: Store;
+    /** The same for the wrong current passwords per user (passwordGuessLimiter). */
+    passwordGuessStore?: Store;
     /** POST /api/auth/token and /revoke; off when undefined. */
     tokens?: TokenService;
   };
@@ -63,12 +65,16 @@ export function createRouter(ctx: HttpContext, options: RouterOptions): { router
   const api = Router();
   let release = () => {};
   if (options.accounts) {
-    const { session, authRateLimit, authRateLimitStore, tokens } = options.accounts;
+    const { session, authRateLimit, authRateLimitStore, passwordGuessStore, tokens } = options.accounts;
     const limiter = authLimiter(authRateLimit, authRateLimitStore);
-    release = limiter.release;
+    const guesses = passwordGuessLimiter(authRateLimit, passwordGuessStore);
+    release = () => {
+      limiter.release();
+      guesses.release();
+    };
     const withSession = [...head, sessionOrUnavailable(session, ctx)];
     const accountChains: RouteChains = { open: [...withSession, ...json], signedIn: [...withSession, requireUser(ctx), ...json] };
-    api.use('/auth', authRoutes(ctx, accountChains, limiter, tokens));
+    api.use('/auth', authRoutes(ctx, accountChains, { perAddress: limiter, perUser: guesses }, tokens));
     if (tokens) api.use('/auth', tokenRoutes(ctx, chains, tokens, limiter));
   }
   api.use('/groups', groupReadRoutes(ctx, chains));
@@ -149,6 +155,9 @@ function requestLogger(ctx: HttpContext): RequestHandler {
   }) as unknown as RequestHandler;
 }
 
+/** What another limiter of authLimiter's kind counts instead of every request per client IP (passwordGuessLimiter). */
+type LimiterCounting = Partial<Pick<Options, 'keyGenerator' | 'skipSuccessfulRequests' | 'requestWasSuccessful'>>;
+
 /**
  * Credential-stuffing brake on register and login (contract: AUTH_RATE_LIMIT,
  * per client IP). Counted in this process always; with `shared` counters
@@ -163,7 +172,7 @@ function requestLogger(ctx: HttpContext): RequestHandler {
  * the only requests that reach this limiter, are refused before it once close()
  * began; a request that still reached it would be counted all the same.
  */
-export function authLimiter(perMinute: number, shared?: Store): RequestHandler & { release(): void } {
+export function authLimiter(perMinute: number, shared?: Store, counting: LimiterCounting = {}): RequestHandler & { release(): void } {
   if (perMinute <= 0) return Object.assign<RequestHandler, { release(): void }>((_req, _res, next) => next(), { release: () => {} });
   const counters = new MemoryStore();
   const options = {
@@ -172,6 +181,7 @@ export function authLimiter(perMinute: number, shared?: Store): RequestHandler &
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: rateLimitKeyOf,
+    ...counting,
     handler: (_req: Request, res: Response) => {
       res.status(429).json({ error: 'rate_limited', message: 'too many attempts, try again in a minute' });
     },
@@ -191,4 +201,23 @@ export function authLimiter(perMinute: number, shared?: Store): RequestHandler &
       cluster(req, res, next);
     });
   return Object.assign(both, { release });
+}
+
+/**
+ * The brake on guessing a signed-in user's current password (`POST
+ * /api/auth/password`): AUTH_RATE_LIMIT wrong guesses (403) a minute per
+ * user, whatever address or credential they come from, on top of the limit
+ * per address. A stolen cookie mints tokens, and each may ask from another
+ * address: counted per address alone, the guesses would have no bound. Every
+ * request counts while it runs and is given back unless it was a wrong
+ * guess, so guesses in parallel are bounded too; with `shared` counters (the
+ * broker's Redis) the bound holds across the cluster. Past it a 429, also for
+ * the right password, until the minute is over.
+ */
+export function passwordGuessLimiter(perMinute: number, shared?: Store): RequestHandler & { release(): void } {
+  return authLimiter(perMinute, shared, {
+    keyGenerator: (_req, res) => `user:${me(res).userId}`,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.statusCode !== 403,
+  });
 }

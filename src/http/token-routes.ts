@@ -36,8 +36,8 @@ export function tokenRoutes(ctx: HttpContext, { open, signedIn }: RouteChains, t
       stillValid = async () => (await ctx.stores.sessions.liveSessionIds([sessionId])).length === 1;
     }
     const issued = await tokens.issue(userId);
-    // A password change or log out everywhere ends sessions before it revokes tokens (endSignIns): a token signed
-    // while its credential was still good is revoked by it, unless that credential is found ended here.
+    // A password change or log out everywhere revokes tokens after it deleted the sessions (src/auth/end-sign-ins.ts):
+    // a token signed while its credential was still good is revoked by it, unless that credential is found ended here.
     if (!(await stillValid())) throw httpError('unauthorized', 'the credential ended while the token was made; sign in again');
     res.status(201).json(issued);
   });

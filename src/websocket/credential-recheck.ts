@@ -61,7 +61,11 @@ export class CredentialRecheck {
     const ask = this.ask.sessions;
     const cookieSockets = sockets.filter((conn) => conn.identity.via === 'cookie' && conn.identity.sessionId !== undefined);
     if (!ask || cookieSockets.length === 0) return 0;
-    const asked = [...new Set(cookieSockets.map((conn) => conn.identity.sessionId!))];
+    // Each socket judged by the id asked about it: a password change may rename its session while the question
+    // is out (the new id was not asked; the old one is deleted once every socket was renamed). One renamed
+    // meanwhile is left for the next check, as a token refreshed meanwhile is.
+    const askedFor = cookieSockets.map((conn) => conn.identity.sessionId!);
+    const asked = [...new Set(askedFor)];
     let live: Set<string>;
     try {
       live = new Set(await ask(asked));
@@ -70,7 +74,7 @@ export class CredentialRecheck {
       return 0;
     }
     return this.end(
-      cookieSockets.filter((conn) => !live.has(conn.identity.sessionId!)),
+      cookieSockets.filter((conn, i) => !live.has(askedFor[i]!) && conn.identity.sessionId === askedFor[i]),
       LoggedOutReason.session_ended,
       'session re-check: closed the sockets of ended sessions',
     );

@@ -18,13 +18,16 @@ export type DisconnectOrder =
    */
   | { userId: number; via?: Identity['via']; tokensBelow?: number }
   /**
-   * A password change made with a cookie session (`POST /api/auth/password`):
-   * every cookie socket of the user but those of the session that made it.
-   * That session was regenerated, so its sockets answer to the new id from now
-   * on (`renamedTo`): the re-check and a later logout find them. A socket
-   * already opened with the new id (another instance, before the order came)
-   * is kept too. The new id crosses the broker as a logout's id does: an id
-   * alone makes no cookie without the session secret.
+   * A keep order: a password change made with a cookie session (`POST
+   * /api/auth/password`) gave that session a new id (`keep.renamedTo`), and
+   * its sockets answer to it from now on, so the re-check and a later logout
+   * find them. It closes no socket: it is sent before the old id and the
+   * user's other sessions are deleted, and those close by their own session
+   * orders once they are (endOtherSignIns, src/auth/end-sign-ins.ts). It
+   * travels as an order so that it keeps its place among them on the broker,
+   * and an upgrade still looking up the old id opens under the new one
+   * (OrdersDuringUpgrade). The new id crosses the broker as a logout's id
+   * does: an id alone makes no cookie without the session secret.
    */
   | { userId: number; via: 'cookie'; keep: KeptSession };
 
@@ -34,6 +37,14 @@ export interface KeptSession {
   renamedTo: string;
 }
 
+/** Whether `order` is a keep order that renames the sockets opened with `identity` (the user's, under the session's old id). */
+export function renamedBy(identity: Identity, order: DisconnectOrder): order is KeepOrder {
+  return 'keep' in order && identity.userId === order.userId && identity.sessionId === order.keep.sessionId;
+}
+
+/** A keep order (see DisconnectOrder). */
+export type KeepOrder = Extract<DisconnectOrder, { keep: KeptSession }>;
+
 /**
  * Whether a socket opened with `identity` ends under `order`. `tokenVersion`:
  * the version of the token the socket holds now (a `refresh` moves it).
@@ -41,8 +52,8 @@ export interface KeptSession {
 export function matchesOrder(identity: Identity, order: DisconnectOrder, tokenVersion = identity.tokenVersion): boolean {
   // A session order names one session: never the sockets that have none (bearer tokens, a host resolver giving no session id).
   if ('sessionId' in order) return isSessionId(order.sessionId) && identity.sessionId === order.sessionId;
-  if (identity.userId !== order.userId || (order.via !== undefined && identity.via !== order.via)) return false;
-  if ('keep' in order) return identity.sessionId !== order.keep.sessionId && identity.sessionId !== order.keep.renamedTo;
+  // A keep order renames (renamedBy), and ends nothing.
+  if ('keep' in order || identity.userId !== order.userId || (order.via !== undefined && identity.via !== order.via)) return false;
   return order.tokensBelow === undefined || tokenVersion === undefined || tokenVersion < order.tokensBelow;
 }
 

@@ -328,6 +328,23 @@ export class Manager {
   }
 
   /**
+   * A password change gave the user's session a new id (`keep`, a keep
+   * order): its sockets here answer to it at once, those on other instances
+   * when the order reaches them. Resolves once the broker took the order
+   * (published, or dropped while Redis is down), so that the caller deletes
+   * the old id only then (endOtherSignIns). Never rejects: a broker that
+   * breaks its promise not to loses the order, as one that is down does, and
+   * the password change still ends the other sign-ins.
+   */
+  async keepSession(userId: number, keep: KeptSession): Promise<void> {
+    const order: DisconnectOrder = { userId, via: 'cookie', keep };
+    this.closeMatching(order);
+    await this.track(this.broker.publishDisconnect?.(order)).catch((err: unknown) =>
+      this.log.warn({ err, userId }, 'a keep order reached local connections only; the kept sockets elsewhere end at their next re-check'),
+    );
+  }
+
+  /**
    * Asks the resolver's `stillValid` about every cookie socket's session, and
    * `tokensStillCurrent` about every token socket's token, now (it also runs
    * every `sessionRecheckMs`); resolves with how many sockets it closed.

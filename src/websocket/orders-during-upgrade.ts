@@ -1,7 +1,14 @@
-import { matchesOrder, type DisconnectOrder } from './disconnect-order.js';
+import { matchesOrder, renamedBy, type DisconnectOrder } from './disconnect-order.js';
 import type { Identity } from './session-resolver.js';
 
-/** One upgrade's watch: `end(identity)` stops it and gives the order heard meanwhile that ends that identity, if any (a sign-in heard meanwhile as another user in its session ends it as a logout of that session). */
+/**
+ * One upgrade's watch: `end(identity)` stops it and gives the order heard
+ * meanwhile that ends that identity, if any (a sign-in heard meanwhile as
+ * another user in its session ends it as a logout of that session). A keep
+ * order heard meanwhile for the identity's session (a password change gave it
+ * a new id) renames `identity.sessionId` in place, as the Manager renames the
+ * sockets it holds, and the orders heard after it are matched against the new id.
+ */
 export interface UpgradeWatch {
   end(identity?: Identity): DisconnectOrder | undefined;
 }
@@ -51,11 +58,27 @@ export class OrdersDuringUpgrade {
     return {
       end: (identity) => {
         if (!this.watching.delete(key)) return undefined;
-        const found = identity && this.heardOrders.find((e) => e.seq > since && ends(identity, e));
+        const found = identity && this.endingHeard(identity, since);
         this.forgetOld();
-        return found && ('order' in found ? found.order : { sessionId: found.signIn.sessionId });
+        return found;
       },
     };
+  }
+
+  /**
+   * In the order heard since `since`: a keep order for the identity's session
+   * renames it (the lookup read the session before a password change renamed
+   * it; a socket of the old id would be closed by the re-check, and missed by
+   * a logout of the new one), and the first order or sign-in that ends it is
+   * the answer.
+   */
+  private endingHeard(identity: Identity, since: number): DisconnectOrder | undefined {
+    for (const heard of this.heardOrders) {
+      if (heard.seq <= since) continue;
+      if ('order' in heard && renamedBy(identity, heard.order)) identity.sessionId = heard.order.keep.renamedTo;
+      else if (ends(identity, heard)) return 'order' in heard ? heard.order : { sessionId: heard.signIn.sessionId };
+    }
+    return undefined;
   }
 
   /** How many orders and sign-ins are kept (for tests). */

@@ -83,6 +83,7 @@ export function createUpgradeHandler(
         return abort(socket, 429, 'rate_limited', 'too many new connections, slow down', { 'Retry-After': String(Math.ceil(waitMs / 1000)) });
       }
       if (socket.destroyed) return true;
+      // Also renames the identity's session when a password change renamed it meanwhile (a keep order).
       const ended = orders.end(identity);
       wss.handleUpgrade(req, socket, head, (ws) => {
         if (ended) ws.close(CloseCode.logged_out, reasonOf(ended));

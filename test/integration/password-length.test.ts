@@ -60,4 +60,20 @@ describe('password length in characters', () => {
     // Under eight units is short by either count: still a 400 at login.
     expect((await server.http.post('/api/auth/login').send({ username, password: emoji(3) }).expect(400)).body).toEqual(RULE);
   });
+
+  it('the least length counts the form that is hashed (NFKC): eight decomposed Hangul jamo are three characters, at register and as a new password', async () => {
+    const jamo = '\u1100\u1161\u11a8\u1100\u1161\u11a8\u1100\u1161'; // 8 code points; NFKC: 각각가
+    expect(jamo.normalize('NFKC')).toHaveLength(3);
+    expect((await register(jamo).expect(400)).body).toEqual(RULE);
+    const username = name();
+    const signedIn = await register('correct horse', username).expect(201);
+    const change = (new_password: string) =>
+      server.http.post('/api/auth/password').set('cookie', cookieOf(signedIn.headers['set-cookie'])).send({ current_password: 'correct horse', new_password });
+    expect((await change(jamo).expect(400)).body).toEqual({ ...RULE, message: 'new_password: must be 8 to 1024 characters' });
+    // What NFKC lengthens counts as it is hashed: four "ﬁ" ligatures are "fifififi", eight characters.
+    await change('ﬁﬁﬁﬁ').expect(204);
+    await server.http.post('/api/auth/login').send({ username, password: 'fifififi' }).expect(200);
+    // And as typed: four code points, but what register took is taken at login too.
+    await server.http.post('/api/auth/login').send({ username, password: 'ﬁﬁﬁﬁ' }).expect(200);
+  });
 });

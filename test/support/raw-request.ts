@@ -7,11 +7,19 @@ export interface RawAnswer {
   text: string;
 }
 
-export function rawRequest(url: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<RawAnswer> {
+/** `localAddress`: the source address, e.g. 127.0.0.2, another client IP to a server on loopback. */
+export function rawRequest(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+  { localAddress }: { localAddress?: string } = {},
+): Promise<RawAnswer> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: u.hostname, port: u.port, method, path, agent: false, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } },
+      { host: u.hostname, port: u.port, method, path, agent: false, localAddress, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } },
       (res) => {
         let text = '';
         res.setEncoding('utf8');

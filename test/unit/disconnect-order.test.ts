@@ -5,7 +5,7 @@
  * from `parlor.disconnectSession` or from another instance through the broker.
  */
 import { describe, expect, it } from 'vitest';
-import { asDisconnectOrder, matchesOrder, reasonOf, type DisconnectOrder } from '../../src/websocket/disconnect-order.js';
+import { asDisconnectOrder, matchesOrder, reasonOf, renamedBy, type DisconnectOrder } from '../../src/websocket/disconnect-order.js';
 import type { Identity } from '../../src/websocket/session-resolver.js';
 
 const byCookie: Identity = { userId: 1, sessionId: 'sa', via: 'cookie' };
@@ -31,10 +31,10 @@ describe('matchesOrder', () => {
   });
 });
 
-describe('a password change: every cookie socket of the user but the kept session (its old or new id)', () => {
+describe('a keep order (a password change renamed the session it was made with): it renames, and closes nothing', () => {
   const order: DisconnectOrder = { userId: 1, via: 'cookie', keep: { sessionId: 'sa', renamedTo: 'sa2' } };
 
-  it('matches the other sessions of the user, not the kept one under either id, not tokens, not other users', () => {
+  it('matches no socket, not even the user\'s other sessions: those close by their own session orders once deleted', () => {
     const identities: Identity[] = [
       byCookie,
       { ...byCookie, sessionId: 'sa2' },
@@ -43,8 +43,10 @@ describe('a password change: every cookie socket of the user but the kept sessio
       byToken,
       { userId: 9, sessionId: 'sb', via: 'cookie' },
     ];
-    expect(identities.map((identity) => matchesOrder(identity, order))).toEqual([false, false, true, true, false, false]);
-    expect(reasonOf(order)).toBe('logged out');
+    expect(identities.map((identity) => matchesOrder(identity, order))).toEqual([false, false, false, false, false, false]);
+    // It renames the sockets of the old id only, and only the user's.
+    expect(identities.map((identity) => renamedBy(identity, order))).toEqual([true, false, false, false, false, false]);
+    expect(renamedBy({ userId: 9, sessionId: 'sa', via: 'cookie' }, order)).toBe(false);
     expect(reasonOf({ userId: 1, via: 'cookie' })).toBe('logged out');
   });
 

@@ -55,4 +55,37 @@ describe('OrdersDuringUpgrade', () => {
     expect(w.end(alice)).toBeUndefined();
     expect(log.size).toBe(0);
   });
+
+  it('a keep order heard during a lookup of the old id renames the identity; orders after it are matched against the new id', () => {
+    const log = new OrdersDuringUpgrade();
+    const keep = { userId: 1, via: 'cookie' as const, keep: { sessionId: 'sa', renamedTo: 'sa2' } };
+    const renamed = log.watch();
+    const loggedOutAfter = log.watch();
+    const oldIdEndedAfter = log.watch();
+    const otherUser = log.watch();
+    log.heard(keep);
+    const first = { ...alice };
+    const second = { ...alice };
+    const third = { ...alice };
+    const stranger = { userId: 9, sessionId: 'sa', via: 'cookie' as const };
+    log.heard({ sessionId: 'sa' }); // the old id deleted, its sockets told to close: no longer this upgrade's id
+    expect(renamed.end(first)).toBeUndefined();
+    expect(first.sessionId).toBe('sa2');
+    log.heard({ sessionId: 'sa2' }); // a logout of the new id
+    expect(loggedOutAfter.end(second)).toEqual({ sessionId: 'sa2' });
+    expect(oldIdEndedAfter.end({ ...third, sessionId: 'sb' })).toBeUndefined(); // another session of the user: not renamed
+    expect(otherUser.end(stranger)).toEqual({ sessionId: 'sa' }); // another user's session of that id is not the kept one
+    expect(stranger.sessionId).toBe('sa');
+  });
+
+  it('a keep order heard before the lookup began renames nothing (the lookup read the store after it)', () => {
+    const log = new OrdersDuringUpgrade();
+    const earlier = log.watch(); // keeps the log alive
+    log.heard({ userId: 1, via: 'cookie', keep: { sessionId: 'sa', renamedTo: 'sa2' } });
+    const later = log.watch();
+    const identity = { ...alice };
+    expect(later.end(identity)).toBeUndefined();
+    expect(identity.sessionId).toBe('sa');
+    earlier.end();
+  });
 });
