@@ -287,7 +287,7 @@ export function authRoutes(
     res.status(204).end();
   });
 
-  // Beyond the contract's routes (docs/contract.md, "Password change and log out everywhere"). Both end a
+  // Beyond the contract's routes (docs/contract.md, "Beyond the contract: password change and log out everywhere"). Both end a
   // credential, so they are charged to the one they are called with, as logout is.
   r.post('/password', chargedToOwnCredential, ...signedIn, authLimiter, limits.perUser, async (req, res) => {
     const { current_password, new_password } = parse(PasswordChange, req.body);
