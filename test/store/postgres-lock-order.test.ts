@@ -62,13 +62,7 @@ await describeWithPostgres('postgres store', (url) => {
         await expect(read).resolves.toEqual({ senderId: sender.id, messageId: c, delivered: [a, b, c] });
         // ...so the batch sets nothing again: one delivered receipt each.
         await expect(delivered).resolves.toEqual([false, false]);
-        const rows = (await observer.query<{ read: boolean; delivered: boolean }>('SELECT read_at IS NOT NULL AS read, delivered_at IS NOT NULL AS delivered FROM messages ORDER BY id'))
-          .rows;
-        expect(rows).toEqual([
-          { read: true, delivered: true },
-          { read: true, delivered: true },
-          { read: true, delivered: true },
-        ]);
+        await expectEveryMessageReadAndDelivered(observer, 3);
       } finally {
         await holder.end();
         await observer.end();
@@ -110,13 +104,7 @@ await describeWithPostgres('postgres store', (url) => {
         // The first read marks what it locked and announces; x is the second read's, below the marker the first moved.
         await expect(one).resolves.toEqual({ senderId: sender.id, messageId: m, delivered: [m] });
         await expect(two).resolves.toEqual({ senderId: sender.id, messageId: m, delivered: [late], markerMoved: false });
-        const rows = (await observer.query<{ read: boolean; delivered: boolean }>('SELECT read_at IS NOT NULL AS read, delivered_at IS NOT NULL AS delivered FROM messages ORDER BY id'))
-          .rows;
-        expect(rows).toEqual([
-          { read: true, delivered: true },
-          { read: true, delivered: true },
-          { read: true, delivered: true },
-        ]);
+        await expectEveryMessageReadAndDelivered(observer, 3);
       } finally {
         await writer.query('ROLLBACK').catch(() => {});
         await Promise.all([holder.end(), observer.end(), writer.end()]);
@@ -124,3 +112,11 @@ await describeWithPostgres('postgres store', (url) => {
     });
   });
 });
+
+/** Every message of the schema is marked read and delivered, and there are `count` of them. */
+async function expectEveryMessageReadAndDelivered(observer: { query<R>(sql: string): Promise<{ rows: R[] }> }, count: number): Promise<void> {
+  const { rows } = await observer.query<{ read: boolean; delivered: boolean }>(
+    'SELECT read_at IS NOT NULL AS read, delivered_at IS NOT NULL AS delivered FROM messages ORDER BY id',
+  );
+  expect(rows).toEqual(Array.from({ length: count }, () => ({ read: true, delivered: true })));
+}
