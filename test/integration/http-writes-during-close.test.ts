@@ -10,7 +10,7 @@
 import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SqliteStores } from '../../src/store/sqlite/index.js';
-import { deferred, type Deferred } from '../support/fake-socket.js';
+import { holdCalls } from '../support/hold-calls.js';
 import { startHostApp, type HostApp } from '../support/host-app.js';
 import { closeAll, registerUser, startTestServer } from '../support/server.js';
 import { freshSqliteStores } from '../support/sqlite-stores.js';
@@ -35,19 +35,6 @@ async function openHost(): Promise<{ host: HostApp; stores: SqliteStores }> {
   return { host, stores };
 }
 
-/** Holds every call of `store[method]` until `release` resolves; `reached` resolves at the first call. */
-function holdCalls<S extends object, K extends keyof S>(store: S, method: K): { reached: Deferred<void>; release: Deferred<void> } {
-  const reached = deferred();
-  const release = deferred();
-  const original = (store[method] as (...args: unknown[]) => unknown).bind(store);
-  store[method] = (async (...args: unknown[]) => {
-    reached.resolve();
-    await release.promise;
-    return original(...args);
-  }) as S[K];
-  return { reached, release };
-}
-
 describe('Parlor HTTP writes and parlor.close()', () => {
   it('waits for an invitation under way: answered 201 with its notification routed, before close() resolves and the host closes the stores', async () => {
     const { host, stores } = await openHost();
@@ -57,7 +44,7 @@ describe('Parlor HTTP writes and parlor.close()', () => {
     // The invitation's store write, held until the test lets it go.
     const { reached, release } = holdCalls(stores.groups, 'invite');
     const inviting = host.http.post('/api/groups/invite').set(host.as(OWNER)).send({ group_id: group.id, user_id: INVITEE }).then((r) => r);
-    await reached.promise;
+    await reached;
 
     // The host's shutdown: Parlor first, then the stores it owns.
     let parlorClosed = false;
@@ -73,7 +60,7 @@ describe('Parlor HTTP writes and parlor.close()', () => {
     expect((await stores.groups.groupsOf(OWNER)).map((g) => g.name)).toEqual(['Team']);
     expect(parlorClosed, 'close() waits for the invitation under way').toBe(false);
 
-    release.resolve();
+    release();
     const res = await inviting;
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ group_id: group.id, user_id: INVITEE, status: 'invited' });
@@ -89,7 +76,7 @@ describe('Parlor HTTP writes and parlor.close()', () => {
     const req = request(`${host.url}/api/groups`, { method: 'POST', headers: { ...host.as(OWNER), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
     req.on('error', () => {}); // destroyed below
     req.end(body);
-    await reached.promise;
+    await reached;
     req.destroy(); // the client is gone; the route still holds its store call
 
     let parlorClosed = false;
@@ -98,7 +85,7 @@ describe('Parlor HTTP writes and parlor.close()', () => {
     expect((await host.http.get('/api/groups').set(host.as(OWNER))).status).toBe(200);
     expect(parlorClosed, 'close() waits for the abandoned request').toBe(false);
 
-    release.resolve();
+    release();
     await stopping;
     expect((await stores.groups.groupsOf(OWNER)).map((g) => g.name), 'written before close() resolved').toEqual(['Abandoned']);
   });

@@ -21,6 +21,7 @@ import {
   type TestClient,
   type TestServer,
 } from '../support/server.js';
+import { holdCalls, holdNextCall } from '../support/hold-calls.js';
 import { deferred } from '../support/mocks.js';
 import { rawRequest } from '../support/raw-request.js';
 
@@ -109,18 +110,12 @@ describe('password change and log out everywhere: the order of their steps', () 
   it("a session re-check that runs while the change ends the other sign-ins keeps the asking session's socket", async () => {
     const user = await registerUser(server);
     const asking = await connectClient(server, user.cookie);
-    const reached = deferred();
-    const release = deferred();
-    const held = replace(server.stores.sessions, 'destroyUserSessions', (destroy) => async function (this: unknown, ...args) {
-      reached.resolve();
-      await release.promise;
-      return destroy.apply(this, args);
-    } as typeof destroy);
+    const held = holdNextCall(server.stores.sessions, 'destroyUserSessions');
     try {
       const changing = change(user.cookie, user.password).then((res) => res);
-      await reached.promise;
+      await held.reached;
       expect(await server.parlor.manager.recheckSessions()).toBe(0);
-      release.resolve();
+      held.release();
       const res = await changing;
       expect(res.status).toBe(204);
       expect(await server.parlor.manager.recheckSessions()).toBe(0);
@@ -130,55 +125,41 @@ describe('password change and log out everywhere: the order of their steps', () 
       expect(await closedWithin(asking, BOUND_MS)).toEqual({ code: 4401, reason: 'logged out' });
     } finally {
       held.restore();
-      release.resolve();
+      held.release();
     }
   });
 
   it("a session re-check that runs while the new session is being saved keeps the asking session's socket (the old id is not deleted first)", async () => {
     const user = await registerUser(server);
     const asking = await connectClient(server, user.cookie);
-    const saving = deferred();
-    const release = deferred();
-    let armed = true;
-    const held = replace(server.stores.sessions, 'set', (set) => function (this: unknown, ...args: Parameters<typeof set>) {
-      if (!armed) return set.apply(this, args);
-      armed = false;
-      saving.resolve();
-      void release.promise.then(() => set.apply(this, args));
-    } as typeof set);
+    const held = holdNextCall(server.stores.sessions, 'set');
     try {
       const changing = change(user.cookie, user.password).then((res) => res);
-      await saving.promise; // the new hash is stored; the new session is being saved
+      await held.reached; // the new hash is stored; the new session is being saved
       expect(await server.parlor.manager.recheckSessions()).toBe(0);
-      release.resolve();
+      held.release();
       expect((await changing).status).toBe(204);
       expect(isOpen(asking)).toBe(true);
     } finally {
       held.restore();
-      release.resolve();
+      held.release();
     }
   });
 
   it("a session re-check whose question is out while the change renames and deletes keeps the asking session's socket", async () => {
     const user = await registerUser(server);
     const asking = await connectClient(server, user.cookie);
-    const asked = deferred();
-    const release = deferred();
-    const held = replace(server.stores.sessions, 'liveSessionIds', (live) => async function (this: unknown, ...args) {
-      asked.resolve();
-      await release.promise;
-      return live.apply(this, args);
-    } as typeof live);
+    const held = holdNextCall(server.stores.sessions, 'liveSessionIds');
     try {
       const rechecking = server.parlor.manager.recheckSessions();
-      await asked.promise; // it asks about the old id, and reads the store only after the change
+      await held.reached; // it asks about the old id, and reads the store only after the change
       await change(user.cookie, user.password).expect(204);
-      release.resolve();
+      held.release();
       expect(await rechecking).toBe(0);
       expect(isOpen(asking)).toBe(true);
     } finally {
       held.restore();
-      release.resolve();
+      held.release();
     }
   });
 
@@ -234,19 +215,13 @@ describe('password change and log out everywhere: the order of their steps', () 
       const user = await registerUser(server);
       const password = route === 'password' ? NEW_PASSWORD : user.password;
       const other = await connectClient(server, cookieOf((await server.http.post('/api/auth/login').send({ username: user.username, password: user.password }).expect(200)).headers['set-cookie']));
-      const reached = deferred();
-      const release = deferred();
-      const held = replace(server.stores.tokenVersions, 'bump', (bump) => async function (this: unknown, ...args) {
-        reached.resolve();
-        await release.promise;
-        return bump.apply(this, args);
-      } as typeof bump);
+      const held = holdCalls(server.stores.tokenVersions, 'bump');
       try {
         const ending = (route === 'password' ? change(user.cookie, user.password) : server.http.post('/api/auth/logout-all').set('cookie', user.cookie)).then((res) => res);
-        await reached.promise; // the sessions are deleted; the tokens are being revoked
+        await held.reached; // the sessions are deleted; the tokens are being revoked
         const fresh = cookieOf((await server.http.post('/api/auth/login').send({ username: user.username, password }).expect(200)).headers['set-cookie']);
         const phone = await connectClient(server, fresh);
-        release.resolve();
+        held.release();
         expect((await ending).status).toBe(204);
         // The session that existed before ends; the new one, its socket included, does not.
         expect(await closedWithin(other, BOUND_MS)).toEqual({ code: 4401, reason: 'logged out' });
@@ -257,7 +232,7 @@ describe('password change and log out everywhere: the order of their steps', () 
         expect(isOpen(phone)).toBe(true);
       } finally {
         held.restore();
-        release.resolve();
+        held.release();
       }
     });
   }

@@ -21,7 +21,7 @@ import {
   type TestServer,
   type TestUser,
 } from '../support/server.js';
-import { deferred } from '../support/mocks.js';
+import { holdNextCall } from '../support/hold-calls.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 /** The contract's bound for a disconnect order. */
@@ -219,24 +219,6 @@ describe('POST /api/auth/password and AUTH_RATE_LIMIT', () => {
     await server.http.get('/api/auth/me').set('cookie', user.cookie).expect(200);
   });
 });
-
-/**
- * One call of `target[method]` made after this is armed waits until `release`; the calls after it go straight
- * through (the password change running meanwhile uses the same store). Callback-style methods wait too.
- */
-function holdNextCall<T extends object>(target: T, method: keyof T) {
-  const reached = deferred();
-  const release = deferred();
-  const original = target[method] as (...args: unknown[]) => unknown;
-  let held = false;
-  target[method] = function (this: unknown, ...args: unknown[]) {
-    if (held) return original.apply(this, args);
-    held = true;
-    reached.resolve();
-    return release.promise.then(() => original.apply(this, args));
-  } as T[keyof T];
-  return { reached: reached.promise, release: () => release.resolve(), restore: () => (target[method] = original as T[keyof T]) };
-}
 
 describe('a sign-in under way when the password changes', () => {
   let server: TestServer;
