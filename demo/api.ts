@@ -75,6 +75,11 @@ export const api = {
   login: (username: string, password: string) => request<User>('POST', '/api/auth/login', { username, password }),
   register: (username: string, password: string) => request<User>('POST', '/api/auth/register', { username, password }),
   logout: () => request<void>('POST', '/api/auth/logout'),
+  /** Parlor's own accounts only (docs/contract.md, "Beyond the contract"): 204, this session renewed and every other sign-in ended. */
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<void>('POST', '/api/auth/password', { current_password: currentPassword, new_password: newPassword }),
+  /** 204: every session and token of the user ends, this one too. */
+  logoutEverywhere: () => request<void>('POST', '/api/auth/logout-all'),
   /** A bearer token for this session (the page's `?socket=token` mode): what a webview or a mobile app would do. */
   token: () => request<{ token: string; expires_at: number }>('POST', '/api/auth/token'),
   block: (userId: number) => request<unknown>('POST', `/api/users/${userId}/block`),

@@ -1,10 +1,10 @@
 /** The login screen: sign in or create an account, then start the chat. */
 import { api, ApiError } from './api.js';
 import { startChat } from './chat-app.js';
+import { applyPasswordRule, applyUsernameRules } from './credential-rules.js';
 import { byId, setText } from './dom.js';
 import { errorText } from './errors.js';
 import { show } from './screens.js';
-import { PASSWORD_LENGTH, USERNAME_CHARACTERS, USERNAME_LENGTH } from '../src/wire-limits.js';
 
 export function showLogin(): void {
   show('login');
@@ -42,22 +42,8 @@ function loginError(err: unknown): string {
   return err.message;
 }
 
-/**
- * The form checks what the server checks (src/wire-limits.ts), so the two
- * cannot drift apart: a username's length and characters, a password's least
- * length. No maxlength on the password: the browser would cut a pasted one
- * without a word; the server's 400 names the limit instead.
- */
+/** The form checks what the server checks (credential-rules.ts): a username's length and characters, a password's least length. */
 function applyCredentialRules(): void {
-  const username = byId<HTMLInputElement>('login-username');
-  username.minLength = USERNAME_LENGTH.min;
-  username.maxLength = USERNAME_LENGTH.max;
-  // The server's own expression, not a `pattern` copy of it (which browsers compile in their own flavour).
-  username.oninput = () => username.setCustomValidity(username.value === '' || USERNAME_CHARACTERS.test(username.value) ? '' : 'Only letters, digits, _ . -');
-  setText(byId('login-username-hint'), `${USERNAME_LENGTH.min} to ${USERNAME_LENGTH.max} letters, digits, _ . -`);
-  // minlength counts UTF-16 units and the server characters (code points), so the form never refuses a password
-  // the server takes (eight characters are at least eight units); one of four emoji passes it and gets the server's
-  // 400, shown as it is. The same form signs in, where the server's floor is eight units too.
-  byId<HTMLInputElement>('login-password').minLength = PASSWORD_LENGTH.min;
-  setText(byId('login-password-hint'), `${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max} characters.`);
+  applyUsernameRules(byId<HTMLInputElement>('login-username'), byId('login-username-hint'));
+  applyPasswordRule(byId<HTMLInputElement>('login-password'), byId('login-password-hint'));
 }

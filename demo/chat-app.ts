@@ -7,6 +7,7 @@
  * to reach another feature; none of them imports this file.
  */
 import { ParlorClient } from '../src/client/index.js';
+import { wireAccountPanel } from './account-panel.js';
 import { api, type User } from './api.js';
 import { announce } from './announcer.js';
 import { ChatView } from './chat-view.js';
@@ -152,6 +153,7 @@ function wireControls(ctx: ChatContext, typing: TypingSender, open: OpenConversa
   wireGroupForms(ctx, open);
   wireNotificationsPanel(ctx);
   byId('logout').addEventListener('click', () => void logout(ctx.client));
+  wireAccountPanel(ctx);
   wireReadOnVisible(ctx);
   wireRequestBar(ctx);
 }
