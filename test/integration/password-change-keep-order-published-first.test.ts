@@ -6,40 +6,24 @@
  * id that no longer exists, and its next re-check would close it (4401).
  * In-process, PostgreSQL + Redis: A's publish of the keep order is slowed.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Broker } from '../../src/websocket/broker.js';
-import { dropSchema, freshSchema } from '../support/postgres.js';
-import { closeAll, connectClient, registerUser, startTestServer, type TestClient, type TestServer } from '../support/server.js';
-import { deleteRedisKeys, describeWithService, probePostgres, probeRedis } from '../support/services.js';
+import { startInstancePair, type InstancePair } from '../support/instance-pair.js';
+import { connectClient, registerUser, type TestClient, type TestServer } from '../support/server.js';
+import { describeWithPostgresAndRedis } from '../support/services.js';
 
-const [pgStatus, redisStatus] = await Promise.all([probePostgres(), probeRedis()]);
-const status = pgStatus.ok && redisStatus.ok ? pgStatus : { ok: false as const, url: pgStatus.url, reason: [pgStatus, redisStatus].map((s) => ('reason' in s ? s.reason : '')).join(' ').trim() };
 const isOpen = (c: TestClient) => c.ws.readyState === c.ws.OPEN;
 
-describeWithService('a password change publishes the keep order before it deletes the old id', status, (databaseUrl) => {
-  const schema = freshSchema('pwkeep');
-  const prefix = `parlor-test-pwkeep-${randomUUID().slice(0, 8)}`;
+await describeWithPostgresAndRedis('a password change publishes the keep order before it deletes the old id', (urls) => {
   let A: TestServer;
   let B: TestServer;
+  let pair: InstancePair;
 
   beforeAll(async () => {
-    const env = {
-      DATABASE_URL: databaseUrl,
-      DATABASE_SCHEMA: schema,
-      REDIS_URL: redisStatus.url,
-      REDIS_PREFIX: prefix,
-      SESSION_SECRET: `pwkeep-secret-${randomUUID()}`,
-      TOKEN_SECRET: 'token-secret-token-secret-token-secret-0123',
-    };
-    A = await startTestServer(env);
-    B = await startTestServer(env);
+    pair = await startInstancePair(urls, 'pwkeep', { TOKEN_SECRET: 'token-secret-token-secret-token-secret-0123' });
+    ({ A, B } = pair);
   }, 60_000);
-  afterAll(async () => {
-    await closeAll();
-    await deleteRedisKeys(redisStatus.url, prefix).catch(() => {});
-    await dropSchema(databaseUrl, schema);
-  }, 30_000);
+  afterAll(() => pair?.stop(), 30_000);
 
   it("a keep order slow to reach Redis still reaches B before the old id is deleted: B's re-check keeps the socket", async () => {
     const user = await registerUser(A);

@@ -6,42 +6,25 @@
  * against one budget per user for the whole cluster. The spawned-process
  * tests of the same routes are in scale-out-credentials.test.ts.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deferred } from '../support/mocks.js';
-import { dropSchema, freshSchema } from '../support/postgres.js';
+import { startInstancePair, type InstancePair } from '../support/instance-pair.js';
 import { rawRequest } from '../support/raw-request.js';
-import { closeAll, connectClient, registerUser, startTestServer, type TestClient, type TestServer } from '../support/server.js';
-import { deleteRedisKeys, describeWithService, probePostgres, probeRedis } from '../support/services.js';
+import { connectClient, registerUser, type TestClient, type TestServer } from '../support/server.js';
+import { describeWithPostgresAndRedis } from '../support/services.js';
 
-const [pgStatus, redisStatus] = await Promise.all([probePostgres(), probeRedis()]);
-const status = pgStatus.ok && redisStatus.ok ? pgStatus : { ok: false as const, url: pgStatus.url, reason: [pgStatus, redisStatus].map((s) => ('reason' in s ? s.reason : '')).join(' ').trim() };
 const isOpen = (c: TestClient) => c.ws.readyState === c.ws.OPEN;
 
-describeWithService('password change across instances (PostgreSQL + Redis, in-process)', status, (databaseUrl) => {
-  const schema = freshSchema('pwscale');
-  const prefix = `parlor-test-pwscale-${randomUUID().slice(0, 8)}`;
+await describeWithPostgresAndRedis('password change across instances (PostgreSQL + Redis, in-process)', (urls) => {
   let A: TestServer;
   let B: TestServer;
+  let pair: InstancePair;
 
   beforeAll(async () => {
-    const env = {
-      DATABASE_URL: databaseUrl,
-      DATABASE_SCHEMA: schema,
-      REDIS_URL: redisStatus.url,
-      REDIS_PREFIX: prefix,
-      SESSION_SECRET: `pwscale-secret-${randomUUID()}`,
-      TOKEN_SECRET: 'token-secret-token-secret-token-secret-0123',
-      AUTH_RATE_LIMIT: '3',
-    };
-    A = await startTestServer(env);
-    B = await startTestServer(env);
+    pair = await startInstancePair(urls, 'pwscale', { TOKEN_SECRET: 'token-secret-token-secret-token-secret-0123', AUTH_RATE_LIMIT: '3' });
+    ({ A, B } = pair);
   }, 60_000);
-  afterAll(async () => {
-    await closeAll();
-    await deleteRedisKeys(redisStatus.url, prefix).catch(() => {});
-    await dropSchema(databaseUrl, schema);
-  }, 30_000);
+  afterAll(() => pair?.stop(), 30_000);
 
   it("a re-check on B while A ends the other sign-ins keeps the asking session's socket on B", async () => {
     const user = await registerUser(A);

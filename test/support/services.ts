@@ -201,3 +201,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   await start();
   return { port, url, kill, restart: start, stop: kill };
 }
+
+/** A suite that needs both PostgreSQL and Redis: skipped naming what is missing (a failure with REQUIRE_SERVICES=1). */
+export async function describeWithPostgresAndRedis(name: string, body: (urls: { databaseUrl: string; redisUrl: string }) => void): Promise<void> {
+  const [pg, redis] = await Promise.all([probePostgres(), probeRedis()]);
+  const reasons = [pg, redis].map((s) => ('reason' in s ? s.reason : '')).filter(Boolean);
+  const status: ServiceStatus = pg.ok && redis.ok ? pg : { ok: false, url: pg.url, reason: reasons.join(' ') };
+  describeWithService(name, status, (databaseUrl) => body({ databaseUrl, redisUrl: redis.url }));
+}
