@@ -6,7 +6,17 @@
  */
 import { Redis } from 'ioredis';
 import { afterEach, expect, it, vi } from 'vitest';
-import { createCluster, presenceFrame, presenceOf, quietly, type Cluster, type Instance } from '../support/broker-cluster.js';
+import {
+  createCluster,
+  presenceFrame,
+  presenceOf,
+  quietly,
+  STOPPED_DEPLOYMENT_CONTACTS,
+  STOPPED_DEPLOYMENT_TIMING,
+  stoppedDeployment,
+  type Cluster,
+  type Instance,
+} from '../support/broker-cluster.js';
 import { deferred, nextFrame } from '../support/mocks.js';
 import { describeWithRedis } from '../support/services.js';
 
@@ -125,24 +135,15 @@ await describeWithRedis('RedisBroker: presence across instances', (url) => {
   });
 
   it('a deployment restarted after every instance stopped takes none of their users for online, and keeps none of their keys', async () => {
-    // The sweep interval is far longer than the test: only the sweep at start can clear the stopped instances.
-    const timing = { presenceTtlMs: 1000, heartbeatIntervalMs: 300, sweepIntervalMs: 60_000 };
-    cluster = createCluster(url, ['A', 'B'], { contacts: { 1: [2, 3], 2: [1], 3: [1] }, broker: timing });
-    const [A, B] = cluster.instances as [Instance, Instance];
-    await Promise.all(cluster.instances.map((i) => i.broker.waitUntilReady()));
-    await cluster.connect(A, 2);
-    await cluster.connect(B, 3);
-    await A.manager.close(); // stopped cleanly with user 2 connected: nobody is left to sweep it
-    B.broker.destroy(); // killed with user 3 connected
-    const stopped = [A.broker.instanceId, B.broker.instanceId];
+    let stopped: string[];
+    ({ cluster, stopped } = await stoppedDeployment(url));
     const redis = new Redis(url);
     let restarted: Cluster | undefined;
     try {
-      // B's heartbeat expires (presenceTtlMs); the records of both stay, with no TTL, until someone sweeps them.
-      await vi.waitFor(async () => expect(await redis.exists(`${cluster!.prefix}:instance:${B.broker.instanceId}`)).toBe(0), { timeout: 3000 });
+      // The records of both stay, with no TTL, until someone sweeps them.
       expect((await redis.smembers(`${cluster.prefix}:instances`)).sort()).toEqual([...stopped].sort());
 
-      restarted = createCluster(url, ['C'], { contacts: { 1: [2, 3], 2: [1], 3: [1] }, broker: { ...timing, prefix: cluster.prefix } });
+      restarted = createCluster(url, ['C'], { contacts: STOPPED_DEPLOYMENT_CONTACTS, broker: { ...STOPPED_DEPLOYMENT_TIMING, prefix: cluster.prefix } });
       const [C] = restarted.instances as [Instance];
       await C.broker.waitUntilReady();
       await vi.waitFor(async () => expect(await C.manager.filterOnline([2, 3])).toEqual([]), { timeout: 2000, interval: 20 });

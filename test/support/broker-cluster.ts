@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, expect, vi, type MockInstance } from 'vitest';
 import { RedisBroker, type RedisBrokerOptions } from '../../src/broker/redis-broker.js';
@@ -145,4 +146,31 @@ export const presenceOf = (socket: FakeSocket, userId: number) => framesOf(socke
 export async function presenceFrame(socket: FakeSocket, userId: number, count: number, timeoutMs = 1000) {
   await vi.waitFor(() => expect(presenceOf(socket, userId).length).toBeGreaterThanOrEqual(count), { timeout: timeoutMs, interval: 10 });
   return presenceOf(socket, userId)[count - 1];
+}
+
+/** Presence timing for a stopped deployment: the periodic sweep is far longer than a test, so only a sweep at start clears it. */
+export const STOPPED_DEPLOYMENT_TIMING = { presenceTtlMs: 1000, heartbeatIntervalMs: 300, sweepIntervalMs: 60_000 } as const;
+/** Users 2 and 3, contacts of user 1. */
+export const STOPPED_DEPLOYMENT_CONTACTS = { 1: [2, 3], 2: [1], 3: [1] };
+
+/**
+ * A deployment whose every instance stopped: A closed cleanly with user 2 connected, B killed with user 3
+ * connected, and B's heartbeat expired. Nobody is left to sweep them: their records stay in Redis (under
+ * `cluster.prefix`) until an instance starts. `stopped`: their instance ids.
+ */
+export async function stoppedDeployment(url: string): Promise<{ cluster: Cluster; stopped: string[] }> {
+  const cluster = createCluster(url, ['A', 'B'], { contacts: STOPPED_DEPLOYMENT_CONTACTS, broker: STOPPED_DEPLOYMENT_TIMING });
+  const [A, B] = cluster.instances as [Instance, Instance];
+  await Promise.all(cluster.instances.map((i) => i.broker.waitUntilReady()));
+  await cluster.connect(A, 2);
+  await cluster.connect(B, 3);
+  await A.manager.close();
+  B.broker.destroy();
+  const redis = new Redis(url);
+  try {
+    await vi.waitFor(async () => expect(await redis.exists(`${cluster.prefix}:instance:${B.broker.instanceId}`)).toBe(0), { timeout: 3000 });
+  } finally {
+    redis.disconnect();
+  }
+  return { cluster, stopped: [A.broker.instanceId, B.broker.instanceId] };
 }
