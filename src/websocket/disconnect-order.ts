@@ -37,9 +37,14 @@ export interface KeptSession {
   renamedTo: string;
 }
 
-/** Whether `order` is a keep order that renames the sockets opened with `identity` (the user's, under the session's old id). */
-export function renamedBy(identity: Identity, order: DisconnectOrder): order is KeepOrder {
-  return 'keep' in order && identity.userId === order.userId && identity.sessionId === order.keep.sessionId;
+/**
+ * Renames `identity` when `order` is a keep order for it (the user's, under
+ * the session's old id): its session id becomes the new one. The one rule for
+ * the sockets the Manager holds and for an upgrade still looking up the old id
+ * (OrdersDuringUpgrade).
+ */
+export function applyRename(identity: Identity, order: DisconnectOrder): void {
+  if ('keep' in order && identity.userId === order.userId && identity.sessionId === order.keep.sessionId) identity.sessionId = order.keep.renamedTo;
 }
 
 /** A keep order (see DisconnectOrder). */
@@ -52,7 +57,7 @@ export type KeepOrder = Extract<DisconnectOrder, { keep: KeptSession }>;
 export function matchesOrder(identity: Identity, order: DisconnectOrder, tokenVersion = identity.tokenVersion): boolean {
   // A session order names one session: never the sockets that have none (bearer tokens, a host resolver giving no session id).
   if ('sessionId' in order) return isSessionId(order.sessionId) && identity.sessionId === order.sessionId;
-  // A keep order renames (renamedBy), and ends nothing.
+  // A keep order renames (applyRename), and ends nothing.
   if ('keep' in order || identity.userId !== order.userId || (order.via !== undefined && identity.via !== order.via)) return false;
   return order.tokensBelow === undefined || tokenVersion === undefined || tokenVersion < order.tokensBelow;
 }

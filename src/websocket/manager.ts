@@ -17,7 +17,7 @@ import { ConnectionRegistry } from './connection-registry.js';
 import { SessionOwners } from './session-owners.js';
 import { CredentialDeadlines } from './credential-deadlines.js';
 import type { CacheInvalidation } from './cache-invalidation.js';
-import { matchesOrder, reasonOf, type DisconnectOrder, type KeptSession } from './disconnect-order.js';
+import { applyRename, matchesOrder, reasonOf, type DisconnectOrder, type KeepOrder, type KeptSession } from './disconnect-order.js';
 import { OrdersDuringUpgrade, type UpgradeWatch } from './orders-during-upgrade.js';
 import { Heartbeat } from './heartbeat.js';
 import { HostEvents } from './host-events.js';
@@ -382,7 +382,7 @@ export class Manager {
     this.ordersDuringUpgrade.heard(order);
     const closed = this.closeLoggedOut('userId' in order ? (this.registry.of(order.userId) ?? []) : this.registry.all(), order);
     if (closed > 0) this.log.info({ sockets: closed, userId: 'userId' in order ? order.userId : undefined }, 'closed sockets: credentials ended');
-    if ('keep' in order) this.renameSession(order.userId, order.keep);
+    if ('keep' in order) this.renameSession(order);
     return closed;
   }
 
@@ -391,9 +391,9 @@ export class Manager {
    * signed in: its sockets here answer to its new id from now on, so the
    * re-check asks about the id that lives and a later logout finds them.
    */
-  private renameSession(userId: number, { sessionId, renamedTo }: KeptSession): void {
-    for (const conn of this.registry.of(userId) ?? []) if (conn.identity.sessionId === sessionId) conn.identity.sessionId = renamedTo;
-    this.sessionOwners.renamed(sessionId, renamedTo);
+  private renameSession(order: KeepOrder): void {
+    for (const conn of this.registry.of(order.userId) ?? []) applyRename(conn.identity, order);
+    this.sessionOwners.renamed(order.keep.sessionId, order.keep.renamedTo);
   }
 
   /** Closes the open sockets among `candidates` that `order` names, with 4401 and its reason; how many. */

@@ -1,4 +1,4 @@
-import { matchesOrder, renamedBy, type DisconnectOrder } from './disconnect-order.js';
+import { applyRename, matchesOrder, type DisconnectOrder } from './disconnect-order.js';
 import type { Identity } from './session-resolver.js';
 
 /**
@@ -75,8 +75,8 @@ export class OrdersDuringUpgrade {
   private endingHeard(identity: Identity, since: number): DisconnectOrder | undefined {
     for (const heard of this.heardOrders) {
       if (heard.seq <= since) continue;
-      if ('order' in heard && renamedBy(identity, heard.order)) identity.sessionId = heard.order.keep.renamedTo;
-      else if (ends(identity, heard)) return 'order' in heard ? heard.order : { sessionId: heard.signIn.sessionId };
+      if ('order' in heard) applyRename(identity, heard.order);
+      if (ends(identity, heard)) return 'order' in heard ? heard.order : { sessionId: heard.signIn.sessionId };
     }
     return undefined;
   }

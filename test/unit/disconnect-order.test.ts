@@ -5,7 +5,7 @@
  * from `parlor.disconnectSession` or from another instance through the broker.
  */
 import { describe, expect, it } from 'vitest';
-import { asDisconnectOrder, matchesOrder, reasonOf, renamedBy, type DisconnectOrder } from '../../src/websocket/disconnect-order.js';
+import { applyRename, asDisconnectOrder, matchesOrder, reasonOf, type DisconnectOrder } from '../../src/websocket/disconnect-order.js';
 import type { Identity } from '../../src/websocket/session-resolver.js';
 
 const byCookie: Identity = { userId: 1, sessionId: 'sa', via: 'cookie' };
@@ -45,8 +45,16 @@ describe('a keep order (a password change renamed the session it was made with):
     ];
     expect(identities.map((identity) => matchesOrder(identity, order))).toEqual([false, false, false, false, false, false]);
     // It renames the sockets of the old id only, and only the user's.
-    expect(identities.map((identity) => renamedBy(identity, order))).toEqual([true, false, false, false, false, false]);
-    expect(renamedBy({ userId: 9, sessionId: 'sa', via: 'cookie' }, order)).toBe(false);
+    const renamed = (identity: Identity) => {
+      const copy = { ...identity };
+      applyRename(copy, order);
+      return copy.sessionId !== identity.sessionId;
+    };
+    expect(identities.map(renamed)).toEqual([true, false, false, false, false, false]);
+    expect(renamed({ userId: 9, sessionId: 'sa', via: 'cookie' })).toBe(false);
+    const kept = { ...identities[0]! };
+    applyRename(kept, order);
+    expect(kept.sessionId).toBe(order.keep.renamedTo);
     expect(reasonOf({ userId: 1, via: 'cookie' })).toBe('logged out');
   });
 
