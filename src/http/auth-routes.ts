@@ -167,9 +167,7 @@ async function signIn(ctx: HttpContext, req: Request, user: User): Promise<strin
       session.regenerate((err) => {
         if (err) return reject(err);
         replacedGone = true;
-        own.session!.userId = user.id;
-        own.session!.username = user.username;
-        own.session!.save((e) => (e ? reject(e) : resolve()));
+        saveSignedIn(own, user).then(resolve, reject);
       }),
     );
   } catch (err) {
@@ -178,6 +176,13 @@ async function signIn(ctx: HttpContext, req: Request, user: User): Promise<strin
     if (replaced && replacedGone) ctx.manager.closeSession(replaced);
   }
   return own.session!.id;
+}
+
+/** Signs `user` into the view's session (a new one: signIn, renewOwnSession) and saves it. */
+function saveSignedIn(own: RequestWithSession, user: User): Promise<void> {
+  own.session!.userId = user.id;
+  own.session!.username = user.username;
+  return new Promise((resolve, reject) => own.session!.save((e) => (e ? reject(e) : resolve())));
 }
 
 /**
@@ -197,10 +202,8 @@ async function renewOwnSession(ctx: HttpContext, req: Request, user: User): Prom
   const store = own.sessionStore as (Store & { generate?(req: RequestWithSession): void }) | undefined;
   if (!store?.generate) throw sessionStoreFailure(ctx.logger, new Error('express-session gave the session store no generate()'));
   store.generate(own);
-  own.session!.userId = user.id;
-  own.session!.username = user.username;
   try {
-    await new Promise<void>((resolve, reject) => own.session!.save((e) => (e ? reject(e) : resolve())));
+    await saveSignedIn(own, user);
   } catch (err) {
     own.session = old.session;
     own.sessionID = old.sessionID;
